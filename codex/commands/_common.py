@@ -1,0 +1,24 @@
+"""Arguments and lookups shared by the commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, help="the repository (default: the git checkout around the current directory)")
+
+
+def find_root(given: Path | None) -> Path:
+    if given is not None:
+        from codex.problems import Problem, ProblemError
+
+        if not given.is_dir():
+            raise ProblemError([Problem(path=str(given), message="--root is not a directory", kind="usage")])
+        return given.resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return here

@@ -1,0 +1,63 @@
+"""``codex check``: diff-scoped findings (or a whole-tree audit) against the codex."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from codex.commands._common import add_root, find_root
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_root(parser)
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--base", metavar="REF", help="compare the working tree with REF (default: merge-base with the default branch)")
+    scope.add_argument("--staged", action="store_true", help="check what is staged, against HEAD (pre-commit)")
+    scope.add_argument("--diff", metavar="FILE", type=Path, help="a unified diff ('-' for stdin) applying to the tree at --root")
+    scope.add_argument("--all", action="store_true", help="check every file, every line (an audit)")
+    parser.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
+    parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
+    parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from codex.config import load_config
+    from codex.ruleset_source import load_active
+    from reviewer.check import CheckOptions, run_check
+    from reviewer.formatters import get_formatter
+
+    root = find_root(args.root)
+    config = load_config(root)
+    loaded = load_active(root, config)
+    changes = _changes(args, root, config.default_branch)
+    if args.paths:
+        changes = changes.only(args.paths)
+    report = run_check(loaded.ruleset, changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=loaded.origin))
+    formatter = get_formatter(args.format)
+    if args.output:
+        with args.output.open("w", encoding="utf-8") as out:
+            formatter.write(report, out)
+    else:
+        formatter.write(report, sys.stdout)
+    return report.exit_code
+
+
+def _changes(args: argparse.Namespace, root: Path, default_branch: str | None):
+    from codex.problems import Problem, ProblemError
+    from reviewer import changes
+
+    if args.all:
+        return changes.whole_tree(root)
+    if args.staged:
+        return changes.from_index(root)
+    if args.diff:
+        if str(args.diff) == "-":
+            return changes.from_patch(sys.stdin.read(), root, "<stdin>")
+        try:
+            raw = args.diff.read_bytes()
+        except OSError as exc:
+            raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")])
+        return changes.from_patch(raw.decode("utf-8", "replace"), root, str(args.diff))
+    return changes.from_git(root, args.base, default_branch)

@@ -1,0 +1,53 @@
+"""``codex test``: run every rule's examples and say, per rule, whether it finds what its RFC says."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from codex.commands._common import add_root, find_root
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_root(parser)
+    parser.add_argument("rules", nargs="*", metavar="RULE", help="only these rule ids")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from codex.config import load_config
+    from codex.examples import run_examples
+    from codex.problems import Problem, ProblemError
+    from codex.ruleset_source import load_active
+
+    root = find_root(args.root)
+    loaded = load_active(root, load_config(root))
+    ruleset = loaded.ruleset
+    unknown = [r for r in args.rules if ruleset.rule(r) is None]
+    if unknown:
+        raise ProblemError([Problem(message=f"unknown rule {r}", hint="see `codex compile` output for the rule ids", kind="usage") for r in unknown])
+    rules = [r for r in ruleset.rules if not args.rules or r.id in args.rules]
+    run_ = run_examples(ruleset, rules)
+    console = Console(highlight=False)
+    table = Table(title=f"codex test — {loaded.origin}")
+    for column in ("rule", "result", "examples", "detail"):
+        table.add_column(column)
+    failures = 0
+    for rule in rules:
+        results = [r for r in run_.results if r.rule.id == rule.id]
+        if rule in run_.skipped:
+            table.add_row(rule.id, "[yellow]skipped[/]", str(len(rule.examples)), "judgment rule: its examples need an LLM endpoint")
+            continue
+        failed = [r for r in results if not r.passed]
+        failures += len(failed)
+        detail = "; ".join(f"{r.example.verdict} example at {rule.rfc.path}:{r.example.source_line}: "
+                           f"expected lines {list(r.example.expected)}, got {list(r.actual)}" for r in failed)
+        table.add_row(rule.id, "[red]FAIL[/]" if failed else "[green]pass[/]", str(len(results)), detail)
+    console.print(table)
+    for problem in run_.problems:
+        console.print(f"[magenta]![/] {problem}")
+    passed = sum(r.passed for r in run_.results)
+    print(f"{passed} passed, {failures} failed" + (f", {len(run_.skipped)} skipped" if run_.skipped else ""))
+    return 1 if failures or run_.problems else 0

@@ -1,0 +1,323 @@
+"""RFC documents validated into the rule model, and the ruleset written to ``rules/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from codex.languages import EXTENSIONS, default_filename
+from codex.model import (
+    Example,
+    LibcstMatcher,
+    LlmMatcher,
+    PathFilter,
+    Prefilter,
+    RfcMeta,
+    RfcRef,
+    RfcStatus,
+    Rule,
+    Ruleset,
+    SemgrepMatcher,
+    Severity,
+    Stage,
+)
+from codex.problems import Problem
+from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, read_rfc
+
+_STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
+_RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*\d{3,}$")
+_ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-, ]+)")
+SEMGREP_RESERVED = {"id", "message", "languages", "severity", "metadata", "paths"}
+
+
+class RuleConfig(BaseModel):
+    """The ```yaml codex``` block of a rule section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    severity: Severity
+    languages: list[str] = Field(min_length=1)
+    matcher: str
+    stage: Stage | None = None
+    paths: PathFilter = PathFilter()
+    prefilter: Prefilter | None = None
+    rule_class: str | None = None
+    question: str | None = None
+
+
+class FrontMatter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^RFC-\d{4,}$")
+    title: str
+    status: RfcStatus
+    authors: list[str] = Field(min_length=1)
+    created: dt.date
+    incidents: list[str] = []
+    supersedes: list[str] = []
+
+
+class Compilation(BaseModel):
+    ruleset: Ruleset | None
+    problems: list[Problem]
+    locations: dict[str, tuple[str, int]] = {}
+
+
+def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None) -> Compilation:
+    """Compile every ``*.md`` under ``rfc_dir``; all problems are collected, none raised."""
+    problems: list[Problem] = []
+    metas: list[RfcMeta] = []
+    rules: dict[str, tuple[Rule, str, int]] = {}
+    rfc_ids: dict[str, str] = {}
+    files = sorted(p for p in rfc_dir.rglob("*.md") if p.name.lower() != "readme.md")
+    if not files:
+        problems.append(Problem(path=_rel(rfc_dir, root), message="no RFC files (*.md) found", hint="add an RFC or run `codex new`"))
+    for path in files:
+        rel = _rel(path, root)
+        doc, read_problems = read_rfc(path, rel)
+        problems += read_problems
+        if doc is None:
+            continue
+        meta, rfc_rules, doc_problems = _compile_document(doc, base_url)
+        problems += doc_problems
+        if meta is None:
+            continue
+        if meta.id in rfc_ids:
+            problems.append(Problem(path=rel, line=2, message=f"RFC id {meta.id} is also used by {rfc_ids[meta.id]}", hint="give each RFC its own id"))
+            continue
+        rfc_ids[meta.id] = rel
+        metas.append(meta)
+        for rule, line in rfc_rules:
+            if rule.id in rules:
+                _, other_path, other_line = rules[rule.id]
+                problems.append(Problem(path=rel, line=line, message=f"duplicate rule id {rule.id} (also at {other_path}:{other_line})",
+                                        hint="rule ids are stable and unique: pick a new one"))
+                continue
+            rules[rule.id] = (rule, rel, line)
+    if problems:
+        return Compilation(ruleset=None, problems=problems)
+    active = [rule for rule, _, _ in rules.values()]
+    locations = {rule_id: (path, line) for rule_id, (_, path, line) in rules.items()}
+    return Compilation(ruleset=Ruleset.build(metas, active), problems=[], locations=locations)
+
+
+def _compile_document(doc: RfcDocument, base_url: str | None) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
+    try:
+        front = FrontMatter.model_validate(doc.front_matter)
+    except ValidationError as exc:
+        return None, [], [_validation_problem(doc.path, 2, "front matter", exc)]
+    meta = RfcMeta(path=doc.path, **front.model_dump())
+    problems: list[Problem] = []
+    if not doc.rules:
+        problems.append(Problem(path=doc.path, line=doc.body_line, message="no rule sections",
+                                hint="add a heading such as '## CX0001: Title' with the rule under it"))
+    compiled: list[tuple[Rule, int]] = []
+    for section in doc.rules:
+        rule, rule_problems = _compile_rule(section, meta, base_url)
+        problems += rule_problems
+        if rule is not None and meta.status in (RfcStatus.accepted, RfcStatus.draft):
+            compiled.append((rule, section.line))
+    return meta, compiled, problems
+
+
+def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None) -> tuple[Rule | None, list[Problem]]:
+    path = meta.path
+    problems: list[Problem] = []
+    fences = [b for b in section.blocks if b.kind == "fence"]
+    texts = [b for b in section.blocks if b.kind == "text"]
+    if not _RULE_ID.match(section.rule_id):
+        problems.append(Problem(path=path, line=section.line, message=f"bad rule id {section.rule_id!r}", hint="use letters then digits, e.g. CX0001"))
+    statement = next((b for b in texts if "if you need" in b.content.lower()), None)
+    match = _STATEMENT.search(_plain(statement.content)) if statement else None
+    if match is None:
+        problems.append(Problem(path=path, line=statement.line if statement else section.line,
+                                message=f"rule {section.rule_id} has no 'If you need X, use Y' statement",
+                                hint="add a paragraph 'If you need <what>, use <remedy>.' under the heading"))
+    config_blocks = [b for b in fences if b.info.split()[:2] == ["yaml", "codex"]]
+    if len(config_blocks) != 1:
+        problems.append(Problem(path=path, line=section.line, message=f"rule {section.rule_id} needs exactly one ```yaml codex``` block (found {len(config_blocks)})",
+                                hint="add one with severity, languages and matcher"))
+        return None, problems
+    config, config_problem = _rule_config(config_blocks[0], path)
+    if config is None:
+        return None, problems + [config_problem]
+    matcher, matcher_problems = _matcher(section, config, fences, path)
+    problems += matcher_problems
+    examples, example_problems = _examples(section, config, fences, path)
+    problems += example_problems
+    if problems or match is None or matcher is None:
+        return None, problems
+    anchor = github_anchor(section.heading)
+    stage = Stage.shadow if meta.status is RfcStatus.draft else config.stage or (Stage.block if config.severity is Severity.error else Stage.warn)
+    rule = Rule(
+        id=section.rule_id,
+        title=section.title,
+        need=" ".join(match["need"].split()),
+        use=" ".join(match["use"].split()),
+        severity=config.severity,
+        stage=stage,
+        languages=tuple(config.languages),
+        paths=config.paths,
+        prefilter=config.prefilter,
+        matcher=matcher,
+        description="\n\n".join(b.content for b in texts if b is not statement).strip(),
+        examples=tuple(examples),
+        rfc=RfcRef(id=meta.id, title=meta.title, path=path, anchor=anchor,
+                   url=f"{base_url.rstrip('/')}/{path}#{anchor}" if base_url else None),
+    )
+    return rule, []
+
+
+def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | None]:
+    try:
+        raw = yaml.safe_load(block.content) or {}
+        config = RuleConfig.model_validate(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, Problem(path=path, line=block.line + 1 + (mark.line if mark else 0),
+                             message=f"rule block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")
+    except ValidationError as exc:
+        return None, _validation_problem(path, block.line + 1, "rule block", exc, block.content)
+    unknown = [lang for lang in config.languages if lang not in EXTENSIONS]
+    if unknown:
+        return None, Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
+                             hint=f"use one of: {', '.join(sorted(EXTENSIONS))}")
+    return config, None
+
+
+def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str):
+    line = section.line
+    if config.matcher == "semgrep":
+        bodies = [b for b in fences if b.info.split()[:2] == ["yaml", "semgrep"]]
+        if len(bodies) != 1:
+            return None, [Problem(path=path, line=line, message=f"semgrep rule {section.rule_id} needs exactly one ```yaml semgrep``` block",
+                                  hint="put the semgrep rule body (pattern, patterns, pattern-either, ...) in it")]
+        try:
+            body = yaml.safe_load(bodies[0].content)
+        except yaml.YAMLError as exc:
+            return None, [Problem(path=path, line=bodies[0].line + 1, message=f"semgrep block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")]
+        if not isinstance(body, dict) or not any(k.startswith("pattern") for k in body):
+            return None, [Problem(path=path, line=bodies[0].line + 1, message="semgrep block has no pattern",
+                                  hint="give pattern, patterns, pattern-either or pattern-regex")]
+        reserved = SEMGREP_RESERVED & set(body)
+        if reserved:
+            return None, [Problem(path=path, line=bodies[0].line + 1, message=f"semgrep block sets {', '.join(sorted(reserved))}",
+                                  hint="these come from the RFC; keep only the matching keys")]
+        return SemgrepMatcher(body=body), []
+    if config.matcher == "libcst":
+        if config.languages != ["python"]:
+            return None, [Problem(path=path, line=line, message="libcst rules match Python only", hint="set languages: [python]")]
+        if not config.rule_class:
+            return None, [Problem(path=path, line=line, message="libcst rule without rule_class", hint="name the class as 'package.module:ClassName'")]
+        error = libcst_class_problem(config.rule_class)
+        if error:
+            return None, [Problem(path=path, line=line, message=error, hint="name an importable LintRule subclass as 'package.module:ClassName'")]
+        return LibcstMatcher(rule_class=config.rule_class), []
+    if config.matcher == "llm":
+        return LlmMatcher(question=config.question or ""), []
+    return None, [Problem(path=path, line=line, message=f"unknown matcher {config.matcher!r}", hint="use semgrep, libcst or llm")]
+
+
+def libcst_class_problem(rule_class: str) -> str | None:
+    from codex.lint import LintRule, load_rule_class
+
+    try:
+        cls = load_rule_class(rule_class)
+    except (ImportError, AttributeError, ValueError) as exc:
+        return f"cannot load {rule_class}: {exc}"
+    if not (isinstance(cls, type) and issubclass(cls, LintRule)):
+        return f"{rule_class} is not a codex.lint.LintRule subclass"
+    return None
+
+
+def _examples(section: RuleSection, config: RuleConfig, fences: list[Block], path: str) -> tuple[list[Example], list[Problem]]:
+    examples: list[Example] = []
+    problems: list[Problem] = []
+    for block in fences:
+        words = block.info.split()
+        if len(words) < 2 or words[1] not in ("bad", "good"):
+            continue
+        language, verdict = words[0], words[1]
+        options = dict(w.split("=", 1) for w in words[2:] if "=" in w)
+        if language not in config.languages:
+            problems.append(Problem(path=path, line=block.line, message=f"example in {language!r}, which rule {section.rule_id} does not cover",
+                                    hint=f"use one of {config.languages}"))
+            continue
+        expected = marked_lines(block.content, section.rule_id)
+        if verdict == "bad" and not expected:
+            problems.append(Problem(path=path, line=block.line, message="bad example marks no line",
+                                    hint=f"put a comment 'ruleid: {section.rule_id}' on the line before each line that must be flagged"))
+        examples.append(Example(verdict=verdict, language=language, code=block.content,
+                                filename=options.get("path", default_filename(language)),
+                                expected=tuple(expected) if verdict == "bad" else (), source_line=block.line))
+    if not any(e.verdict == "bad" for e in examples) or not any(e.verdict == "good" for e in examples):
+        problems.append(Problem(path=path, line=section.line, message=f"rule {section.rule_id} needs at least one bad and one good example",
+                                hint="add fenced blocks such as ```python bad and ```python good"))
+    return examples, problems
+
+
+def marked_lines(code: str, rule_id: str, kind: str = "ruleid") -> list[int]:
+    """1-based lines that an annotation ``<kind>: ID`` on the line before marks."""
+    lines = code.splitlines()
+    marked = []
+    for i, text in enumerate(lines):
+        for match in _ANNOTATION.finditer(text):
+            ids = {x.strip() for x in match["ids"].split(",")}
+            if match["kind"] == kind and rule_id in ids:
+                target = i + 1
+                while target < len(lines) and _ANNOTATION.search(lines[target]):
+                    target += 1
+                marked.append(target + 1)
+    return sorted(set(marked))
+
+
+def _plain(markdown: str) -> str:
+    return re.sub(r"(\*\*|__)", "", markdown)
+
+
+def _validation_problem(path: str, line: int, what: str, exc: ValidationError, source: str = "") -> Problem:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or what
+    key_line = next((i for i, text in enumerate(source.splitlines()) if text.startswith(f"{err['loc'][0]}:")), 0) if err["loc"] else 0
+    return Problem(path=path, line=line + key_line, message=f"{what}: {field}: {err['msg']}",
+                   hint="see the RFC format in the README")
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def write_rules(ruleset: Ruleset, rules_dir: Path) -> list[Path]:
+    """Write ``ruleset.json`` and ``semgrep.yml``; returns the files written."""
+    from codex.semgrep_config import semgrep_config
+
+    rules_dir.mkdir(parents=True, exist_ok=True)
+    outputs = {rules_dir / "ruleset.json": ruleset.to_json(), rules_dir / "semgrep.yml": semgrep_config(ruleset.rules, with_paths=True)}
+    for target, text in outputs.items():
+        target.write_text(text, encoding="utf-8")
+    return list(outputs)
+
+
+def stale_files(ruleset: Ruleset, rules_dir: Path) -> list[str]:
+    """Which files of ``rules/`` differ from what compiling would write."""
+    from codex.semgrep_config import semgrep_config
+
+    expected = {"ruleset.json": ruleset.to_json(), "semgrep.yml": semgrep_config(ruleset.rules, with_paths=True)}
+    stale = []
+    for name, text in expected.items():
+        target = rules_dir / name
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            stale.append(name)
+    return stale
+
+
+def load_ruleset(path: Path) -> Ruleset:
+    return Ruleset.model_validate_json(path.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""The libcst matchers shipped with codex; RFCs name them by import path."""

@@ -1,0 +1,59 @@
+"""The ``codex`` command: dispatches to one small module per subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+
+from codex import __version__
+
+COMMANDS = {
+    "compile": "Compile rfcs/ into the machine ruleset in rules/.",
+    "check": "Check changed code (or the whole tree) against the codex.",
+    "test": "Run every rule's examples: bad blocks must be flagged exactly, good blocks not at all.",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codex", description="Engineering RFCs, enforced on every merge request.")
+    parser.add_argument("--version", action="version", version=f"codex {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        _module(name).add_arguments(command)
+    return parser
+
+
+def _module(name: str):
+    return importlib.import_module(f"codex.commands.{name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from codex.problems import ProblemError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _module(args.command).run(args)
+    except ProblemError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("codex: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last guard: no traceback reaches a user unless asked for
+        if os.environ.get("CODEX_DEBUG"):
+            traceback.print_exc()
+        print(f"codex: internal error: {type(exc).__name__}: {exc} (set CODEX_DEBUG=1 for details, and please report it)", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The rule model: what an RFC compiles into, and what every other part of codex reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from enum import Enum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+class Stage(str, Enum):
+    """How a finding is treated: recorded only, shown, or failing the check."""
+
+    shadow = "shadow"
+    warn = "warn"
+    block = "block"
+
+
+class RfcStatus(str, Enum):
+    draft = "draft"
+    accepted = "accepted"
+    deprecated = "deprecated"
+    superseded = "superseded"
+
+
+class RfcRef(Frozen):
+    """Where a rule comes from; every finding carries one."""
+
+    id: str
+    title: str
+    path: str
+    anchor: str
+    url: str | None = None
+
+    @property
+    def link(self) -> str:
+        return self.url or f"{self.path}#{self.anchor}"
+
+
+class PathFilter(Frozen):
+    """Glob patterns (``**`` spans directories) matched against root-relative paths."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+class Prefilter(Frozen):
+    """A cheap text test: a file or hunk that matches none of these cannot match the rule."""
+
+    keywords: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+
+
+class SemgrepMatcher(Frozen):
+    kind: Literal["semgrep"] = "semgrep"
+    body: dict[str, Any]
+
+
+class LibcstMatcher(Frozen):
+    kind: Literal["libcst"] = "libcst"
+    rule_class: str = Field(description="import path, as 'package.module:ClassName'")
+
+
+class LlmMatcher(Frozen):
+    kind: Literal["llm"] = "llm"
+    question: str = Field(description="what the reviewer model must judge")
+
+
+Matcher = Annotated[Union[SemgrepMatcher, LibcstMatcher, LlmMatcher], Field(discriminator="kind")]
+
+
+class Example(Frozen):
+    """A fenced ``bad`` or ``good`` block under a rule; ``expected`` are the lines marked ``ruleid:``."""
+
+    verdict: Literal["bad", "good"]
+    language: str
+    code: str
+    filename: str
+    expected: tuple[int, ...] = ()
+    source_line: int
+
+
+class Rule(Frozen):
+    id: str
+    title: str
+    need: str
+    use: str
+    severity: Severity
+    stage: Stage
+    languages: tuple[str, ...]
+    paths: PathFilter = PathFilter()
+    prefilter: Prefilter | None = None
+    matcher: Matcher
+    description: str = ""
+    examples: tuple[Example, ...] = ()
+    rfc: RfcRef
+
+    @property
+    def message(self) -> str:
+        return f"If you need {self.need}, use {self.use}."
+
+    def content_hash(self) -> str:
+        """Hash of everything that decides what the rule finds (used by caches)."""
+        payload = self.model_dump(mode="json", include={"id", "languages", "paths", "prefilter", "matcher"})
+        return _digest(payload)
+
+
+class RfcMeta(Frozen):
+    id: str
+    title: str
+    status: RfcStatus
+    path: str
+    authors: tuple[str, ...]
+    created: dt.date
+    incidents: tuple[str, ...] = ()
+    supersedes: tuple[str, ...] = ()
+
+
+class Ruleset(Frozen):
+    """The compiled codex: ``rules/ruleset.json``."""
+
+    version: str
+    rfcs: tuple[RfcMeta, ...]
+    rules: tuple[Rule, ...]
+
+    @classmethod
+    def build(cls, rfcs: list[RfcMeta], rules: list[Rule]) -> "Ruleset":
+        rfcs = sorted(rfcs, key=lambda r: r.id)
+        rules = sorted(rules, key=lambda r: r.id)
+        body = {
+            "rfcs": [r.model_dump(mode="json") for r in rfcs],
+            "rules": [r.model_dump(mode="json") for r in rules],
+        }
+        return cls(version=_digest(body), rfcs=tuple(rfcs), rules=tuple(rules))
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def _digest(payload: object) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,105 @@
+"""Reading an RFC markdown file into front matter and rule sections (markdown-it-py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+
+from codex.problems import Problem
+
+RULE_HEADING = re.compile(r"^(?P<id>[A-Z][A-Z0-9]*\d{3,})\s*(?:[:\u2014\u2013-]\s*)?(?P<title>.*)$")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<body>.*?)^---[ \t]*\r?$\n?", re.S | re.M)
+
+
+@dataclass
+class Block:
+    """A top-level markdown block with its 1-based line in the RFC file."""
+
+    kind: str  # "fence", "text"
+    line: int
+    content: str
+    info: str = ""
+
+
+@dataclass
+class RuleSection:
+    rule_id: str
+    title: str
+    heading: str
+    line: int
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class RfcDocument:
+    path: str
+    front_matter: dict
+    title: str
+    body_line: int
+    rules: list[RuleSection]
+
+
+def read_rfc(path: Path, rel: str) -> tuple[RfcDocument | None, list[Problem]]:
+    """Parse one RFC; a file that cannot be read at all gives problems and no document."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(path=rel, line=1, message=f"not UTF-8 text ({exc.reason})", hint="save the RFC as UTF-8")]
+    except OSError as exc:
+        return None, [Problem(path=rel, message=f"cannot read: {exc.strerror}")]
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None, [Problem(path=rel, line=1, message="no YAML front matter",
+                              hint="start the file with '---', the id/title/status/authors/created keys, and '---'")]
+    try:
+        front = yaml.safe_load(match.group("body"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        return None, [Problem(path=rel, line=line, message=f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}",
+                              hint="fix the YAML between the '---' lines")]
+    if not isinstance(front, dict):
+        return None, [Problem(path=rel, line=1, message="front matter is not a mapping", hint="write 'key: value' lines")]
+    offset = text[: match.end()].count("\n")
+    return _parse_body(rel, front, text[match.end():], offset), []
+
+
+def _parse_body(rel: str, front: dict, body: str, offset: int) -> RfcDocument:
+    tokens = MarkdownIt("commonmark").parse(body)
+    doc = RfcDocument(path=rel, front_matter=front, title="", body_line=offset + 1, rules=[])
+    current: RuleSection | None = None
+    current_level = 0
+    for i, tok in enumerate(tokens):
+        if tok.level != 0 or tok.map is None:
+            continue
+        line = tok.map[0] + offset + 1
+        if tok.type == "heading_open":
+            level = int(tok.tag[1])
+            heading = tokens[i + 1].content.strip()
+            match = RULE_HEADING.match(heading)
+            if match and level >= 2:
+                current = RuleSection(match["id"], match["title"].strip() or heading, heading, line)
+                current_level = level
+                doc.rules.append(current)
+            elif current is not None and level <= current_level:
+                current = None
+            if level == 1 and not doc.title:
+                doc.title = heading
+        elif current is None:
+            continue
+        elif tok.type == "fence":
+            current.blocks.append(Block("fence", line, tok.content, tok.info.strip()))
+        elif tok.type.endswith("_open") and tok.nesting == 1:
+            source = "\n".join(body.splitlines()[tok.map[0]: tok.map[1]])
+            current.blocks.append(Block("text", line, source))
+    return doc
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub and GitLab give a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")

@@ -1,0 +1,40 @@
+"""semgrep's own rule format, generated from the codex rules that use the semgrep matcher."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import yaml
+
+from codex.model import Rule, SemgrepMatcher
+
+_SEVERITY = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
+
+
+def semgrep_rule(rule: Rule, with_paths: bool) -> dict:
+    assert isinstance(rule.matcher, SemgrepMatcher)
+    entry = {
+        "id": rule.id,
+        "languages": list(rule.languages),
+        "severity": _SEVERITY[rule.severity.value],
+        "message": f"{rule.title}. {rule.message} See {rule.rfc.link}",
+        "metadata": {
+            "codex_rule_id": rule.id,
+            "rfc": rule.rfc.id,
+            "rfc_title": rule.rfc.title,
+            "rfc_link": rule.rfc.link,
+            "need": rule.need,
+            "use": rule.use,
+            "stage": rule.stage.value,
+        },
+        **rule.matcher.body,
+    }
+    if with_paths and (rule.paths.include or rule.paths.exclude):
+        entry["paths"] = {k: list(v) for k, v in rule.paths.model_dump().items() if v}
+    return entry
+
+
+def semgrep_config(rules: Iterable[Rule], with_paths: bool) -> str:
+    """The YAML for all semgrep-matched rules, byte-stable for the same rules."""
+    entries = [semgrep_rule(r, with_paths) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
+    return yaml.safe_dump({"rules": entries}, sort_keys=True, allow_unicode=True, width=4096, default_flow_style=False)

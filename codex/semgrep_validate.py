@@ -1,0 +1,53 @@
+"""Ask semgrep itself whether it accepts every compiled pattern (offline: a scan of empty files)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from codex.languages import default_filename
+from codex.model import Ruleset, SemgrepMatcher
+from codex.problems import Problem
+from codex.semgrep_config import semgrep_config
+
+_FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--quiet", "--no-git-ignore", "--x-ignore-semgrepignore-files")
+
+
+def validate_semgrep(ruleset: Ruleset, locations: dict[str, tuple[str, int]]) -> list[Problem]:
+    """Problems for the rules semgrep rejects, each at its RFC heading; one semgrep run per bad rule found."""
+    rules = [r for r in ruleset.rules if isinstance(r.matcher, SemgrepMatcher)]
+    executable = shutil.which("semgrep")
+    if not rules:
+        return []
+    if executable is None:
+        return [Problem(message="semgrep is not installed, so semgrep patterns were not validated", hint="pip install semgrep", kind="engine")]
+    problems: list[Problem] = []
+    with tempfile.TemporaryDirectory(prefix="codex-validate-") as tmp:
+        targets = [Path(tmp) / default_filename(lang) for lang in sorted({l for r in rules for l in r.languages})]
+        for target in targets:
+            target.touch()
+        config = Path(tmp) / "rules.yml"
+        while rules:
+            config.write_text(semgrep_config(rules, with_paths=True), encoding="utf-8")
+            proc = subprocess.run([executable, "scan", *_FLAGS, "--config", str(config), *map(str, targets)],
+                                  capture_output=True, text=True, cwd=tmp, stdin=subprocess.DEVNULL)
+            try:
+                errors = json.loads(proc.stdout or "{}").get("errors", [])
+            except json.JSONDecodeError:
+                errors = []
+            bad = {e.get("rule_id"): e for e in errors if e.get("level") == "error" and e.get("rule_id")}
+            if not bad:
+                if proc.returncode not in (0, 1):
+                    tail = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+                    problems.append(Problem(path="rules/semgrep.yml", message=f"semgrep rejected the ruleset: {tail}", kind="engine"))
+                break
+            for rule_id, error in sorted(bad.items()):
+                path, line = locations.get(rule_id, (None, None))
+                message = " ".join(str(error.get("message", "")).split())
+                problems.append(Problem(path=path, line=line, message=f"semgrep rejects rule {rule_id}: {message}",
+                                        hint="fix the ```yaml semgrep``` block (see semgrep's rule syntax)"))
+            rules = [r for r in rules if r.id not in bad]
+    return problems

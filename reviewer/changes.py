@@ -1,0 +1,176 @@
+"""What changed: unified diffs (unidiff) and git (gitpython) turned into changed files and lines."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from codex.problems import Problem, ProblemError
+
+_FILE_START = re.compile(r"^diff --git ", re.M)
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".codex", ".tox", ".mypy_cache"}
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file in the post-change tree; ``added`` are its added or changed lines, ``None`` for all."""
+
+    path: str
+    added: frozenset[int] | None
+
+
+@dataclass
+class ChangeSet:
+    root: Path
+    files: list[FileChange]
+    problems: list[Problem] = field(default_factory=list)
+    mode: str = "diff"
+
+    def only(self, paths: list[str]) -> "ChangeSet":
+        """Restrict to explicit paths (as pre-commit passes them), relative to the root or the cwd."""
+        wanted = {_relative(Path(p), self.root) for p in paths}
+        return ChangeSet(self.root, [f for f in self.files if f.path in wanted], self.problems, self.mode)
+
+
+def from_patch(text: str, root: Path, source: str) -> ChangeSet:
+    """Parse a unified diff; a part that does not parse is reported with its line, the rest kept."""
+    changes = ChangeSet(root, [])
+    starts = [m.start() for m in _FILE_START.finditer(text)] or [0]
+    if starts[0] != 0 and text[: starts[0]].strip():
+        starts.insert(0, 0)
+    for begin, end in zip(starts, starts[1:] + [len(text)]):
+        chunk = text[begin:end]
+        line = text.count("\n", 0, begin) + 1
+        try:
+            patch = PatchSet(chunk)
+        except UnidiffParseError as exc:
+            changes.problems.append(Problem(path=source, line=line, message=f"cannot parse this part of the diff: {exc}",
+                                            hint="give a unified diff as `git diff` writes it; the other files are still checked", kind="diff"))
+            continue
+        for patched in patch:
+            if patched.is_removed_file:
+                continue
+            path = unquote(patched.path)
+            if patched.is_binary_file:
+                changes.problems.append(Problem(path=path, message="binary file, not checked", kind="skipped"))
+                continue
+            added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added)
+            if added:
+                changes.files.append(FileChange(path, added))
+    return changes
+
+
+def unquote(path: str) -> str:
+    """Git C-quotes unusual paths ("a/\\303\\244.py"); undo it."""
+    if len(path) >= 2 and path[0] == path[-1] == '"':
+        path = codecs.escape_decode(path[1:-1].encode())[0].decode("utf-8", "surrogateescape")
+    return path
+
+
+def _repo(root: Path) -> git.Repo:
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ProblemError([Problem(path=str(root), message="not inside a git repository",
+                                    hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")])
+
+
+def _git_diff(repo: git.Repo, *args: str) -> str:
+    raw = repo.git.diff("--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/", *args,
+                        c="core.quotePath=false", stdout_as_string=False)
+    return raw.decode("utf-8", "replace") + "\n"
+
+
+def _resolve(repo: git.Repo, ref: str) -> str:
+    try:
+        return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+    except git.GitCommandError:
+        raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")])
+
+
+def default_base(repo: git.Repo, default_branch: str | None) -> str:
+    """The merge-base of HEAD with the default branch, or HEAD when there is none to compare with."""
+    candidates = [default_branch] if default_branch else []
+    try:
+        candidates.append(repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True))
+    except git.GitCommandError:
+        pass
+    candidates += ["origin/main", "origin/master", "main", "master"]
+    for ref in candidates:
+        try:
+            target = repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+        except git.GitCommandError:
+            continue
+        try:
+            return repo.git.merge_base("HEAD", target)
+        except git.GitCommandError:
+            break
+    return "HEAD"
+
+
+def from_git(root: Path, base: str | None, default_branch: str | None = None) -> ChangeSet:
+    """The working tree (with untracked files) against ``base`` or the merge-base with the default branch."""
+    repo = _repo(root)
+    top = Path(repo.working_tree_dir)
+    if not repo.head.is_valid():
+        commit = EMPTY_TREE
+    else:
+        commit = _resolve(repo, base) if base else default_base(repo, default_branch)
+    changes = _scoped(from_patch(_git_diff(repo, commit), top, "git diff"), top, root)
+    untracked = repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
+    changes.files += _scoped_files([FileChange(p, None) for p in untracked if p], top, root)
+    return changes
+
+
+def from_index(root: Path) -> ChangeSet:
+    """What is staged, against HEAD (the pre-commit view)."""
+    repo = _repo(root)
+    top = Path(repo.working_tree_dir)
+    commit = "HEAD" if repo.head.is_valid() else EMPTY_TREE
+    return _scoped(from_patch(_git_diff(repo, "--cached", commit), top, "git diff --cached"), top, root)
+
+
+def whole_tree(root: Path) -> ChangeSet:
+    """Every file (git's tracked and untracked-unignored ones in a checkout), all lines in scope."""
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        top = Path(repo.working_tree_dir)
+        listed = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z").split("\0")
+        files = _scoped_files([FileChange(p, None) for p in listed if p], top, root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        files = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+            rel_dir = Path(dirpath).relative_to(root)
+            files += [FileChange((rel_dir / name).as_posix(), None) for name in sorted(filenames)]
+    return ChangeSet(root, files, mode="all")
+
+
+def _scoped(changes: ChangeSet, top: Path, root: Path) -> ChangeSet:
+    changes.files = _scoped_files(changes.files, top, root)
+    changes.root = root
+    return changes
+
+
+def _scoped_files(files: list[FileChange], top: Path, root: Path) -> list[FileChange]:
+    """Re-express repository paths relative to ``root``, dropping files outside it."""
+    prefix = root.resolve().relative_to(top.resolve()).as_posix()
+    if prefix == ".":
+        return files
+    return [FileChange(f.path[len(prefix) + 1:], f.added) for f in files if f.path.startswith(prefix + "/")]
+
+
+def _relative(path: Path, root: Path) -> str:
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return absolute.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,71 @@
+"""The check pipeline: changed files → matchers → diff scope → one report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from codex.model import LibcstMatcher, LlmMatcher, Ruleset, SemgrepMatcher
+from reviewer.changes import ChangeSet
+from reviewer.engines import libcst as libcst_engine
+from reviewer.engines.semgrep import SemgrepRun
+from codex.problems import Problem
+from reviewer.finding import Finding, Report, sort_and_fingerprint
+from reviewer.targets import Target, applies, select_targets
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    use_llm: bool = True
+    ruleset_origin: str = ""
+
+
+def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
+    started = time.perf_counter()
+    report = Report(errors=list(changes.problems))
+    targets, skipped = select_targets(changes, {lang for r in ruleset.rules for lang in r.languages})
+    report.errors += skipped
+    found, problems, seconds = run_matchers(ruleset, targets)
+    report.errors += problems
+    by_path = {t.path: t for t in targets}
+    in_scope = [f for f in found if by_path[f.path].touches(f.line, f.end_line)]
+    report.findings = sort_and_fingerprint(in_scope, {p: by_path[p].text.splitlines() for p in {f.path for f in in_scope}})
+    report.stats = {
+        "mode": changes.mode,
+        "ruleset": {"version": ruleset.version, "origin": options.ruleset_origin, "rules": len(ruleset.rules)},
+        "files_changed": len(changes.files),
+        "files_checked": len(targets),
+        "findings": len(report.findings),
+        "blocking": len(report.blocking),
+        "outside_diff": len(found) - len(in_scope),
+        "llm": _llm_status([r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)], options),
+        "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
+    }
+    return report
+
+
+def run_matchers(ruleset: Ruleset, targets: list[Target]) -> tuple[list[Finding], list[Problem], dict[str, float]]:
+    """Every static rule over the targets it applies to: semgrep in the background, libcst meanwhile."""
+    semgrep_rules = [r for r in ruleset.rules if isinstance(r.matcher, SemgrepMatcher)]
+    libcst_rules = [r for r in ruleset.rules if isinstance(r.matcher, LibcstMatcher)]
+    started = time.perf_counter()
+    semgrep = SemgrepRun(semgrep_rules, [t for t in targets if any(applies(r, t) for r in semgrep_rules)])
+    found: list[Finding] = []
+    problems: list[Problem] = []
+    for target in targets:
+        rules = [r for r in libcst_rules if applies(r, target)]
+        if rules:
+            file_findings, file_problems = libcst_engine.check_file(target, rules)
+            found += file_findings
+            problems += file_problems
+    libcst_seconds = time.perf_counter() - started
+    semgrep_findings, semgrep_problems = semgrep.collect()
+    problems += semgrep_problems
+    by_path = {t.path: t for t in targets}
+    found += [f for f in semgrep_findings if applies(ruleset.rule(f.rule_id), by_path[f.path])]
+    return found, problems, {"libcst": round(libcst_seconds, 3), "static": round(time.perf_counter() - started, 3)}
+
+
+def _llm_status(llm_rules: list, options: CheckOptions) -> dict:
+    reason = "--no-llm" if not options.use_llm else "no LLM endpoint configured"
+    return {"status": "skipped", "reason": reason, "rules": [r.id for r in llm_rules]}

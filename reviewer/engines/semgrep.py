@@ -1,0 +1,84 @@
+"""The semgrep engine: one semgrep process for every semgrep rule over every target."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from codex.model import Rule
+from codex.problems import Problem
+from codex.semgrep_config import semgrep_config
+from reviewer.finding import Finding
+from reviewer.targets import Target
+
+SEMGREP_FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--no-git-ignore", "--x-ignore-semgrepignore-files",
+                 "--quiet", "--timeout=30")
+
+
+class SemgrepRun:
+    """A semgrep subprocess started now and collected later, so other work overlaps with it."""
+
+    def __init__(self, rules: list[Rule], targets: list[Target]):
+        self.rules = {r.id: r for r in rules}
+        self.by_path = {str(t.abs_path): t for t in targets}
+        self.problems: list[Problem] = []
+        self._tmp = tempfile.TemporaryDirectory(prefix="codex-semgrep-")
+        self._proc: subprocess.Popen[bytes] | None = None
+        if not rules or not targets:
+            return
+        executable = shutil.which("semgrep")
+        if executable is None:
+            self.problems.append(Problem(message="semgrep is not installed; semgrep rules were not run",
+                                         hint="install codex with its dependencies (pip install codex-rfc)", kind="engine"))
+            return
+        config = Path(self._tmp.name) / "codex.yml"
+        config.write_text(semgrep_config(rules, with_paths=False), encoding="utf-8")
+        env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
+        self._out = open(Path(self._tmp.name) / "out.json", "wb")
+        self._err = open(Path(self._tmp.name) / "err.txt", "wb")
+        self._proc = subprocess.Popen(
+            [executable, "scan", *SEMGREP_FLAGS, "--config", str(config), *self.by_path],
+            stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL, env=env, cwd=self._tmp.name,
+        )
+
+    def collect(self) -> tuple[list[Finding], list[Problem]]:
+        if self._proc is None:
+            self._tmp.cleanup()
+            return [], self.problems
+        code = self._proc.wait()
+        self._out.close()
+        self._err.close()
+        tmp = Path(self._tmp.name)
+        try:
+            output = json.loads((tmp / "out.json").read_text(encoding="utf-8", errors="replace") or "{}")
+        except json.JSONDecodeError:
+            output = {}
+        stderr = (tmp / "err.txt").read_text(encoding="utf-8", errors="replace").strip()
+        self._tmp.cleanup()
+        findings = [f for f in map(self._finding, output.get("results", [])) if f is not None]
+        self.problems += [self._problem(e) for e in output.get("errors", [])]
+        if code not in (0, 1) and not output.get("results") and not output.get("errors"):
+            tail = stderr.splitlines()[-1] if stderr else f"exit code {code}"
+            self.problems.append(Problem(message=f"semgrep failed: {tail}", hint="run `codex compile` to see rule errors", kind="engine"))
+        return findings, self.problems
+
+    def _finding(self, result: dict) -> Finding | None:
+        rule = self.rules.get(result.get("extra", {}).get("metadata", {}).get("codex_rule_id", ""))
+        target = self.by_path.get(result.get("path", ""))
+        if rule is None or target is None:
+            return None
+        start, end = result["start"], result["end"]
+        return Finding.of(rule, target.path, start["line"], end["line"], start["col"], None, "semgrep")
+
+    def _problem(self, error: dict) -> Problem:
+        path = error.get("path")
+        target = self.by_path.get(path or "")
+        spans = error.get("spans") or [{}]
+        line = spans[0].get("start", {}).get("line")
+        message = " ".join(str(error.get("message", error.get("type", "error"))).split())
+        return Problem(path=target.path if target else path, line=line, message=f"semgrep: {message}",
+                       hint="semgrep rules skipped this part; the other rules still ran", kind="semgrep")

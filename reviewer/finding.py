@@ -1,0 +1,91 @@
+"""What a check produces: findings, problems and stats — the JSON contract."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codex.model import RfcRef, Rule, Severity, Stage
+from codex.problems import Problem
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rule_id: str
+    path: str
+    line: int
+    end_line: int
+    column: int
+    severity: Severity
+    stage: Stage
+    message: str
+    need: str
+    use: str
+    rfc: RfcRef
+    fingerprint: str = ""
+    engine: Literal["semgrep", "libcst", "llm"]
+
+    @classmethod
+    def of(cls, rule: Rule, path: str, line: int, end_line: int, column: int, message: str | None, engine: str) -> "Finding":
+        return cls(
+            rule_id=rule.id,
+            path=path,
+            line=line,
+            end_line=max(end_line, line),
+            column=column,
+            severity=rule.severity,
+            stage=rule.stage,
+            message=message or rule.title,
+            need=rule.need,
+            use=rule.use,
+            rfc=rule.rfc,
+            engine=engine,
+        )
+
+    @property
+    def blocking(self) -> bool:
+        return self.stage is Stage.block
+
+
+class Report(BaseModel):
+    findings: list[Finding] = Field(default_factory=list)
+    errors: list[Problem] = Field(default_factory=list)
+    stats: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.blocking else 0
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2) + "\n"
+
+
+def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]]) -> list[Finding]:
+    """Order findings and give each a fingerprint that survives unrelated line shifts.
+
+    The fingerprint hashes rule id, path, the flagged line's text with white space folded, and
+    the occurrence number of that same text for that rule in that file.
+    """
+    findings = sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule_id))
+    seen: Counter[tuple[str, str, str]] = Counter()
+    unique: dict[tuple[str, str, int, int], Finding] = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.path, finding.line, finding.column)
+        if key in unique:
+            continue
+        lines = line_text.get(finding.path, [])
+        text = " ".join(lines[finding.line - 1].split()) if 0 < finding.line <= len(lines) else ""
+        occurrence = seen[(finding.rule_id, finding.path, text)]
+        seen[(finding.rule_id, finding.path, text)] += 1
+        raw = "\x1f".join((finding.rule_id, finding.path, text, str(occurrence)))
+        finding.fingerprint = hashlib.sha256(raw.encode()).hexdigest()[:20]
+        unique[key] = finding
+    return list(unique.values())

@@ -1,0 +1,77 @@
+"""Which changed files are checked, and which rules apply to each."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from wcmatch import glob
+
+from codex.languages import language_of
+from codex.model import PathFilter, Prefilter, Rule
+from codex.problems import Problem
+from reviewer.changes import ChangeSet
+
+_GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
+
+
+@dataclass(frozen=True)
+class Target:
+    """A file to check: ``path`` is what findings report; rules' path globs match ``scope_path``."""
+
+    path: str
+    abs_path: Path
+    language: str
+    added: frozenset[int] | None
+    scope_path: str
+
+    @cached_property
+    def text(self) -> str:
+        return self.abs_path.read_bytes().decode("utf-8", "replace")
+
+    def touches(self, line: int, end_line: int) -> bool:
+        """Does a finding on these lines touch an added or changed line?"""
+        return self.added is None or any(n in self.added for n in range(line, end_line + 1))
+
+
+def path_matches(paths: PathFilter, path: str) -> bool:
+    if paths.include and not glob.globmatch(path, list(paths.include), flags=_GLOB_FLAGS):
+        return False
+    return not (paths.exclude and glob.globmatch(path, list(paths.exclude), flags=_GLOB_FLAGS))
+
+
+def prefilter_passes(prefilter: Prefilter | None, text: str) -> bool:
+    if prefilter is None:
+        return True
+    return any(k in text for k in prefilter.keywords) or any(re.search(r, text) for r in prefilter.regex)
+
+
+def applies(rule: Rule, target: Target) -> bool:
+    return (
+        target.language in rule.languages
+        and path_matches(rule.paths, target.scope_path)
+        and prefilter_passes(rule.prefilter, target.text)
+    )
+
+
+def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target], list[Problem]]:
+    """Changed files in a language some rule covers; binary or missing ones are reported, not checked."""
+    targets: list[Target] = []
+    problems: list[Problem] = []
+    for change in changes.files:
+        language = language_of(change.path)
+        if language not in languages:
+            continue
+        abs_path = changes.root / change.path
+        if not abs_path.is_file():
+            problems.append(Problem(path=change.path, message=f"not found under {changes.root}", kind="skipped",
+                                    hint="give --root the post-change tree the diff applies to"))
+            continue
+        with abs_path.open("rb") as handle:
+            if b"\0" in handle.read(8192):
+                problems.append(Problem(path=change.path, message="binary content, not checked", kind="skipped"))
+                continue
+        targets.append(Target(change.path, abs_path, language, change.added, change.path))
+    return targets, problems
