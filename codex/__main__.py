@@ -1,0 +1,5 @@
+import sys
+
+from codex.main import main
+
+sys.exit(main())
