@@ -11,8 +11,7 @@ from codex.model import Rule, SemgrepMatcher
 _SEVERITY = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
 
 
-def semgrep_rule(rule: Rule, with_paths: bool) -> dict:
-    assert isinstance(rule.matcher, SemgrepMatcher)
+def semgrep_rule(rule: Rule, matcher: SemgrepMatcher, with_paths: bool) -> dict:
     entry = {
         "id": rule.id,
         "languages": list(rule.languages),
@@ -27,7 +26,7 @@ def semgrep_rule(rule: Rule, with_paths: bool) -> dict:
             "use": rule.use,
             "stage": rule.stage.value,
         },
-        **rule.matcher.body,
+        **matcher.body,
     }
     if with_paths and (rule.paths.include or rule.paths.exclude):
         entry["paths"] = {k: list(v) for k, v in rule.paths.model_dump().items() if v}
@@ -36,5 +35,5 @@ def semgrep_rule(rule: Rule, with_paths: bool) -> dict:
 
 def semgrep_config(rules: Iterable[Rule], with_paths: bool) -> str:
     """The YAML for all semgrep-matched rules, byte-stable for the same rules."""
-    entries = [semgrep_rule(r, with_paths) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
+    entries = [semgrep_rule(r, r.matcher, with_paths) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
     return yaml.safe_dump({"rules": entries}, sort_keys=True, allow_unicode=True, width=4096, default_flow_style=False)
