@@ -84,8 +84,8 @@ def _repo(root: Path) -> git.Repo:
 
 
 def _git_diff(repo: git.Repo, *args: str) -> str:
-    raw = repo.git.diff("--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/", *args,
-                        c="core.quotePath=false", stdout_as_string=False)
+    raw = repo.git(c="core.quotePath=false").diff("--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/",
+                                                  *args, stdout_as_string=False)
     return raw.decode("utf-8", "replace") + "\n"
 
 
