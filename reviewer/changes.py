@@ -15,6 +15,7 @@ from unidiff.errors import UnidiffParseError
 from codex.problems import Problem, ProblemError
 
 _FILE_START = re.compile(r"^diff --git ", re.M)
+_HUNK_START = re.compile(r"^@@ ", re.M)
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".codex", ".tox", ".mypy_cache"}
 
@@ -43,6 +44,7 @@ class ChangeSet:
 def from_patch(text: str, root: Path, source: str) -> ChangeSet:
     """Parse a unified diff; a part that does not parse is reported with its line, the rest kept."""
     changes = ChangeSet(root, [])
+    text = text.replace("\r\n", "\n")  # a patch saved with CRLF line ends; line numbers are unchanged
     starts = [m.start() for m in _FILE_START.finditer(text)] or [0]
     if starts[0] != 0 and text[: starts[0]].strip():
         starts.insert(0, 0)
@@ -55,6 +57,10 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
             changes.problems.append(Problem(path=source, line=line, message=f"cannot parse this part of the diff: {exc}",
                                             hint="give a unified diff as `git diff` writes it; the other files are still checked", kind="diff"))
             continue
+        unparsed = len(_HUNK_START.findall(chunk)) - sum(len(patched) for patched in patch)
+        if unparsed > 0:
+            changes.problems.append(Problem(path=source, line=line, message=f"{unparsed} hunk header(s) in this part of the diff are not valid",
+                                            hint="give a unified diff as `git diff` writes it; the other files are still checked", kind="diff"))
         for patched in patch:
             if patched.is_removed_file:
                 continue
@@ -71,7 +77,10 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
 def unquote(path: str) -> str:
     """Git C-quotes unusual paths ("a/\\303\\244.py"); undo it."""
     if len(path) >= 2 and path[0] == path[-1] == '"':
-        path = codecs.escape_decode(path[1:-1].encode())[0].decode("utf-8", "surrogateescape")
+        try:
+            return codecs.escape_decode(path[1:-1].encode())[0].decode("utf-8", "surrogateescape")
+        except ValueError:  # not valid C quoting: keep the name as written
+            return path[1:-1]
     return path
 
 

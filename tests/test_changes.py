@@ -1,0 +1,217 @@
+"""reviewer.changes: unified diffs and git turned into changed files and lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codex.problems import ProblemError
+from reviewer.changes import ChangeSet, FileChange, from_git, from_index, from_patch, unquote, whole_tree
+
+
+def added(changes: ChangeSet) -> dict[str, set[int] | None]:
+    return {f.path: (set(f.added) if f.added is not None else None) for f in changes.files}
+
+
+@pytest.fixture(scope="module")
+def mixed_patch(git_repo_factory) -> str:
+    """A real `git diff --cached` with every kind of file change, from git's default settings."""
+    repo = git_repo_factory("mixed")
+    repo.commit("base", {
+        "keep.py": "a\nb\nc\n",
+        "old.py": "x\ny\n",
+        "ren.py": "one\ntwo\nthree\nfour\nfive\nsix\n",
+        "nonl.py": "z",
+        "blob.bin": b"\x00\x01binary",
+        "run.sh": "echo hi\n",
+    })
+    repo.git("mv", "ren.py", "renamed.py")
+    repo.write_files({
+        "renamed.py": "one\ntwo\nTHREE\nfour\nfive\nsix\n",
+        "new.py": "n1\nn2\n",
+        "crlf.py": "r1\r\nr2\r\n",
+        "nonl.py": "z\nw",
+        "blob.bin": b"\x00\x02binary",
+        "\u00e4.py": "q\n",
+        "keep.py": "a\nB\nc\n",
+    })
+    repo.git("rm", "--quiet", "old.py")
+    (repo.path / "run.sh").chmod(0o755)
+    repo.stage()
+    return repo.diff("--cached", "-M")
+
+
+def test_patch_kinds_of_change(mixed_patch: str) -> None:
+    changes = from_patch(mixed_patch, Path("."), "change.patch")
+    assert added(changes) == {
+        "keep.py": {2},
+        "renamed.py": {3},  # a rename is reported under its new name, only the changed line
+        "new.py": {1, 2},
+        "crlf.py": {1, 2},
+        "nonl.py": {1, 2},  # "\ No newline at end of file" on both sides
+        "\u00e4.py": {1},  # git quotes the non-ASCII path: "b/\303\244.py"
+    }
+    assert [(p.path, p.kind) for p in changes.problems] == [("blob.bin", "skipped")]
+    assert '"b/\\303\\244.py"' in mixed_patch  # the quoted form really was exercised
+
+
+def test_deleted_and_mode_only_files_are_not_checked(mixed_patch: str) -> None:
+    assert "deleted file mode" in mixed_patch and "new mode 100755" in mixed_patch
+    paths = {f.path for f in from_patch(mixed_patch, Path("."), "p").files}
+    assert "old.py" not in paths and "run.sh" not in paths
+
+
+def test_patch_saved_with_crlf_line_ends(mixed_patch: str) -> None:
+    windows = mixed_patch.replace("\r\n", "\n").replace("\n", "\r\n")
+    assert added(from_patch(windows, Path("."), "p")) == added(from_patch(mixed_patch, Path("."), "p"))
+
+
+def _first_hunk(patch: str, path: str) -> str:
+    start = patch.index(f"diff --git a/{path} ")
+    return patch[patch.index("@@", start): patch.index("\n", patch.index("@@", start))]
+
+
+@pytest.mark.parametrize("broken", ["@@ -1,3 +1,9 @@", "@@ garbage @@"])
+def test_corrupt_hunk_is_reported_and_other_files_kept(mixed_patch: str, broken: str) -> None:
+    header = _first_hunk(mixed_patch, "keep.py")
+    corrupt = mixed_patch.replace(header, broken, 1)
+    changes = from_patch(corrupt, Path("."), "change.patch")
+    assert "keep.py" not in added(changes)
+    assert {"renamed.py", "new.py", "crlf.py", "nonl.py", "\u00e4.py"} <= set(added(changes))
+    diff_problems = [p for p in changes.problems if p.kind == "diff"]
+    assert len(diff_problems) == 1
+    problem = diff_problems[0]
+    assert problem.path == "change.patch"
+    assert corrupt.splitlines()[problem.line - 1].startswith("diff --git a/keep.py")
+    assert str(problem).startswith(f"change.patch:{problem.line}: ")
+
+
+def test_plain_diff_without_git_headers() -> None:
+    text = "--- a/src/x.py\n+++ b/src/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\n"
+    assert added(from_patch(text, Path("."), "p")) == {"src/x.py": {2}}
+
+
+@pytest.mark.parametrize("text", ["", "hello\n", "diff --git", "--- a\n+++ b\n@@ -1 +1 @@\n", "\x00\xff"])
+def test_junk_never_raises(text: str) -> None:
+    changes = from_patch(text, Path("."), "p")
+    assert changes.files == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([
+    "diff --git a/x.py b/x.py\n", "--- a/x.py\n", "+++ b/x.py\n", '+++ "b/\\x"\n', "--- /dev/null\n",
+    "@@ -1,2 +1,3 @@\n", "@@ -0,0 +1 @@\n", " ctx\n", "+add\n", "-del\n", "\\ No newline at end of file\n",
+    "Binary files a/x and b/x differ\n", "rename from a\n", "rename to b\n", "new file mode 100644\n", "\n",
+]) | st.text(max_size=40).map(lambda s: s + "\n"), max_size=30))
+def test_from_patch_never_raises_on_arbitrary_text(lines: list[str]) -> None:
+    changes = from_patch("".join(lines), Path("."), "fuzz.patch")
+    for change in changes.files:
+        assert change.added and min(change.added) >= 1
+
+
+def test_unquote() -> None:
+    assert unquote('"b/\\303\\244 x.py"') == "b/\u00e4 x.py"
+    assert unquote('"tab\\there"') == "tab\there"
+    assert unquote("plain.py") == "plain.py"
+    assert unquote('"bad\\x"') == "bad\\x"
+
+
+# --- git modes ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def feature_repo(git_repo):
+    """main has a.py; branch feature changed line 2 of a.py and committed b.py; main moved on after."""
+    repo = git_repo()
+    repo.commit("base", {"a.py": "1\n2\n3\n", "c.py": "c\n"})
+    repo.branch("feature")
+    repo.commit("feature work", {"a.py": "1\nTWO\n3\n", "b.py": "b1\nb2\n"})
+    repo.checkout("main")
+    repo.commit("main moves on", {"c.py": "c\nmain-only\n"})
+    repo.checkout("feature")
+    return repo
+
+
+def test_default_is_merge_base_with_main(feature_repo) -> None:
+    feature_repo.write("a.py", "1\nTWO\n3\nfour\n")  # uncommitted work counts too
+    feature_repo.write("untracked.py", "u\n")
+    changes = from_git(feature_repo.path, None)
+    assert added(changes) == {"a.py": {2, 4}, "b.py": {1, 2}, "untracked.py": None}
+    assert changes.mode == "diff" and changes.root == feature_repo.path
+
+
+def test_configured_default_branch(feature_repo) -> None:
+    feature_repo.git("branch", "trunk", "feature")
+    assert added(from_git(feature_repo.path, None, default_branch="trunk")) == {}
+
+
+def test_explicit_base(feature_repo) -> None:
+    base = feature_repo.git("rev-parse", "feature~1").strip()
+    feature_repo.git("checkout", "--quiet", "-b", "later")
+    feature_repo.commit("later", {"d.py": "d\n"})
+    assert added(from_git(feature_repo.path, "feature")) == {"d.py": {1}}
+    assert set(added(from_git(feature_repo.path, base))) == {"a.py", "b.py", "d.py"}
+
+
+def test_unknown_base_is_a_usage_problem(feature_repo) -> None:
+    with pytest.raises(ProblemError) as caught:
+        from_git(feature_repo.path, "no-such-branch")
+    assert "no-such-branch" in str(caught.value)
+
+
+def test_staged_only_index_against_head(feature_repo) -> None:
+    feature_repo.write("a.py", "1\nTWO\n3\nstaged\n")
+    feature_repo.stage("a.py")
+    feature_repo.write("a.py", "1\nTWO\n3\nstaged\nnot staged\n")
+    feature_repo.write("untracked.py", "u\n")
+    assert added(from_index(feature_repo.path)) == {"a.py": {4}}
+
+
+def test_unborn_head(git_repo) -> None:
+    repo = git_repo()
+    repo.write("first.py", "x\ny\n")
+    repo.stage("first.py")
+    repo.write("loose.py", "z\n")
+    assert added(from_git(repo.path, None)) == {"first.py": {1, 2}, "loose.py": None}
+    assert added(from_index(repo.path)) == {"first.py": {1, 2}}
+
+
+def test_subdirectory_root_scopes_paths(feature_repo) -> None:
+    feature_repo.commit("sub", {"sub/s.py": "s\n"})
+    changes = from_git(feature_repo.path / "sub", None)
+    assert added(changes) == {"s.py": {1}}
+    assert changes.root == feature_repo.path / "sub"
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(ProblemError) as caught:
+        from_git(tmp_path, None)
+    assert "not inside a git repository" in str(caught.value)
+
+
+def test_whole_tree_in_and_outside_git(feature_repo, tmp_path: Path) -> None:
+    feature_repo.write(".gitignore", "ignored.py\n")
+    feature_repo.write("ignored.py", "i\n")
+    feature_repo.write("untracked.py", "u\n")
+    tree = whole_tree(feature_repo.path)
+    assert tree.mode == "all" and all(f.added is None for f in tree.files)
+    assert {f.path for f in tree.files} == {".gitignore", "a.py", "b.py", "c.py", "untracked.py"}
+    plain = tmp_path / "plain"
+    (plain / "pkg").mkdir(parents=True)
+    (plain / "pkg" / "m.py").write_text("m\n")
+    (plain / ".venv").mkdir()
+    (plain / ".venv" / "v.py").write_text("v\n")
+    assert [f.path for f in whole_tree(plain).files] == ["pkg/m.py"]
+
+
+def test_only_keeps_explicit_paths(feature_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    changes = from_git(feature_repo.path, None)
+    assert [f.path for f in changes.only(["b.py"]).files] == ["b.py"]
+    monkeypatch.chdir(feature_repo.path)
+    absolute = str(feature_repo.path / "a.py")
+    assert [f.path for f in changes.only([absolute, "missing.py"]).files] == ["a.py"]
+    assert changes.only([]).files == []
+    assert isinstance(changes.files[0], FileChange)
