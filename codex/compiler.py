@@ -63,8 +63,11 @@ class FrontMatter(BaseModel):
 
 
 class Compilation(BaseModel):
+    """The ruleset (``None`` when there are problems); ``rules`` are every rule that compiled, even then."""
+
     ruleset: Ruleset | None
     problems: list[Problem]
+    rules: list[Rule] = []
     locations: dict[str, tuple[str, int]] = {}
 
 
@@ -99,11 +102,11 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None) -> Comp
                                         hint="rule ids are stable and unique: pick a new one"))
                 continue
             rules[rule.id] = (rule, rel, line)
-    if problems:
-        return Compilation(ruleset=None, problems=problems)
     active = [rule for rule, _, _ in rules.values()]
     locations = {rule_id: (path, line) for rule_id, (_, path, line) in rules.items()}
-    return Compilation(ruleset=Ruleset.build(metas, active), problems=[], locations=locations)
+    if problems:
+        return Compilation(ruleset=None, problems=problems, rules=active, locations=locations)
+    return Compilation(ruleset=Ruleset.build(metas, active), problems=[], rules=active, locations=locations)
 
 
 def _compile_document(doc: RfcDocument, base_url: str | None) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
@@ -187,6 +190,12 @@ def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | 
     if unknown:
         return None, Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
                              hint=f"use one of: {', '.join(sorted(EXTENSIONS))}")
+    for pattern in config.prefilter.regex if config.prefilter else ():
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return None, Problem(path=path, line=block.line + 1, message=f"prefilter regex {pattern!r} is not valid: {exc}",
+                                 hint="fix the regular expression (Python syntax)")
     return config, None
 
 
@@ -201,7 +210,7 @@ def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path
             body = yaml.safe_load(bodies[0].content)
         except yaml.YAMLError as exc:
             return None, [Problem(path=path, line=bodies[0].line + 1, message=f"semgrep block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")]
-        if not isinstance(body, dict) or not any(k.startswith("pattern") for k in body):
+        if not isinstance(body, dict) or not any(str(k).startswith("pattern") for k in body):
             return None, [Problem(path=path, line=bodies[0].line + 1, message="semgrep block has no pattern",
                                   hint="give pattern, patterns, pattern-either or pattern-regex")]
         reserved = SEMGREP_RESERVED & set(body)
@@ -281,11 +290,12 @@ def _plain(markdown: str) -> str:
 
 
 def _validation_problem(path: str, line: int, what: str, exc: ValidationError, source: str = "") -> Problem:
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"]) or what
+    """One problem listing every validation error, at the line of the first key at fault."""
+    errors = exc.errors()
+    err = errors[0]
     key_line = next((i for i, text in enumerate(source.splitlines()) if text.startswith(f"{err['loc'][0]}:")), 0) if err["loc"] else 0
-    return Problem(path=path, line=line + key_line, message=f"{what}: {field}: {err['msg']}",
-                   hint="see the RFC format in the README")
+    details = "; ".join(": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"]))) for e in errors)
+    return Problem(path=path, line=line + key_line, message=f"{what}: {details}", hint="see the RFC format in the README")
 
 
 def _rel(path: Path, root: Path) -> str:

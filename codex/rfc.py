@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from codex.problems import Problem
 
@@ -70,6 +71,7 @@ def read_rfc(path: Path, rel: str) -> tuple[RfcDocument | None, list[Problem]]:
 
 def _parse_body(rel: str, front: dict, body: str, offset: int) -> RfcDocument:
     tokens = MarkdownIt("commonmark").parse(body)
+    lines = re.split(r"\r\n?|\n", body)  # as markdown-it counts them (not str.splitlines: \f, \u2028 ...)
     doc = RfcDocument(path=rel, front_matter=front, title="", body_line=offset + 1, rules=[])
     current: RuleSection | None = None
     current_level = 0
@@ -79,7 +81,7 @@ def _parse_body(rel: str, front: dict, body: str, offset: int) -> RfcDocument:
         line = tok.map[0] + offset + 1
         if tok.type == "heading_open":
             level = int(tok.tag[1])
-            heading = tokens[i + 1].content.strip()
+            heading = _plain_text(tokens[i + 1])
             match = RULE_HEADING.match(heading)
             if match and level >= 2:
                 current = RuleSection(match["id"], match["title"].strip() or heading, heading, line)
@@ -94,9 +96,14 @@ def _parse_body(rel: str, front: dict, body: str, offset: int) -> RfcDocument:
         elif tok.type == "fence":
             current.blocks.append(Block("fence", line, tok.content, tok.info.strip()))
         elif tok.type.endswith("_open") and tok.nesting == 1:
-            source = "\n".join(body.splitlines()[tok.map[0]: tok.map[1]])
+            source = "\n".join(lines[tok.map[0]: tok.map[1]])
             current.blocks.append(Block("text", line, source))
     return doc
+
+
+def _plain_text(inline: Token) -> str:
+    """A heading's text as rendered: markup, link targets and inline HTML left out."""
+    return "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline")).strip()
 
 
 def github_anchor(heading: str) -> str:

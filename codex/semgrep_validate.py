@@ -9,16 +9,16 @@ import tempfile
 from pathlib import Path
 
 from codex.languages import default_filename
-from codex.model import Ruleset, SemgrepMatcher
+from codex.model import Rule, SemgrepMatcher
 from codex.problems import Problem
 from codex.semgrep_config import semgrep_config
 
 _FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--quiet", "--no-git-ignore", "--x-ignore-semgrepignore-files")
 
 
-def validate_semgrep(ruleset: Ruleset, locations: dict[str, tuple[str, int]]) -> list[Problem]:
+def validate_semgrep(compiled: list[Rule], locations: dict[str, tuple[str, int]]) -> list[Problem]:
     """Problems for the rules semgrep rejects, each at its RFC heading; one semgrep run per bad rule found."""
-    rules = [r for r in ruleset.rules if isinstance(r.matcher, SemgrepMatcher)]
+    rules = [r for r in compiled if isinstance(r.matcher, SemgrepMatcher)]
     executable = shutil.which("semgrep")
     if not rules:
         return []

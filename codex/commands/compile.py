@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if not rfc_dir.is_dir():
         raise ProblemError([Problem(path=config.rfcs, message="no RFC directory", hint="create it, or run `codex new`", kind="usage")])
     result = compile_rfcs(rfc_dir, root, config.rfc_base_url)
-    problems = result.problems or validate_semgrep(result.ruleset, result.locations)
+    problems = result.problems + validate_semgrep(result.rules, result.locations)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)

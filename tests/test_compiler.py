@@ -1,0 +1,248 @@
+"""codex.compiler and ``codex compile``: RFCs validated into rules, every problem reported at its line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from codex.compiler import compile_rfcs, marked_lines, stale_files, write_rules
+from codex.model import LibcstMatcher, LlmMatcher, SemgrepMatcher, Stage
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def rfc(rfc_id: str = "RFC-0100", status: str = "accepted", rules: str | None = None, front: str = "") -> str:
+    head = (f"---\nid: {rfc_id}\ntitle: Example {rfc_id}\nstatus: {status}\nauthors: [Tester]\n"
+            f"created: 2026-01-01\n{front}---\n\n# Example\n\nWhy it matters.\n\n")
+    return head + (rules if rules is not None else rule())
+
+
+def rule(rule_id: str = "CX0100", config: str | None = None, matcher: str = "pattern: eval(...)\n",
+         statement: str = "If you need to evaluate user input, use `ast.literal_eval`.") -> str:
+    config = config if config is not None else "severity: error\nlanguages: [python]\nmatcher: semgrep\n"
+    return (f"## {rule_id}: No eval\n\n{statement}\n\nMore prose.\n\n```yaml codex\n{config}```\n\n"
+            f"```yaml semgrep\n{matcher}```\n\n```python bad\n# ruleid: {rule_id}\neval(x)\n```\n\n"
+            f"```python good\nast.literal_eval(x)\n```\n\n")
+
+
+LIBCST = "severity: warning\nlanguages: [python]\nmatcher: libcst\nrule_class: codex.lints.swallowed_errors:SwallowedErrors\n"
+LLM = "severity: info\nlanguages: [python, lua]\nmatcher: llm\nquestion: Is a possibly-nil value indexed?\n"
+
+
+def project(root: Path, files: dict[str, str], pyproject: str = "") -> Path:
+    for name, text in files.items():
+        (root / "rfcs").mkdir(parents=True, exist_ok=True)
+        (root / "rfcs" / name).write_text(text, encoding="utf-8")
+    if pyproject:
+        (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    return root
+
+
+def compiled(tmp_path: Path, files: dict[str, str], base_url: str | None = None):
+    project(tmp_path, files)
+    return compile_rfcs(tmp_path / "rfcs", tmp_path, base_url)
+
+
+def problem_lines(result) -> list[str]:
+    return [str(p) for p in result.problems]
+
+
+def test_valid_rfc_compiles_into_the_rule_model(tmp_path: Path) -> None:
+    result = compiled(tmp_path, {"0100-eval.md": rfc()})
+    assert result.problems == []
+    (only,) = result.ruleset.rules
+    assert only.id == "CX0100" and only.title == "No eval"
+    assert only.need == "to evaluate user input" and only.use == "`ast.literal_eval`"
+    assert only.stage is Stage.block and only.languages == ("python",)
+    assert isinstance(only.matcher, SemgrepMatcher) and only.matcher.body == {"pattern": "eval(...)"}
+    assert only.description == "More prose."
+    assert [(e.verdict, e.expected) for e in only.examples] == [("bad", (2,)), ("good", ())]
+    assert only.rfc.model_dump() == {"id": "RFC-0100", "title": "Example RFC-0100", "path": "rfcs/0100-eval.md",
+                                     "anchor": "cx0100-no-eval", "url": None}
+    assert result.locations == {"CX0100": ("rfcs/0100-eval.md", 13)}
+
+
+def test_matchers_stages_and_statuses(tmp_path: Path) -> None:
+    result = compiled(tmp_path, {
+        "a.md": rfc("RFC-0001", rules=rule("CX0001", LIBCST) + rule("CX0002", LLM)),
+        "b.md": rfc("RFC-0002", status="draft", rules=rule("CX0003")),
+        "c.md": rfc("RFC-0003", status="deprecated", rules=rule("CX0004")),
+        "d.md": rfc("RFC-0004", status="superseded", rules=rule("CX0005")),
+    }, base_url="https://git.example.com/handbook/-/blob/main/")
+    assert result.problems == []
+    rules = {r.id: r for r in result.ruleset.rules}
+    assert set(rules) == {"CX0001", "CX0002", "CX0003"}  # deprecated and superseded rules are off
+    assert {r.id for r in result.ruleset.rfcs} == {"RFC-0001", "RFC-0002", "RFC-0003", "RFC-0004"}
+    assert isinstance(rules["CX0001"].matcher, LibcstMatcher) and rules["CX0001"].stage is Stage.warn
+    assert isinstance(rules["CX0002"].matcher, LlmMatcher) and rules["CX0002"].matcher.question.startswith("Is a")
+    assert rules["CX0003"].stage is Stage.shadow  # draft
+    assert rules["CX0001"].rfc.url == "https://git.example.com/handbook/-/blob/main/rfcs/a.md#cx0001-no-eval"
+
+
+def test_explicit_stage_and_paths(tmp_path: Path) -> None:
+    config = ("severity: error\nlanguages: [python]\nmatcher: semgrep\nstage: warn\n"
+              "paths:\n  include: ['src/**']\n  exclude: ['**/tests/**']\n")
+    result = compiled(tmp_path, {"a.md": rfc(rules=rule(config=config))})
+    (only,) = result.ruleset.rules
+    assert only.stage is Stage.warn
+    assert only.paths.include == ("src/**",) and only.paths.exclude == ("**/tests/**",)
+
+
+BROKEN = {
+    "1-front.md": "---\nid: nope\ntitle: T\nstatus: maybe\nauthors: [A]\ncreated: 2026-01-01\n---\n# T\n" + rule("CX0201"),
+    "2-statement.md": rfc("RFC-0202", rules=rule("CX0202", statement="Prefer literal_eval.")),
+    "3-use.md": rfc("RFC-0203", rules=rule("CX0203", statement="If you need to parse, do it carefully.")),
+    "4-matcher.md": rfc("RFC-0204", rules=rule("CX0204", config="severity: error\nlanguages: [python]\nmatcher: regexp\n")),
+    "5-language.md": rfc("RFC-0205", rules=rule("CX0205", config="severity: error\nlanguages: [cobol]\nmatcher: semgrep\n")),
+    "6-yaml.md": rfc("RFC-0206", rules=rule("CX0206", config="severity: error\nlanguages: [python\nmatcher: semgrep\n")),
+    "7-dup-a.md": rfc("RFC-0207", rules=rule("CX0207", LIBCST)),
+    "8-dup-b.md": rfc("RFC-0208", rules=rule("CX0207", LIBCST)),
+    "9-semgrep-keys.md": rfc("RFC-0209", rules=rule("CX0209", matcher="1: x\n")),
+}
+
+EXPECTED = [
+    ("rfcs/1-front.md:2:", "front matter: id: String should match pattern"),
+    ("rfcs/1-front.md:2:", "status: Input should be 'draft'"),
+    ("rfcs/2-statement.md:13:", "rule CX0202 has no 'If you need X, use Y' statement"),
+    ("rfcs/3-use.md:15:", "rule CX0203 has no 'If you need X, use Y' statement"),
+    ("rfcs/4-matcher.md:13:", "unknown matcher 'regexp'"),
+    ("rfcs/5-language.md:20:", "unknown language cobol"),
+    ("rfcs/6-yaml.md:", "rule block is not valid YAML"),
+    ("rfcs/8-dup-b.md:13:", "duplicate rule id CX0207 (also at rfcs/7-dup-a.md:13)"),
+    ("rfcs/9-semgrep-keys.md:26:", "semgrep block has no pattern"),
+]
+
+
+def test_every_problem_in_one_run(tmp_path: Path) -> None:
+    result = compiled(tmp_path, BROKEN)
+    assert result.ruleset is None
+    lines = problem_lines(result)
+    for where, what in EXPECTED:
+        assert any(line.startswith(where) and what in line for line in lines), (where, what, lines)
+    assert all(" \u2014 " in line for line in lines)  # every problem says what to do
+    assert len(lines) == 8  # both front matter errors of 1-front.md are in one problem
+
+
+@pytest.mark.parametrize(("config", "words"), [
+    ("severity: fatal\nlanguages: [python]\nmatcher: semgrep\n", "severity: Input should be"),
+    ("severity: error\nlanguages: python\nmatcher: semgrep\n", "languages: Input should be a valid list"),
+    ("- a list\n", "rule block: Input should be a valid dictionary"),
+    ("severity: error\nlanguages: [python]\nmatcher: semgrep\nprefilter: {regex: ['(']}\n", "prefilter regex '(' is not valid"),
+    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: os:path\n", "is not a codex.lint.LintRule subclass"),
+    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: no_such.module:X\n", "cannot load no_such.module:X"),
+    ("severity: error\nlanguages: [rust]\nmatcher: libcst\nrule_class: x:Y\n", "libcst rules match Python only"),
+    ("severity: error\nlanguages: [python]\nmatcher: semgrep\nunknown_key: 1\n", "unknown_key: Extra inputs are not permitted"),
+])
+def test_rule_block_problems(tmp_path: Path, config: str, words: str) -> None:
+    result = compiled(tmp_path, {"a.md": rfc(rules=rule(config=config))})
+    assert result.ruleset is None
+    assert any(words in line and line.startswith("rfcs/a.md:") for line in problem_lines(result)), problem_lines(result)
+
+
+def test_examples_are_required_and_checked(tmp_path: Path) -> None:
+    no_mark = rule().replace("# ruleid: CX0100\n", "")
+    no_good = rule().replace("```python good", "```python")
+    result = compiled(tmp_path, {"a.md": rfc(rules=no_mark), "b.md": rfc("RFC-0101", rules=no_good.replace("CX0100", "CX0101"))})
+    lines = problem_lines(result)
+    assert any("bad example marks no line" in line for line in lines)
+    assert any("rule CX0101 needs at least one bad and one good example" in line for line in lines)
+
+
+def test_no_rfcs(tmp_path: Path) -> None:
+    (tmp_path / "rfcs").mkdir()
+    result = compile_rfcs(tmp_path / "rfcs", tmp_path)
+    assert result.ruleset is None and "no RFC files" in result.problems[0].message
+
+
+def test_marked_lines() -> None:
+    code = "a\n# ruleid: CX1, CX2\n# ok: CX1\nflagged\nclean\n# ruleid: CX1\nalso\n"
+    assert marked_lines(code, "CX1") == [4, 7]
+    assert marked_lines(code, "CX2") == [4]
+    assert marked_lines(code, "CX1", "ok") == [4]
+
+
+# --- writing rules/ ---------------------------------------------------------------------------
+
+
+def test_written_rules_are_deterministic_and_semgrep_format(tmp_path: Path, shipped_ruleset) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    write_rules(shipped_ruleset, first)
+    write_rules(shipped_ruleset, second)
+    for name in ("ruleset.json", "semgrep.yml"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    semgrep = yaml.safe_load((first / "semgrep.yml").read_text())
+    semgrep_ids = {r.id for r in shipped_ruleset.rules if isinstance(r.matcher, SemgrepMatcher)}
+    assert {r["id"] for r in semgrep["rules"]} == semgrep_ids
+    for entry in semgrep["rules"]:
+        assert entry["metadata"]["codex_rule_id"] == entry["id"]
+        assert entry["metadata"]["rfc_link"].startswith("rfcs/")
+        assert {"languages", "message", "severity"} <= set(entry)
+    assert stale_files(shipped_ruleset, first) == []
+
+
+def test_byte_identical_across_processes(tmp_path: Path) -> None:
+    """Set ordering and hash seeds must not leak into rules/: compile in two processes with different seeds."""
+    script = ("import sys; from pathlib import Path; from codex.compiler import compile_rfcs, write_rules; "
+              "r = compile_rfcs(Path(sys.argv[1]) / 'rfcs', Path(sys.argv[1])); write_rules(r.ruleset, Path(sys.argv[2]))")
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        subprocess.run([sys.executable, "-c", script, str(PROJECT_ROOT), str(out)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert outputs[0] == outputs[1] and set(outputs[0]) == {"ruleset.json", "semgrep.yml"}
+
+
+def test_version_follows_content(tmp_path: Path) -> None:
+    one = compiled(tmp_path / "a", {"a.md": rfc()}).ruleset
+    same = compiled(tmp_path / "b", {"a.md": rfc()}).ruleset
+    changed = compiled(tmp_path / "c", {"a.md": rfc().replace("eval(...)", "exec(...)")}).ruleset
+    assert one.version == same.version != changed.version
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def test_compile_and_check_for_staleness(tmp_path: Path, run_codex) -> None:
+    root = project(tmp_path, {"a.md": rfc(rules=rule("CX0100", LIBCST) + rule("CX0101", LLM))},
+                   pyproject='[tool.codex]\nrfc_base_url = "https://h.example/x"\n')
+    stale = run_codex(["compile", "--check"], cwd=root)
+    assert stale.code == 1 and "stale" in stale.out
+    assert not (root / "rules").exists()  # --check writes nothing
+    done = run_codex(["compile"], cwd=root)
+    assert done.code == 0, done.err
+    assert "2 rule(s) from 1 RFC(s)" in done.out
+    written = (root / "rules" / "ruleset.json").read_bytes()
+    assert b'"url": "https://h.example/x/rfcs/a.md#cx0100-no-eval"' in written
+    assert run_codex(["compile", "--check"], cwd=root).code == 0
+    assert run_codex(["compile"], cwd=root).code == 0
+    assert (root / "rules" / "ruleset.json").read_bytes() == written
+    (root / "rfcs" / "a.md").write_text(rfc(rules=rule("CX0100", LIBCST)), encoding="utf-8")
+    again = run_codex(["compile", "--check"], cwd=root)
+    assert again.code == 1 and "ruleset.json" in again.out
+
+
+def test_compile_reports_semgrep_rejections_with_other_problems(tmp_path: Path, run_codex) -> None:
+    root = project(tmp_path, {
+        "a-rejected.md": rfc("RFC-0301", rules=rule("CX0301", matcher="pattern: eval((\n")),
+        "b-no-use.md": rfc("RFC-0302", rules=rule("CX0302", LIBCST, statement="If you need it, just do it")),
+        "c-fine.md": rfc("RFC-0303", rules=rule("CX0303", LLM)),
+    })
+    result = run_codex(["compile"], cwd=root)
+    assert result.code == 2
+    errors = [line for line in result.err.splitlines() if line.startswith("rfcs/")]
+    assert any(line.startswith("rfcs/a-rejected.md:13: semgrep rejects rule CX0301") and " \u2014 " in line for line in errors), result.err
+    assert any(line.startswith("rfcs/b-no-use.md:15: rule CX0302 has no") for line in errors), result.err
+    assert "2 problem(s); rules/ left unchanged" in result.err
+    assert "Traceback" not in result.err
+    assert not (root / "rules").exists()
+
+
+def test_compile_without_rfc_directory(tmp_path: Path, run_codex) -> None:
+    result = run_codex(["compile", "--root", str(tmp_path)])
+    assert result.code == 2 and "no RFC directory" in result.err
