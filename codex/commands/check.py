@@ -10,13 +10,15 @@ from codex.commands._common import add_root, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from reviewer.formatters import FORMATS
+
     add_root(parser)
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("--base", metavar="REF", help="compare the working tree with REF (default: merge-base with the default branch)")
     scope.add_argument("--staged", action="store_true", help="check what is staged, against HEAD (pre-commit)")
     scope.add_argument("--diff", metavar="FILE", type=Path, help="a unified diff ('-' for stdin) applying to the tree at --root")
     scope.add_argument("--all", action="store_true", help="check every file, every line (an audit)")
-    parser.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
+    parser.add_argument("--format", default="text", choices=list(FORMATS), help="output format (default: text)")
     parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
     parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.paths:
         changes = changes.only(args.paths)
     report = run_check(loaded.ruleset, changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=loaded.origin))
-    formatter = get_formatter(args.format)
+    formatter = get_formatter(args.format, loaded.ruleset)
     if args.output:
         with args.output.open("w", encoding="utf-8") as out:
             formatter.write(report, out)

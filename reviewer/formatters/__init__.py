@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from reviewer.formatters.base import Formatter
+if TYPE_CHECKING:  # importing FORMATS (for --format choices) stays cheap
+    from codex.model import Ruleset
+    from reviewer.formatters.base import Formatter
 
-FORMATS = {"text": "reviewer.formatters.text:TextFormatter", "json": "reviewer.formatters.json:JsonFormatter"}
+FORMATS = {
+    "text": "reviewer.formatters.text:TextFormatter",
+    "json": "reviewer.formatters.json:JsonFormatter",
+    "sarif": "reviewer.formatters.sarif:SarifFormatter",
+    "gitlab": "reviewer.formatters.gitlab:CodeQualityFormatter",
+    "rdjson": "reviewer.formatters.rdjson:RdjsonFormatter",
+    "github": "reviewer.formatters.github:WorkflowCommandFormatter",
+}
 
 
-def get_formatter(name: str) -> Formatter:
+def get_formatter(name: str, ruleset: Ruleset | None = None) -> Formatter:
     module, _, cls = FORMATS[name].partition(":")
-    return getattr(importlib.import_module(module), cls)()
+    return getattr(importlib.import_module(module), cls)(ruleset)

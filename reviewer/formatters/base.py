@@ -5,10 +5,20 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TextIO
 
-from reviewer.finding import Report
+from codex.model import Ruleset, Stage
+from reviewer.finding import Finding, Report
 
 
 class Formatter(ABC):
+    def __init__(self, ruleset: Ruleset | None = None) -> None:
+        """``ruleset``, when given, is the one that judged the report (rule metadata for SARIF)."""
+        self.ruleset = ruleset
+
     @abstractmethod
     def write(self, report: Report, out: TextIO) -> None:
         """Write the whole report to ``out``."""
+
+
+def shown(report: Report) -> list[Finding]:
+    """The findings a user sees: shadow-stage ones are recorded, never shown."""
+    return [f for f in report.findings if f.stage is not Stage.shadow]

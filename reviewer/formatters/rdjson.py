@@ -1,0 +1,30 @@
+"""``--format rdjson``: reviewdog's diagnostic format (``reviewdog -f=rdjson``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from codex.model import Severity
+from reviewer.finding import Finding, Report
+from reviewer.formatters.base import Formatter, shown
+
+_SEVERITY = {Severity.error: "ERROR", Severity.warning: "WARNING", Severity.info: "INFO"}
+
+
+class RdjsonFormatter(Formatter):
+    def write(self, report: Report, out: TextIO) -> None:
+        result = {"source": {"name": "codex"}, "diagnostics": [_diagnostic(f) for f in shown(report)]}
+        json.dump(result, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+
+def _diagnostic(f: Finding) -> dict[str, Any]:
+    return {
+        "message": f"{f.message} — use {f.use} (if you need {f.need}; {f.rfc.id} {f.rfc.title})",
+        "location": {"path": f.path, "range": {"start": {"line": f.line, "column": f.column},
+                                               "end": {"line": f.end_line}}},
+        "severity": _SEVERITY[f.severity],
+        "code": {"value": f.rule_id, "url": f.rfc.link},
+        "original_output": f.fingerprint,
+    }

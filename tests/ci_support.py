@@ -1,0 +1,32 @@
+"""Reports for the CI format tests, built from the shipped rules without running an engine."""
+
+from __future__ import annotations
+
+from codex.model import Ruleset, Stage
+from codex.problems import Problem
+from reviewer.finding import Finding, Report, sort_and_fingerprint
+
+AWKWARD_PATH = "src/odd, name:50%.py"
+SOURCE = {
+    "src/client.py": "import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n",
+    AWKWARD_PATH: "import subprocess\nsubprocess.run(cmd, shell=True)\n",
+    "legacy/old.py": "assert x\n",
+    "legacy/new.py": "assert y\n",
+}
+
+
+def sample_report(ruleset: Ruleset) -> Report:
+    """Blocking findings (one in a path with separators in it), a warning, a shadow finding, a problem."""
+    rule = ruleset.rule
+    findings = [
+        Finding.of(rule("CX0003"), "src/client.py", 5, 5, 12, "requests.get() without timeout=", "libcst"),
+        Finding.of(rule("CX0005"), AWKWARD_PATH, 2, 2, 1, "shell=True\nwith 100% risk", "semgrep"),
+        Finding.of(rule("CX0007"), "legacy/old.py", 1, 1, 1, None, "semgrep").model_copy(update={"stage": Stage.shadow}),
+        Finding.of(rule("CX0007"), "legacy/new.py", 1, 1, 1, None, "semgrep"),
+    ]
+    findings = sort_and_fingerprint(findings, {p: text.splitlines() for p, text in SOURCE.items()})
+    problems = [Problem(path="legacy/py2.py", line=3, message="not valid Python 3", hint="port it", kind="parse")]
+    blocking = sum(f.blocking for f in findings)
+    return Report(findings=findings, errors=problems,
+                  stats={"mode": "diff", "files_checked": 3, "findings": len(findings), "blocking": blocking,
+                         "ruleset": {"version": ruleset.version}, "seconds": {"total": 0.1}})

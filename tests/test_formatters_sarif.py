@@ -1,0 +1,86 @@
+"""``--format sarif``: valid SARIF 2.1.0 with the rules' metadata and stable fingerprints."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ci_support import sample_report
+from reviewer.formatters import get_formatter
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"  # shared/ beside the clone
+
+
+def _sarif(report, ruleset) -> dict:
+    out = io.StringIO()
+    get_formatter("sarif", ruleset).write(report, out)
+    return json.loads(out.getvalue())
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    if not SCHEMA_PATH.is_file():
+        pytest.skip(f"SARIF schema not found at {SCHEMA_PATH}")
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def test_sarif_is_valid_against_the_2_1_0_schema(shipped_ruleset, schema):
+    document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
+    jsonschema.Draft4Validator(schema).validate(document)
+    assert document["version"] == "2.1.0"
+
+
+def test_sarif_without_a_ruleset_is_valid_and_describes_the_rules_it_names(shipped_ruleset, schema):
+    document = _sarif(sample_report(shipped_ruleset), None)
+    jsonschema.Draft4Validator(schema).validate(document)
+    assert [r["id"] for r in document["runs"][0]["tool"]["driver"]["rules"]] == ["CX0003", "CX0005", "CX0007"]
+
+
+def test_sarif_rules_carry_need_use_and_the_rfc_link(shipped_ruleset):
+    run = _sarif(sample_report(shipped_ruleset), shipped_ruleset)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert {r["id"] for r in rules} == {r.id for r in shipped_ruleset.rules}
+    cx3 = next(r for r in rules if r["id"] == "CX0003")
+    rule = shipped_ruleset.rule("CX0003")
+    assert cx3["helpUri"] == rule.rfc.link
+    assert cx3["properties"]["need"] == rule.need and cx3["properties"]["use"] == rule.use
+    assert rule.use in cx3["fullDescription"]["text"]
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_sarif_results_leave_shadow_findings_out_and_keep_fingerprints(shipped_ruleset):
+    report = sample_report(shipped_ruleset)
+    results = _sarif(report, shipped_ruleset)["runs"][0]["results"]
+    visible = [f for f in report.findings if f.stage.value != "shadow"]
+    assert [r["partialFingerprints"]["codexFingerprint/v1"] for r in results] == [f.fingerprint for f in visible]
+    by_rule = {r["ruleId"]: r for r in results}
+    assert by_rule["CX0003"]["level"] == "error" and by_rule["CX0007"]["level"] == "warning"
+    region = by_rule["CX0003"]["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (5, 12)
+
+
+def test_sarif_problems_are_tool_notifications(shipped_ruleset):
+    invocation = _sarif(sample_report(shipped_ruleset), shipped_ruleset)["runs"][0]["invocations"][0]
+    [note] = invocation["toolExecutionNotifications"]
+    assert "not valid Python 3" in note["message"]["text"]
+    assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+
+
+def test_codex_check_offers_every_registered_format_and_writes_sarif(git_repo, run_codex, schema):
+    from reviewer.formatters import FORMATS
+
+    repo = git_repo()
+    repo.commit("base", {"app.py": "import requests\n"})
+    repo.write("app.py", "import requests\nrequests.get(url)\n")
+    result = run_codex(["check", "--root", repo.path, "--base", "HEAD", "--format", "sarif"])
+    assert result.code == 1, result.err
+    document = json.loads(result.out)
+    jsonschema.Draft4Validator(schema).validate(document)
+    assert [r["ruleId"] for r in document["runs"][0]["results"]] == ["CX0003"]
+    help_text = run_codex(["check", "--help"]).out
+    assert all(name in help_text for name in FORMATS)
