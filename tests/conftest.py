@@ -39,13 +39,16 @@ class GitRepo:
                            ("commit.gpgsign", "false"), ("core.autocrlf", "false")):
             self.git("config", key, value)
 
-    def git(self, *args: str) -> str:
-        """Run git in the repository; returns stdout, raises on failure."""
-        proc = subprocess.run(["git", *args], cwd=self.path, capture_output=True, text=True,
-                              env={**os.environ, **_GIT_ENV}, check=False)
+    def git_bytes(self, *args: str) -> bytes:
+        """Run git in the repository; returns stdout as bytes, raises on failure."""
+        proc = subprocess.run(["git", *args], cwd=self.path, capture_output=True, env={**os.environ, **_GIT_ENV}, check=False)
         if proc.returncode != 0:
-            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
         return proc.stdout
+
+    def git(self, *args: str) -> str:
+        """Run git in the repository; returns stdout (undecodable bytes kept as surrogates), raises on failure."""
+        return self.git_bytes(*args).decode("utf-8", "surrogateescape")
 
     def write(self, rel: str, content: str | bytes) -> Path:
         """Write a file (text as UTF-8, written verbatim: no newline translation)."""
