@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import keyword
 import os
 import sys
 import traceback
@@ -14,6 +15,8 @@ COMMANDS = {
     "compile": "Compile rfcs/ into the machine ruleset in rules/.",
     "check": "Check changed code (or the whole tree) against the codex.",
     "test": "Run every rule's examples: bad blocks must be flagged exactly, good blocks not at all.",
+    "review": "Check a merge request in CI and comment on it (GitHub Actions, GitLab CI).",
+    "import": "Convert semgrep rules (and their annotated tests) into an RFC.",
 }
 
 
@@ -28,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _module(name: str):
-    return importlib.import_module(f"codex.commands.{name}")
+    return importlib.import_module(f"codex.commands.{name}_" if keyword.iskeyword(name) else f"codex.commands.{name}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -147,6 +147,12 @@ def from_index(root: Path) -> ChangeSet:
     return _scoped(from_patch(_git_diff(repo, "--cached", commit), top, "git diff --cached"), top, root)
 
 
+def commit_diff(root: Path, base: str, head: str) -> str:
+    """The unified diff from commit ``base`` to commit ``head`` (a merge request's changes), repository-relative."""
+    repo = _repo(root)
+    return _git_diff(repo, _resolve(repo, base), _resolve(repo, head))
+
+
 def whole_tree(root: Path) -> ChangeSet:
     """Every file (git's tracked and untracked-unignored ones in a checkout), all lines in scope."""
     try:

@@ -1,0 +1,83 @@
+"""``codex review``: check a merge request in CI and comment on it (GitHub Actions or GitLab CI).
+
+The ruleset is the target branch's; the exit code is the check's result. A platform API that fails
+is reported, never turned into a failed check by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codex.commands._common import add_root, find_root
+
+if TYPE_CHECKING:
+    from reviewer.platforms import MergeRequest
+    from reviewer.platforms.review import Platform
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_root(parser)
+    parser.add_argument("--max-comments", type=int, default=25, metavar="N",
+                        help="at most N new inline comments per run; the rest go into the summary (default: 25)")
+    parser.add_argument("--code-quality", type=Path, metavar="FILE",
+                        help="also write the GitLab Code Quality report to FILE (the job's codequality artifact)")
+    parser.add_argument("--dry-run", action="store_true", help="check and print the summary; post nothing")
+    parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
+
+
+def run(args: argparse.Namespace) -> int:
+    from codex.config import load_config
+    from codex.problems import Problem, ProblemError
+    from codex.ruleset_source import load_active
+    from reviewer.check import CheckOptions, run_check
+    from reviewer.formatters import get_formatter
+    from reviewer.platforms import detect, redact
+    from reviewer.platforms.merge import merge_diff, rule_changes, rules_at
+    from reviewer.platforms.review import Outcome, ReviewInput, publish, summary_body
+
+    root = find_root(args.root)
+    mr = detect(os.environ)
+    if mr is None:
+        raise ProblemError([Problem(message="no merge request to review: this is neither a GitHub Actions pull_request run "
+                                    "nor a GitLab merge request pipeline", hint="use `codex check` elsewhere", kind="usage")])
+    diff = merge_diff(root, mr)
+    base_rules = rules_at(root, mr.base_sha)
+    report = run_check(base_rules.ruleset, diff.changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=base_rules.origin))
+    get_formatter("text", base_rules.ruleset).write(report, sys.stdout)
+    if args.code_quality:
+        with args.code_quality.open("w", encoding="utf-8") as out:
+            get_formatter("gitlab", base_rules.ruleset).write(report, out)
+    notes = []
+    if diff.touches(base_rules.config.rfcs, base_rules.config.rules):
+        try:
+            notes = rule_changes(base_rules.ruleset, load_active(root, load_config(root)).ruleset)
+        except ProblemError as exc:
+            notes = [f"- this merge request's RFCs do not compile: {p}" for p in exc.problems]
+    review = ReviewInput(report, diff, base_rules.origin, notes, args.max_comments)
+    if args.dry_run:
+        print(summary_body(review, Outcome()))
+        return report.exit_code
+    if mr.token is None:
+        print(f"codex review: nothing posted: no API token (set {mr.token_name})", file=sys.stderr)
+        return report.exit_code
+    platform, api_errors = _connect(mr)
+    outcome = publish(platform, review, api_errors)
+    print(f"codex review: {len(outcome.posted)} new comment(s), {len(outcome.kept)} already there, "
+          f"{outcome.resolved} closed as fixed, {len(outcome.unposted)} in the summary only")
+    for error in outcome.errors:
+        print(redact(f"codex review: {mr.platform} API error (the check result stands): {error}", mr), file=sys.stderr)
+    return report.exit_code
+
+
+def _connect(mr: MergeRequest) -> tuple[Platform, tuple[type[BaseException], ...]]:
+    if mr.platform == "github":
+        from reviewer.platforms import github
+
+        return github.GitHubPlatform(mr, github.client(mr)), github.API_ERRORS
+    from reviewer.platforms import gitlab
+
+    return gitlab.GitLabPlatform(mr, gitlab.client(mr)), gitlab.API_ERRORS

@@ -1,0 +1,38 @@
+"""Where ``codex review`` runs: the merge request a CI job is building, and how to talk to its platform."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class MergeRequest(BaseModel):
+    """A merge (pull) request as CI describes it. The token is a ``SecretStr``: it never prints."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: Literal["github", "gitlab"]
+    api_url: str = Field(description="what the client library is given: GitHub's API URL, GitLab's server URL")
+    project: str = ""
+    number: int
+    base_sha: str
+    head_sha: str
+    token: SecretStr | None = None
+    token_name: str = Field(description="the variable the token is read from, for messages")
+    fetch_hint: str = Field(description="what to set when the clone lacks the commits")
+    checkout_hint: str = Field(description="how to check out the head commit")
+
+
+def detect(env: Mapping[str, str]) -> MergeRequest | None:
+    """The merge request of a GitHub Actions ``pull_request`` run or a GitLab merge request pipeline."""
+    from reviewer.platforms import github, gitlab
+
+    return github.detect(env) or gitlab.detect(env)
+
+
+def redact(text: str, mr: MergeRequest) -> str:
+    """``text`` with the token (if any) masked: for every message that leaves the process."""
+    secret = mr.token.get_secret_value() if mr.token else ""
+    return text.replace(secret, "***") if secret else text

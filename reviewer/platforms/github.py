@@ -1,0 +1,107 @@
+"""GitHub Actions: the pull request of a ``pull_request`` run, reviewed through PyGithub."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+
+from codex.problems import Problem, ProblemError
+from reviewer.finding import Finding
+from reviewer.platforms import MergeRequest
+from reviewer.platforms.merge import MergeDiff
+from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
+
+API_ERRORS = (GithubException, requests.RequestException)
+_EVENTS = ("pull_request", "pull_request_target")
+
+
+def detect(env: Mapping[str, str]) -> MergeRequest | None:
+    if env.get("GITHUB_ACTIONS") != "true" or env.get("GITHUB_EVENT_NAME") not in _EVENTS:
+        return None
+    event_path = env.get("GITHUB_EVENT_PATH", "")
+    try:
+        pull = json.loads(Path(event_path).read_text(encoding="utf-8"))["pull_request"]
+        number, base, head = int(pull["number"]), pull["base"]["sha"], pull["head"]["sha"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ProblemError([Problem(path=event_path or "GITHUB_EVENT_PATH", message=f"cannot read the pull request event: {exc!r}",
+                                    hint="run codex review in a workflow triggered by pull_request", kind="usage")])
+    return MergeRequest(
+        platform="github", api_url=env.get("GITHUB_API_URL", "https://api.github.com"), project=env.get("GITHUB_REPOSITORY", ""),
+        number=number, base_sha=base, head_sha=head, token=env.get("GITHUB_TOKEN") or None, token_name="GITHUB_TOKEN",
+        fetch_hint="fetch the whole history: actions/checkout with `fetch-depth: 0`",
+        checkout_hint="check out the head commit: actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`",
+    )
+
+
+def client(mr: MergeRequest, throttle: bool = True) -> Github:
+    """PyGithub with its rate-limit-aware retries (403/429 wait for the reset headers, a few times, then fail).
+
+    ``throttle`` keeps GitHub's advice of a pause between writes (off only against a local stand-in).
+    """
+    retry = GithubRetry(total=3, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)])
+    token = mr.token.get_secret_value() if mr.token else ""
+    return Github(auth=Auth.Token(token), base_url=mr.api_url.rstrip("/"), retry=retry, timeout=30, lazy=True,
+                  seconds_between_requests=0.25 if throttle else None, seconds_between_writes=1.0 if throttle else None)
+
+
+class GitHubPlatform:
+    """One pull request: inline review comments, and one sticky summary comment."""
+
+    def __init__(self, mr: MergeRequest, github: Github):
+        self.mr = mr
+        repo = github.get_repo(mr.project)
+        self.pull = repo.get_pull(mr.number)
+        self.commit = repo.get_commit(mr.head_sha)
+
+    def threads(self) -> list[Thread]:
+        found = []
+        for comment in self.pull.get_review_comments():
+            marker = parse_marker(comment.body)
+            if marker:
+                found.append(Thread(marker[0], marker[1], comment))
+        return found
+
+    def mark_fixed(self, thread: Thread) -> None:
+        thread.handle.edit(fixed_body(thread.handle.body, self.mr.head_sha))
+
+    def reopen(self, thread: Thread, finding: Finding) -> None:
+        thread.handle.edit(finding_body(finding))
+
+    def post(self, findings: list[Finding], diff: MergeDiff) -> list[tuple[Finding, str]]:
+        """One review with every comment; when GitHub refuses it (422), each comment alone, keeping the refusals."""
+        if not findings:
+            return []
+        comments = [{"path": f.path, "line": f.line, "side": "RIGHT", "body": finding_body(f)} for f in findings]
+        try:
+            self.pull.create_review(commit=self.commit, event="COMMENT", comments=comments,
+                                    body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all.")
+            return []
+        except GithubException as exc:
+            if exc.status != 422:
+                raise
+        refused = []
+        for finding, comment in zip(findings, comments):
+            try:
+                self.pull.create_review_comment(comment["body"], self.commit, finding.path, line=finding.line, side="RIGHT")
+            except GithubException as exc:
+                if exc.status != 422:
+                    raise
+                refused.append((finding, f"refused by GitHub (422): {_reason(exc)}"))
+        return refused
+
+    def upsert_summary(self, body: str) -> None:
+        for comment in self.pull.get_issue_comments():
+            if SUMMARY_MARKER in (comment.body or ""):
+                comment.edit(body)
+                return
+        self.pull.create_issue_comment(body)
+
+
+def _reason(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    errors = [e if isinstance(e, str) else e.get("message", "") for e in data.get("errors", [])]
+    return "; ".join(filter(None, [data.get("message", ""), *errors])) or str(exc.status)

@@ -1,0 +1,94 @@
+"""GitLab CI: the merge request of a merge request pipeline, reviewed through python-gitlab."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+
+import gitlab
+import requests
+from gitlab.exceptions import GitlabCreateError, GitlabError
+
+from reviewer.finding import Finding
+from reviewer.platforms import MergeRequest
+from reviewer.platforms.merge import MergeDiff
+from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, parse_marker
+
+API_ERRORS = (GitlabError, requests.RequestException)
+TOKEN_VARIABLES = ("CODEX_GITLAB_TOKEN", "GITLAB_TOKEN")
+
+
+def detect(env: Mapping[str, str]) -> MergeRequest | None:
+    if env.get("GITLAB_CI") != "true" or not env.get("CI_MERGE_REQUEST_IID"):
+        return None
+    token_name = next((name for name in TOKEN_VARIABLES if env.get(name)), TOKEN_VARIABLES[0])
+    return MergeRequest(
+        platform="gitlab", api_url=env.get("CI_SERVER_URL", "https://gitlab.com"), project=env.get("CI_PROJECT_ID", ""),
+        number=int(env["CI_MERGE_REQUEST_IID"]), base_sha=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", ""),
+        head_sha=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA", ""),
+        token=env.get(token_name) or None, token_name=token_name,
+        fetch_hint="set `GIT_DEPTH: 0` (or a depth that reaches the merge-base) in the job's variables",
+        checkout_hint='check out the source branch head first: `git checkout "${CI_MERGE_REQUEST_SOURCE_BRANCH_SHA:-$CI_COMMIT_SHA}"`',
+    )
+
+
+def client(mr: MergeRequest) -> gitlab.Gitlab:
+    """python-gitlab; it waits out 429s as ``Retry-After`` / ``RateLimit-Reset`` say, and retries transient 5xx."""
+    token = mr.token.get_secret_value() if mr.token else None
+    return gitlab.Gitlab(mr.api_url.rstrip("/"), private_token=token, timeout=30, retry_transient_errors=True)
+
+
+class GitLabPlatform:
+    """One merge request: a discussion per finding, resolved when it goes away, and one sticky summary note."""
+
+    def __init__(self, mr: MergeRequest, gl: gitlab.Gitlab):
+        self.mr = mr
+        self.gl = gl
+
+    @cached_property
+    def merge_request(self):
+        return self.gl.projects.get(self.mr.project, lazy=True).mergerequests.get(self.mr.number)
+
+    def threads(self) -> list[Thread]:
+        found = []
+        for discussion in self.merge_request.discussions.list(get_all=True):
+            notes = discussion.attributes.get("notes") or [{}]
+            marker = parse_marker(notes[0].get("body", ""))
+            if marker:
+                found.append(Thread(marker[0], bool(notes[0].get("resolved")), discussion))
+        return found
+
+    def mark_fixed(self, thread: Thread) -> None:
+        thread.handle.resolved = True
+        thread.handle.save()
+
+    def reopen(self, thread: Thread, finding: Finding) -> None:
+        thread.handle.resolved = False
+        thread.handle.save()
+
+    def post(self, findings: list[Finding], diff: MergeDiff) -> list[tuple[Finding, str]]:
+        """A discussion per finding at its text position; a position GitLab refuses is kept for the summary."""
+        refs = self.merge_request.diff_refs
+        refused = []
+        for finding in findings:
+            position = {"position_type": "text", "base_sha": refs["base_sha"], "start_sha": refs["start_sha"],
+                        "head_sha": refs["head_sha"], "new_path": finding.path,
+                        "old_path": diff.old_paths.get(finding.path, finding.path), "new_line": finding.line}
+            old_line = diff.anchor(finding.path, finding.line)
+            if old_line:
+                position["old_line"] = old_line  # an unchanged context line needs both
+            try:
+                self.merge_request.discussions.create({"body": finding_body(finding), "position": position})
+            except GitlabCreateError as exc:
+                if exc.response_code not in (400, 422):
+                    raise
+                refused.append((finding, f"refused by GitLab ({exc.response_code}): {exc.error_message}"))
+        return refused
+
+    def upsert_summary(self, body: str) -> None:
+        for note in self.merge_request.notes.list(get_all=True):
+            if SUMMARY_MARKER in (note.body or ""):
+                note.body = body
+                note.save()
+                return
+        self.merge_request.notes.create({"body": body})

@@ -1,0 +1,151 @@
+"""The git side of a merge request: its commits, its diff, the lines a comment can anchor to, and its ruleset."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+from pydantic import ValidationError
+from unidiff import PatchSet
+
+from codex.config import CodexConfig
+from codex.model import Ruleset
+from codex.problems import Problem, ProblemError
+from codex.ruleset_source import shipped_dir
+from reviewer.changes import ChangeSet, commit_diff, from_patch, unquote
+from reviewer.platforms import MergeRequest
+
+
+@dataclass(frozen=True)
+class MergeDiff:
+    """What the merge request changes: ``base`` is the merge-base its diff starts from."""
+
+    base: str
+    head: str
+    changes: ChangeSet
+    anchors: dict[str, dict[int, int | None]]
+    old_paths: dict[str, str]
+
+    def anchor(self, path: str, line: int) -> int | None | bool:
+        """``False`` when ``path:line`` is not in the diff; else the old line of a context line (``None`` if added)."""
+        lines = self.anchors.get(path, {})
+        return lines[line] if line in lines else False
+
+    def touches(self, *prefixes: str) -> list[str]:
+        """The changed files under any of these directories."""
+        return sorted(p for p in self.anchors if any(p.startswith(d.rstrip("/") + "/") for d in prefixes))
+
+
+def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
+    """Diff the merge request (merge-base of base and head → head), after checking the clone has the commits."""
+    repo = git.Repo(root, search_parent_directories=True)
+    for sha, what in ((mr.base_sha, "target branch (base)"), (mr.head_sha, "merge request head")):
+        if not _has_commit(repo, sha):
+            raise ProblemError([_shallow(f"the {what} commit {sha[:12]} is not in this clone", mr)])
+    head_now = repo.head.commit.hexsha if repo.head.is_valid() else ""
+    if head_now != mr.head_sha:
+        raise ProblemError([Problem(message=f"the checkout is at {head_now[:12] or 'nothing'}, not at the merge request head {mr.head_sha[:12]}",
+                                    hint=mr.checkout_hint,
+                                    kind="usage")])
+    try:
+        base = repo.git.merge_base(mr.base_sha, mr.head_sha)
+    except git.GitCommandError:
+        raise ProblemError([_shallow("no common ancestor of the target branch and the merge request head in this clone", mr)])
+    text = commit_diff(root, base, mr.head_sha)
+    anchors, old_paths = _anchors(text)
+    return MergeDiff(base, mr.head_sha, from_patch(text, root, f"git diff {base[:12]}..{mr.head_sha[:12]}"), anchors, old_paths)
+
+
+def _has_commit(repo: git.Repo, sha: str) -> bool:
+    try:
+        repo.git.cat_file("-e", f"{sha}^{{commit}}")
+        return True
+    except git.GitCommandError:
+        return False
+
+
+def _shallow(message: str, mr: MergeRequest) -> Problem:
+    return Problem(message=f"{message} (a shallow clone?)", hint=mr.fetch_hint, kind="usage")
+
+
+def _anchors(diff_text: str) -> tuple[dict[str, dict[int, int | None]], dict[str, str]]:
+    """For each file, every new-file line inside a hunk → its old line (context) or ``None`` (added); and its old path."""
+    anchors: dict[str, dict[int, int | None]] = {}
+    old_paths: dict[str, str] = {}
+    for patched in PatchSet(diff_text):
+        if patched.is_removed_file or patched.is_binary_file:
+            continue
+        path = unquote(patched.path)
+        source = unquote(patched.source_file)
+        old_paths[path] = source[2:] if source.startswith("a/") else path
+        lines = anchors.setdefault(path, {})
+        for hunk in patched:
+            for line in hunk:
+                if line.is_added:
+                    lines[line.target_line_no] = None
+                elif line.is_context:
+                    lines[line.target_line_no] = line.source_line_no
+    return anchors, old_paths
+
+
+@dataclass(frozen=True)
+class BaseRules:
+    """The ruleset that judges a merge request: the target branch's, never the merge request's own."""
+
+    ruleset: Ruleset
+    origin: str
+    config: CodexConfig
+
+
+def rules_at(root: Path, commit: str) -> BaseRules:
+    """The compiled ``rules/ruleset.json`` at ``commit`` (with that commit's ``[tool.codex]``), else the shipped codex."""
+    repo = git.Repo(root, search_parent_directories=True)
+    config = _config_at(repo, commit)
+    path = f"{config.rules}/ruleset.json"
+    text = _show(repo, commit, path)
+    if text is None:
+        shipped = (shipped_dir() / "rules" / "ruleset.json").read_text(encoding="utf-8")
+        return BaseRules(Ruleset.model_validate_json(shipped), f"shipped codex (no {path} at {commit[:12]})", config)
+    try:
+        return BaseRules(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", config)
+    except ValidationError as exc:
+        raise ProblemError([Problem(path=path, message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
+                                    hint="fix it on the target branch with `codex compile`", kind="config")])
+
+
+def _config_at(repo: git.Repo, commit: str) -> CodexConfig:
+    text = _show(repo, commit, "pyproject.toml")
+    try:
+        table = tomllib.loads(text).get("tool", {}).get("codex", {}) if text else {}
+        return CodexConfig.model_validate(table)
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex] at the target branch ({commit[:12]}) is invalid: {str(exc).splitlines()[0]}",
+                                    hint="fix it on the target branch", kind="config")])
+
+
+def _show(repo: git.Repo, commit: str, path: str) -> str | None:
+    try:
+        return repo.git.show(f"{commit}:{path}", stdout_as_string=False).decode("utf-8", "replace")
+    except git.GitCommandError:
+        return None
+
+
+def rule_changes(base: Ruleset, head: Ruleset) -> list[str]:
+    """Markdown bullets: the rules a merge request adds, removes or changes, compared with the target branch."""
+    before = {r.id: r for r in base.rules}
+    after = {r.id: r for r in head.rules}
+    notes = [f"- added **{i}** ({after[i].stage.value}): {after[i].title}" for i in sorted(after.keys() - before.keys())]
+    notes += [f"- removed **{i}**: {before[i].title}" for i in sorted(before.keys() - after.keys())]
+    for rule_id in sorted(before.keys() & after.keys()):
+        old, new = before[rule_id], after[rule_id]
+        changed = [what for what, a, b in (
+            ("matcher or scope", old.content_hash(), new.content_hash()),
+            ("stage", old.stage, new.stage),
+            ("severity", old.severity, new.severity),
+            ("statement", (old.need, old.use), (new.need, new.use)),
+        ) if a != b]
+        if changed:
+            notes.append(f"- changed **{rule_id}** ({', '.join(changed)}): stage {old.stage.value} → {new.stage.value}")
+    return notes or ["- rfcs/ or rules/ changed, but no rule's behaviour did"]

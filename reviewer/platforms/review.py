@@ -1,0 +1,151 @@
+"""Platform-neutral review: which findings to post, which threads to close, and the sticky summary.
+
+Each comment carries its finding's fingerprint in a hidden HTML comment, so a re-run recognises
+what it already posted: nothing is posted twice, and a finding that disappears gets its thread
+resolved (GitLab) or its comment marked fixed (GitHub). Nothing is lost: whatever could not be
+posted inline (refused by the API, outside the diff, over the comment cap) is in the summary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reviewer.finding import Finding, Report
+from reviewer.formatters.base import shown
+from reviewer.formatters.github import plain_summary
+from reviewer.platforms.merge import MergeDiff
+
+SUMMARY_MARKER = "<!-- codex:summary -->"
+_FINDING_MARKER = re.compile(r"<!-- codex:finding ([0-9a-f]+)(?: (fixed))? -->")
+SUMMARY_LIMIT = 60_000  # GitHub caps a comment body at 65,536 characters
+
+
+@dataclass
+class Thread:
+    """A comment codex posted earlier; ``handle`` is the platform's object for it."""
+
+    fingerprint: str
+    fixed: bool
+    handle: object
+
+
+class Platform(Protocol):
+    """What ``publish`` needs from GitHub or GitLab."""
+
+    def threads(self) -> list[Thread]: ...
+
+    def mark_fixed(self, thread: Thread) -> None: ...
+
+    def reopen(self, thread: Thread, finding: Finding) -> None: ...
+
+    def post(self, findings: list[Finding], diff: MergeDiff) -> list[tuple[Finding, str]]:
+        """Post inline comments; return the ones the API refused, with its reason."""
+
+    def upsert_summary(self, body: str) -> None: ...
+
+
+@dataclass
+class ReviewInput:
+    report: Report
+    diff: MergeDiff
+    ruleset_origin: str
+    notes: list[str] = field(default_factory=list)
+    max_comments: int = 25
+
+
+@dataclass
+class Outcome:
+    posted: list[Finding] = field(default_factory=list)
+    kept: list[Finding] = field(default_factory=list)
+    resolved: int = 0
+    unposted: list[tuple[Finding, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def parse_marker(body: str) -> tuple[str, bool] | None:
+    """The fingerprint in a comment codex wrote, and whether it is marked fixed."""
+    found = _FINDING_MARKER.search(body or "")
+    return (found.group(1), bool(found.group(2))) if found else None
+
+
+def finding_body(f: Finding) -> str:
+    tag = "blocking" if f.blocking else f.stage.value
+    return (f"**{f.rule_id}** ({tag}): {f.message}\n\n"
+            f"If you need {f.need}, use {f.use}.\n\n"
+            f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
+            f"<!-- codex:finding {f.fingerprint} -->")
+
+
+def fixed_body(body: str, head_sha: str) -> str:
+    text = _FINDING_MARKER.sub("", body).rstrip()
+    fingerprint = (parse_marker(body) or ("", False))[0]
+    return f"✅ Fixed in {head_sha[:12]}: codex no longer reports this.\n\n~~{text.splitlines()[0]}~~\n\n<!-- codex:finding {fingerprint} fixed -->"
+
+
+def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[BaseException], ...]) -> Outcome:
+    """Bring the merge request's codex comments in line with the report; API failures are recorded, not raised."""
+    outcome = Outcome()
+    findings = shown(review.report)
+    current = {f.fingerprint for f in findings}
+    threads: dict[str, Thread] = {}
+    try:
+        for thread in platform.threads():
+            threads.setdefault(thread.fingerprint, thread)
+        for thread in threads.values():
+            if thread.fingerprint not in current and not thread.fixed:
+                platform.mark_fixed(thread)
+                outcome.resolved += 1
+        fresh: list[Finding] = []
+        for f in findings:
+            thread = threads.get(f.fingerprint)
+            if thread is None:
+                fresh.append(f)
+                continue
+            if thread.fixed:
+                platform.reopen(thread, f)
+            outcome.kept.append(f)
+        anchored = [f for f in fresh if review.diff.anchor(f.path, f.line) is not False]
+        outcome.unposted += [(f, "not a line of the diff") for f in fresh if f not in anchored]
+        cap = max(review.max_comments, 0)
+        outcome.unposted += [(f, f"over the cap of {cap} new comments per run") for f in anchored[cap:]]
+        refused = platform.post(anchored[:cap], review.diff)
+        outcome.unposted += refused
+        refused_ids = {id(f) for f, _ in refused}
+        outcome.posted = [f for f in anchored[:cap] if id(f) not in refused_ids]
+    except api_errors as exc:
+        outcome.errors.append(f"{type(exc).__name__}: {exc}")
+    try:
+        platform.upsert_summary(summary_body(review, outcome))
+    except api_errors as exc:
+        outcome.errors.append(f"summary not updated: {type(exc).__name__}: {exc}")
+    return outcome
+
+
+def summary_body(review: ReviewInput, outcome: Outcome) -> str:
+    report = review.report
+    findings = shown(report)
+    lines = [SUMMARY_MARKER, f"### {plain_summary(report, len(findings))}", "",
+             f"Judged by the target branch's rules: {review.ruleset_origin}.", ""]
+    if outcome.unposted:
+        lines += ["#### Not posted inline", "", "| rule | where | finding | why not inline |", "|---|---|---|---|"]
+        lines += [f"| {f.rule_id} | `{f.path}:{f.line}` | {_cell(f.message)} — use {_cell(f.use)} ([{f.rfc.id}]({f.rfc.link})) | {_cell(why)} |"
+                  for f, why in outcome.unposted]
+        lines.append("")
+    inline = len(outcome.posted) + len(outcome.kept)
+    lines.append(f"{inline} finding(s) commented inline ({len(outcome.posted)} new), {outcome.resolved} thread(s) closed as fixed.")
+    if report.errors:
+        lines += ["", "#### Not checked", ""] + [f"- {_cell(str(p))}" for p in report.errors]
+    if review.notes:
+        lines += ["", "#### Rule changes in this merge request", ""] + review.notes
+    if outcome.errors:
+        lines += ["", "#### Platform errors (the check result above still stands)", ""] + [f"- {_cell(e)}" for e in outcome.errors]
+    body = "\n".join(lines) + "\n"
+    if len(body) > SUMMARY_LIMIT:
+        body = body[:SUMMARY_LIMIT] + "\n\n… summary cut at the platform's size limit; run `codex check` for the full report.\n"
+    return body
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")

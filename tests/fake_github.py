@@ -1,0 +1,135 @@
+"""A stand-in for the GitHub REST endpoints codex review uses, enforcing GitHub's rules.
+
+Auth header required (401), one comment on a line outside the diff fails the whole review (422),
+comment lists are paginated (Link headers), and a primary rate limit answers 403 with reset headers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from fake_http import FakeServer, Reply, diff_lines
+
+_PULL = r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/(?P<n>\d+)"
+_ISSUE = r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)"
+
+
+class FakeGitHub(FakeServer):
+    routes = [
+        ("GET", _PULL, "get_pull"),
+        ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/commits/(?P<sha>\w+)", "get_commit"),
+        ("GET", _PULL + "/comments", "list_review_comments"),
+        ("POST", _PULL + "/reviews", "create_review"),
+        ("POST", _PULL + "/comments", "create_review_comment"),
+        ("PATCH", r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/comments/(?P<id>\d+)", "edit_review_comment"),
+        ("GET", _ISSUE + "/comments", "list_issue_comments"),
+        ("POST", _ISSUE + "/comments", "create_issue_comment"),
+        ("PATCH", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)", "edit_issue_comment"),
+    ]
+
+    def __init__(self, token: str, repo: str = "acme/app", number: int = 7):
+        super().__init__()
+        self.token, self.repo, self.number = token, repo, number
+        self.base_sha = self.head_sha = ""
+        self.commentable: dict[str, dict[int, int | None]] = {}
+        self.review_comments: list[dict] = []
+        self.issue_comments: list[dict] = []
+        self.reviews: list[dict] = []
+        self.refused = 0
+        self._ids = itertools.count(1001)
+
+    def set_diff(self, base_sha: str, head_sha: str, diff_text: str) -> None:
+        """What GitHub knows of the pull request: its commits and the lines its diff shows."""
+        self.base_sha, self.head_sha, self.commentable = base_sha, head_sha, diff_lines(diff_text)
+
+    def authenticate(self, headers: dict[str, str]) -> None:
+        if headers.get("Authorization") not in (f"token {self.token}", f"Bearer {self.token}"):
+            raise Reply(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+
+    def rate_limit_reply(self) -> Reply:
+        return Reply(403, {"message": "API rate limit exceeded for installation ID 1."},
+                     {"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "5000", "X-RateLimit-Reset": str(int(time.time()))})
+
+    def _api(self, path: str) -> str:
+        return f"{self.url}/repos/{self.repo}{path}"
+
+    def _check_pull(self, match) -> None:
+        if match["repo"] != self.repo or int(match["n"]) != self.number:
+            raise Reply(404, {"message": "Not Found"})
+
+    def get_pull(self, match, query, body):
+        self._check_pull(match)
+        return {"url": self._api(f"/pulls/{self.number}"), "issue_url": self._api(f"/issues/{self.number}"),
+                "number": self.number, "state": "open", "head": {"sha": self.head_sha}, "base": {"sha": self.base_sha}}
+
+    def get_commit(self, match, query, body):
+        return {"sha": match["sha"], "url": self._api(f"/commits/{match['sha']}")}
+
+    def list_review_comments(self, match, query, body):
+        self._check_pull(match)
+        return self.page(f"/repos/{self.repo}/pulls/{self.number}/comments", self.review_comments, query)
+
+    def _refusal(self, comment: dict) -> str | None:
+        lines = self.commentable.get(comment.get("path"), {})
+        if comment.get("side", "RIGHT") != "RIGHT" or comment.get("line") not in lines:
+            return "Line could not be resolved"
+        return None
+
+    def _new_review_comment(self, comment: dict, commit_id: str) -> dict:
+        number = next(self._ids)
+        stored = {"id": number, "body": comment["body"], "path": comment["path"], "line": comment["line"],
+                  "side": "RIGHT", "commit_id": commit_id, "url": self._api(f"/pulls/comments/{number}"),
+                  "user": {"login": "github-actions[bot]"}}
+        self.review_comments.append(stored)
+        return stored
+
+    def create_review(self, match, query, body):
+        self._check_pull(match)
+        if body.get("event") == "COMMENT" and not body.get("body"):
+            raise Reply(422, {"message": "Unprocessable Entity", "errors": ["Body is required for COMMENT"]})
+        refusals = [r for r in map(self._refusal, body.get("comments", [])) if r]
+        if refusals:
+            self.refused += 1
+            raise Reply(422, {"message": "Unprocessable Entity", "errors": refusals[:1]})
+        for comment in body.get("comments", []):
+            self._new_review_comment(comment, body.get("commit_id", ""))
+        review = {"id": next(self._ids), "body": body.get("body", ""), "state": "COMMENTED"}
+        self.reviews.append(review)
+        return review
+
+    def create_review_comment(self, match, query, body):
+        self._check_pull(match)
+        refusal = self._refusal(body)
+        if refusal:
+            self.refused += 1
+            raise Reply(422, {"message": "Validation Failed", "errors": [refusal]})
+        return 201, self._new_review_comment(body, body.get("commit_id", "")), {}
+
+    def _find(self, items: list[dict], number: str) -> dict:
+        found = next((c for c in items if c["id"] == int(number)), None)
+        if found is None:
+            raise Reply(404, {"message": "Not Found"})
+        return found
+
+    def edit_review_comment(self, match, query, body):
+        comment = self._find(self.review_comments, match["id"])
+        comment["body"] = body["body"]
+        return comment
+
+    def list_issue_comments(self, match, query, body):
+        self._check_pull(match)
+        return self.page(f"/repos/{self.repo}/issues/{self.number}/comments", self.issue_comments, query)
+
+    def create_issue_comment(self, match, query, body):
+        self._check_pull(match)
+        number = next(self._ids)
+        comment = {"id": number, "body": body["body"], "url": self._api(f"/issues/comments/{number}"),
+                   "user": {"login": "github-actions[bot]"}}
+        self.issue_comments.append(comment)
+        return 201, comment, {}
+
+    def edit_issue_comment(self, match, query, body):
+        comment = self._find(self.issue_comments, match["id"])
+        comment["body"] = body["body"]
+        return comment

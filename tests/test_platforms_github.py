@@ -1,0 +1,191 @@
+"""``codex review`` on GitHub Actions, against a local stand-in for GitHub's REST API driven through PyGithub."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+
+from codex.model import Ruleset
+from fake_github import FakeGitHub
+from reviewer.platforms import github as github_platform
+from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
+
+TOKEN = "ghs_SECRETtoken1234567890"
+CLIENT_V1 = "import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n\n\ndef post(url, data):\n    return requests.post(url, data=data)\n"
+
+
+@pytest.fixture(scope="module")
+def libcst_ruleset(shipped_ruleset) -> Ruleset:
+    """The target branch's compiled rules: the shipped libcst rules (no semgrep process, so re-runs stay cheap)."""
+    rules = [r for r in shipped_ruleset.rules if r.matcher.kind == "libcst"]
+    return Ruleset.build([m for m in shipped_ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)
+
+
+@pytest.fixture
+def unthrottled(monkeypatch):
+    """GitHub asks for a pause between writes; the local stand-in does not need it."""
+    monkeypatch.setattr(github_platform, "client", functools.partial(github_platform.client, throttle=False))
+
+
+class PullRequest:
+    """A repository with a target branch and a feature branch, and the Actions environment for its pull request."""
+
+    def __init__(self, git_repo, tmp_path, ruleset: Ruleset, fake: FakeGitHub):
+        self.repo, self.fake = git_repo(), fake
+        self.base = self.repo.commit("base", {"rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n"})
+        self.repo.branch("feature")
+        self.event = tmp_path / "event.json"
+
+    def push(self, files: dict[str, str]) -> str:
+        head = self.repo.commit("change", files)
+        self.fake.set_diff(self.base, head, self.repo.diff(f"{self.base}...{head}"))
+        self.event.write_text(json.dumps({"pull_request": {"number": 7, "base": {"sha": self.base}, "head": {"sha": head}}}))
+        return head
+
+    def env(self, monkeypatch, token: str | None = TOKEN) -> None:
+        for key, value in {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(self.event),
+                           "GITHUB_REPOSITORY": "acme/app", "GITHUB_API_URL": self.fake.url}.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("GITLAB_CI", raising=False)
+        if token:
+            monkeypatch.setenv("GITHUB_TOKEN", token)
+        else:
+            monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+
+
+@pytest.fixture
+def github(git_repo, tmp_path, libcst_ruleset, monkeypatch, unthrottled):
+    with FakeGitHub(TOKEN) as fake:
+        pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake)
+        pull.env(monkeypatch)
+        yield pull
+
+
+def _markers(fake: FakeGitHub) -> list[tuple[str, bool]]:
+    return [parse_marker(c["body"]) for c in fake.review_comments]
+
+
+def test_reruns_with_shifted_lines_never_duplicate_and_fixed_findings_are_marked(github, run_codex):
+    fake = github.fake
+    fake.issue_comments += [{"id": n, "body": f"human comment {n}", "url": f"{fake.url}/repos/acme/app/issues/comments/{n}",
+                             "user": {"login": "dev"}} for n in range(1, 4)]
+    github.push({"app/client.py": CLIENT_V1})
+    first = run_codex(["review", "--root", github.repo.path])
+    assert first.code == 1, first.err
+    assert len(fake.review_comments) == 2 and len(fake.reviews) == 1
+    fingerprints = {m[0] for m in _markers(fake)}
+    for shift in (1, 2, 3):
+        github.push({"app/client.py": "# a comment\n" * shift + CLIENT_V1})
+        again = run_codex(["review", "--root", github.repo.path])
+        assert again.code == 1, again.err
+        assert len(fake.review_comments) == 2, f"re-run {shift} duplicated a comment"
+        assert {m[0] for m in _markers(fake)} == fingerprints
+    github.push({"app/client.py": CLIENT_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
+    fixed = run_codex(["review", "--root", github.repo.path])
+    assert fixed.code == 1
+    assert sorted(m[1] for m in _markers(fake)) == [False, True]
+    assert "Fixed in" in next(c["body"] for c in fake.review_comments if parse_marker(c["body"])[1])
+    summaries = [c for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
+    assert len(summaries) == 1 and len(fake.issue_comments) == 4, "the summary is edited, never re-posted"
+    assert "1 thread(s) closed as fixed" in summaries[0]["body"]
+    assert len(fake.reviews) == 1, "re-runs without new findings post no review"
+
+
+def test_a_comment_github_refuses_goes_into_the_summary(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1, "app/vendored.py": "import requests\nrequests.get(u)\n"})
+    github.fake.commentable.pop("app/vendored.py")  # GitHub does not show this file's diff (too large, generated...)
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1, result.err
+    assert github.fake.refused >= 2, "the review was refused whole, then the bad comment alone"
+    assert {c["path"] for c in github.fake.review_comments} == {"app/client.py"}
+    [summary] = [c["body"] for c in github.fake.issue_comments if SUMMARY_MARKER in c["body"]]
+    assert "`app/vendored.py:2`" in summary and "refused by GitHub (422): Validation Failed; Line could not be resolved" in summary
+
+
+def test_findings_over_the_comment_cap_go_into_the_summary(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    result = run_codex(["review", "--root", github.repo.path, "--max-comments", "1"])
+    assert result.code == 1, result.err
+    assert len(github.fake.review_comments) == 1
+    [summary] = [c["body"] for c in github.fake.issue_comments if SUMMARY_MARKER in c["body"]]
+    assert "over the cap of 1 new comments per run" in summary and "`app/client.py:9`" in summary
+
+
+def test_a_rate_limit_is_waited_out_then_the_review_goes_on(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    github.fake.rate_limit_pending = 1
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1, result.err
+    assert github.fake.rate_limited == 1 and len(github.fake.review_comments) == 2
+    assert "API error" not in result.err
+
+
+def test_a_lasting_rate_limit_is_reported_and_the_check_result_stands(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    github.fake.rate_limit_pending = 100
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1, "a platform failure neither blocks nor passes the merge by itself"
+    assert github.fake.rate_limited >= 2, "retried before giving up"
+    assert "github API error" in result.err and "Traceback" not in result.err + result.out
+    assert "CX0003" in result.out, "the findings are still printed"
+
+
+def test_the_token_is_never_printed_not_even_in_debug_logs(github, run_codex, monkeypatch, caplog):
+    github.push({"app/client.py": CLIENT_V1})
+    monkeypatch.setenv("CODEX_DEBUG", "1")
+    with caplog.at_level("DEBUG"):
+        accepted = run_codex(["review", "--root", github.repo.path])
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN + "-revoked")
+        refused = run_codex(["review", "--root", github.repo.path])
+    assert accepted.code == refused.code == 1
+    assert "401" in refused.err and "Bad credentials" in refused.err
+    for text in (accepted.out, accepted.err, refused.out, refused.err, caplog.text):
+        assert TOKEN not in text
+    assert any(headers.get("Authorization") == f"token {TOKEN}" for _, _, headers in github.fake.requests)
+
+
+def test_without_a_token_nothing_is_posted_and_the_variable_is_named(github, run_codex, monkeypatch):
+    github.push({"app/client.py": CLIENT_V1})
+    github.env(monkeypatch, token=None)
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1 and "set GITHUB_TOKEN" in result.err
+    assert github.fake.requests == []
+
+
+def test_the_target_branch_rules_judge_and_rule_changes_are_listed(github, run_codex, libcst_ruleset):
+    weakened = Ruleset.build(list(libcst_ruleset.rfcs), [r for r in libcst_ruleset.rules if r.id != "CX0003"])
+    github.push({"app/client.py": CLIENT_V1, "rules/ruleset.json": weakened.to_json()})
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1 and "CX0003" in result.out, "the merge request cannot switch off the rule that reviews it"
+    [summary] = [c["body"] for c in github.fake.issue_comments if SUMMARY_MARKER in c["body"]]
+    assert "Rule changes in this merge request" in summary and "removed **CX0003**" in summary
+
+
+def test_a_shallow_clone_gets_a_fetch_depth_hint_not_a_traceback(github, run_codex, tmp_path, monkeypatch):
+    github.push({"app/client.py": CLIENT_V1})
+    shallow = tmp_path / "shallow"
+    github.repo.git("clone", "--quiet", "--depth", "1", "--no-local", f"file://{github.repo.path}", str(shallow))
+    result = run_codex(["review", "--root", shallow])
+    assert result.code == 2
+    assert "fetch-depth: 0" in result.err and "not in this clone" in result.err and "Traceback" not in result.err
+    assert github.fake.requests == []
+
+
+def test_outside_a_merge_request_review_says_so(run_codex, monkeypatch, tmp_path):
+    for key in ("GITHUB_ACTIONS", "GITLAB_CI"):
+        monkeypatch.delenv(key, raising=False)
+    result = run_codex(["review", "--root", tmp_path])
+    assert result.code == 2 and "no merge request to review" in result.err
+
+
+def test_detect_reads_the_pull_request_event(tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 12, "base": {"sha": "a" * 40}, "head": {"sha": "b" * 40}}}))
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event),
+           "GITHUB_REPOSITORY": "acme/app", "GITHUB_TOKEN": TOKEN}
+    mr = github_platform.detect(env)
+    assert (mr.number, mr.base_sha, mr.head_sha, mr.project, mr.api_url) == (12, "a" * 40, "b" * 40, "acme/app", "https://api.github.com")
+    assert TOKEN not in repr(mr) and TOKEN not in str(mr.model_dump())
+    assert github_platform.detect({**env, "GITHUB_EVENT_NAME": "push"}) is None

@@ -1,0 +1,134 @@
+"""``codex review`` in GitLab CI, against a local stand-in for GitLab's REST API driven through python-gitlab."""
+
+from __future__ import annotations
+
+import pytest
+
+from codex.model import Ruleset
+from fake_gitlab import FakeGitLab
+from reviewer.platforms import gitlab as gitlab_platform
+from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
+
+TOKEN = "glpat-SECRETtoken0987654321"
+WORKER_V0 = "def run(job):\n    try:\n        job()\n    except:\n        raise\n"
+WORKER_V1 = "import requests\n\n\ndef run(job):\n    try:\n        job()\n    except:\n        pass\n\n\ndef ping(url):\n    return requests.get(url)\n"
+
+
+@pytest.fixture(scope="module")
+def libcst_ruleset(shipped_ruleset) -> Ruleset:
+    rules = [r for r in shipped_ruleset.rules if r.matcher.kind == "libcst"]
+    return Ruleset.build([m for m in shipped_ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)
+
+
+class MergeRequestPipeline:
+    def __init__(self, git_repo, ruleset: Ruleset, fake: FakeGitLab):
+        self.repo, self.fake = git_repo(), fake
+        self.base = self.repo.commit("base", {"rules/ruleset.json": ruleset.to_json(), "app/worker.py": WORKER_V0})
+        self.repo.branch("feature")
+        self.head = ""
+
+    def push(self, files: dict[str, str]) -> None:
+        self.head = self.repo.commit("change", files)
+        self.fake.set_diff(self.base, self.base, self.head, self.repo.diff(f"{self.base}...{self.head}"))
+
+    def env(self, monkeypatch) -> None:
+        for key, value in {"GITLAB_CI": "true", "CI_SERVER_URL": self.fake.url, "CI_PROJECT_ID": "42",
+                           "CI_MERGE_REQUEST_IID": "7", "CI_MERGE_REQUEST_DIFF_BASE_SHA": self.base,
+                           "CI_COMMIT_SHA": self.head, "CODEX_GITLAB_TOKEN": TOKEN}.items():
+            monkeypatch.setenv(key, value)
+        for key in ("GITHUB_ACTIONS", "GITLAB_TOKEN", "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"):
+            monkeypatch.delenv(key, raising=False)
+
+    def review(self, run_codex, monkeypatch, *args: str):
+        self.env(monkeypatch)
+        return run_codex(["review", "--root", self.repo.path, *args])
+
+
+@pytest.fixture
+def gitlab(git_repo, libcst_ruleset):
+    with FakeGitLab(TOKEN) as fake:
+        yield MergeRequestPipeline(git_repo, libcst_ruleset, fake)
+
+
+def _threads(fake: FakeGitLab) -> list[tuple[str, bool]]:
+    return [(parse_marker(d["notes"][0]["body"])[0], d["notes"][0]["resolved"])
+            for d in fake.discussions if parse_marker(d["notes"][0]["body"])]
+
+
+def test_one_discussion_per_finding_at_a_text_position(gitlab, run_codex, monkeypatch, tmp_path):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    report = tmp_path / "gl-code-quality-report.json"
+    result = gitlab.review(run_codex, monkeypatch, "--code-quality", report)
+    assert result.code == 1, result.err
+    assert gitlab.fake.refused == 0, "every position was accepted"
+    positions = {d["notes"][0]["position"]["new_line"]: d["notes"][0]["position"] for d in gitlab.fake.discussions
+                 if "position" in d["notes"][0]}
+    assert set(positions) == {7, 12}
+    assert positions[7]["old_line"] == 4, "the unchanged `except:` line is anchored with both lines"
+    assert "old_line" not in positions[12]
+    assert positions[12]["base_sha"] == gitlab.base and positions[12]["head_sha"] == gitlab.head
+    assert report.read_bytes().startswith(b"[")
+
+
+def test_reruns_with_shifted_lines_never_duplicate_and_fixed_threads_are_resolved(gitlab, run_codex, monkeypatch):
+    gitlab.fake.discussions += [{"id": f"human{n}", "individual_note": True, "notes": [
+        {"id": n, "body": f"human note {n}", "resolvable": False, "resolved": False}]} for n in range(1, 4)]
+    gitlab.push({"app/worker.py": WORKER_V1})
+    assert gitlab.review(run_codex, monkeypatch).code == 1
+    first = _threads(gitlab.fake)
+    assert len(first) == 2
+    for shift in (1, 2, 3):
+        gitlab.push({"app/worker.py": "# note\n" * shift + WORKER_V1})
+        again = gitlab.review(run_codex, monkeypatch)
+        assert again.code == 1, again.err
+        assert _threads(gitlab.fake) == first, f"re-run {shift} duplicated or changed a discussion"
+    gitlab.push({"app/worker.py": WORKER_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
+    assert gitlab.review(run_codex, monkeypatch).code == 1
+    assert sorted(resolved for _, resolved in _threads(gitlab.fake)) == [False, True]
+    summaries = [n for n in gitlab.fake.notes() if SUMMARY_MARKER in n["body"]]
+    assert len(summaries) == 1 and "1 thread(s) closed as fixed" in summaries[0]["body"]
+
+
+def test_a_fixed_finding_that_comes_back_reopens_its_thread(gitlab, run_codex, monkeypatch):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    gitlab.review(run_codex, monkeypatch)
+    gitlab.push({"app/worker.py": WORKER_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
+    gitlab.review(run_codex, monkeypatch)
+    gitlab.push({"app/worker.py": WORKER_V1})
+    gitlab.review(run_codex, monkeypatch)
+    assert [resolved for _, resolved in _threads(gitlab.fake)] == [False, False]
+
+
+def test_a_position_gitlab_refuses_goes_into_the_summary(gitlab, run_codex, monkeypatch):
+    gitlab.push({"app/worker.py": WORKER_V1, "app/generated.py": "import requests\nrequests.get(u)\n"})
+    gitlab.fake.lines.pop("app/generated.py")
+    result = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1, result.err
+    assert gitlab.fake.refused == 1
+    [summary] = [n["body"] for n in gitlab.fake.notes() if SUMMARY_MARKER in n["body"]]
+    assert "`app/generated.py:2`" in summary and "refused by GitLab (400)" in summary and "line_code" in summary
+
+
+def test_a_429_is_waited_out_and_the_token_never_printed(gitlab, run_codex, monkeypatch, caplog):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    gitlab.fake.rate_limit_pending = 1
+    monkeypatch.setenv("CODEX_DEBUG", "1")
+    with caplog.at_level("DEBUG"):
+        result = gitlab.review(run_codex, monkeypatch)
+        gitlab.fake.token = "rotated"
+        refused = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1 and gitlab.fake.rate_limited == 1 and len(_threads(gitlab.fake)) == 2
+    assert refused.code == 1 and "401" in refused.err
+    for text in (result.out, result.err, refused.out, refused.err, caplog.text):
+        assert TOKEN not in text
+
+
+def test_detect_reads_merge_request_pipeline_variables():
+    env = {"GITLAB_CI": "true", "CI_SERVER_URL": "https://gitlab.example.com", "CI_PROJECT_ID": "42",
+           "CI_MERGE_REQUEST_IID": "9", "CI_MERGE_REQUEST_DIFF_BASE_SHA": "a" * 40, "CI_COMMIT_SHA": "b" * 40,
+           "GITLAB_TOKEN": TOKEN}
+    mr = gitlab_platform.detect(env)
+    assert (mr.number, mr.base_sha, mr.head_sha, mr.token_name) == (9, "a" * 40, "b" * 40, "GITLAB_TOKEN")
+    assert gitlab_platform.detect({**env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": "c" * 40}).head_sha == "c" * 40
+    assert gitlab_platform.detect({k: v for k, v in env.items() if k != "CI_MERGE_REQUEST_IID"}) is None
+    assert TOKEN not in repr(mr)
