@@ -5,9 +5,25 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codex.problems import Problem, ProblemError
+
+
+class LlmConfig(BaseModel):
+    """``[tool.codex.llm]``: the endpoint and limits of the LLM pass. The API key comes from the environment only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str | None = None
+    base_url: str | None = None
+    timeout: float = Field(60.0, gt=0, description="seconds per request")
+    max_concurrency: int = Field(4, ge=1)
+    budget: int | None = Field(None, ge=0, description="input tokens one run may send")
+    cache_dir: str = ".codex/cache"
+    max_retries: int = Field(2, ge=0)
+    retry_delay: float = Field(1.0, ge=0, description="first backoff in seconds, doubled on each retry")
+    context_lines: int = Field(5, ge=0, description="unchanged lines shown around each hunk")
 
 
 class CodexConfig(BaseModel):
@@ -17,6 +33,7 @@ class CodexConfig(BaseModel):
     rules: str = "rules"
     rfc_base_url: str | None = None
     default_branch: str | None = None
+    llm: LlmConfig = LlmConfig()
 
 
 def load_config(root: Path) -> CodexConfig:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+from codex.config import LlmConfig
 
 from codex.model import LibcstMatcher, LlmMatcher, Ruleset, SemgrepMatcher
 from reviewer.changes import ChangeSet
@@ -11,6 +14,7 @@ from reviewer.engines import libcst as libcst_engine
 from reviewer.engines.semgrep import SemgrepRun
 from codex.problems import Problem
 from reviewer.finding import Finding, Report, sort_and_fingerprint
+from reviewer.llm import run_llm_pass
 from reviewer.targets import Target, applies, select_targets
 
 
@@ -18,6 +22,9 @@ from reviewer.targets import Target, applies, select_targets
 class CheckOptions:
     use_llm: bool = True
     ruleset_origin: str = ""
+    llm: LlmConfig = LlmConfig()
+    llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
+    require_llm: bool = False  # a judgment rule left unreviewed fails the check
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
@@ -25,8 +32,14 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     report = Report(errors=list(changes.problems))
     targets, skipped = select_targets(changes, {lang for r in ruleset.rules for lang in r.languages})
     report.errors += skipped
-    found, problems, seconds = run_matchers(ruleset, targets)
-    report.errors += problems
+    llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
+    with ThreadPoolExecutor(max_workers=1) as background:  # the model answers while the static matchers run
+        llm_pass = background.submit(run_llm_pass, llm_rules, targets, changes.root, options.llm,
+                                     enabled=options.use_llm, budget=options.llm_budget)
+        found, problems, seconds = run_matchers(ruleset, targets)
+        llm = llm_pass.result()
+    found += llm.findings
+    report.errors += problems + llm.problems
     by_path = {t.path: t for t in targets}
     in_scope = [f for f in found if by_path[f.path].touches(f.line, f.end_line)]
     report.findings = sort_and_fingerprint(in_scope, {p: by_path[p].text.splitlines() for p in {f.path for f in in_scope}})
@@ -38,7 +51,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         "findings": len(report.findings),
         "blocking": len(report.blocking),
         "outside_diff": len(found) - len(in_scope),
-        "llm": _llm_status([r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)], options),
+        "llm": {**llm.stats, "require_llm_failed": options.require_llm and bool(llm.unreviewed)},
         "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
     }
     return report
@@ -64,8 +77,3 @@ def run_matchers(ruleset: Ruleset, targets: list[Target]) -> tuple[list[Finding]
     by_path = {t.path: t for t in targets}
     found += [f for f in semgrep_findings if applies(ruleset.rule(f.rule_id), by_path[f.path])]
     return found, problems, {"libcst": round(libcst_seconds, 3), "static": round(time.perf_counter() - started, 3)}
-
-
-def _llm_status(llm_rules: list, options: CheckOptions) -> dict:
-    reason = "--no-llm" if not options.use_llm else "no LLM endpoint configured"
-    return {"status": "skipped", "reason": reason, "rules": [r.id for r in llm_rules]}

@@ -28,6 +28,7 @@ class Finding(BaseModel):
     rfc: RfcRef
     fingerprint: str = ""
     engine: Literal["semgrep", "libcst", "llm"]
+    reason: str | None = None  # the model's one-sentence reason, on findings of the LLM pass
 
     @classmethod
     def of(cls, rule: Rule, path: str, line: int, end_line: int, column: int, message: str | None, engine: str) -> "Finding":
@@ -62,7 +63,8 @@ class Report(BaseModel):
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.blocking else 0
+        """1 on a blocking finding, or on an unreviewed judgment rule under ``--require-llm``."""
+        return 1 if self.blocking or self.stats.get("llm", {}).get("require_llm_failed") else 0
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

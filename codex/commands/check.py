@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="text", choices=list(FORMATS), help="output format (default: text)")
     parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
+    parser.add_argument("--llm-budget", metavar="TOKENS", type=_tokens, help="cap the input tokens the LLM pass sends in this run")
+    parser.add_argument("--require-llm", action="store_true", help="exit 1 when a judgment rule could not be reviewed (fail closed)")
     parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
 
 
@@ -36,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     changes = _changes(args, root, config.default_branch)
     if args.paths:
         changes = changes.only(args.paths)
-    report = run_check(loaded.ruleset, changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=loaded.origin))
+    report = run_check(loaded.ruleset, changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=loaded.origin, llm=config.llm,
+                                                          llm_budget=args.llm_budget, require_llm=args.require_llm))
     formatter = get_formatter(args.format, loaded.ruleset)
     if args.output:
         with args.output.open("w", encoding="utf-8") as out:
@@ -44,6 +47,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         formatter.write(report, sys.stdout)
     return report.exit_code
+
+
+def _tokens(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of tokens (a whole number, 0 or more)")
+    return int(value)
 
 
 def _changes(args: argparse.Namespace, root: Path, default_branch: str | None):

@@ -27,15 +27,16 @@ class TextFormatter(Formatter):
                               f"[dim]({tag})[/]  {escape(f.message)}")
                 console.print(f"      [green]use:[/] {escape(f.use)}  [dim](if you need {escape(f.need)})[/]")
                 console.print(f"      [blue]why:[/] {f.rfc.id} {escape(f.rfc.title)} — {escape(f.rfc.link)}")
+                if f.reason:
+                    console.print(f"      [yellow]model:[/] {escape(f.reason)}")
             console.print()
         if report.errors:
             console.print("[bold]Not checked / problems:[/]")
             for problem in report.errors:
                 console.print(f"  [magenta]![/] {escape(str(problem))}")
             console.print()
-        llm = report.stats.get("llm", {})
-        if llm.get("status") == "skipped" and llm.get("rules"):
-            console.print(f"[dim]LLM pass skipped ({escape(llm['reason'])}): {len(llm['rules'])} judgment rule(s) not reviewed.[/]")
+        for line in llm_lines(report.stats.get("llm", {})):
+            console.print(line)
         console.print(summary_line(report, len(shown)))
 
 
@@ -43,8 +44,25 @@ def summary_line(report: Report, shown: int) -> str:
     stats = report.stats
     blocking = len(report.blocking)
     files = len({f.path for f in report.findings})
-    verdict = "[bold red]blocked[/]" if blocking else "[bold green]passed[/]"
+    verdict = "[bold red]blocked[/]" if report.exit_code else "[bold green]passed[/]"
     seconds = stats.get("seconds", {}).get("total", 0.0)
     return (f"codex: {verdict} — {shown} finding(s), {blocking} blocking, in {files} file(s); "
             f"{stats.get('files_checked', 0)} file(s) checked, {len(report.errors)} problem(s); "
             f"ruleset {stats.get('ruleset', {}).get('version', '?')}; {seconds:.1f} s")
+
+def llm_lines(llm: dict) -> list[str]:
+    """What the LLM pass did: skipped and why, or its cost report (tokens, requests, cache hits, per rule)."""
+    lines: list[str] = []
+    if llm.get("status") in ("skipped", "failed") and llm.get("rules"):
+        lines.append(f"[dim]LLM pass {llm['status']} ({escape(llm['reason'])}): {len(llm['rules'])} judgment rule(s) not reviewed.[/]")
+    elif llm.get("status") == "ran":
+        per_rule = "; ".join(f"{rule} {c['tokens_in']:,} in / {c['tokens_out']:,} out, {c['requests']} request(s), "
+                             f"{c['cache_hits']} cached" for rule, c in llm["per_rule"].items())
+        lines += [f"LLM pass ({escape(llm['model'])}): {llm['requests']} request(s), {llm['tokens_in']:,} tokens in / "
+                  f"{llm['tokens_out']:,} out, {llm['cache_hits']} cache hit(s)" + (f" [dim](counted with {escape(llm['tokenizer'])})[/]" if llm["tokenizer"] else ""),
+                  f"[dim]  per rule: {escape(per_rule)}[/]"]
+        if llm.get("unreviewed"):
+            lines.append(f"[magenta]  not reviewed:[/] {', '.join(llm['unreviewed'])} (listed under problems)")
+    if llm.get("require_llm_failed"):
+        lines.append(f"[bold red]--require-llm:[/] judgment rule(s) {', '.join(llm['unreviewed'])} not reviewed: the check fails.")
+    return lines

@@ -1,0 +1,109 @@
+"""One request to an OpenAI-compatible endpoint through the ``openai`` client: bounded retries, then a plain reason."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reviewer.llm.schema import RESPONSE_FORMAT, MalformedAnswer, ModelFinding, parse_answer
+from reviewer.llm.settings import LlmSettings
+
+if TYPE_CHECKING:
+    import openai
+
+MAX_RETRY_AFTER = 60.0  # seconds; a server asking to wait longer is treated as a failure
+
+
+@dataclass(frozen=True)
+class Reply:
+    findings: list[ModelFinding]
+    invalid: int
+    tokens_in: int | None  # as the endpoint reported them, when it did
+    tokens_out: int | None
+    content: str
+
+
+class EndpointFailure(Exception):
+    """The request failed for good; the message says why, for a person."""
+
+
+class Endpoint:
+    """Asks the model; retries timeouts, 429 (after its Retry-After), 5xx, refused connections and bad answers."""
+
+    def __init__(self, settings: LlmSettings, sleep: Callable[[float], None] = time.sleep):
+        import openai  # half a second to import: only when there is something to ask
+
+        self.settings = settings
+        self._sleep = sleep
+        self._structured = True  # dropped for good after an endpoint rejects response_format
+        self._client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url,
+                                     timeout=settings.config.timeout, max_retries=0)
+
+    def ask(self, messages: list[dict[str, str]]) -> Reply:
+        import openai
+
+        config = self.settings.config
+        failures = 0
+        while True:
+            try:
+                return self._once(messages)
+            except openai.BadRequestError as exc:
+                if not self._structured:
+                    raise EndpointFailure(f"the endpoint refused the request (400: {_detail(exc)})") from None
+                self._structured = False  # most likely response_format: ask again without it, validate the same
+                continue
+            except openai.RateLimitError as exc:
+                wait = _retry_after(exc.response.headers)
+                if wait is not None and wait > MAX_RETRY_AFTER:
+                    raise EndpointFailure(f"rate limited (429), asked to wait {wait:.0f} s") from None
+                reason, delay = "rate limited (429)", wait
+            except openai.APITimeoutError:
+                reason, delay = f"no answer within {config.timeout:g} s", None
+            except openai.APIConnectionError:
+                reason, delay = f"cannot connect to {self._client.base_url}", None
+            except openai.APIStatusError as exc:
+                if exc.status_code < 500 and exc.status_code not in (408, 409):
+                    raise EndpointFailure(f"the endpoint refused the request ({exc.status_code}: {_detail(exc)})") from None
+                reason, delay = f"server error ({exc.status_code})", None
+            except MalformedAnswer as exc:
+                reason, delay = str(exc), None
+            failures += 1
+            if failures > config.max_retries:
+                raise EndpointFailure(f"{reason}, {failures} tries") from None
+            self._sleep(delay if delay is not None else config.retry_delay * 2 ** (failures - 1))
+
+    def _once(self, messages: list[dict[str, str]]) -> Reply:
+        extra = {"response_format": RESPONSE_FORMAT} if self._structured else {}
+        completion = self._client.chat.completions.create(model=self.settings.model, messages=messages,
+                                                          temperature=0, **extra)
+        content = completion.choices[0].message.content if completion.choices else None
+        findings, invalid = parse_answer(content)
+        usage = completion.usage
+        return Reply(findings, invalid, usage.prompt_tokens if usage else None,
+                     usage.completion_tokens if usage else None, content or "")
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``; ``None`` when absent."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _detail(exc: openai.APIStatusError) -> str:
+    return " ".join(str(exc.message).split())[:200]

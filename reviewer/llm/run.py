@@ -1,0 +1,213 @@
+"""The LLM pass: route hunks to judgment rules, answer from the cache, ask the rest within budget, keep what holds."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codex.config import LlmConfig
+from codex.model import Rule
+from codex.problems import Problem
+from reviewer.finding import Finding
+from reviewer.llm import prompt
+from reviewer.llm.cache import AnswerCache, cache_key
+from reviewer.llm.client import Endpoint, EndpointFailure, Reply
+from reviewer.llm.hunks import Hunk, Routed, route
+from reviewer.llm.plan import Costs, OverBudget, Request, plan
+from reviewer.llm.settings import LlmSettings, resolve
+from reviewer.llm.tokens import TokenCounter, counter_for
+from reviewer.targets import Target
+
+_HINT_FAILED = "the endpoint failed and the run went on without it (fail open); static findings are complete"
+_HINT_BUDGET = "raise --llm-budget or [tool.codex.llm] budget; static findings are complete"
+
+
+@dataclass
+class LlmOutcome:
+    """Findings to merge into the report, problems for ``errors``, ``stats["llm"]``, and the rules left unreviewed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    unreviewed: list[str] = field(default_factory=list)
+
+
+def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: LlmConfig, *, enabled: bool = True,
+                 budget: int | None = None, env: Mapping[str, str] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> LlmOutcome:
+    """Review the changed hunks with the judgment ``rules``. Never raises: whatever fails is reported, and skipped."""
+    routed = route(rules, targets, config.context_lines)
+    wanted = sorted({r.id for item in routed for r in item.rules})
+    settings, reason = resolve(config, os.environ if env is None else env) if enabled else (None, "--no-llm")
+    if settings is None:
+        return LlmOutcome(stats={"status": "skipped", "reason": reason, "rules": [r.id for r in rules], "unreviewed": wanted},
+                          unreviewed=wanted)
+    try:
+        return _Pass(settings, root, config.budget if budget is None else budget, sleep).run(rules, routed)
+    except Exception as exc:  # the last guard of an optional pass: fail open, say so
+        problem = Problem(message=f"LLM pass failed: {type(exc).__name__}: {exc}", hint=_HINT_FAILED, kind="llm")
+        return LlmOutcome(problems=[problem], unreviewed=wanted,
+                          stats={"status": "failed", "reason": str(exc), "rules": [r.id for r in rules], "unreviewed": wanted})
+
+
+class _Pass:
+    def __init__(self, settings: LlmSettings, root: Path, budget: int | None, sleep: Callable[[float], None]):
+        self.settings = settings
+        self.root = root
+        self.budget = budget
+        self.sleep = sleep
+        self.counter: TokenCounter | None = None  # loading an encoding takes ~0.5 s: only when something is sent
+        self.outcome = LlmOutcome()
+        self.dropped = {"unknown_rule": 0, "not_a_changed_line": 0, "invalid": 0}
+        self.per_rule: dict[str, dict[str, int]] = {}
+        self.unreviewed: set[str] = set()
+        self.over_budget = 0
+
+    def run(self, rules: list[Rule], routed: list[Routed]) -> LlmOutcome:
+        self.per_rule = {r.id: dict.fromkeys(("tokens_in", "tokens_out", "requests", "cache_hits", "findings", "not_reviewed"), 0)
+                         for r in rules}
+        cache = self._open_cache()
+        pending = self._from_cache(cache, routed)
+        requests: list[Request] = []
+        if pending:
+            self.counter = counter_for(self.settings.model)
+            requests, over = plan(pending, Costs(self.counter), self.budget)
+            for left_out in over:
+                self._over_budget(left_out)
+            self.over_budget = len(over)
+        answers = self._ask_all(requests)
+        to_cache: dict[str, list[tuple[int, str]]] = {}
+        tokens = {"tokens_in": 0, "tokens_out": 0}
+        for request, (sent, answer) in zip(requests, answers):
+            if isinstance(answer, EndpointFailure):
+                self._failed(request, str(answer))
+                continue
+            tokens_in = answer.tokens_in if answer.tokens_in is not None else sum(self.counter.count(m["content"]) + 4 for m in sent)
+            tokens_out = answer.tokens_out if answer.tokens_out is not None else self.counter.count(answer.content)
+            tokens["tokens_in"] += tokens_in
+            tokens["tokens_out"] += tokens_out
+            self._charge(request.rules, tokens_in, tokens_out)
+            to_cache |= self._keep(request, answer)
+        if cache is not None:
+            self._store(cache, to_cache)
+            cache.close()
+        self.outcome.unreviewed = sorted(self.unreviewed)
+        self.outcome.stats = {
+            "status": "ran", "model": self.settings.model, "endpoint": self.settings.base_url or "OpenAI",
+            "tokenizer": self.counter.name if self.counter else None, "budget": self.budget,
+            "requests": len(requests), **tokens, "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),
+            "hunks": {"routed": len(routed), "sent": sum(len(r.hunks) for r in requests), "over_budget": self.over_budget,
+                      "failed": sum(len(r.hunks) for r, (_, a) in zip(requests, answers) if isinstance(a, EndpointFailure))},
+            "dropped": self.dropped, "rules": [r.id for r in rules], "per_rule": self.per_rule,
+            "unreviewed": self.outcome.unreviewed,
+        }
+        return self.outcome
+
+    def _open_cache(self) -> AnswerCache | None:
+        directory = self.root / self.settings.config.cache_dir
+        try:
+            return AnswerCache(directory)
+        except (OSError, sqlite3.Error) as exc:
+            self.outcome.problems.append(Problem(path=str(directory), message=f"LLM cache unusable ({exc}); every hunk is sent",
+                                                 hint="make the directory writable or set [tool.codex.llm] cache_dir", kind="llm"))
+            return None
+
+    def _from_cache(self, cache: AnswerCache | None, routed: list[Routed]) -> list[Routed]:
+        """Findings of (rule, hunk) pairs answered before; what is left to ask."""
+        pending: list[Routed] = []
+        for item in routed:
+            missing: list[Rule] = []
+            for rule in item.rules:
+                hit = self._lookup(cache, cache_key(self.settings.model, rule, item.hunk)) if cache else None
+                if hit is None:
+                    missing.append(rule)
+                    continue
+                self.per_rule[rule.id]["cache_hits"] += 1
+                for offset, reason in hit:
+                    self._add(rule, item.hunk, item.hunk.start + offset, reason)
+            if missing:
+                pending.append(Routed(item.hunk, tuple(missing)))
+        return pending
+
+    def _lookup(self, cache: AnswerCache, key: str) -> list[tuple[int, str]] | None:
+        try:
+            return cache.get(key)
+        except (sqlite3.Error, ValueError, TypeError):  # a damaged entry is a miss
+            return None
+
+    def _store(self, cache: AnswerCache, entries: dict[str, list[tuple[int, str]]]) -> None:
+        try:
+            cache.put(entries)
+        except sqlite3.Error as exc:
+            self.outcome.problems.append(Problem(message=f"LLM answers not cached ({exc})", kind="llm",
+                                                 hint="the next run sends these hunks again"))
+
+    def _ask_all(self, requests: list[Request]) -> list[tuple[list[dict[str, str]], Reply | EndpointFailure]]:
+        if not requests:
+            return []
+        endpoint = Endpoint(self.settings, self.sleep)
+        with ThreadPoolExecutor(max_workers=min(self.settings.config.max_concurrency, len(requests))) as pool:
+            return list(pool.map(lambda request: self._ask(endpoint, request), requests))
+
+    def _ask(self, endpoint: Endpoint, request: Request) -> tuple[list[dict[str, str]], Reply | EndpointFailure]:
+        sent = prompt.messages(list(request.rules), request.hunks, prompt.new_boundary())
+        try:
+            return sent, endpoint.ask(sent)
+        except EndpointFailure as exc:
+            return sent, exc
+
+    def _keep(self, request: Request, answer: Reply) -> dict[str, list[tuple[int, str]]]:
+        """Findings on an asked rule and an added line of a sent hunk; the rest dropped and counted."""
+        asked = {r.id: r for r in request.rules}
+        changed = {(h.path, n): h for h in request.hunks for n in h.added}
+        kept: dict[tuple[str, Hunk], list[tuple[int, str]]] = {(r.id, h): [] for r in request.rules for h in request.hunks}
+        self.dropped["invalid"] += answer.invalid
+        for found in answer.findings:
+            rule, hunk = asked.get(found.rule_id), changed.get((found.path, found.line))
+            if rule is None:
+                self.dropped["unknown_rule"] += 1
+            elif hunk is None:
+                self.dropped["not_a_changed_line"] += 1
+            else:
+                reason = " ".join(found.reason.split())[:300]
+                kept[(rule.id, hunk)].append((found.line - hunk.start, reason))
+                self._add(rule, hunk, found.line, reason)
+        return {cache_key(self.settings.model, asked[rule_id], hunk): found for (rule_id, hunk), found in kept.items()}
+
+    def _add(self, rule: Rule, hunk: Hunk, line: int, reason: str) -> None:
+        finding = Finding.of(rule, hunk.path, line, line, 1, None, "llm")
+        finding.reason = reason
+        self.outcome.findings.append(finding)
+        self.per_rule[rule.id]["findings"] += 1
+
+    def _charge(self, rules: tuple[Rule, ...], tokens_in: int, tokens_out: int) -> None:
+        """A shared request's tokens are split evenly between its rules."""
+        for i, rule in enumerate(rules):
+            stats = self.per_rule[rule.id]
+            stats["requests"] += 1
+            stats["tokens_in"] += tokens_in // len(rules) + (tokens_in % len(rules) if i == 0 else 0)
+            stats["tokens_out"] += tokens_out // len(rules) + (tokens_out % len(rules) if i == 0 else 0)
+
+    def _failed(self, request: Request, reason: str) -> None:
+        ids = ", ".join(r.id for r in request.rules)
+        for hunk in request.hunks:
+            self._not_reviewed(request.rules, hunk, f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: {reason}",
+                               _HINT_FAILED)
+
+    def _over_budget(self, left_out: OverBudget) -> None:
+        hunk, ids = left_out.routed.hunk, ", ".join(r.id for r in left_out.routed.rules)
+        self._not_reviewed(left_out.routed.rules, hunk,
+                           f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: over the token budget "
+                           f"of {self.budget} (needs {left_out.needed}, {max(0, left_out.left)} left)", _HINT_BUDGET)
+
+    def _not_reviewed(self, rules: tuple[Rule, ...], hunk: Hunk, message: str, hint: str) -> None:
+        self.outcome.problems.append(Problem(path=hunk.path, line=min(hunk.added), message=message, hint=hint, kind="llm"))
+        for rule in rules:
+            self.per_rule[rule.id]["not_reviewed"] += 1
+            self.unreviewed.add(rule.id)

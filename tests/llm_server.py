@@ -1,0 +1,108 @@
+"""A small OpenAI-compatible chat-completions server on 127.0.0.1 that answers from a script (for tests and bench)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One scripted response: ``content`` is the model's message (or the error message when ``status`` is not 200)."""
+
+    content: str | None = '{"findings": []}'
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (past the client's timeout: a hang)
+    usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens) to report
+
+
+def findings(*items: tuple[str, str, int, str]) -> Answer:
+    """A well-formed answer with (rule_id, path, line, reason) findings."""
+    return Answer(json.dumps({"findings": [{"rule_id": r, "path": p, "line": n, "reason": why} for r, p, n, why in items]}))
+
+
+def in_order(*answers: Answer) -> Callable[[dict], Answer]:
+    """Answer requests with ``answers`` in turn; the last one repeats."""
+    served = iter(answers)
+    last = answers[-1]
+
+    def script(_request: dict) -> Answer:
+        nonlocal last
+        last = next(served, last)
+        return last
+
+    return script
+
+
+class LlmServer:
+    """``with LlmServer(script) as server:`` serves ``server.base_url``; ``server.requests`` are the bodies received."""
+
+    def __init__(self, script: Callable[[dict], Answer]):
+        self.script = script
+        self.requests: list[dict] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> "LlmServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                with server._lock:
+                    server.requests.append(body)
+                    answer = server.script(body)
+                time.sleep(answer.delay)
+                if answer.status == 200:
+                    payload: dict = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body.get("model"),
+                                     "choices": [{"index": 0, "finish_reason": "stop",
+                                                  "message": {"role": "assistant", "content": answer.content}}]}
+                    if answer.usage:
+                        payload["usage"] = {"prompt_tokens": answer.usage[0], "completion_tokens": answer.usage[1],
+                                            "total_tokens": sum(answer.usage)}
+                else:
+                    payload = {"error": {"message": answer.content or "error", "type": "test_error"}}
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (the hang case)
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+def refused_url() -> str:
+    """A loopback URL where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
