@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import posixpath
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from codex.languages import EXTENSIONS, default_filename
+from codex.languages import EXTENSIONS, default_filename, language_of
 from codex.model import (
     Example,
     LibcstMatcher,
@@ -48,6 +50,8 @@ class RuleConfig(BaseModel):
     prefilter: Prefilter | None = None
     rule_class: str | None = None
     question: str | None = None
+    examples: list[str] = Field(default=[], description="annotated example files, relative to the RFC")
+    metadata: dict[str, Any] = {}
 
 
 class FrontMatter(BaseModel):
@@ -86,7 +90,7 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None) -> Comp
         problems += read_problems
         if doc is None:
             continue
-        meta, rfc_rules, doc_problems = _compile_document(doc, base_url)
+        meta, rfc_rules, doc_problems = _compile_document(doc, base_url, path.parent)
         problems += doc_problems
         if meta is None:
             continue
@@ -109,7 +113,7 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None) -> Comp
     return Compilation(ruleset=Ruleset.build(metas, active), problems=[], rules=active, locations=locations)
 
 
-def _compile_document(doc: RfcDocument, base_url: str | None) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
+def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
     try:
         front = FrontMatter.model_validate(doc.front_matter)
     except ValidationError as exc:
@@ -121,14 +125,14 @@ def _compile_document(doc: RfcDocument, base_url: str | None) -> tuple[RfcMeta |
                                 hint="add a heading such as '## CX0001: Title' with the rule under it"))
     compiled: list[tuple[Rule, int]] = []
     for section in doc.rules:
-        rule, rule_problems = _compile_rule(section, meta, base_url)
+        rule, rule_problems = _compile_rule(section, meta, base_url, rfc_dir)
         problems += rule_problems
         if rule is not None and meta.status in (RfcStatus.accepted, RfcStatus.draft):
             compiled.append((rule, section.line))
     return meta, compiled, problems
 
 
-def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None) -> tuple[Rule | None, list[Problem]]:
+def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc_dir: Path) -> tuple[Rule | None, list[Problem]]:
     path = meta.path
     problems: list[Problem] = []
     fences = [b for b in section.blocks if b.kind == "fence"]
@@ -152,7 +156,12 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None) -> 
     matcher, matcher_problems = _matcher(section, config, fences, path)
     problems += matcher_problems
     examples, example_problems = _examples(section, config, fences, path)
-    problems += example_problems
+    files, file_problems = _example_files(section.rule_id, config, config_blocks[0].line, path, rfc_dir)
+    examples += files
+    problems += example_problems + file_problems
+    missing = _examples_problem(section.rule_id, examples, path, section.line)
+    if missing:
+        problems.append(missing)
     if problems or match is None or matcher is None:
         return None, problems
     anchor = github_anchor(section.heading)
@@ -170,6 +179,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None) -> 
         matcher=matcher,
         description="\n\n".join(b.content for b in texts if b is not statement).strip(),
         examples=tuple(examples),
+        metadata=config.metadata,
         rfc=RfcRef(id=meta.id, title=meta.title, path=path, anchor=anchor,
                    url=f"{base_url.rstrip('/')}/{path}#{anchor}" if base_url else None),
     )
@@ -257,17 +267,52 @@ def _examples(section: RuleSection, config: RuleConfig, fences: list[Block], pat
             problems.append(Problem(path=path, line=block.line, message=f"example in {language!r}, which rule {section.rule_id} does not cover",
                                     hint=f"use one of {config.languages}"))
             continue
-        expected = marked_lines(block.content, section.rule_id)
+        expected = expected_lines(block.content, section.rule_id)
         if verdict == "bad" and not expected:
             problems.append(Problem(path=path, line=block.line, message="bad example marks no line",
                                     hint=f"put a comment 'ruleid: {section.rule_id}' on the line before each line that must be flagged"))
         examples.append(Example(verdict=verdict, language=language, code=block.content,
                                 filename=options.get("path", default_filename(language)),
                                 expected=tuple(expected) if verdict == "bad" else (), source_line=block.line))
-    if not any(e.verdict == "bad" for e in examples) or not any(e.verdict == "good" for e in examples):
-        problems.append(Problem(path=path, line=section.line, message=f"rule {section.rule_id} needs at least one bad and one good example",
-                                hint="add fenced blocks such as ```python bad and ```python good"))
     return examples, problems
+
+
+def _example_files(rule_id: str, config: RuleConfig, line: int, path: str, rfc_dir: Path) -> tuple[list[Example], list[Problem]]:
+    """The annotated example files a rule names (``examples:``), read relative to its RFC."""
+    examples: list[Example] = []
+    problems: list[Problem] = []
+    for entry in config.examples:
+        source = posixpath.normpath(posixpath.join(posixpath.dirname(path), entry))
+        language = language_of(entry)
+        if language not in config.languages:
+            problems.append(Problem(path=path, line=line, message=f"example file {entry} is not in a language rule {rule_id} covers",
+                                    hint=f"name a file ending in {', '.join(e for lang in config.languages for e in EXTENSIONS[lang])}"))
+            continue
+        try:
+            code = (rfc_dir / entry).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(path=path, line=line, message=f"cannot read example file {source}: {getattr(exc, 'strerror', None) or exc}",
+                                    hint="give a path relative to the RFC file"))
+            continue
+        examples.append(Example(verdict="file", language=language, code=code, filename=posixpath.basename(entry),
+                                expected=tuple(expected_lines(code, rule_id)), source_line=1, source=source))
+    return examples, problems
+
+
+def _examples_problem(rule_id: str, examples: list[Example], path: str, line: int) -> Problem | None:
+    """A rule shows at least one flagged and one clean case: bad and good blocks, or an annotated file."""
+    files = [e for e in examples if e.verdict == "file"]
+    has_bad = any(e.verdict == "bad" for e in examples) or any(e.expected for e in files)
+    has_good = any(e.verdict == "good" for e in examples) or bool(files)
+    if has_bad and has_good:
+        return None
+    return Problem(path=path, line=line, message=f"rule {rule_id} needs at least one bad and one good example",
+                   hint="add fenced blocks such as ```python bad and ```python good, or an annotated file under examples:")
+
+
+def expected_lines(code: str, rule_id: str) -> list[int]:
+    """Lines that must be flagged: marked ``ruleid:``, or ``todook:`` (a known false positive, as in semgrep --test)."""
+    return sorted(set(marked_lines(code, rule_id)) | set(marked_lines(code, rule_id, "todook")))
 
 
 def marked_lines(code: str, rule_id: str, kind: str = "ruleid") -> list[int]:

@@ -6,8 +6,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from codex.compiler import marked_lines
 from codex.model import Example, LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
+
+ANNOTATIONS = ("ruleid", "ok", "todoruleid", "todook")
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,33 @@ class ExampleResult:
     @property
     def passed(self) -> bool:
         return self.actual == self.example.expected
+
+    @property
+    def where(self) -> str:
+        return self.example.source or f"{self.rule.rfc.path}:{self.example.source_line} ({self.example.verdict} block)"
+
+    def annotations(self) -> dict[int, str]:
+        """Line → the annotation (``ruleid``, ``ok``, ``todoruleid``, ``todook``) that marks it for this rule."""
+        if self.example.verdict == "good":
+            return {}
+        return {line: kind for kind in ANNOTATIONS for line in marked_lines(self.example.code, self.rule.id, kind)}
+
+    def mismatches(self) -> list[str]:
+        """Each line where what was flagged differs from what the example expects, explained."""
+        marks = self.annotations()
+        missing = [f"line {n} ({marks.get(n, 'ruleid')}) was not flagged" for n in self.example.expected if n not in self.actual]
+        extra = []
+        for n in self.actual:
+            if n in self.example.expected:
+                continue
+            kind = marks.get(n)
+            hint = {"todoruleid": ": the known gap is fixed, mark it ruleid", "ok": " but is marked ok"}.get(kind or "", "")
+            extra.append(f"line {n}{f' ({kind})' if kind else ''} was flagged{hint}")
+        return missing + extra
+
+    def known_gaps(self) -> list[str]:
+        """Lines marked ``todoruleid`` or ``todook``: reported, not failing while they behave as marked."""
+        return [f"line {n} ({kind})" for n, kind in sorted(self.annotations().items()) if kind.startswith("todo")]
 
 
 @dataclass
@@ -44,7 +74,8 @@ def run_examples(ruleset: Ruleset, rules: list[Rule]) -> ExampleRun:
                 abs_path = Path(tmp) / path
                 abs_path.parent.mkdir(parents=True, exist_ok=True)
                 abs_path.write_text(example.code, encoding="utf-8")
-                targets.append(Target(path, abs_path, example.language, None, example.filename))
+                scope = None if example.verdict == "file" else example.filename
+                targets.append(Target(path, abs_path, example.language, None, scope))
                 owners[path] = (rule, example)
         subset = ruleset.model_copy(update={"rules": tuple(static)})
         findings, problems, _ = run_matchers(subset, targets)

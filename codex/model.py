@@ -83,14 +83,19 @@ Matcher = Annotated[Union[SemgrepMatcher, LibcstMatcher, LlmMatcher], Field(disc
 
 
 class Example(Frozen):
-    """A fenced ``bad`` or ``good`` block under a rule; ``expected`` are the lines marked ``ruleid:``."""
+    """A fenced ``bad`` or ``good`` block under a rule, or an annotated example ``file`` it names.
 
-    verdict: Literal["bad", "good"]
+    ``expected`` are the lines that must be flagged: those marked ``ruleid:`` (and ``todook:``, a known
+    false positive). ``source`` is the file's repository-relative path; path filters do not apply to it.
+    """
+
+    verdict: Literal["bad", "good", "file"]
     language: str
     code: str
     filename: str
     expected: tuple[int, ...] = ()
     source_line: int
+    source: str | None = None
 
 
 class Rule(Frozen):
@@ -106,6 +111,7 @@ class Rule(Frozen):
     matcher: Matcher
     description: str = ""
     examples: tuple[Example, ...] = ()
+    metadata: dict[str, Any] = {}
     rfc: RfcRef
 
     @property

@@ -18,6 +18,7 @@ def semgrep_rule(rule: Rule, matcher: SemgrepMatcher, with_paths: bool) -> dict:
         "severity": _SEVERITY[rule.severity.value],
         "message": f"{rule.title}. {rule.message} See {rule.rfc.link}",
         "metadata": {
+            **rule.metadata,
             "codex_rule_id": rule.id,
             "rfc": rule.rfc.id,
             "rfc_title": rule.rfc.title,

@@ -19,13 +19,13 @@ _GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 
 @dataclass(frozen=True)
 class Target:
-    """A file to check: ``path`` is what findings report; rules' path globs match ``scope_path``."""
+    """A file to check: ``path`` is what findings report; rules' path globs match ``scope_path`` (None: no path filter)."""
 
     path: str
     abs_path: Path
     language: str
     added: frozenset[int] | None
-    scope_path: str
+    scope_path: str | None
 
     @cached_property
     def text(self) -> str:
@@ -51,7 +51,7 @@ def prefilter_passes(prefilter: Prefilter | None, text: str) -> bool:
 def applies(rule: Rule, target: Target) -> bool:
     return (
         target.language in rule.languages
-        and path_matches(rule.paths, target.scope_path)
+        and (target.scope_path is None or path_matches(rule.paths, target.scope_path))
         and prefilter_passes(rule.prefilter, target.text)
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from codex.commands._common import add_root, find_root
 
@@ -15,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from codex.config import load_config
@@ -30,24 +30,28 @@ def run(args: argparse.Namespace) -> int:
         raise ProblemError([Problem(message=f"unknown rule {r}", hint="see `codex compile` output for the rule ids", kind="usage") for r in unknown])
     rules = [r for r in ruleset.rules if not args.rules or r.id in args.rules]
     run_ = run_examples(ruleset, rules)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     table = Table(title=f"codex test — {loaded.origin}")
-    for column in ("rule", "result", "examples", "detail"):
+    for column in ("rule", "result", "examples", "known gaps"):
         table.add_column(column)
-    failures = 0
+    failed_rules = 0
     for rule in rules:
         results = [r for r in run_.results if r.rule.id == rule.id]
         if rule in run_.skipped:
             table.add_row(rule.id, "[yellow]skipped[/]", str(len(rule.examples)), "judgment rule: its examples need an LLM endpoint")
             continue
         failed = [r for r in results if not r.passed]
-        failures += len(failed)
-        detail = "; ".join(f"{r.example.verdict} example at {rule.rfc.path}:{r.example.source_line}: "
-                           f"expected lines {list(r.example.expected)}, got {list(r.actual)}" for r in failed)
-        table.add_row(rule.id, "[red]FAIL[/]" if failed else "[green]pass[/]", str(len(results)), detail)
+        failed_rules += bool(failed)
+        for result in failed:
+            console.print(f"[red]FAIL[/] {rule.id} {escape(result.where)}")
+            console.print(f"  expected lines {list(result.example.expected)}, flagged {list(result.actual)}")
+            for line in result.mismatches():
+                console.print(f"  {escape(line)}")
+        gaps = [f"{r.example.source or r.example.verdict}: {', '.join(r.known_gaps())}" for r in results if r.known_gaps()]
+        table.add_row(rule.id, "[red]FAIL[/]" if failed else "[green]pass[/]", str(len(results)), escape("; ".join(gaps)))
     console.print(table)
     for problem in run_.problems:
-        console.print(f"[magenta]![/] {problem}")
-    passed = sum(r.passed for r in run_.results)
-    print(f"{passed} passed, {failures} failed" + (f", {len(run_.skipped)} skipped" if run_.skipped else ""))
-    return 1 if failures or run_.problems else 0
+        console.print(f"[magenta]![/] {escape(str(problem))}")
+    ran = len(rules) - len(run_.skipped)
+    console.print(f"{ran - failed_rules} rule(s) passed, {failed_rules} failed" + (f", {len(run_.skipped)} skipped" if run_.skipped else ""))
+    return 1 if failed_rules or run_.problems else 0
