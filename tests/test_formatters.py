@@ -1,0 +1,174 @@
+"""The text and JSON formats of a report; the JSON contract is validated against its schema."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from codex.model import Ruleset, Stage
+from codex.problems import Problem
+from reviewer.changes import whole_tree
+from reviewer.check import CheckOptions, run_check
+from reviewer.finding import Finding, Report
+from reviewer.formatters import get_formatter
+from reviewer.formatters.text import summary_line
+
+RFC_REF = {
+    "type": "object",
+    "required": ["id", "title", "path", "anchor", "url"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^RFC-\\d{4,}$"},
+        "title": {"type": "string", "minLength": 1},
+        "path": {"type": "string", "minLength": 1},
+        "anchor": {"type": "string", "minLength": 1},
+        "url": {"type": ["string", "null"]},
+    },
+}
+
+CONTRACT = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["findings", "errors", "stats"],
+    "properties": {
+        "findings": {"type": "array", "items": {
+            "type": "object",
+            "required": ["rule_id", "path", "line", "end_line", "column", "severity", "stage", "message",
+                         "need", "use", "rfc", "fingerprint"],
+            "properties": {
+                "rule_id": {"type": "string", "pattern": "^[A-Z][A-Z0-9]*\\d{3,}$"},
+                "path": {"type": "string", "not": {"pattern": "^(/|\\./|\\.\\./)"}},
+                "line": {"type": "integer", "minimum": 1},
+                "end_line": {"type": "integer", "minimum": 1},
+                "column": {"type": "integer", "minimum": 1},
+                "severity": {"enum": ["error", "warning", "info"]},
+                "stage": {"enum": ["shadow", "warn", "block"]},
+                "message": {"type": "string", "minLength": 1},
+                "need": {"type": "string", "minLength": 1},
+                "use": {"type": "string", "minLength": 1},
+                "rfc": RFC_REF,
+                "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{8,}$"},
+            },
+        }},
+        "errors": {"type": "array", "items": {
+            "type": "object",
+            "required": ["path", "line", "message", "hint", "kind"],
+            "properties": {
+                "path": {"type": ["string", "null"]},
+                "line": {"type": ["integer", "null"], "minimum": 1},
+                "message": {"type": "string", "minLength": 1},
+                "hint": {"type": "string"},
+                "kind": {"type": "string"},
+            },
+        }},
+        "stats": {
+            "type": "object",
+            "required": ["mode", "files_checked", "findings", "blocking"],
+            "properties": {
+                "mode": {"enum": ["diff", "all"]},
+                "files_checked": {"type": "integer", "minimum": 0},
+                "findings": {"type": "integer", "minimum": 0},
+                "blocking": {"type": "integer", "minimum": 0},
+            },
+        },
+    },
+}
+
+SOURCE = """\
+import requests
+
+
+def fetch(url):
+    assert url
+    return requests.get(url)
+"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, shipped_ruleset: Ruleset) -> Report:
+    """A real check (no git: a plain directory, audited whole) with findings and an error."""
+    root = tmp_path_factory.mktemp("tree")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "client.py").write_text(SOURCE, encoding="utf-8")
+    (root / "pkg" / "old.py").write_bytes(b'print "py2"\nexcept Exception, e: pass\n')
+    return run_check(shipped_ruleset, whole_tree(root), CheckOptions(use_llm=False))
+
+
+def render(report: Report, name: str) -> str:
+    out = io.StringIO()
+    get_formatter(name).write(report, out)
+    return out.getvalue()
+
+
+def test_json_contract(report: Report) -> None:
+    data = json.loads(render(report, "json"))
+    jsonschema.validate(data, CONTRACT)
+    assert {(f["rule_id"], f["path"], f["line"]) for f in data["findings"]} == {
+        ("CX0007", "pkg/client.py", 5), ("CX0003", "pkg/client.py", 6)}
+    timeout = next(f for f in data["findings"] if f["rule_id"] == "CX0003")
+    assert timeout["rfc"]["path"] == "rfcs/0003-resilient-python-calls.md"
+    assert timeout["rfc"]["anchor"] == "cx0003-outbound-requests-calls-have-a-timeout"
+    assert timeout["severity"] == "error" and timeout["stage"] == "block"
+    assert (timeout["column"], timeout["end_line"]) == (12, 6)
+    assert data["stats"] | {"mode": "all", "findings": 2, "blocking": 1} == data["stats"]
+    assert any(e["path"] == "pkg/old.py" and e["kind"] == "parse" for e in data["errors"])
+
+
+def test_json_round_trips_into_the_model(report: Report) -> None:
+    again = Report.model_validate_json(render(report, "json"))
+    assert again.findings == report.findings and again.exit_code == report.exit_code == 1
+
+
+def test_the_schema_rejects_a_broken_contract(report: Report) -> None:
+    data = json.loads(render(report, "json"))
+    del data["findings"][0]["rfc"]["anchor"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, CONTRACT)
+
+
+def test_text_shows_every_part_of_a_finding(report: Report) -> None:
+    text = render(report, "text")
+    assert text.count("pkg/client.py\n") == 1  # grouped under one file heading
+    assert "pkg/client.py:6:12" in text and "pkg/client.py:5:" in text
+    assert "CX0003" in text and "requests.get() without timeout=" in text
+    assert "use: an explicit `timeout=`" in text
+    assert "rfcs/0003-resilient-python-calls.md#cx0003-outbound-requests-calls-have-a-timeout" in text
+    assert "RFC-0003" in text
+    assert "pkg/old.py" in text and "not valid Python 3" in text
+    assert "\x1b[" not in text  # no colour codes when not on a terminal
+    last = text.strip().splitlines()[-1]
+    assert last.startswith("codex: blocked") and "2 finding(s), 1 blocking, in 1 file(s)" in last
+
+
+def test_text_colours_on_a_terminal(report: Report, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\x1b[" in render(report, "text")
+
+
+def _finding(shipped_ruleset: Ruleset, stage: Stage, line: int, url: str | None = None) -> Finding:
+    rule = shipped_ruleset.rule("CX0005")
+    rule = rule.model_copy(update={"stage": stage, "rfc": rule.rfc.model_copy(update={"url": url})})
+    return Finding.of(rule, "svc/[weird].py", line, line, 1, None, "semgrep")
+
+
+def test_text_hides_shadow_findings_and_prefers_the_url(shipped_ruleset: Ruleset) -> None:
+    report = Report(
+        findings=[_finding(shipped_ruleset, Stage.shadow, 3),
+                  _finding(shipped_ruleset, Stage.warn, 7, url="https://docs.example/rfc-4#x")],
+        errors=[Problem(path="a.py", line=2, message="something odd", hint="do this")],
+        stats={"files_checked": 1},
+    )
+    text = render(report, "text")
+    assert "svc/[weird].py:7:1" in text and ":3:1" not in text  # markup-like paths printed as they are
+    assert "https://docs.example/rfc-4#x" in text
+    assert "a.py:2: something odd \u2014 do this" in text
+    assert text.strip().splitlines()[-1].startswith("codex: passed \u2014 1 finding(s), 0 blocking")
+
+
+def test_summary_of_an_empty_report() -> None:
+    assert summary_line(Report(), 0).startswith("codex: [bold green]passed[/] \u2014 0 finding(s), 0 blocking")
+    assert render(Report(), "text").strip().startswith("codex: passed")
