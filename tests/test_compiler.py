@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from codex.compiler import compile_rfcs, marked_lines, stale_files, write_rules
 from codex.model import LibcstMatcher, LlmMatcher, SemgrepMatcher, Stage
@@ -246,3 +248,19 @@ def test_compile_reports_semgrep_rejections_with_other_problems(tmp_path: Path, 
 def test_compile_without_rfc_directory(tmp_path: Path, run_codex) -> None:
     result = run_codex(["compile", "--root", str(tmp_path)])
     assert result.code == 2 and "no RFC directory" in result.err
+
+
+FRAGMENTS = ["---\n", "id: RFC-0001\n", "title: x\n", "status: draft\n", "authors: [a]\n", "created: 2026-01-01\n", "# T\n",
+             "## CX0001: r\n", "If you need a, use b.\n", "```yaml codex\n", "```yaml semgrep\n", "```\n", "severity: error\n",
+             "languages: [python]\n", "matcher: semgrep\n", "matcher: libcst\n", "matcher: llm\n", "pattern: x\n",
+             "```python bad\n", "```python good path=a/b.py\n", "# ruleid: CX0001\n", "x\n", "\n", "paths: {include: [1]}\n",
+             "prefilter: {keywords: x}\n", "examples: [a.py]\n", "pattern-either:\n", "1: 2\n", "[]\n", "null\n"]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=20), max_size=30))
+def test_compiler_never_raises_on_arbitrary_markdown(tmp_path: Path, parts: list[str]) -> None:
+    (tmp_path / "rfcs").mkdir(exist_ok=True)
+    (tmp_path / "rfcs" / "a.md").write_text(rfc(rules="".join(parts)) + rule(), encoding="utf-8", errors="surrogatepass")
+    result = compile_rfcs(tmp_path / "rfcs", tmp_path)
+    assert (result.ruleset is None) == bool(result.problems)

@@ -1,0 +1,79 @@
+"""reviewer.targets: which changed files are checked, and which rules apply to each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codex.model import PathFilter, Prefilter, Ruleset
+from reviewer.changes import ChangeSet, FileChange
+from reviewer.targets import Target, applies, path_matches, prefilter_passes, select_targets
+
+TEST_CODE = PathFilter(exclude=("**/test_*.py", "**/tests/**", "**/build.rs"))
+
+
+@pytest.mark.parametrize(("path", "checked"), [
+    ("src/app.py", True),
+    ("test_app.py", False),  # ** also spans zero directories
+    ("pkg/deep/test_app.py", False),
+    ("tests/helpers.py", False),
+    ("a/tests/b/c.py", False),
+    ("build.rs", False),
+    ("src/build.rs.bak", True),
+    ("contests/x.py", True),
+])
+def test_exclude_globs(path: str, checked: bool) -> None:
+    assert path_matches(TEST_CODE, path) is checked
+
+
+def test_include_and_exclude_together() -> None:
+    paths = PathFilter(include=("services/**", "*.py"), exclude=("services/legacy/**",))
+    assert path_matches(paths, "services/api/x.py")
+    assert path_matches(paths, "top.py")
+    assert not path_matches(paths, "lib/x.py")
+    assert not path_matches(paths, "services/legacy/x.py")
+    assert path_matches(PathFilter(), ".hidden/x.py")
+
+
+def test_prefilter() -> None:
+    assert prefilter_passes(None, "")
+    assert prefilter_passes(Prefilter(keywords=("requests",)), "import requests")
+    assert not prefilter_passes(Prefilter(keywords=("requests",)), "import httpx")
+    assert prefilter_passes(Prefilter(regex=(r"\.get\(",)), "d.get(k)")
+    assert not prefilter_passes(Prefilter(regex=(r"\.get\(",)), "d[k]")
+
+
+def test_select_targets(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "src" / "b.rs").write_text("fn main() {}\n")
+    (tmp_path / "src" / "blob.py").write_bytes(b"\x00\x00binary")
+    (tmp_path / "notes.txt").write_text("not a language any rule covers\n")
+    changes = ChangeSet(tmp_path, [FileChange("src/a.py", frozenset({1})), FileChange("src/b.rs", None),
+                                   FileChange("src/blob.py", None), FileChange("notes.txt", None),
+                                   FileChange("src/gone.py", frozenset({2}))])
+    targets, problems = select_targets(changes, {"python"})
+    assert [(t.path, t.language, t.added) for t in targets] == [("src/a.py", "python", frozenset({1}))]
+    assert targets[0].abs_path == tmp_path / "src" / "a.py"
+    assert {(p.path, p.kind) for p in problems} == {("src/blob.py", "skipped"), ("src/gone.py", "skipped")}
+    assert "binary" in next(p.message for p in problems if p.path == "src/blob.py")
+
+
+def test_touches() -> None:
+    target = Target("a.py", Path("a.py"), "python", frozenset({5, 9}), "a.py")
+    assert target.touches(5, 5) and target.touches(3, 6) and target.touches(9, 12)
+    assert not target.touches(6, 8) and not target.touches(1, 4)
+    assert Target("a.py", Path("a.py"), "python", None, "a.py").touches(1000, 1000)
+
+
+def test_applies_language_paths_and_prefilter(tmp_path: Path, shipped_ruleset: Ruleset) -> None:
+    source = tmp_path / "x.py"
+    source.write_text("import requests\nassert True\n")
+    prod = Target("svc/x.py", source, "python", None, "svc/x.py")
+    test = Target("tests/x.py", source, "python", None, "tests/x.py")
+    rust = Target("svc/x.rs", source, "rust", None, "svc/x.rs")
+    timeout, swallowed, asserts = (shipped_ruleset.rule(i) for i in ("CX0003", "CX0004", "CX0007"))
+    assert applies(timeout, prod) and not applies(timeout, rust)
+    assert not applies(swallowed, prod)  # its prefilter needs "except"
+    assert applies(asserts, prod) and not applies(asserts, test)
