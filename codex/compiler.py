@@ -13,7 +13,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codex.languages import EXTENSIONS, default_filename, language_of
+from codex.cohorts import attach_rollouts
 from codex.model import (
+    Cohort,
     Example,
     LibcstMatcher,
     LlmMatcher,
@@ -64,6 +66,7 @@ class FrontMatter(BaseModel):
     created: dt.date
     incidents: list[str] = []
     supersedes: list[str] = []
+    rollout: dict[str, list[Cohort]] = {}
 
 
 class Compilation(BaseModel):
@@ -118,7 +121,7 @@ def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path) -> 
         front = FrontMatter.model_validate(doc.front_matter)
     except ValidationError as exc:
         return None, [], [_validation_problem(doc.path, 2, "front matter", exc)]
-    meta = RfcMeta(path=doc.path, **front.model_dump())
+    meta = RfcMeta(path=doc.path, **front.model_dump(exclude={"rollout"}))
     problems: list[Problem] = []
     if not doc.rules:
         problems.append(Problem(path=doc.path, line=doc.body_line, message="no rule sections",
@@ -129,7 +132,9 @@ def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path) -> 
         problems += rule_problems
         if rule is not None and meta.status in (RfcStatus.accepted, RfcStatus.draft):
             compiled.append((rule, section.line))
-    return meta, compiled, problems
+    compiled, rollout_problems = attach_rollouts(compiled, front.rollout, {r.rule_id for r in doc.rules}, doc.path,
+                                                  draft=meta.status is RfcStatus.draft)
+    return meta, compiled, problems + rollout_problems
 
 
 def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc_dir: Path) -> tuple[Rule | None, list[Problem]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from codex.governance import GovernanceConfig
 from codex.problems import Problem, ProblemError
 
 
@@ -33,6 +34,7 @@ class CodexConfig(BaseModel):
     rules: str = "rules"
     rfc_base_url: str | None = None
     default_branch: str | None = None
+    governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
 
 

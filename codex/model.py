@@ -98,6 +98,14 @@ class Example(Frozen):
     source: str | None = None
 
 
+class Cohort(Frozen):
+    """One step of a rule's rollout: ``stage`` on ``paths`` (everywhere when empty) from ``since`` on."""
+
+    paths: tuple[str, ...] = ()
+    stage: Stage
+    since: dt.date | None = None
+
+
 class Rule(Frozen):
     id: str
     title: str
@@ -113,6 +121,7 @@ class Rule(Frozen):
     examples: tuple[Example, ...] = ()
     metadata: dict[str, Any] = {}
     rfc: RfcRef
+    rollout: tuple[Cohort, ...] = ()
 
     @property
     def message(self) -> str:

@@ -17,6 +17,7 @@ from codex.problems import Problem, ProblemError
 class LoadedRuleset:
     ruleset: Ruleset
     origin: str
+    problems: tuple[Problem, ...] = ()  # why a stale ruleset is used: rfcs/'s compile problems
 
 
 def shipped_dir() -> Path:
@@ -25,18 +26,51 @@ def shipped_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent
 
 
-def load_active(root: Path, config: CodexConfig) -> LoadedRuleset:
+def load_active(root: Path, config: CodexConfig, stale_ok: bool = False) -> LoadedRuleset:
+    """The ruleset that judges ``root``. When its rfcs/ do not compile, ``stale_ok`` falls back to the last
+    good compiled ruleset (see ``last_good``) with the compile problems attached; otherwise they are raised."""
     rfc_dir = root / config.rfcs
     if rfc_dir.is_dir():
         result = compile_rfcs(rfc_dir, root, config.rfc_base_url)
-        if result.ruleset is None:
+        if result.ruleset is not None:
+            return LoadedRuleset(result.ruleset, f"{config.rfcs}/")
+        stale = last_good(root, config) if stale_ok else None
+        if stale is None:
             raise ProblemError(result.problems)
-        return LoadedRuleset(result.ruleset, f"{config.rfcs}/")
+        notice = Problem(path=config.rfcs, kind="stale-ruleset", message=f"does not compile; checked with the last good ruleset, {stale.origin}",
+                         hint="fix the problems below and run `codex compile`")
+        return LoadedRuleset(stale.ruleset, stale.origin, (notice, *result.problems))
     compiled = root / config.rules / "ruleset.json"
     if compiled.is_file():
         return LoadedRuleset(_read(compiled, f"{config.rules}/ruleset.json"), f"{config.rules}/ruleset.json")
     shipped = shipped_dir() / "rules" / "ruleset.json"
     return LoadedRuleset(_read(shipped, "shipped ruleset"), "shipped codex")
+
+
+def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
+    """The compiled ruleset in the tree, else as committed at HEAD, else at the merge-base with the default branch."""
+    import git
+
+    from reviewer.changes import default_base
+
+    rel = f"{config.rules}/ruleset.json"
+    try:
+        return LoadedRuleset(_read(root / rel, rel), rel)
+    except ProblemError:
+        pass
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        in_repo = (root.resolve() / rel).relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+        revisions = ["HEAD", default_base(repo, config.default_branch)] if repo.head.is_valid() else []
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+    for revision in dict.fromkeys(revisions):
+        try:
+            text = repo.git.show(f"{revision}:{in_repo}")
+            return LoadedRuleset(Ruleset.model_validate_json(text), f"{rel} at {revision[:12]}")
+        except (git.GitCommandError, ValueError):
+            continue
+    return None
 
 
 def _read(path: Path, label: str) -> Ruleset:

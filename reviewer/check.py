@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from codex.config import LlmConfig
 
+from codex.governance import GovernanceConfig
 from codex.model import LibcstMatcher, LlmMatcher, Ruleset, SemgrepMatcher
 from reviewer.changes import ChangeSet
 from reviewer.engines import libcst as libcst_engine
 from reviewer.engines.semgrep import SemgrepRun
 from codex.problems import Problem
 from reviewer.finding import Finding, Report, sort_and_fingerprint
+from reviewer.governance import govern
 from reviewer.llm import run_llm_pass
 from reviewer.targets import Target, applies, select_targets
 
@@ -22,6 +25,8 @@ from reviewer.targets import Target, applies, select_targets
 class CheckOptions:
     use_llm: bool = True
     ruleset_origin: str = ""
+    today: dt.date | None = None  # the date rollouts are judged on (default: the clock's)
+    governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
     llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
@@ -40,6 +45,8 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         llm = llm_pass.result()
     found += llm.findings
     report.errors += problems + llm.problems
+    found, held, governance = govern(ruleset, targets, found, options.today, options.governance)
+    report.errors += held
     by_path = {t.path: t for t in targets}
     in_scope = [f for f in found if by_path[f.path].touches(f.line, f.end_line)]
     report.findings = sort_and_fingerprint(in_scope, {p: by_path[p].text.splitlines() for p in {f.path for f in in_scope}})
@@ -51,6 +58,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         "findings": len(report.findings),
         "blocking": len(report.blocking),
         "outside_diff": len(found) - len(in_scope),
+        "governance": governance,
         "llm": {**llm.stats, "require_llm_failed": options.require_llm and bool(llm.unreviewed)},
         "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
     }

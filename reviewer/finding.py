@@ -27,7 +27,9 @@ class Finding(BaseModel):
     use: str
     rfc: RfcRef
     fingerprint: str = ""
-    engine: Literal["semgrep", "libcst", "llm"]
+    engine: Literal["semgrep", "libcst", "llm", "codex"]
+    overridden: bool = False
+    override_reason: str | None = None
     reason: str | None = None  # the model's one-sentence reason, on findings of the LLM pass
 
     @classmethod
@@ -49,7 +51,7 @@ class Finding(BaseModel):
 
     @property
     def blocking(self) -> bool:
-        return self.stage is Stage.block
+        return self.stage is Stage.block and not self.overridden
 
 
 class Report(BaseModel):
@@ -60,6 +62,11 @@ class Report(BaseModel):
     @property
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.blocking]
+
+    @property
+    def needs_human_review(self) -> list[Finding]:
+        """Findings let through by a ``codex: allow`` override: not blocking, but someone should look."""
+        return [f for f in self.findings if f.overridden and f.stage is not Stage.shadow]
 
     @property
     def exit_code(self) -> int:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from codex.commands._common import add_root, find_root
+from codex.commands._governance import add_governance_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,25 +22,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="text", choices=list(FORMATS), help="output format (default: text)")
     parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
+    add_governance_arguments(parser)
     parser.add_argument("--llm-budget", metavar="TOKENS", type=_tokens, help="cap the input tokens the LLM pass sends in this run")
     parser.add_argument("--require-llm", action="store_true", help="exit 1 when a judgment rule could not be reviewed (fail closed)")
     parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from codex.commands._governance import load_or_fail_open, record_history
     from codex.config import load_config
-    from codex.ruleset_source import load_active
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
 
     root = find_root(args.root)
     config = load_config(root)
-    loaded = load_active(root, config)
+    loaded = load_or_fail_open(root, config, args.strict)
+    if loaded is None:
+        return 2 if args.strict else 0
     changes = _changes(args, root, config.default_branch)
     if args.paths:
         changes = changes.only(args.paths)
     report = run_check(loaded.ruleset, changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=loaded.origin, llm=config.llm,
-                                                          llm_budget=args.llm_budget, require_llm=args.require_llm))
+                                                          llm_budget=args.llm_budget, require_llm=args.require_llm,
+                                                          today=args.today, governance=config.governance))
+    report.errors[:0] = loaded.problems
+    record_history(root, config, report, "check", args.no_history)
     formatter = get_formatter(args.format, loaded.ruleset)
     if args.output:
         with args.output.open("w", encoding="utf-8") as out:

@@ -22,13 +22,18 @@ class TextFormatter(Formatter):
         for path, findings in groupby(shown, key=lambda f: f.path):
             console.print(f"[bold underline]{escape(path)}[/]")
             for f in findings:
-                tag = "blocking" if f.blocking else f.stage.value
+                tag = "blocking" if f.blocking else f"overridden: {escape(f.override_reason or '')}" if f.overridden else f.stage.value
                 console.print(f"  {escape(path)}:{f.line}:{f.column}  [{_STYLE[f.severity.value]}]{f.rule_id}[/] "
                               f"[dim]({tag})[/]  {escape(f.message)}")
                 console.print(f"      [green]use:[/] {escape(f.use)}  [dim](if you need {escape(f.need)})[/]")
                 console.print(f"      [blue]why:[/] {f.rfc.id} {escape(f.rfc.title)} — {escape(f.rfc.link)}")
                 if f.reason:
                     console.print(f"      [yellow]model:[/] {escape(f.reason)}")
+            console.print()
+        if report.needs_human_review:
+            console.print("[bold]Needs human review[/] (let through by `codex: allow` overrides):")
+            for f in report.needs_human_review:
+                console.print(f"  {escape(f.path)}:{f.line}  {f.rule_id} — {escape(f.override_reason or '')}")
             console.print()
         if report.errors:
             console.print("[bold]Not checked / problems:[/]")

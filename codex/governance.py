@@ -1,0 +1,17 @@
+"""``[tool.codex.governance]``: where run history goes, and the thresholds of the health guard and of rollout plans."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GovernanceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    history: str = Field(".codex/history.sqlite", description="SQLite file recording runs; empty to record nothing")
+    health_max_share: float = Field(0.8, gt=0, le=1, description="a rule firing on more than this share of the files it sees is held at warn")
+    health_min_files: int = Field(10, ge=1, description="... when it fires on at least this many files")
+    promote_min_runs: int = Field(20, ge=1, description="runs a rule must have seen files in before a promotion is proposed")
+    promote_max_override_rate: float = Field(0.05, ge=0, le=1, description="highest override rate that still allows a promotion")
+    demote_min_override_rate: float = Field(0.3, ge=0, le=1, description="override rate from which a demotion is proposed")
+    demote_min_hits: int = Field(5, ge=1, description="findings a rule must have before its override rate counts")

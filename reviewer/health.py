@@ -1,0 +1,48 @@
+"""The health guard: a rule firing on a large share of the files it sees is more likely broken than the code,
+so for this run it is held at ``warn`` and cannot block."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codex.governance import GovernanceConfig
+from codex.model import LlmMatcher, Ruleset, Stage
+from codex.problems import Problem
+from reviewer.finding import Finding
+from reviewer.targets import Target, path_matches
+
+
+@dataclass(frozen=True)
+class RuleHealth:
+    rule_id: str
+    files_seen: int
+    files_hit: int
+
+    @property
+    def share(self) -> float:
+        return self.files_hit / self.files_seen if self.files_seen else 0.0
+
+
+def rule_health(ruleset: Ruleset, targets: list[Target], found: list[Finding]) -> list[RuleHealth]:
+    """Per static rule: the files it sees (language and path globs, not the prefilter) and those it fires on."""
+    hit: dict[str, set[str]] = {}
+    for finding in found:
+        hit.setdefault(finding.rule_id, set()).add(finding.path)
+    return [RuleHealth(rule.id, sum(t.language in rule.languages and path_matches(rule.paths, t.scope_path) for t in targets),
+                       len(hit.get(rule.id, ())))
+            for rule in ruleset.rules if not isinstance(rule.matcher, LlmMatcher)]
+
+
+def hold_broken_rules(health: list[RuleHealth], found: list[Finding], limits: GovernanceConfig) -> tuple[list[str], list[Problem]]:
+    """Hold every rule over the thresholds at warn (in place); return their ids and the plain message for each."""
+    held = [h for h in health if h.files_hit >= limits.health_min_files and h.share > limits.health_max_share]
+    ids = {h.rule_id for h in held}
+    for finding in found:
+        if finding.rule_id in ids and finding.stage is Stage.block:
+            finding.stage = Stage.warn
+    problems = [Problem(path=h.rule_id, kind="health",
+                        message=f"fired on {h.files_hit} of the {h.files_seen} files it applies to ({h.share:.0%}); held at warn for this run, "
+                                "since a rule firing this widely is more likely broken than the code",
+                        hint=f"check the rule (`codex test {h.rule_id}`); thresholds: [tool.codex.governance] health_max_share, health_min_files")
+                for h in held]
+    return sorted(ids), problems

@@ -1,0 +1,125 @@
+"""Overrides: `codex: allow RULE -- reason` lets a finding through for human review; wrong overrides are findings."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from codex.compiler import compile_rfcs
+from governance_helpers import libcst_rule, rfc
+from reviewer.changes import from_git, whole_tree
+from reviewer.check import CheckOptions, run_check
+from reviewer.formatters import get_formatter
+from reviewer.overrides import OVERRIDE_RULE_ID, parse_overrides
+
+CLIENT = """import requests
+requests.get(a)  # codex: allow PY0001 -- the health endpoint answers locally, see INC-12
+# codex: allow PY0001
+requests.get(b)
+requests.get(c)
+x = 1  # codex: allow PY0001 -- stale, nothing here
+y = 2  # codex: allow ZZ9999 -- no such rule
+"""
+LEGACY = """# codex: allow-file PY0001 -- legacy module, replaced in Q3
+import requests
+requests.get(a)
+requests.get(b)
+"""
+
+
+@pytest.mark.parametrize("line, ids, reason", [
+    ("x.unwrap(); // codex: allow CX0001 -- config is validated at load", ("CX0001",), "config is validated at load"),
+    ("-- codex: allow CX0002, CX0007 -- nil checked by caller", ("CX0002", "CX0007"), "nil checked by caller"),
+    ("/* codex: allow CX0001 -- generated code */", ("CX0001",), "generated code"),
+    ("<!-- codex: allow CX0001 -- docs sample -->", ("CX0001",), "docs sample"),
+    ("# codex: allow CX0003", ("CX0003",), None),
+    ("# codex: allow CX0003 --   ", ("CX0003",), None),
+])
+def test_parse_inline_overrides_in_any_comment_syntax(line, ids, reason):
+    overrides, malformed = parse_overrides(line)
+    assert malformed == []
+    assert [(o.line, o.rule_ids, o.reason, o.file_level) for o in overrides] == [(1, ids, reason, False)]
+
+
+def test_parse_file_level_and_malformed_overrides():
+    text = "// codex: allow-file CX0001 -- vendored\n" + "\n" * 10 + "// codex: allow-file CX0001 -- too low\n// codex: allow -- which rule?\n"
+    overrides, malformed = parse_overrides(text)
+    assert [(o.line, o.file_level, o.reason) for o in overrides] == [(1, True, "vendored")]
+    assert [(line, what) for line, _, what in malformed] == [(12, "file-level override below line 10"), (13, "override names no rule")]
+
+
+@pytest.fixture(scope="module")
+def repo(git_repo_factory):
+    repo = git_repo_factory("overrides")
+    repo.commit("rules and code", {"rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001")]),
+                                   "svc/client.py": CLIENT, "svc/legacy.py": LEGACY})
+    return repo
+
+
+@pytest.fixture(scope="module")
+def ruleset(repo):
+    result = compile_rfcs(repo.path / "rfcs", repo.path)
+    assert result.ruleset is not None, result.problems
+    return result.ruleset
+
+
+@pytest.fixture(scope="module")
+def report(repo, ruleset):
+    return run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False))
+
+
+def _by_line(report, path):
+    return {(f.line, f.rule_id): f for f in report.findings if f.path == path}
+
+
+def test_override_with_reason_lets_the_finding_through_but_keeps_it_visible(report):
+    finding = _by_line(report, "svc/client.py")[(2, "PY0001")]
+    assert finding.overridden and finding.override_reason == "the health endpoint answers locally, see INC-12"
+    assert not finding.blocking
+    assert finding in report.needs_human_review
+
+
+def test_override_without_reason_is_a_finding_and_lets_nothing_through(report):
+    findings = _by_line(report, "svc/client.py")
+    assert findings[(4, "PY0001")].blocking and not findings[(4, "PY0001")].overridden
+    about = findings[(3, OVERRIDE_RULE_ID)]
+    assert "without a reason" in about.message and about.stage.value == "warn"
+    assert findings[(5, "PY0001")].blocking
+    assert report.exit_code == 1
+
+
+def test_unused_overrides_are_reported(report):
+    findings = _by_line(report, "svc/client.py")
+    assert "PY0001 finds nothing" in findings[(6, OVERRIDE_RULE_ID)].message
+    assert "ZZ9999 is not a rule" in findings[(7, OVERRIDE_RULE_ID)].message
+    assert (2, OVERRIDE_RULE_ID) not in findings
+
+
+def test_file_level_override_covers_the_whole_file(report):
+    findings = _by_line(report, "svc/legacy.py")
+    assert {key: f.overridden for key, f in findings.items()} == {(3, "PY0001"): True, (4, "PY0001"): True}
+    assert {f.override_reason for f in findings.values()} == {"legacy module, replaced in Q3"}
+
+
+def test_text_and_json_show_overridden_findings(report):
+    text, raw = io.StringIO(), io.StringIO()
+    get_formatter("text").write(report, text)
+    get_formatter("json").write(report, raw)
+    assert "(overridden: the health endpoint answers locally, see INC-12)" in text.getvalue()
+    assert "Needs human review" in text.getvalue() and "svc/legacy.py:3  PY0001" in text.getvalue()
+    payload = json.loads(raw.getvalue())
+    overridden = [f for f in payload["findings"] if f["overridden"]]
+    assert {(f["path"], f["line"], f["override_reason"]) for f in overridden} == {
+        ("svc/client.py", 2, "the health endpoint answers locally, see INC-12"),
+        ("svc/legacy.py", 3, "legacy module, replaced in Q3"), ("svc/legacy.py", 4, "legacy module, replaced in Q3")}
+
+
+def test_in_a_diff_only_overrides_on_changed_lines_are_reported(git_repo, ruleset):
+    repo = git_repo()
+    repo.commit("base", {"a.py": CLIENT})
+    repo.write("a.py", CLIENT + "requests.get(d)  # codex: allow PY0001 -- local call\nz = 3  # codex: allow PY0001 -- nothing\n")
+    report = run_check(ruleset, from_git(repo.path, "HEAD"), CheckOptions(use_llm=False))
+    assert [(f.line, f.rule_id, f.overridden) for f in report.findings] == [(8, "PY0001", True), (9, OVERRIDE_RULE_ID, False)]
+    assert report.exit_code == 0
