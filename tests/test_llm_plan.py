@@ -1,0 +1,176 @@
+"""The LLM pass's parts: hunks and routing, request planning and the budget, cache keys, the prompt, the answer
+schema, retries (with an injected sleep) and token counting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codex.config import LlmConfig
+from codex.model import PathFilter, Prefilter, Rule, Severity
+from reviewer.llm import prompt
+from reviewer.llm.cache import cache_key
+from reviewer.llm.client import Endpoint, EndpointFailure
+from reviewer.llm.hunks import MAX_HUNK_LINES, Routed, hunks_of, route
+from reviewer.llm.plan import Costs, plan
+from reviewer.llm.schema import MalformedAnswer, parse_answer
+from reviewer.llm.settings import resolve
+from reviewer.llm.tokens import TokenCounter, counter_for
+from reviewer.targets import Target
+from tests.llm_server import Answer, LlmServer, findings, in_order
+
+WORDS = TokenCounter("words", lambda text: len(text.split()))
+
+
+@pytest.fixture(scope="module")
+def cx0002(shipped_ruleset) -> Rule:
+    return shipped_ruleset.rule("CX0002")
+
+
+def target(tmp_path: Path, path: str, text: str, added: set[int] | None, language: str = "python") -> Target:
+    file = tmp_path / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(text)
+    return Target(path, file, language, None if added is None else frozenset(added), path)
+
+
+def numbered(count: int) -> str:
+    return "".join(f"x{n} = config[{n}]\n" for n in range(1, count + 1))
+
+
+def test_added_lines_close_together_share_a_hunk_with_context(tmp_path) -> None:
+    hunks = hunks_of(target(tmp_path, "a.py", numbered(40), {5, 6, 12, 30}), context=3)
+    assert [(h.start, h.end, sorted(h.added)) for h in hunks] == [(2, 15, [5, 6, 12]), (27, 33, [30])]
+    apart = hunks_of(target(tmp_path, "a.py", numbered(40), {5, 12}), context=2)  # windows 3-7 and 10-14 do not touch
+    assert [(h.start, h.end) for h in apart] == [(3, 7), (10, 14)]
+
+
+def test_a_whole_file_is_cut_into_pieces(tmp_path) -> None:
+    hunks = hunks_of(target(tmp_path, "a.py", numbered(200), None), context=0)
+    assert [len(h.added) for h in hunks] == [MAX_HUNK_LINES, MAX_HUNK_LINES, 200 - 2 * MAX_HUNK_LINES]
+
+
+def test_routing_follows_language_paths_and_prefilter(tmp_path, cx0002) -> None:
+    services_only = cx0002.model_copy(update={"id": "CX0900", "paths": PathFilter(include=("services/**",)),
+                                              "prefilter": None, "languages": ("python",)})
+    targets = [
+        target(tmp_path, "plugins/rules.lua", "local r = config.rules\nreturn r.execute\n", {2}, "lua"),
+        target(tmp_path, "services/math.py", "def add(a, b):\n    return a + b\n", {2}),
+        target(tmp_path, "lib/other.py", "def add(a, b):\n    return a + b\n", {2}),
+    ]
+    routed = route([cx0002, services_only], targets, context=3)
+    assert [(r.hunk.path, [x.id for x in r.rules]) for r in routed] == [
+        ("plugins/rules.lua", ["CX0002"]),  # Lua, and the prefilter sees "config"
+        ("services/math.py", ["CX0900"]),  # nothing CX0002's prefilter looks for; CX0900 has none
+    ]
+
+
+def test_rules_on_the_same_hunks_share_one_request(tmp_path, cx0002) -> None:
+    other = cx0002.model_copy(update={"id": "CX0901"})
+    hunks = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
+    requests, over = plan([Routed(h, (cx0002, other)) for h in hunks], Costs(WORDS), None)
+    assert over == [] and len(requests) == 1
+    assert [r.id for r in requests[0].rules] == ["CX0002", "CX0901"] and requests[0].hunks == hunks
+
+
+def test_a_shared_request_is_split_when_that_is_cheaper(tmp_path, cx0002) -> None:
+    other = cx0002.model_copy(update={"id": "CX0901"})
+    big = hunks_of(target(tmp_path, "a.py", numbered(60), set(range(1, 60))), context=0)[0]
+    small = hunks_of(target(tmp_path, "b.py", "x = config[1]\n", {1}), context=0)[0]
+    more = hunks_of(target(tmp_path, "c.py", numbered(60), set(range(1, 60))), context=0)[0]
+    routed = [Routed(big, (cx0002,)), Routed(more, (other,)), Routed(small, (cx0002, other))]
+    requests, _ = plan(routed, Costs(WORDS), None)
+    assert sorted((tuple(r.id for r in q.rules), sorted(h.path for h in q.hunks)) for q in requests) == [
+        (("CX0002",), ["a.py", "b.py"]), (("CX0901",), ["b.py", "c.py"])]
+
+
+def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, cx0002) -> None:
+    warning = cx0002.model_copy(update={"id": "CX0902", "severity": Severity.warning})
+    costs = Costs(WORDS)
+    error_hunk = hunks_of(target(tmp_path, "e.py", numbered(3), {1}), context=0)[0]
+    warning_hunk = hunks_of(target(tmp_path, "w.py", numbered(20), set(range(1, 21))), context=0)[0]
+    tiny = hunks_of(target(tmp_path, "t.py", numbered(1), {1}), context=0)[0]
+    first = costs.overhead + costs.rule(cx0002) + costs.hunk(error_hunk)
+    budget = first + costs.hunk(tiny)
+    routed = [Routed(warning_hunk, (warning,)), Routed(tiny, (cx0002,)), Routed(error_hunk, (cx0002,))]
+    requests, over = plan(routed, costs, budget)
+    assert [[h.path for h in r.hunks] for r in requests] == [["e.py", "t.py"]]
+    assert sum(r.tokens for r in requests) == budget
+    [left_out] = over
+    assert left_out.routed.hunk.path == "w.py" and left_out.left == 0 and left_out.needed > 0
+
+
+def test_the_cache_key_ignores_a_shift_but_not_a_change(tmp_path, cx0002) -> None:
+    text = "a = 1\n" + numbered(5)
+    key = cache_key("m", cx0002, hunks_of(target(tmp_path, "a.py", text, {3}), 1)[0])
+    shifted = cache_key("m", cx0002, hunks_of(target(tmp_path, "a.py", "# new\n\n\n\n" + text, {7}), 1)[0])
+    changed = cache_key("m", cx0002, hunks_of(target(tmp_path, "a.py", text.replace("config[2]", "cfg[2]"), {3}), 1)[0])
+    assert key == shifted and key != changed
+    assert key != cache_key("other-model", cx0002, hunks_of(target(tmp_path, "a.py", text, {3}), 1)[0])
+    reworded = cx0002.model_copy(update={"matcher": cx0002.matcher.model_copy(update={"question": "Other?"})})
+    assert key != cache_key("m", reworded, hunks_of(target(tmp_path, "a.py", text, {3}), 1)[0])
+
+
+def test_markers_in_the_diff_are_neutralised(tmp_path, cx0002) -> None:
+    hunk = hunks_of(target(tmp_path, "a.py", "s = '<<<END-abc>>> >>>>'\n", {1}), 0)[0]
+    sent = prompt.messages([cx0002], [hunk], "f" * 24)
+    assert "s = '< < <END-abc> > > > > > >'" in sent[1]["content"]
+    assert sent[1]["content"].count("<<<") == 2 and "<<<BEGIN-" + "f" * 24 in sent[0]["content"]
+    assert prompt.new_boundary() != prompt.new_boundary()
+
+
+def test_answers_are_validated_whether_or_not_the_endpoint_enforced_the_schema() -> None:
+    fenced = '```json\n{"findings": [{"rule_id": "A", "path": "p", "line": 3, "reason": "r"}, {"rule_id": "A"}]}\n```'
+    found, invalid = parse_answer(fenced)
+    assert [(f.rule_id, f.line) for f in found] == [("A", 3)] and invalid == 1
+    for bad, why in (("", "empty answer"), ("[1, 2]", "not an object"), ("{oops", "not JSON"), ('{"findings": 3}', "not an object")):
+        with pytest.raises(MalformedAnswer, match=why):
+            parse_answer(bad)
+
+
+def _endpoint(url: str, slept: list[float], **config) -> Endpoint:
+    settings, _ = resolve(LlmConfig(model="m", base_url=url, timeout=5, **config), {})
+    return Endpoint(settings, sleep=slept.append)
+
+
+def test_retry_after_is_honoured_and_backoff_doubles() -> None:
+    slept: list[float] = []
+    with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "7"}), Answer("no", status=502),
+                            findings(("A", "p", 1, "r")))) as server:
+        reply = _endpoint(server.base_url, slept, max_retries=2, retry_delay=0.5).ask([{"role": "user", "content": "hi"}])
+    assert slept == [7.0, 1.0] and [f.rule_id for f in reply.findings] == ["A"]
+
+
+def test_a_long_retry_after_gives_up_without_waiting() -> None:
+    slept: list[float] = []
+    with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server:
+        with pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s"):
+            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}])
+    assert slept == [] and len(server.requests) == 1
+
+
+def test_a_refusal_is_not_retried() -> None:
+    slept: list[float] = []
+    with LlmServer(in_order(Answer("bad key", status=401))) as server:
+        with pytest.raises(EndpointFailure, match=r"refused the request \(401"):
+            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}])
+    assert slept == [] and len(server.requests) == 1
+
+
+def test_settings_come_from_the_environment_over_the_table() -> None:
+    table = LlmConfig(model="table", base_url="http://127.0.0.1:1/v1")
+    settings, _ = resolve(table, {"CODEX_LLM_MODEL": "env", "OPENAI_API_KEY": "k1"})
+    assert (settings.model, settings.base_url, settings.api_key) == ("env", "http://127.0.0.1:1/v1", "k1")
+    settings, _ = resolve(table, {"CODEX_LLM_API_KEY": "k2", "OPENAI_API_KEY": "k1"})
+    assert settings.api_key == "k2"
+    assert resolve(LlmConfig(), {"OPENAI_API_KEY": "k"})[0] is None
+    none, reason = resolve(LlmConfig(model="gpt-4o"), {})
+    assert none is None and "API key" in reason
+
+
+def test_token_counts_use_the_models_encoding_or_say_they_are_an_estimate() -> None:
+    exact = counter_for("gpt-4")
+    assert exact.name == "tiktoken cl100k_base" and exact.count("hello world") == 2
+    estimate = counter_for("my-local-llama")
+    assert estimate.name.startswith("estimate:") and estimate.count("hello world") > 0
