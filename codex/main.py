@@ -17,6 +17,8 @@ COMMANDS = {
     "test": "Run every rule's examples: bad blocks must be flagged exactly, good blocks not at all.",
     "review": "Check a merge request in CI and comment on it (GitHub Actions, GitLab CI).",
     "import": "Convert semgrep rules (and their annotated tests) into an RFC.",
+    "rules": "List every rule with the stages in force today (rollout cohorts by path and date).",
+    "rollout": "Judge rollouts on run history: `status` per rule, `plan` proposes stage changes as a patch.",
 }
 
 

@@ -1,0 +1,84 @@
+"""``codex rollout status|plan``: each rule's record from run history, and the stage changes it argues for."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from codex.commands._common import add_root, find_root
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    status = actions.add_parser("status", help="per rule: runs, hits, override rate, stage in force")
+    plan = actions.add_parser("plan", help="promotions and demotions, as a patch to RFC front matter (apply with `git apply`)")
+    for sub in (status, plan):
+        add_root(sub)
+        sub.add_argument("--history", type=Path, help="the SQLite history (default: [tool.codex.governance] history)")
+        sub.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="judge rollouts on this date (default: today)")
+    status.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
+    plan.add_argument("--output", "-o", type=Path, help="write the patch to this file instead of stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    from codex.config import load_config
+    from codex.history import history_path, rule_statuses
+    from codex.ruleset_source import load_active
+
+    root = find_root(args.root)
+    config = load_config(root)
+    loaded = load_active(root, config, stale_ok=True)
+    path = args.history or history_path(root, config.governance.history)
+    statuses = rule_statuses(path)
+    today = args.today or dt.date.today()
+    if not statuses:
+        print(f"codex rollout: no runs recorded in {path}; `codex check` records each run there", file=sys.stderr)
+    if args.action == "status":
+        return _status(loaded.ruleset, statuses, today, args.format)
+    return _plan(root, loaded.ruleset, statuses, config.governance, today, args.output)
+
+
+def _status(ruleset, statuses, today: dt.date, fmt: str) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from reviewer.rollout import describe
+
+    rows = [{"rule_id": s.rule_id, "runs": s.runs, "clean_runs": s.clean_runs, "held_runs": s.held_runs, "hits": s.hits,
+             "overridden": s.overridden, "override_rate": round(s.override_rate, 3), "last_run": s.last_run,
+             "stages": describe(ruleset.rule(s.rule_id), today) if ruleset.rule(s.rule_id) else ["not in the active ruleset"]}
+            for s in statuses]
+    if fmt == "json":
+        print(json.dumps({"date": today.isoformat(), "rules": rows}, indent=2))
+        return 0
+    table = Table(title=f"codex rollout status on {today.isoformat()}")
+    for column in ("rule", "runs", "clean", "held", "hits", "overridden", "override rate", "stages"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["rule_id"], str(row["runs"]), str(row["clean_runs"]), str(row["held_runs"]), str(row["hits"]),
+                      str(row["overridden"]), f"{row['override_rate']:.0%}", "\n".join(row["stages"]))
+    Console(highlight=False, soft_wrap=True).print(table)
+    return 0
+
+
+def _plan(root: Path, ruleset, statuses, limits, today: dt.date, output: Path | None) -> int:
+    from codex.rollout_plan import front_matter_patch, propose
+
+    proposals = propose(ruleset, statuses, limits, today)
+    for p in proposals:
+        print(f"{p.verb} {p.rule.id} ({p.rule.rfc.path}): {p.current.value} → {p.proposed.value} everywhere — {p.why}", file=sys.stderr)
+    if not proposals:
+        print("codex rollout plan: no change proposed", file=sys.stderr)
+        return 0
+    patch, missing = front_matter_patch(root, proposals, today)
+    for rel in missing:
+        print(f"{rel}: cannot edit its front matter (missing or without one); change its rollout by hand", file=sys.stderr)
+    if output:
+        output.write_text(patch, encoding="utf-8")
+        print(f"codex rollout plan: patch written to {output}; review it, `git apply` it, run `codex compile` and commit", file=sys.stderr)
+    else:
+        sys.stdout.write(patch)
+    return 0
