@@ -14,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from codex.changelog import update_changelog
     from codex.compiler import compile_rfcs, stale_files, write_rules
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
@@ -39,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
             return 1
         print(f"codex compile --check: {config.rules}/ is up to date (ruleset {result.ruleset.version})")
         return 0
+    if update_changelog(root, rules_dir, result.ruleset):
+        print(f"codex compile: {config.rules}/CHANGELOG.md updated")
     write_rules(result.ruleset, rules_dir)
     print(f"codex compile: {len(result.ruleset.rules)} rule(s) from {len(result.ruleset.rfcs)} RFC(s) → "
           f"{config.rules}/ (ruleset {result.ruleset.version})")
