@@ -17,6 +17,9 @@ COMMANDS = {
     "test": "Run every rule's examples: bad blocks must be flagged exactly, good blocks not at all.",
     "review": "Check a merge request in CI and comment on it (GitHub Actions, GitLab CI).",
     "import": "Convert semgrep rules (and their annotated tests) into an RFC.",
+    "explain": "Explain a rule or an RFC: what it does, why, an example and what to use instead.",
+    "docs": "Write the codex as a static HTML catalog (works offline).",
+    "new": "Scaffold a new RFC with one rule in the right shape.",
     "rules": "List every rule with the stages in force today (rollout cohorts by path and date).",
     "rollout": "Judge rollouts on run history: `status` per rule, `plan` proposes stage changes as a patch.",
 }

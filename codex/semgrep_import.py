@@ -13,7 +13,7 @@ import yaml
 from codex.compiler import SEMGREP_RESERVED, marked_lines
 from codex.languages import EXTENSIONS, language_of
 from codex.problems import Problem
-from codex.rfc import RULE_HEADING
+from codex.scaffold import PLACEHOLDER, next_rfc_id, next_rule_ids, slug
 
 _SEVERITY = {"ERROR": "error", "CRITICAL": "error", "HIGH": "error", "WARNING": "warning", "MEDIUM": "warning",
              "INFO": "info", "LOW": "info", "INVENTORY": "info", "EXPERIMENT": "info"}
@@ -21,7 +21,6 @@ _LANGUAGE_ALIASES = {"py": "python", "python3": "python", "js": "javascript", "t
                      "rb": "ruby", "sh": "bash", "c#": "csharp", "cs": "csharp", "kt": "kotlin", "tf": "terraform", "hcl": "terraform"}
 _STATEMENT = re.compile(r"^\s*If you need\s+.+?,\s*use\s+.+$", re.S | re.I)
 _ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-.]+(?:\s*,\s*[\w\-.]+)*)")
-PLACEHOLDER = "If you need [TODO: the situation this rule is about], use [TODO: what to do instead]."
 
 
 @dataclass
@@ -57,7 +56,7 @@ def import_semgrep(rules_path: Path, tests: list[Path], out_dir: Path, prefix: s
     if problem:
         result.problems.append(problem)
         return result
-    ids = _next_ids(out_dir, prefix)
+    ids = next_rule_ids(out_dir, prefix)
     convertible = []
     for raw in rules:
         problem = _unconvertible(raw, label)
@@ -68,8 +67,8 @@ def import_semgrep(rules_path: Path, tests: list[Path], out_dir: Path, prefix: s
         result.rule_ids[str(raw["id"])] = next(ids)
     if not convertible:
         return result
-    rfc_id = _next_rfc_id(out_dir)
-    stem = f"{rfc_id.split('-')[1]}-{_slug(rules_path.name.split('.')[0])}"
+    rfc_id = next_rfc_id(out_dir)
+    stem = f"{rfc_id.split('-')[1]}-{slug(rules_path.name.split('.')[0])}"
     example_files = {}
     for test in tests or _discover_tests(rules_path):
         try:
@@ -194,32 +193,6 @@ def _document(rfc_id: str, stem: str, label: str, draft: bool, sections: list[st
     return f"---\n{front}---\n\n# {title}\n\n{intro}\n\n" + "\n".join(sections)
 
 
-def _next_ids(out_dir: Path, prefix: str):
-    taken = [int(m["id"][len(prefix):]) for m in _headings(out_dir) if m["id"].startswith(prefix) and m["id"][len(prefix):].isdigit()]
-    number = max(taken, default=0)
-    while True:
-        number += 1
-        yield f"{prefix}{number:04d}"
-
-
-def _headings(out_dir: Path):
-    for path in sorted(out_dir.rglob("*.md")) if out_dir.is_dir() else []:
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            match = RULE_HEADING.match(line.lstrip("#").strip()) if line.startswith("##") else None
-            if match:
-                yield match
-
-
-def _next_rfc_id(out_dir: Path) -> str:
-    numbers = [int(m[1]) for p in (out_dir.rglob("*.md") if out_dir.is_dir() else [])
-               for m in re.finditer(r"^id:\s*RFC-(\d+)\s*$", p.read_text(encoding="utf-8", errors="replace"), re.M)]
-    return f"RFC-{max(numbers, default=0) + 1:04d}"
-
-
 def _title(semgrep_id: str) -> str:
     words = PurePosixPath(semgrep_id.replace(".", "/")).name.replace("_", "-").split("-")
     return " ".join(words).capitalize()
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "imported"

@@ -1,0 +1,130 @@
+"""The codex as readers see it: one page per rule in ruff's shape, one per RFC; shared by ``codex explain`` and ``codex docs``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from codex.config import CodexConfig
+from codex.model import Example, RfcMeta, Rule, Ruleset, Stage
+from codex.rfc import read_rfc
+
+STAGE_MEANING = {
+    Stage.shadow: "recorded only: findings are neither shown nor blocking",
+    Stage.warn: "findings are shown and do not block a merge",
+    Stage.block: "findings fail the check and block a merge",
+}
+_ANNOTATION_LINE = re.compile(r"^\s*(#|//|--|/\*|;|<!--)\s*(ruleid|ok|todoruleid|todook):.*$")
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Example code as a reader sees it: annotation comments removed, flagged lines renumbered to match."""
+
+    language: str
+    code: str
+    flagged: tuple[int, ...]
+    origin: str
+
+
+@dataclass(frozen=True)
+class RfcPage:
+    meta: RfcMeta
+    intro: str
+    source: str | None
+    rules: tuple[Rule, ...]
+    link: str
+
+
+@dataclass(frozen=True)
+class RulePage:
+    rule: Rule
+    rfc: RfcPage | None
+    what: str
+    why: str
+    example: Snippet | None
+    instead: Snippet | None
+    stage: list[str]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    ruleset: Ruleset
+    origin: str
+    rfcs: dict[str, RfcPage]
+
+    def rule_page(self, rule: Rule) -> RulePage:
+        rfc = self.rfcs.get(rule.rfc.id)
+        why = rule.description
+        if rfc and rfc.intro:
+            why = f"{why}\n\nFrom {rfc.meta.id}, *{rfc.meta.title}*:\n\n{rfc.intro}".strip()
+        bad = next((e for e in rule.examples if e.verdict == "bad"), None) or next(
+            (e for e in rule.examples if e.verdict == "file" and e.expected), None)
+        good = next((e for e in rule.examples if e.verdict == "good"), None)
+        return RulePage(rule=rule, rfc=rfc, what=f"**{rule.title}.** {rule.message}", why=why,
+                        example=snippet(bad, rule) if bad else None, instead=snippet(good, rule) if good else None,
+                        stage=stage_lines(rule, rfc.meta if rfc else None))
+
+    def find(self, key: str) -> Rule | RfcPage | None:
+        """A rule by id, or an RFC by id (``RFC-0001``, ``rfc-1`` and ``0001`` all work)."""
+        rule = self.ruleset.rule(key.upper())
+        if rule:
+            return rule
+        number = re.fullmatch(r"(?:rfc-?)?(\d+)", key.strip(), re.I)
+        return self.rfcs.get(f"RFC-{int(number[1]):04d}") if number else None
+
+
+def load_catalog(root: Path, config: CodexConfig) -> Catalog:
+    """The active ruleset with its RFC sources (when they can be found) for the motivation and source links."""
+    from codex.ruleset_source import load_active, shipped_dir
+
+    loaded = load_active(root, config)
+    base = shipped_dir() if loaded.origin == "shipped codex" else root
+    ruleset = loaded.ruleset
+    pages = {}
+    for meta in ruleset.rfcs:
+        source, intro = _read_source(base / meta.path, meta.path)
+        rules = tuple(r for r in ruleset.rules if r.rfc.id == meta.id)
+        link = rules[0].rfc.url.split("#")[0] if rules and rules[0].rfc.url else meta.path
+        pages[meta.id] = RfcPage(meta=meta, intro=intro, source=source, rules=rules, link=link)
+    return Catalog(ruleset=ruleset, origin=loaded.origin, rfcs=pages)
+
+
+def _read_source(path: Path, rel: str) -> tuple[str | None, str]:
+    """The RFC's markdown and its motivation: the prose between the title and the first rule."""
+    if not path.is_file():
+        return None, ""
+    doc, _ = read_rfc(path, rel)
+    text = path.read_text(encoding="utf-8-sig")
+    if doc is None:
+        return text, ""
+    lines = text.splitlines()
+    end = doc.rules[0].line - 1 if doc.rules else len(lines)
+    intro = [line for line in lines[doc.body_line - 1: end] if not line.startswith("# ")]
+    return text, "\n".join(intro).strip()
+
+
+def snippet(example: Example, rule: Rule) -> Snippet:
+    kept: list[str] = []
+    flagged: list[int] = []
+    for number, line in enumerate(example.code.splitlines(), 1):
+        if _ANNOTATION_LINE.match(line):
+            continue
+        kept.append(line)
+        if number in example.expected:
+            flagged.append(len(kept))
+    origin = example.source or f"{rule.rfc.path}:{example.source_line}"
+    return Snippet(language=example.language, code="\n".join(kept) + "\n", flagged=tuple(flagged), origin=origin)
+
+
+def stage_lines(rule: Rule, meta: RfcMeta | None) -> list[str]:
+    lines = [f"Stage: {rule.stage.value} — {STAGE_MEANING[rule.stage]}.", f"Severity: {rule.severity.value}."]
+    if meta is not None:
+        lines.append(f"RFC status: {meta.status.value}" + (" (draft RFCs run their rules in shadow)." if meta.status.value == "draft" else "."))
+    if rule.paths.include:
+        lines.append(f"Applies to: {', '.join(rule.paths.include)}.")
+    if rule.paths.exclude:
+        lines.append(f"Except: {', '.join(rule.paths.exclude)}.")
+    lines.append(f"Languages: {', '.join(rule.languages)}; matcher: {rule.matcher.kind}.")
+    return lines

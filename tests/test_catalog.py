@@ -1,0 +1,82 @@
+"""``codex explain``: a rule or an RFC as a terminal page in ruff's shape, from any ruleset origin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codex.catalog import load_catalog, snippet
+from codex.config import CodexConfig
+from codex.model import Example
+from test_compiler import LIBCST, rfc
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Stage and rollout", "RFC"]
+
+
+@pytest.fixture
+def wide(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def _positions(out: str, headings: list[str]) -> list[int]:
+    lines = out.splitlines()
+    return [lines.index(h) for h in headings]
+
+
+def test_explain_a_rule_reads_like_rufs_rule_pages(run_codex, wide):
+    result = run_codex(["explain", "CX0001", "--root", PROJECT_ROOT])
+    assert result.code == 0, result.err
+    out = result.out
+    assert out.startswith("CX0001 No unwrap or expect in production Rust (RFC-0001)")
+    positions = _positions(out, SECTIONS)
+    assert positions == sorted(positions)
+    assert "In November 2025 a proxy read a feature file" in " ".join(out.split())  # the why, from the RFC's motivation
+    assert "let text = std::fs::read_to_string(path).unwrap();" in out  # the bad example
+    assert "ruleid:" not in out  # annotations are for codex test, not for readers
+    assert "Stage: block — findings fail the check and block a merge." in out
+    assert "rfcs/0001-handle-errors-do-not-panic.md#cx0001-no-unwrap-or-expect-in-production-rust" in out
+
+
+def test_explain_an_rfc_lists_its_rules(run_codex, wide):
+    for key in ("RFC-0003", "rfc-3", "0003"):
+        result = run_codex(["explain", key, "--root", PROJECT_ROOT])
+        assert result.code == 0, result.err
+        assert result.out.startswith("RFC-0003 Outbound calls and errors fail visibly and on time")
+        assert "CX0003" in result.out and "CX0004" in result.out
+        assert "waiting for ever on a peer" in " ".join(result.out.split())
+
+
+def test_explain_uses_the_shipped_codex_outside_a_project(run_codex, tmp_path, wide):
+    result = run_codex(["explain", "CX0005", "--root", tmp_path])
+    assert result.code == 0, result.err
+    assert "subprocess" in result.out and "Why is this bad?" in result.out
+    assert "From RFC-0004" in result.out  # the shipped RFC sources are found too
+
+
+def test_explain_an_unknown_id_is_a_usage_problem(run_codex):
+    result = run_codex(["explain", "CX9999", "--root", PROJECT_ROOT])
+    assert result.code == 2
+    assert "no rule or RFC 'CX9999'" in result.err and "CX0001" in result.err and "Traceback" not in result.err
+
+
+def test_a_rule_with_only_an_example_file_shows_it_with_its_flagged_lines(tmp_path, run_codex, wide):
+    (tmp_path / "rfcs/examples").mkdir(parents=True)
+    (tmp_path / "rfcs/examples/x.py").write_text("try:\n    run()\n# ruleid: CX0700\nexcept:\n    pass\n")
+    section = (f"## CX0700: Do not swallow errors\n\nIf you need to handle an error, use a named exception.\n\n"
+               f"```yaml codex\n{LIBCST}examples: [examples/x.py]\n```\n")
+    (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0001", rules=section))
+    page = load_catalog(tmp_path, CodexConfig()).rule_page(load_catalog(tmp_path, CodexConfig()).ruleset.rule("CX0700"))
+    assert page.example.code == "try:\n    run()\nexcept:\n    pass\n" and page.example.flagged == (3,)
+    assert page.example.origin == "rfcs/examples/x.py" and page.instead is None
+    out = run_codex(["explain", "CX0700", "--root", tmp_path]).out
+    assert "Example" in out and "Use instead" not in out and "flagged: line 3 (from rfcs/examples/x.py)" in out
+
+
+def test_snippet_keeps_flagged_lines_aligned_after_removing_annotations(shipped_ruleset):
+    rule = shipped_ruleset.rule("CX0003")
+    example = Example(verdict="bad", language="python", code="a()\n# ruleid: CX0003\nb()\n// ok: CX0003\nc()\n",
+                      filename="x.py", expected=(3,), source_line=7)
+    shown = snippet(example, rule)
+    assert shown.code == "a()\nb()\nc()\n" and shown.flagged == (2,)
