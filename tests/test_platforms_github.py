@@ -46,7 +46,8 @@ class PullRequest:
 
     def env(self, monkeypatch, token: str | None = TOKEN) -> None:
         for key, value in {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(self.event),
-                           "GITHUB_REPOSITORY": "acme/app", "GITHUB_API_URL": self.fake.url}.items():
+                           "GITHUB_REPOSITORY": "acme/app", "GITHUB_API_URL": self.fake.url,
+                           "GITHUB_SERVER_URL": "https://github.example"}.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("GITLAB_CI", raising=False)
         if token:
@@ -111,6 +112,8 @@ def test_findings_over_the_comment_cap_go_into_the_summary(github, run_codex):
     assert len(github.fake.review_comments) == 1
     [summary] = [c["body"] for c in github.fake.issue_comments if SUMMARY_MARKER in c["body"]]
     assert "over the cap of 1 new comments per run" in summary and "`app/client.py:9`" in summary
+    rfc_at_base = f"https://github.example/acme/app/blob/{github.base}/rfcs/0003-resilient-python-calls.md#cx0003-"
+    assert rfc_at_base in github.fake.review_comments[0]["body"] and rfc_at_base in summary
 
 
 def test_a_rate_limit_is_waited_out_then_the_review_goes_on(github, run_codex):

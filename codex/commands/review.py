@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from reviewer.formatters import get_formatter
     from reviewer.platforms import detect, redact
     from reviewer.platforms.merge import merge_diff, rule_changes, rules_at
-    from reviewer.platforms.review import Outcome, ReviewInput, publish, summary_body
+    from reviewer.platforms.review import Outcome, ReviewInput, link_rfcs, publish, summary_body
 
     root = find_root(args.root)
     mr = detect(os.environ)
@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     diff = merge_diff(root, mr)
     base_rules = rules_at(root, mr.base_sha)
     report = run_check(base_rules.ruleset, diff.changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=base_rules.origin))
+    if base_rules.own:
+        link_rfcs(report, mr.files_url, mr.base_sha)
     get_formatter("text", base_rules.ruleset).write(report, sys.stdout)
     if args.code_quality:
         with args.code_quality.open("w", encoding="utf-8") as out:

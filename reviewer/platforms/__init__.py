@@ -21,6 +21,7 @@ class MergeRequest(BaseModel):
     head_sha: str
     token: SecretStr | None = None
     token_name: str = Field(description="the variable the token is read from, for messages")
+    files_url: str = Field("", description="web address of the repository's files: <files_url>/<sha>/<path>")
     fetch_hint: str = Field(description="what to set when the clone lacks the commits")
     checkout_hint: str = Field(description="how to check out the head commit")
 

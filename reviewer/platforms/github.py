@@ -32,6 +32,7 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
     return MergeRequest(
         platform="github", api_url=env.get("GITHUB_API_URL", "https://api.github.com"), project=env.get("GITHUB_REPOSITORY", ""),
         number=number, base_sha=base, head_sha=head, token=env.get("GITHUB_TOKEN") or None, token_name="GITHUB_TOKEN",
+        files_url=f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env.get('GITHUB_REPOSITORY', '')}/blob",
         fetch_hint="fetch the whole history: actions/checkout with `fetch-depth: 0`",
         checkout_hint="check out the head commit: actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`",
     )

@@ -27,6 +27,7 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
         number=int(env["CI_MERGE_REQUEST_IID"]), base_sha=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", ""),
         head_sha=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA", ""),
         token=env.get(token_name) or None, token_name=token_name,
+        files_url=f"{env['CI_PROJECT_URL']}/-/blob" if env.get("CI_PROJECT_URL") else "",
         fetch_hint="set `GIT_DEPTH: 0` (or a depth that reaches the merge-base) in the job's variables",
         checkout_hint='check out the source branch head first: `git checkout "${CI_MERGE_REQUEST_SOURCE_BRANCH_SHA:-$CI_COMMIT_SHA}"`',
     )

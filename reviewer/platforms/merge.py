@@ -97,6 +97,7 @@ class BaseRules:
     ruleset: Ruleset
     origin: str
     config: CodexConfig
+    own: bool = True
 
 
 def rules_at(root: Path, commit: str) -> BaseRules:
@@ -107,7 +108,7 @@ def rules_at(root: Path, commit: str) -> BaseRules:
     text = _show(repo, commit, path)
     if text is None:
         shipped = (shipped_dir() / "rules" / "ruleset.json").read_text(encoding="utf-8")
-        return BaseRules(Ruleset.model_validate_json(shipped), f"shipped codex (no {path} at {commit[:12]})", config)
+        return BaseRules(Ruleset.model_validate_json(shipped), f"shipped codex (no {path} at {commit[:12]})", config, own=False)
     try:
         return BaseRules(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", config)
     except ValidationError as exc:

@@ -84,6 +84,15 @@ def fixed_body(body: str, head_sha: str) -> str:
     return f"✅ Fixed in {head_sha[:12]}: codex no longer reports this.\n\n~~{text.splitlines()[0]}~~\n\n<!-- codex:finding {fingerprint} fixed -->"
 
 
+def link_rfcs(report: Report, files_url: str, commit: str) -> None:
+    """Findings whose RFC has no URL get one to the RFC file at ``commit``, so comments link somewhere."""
+    if not files_url:
+        return
+    for f in report.findings:
+        if f.rfc.url is None:
+            f.rfc = f.rfc.model_copy(update={"url": f"{files_url}/{commit}/{f.rfc.path}#{f.rfc.anchor}"})
+
+
 def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[BaseException], ...]) -> Outcome:
     """Bring the merge request's codex comments in line with the report; API failures are recorded, not raised."""
     outcome = Outcome()
