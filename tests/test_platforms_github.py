@@ -192,3 +192,28 @@ def test_detect_reads_the_pull_request_event(tmp_path):
     assert (mr.number, mr.base_sha, mr.head_sha, mr.project, mr.api_url) == (12, "a" * 40, "b" * 40, "acme/app", "https://api.github.com")
     assert TOKEN not in repr(mr) and TOKEN not in str(mr.model_dump())
     assert github_platform.detect({**env, "GITHUB_EVENT_NAME": "push"}) is None
+
+
+def test_an_unreadable_target_branch_ruleset_fails_open_unless_strict(git_repo, tmp_path, monkeypatch, unthrottled, run_codex):
+    with FakeGitHub(TOKEN) as fake:
+        pull = PullRequest(git_repo, tmp_path, Ruleset.build([], []), fake)
+        pull.repo.checkout("main")
+        pull.repo.commit("break the rules", {"rules/ruleset.json": "{not json"})
+        pull.base = pull.repo.head()
+        pull.repo.checkout("feature")
+        pull.repo.git("merge", "--quiet", "main")
+        pull.push({"app/client.py": CLIENT_V1})
+        pull.env(monkeypatch)
+        lenient = run_codex(["review", "--root", pull.repo.path])
+        strict = run_codex(["review", "--root", pull.repo.path, "--strict"])
+    assert (lenient.code, strict.code) == (0, 2)
+    assert "rules/ruleset.json: unreadable ruleset at the target branch" in lenient.err and "Traceback" not in lenient.err
+    assert fake.requests == []
+
+
+def test_dry_run_prints_the_summary_and_posts_nothing(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    result = run_codex(["review", "--root", github.repo.path, "--dry-run"])
+    assert result.code == 1
+    assert SUMMARY_MARKER in result.out and "codex: blocked — 2 finding(s)" in result.out
+    assert github.fake.requests == []

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex.commands._common import add_root, find_root
+from codex.commands._governance import add_governance_arguments
 
 if TYPE_CHECKING:
     from reviewer.platforms import MergeRequest
@@ -27,9 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write the GitLab Code Quality report to FILE (the job's codequality artifact)")
     parser.add_argument("--dry-run", action="store_true", help="check and print the summary; post nothing")
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
+    add_governance_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from codex.commands._governance import record_history
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import load_active
@@ -45,8 +48,18 @@ def run(args: argparse.Namespace) -> int:
         raise ProblemError([Problem(message="no merge request to review: this is neither a GitHub Actions pull_request run "
                                     "nor a GitLab merge request pipeline", hint="use `codex check` elsewhere", kind="usage")])
     diff = merge_diff(root, mr)
-    base_rules = rules_at(root, mr.base_sha)
-    report = run_check(base_rules.ruleset, diff.changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=base_rules.origin))
+    try:
+        base_rules = rules_at(root, mr.base_sha)
+    except ProblemError as exc:  # fail open on a broken target-branch ruleset, unless --strict
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"codex review: no usable ruleset on the target branch, nothing was checked; "
+              f"{'failing (--strict)' if args.strict else 'not blocking by itself (use --strict to fail)'}", file=sys.stderr)
+        return 2 if args.strict else 0
+    config = base_rules.config  # the target branch's settings, like its rules
+    report = run_check(base_rules.ruleset, diff.changes, CheckOptions(
+        use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, governance=config.governance, llm=config.llm))
+    record_history(root, config, report, "review", args.no_history)
     if base_rules.own:
         link_rfcs(report, mr.files_url, mr.base_sha)
     get_formatter("text", base_rules.ruleset).write(report, sys.stdout)
@@ -54,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         with args.code_quality.open("w", encoding="utf-8") as out:
             get_formatter("gitlab", base_rules.ruleset).write(report, out)
     notes = []
-    if diff.touches(base_rules.config.rfcs, base_rules.config.rules):
+    if diff.touches(config.rfcs, config.rules):
         try:
             notes = rule_changes(base_rules.ruleset, load_active(root, load_config(root)).ruleset)
         except ProblemError as exc:
