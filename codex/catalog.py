@@ -120,6 +120,9 @@ def snippet(example: Example, rule: Rule) -> Snippet:
 
 def stage_lines(rule: Rule, meta: RfcMeta | None) -> list[str]:
     lines = [f"Stage: {rule.stage.value} — {STAGE_MEANING[rule.stage]}.", f"Severity: {rule.severity.value}."]
+    for cohort in rule.rollout:
+        where = f"on {', '.join(cohort.paths)}" if cohort.paths else "everywhere"
+        lines.append(f"Rollout: {cohort.stage.value} {where}" + (f" from {cohort.since}." if cohort.since else "."))
     if meta is not None:
         lines.append(f"RFC status: {meta.status.value}" + (" (draft RFCs run their rules in shadow)." if meta.status.value == "draft" else "."))
     if rule.paths.include:

@@ -9,7 +9,7 @@ import pytest
 from codex.catalog import load_catalog, snippet
 from codex.config import CodexConfig
 from codex.model import Example
-from test_compiler import LIBCST, rfc
+from test_compiler import LIBCST, rfc, rule
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Stage and rollout", "RFC"]
@@ -80,3 +80,12 @@ def test_snippet_keeps_flagged_lines_aligned_after_removing_annotations(shipped_
                       filename="x.py", expected=(3,), source_line=7)
     shown = snippet(example, rule)
     assert shown.code == "a()\nb()\nc()\n" and shown.flagged == (2,)
+
+
+def test_explain_shows_the_rules_rollout(tmp_path, run_codex, wide):
+    front = "rollout:\n  CX0100:\n    - {paths: ['services/**'], stage: block, since: 2026-01-05}\n    - {stage: warn}\n"
+    (tmp_path / "rfcs").mkdir()
+    (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0001", rules=rule("CX0100"), front=front))
+    result = run_codex(["explain", "CX0100", "--root", tmp_path])
+    assert result.code == 0, result.err
+    assert "Rollout: block on services/** from 2026-01-05." in result.out and "Rollout: warn everywhere." in result.out
