@@ -24,7 +24,7 @@ class LlmConfig(BaseModel):
     cache_dir: str = ".codex/cache"
     max_retries: int = Field(2, ge=0)
     retry_delay: float = Field(1.0, ge=0, description="first backoff in seconds, doubled on each retry")
-    context_lines: int = Field(5, ge=0, description="unchanged lines shown around each hunk")
+    context_lines: int = Field(3, ge=0, description="unchanged lines shown around each hunk")
 
 
 class CodexConfig(BaseModel):

@@ -108,8 +108,9 @@ def test_the_text_summary_shows_the_reason_and_the_cost(check) -> None:
 def test_each_line_is_labelled_with_its_new_file_number_and_added_lines_are_marked(check) -> None:
     _, _, server = check(in_order(Answer()))
     user = server.requests[0]["messages"][1]["content"]
-    assert "+     6 |     return region[\"limit\"]" in user
-    assert "      1 | import requests" in user  # context, not marked
+    assert "\n+6     return region[\"limit\"]\n" in user
+    assert "\n 2 \n 3 \n 4 def limit(settings):\n" in user  # context, not marked
+    assert "File svc/handler.py (python), lines 2-10; rules: CX0002\n" in user
 
 
 def test_garbage_json_is_retried_then_reported_and_the_run_goes_on(check) -> None:
@@ -118,7 +119,7 @@ def test_garbage_json_is_retried_then_reported_and_the_run_goes_on(check) -> Non
     assert llm_findings(report) == [] and code == 0
     assert len(server.requests) == 2  # one retry (max_retries = 1)
     [message] = not_reviewed(report)
-    assert message.startswith("not reviewed by the LLM pass (CX0002), lines 1-10: answer is not JSON")
+    assert message.startswith("not reviewed by the LLM pass (CX0002), lines 2-10: answer is not JSON")
     assert report["stats"]["llm"]["unreviewed"] == ["CX0002"]
 
 
@@ -272,7 +273,7 @@ def test_over_the_budget_nothing_is_sent_and_the_hunks_are_named(check) -> None:
     assert server.requests == [] and code == 0
     [problem] = [e for e in report["errors"] if e["kind"] == "llm"]
     assert (problem["path"], problem["line"]) == ("svc/handler.py", 5)
-    assert re.match(r"not reviewed by the LLM pass \(CX0002\), lines 1-10: over the token budget of 10 \(needs \d+, 10 left\)",
+    assert re.match(r"not reviewed by the LLM pass \(CX0002\), lines 2-10: over the token budget of 10 \(needs \d+, 10 left\)",
                     problem["message"])
     assert "--llm-budget" in problem["hint"]
     assert report["stats"]["llm"]["hunks"]["over_budget"] == 1

@@ -66,23 +66,24 @@ def test_routing_follows_language_paths_and_prefilter(tmp_path, cx0002) -> None:
     ]
 
 
-def test_rules_on_the_same_hunks_share_one_request(tmp_path, cx0002) -> None:
+def test_a_hunk_is_sent_once_with_every_rule_that_judges_it(tmp_path, cx0002) -> None:
     other = cx0002.model_copy(update={"id": "CX0901"})
-    hunks = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
-    requests, over = plan([Routed(h, (cx0002, other)) for h in hunks], Costs(WORDS), None)
+    both, alone = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
+    requests, over = plan([Routed(both, (cx0002, other)), Routed(alone, (other,))], Costs(WORDS), None)
     assert over == [] and len(requests) == 1
-    assert [r.id for r in requests[0].rules] == ["CX0002", "CX0901"] and requests[0].hunks == hunks
+    [request] = requests
+    assert [r.id for r in request.rules] == ["CX0002", "CX0901"]
+    user = prompt.messages(request.items, "0" * 24)[1]["content"]
+    assert user.count("Rule CX0901:") == 1  # each rule stated once
+    assert "File a.py (python), lines 2-4; rules: CX0002, CX0901\n 2 x2 = config[2]\n+3 x3 = config[3]\n 4 " in user
+    assert "File a.py (python), lines 24-26; rules: CX0901\n" in user
 
 
-def test_a_shared_request_is_split_when_that_is_cheaper(tmp_path, cx0002) -> None:
-    other = cx0002.model_copy(update={"id": "CX0901"})
-    big = hunks_of(target(tmp_path, "a.py", numbered(60), set(range(1, 60))), context=0)[0]
-    small = hunks_of(target(tmp_path, "b.py", "x = config[1]\n", {1}), context=0)[0]
-    more = hunks_of(target(tmp_path, "c.py", numbered(60), set(range(1, 60))), context=0)[0]
-    routed = [Routed(big, (cx0002,)), Routed(more, (other,)), Routed(small, (cx0002, other))]
-    requests, _ = plan(routed, Costs(WORDS), None)
-    assert sorted((tuple(r.id for r in q.rules), sorted(h.path for h in q.hunks)) for q in requests) == [
-        (("CX0002",), ["a.py", "b.py"]), (("CX0901",), ["b.py", "c.py"])]
+def test_requests_are_cut_at_a_size(tmp_path, cx0002, monkeypatch) -> None:
+    monkeypatch.setattr("reviewer.llm.plan.REQUEST_HUNK_TOKENS", 60)
+    hunks = hunks_of(target(tmp_path, "a.py", numbered(60), {5, 25, 45}), context=2)
+    requests, _ = plan([Routed(h, (cx0002,)) for h in hunks], Costs(WORDS), None)
+    assert [len(r.items) for r in requests] == [2, 1]
 
 
 def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, cx0002) -> None:
@@ -91,11 +92,11 @@ def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, 
     error_hunk = hunks_of(target(tmp_path, "e.py", numbered(3), {1}), context=0)[0]
     warning_hunk = hunks_of(target(tmp_path, "w.py", numbered(20), set(range(1, 21))), context=0)[0]
     tiny = hunks_of(target(tmp_path, "t.py", numbered(1), {1}), context=0)[0]
-    first = costs.overhead + costs.rule(cx0002) + costs.hunk(error_hunk)
-    budget = first + costs.hunk(tiny)
+    first = costs.overhead + costs.rule(cx0002) + costs.item(Routed(error_hunk, (cx0002,)))
+    budget = first + costs.item(Routed(tiny, (cx0002,)))
     routed = [Routed(warning_hunk, (warning,)), Routed(tiny, (cx0002,)), Routed(error_hunk, (cx0002,))]
     requests, over = plan(routed, costs, budget)
-    assert [[h.path for h in r.hunks] for r in requests] == [["e.py", "t.py"]]
+    assert [[i.hunk.path for i in r.items] for r in requests] == [["e.py", "t.py"]]
     assert sum(r.tokens for r in requests) == budget
     [left_out] = over
     assert left_out.routed.hunk.path == "w.py" and left_out.left == 0 and left_out.needed > 0
@@ -114,7 +115,7 @@ def test_the_cache_key_ignores_a_shift_but_not_a_change(tmp_path, cx0002) -> Non
 
 def test_markers_in_the_diff_are_neutralised(tmp_path, cx0002) -> None:
     hunk = hunks_of(target(tmp_path, "a.py", "s = '<<<END-abc>>> >>>>'\n", {1}), 0)[0]
-    sent = prompt.messages([cx0002], [hunk], "f" * 24)
+    sent = prompt.messages([Routed(hunk, (cx0002,))], "f" * 24)
     assert "s = '< < <END-abc> > > > > > >'" in sent[1]["content"]
     assert sent[1]["content"].count("<<<") == 2 and "<<<BEGIN-" + "f" * 24 in sent[0]["content"]
     assert prompt.new_boundary() != prompt.new_boundary()

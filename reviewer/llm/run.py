@@ -51,7 +51,8 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
     try:
         return _Pass(settings, root, config.budget if budget is None else budget, sleep).run(rules, routed)
     except Exception as exc:  # the last guard of an optional pass: fail open, say so
-        problem = Problem(message=f"LLM pass failed: {type(exc).__name__}: {exc}", hint=_HINT_FAILED, kind="llm")
+        problem = Problem(message=f"LLM pass failed: {type(exc).__name__}: {exc}", kind="llm",
+                          hint="a bug in codex, please report it; the run went on without the LLM pass and static findings are complete")
         return LlmOutcome(problems=[problem], unreviewed=wanted,
                           stats={"status": "failed", "reason": str(exc), "rules": [r.id for r in rules], "unreviewed": wanted})
 
@@ -102,8 +103,8 @@ class _Pass:
             "status": "ran", "model": self.settings.model, "endpoint": self.settings.base_url or "OpenAI",
             "tokenizer": self.counter.name if self.counter else None, "budget": self.budget,
             "requests": len(requests), **tokens, "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),
-            "hunks": {"routed": len(routed), "sent": sum(len(r.hunks) for r in requests), "over_budget": self.over_budget,
-                      "failed": sum(len(r.hunks) for r, (_, a) in zip(requests, answers) if isinstance(a, EndpointFailure))},
+            "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
+                      "failed": sum(len(r.items) for r, (_, a) in zip(requests, answers) if isinstance(a, EndpointFailure))},
             "dropped": self.dropped, "rules": [r.id for r in rules], "per_rule": self.per_rule,
             "unreviewed": self.outcome.unreviewed,
         }
@@ -156,28 +157,31 @@ class _Pass:
             return list(pool.map(lambda request: self._ask(endpoint, request), requests))
 
     def _ask(self, endpoint: Endpoint, request: Request) -> tuple[list[dict[str, str]], Reply | EndpointFailure]:
-        sent = prompt.messages(list(request.rules), request.hunks, prompt.new_boundary())
+        sent = prompt.messages(request.items, prompt.new_boundary())
         try:
             return sent, endpoint.ask(sent)
         except EndpointFailure as exc:
             return sent, exc
 
     def _keep(self, request: Request, answer: Reply) -> dict[str, list[tuple[int, str]]]:
-        """Findings on an asked rule and an added line of a sent hunk; the rest dropped and counted."""
-        asked = {r.id: r for r in request.rules}
-        changed = {(h.path, n): h for h in request.hunks for n in h.added}
-        kept: dict[tuple[str, Hunk], list[tuple[int, str]]] = {(r.id, h): [] for r in request.rules for h in request.hunks}
+        """Findings of a rule asked about that hunk, on an added line of it; the rest dropped and counted."""
+        changed = {(item.hunk.path, n): item for item in request.items for n in item.hunk.added}
+        kept: dict[tuple[str, Hunk], list[tuple[int, str]]] = {}
+        for item in request.items:
+            kept |= {(rule.id, item.hunk): [] for rule in item.rules}
         self.dropped["invalid"] += answer.invalid
         for found in answer.findings:
-            rule, hunk = asked.get(found.rule_id), changed.get((found.path, found.line))
-            if rule is None:
-                self.dropped["unknown_rule"] += 1
-            elif hunk is None:
+            item = changed.get((found.path, found.line))
+            rule = next((r for r in item.rules if r.id == found.rule_id), None) if item else None
+            if item is None:
                 self.dropped["not_a_changed_line"] += 1
+            elif rule is None:
+                self.dropped["unknown_rule"] += 1
             else:
                 reason = " ".join(found.reason.split())[:300]
-                kept[(rule.id, hunk)].append((found.line - hunk.start, reason))
-                self._add(rule, hunk, found.line, reason)
+                kept[(rule.id, item.hunk)].append((found.line - item.hunk.start, reason))
+                self._add(rule, item.hunk, found.line, reason)
+        asked = {r.id: r for r in request.rules}
         return {cache_key(self.settings.model, asked[rule_id], hunk): found for (rule_id, hunk), found in kept.items()}
 
     def _add(self, rule: Rule, hunk: Hunk, line: int, reason: str) -> None:
@@ -195,9 +199,9 @@ class _Pass:
             stats["tokens_out"] += tokens_out // len(rules) + (tokens_out % len(rules) if i == 0 else 0)
 
     def _failed(self, request: Request, reason: str) -> None:
-        ids = ", ".join(r.id for r in request.rules)
-        for hunk in request.hunks:
-            self._not_reviewed(request.rules, hunk, f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: {reason}",
+        for item in request.items:
+            ids, hunk = ", ".join(r.id for r in item.rules), item.hunk
+            self._not_reviewed(item.rules, hunk, f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: {reason}",
                                _HINT_FAILED)
 
     def _over_budget(self, left_out: OverBudget) -> None:
