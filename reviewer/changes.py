@@ -105,8 +105,8 @@ def _resolve(repo: git.Repo, ref: str) -> str:
         raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")])
 
 
-def default_base(repo: git.Repo, default_branch: str | None) -> str:
-    """The merge-base of HEAD with the default branch, or HEAD when there is none to compare with."""
+def default_branch_ref(repo: git.Repo, default_branch: str | None) -> str | None:
+    """The first that exists of: the configured branch, origin/HEAD, origin/main, origin/master, main, master."""
     candidates = [default_branch] if default_branch else []
     try:
         candidates.append(repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True))
@@ -115,14 +115,22 @@ def default_base(repo: git.Repo, default_branch: str | None) -> str:
     candidates += ["origin/main", "origin/master", "main", "master"]
     for ref in candidates:
         try:
-            target = repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+            repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
         except git.GitCommandError:
             continue
-        try:
-            return repo.git.merge_base("HEAD", target)
-        except git.GitCommandError:
-            break
-    return "HEAD"
+        return ref
+    return None
+
+
+def default_base(repo: git.Repo, default_branch: str | None) -> str:
+    """The merge-base of HEAD with the default branch, or HEAD when there is none to compare with."""
+    ref = default_branch_ref(repo, default_branch)
+    if ref is None:
+        return "HEAD"
+    try:
+        return repo.git.merge_base("HEAD", ref)
+    except git.GitCommandError:
+        return "HEAD"
 
 
 def from_git(root: Path, base: str | None, default_branch: str | None = None) -> ChangeSet:
@@ -134,6 +142,9 @@ def from_git(root: Path, base: str | None, default_branch: str | None = None) ->
     else:
         commit = _resolve(repo, base) if base else default_base(repo, default_branch)
     changes = _scoped(from_patch(_git_diff(repo, commit), top, "git diff"), top, root)
+    if commit == "HEAD" and (ref := default_branch_ref(repo, default_branch)) is not None:
+        changes.problems.append(Problem(message=f"HEAD has no common history with {ref} (a shallow clone?): only uncommitted changes were checked",
+                                        hint="fetch the history (e.g. fetch-depth: 0) or pass --base REF", kind="diff"))
     untracked = repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
     changes.files += _scoped_files([FileChange(p, None) for p in untracked if p], top, root)
     return changes

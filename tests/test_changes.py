@@ -215,3 +215,14 @@ def test_only_keeps_explicit_paths(feature_repo, monkeypatch: pytest.MonkeyPatch
     assert [f.path for f in changes.only([absolute, "missing.py"]).files] == ["a.py"]
     assert changes.only([]).files == []
     assert isinstance(changes.files[0], FileChange)
+
+
+def test_no_common_history_is_said_not_hidden(feature_repo) -> None:
+    feature_repo.git("checkout", "--quiet", "--orphan", "lonely")
+    feature_repo.commit("unrelated", {"z.py": "z\n"})
+    feature_repo.write("z.py", "z\nnew\n")
+    changes = from_git(feature_repo.path, None)
+    assert added(changes) == {"z.py": {2}}
+    assert [p.kind for p in changes.problems] == ["diff"]
+    assert "no common history with main" in changes.problems[0].message
+    assert from_git(feature_repo.path, "HEAD").problems == []  # an explicit base is taken as given
