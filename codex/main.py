@@ -22,6 +22,7 @@ COMMANDS = {
     "new": "Scaffold a new RFC with one rule in the right shape.",
     "rules": "List every rule with the stages in force today (rollout cohorts by path and date).",
     "rollout": "Judge rollouts on run history: `status` per rule, `plan` proposes stage changes as a patch.",
+    "replay": "Replay the current ruleset over a range of commits: which would have been blocked or warned.",
 }
 
 

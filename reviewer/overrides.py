@@ -1,8 +1,8 @@
 """``codex: allow RULE -- reason`` comments: findings let through for human review, and overrides that are wrong.
 
 An inline override sits on the finding's line or the line above; ``codex: allow-file`` in the first
-``FILE_LEVEL_LINES`` lines of a file covers the whole file. Any comment syntax works: the marker is
-found by text. An override without a reason lets nothing through, and an override that lets
+``FILE_LEVEL_LINES`` lines of a file covers the whole file. Any comment syntax works: the marker
+follows a comment opener (``#``, ``//``, ``--``, ``/*``, ``<!--``, ``;``, ``%``, ``{-``, ``(*``, ``REM``). An override without a reason lets nothing through, and an override that lets
 nothing through is reported; both as findings of ``CODEX-OVERRIDE``.
 """
 
@@ -17,7 +17,7 @@ from reviewer.targets import Target, applies
 
 OVERRIDE_RULE_ID = "CODEX-OVERRIDE"
 FILE_LEVEL_LINES = 10
-_MARKER = re.compile(r"codex:\s*allow(?P<file>-file)?\b(?P<rest>.*)")
+_MARKER = re.compile(r"(?:#|//|--|/\*|<!--|;|%|\{-|\(\*|\bREM\b)\s*(?P<marker>codex:\s*allow(?P<file>-file)?\b)(?P<rest>.*)")
 _RULE_IDS = re.compile(r"^\s*(?P<ids>[A-Z][A-Z0-9]*\d{3,}(?:\s*,\s*[A-Z][A-Z0-9]*\d{3,})*)")
 _COMMENT_CLOSERS = re.compile(r"\s*(\*/|-->|\]\]|#\}|%\}|\*\))\s*$")
 _OVERRIDE_REF = RfcRef(id="codex", title="Overrides need a reason and must let a finding through",
@@ -45,7 +45,7 @@ def parse_overrides(text: str) -> tuple[list[Override], list[tuple[int, int, str
         marker = _MARKER.search(line)
         if marker is None:
             continue
-        column = marker.start() + 1
+        column = marker.start("marker") + 1
         ids = _RULE_IDS.match(marker["rest"])
         if ids is None:
             malformed.append((number, column, "override names no rule"))

@@ -20,8 +20,8 @@ RFC = rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="
           rollout={"PY0001": [{"stage": "warn"}, {"paths": ["services/**"], "stage": "block"}]})
 CODE = {
     "app/client.py": "import requests\nrequests.get(url, timeout=5)\n",
-    "app/jobs.py": "try:\n    run()\nexcept:  # codex: allow PY0002 -- the job runner retries and logs\n    pass\n"
-                   "try:\n    run()\nexcept:  # codex: allow PY0002 -- best effort cleanup\n    pass\n",
+    "app/jobs.py": "try:\n    run()\nexcept:  # " "codex: " "allow PY0002 -- the job runner retries and logs\n    pass\n"
+                   "try:\n    run()\nexcept:  # " "codex: " "allow PY0002 -- best effort cleanup\n    pass\n",
     "pyproject.toml": '[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 3\ndemote_min_hits = 4\n',
 }
 TODAY = dt.date(2026, 2, 1)

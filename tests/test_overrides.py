@@ -14,40 +14,51 @@ from reviewer.check import CheckOptions, run_check
 from reviewer.formatters import get_formatter
 from reviewer.overrides import OVERRIDE_RULE_ID, parse_overrides
 
-CLIENT = """import requests
-requests.get(a)  # codex: allow PY0001 -- the health endpoint answers locally, see INC-12
-# codex: allow PY0001
+
+
+def allow(text: str) -> str:
+    """Spell the override marker only at run time, so this file does not carry overrides itself."""
+    return text.replace("ALLOW", "codex: " + "allow")
+
+
+CLIENT = allow("""import requests
+requests.get(a)  # ALLOW PY0001 -- the health endpoint answers locally, see INC-12
+# ALLOW PY0001
 requests.get(b)
 requests.get(c)
-x = 1  # codex: allow PY0001 -- stale, nothing here
-y = 2  # codex: allow ZZ9999 -- no such rule
-"""
-LEGACY = """# codex: allow-file PY0001 -- legacy module, replaced in Q3
+x = 1  # ALLOW PY0001 -- stale, nothing here
+y = 2  # ALLOW ZZ9999 -- no such rule
+""")
+LEGACY = allow("""# ALLOW-file PY0001 -- legacy module, replaced in Q3
 import requests
 requests.get(a)
 requests.get(b)
-"""
+""")
 
 
 @pytest.mark.parametrize("line, ids, reason", [
-    ("x.unwrap(); // codex: allow CX0001 -- config is validated at load", ("CX0001",), "config is validated at load"),
-    ("-- codex: allow CX0002, CX0007 -- nil checked by caller", ("CX0002", "CX0007"), "nil checked by caller"),
-    ("/* codex: allow CX0001 -- generated code */", ("CX0001",), "generated code"),
-    ("<!-- codex: allow CX0001 -- docs sample -->", ("CX0001",), "docs sample"),
-    ("# codex: allow CX0003", ("CX0003",), None),
-    ("# codex: allow CX0003 --   ", ("CX0003",), None),
+    ("x.unwrap(); // ALLOW CX0001 -- config is validated at load", ("CX0001",), "config is validated at load"),
+    ("-- ALLOW CX0002, CX0007 -- nil checked by caller", ("CX0002", "CX0007"), "nil checked by caller"),
+    ("/* ALLOW CX0001 -- generated code */", ("CX0001",), "generated code"),
+    ("<!-- ALLOW CX0001 -- docs sample -->", ("CX0001",), "docs sample"),
+    ("# ALLOW CX0003", ("CX0003",), None),
+    ("# ALLOW CX0003 --   ", ("CX0003",), None),
 ])
 def test_parse_inline_overrides_in_any_comment_syntax(line, ids, reason):
-    overrides, malformed = parse_overrides(line)
+    overrides, malformed = parse_overrides(allow(line))
     assert malformed == []
     assert [(o.line, o.rule_ids, o.reason, o.file_level) for o in overrides] == [(1, ids, reason, False)]
 
 
 def test_parse_file_level_and_malformed_overrides():
-    text = "// codex: allow-file CX0001 -- vendored\n" + "\n" * 10 + "// codex: allow-file CX0001 -- too low\n// codex: allow -- which rule?\n"
+    text = allow("// ALLOW-file CX0001 -- vendored\n" + "\n" * 10 + "// ALLOW-file CX0001 -- too low\n// ALLOW -- which rule?\n")
     overrides, malformed = parse_overrides(text)
     assert [(o.line, o.file_level, o.reason) for o in overrides] == [(1, True, "vendored")]
     assert [(line, what) for line, _, what in malformed] == [(12, "file-level override below line 10"), (13, "override names no rule")]
+
+
+def test_a_mention_outside_a_comment_is_not_an_override():
+    assert parse_overrides(allow('"""Write ``ALLOW CX0001 -- why`` to let a finding through."""')) == ([], [])
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +130,7 @@ def test_text_and_json_show_overridden_findings(report):
 def test_in_a_diff_only_overrides_on_changed_lines_are_reported(git_repo, ruleset):
     repo = git_repo()
     repo.commit("base", {"a.py": CLIENT})
-    repo.write("a.py", CLIENT + "requests.get(d)  # codex: allow PY0001 -- local call\nz = 3  # codex: allow PY0001 -- nothing\n")
+    repo.write("a.py", CLIENT + allow("requests.get(d)  # ALLOW PY0001 -- local call\nz = 3  # ALLOW PY0001 -- nothing\n"))
     report = run_check(ruleset, from_git(repo.path, "HEAD"), CheckOptions(use_llm=False))
     assert [(f.line, f.rule_id, f.overridden) for f in report.findings] == [(8, "PY0001", True), (9, OVERRIDE_RULE_ID, False)]
     assert report.exit_code == 0

@@ -1,0 +1,82 @@
+"""`codex replay` over a real history: it finds the exact commit that added a `.unwrap()`; interrupted, it resumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from codex.config import CodexConfig
+from codex.replay import ReplaySettings, list_commits, load_state, replay
+from codex.ruleset_source import load_active
+
+CLEAN = "pub fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {\n    text.trim().parse()\n}\n"
+UNWRAP = "pub fn load(path: &str) -> String {\n    let text = std::fs::read_to_string(path).unwrap();\n    text\n}\n"
+FIXED = "pub fn load(path: &str) -> std::io::Result<String> {\n    std::fs::read_to_string(path)\n}\n"
+TEST = "#[test]\nfn loads() {\n    assert!(super::load(\"x\").unwrap().len() > 0);\n}\n"
+HISTORY = [
+    ("2026-01-02", "Start the service", {"README.md": "# svc\n", "src/lib.rs": CLEAN}),
+    ("2026-01-03", "Document it", {"README.md": "# svc\n\nParses numbers.\n"}),
+    ("2026-01-05", "Load the feature file", {"src/config.rs": UNWRAP}),
+    ("2026-01-06", "Propagate the read error", {"src/config.rs": FIXED}),
+    ("2026-01-07", "Test the loader", {"tests/loader.rs": TEST}),
+]
+TODAY = dt.date(2026, 2, 1)
+
+
+@pytest.fixture(scope="module")
+def history(git_repo_factory):
+    """A repository without rfcs/, so the shipped codex (CX0001: no unwrap in production Rust) judges it."""
+    repo = git_repo_factory("replay")
+    commits = []
+    with pytest.MonkeyPatch.context() as env:
+        for day, message, files in HISTORY:
+            env.setenv("GIT_AUTHOR_DATE", f"{day}T10:00:00+00:00")
+            env.setenv("GIT_COMMITTER_DATE", f"{day}T10:00:00+00:00")
+            commits.append(repo.commit(message, files))
+    return repo, commits
+
+
+def test_since_selects_the_commits_from_a_date(history):
+    repo, commits = history
+    assert list_commits(repo.path, None, dt.date(2026, 1, 5), False) == commits[2:]
+    assert list_commits(repo.path, f"{commits[0]}..{commits[3]}", None, False) == commits[1:4]
+
+
+def test_interrupted_replay_keeps_what_it_finished_and_resumes(history, run_codex, tmp_path):
+    repo, commits = history
+    state = tmp_path / "state.jsonl"
+    settings = ReplaySettings(repo.path, load_active(repo.path, CodexConfig()).ruleset, TODAY, CodexConfig().governance)
+
+    def interrupt(result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        replay(settings, commits, state, 1, interrupt)
+    assert list(load_state(state, commits)) == [commits[0]]
+
+    result = run_codex(["replay", "--format", "json", "--jobs", "2", "--today", TODAY.isoformat(), "--state", state, "--root", repo.path,
+                        "--commit-url", "https://git.example.com/svc/-/commit/{commit}"])
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["summary"] == {"commits": 5, "resumed": 1, "blocked": [commits[2]], "warned": []}
+    by_commit = {c["commit"]: c for c in report["commits"]}
+    [finding] = by_commit[commits[2]]["findings"]
+    assert (finding["rule_id"], finding["path"], finding["line"], finding["stage"]) == ("CX0001", "src/config.rs", 2, "block")
+    assert finding["rfc"]["path"].endswith("rfcs/0001-handle-errors-do-not-panic.md")
+    assert by_commit[commits[2]]["url"] == f"https://git.example.com/svc/-/commit/{commits[2]}"
+    assert [by_commit[c]["verdict"] for c in commits] == ["clean", "clean", "blocked", "clean", "clean"]
+    assert len(load_state(state, commits)) == 5
+
+    text = run_codex(["replay", "--today", TODAY.isoformat(), "--state", state, "--root", repo.path])
+    assert text.code == 0, text.err
+    assert text.out.startswith("codex replay: 5 commit(s) of HEAD against ruleset ")
+    assert ": 1 would have been blocked, 0 warned" in text.out
+    assert f"{commits[2][:12]} 2026-01-05 Load the feature file (Codex Test) — blocked" in text.out
+    assert "src/config.rs:2  CX0001 (blocking)" in text.out
+
+
+def test_a_bad_range_is_a_clear_problem(history, run_codex):
+    repo, _ = history
+    result = run_codex(["replay", "no-such-branch..HEAD", "--root", repo.path])
+    assert result.code == 2 and "git cannot list 'no-such-branch..HEAD'" in result.err and "Traceback" not in result.err
