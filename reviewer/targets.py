@@ -65,13 +65,21 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
         if language not in languages:
             continue
         abs_path = changes.root / change.path
+        if not abs_path.resolve().is_relative_to(changes.root.resolve()):
+            problems.append(Problem(path=change.path, message="outside the checked tree, not checked", kind="skipped"))
+            continue
         if not abs_path.is_file():
             problems.append(Problem(path=change.path, message=f"not found under {changes.root}", kind="skipped",
                                     hint="give --root the post-change tree the diff applies to"))
             continue
-        with abs_path.open("rb") as handle:
-            if b"\0" in handle.read(8192):
-                problems.append(Problem(path=change.path, message="binary content, not checked", kind="skipped"))
-                continue
+        try:
+            with abs_path.open("rb") as handle:
+                head = handle.read(8192)
+        except OSError as exc:
+            problems.append(Problem(path=change.path, message=f"cannot read: {exc.strerror}", kind="skipped"))
+            continue
+        if b"\0" in head:
+            problems.append(Problem(path=change.path, message="binary content, not checked", kind="skipped"))
+            continue
         targets.append(Target(change.path, abs_path, language, change.added, change.path))
     return targets, problems

@@ -77,3 +77,24 @@ def test_applies_language_paths_and_prefilter(tmp_path: Path, shipped_ruleset: R
     assert applies(timeout, prod) and not applies(timeout, rust)
     assert not applies(swallowed, prod)  # its prefilter needs "except"
     assert applies(asserts, prod) and not applies(asserts, test)
+
+
+def test_paths_outside_the_tree_and_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "secret.py").write_text("token = 1\n")
+    (root / "locked.py").write_text("x = 1\n")
+    (root / "fine.py").write_text("x = 1\n")
+    real_open = Path.open
+
+    def open_or_deny(self: Path, *args, **kwargs):
+        if self.name == "locked.py":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_or_deny)
+    changes = ChangeSet(root, [FileChange("../secret.py", None), FileChange("locked.py", None), FileChange("fine.py", None)])
+    targets, problems = select_targets(changes, {"python"})
+    assert [t.path for t in targets] == ["fine.py"]
+    assert {(p.path, p.message) for p in problems} == {
+        ("../secret.py", "outside the checked tree, not checked"), ("locked.py", "cannot read: Permission denied")}
