@@ -112,7 +112,9 @@ def test_json_contract(report: Report) -> None:
     assert timeout["rfc"]["path"] == "rfcs/0003-resilient-python-calls.md"
     assert timeout["rfc"]["anchor"] == "cx0003-outbound-requests-calls-have-a-timeout"
     assert timeout["severity"] == "error" and timeout["stage"] == "block"
-    assert (timeout["column"], timeout["end_line"]) == (12, 6)
+    assert (timeout["column"], timeout["end_line"]) == (12, 6)  # libcst columns are 1-based ...
+    assertion = next(f for f in data["findings"] if f["rule_id"] == "CX0007")
+    assert assertion["column"] == 5  # ... as semgrep's are
     assert data["stats"] | {"mode": "all", "findings": 2, "blocking": 1} == data["stats"]
     assert any(e["path"] == "pkg/old.py" and e["kind"] == "parse" for e in data["errors"])
 
