@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +135,31 @@ def test_in_a_diff_only_overrides_on_changed_lines_are_reported(git_repo, rulese
     report = run_check(ruleset, from_git(repo.path, "HEAD"), CheckOptions(use_llm=False))
     assert [(f.line, f.rule_id, f.overridden) for f in report.findings] == [(8, "PY0001", True), (9, OVERRIDE_RULE_ID, False)]
     assert report.exit_code == 0
+
+
+def test_sarif_marks_overridden_findings_as_suppressed_in_source(report):
+    jsonschema = pytest.importorskip("jsonschema")
+    out = io.StringIO()
+    get_formatter("sarif").write(report, out)
+    sarif = json.loads(out.getvalue())
+    suppressed = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"]):
+                  r["suppressions"] for r in sarif["runs"][0]["results"] if "suppressions" in r}
+    assert suppressed[("svc/client.py", 2)] == [{"kind": "inSource", "justification": "the health endpoint answers locally, see INC-12"}]
+    assert len(suppressed) == 3
+    schema_path = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
+    if schema_path.is_file():
+        jsonschema.validate(sarif, json.loads(schema_path.read_text(encoding="utf-8")))
+
+
+def test_review_summary_lists_overridden_findings_under_needs_human_review(report):
+    from reviewer.changes import ChangeSet
+    from reviewer.platforms.merge import MergeDiff
+    from reviewer.platforms.review import Outcome, ReviewInput, finding_body, summary_body
+
+    diff = MergeDiff(base="0" * 40, head="1" * 40, changes=ChangeSet(Path("."), []), anchors={}, old_paths={})
+    body = summary_body(ReviewInput(report, diff, "rfcs/"), Outcome())
+    section = body.split("#### Needs human review", 1)[1]
+    assert "- **PY0001** `svc/client.py:2`: the health endpoint answers locally, see INC-12" in section
+    assert "- **PY0001** `svc/legacy.py:4`: legacy module, replaced in Q3" in section
+    overridden = next(f for f in report.findings if f.overridden)
+    assert finding_body(overridden).startswith(f"**PY0001** (overridden: {overridden.override_reason})")

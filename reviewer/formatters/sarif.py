@@ -72,6 +72,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {"stage": f.stage.value, "blocking": f.blocking, "engine": f.engine},
+        **({"suppressions": [{"kind": "inSource", "justification": f.override_reason}]} if f.overridden else {}),
     }
 
 

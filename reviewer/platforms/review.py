@@ -71,7 +71,7 @@ def parse_marker(body: str) -> tuple[str, bool] | None:
 
 
 def finding_body(f: Finding) -> str:
-    tag = "blocking" if f.blocking else f.stage.value
+    tag = "blocking" if f.blocking else f"overridden: {f.override_reason}" if f.overridden else f.stage.value
     return (f"**{f.rule_id}** ({tag}): {f.message}\n\n"
             f"If you need {f.need}, use {f.use}.\n\n"
             f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
@@ -141,6 +141,10 @@ def summary_body(review: ReviewInput, outcome: Outcome) -> str:
         lines += ["#### Not posted inline", "", "| rule | where | finding | why not inline |", "|---|---|---|---|"]
         lines += [f"| {f.rule_id} | `{f.path}:{f.line}` | {_cell(f.message)} — use {_cell(f.use)} ([{f.rfc.id}]({f.rfc.link})) | {_cell(why)} |"
                   for f, why in outcome.unposted]
+        lines.append("")
+    if report.needs_human_review:
+        lines += ["#### Needs human review", "", "Let through by `codex: allow` overrides; a reviewer should agree with each reason.", ""]
+        lines += [f"- **{f.rule_id}** `{f.path}:{f.line}`: {_cell(f.override_reason or '')}" for f in report.needs_human_review]
         lines.append("")
     inline = len(outcome.posted) + len(outcome.kept)
     lines.append(f"{inline} finding(s) commented inline ({len(outcome.posted)} new), {outcome.resolved} thread(s) closed as fixed.")
