@@ -40,8 +40,8 @@ def hold_broken_rules(health: list[RuleHealth], found: list[Finding], limits: Go
     for finding in found:
         if finding.rule_id in ids and finding.stage is Stage.block:
             finding.stage = Stage.warn
-    problems = [Problem(path=h.rule_id, kind="health",
-                        message=f"fired on {h.files_hit} of the {h.files_seen} files it applies to ({h.share:.0%}); held at warn for this run, "
+    problems = [Problem(kind="health",
+                        message=f"{h.rule_id} fired on {h.files_hit} of the {h.files_seen} files it applies to ({h.share:.0%}); held at warn for this run, "
                                 "since a rule firing this widely is more likely broken than the code",
                         hint=f"check the rule (`codex test {h.rule_id}`); thresholds: [tool.codex.governance] health_max_share, health_min_files")
                 for h in held]

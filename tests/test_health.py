@@ -37,7 +37,7 @@ def test_broken_rule_is_held_at_warn_and_says_so(checked):
     assert report.stats["governance"]["held"] == ["RX0002"]
     assert report.stats["governance"]["rules"]["RX0002"] == {"files_seen": 12, "files_hit": 12}
     [notice] = [p for p in report.errors if p.kind == "health"]
-    assert str(notice).startswith("RX0002: fired on 12 of the 12 files it applies to (100%); held at warn for this run")
+    assert str(notice).startswith("codex: RX0002 fired on 12 of the 12 files it applies to (100%); held at warn for this run")
     text = io.StringIO()
     get_formatter("text").write(report, text)
     assert "held at warn for this run" in text.getvalue()
