@@ -34,6 +34,7 @@ class CodexConfig(BaseModel):
     rules: str = "rules"
     rfc_base_url: str | None = None
     default_branch: str | None = None
+    cache_dir: str = ".codex/cache"  # the per-file result cache, relative to the repository root
     governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
 

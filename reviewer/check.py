@@ -6,19 +6,18 @@ import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from codex.config import LlmConfig
-
 from codex.governance import GovernanceConfig
-from codex.model import LibcstMatcher, LlmMatcher, Ruleset, SemgrepMatcher
+from codex.model import LlmMatcher, Ruleset
+from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
-from reviewer.engines import libcst as libcst_engine
-from reviewer.engines.semgrep import SemgrepRun
-from codex.problems import Problem
-from reviewer.finding import Finding, Report, sort_and_fingerprint
+from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.governance import govern
+from reviewer.matching import run_matchers
 from reviewer.llm import run_llm_pass
-from reviewer.targets import Target, applies, select_targets
+from reviewer.targets import select_targets
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class CheckOptions:
     llm: LlmConfig = LlmConfig()
     llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
+    cache_dir: Path | None = None  # the per-file result cache (None: no cache)
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
@@ -41,7 +41,8 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     with ThreadPoolExecutor(max_workers=1) as background:  # the model answers while the static matchers run
         llm_pass = background.submit(run_llm_pass, llm_rules, targets, changes.root, options.llm,
                                      enabled=options.use_llm, budget=options.llm_budget)
-        found, problems, seconds = run_matchers(ruleset, targets)
+        cache = ResultCache(options.cache_dir) if options.cache_dir else None
+        found, problems, seconds = run_matchers(ruleset, targets, cache)
         llm = llm_pass.result()
     found += llm.findings
     report.errors += problems + llm.problems
@@ -60,28 +61,8 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         "outside_diff": len(found) - len(in_scope),
         "governance": governance,
         "llm": {**llm.stats, "require_llm_failed": options.require_llm and bool(llm.unreviewed)},
+        "cache": cache.stats if cache else None,
         "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
     }
     return report
 
-
-def run_matchers(ruleset: Ruleset, targets: list[Target]) -> tuple[list[Finding], list[Problem], dict[str, float]]:
-    """Every static rule over the targets it applies to: semgrep in the background, libcst meanwhile."""
-    semgrep_rules = [r for r in ruleset.rules if isinstance(r.matcher, SemgrepMatcher)]
-    libcst_rules = [r for r in ruleset.rules if isinstance(r.matcher, LibcstMatcher)]
-    started = time.perf_counter()
-    semgrep = SemgrepRun(semgrep_rules, [t for t in targets if any(applies(r, t) for r in semgrep_rules)])
-    found: list[Finding] = []
-    problems: list[Problem] = []
-    for target in targets:
-        rules = [r for r in libcst_rules if applies(r, target)]
-        if rules:
-            file_findings, file_problems = libcst_engine.check_file(target, rules)
-            found += file_findings
-            problems += file_problems
-    libcst_seconds = time.perf_counter() - started
-    semgrep_findings, semgrep_problems = semgrep.collect()
-    problems += semgrep_problems
-    by_path = {t.path: t for t in targets}
-    found += [f for f in semgrep_findings if applies(ruleset.rule(f.rule_id), by_path[f.path])]
-    return found, problems, {"libcst": round(libcst_seconds, 3), "static": round(time.perf_counter() - started, 3)}

@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_governance_arguments(parser)
     parser.add_argument("--llm-budget", metavar="TOKENS", type=_tokens, help="cap the input tokens the LLM pass sends in this run")
     parser.add_argument("--require-llm", action="store_true", help="exit 1 when a judgment rule could not be reviewed (fail closed)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the per-file result cache")
+    parser.add_argument("--shard", metavar="I/N", type=_shard, help="check only the I-th of N deterministic parts of the files (CI matrix; combine with `codex merge`)")
     parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
 
 
@@ -42,9 +44,16 @@ def run(args: argparse.Namespace) -> int:
     changes = _changes(args, root, config.default_branch)
     if args.paths:
         changes = changes.only(args.paths)
+    if args.shard:
+        from reviewer.shard import take_shard
+
+        changes = take_shard(changes, *args.shard)
     report = run_check(loaded.ruleset, changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=loaded.origin, llm=config.llm,
                                                           llm_budget=args.llm_budget, require_llm=args.require_llm,
-                                                          today=args.today, governance=config.governance))
+                                                          today=args.today, governance=config.governance,
+                                                          cache_dir=None if args.no_cache else root / config.cache_dir))
+    if args.shard:
+        report.stats["shard"] = "{}/{}".format(*args.shard)
     report.errors[:0] = loaded.problems
     record_history(root, config, report, "check", args.no_history)
     formatter = get_formatter(args.format, loaded.ruleset)
@@ -54,6 +63,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         formatter.write(report, sys.stdout)
     return report.exit_code
+
+
+def _shard(value: str) -> tuple[int, int]:
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a shard: give I/N with 1 <= I <= N, e.g. 2/8")
+    return int(index), int(count)
 
 
 def _tokens(value: str) -> int:

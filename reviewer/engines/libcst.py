@@ -1,6 +1,17 @@
-"""The libcst engine: one parse per Python file, every applicable matcher batched in one visit."""
+"""The libcst engine: one parse per Python file, every applicable matcher batched in one visit.
+
+Only the metadata providers the batched matchers declare (``METADATA_DEPENDENCIES``) are computed,
+so a file checked only by position-only matchers never pays for scope analysis. Many files are
+spread over worker processes (see ``PARALLEL_MIN_BYTES``).
+"""
 
 from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -8,11 +19,18 @@ from libcst.metadata import MetadataWrapper
 from codex.lint import LintRule, load_rule_class
 from codex.model import LibcstMatcher, Rule
 from codex.problems import Problem
-from reviewer.finding import Finding
+from reviewer.engines import Match
 from reviewer.targets import Target
 
+# Below this much source (bytes) one process is faster than starting workers: measured with
+# bench/libcst_parallel.py (forked workers cost tens of milliseconds; libcst checks ~100 KB/s).
+PARALLEL_MIN_BYTES = 60_000
 
-def check_file(target: Target, rules: list[Rule]) -> tuple[list[Finding], list[Problem]]:
+FileResult = tuple[list[Match], list[Problem]]
+_worker_rules: dict[str, Rule] = {}
+
+
+def check_file(target: Target, rules: list[Rule]) -> FileResult:
     """Run ``rules`` (all libcst-matched) over one file."""
     try:
         module = cst.parse_module(target.abs_path.read_bytes())
@@ -35,12 +53,40 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Finding], list[P
         wrapper.visit_batched([v for _, v in visitors])
     except Exception:
         visitors = _isolate(wrapper, visitors, target, problems)
-    findings = [
-        Finding.of(rule, target.path, r.line, r.end_line, r.column, r.message, "libcst")
-        for rule, visitor in visitors
-        for r in visitor.reports
-    ]
-    return findings, problems
+    matches = [Match(rule.id, r.line, r.end_line, r.column, r.message, "libcst") for rule, visitor in visitors for r in visitor.reports]
+    return matches, problems
+
+
+def check_files(jobs: list[tuple[Target, list[Rule]]]) -> dict[str, FileResult]:
+    """Every job, by target path: in this process for little work, else over worker processes."""
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers < 2 or sum(len(t.text) for t, _ in jobs) < PARALLEL_MIN_BYTES:
+        return {t.path: check_file(t, rules) for t, rules in jobs}
+    try:
+        return _in_workers(jobs, workers)
+    except (BrokenProcessPool, OSError):  # no processes to be had: the same work, here
+        return {t.path: check_file(t, rules) for t, rules in jobs}
+
+
+def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str, FileResult]:
+    rules = {r.id: r for _, rs in jobs for r in rs}
+    largest_first = sorted(jobs, key=lambda job: -len(job[0].text))  # no straggler at the end
+    tasks = [(t.path, str(t.abs_path), t.language, t.scope_path, tuple(r.id for r in rs)) for t, rs in largest_first]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
+        results = list(pool.map(_work, tasks, chunksize=max(1, len(tasks) // (workers * 8))))
+    return {task[0]: result for task, result in zip(tasks, results)}
+
+
+def _init_worker(rules: dict[str, Rule]) -> None:
+    _worker_rules.clear()
+    _worker_rules.update(rules)
+
+
+def _work(task: tuple[str, str, str, str, tuple[str, ...]]) -> FileResult:
+    path, abs_path, language, scope_path, rule_ids = task
+    return check_file(Target(path, Path(abs_path), language, None, scope_path), [_worker_rules[i] for i in rule_ids])
 
 
 def _isolate(wrapper: MetadataWrapper, visitors: list[tuple[Rule, LintRule]], target: Target, problems: list[Problem]):

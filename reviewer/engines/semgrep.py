@@ -12,7 +12,7 @@ from pathlib import Path
 from codex.model import Rule
 from codex.problems import Problem
 from codex.semgrep_config import semgrep_config
-from reviewer.finding import Finding
+from reviewer.engines import Match
 from reviewer.targets import Target
 
 SEMGREP_FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--no-git-ignore", "--x-ignore-semgrepignore-files",
@@ -45,10 +45,11 @@ class SemgrepRun:
             stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL, env=env, cwd=self._tmp.name,
         )
 
-    def collect(self) -> tuple[list[Finding], list[Problem]]:
+    def collect(self) -> tuple[dict[str, list[Match]], list[Problem]]:
+        """Wait for semgrep; its matches by target path, and what went wrong."""
         if self._proc is None:
             self._tmp.cleanup()
-            return [], self.problems
+            return {}, self.problems
         code = self._proc.wait()
         self._out.close()
         self._err.close()
@@ -59,20 +60,18 @@ class SemgrepRun:
             output = {}
         stderr = (tmp / "err.txt").read_text(encoding="utf-8", errors="replace").strip()
         self._tmp.cleanup()
-        findings = [f for f in map(self._finding, output.get("results", [])) if f is not None]
+        matches: dict[str, list[Match]] = {}
+        for result in output.get("results", []):
+            rule = self.rules.get(result.get("extra", {}).get("metadata", {}).get("codex_rule_id", ""))
+            target = self.by_path.get(result.get("path", ""))
+            if rule is not None and target is not None:
+                start, end = result["start"], result["end"]
+                matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep"))
         self.problems += [self._problem(e) for e in output.get("errors", [])]
         if code not in (0, 1) and not output.get("results") and not output.get("errors"):
             tail = stderr.splitlines()[-1] if stderr else f"exit code {code}"
             self.problems.append(Problem(message=f"semgrep failed: {tail}", hint="run `codex compile` to see rule errors", kind="engine"))
-        return findings, self.problems
-
-    def _finding(self, result: dict) -> Finding | None:
-        rule = self.rules.get(result.get("extra", {}).get("metadata", {}).get("codex_rule_id", ""))
-        target = self.by_path.get(result.get("path", ""))
-        if rule is None or target is None:
-            return None
-        start, end = result["start"], result["end"]
-        return Finding.of(rule, target.path, start["line"], end["line"], start["col"], None, "semgrep")
+        return matches, self.problems
 
     def _problem(self, error: dict) -> Problem:
         path = error.get("path")

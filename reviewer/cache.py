@@ -1,0 +1,148 @@
+"""The per-file result cache: what the static rules found in a file, keyed by its content and the rules.
+
+An entry's key hashes the file's bytes, its language, the content hash of every static rule that
+applies to it (with the source of libcst matcher classes) and the versions of codex, semgrep and
+libcst, so a changed file, rule or engine is simply a miss. Entries hold raw matches, never
+findings: severity, stage and messages come from the current ruleset, and diff scope and
+fingerprints are computed afresh on every run. A corrupt entry is a note and a miss, never a crash.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from codex import __version__
+from codex.model import LibcstMatcher, Rule
+from codex.problems import Problem
+from reviewer.engines import Match
+from reviewer.targets import Target
+
+FORMAT = "codex-results/1"
+SUBDIR = "static"
+
+
+class CachedProblem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line: int | None = None
+    message: str
+    hint: str = ""
+    kind: str
+
+
+class CacheEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: str
+    matches: list[Match]
+    problems: list[CachedProblem] = []
+
+
+class ResultCache:
+    """Entries under ``<directory>/static/``, one JSON file per key."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory / SUBDIR
+        self.hits = 0
+        self.misses = 0
+        self.problems: list[Problem] = []
+        self._writable = True
+        self._identities: dict[str, str] = {}  # rule id -> identity, for the one ruleset of a run
+
+    def key(self, target: Target, rules: list[Rule]) -> str:
+        parts = [FORMAT, _engines(), target.language, *sorted(self._identity(r) for r in rules),
+                 hashlib.sha256(target.text.encode("utf-8", "surrogatepass")).hexdigest()]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def load(self, key: str, target: Target) -> tuple[list[Match], list[Problem]] | None:
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except OSError as exc:
+            return self._unreadable(path, target, exc.strerror or str(exc))
+        try:
+            entry = CacheEntry.model_validate_json(raw)
+        except ValidationError as exc:
+            return self._unreadable(path, target, f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
+        if entry.format != FORMAT:
+            return self._unreadable(path, target, f"format {entry.format!r}, expected {FORMAT!r}")
+        self.hits += 1
+        return entry.matches, [Problem(path=target.path, **p.model_dump()) for p in entry.problems]
+
+    def store(self, key: str, matches: list[Match], problems: list[Problem]) -> None:
+        if not self._writable:
+            return
+        entry = CacheEntry(format=FORMAT, matches=matches,
+                           problems=[CachedProblem(line=p.line, message=p.message, hint=p.hint, kind=p.kind) for p in problems])
+        path = self._path(key)
+        try:
+            self._ensure_directory(path.parent)
+            with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=".tmp-", delete=False) as handle:
+                handle.write(entry.model_dump_json().encode())
+            os.replace(handle.name, path)  # atomic: a concurrent reader sees the old entry or the new one
+        except OSError as exc:
+            self._writable = False
+            self.problems.append(Problem(path=str(self.directory), message=f"cannot write the result cache ({exc.strerror or exc}); results not cached",
+                                         hint="make it writable, or set [tool.codex] cache_dir, or pass --no-cache", kind="cache"))
+
+    @property
+    def stats(self) -> dict[str, int | str]:
+        return {"dir": str(self.directory), "hits": self.hits, "misses": self.misses}
+
+    def _identity(self, rule: Rule) -> str:
+        if rule.id not in self._identities:
+            self._identities[rule.id] = _rule_identity(rule)
+        return self._identities[rule.id]
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def _ensure_directory(self, directory: Path) -> None:
+        if directory.is_dir():
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory.parent / ".gitignore"  # never committed, never listed as untracked
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+
+    def _unreadable(self, path: Path, target: Target, why: str) -> None:  # a miss, with a note
+        self.misses += 1
+        self.problems.append(Problem(path=target.path, message=f"cache entry {path} is unreadable ({why}); checked afresh",
+                                     hint="nothing to do: the entry is rewritten (delete the cache directory to clear it)", kind="cache"))
+        return None
+
+
+@functools.cache
+def _engines() -> str:
+    return f"codex {__version__}; semgrep {_version('semgrep')}; libcst {_version('libcst')}"
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _rule_identity(rule: Rule) -> str:
+    """The rule's content hash, and for a libcst rule the source of its matcher class too."""
+    if not isinstance(rule.matcher, LibcstMatcher):
+        return rule.content_hash()
+    module = rule.matcher.rule_class.partition(":")[0]
+    try:
+        spec = importlib.util.find_spec(module)
+        source = Path(spec.origin).read_bytes() if spec and spec.origin else b""
+    except (ImportError, ValueError, OSError):
+        source = b""  # the engine reports the broken class; nothing of it is worth keying on
+    return rule.content_hash() + hashlib.sha256(source).hexdigest()[:16]
