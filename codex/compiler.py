@@ -175,7 +175,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
         id=section.rule_id,
         title=section.title,
         need=" ".join(match["need"].split()),
-        use=" ".join(match["use"].split()),
+        use=_first_sentence(" ".join(match["use"].split())),
         severity=config.severity,
         stage=stage,
         languages=tuple(config.languages),
@@ -337,6 +337,14 @@ def marked_lines(code: str, rule_id: str, kind: str = "ruleid") -> list[int]:
 
 def _plain(markdown: str) -> str:
     return re.sub(r"(\*\*|__)", "", markdown)
+
+
+def _first_sentence(text: str) -> str:
+    """The statement ends where the next sentence starts (a period, space, capital), outside `code`."""
+    for end in re.finditer(r"\.\s+(?=[A-Z])", text):
+        if text.count("`", 0, end.start()) % 2 == 0:
+            return text[: end.start()]
+    return text
 
 
 def _validation_problem(path: str, line: int, what: str, exc: ValidationError, source: str = "") -> Problem:

@@ -264,3 +264,13 @@ def test_compiler_never_raises_on_arbitrary_markdown(tmp_path: Path, parts: list
     (tmp_path / "rfcs" / "a.md").write_text(rfc(rules="".join(parts)) + rule(), encoding="utf-8", errors="surrogatepass")
     result = compile_rfcs(tmp_path / "rfcs", tmp_path)
     assert (result.ruleset is None) == bool(result.problems)
+
+
+@pytest.mark.parametrize(("statement", "need", "use"), [
+    ("If you need X, use Y. Because Z matters.", "X", "Y"),
+    ("Background first. If you need a **parser**, use `ast.literal_eval`, e.g. `f(x)`. More.", "a parser", "`ast.literal_eval`, e.g. `f(x)`"),
+    ("If you need a, b and c, use `x. Y` instead", "a, b and c", "`x. Y` instead"),
+])
+def test_statement_need_and_use(tmp_path: Path, statement: str, need: str, use: str) -> None:
+    (only,) = compiled(tmp_path, {"a.md": rfc(rules=rule(statement=statement))}).ruleset.rules
+    assert (only.need, only.use) == (need, use)
