@@ -274,3 +274,11 @@ def test_compiler_never_raises_on_arbitrary_markdown(tmp_path: Path, parts: list
 def test_statement_need_and_use(tmp_path: Path, statement: str, need: str, use: str) -> None:
     (only,) = compiled(tmp_path, {"a.md": rfc(rules=rule(statement=statement))}).ruleset.rules
     assert (only.need, only.use) == (need, use)
+
+
+def test_duplicate_rfc_id_and_rfc_without_rules(tmp_path: Path) -> None:
+    result = compiled(tmp_path, {"a.md": rfc("RFC-0100", rules=rule("CX0100")), "b.md": rfc("RFC-0100", rules=rule("CX0101")),
+                                 "c.md": rfc("RFC-0102", rules="Only prose here.\n")})
+    lines = problem_lines(result)
+    assert any(line.startswith("rfcs/b.md:2: RFC id RFC-0100 is also used by rfcs/a.md") for line in lines), lines
+    assert any(line.startswith("rfcs/c.md:") and "no rule sections" in line for line in lines), lines
