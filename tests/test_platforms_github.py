@@ -92,6 +92,17 @@ def test_reruns_with_shifted_lines_never_duplicate_and_fixed_findings_are_marked
     assert len(summaries) == 1 and len(fake.issue_comments) == 4, "the summary is edited, never re-posted"
     assert "1 thread(s) closed as fixed" in summaries[0]["body"]
     assert len(fake.reviews) == 1, "re-runs without new findings post no review"
+    github.push({"app/client.py": CLIENT_V1})
+    assert run_codex(["review", "--root", github.repo.path]).code == 1
+    assert [m[1] for m in _markers(fake)] == [False, False], "a finding that comes back reopens its comment"
+    assert len(fake.review_comments) == 2
+
+
+def test_a_checkout_that_is_not_the_head_commit_is_refused_with_a_hint(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    github.repo.checkout(github.base)
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 2 and "not at the merge request head" in result.err and "actions/checkout" in result.err
 
 
 def test_a_comment_github_refuses_goes_into_the_summary(github, run_codex):
