@@ -201,7 +201,7 @@ def test_an_endpoint_without_response_format_is_asked_again_without_it(check) ->
 
     report, code, server = check(script)
     assert [f["line"] for f in llm_findings(report)] == [6] and code == 1
-    assert ["response_format" in r for r in server.requests] == [True, False]
+    assert [("response_format" in r, "temperature" in r) for r in server.requests] == [(True, True), (False, False)]
 
 
 INJECTION = HANDLER + """

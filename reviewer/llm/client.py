@@ -38,7 +38,7 @@ class Endpoint:
 
         self.settings = settings
         self._sleep = sleep
-        self._structured = True  # dropped for good after an endpoint rejects response_format
+        self._structured = True  # response_format and temperature, dropped for good after an endpoint rejects them
         self._client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url,
                                      timeout=settings.config.timeout, max_retries=0)
 
@@ -53,7 +53,7 @@ class Endpoint:
             except openai.BadRequestError as exc:
                 if not self._structured:
                     raise EndpointFailure(f"the endpoint refused the request (400: {_detail(exc)})") from None
-                self._structured = False  # most likely response_format: ask again without it, validate the same
+                self._structured = False  # most likely an unsupported option: ask again without, validate the same
                 continue
             except openai.RateLimitError as exc:
                 wait = _retry_after(exc.response.headers)
@@ -76,9 +76,8 @@ class Endpoint:
             self._sleep(delay if delay is not None else config.retry_delay * 2 ** (failures - 1))
 
     def _once(self, messages: list[dict[str, str]]) -> Reply:
-        extra = {"response_format": RESPONSE_FORMAT} if self._structured else {}
-        completion = self._client.chat.completions.create(model=self.settings.model, messages=messages,
-                                                          temperature=0, **extra)
+        extra = {"response_format": RESPONSE_FORMAT, "temperature": 0} if self._structured else {}
+        completion = self._client.chat.completions.create(model=self.settings.model, messages=messages, **extra)
         content = completion.choices[0].message.content if completion.choices else None
         findings, invalid = parse_answer(content)
         usage = completion.usage

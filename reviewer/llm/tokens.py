@@ -10,6 +10,7 @@ network; other encodings are loaded by tiktoken (from its cache, else downloaded
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,7 @@ from functools import lru_cache
 import tiktoken
 
 ESTIMATE_ENCODING = "cl100k_base"
+DOWNLOAD_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,29 @@ def counter_for(model: str) -> TokenCounter:
 
 
 def _load(name: str, allow_download: bool) -> tiktoken.Encoding | None:
-    """The encoding from a bundled copy (``<name>_offline``) when there is one, else tiktoken's loader."""
-    candidates = [f"{name}_offline"] if f"{name}_offline" in tiktoken.list_encoding_names() else []
-    if allow_download:
-        candidates.append(name)
-    for candidate in candidates:
-        try:
-            return tiktoken.get_encoding(candidate)
-        except Exception:  # tiktoken raises whatever its download or parse raised: fall through to the estimate
-            continue
-    return None
+    """The encoding from a bundled copy (``<name>_offline``) when there is one, else tiktoken's loader.
+
+    tiktoken downloads without a timeout; a network that drops packets must not hold the check, so the
+    download gets ``DOWNLOAD_SECONDS`` in a daemon thread and the estimate is used after that.
+    """
+    if f"{name}_offline" in tiktoken.list_encoding_names():
+        encoding = _get(f"{name}_offline")
+        if encoding is not None:
+            return encoding
+    if not allow_download:
+        return None
+    loaded: list[tiktoken.Encoding | None] = []
+    worker = threading.Thread(target=lambda: loaded.append(_get(name)), daemon=True)
+    worker.start()
+    worker.join(DOWNLOAD_SECONDS)
+    return loaded[0] if loaded else None
+
+
+def _get(name: str) -> tiktoken.Encoding | None:
+    try:
+        return tiktoken.get_encoding(name)
+    except Exception:  # tiktoken raises whatever its download or parse raised: fall through to the estimate
+        return None
 
 
 def _counting(encoding: tiktoken.Encoding) -> Callable[[str], int]:
