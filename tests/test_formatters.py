@@ -93,7 +93,7 @@ def report(tmp_path_factory, shipped_ruleset: Ruleset) -> Report:
     root = tmp_path_factory.mktemp("tree")
     (root / "pkg").mkdir()
     (root / "pkg" / "client.py").write_text(SOURCE, encoding="utf-8")
-    (root / "pkg" / "old.py").write_bytes(b'print "py2"\nexcept Exception, e: pass\n')
+    (root / "pkg" / "old.py").write_bytes(b'import requests\nprint "py2"\nexcept Exception, e: pass\n')
     return run_check(shipped_ruleset, whole_tree(root), CheckOptions(use_llm=False))
 
 
@@ -168,9 +168,12 @@ def test_text_hides_shadow_findings_and_prefers_the_url(shipped_ruleset: Ruleset
     assert "svc/[weird].py:7:1" in text and ":3:1" not in text  # markup-like paths printed as they are
     assert "https://docs.example/rfc-4#x" in text
     assert "a.py:2: something odd \u2014 do this" in text
-    assert text.strip().splitlines()[-1].startswith("codex: passed \u2014 1 finding(s), 0 blocking")
+    assert text.strip().splitlines()[-1].startswith("codex: passed \u2014 1 finding(s), 0 blocking, in 1 file(s)")
+    shadow_elsewhere = _finding(shipped_ruleset, Stage.shadow, 1).model_copy(update={"path": "other.py"})
+    report.findings.append(shadow_elsewhere)
+    assert "in 1 file(s)" in render(report, "text")  # a file with only shadow findings is not counted
 
 
 def test_summary_of_an_empty_report() -> None:
-    assert summary_line(Report(), 0).startswith("codex: [bold green]passed[/] \u2014 0 finding(s), 0 blocking")
+    assert summary_line(Report(), []).startswith("codex: [bold green]passed[/] \u2014 0 finding(s), 0 blocking")
     assert render(Report(), "text").strip().startswith("codex: passed")

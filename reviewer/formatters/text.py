@@ -8,9 +8,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
-from codex.model import Stage
-from reviewer.finding import Report
-from reviewer.formatters.base import Formatter
+from reviewer.finding import Finding, Report
+from reviewer.formatters.base import Formatter, shown
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -18,8 +17,8 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 class TextFormatter(Formatter):
     def write(self, report: Report, out: TextIO) -> None:
         console = Console(file=out, highlight=False, soft_wrap=True)
-        shown = [f for f in report.findings if f.stage is not Stage.shadow]
-        for path, findings in groupby(shown, key=lambda f: f.path):
+        visible = shown(report)
+        for path, findings in groupby(visible, key=lambda f: f.path):
             console.print(f"[bold underline]{escape(path)}[/]")
             for f in findings:
                 tag = "blocking" if f.blocking else f"overridden: {escape(f.override_reason or '')}" if f.overridden else f.stage.value
@@ -42,18 +41,20 @@ class TextFormatter(Formatter):
             console.print()
         for line in llm_lines(report.stats.get("llm", {})):
             console.print(line)
-        console.print(summary_line(report, len(shown)))
+        console.print(summary_line(report, visible))
 
 
-def summary_line(report: Report, shown: int) -> str:
+def summary_line(report: Report, visible: list[Finding]) -> str:
+    """One line: the verdict, what was found (shadow findings left out) and what was checked."""
     stats = report.stats
     blocking = len(report.blocking)
-    files = len({f.path for f in report.findings})
+    files = len({f.path for f in visible})
     verdict = "[bold red]blocked[/]" if report.exit_code else "[bold green]passed[/]"
     seconds = stats.get("seconds", {}).get("total", 0.0)
-    return (f"codex: {verdict} — {shown} finding(s), {blocking} blocking, in {files} file(s); "
+    return (f"codex: {verdict} — {len(visible)} finding(s), {blocking} blocking, in {files} file(s); "
             f"{stats.get('files_checked', 0)} file(s) checked, {len(report.errors)} problem(s); "
             f"ruleset {stats.get('ruleset', {}).get('version', '?')}; {seconds:.1f} s")
+
 
 def llm_lines(llm: dict) -> list[str]:
     """What the LLM pass did: skipped and why, or its cost report (tokens, requests, cache hits, per rule)."""
