@@ -82,8 +82,9 @@ def import_semgrep(rules_path: Path, tests: list[Path], out_dir: Path, prefix: s
         result.problems += problems
         sections.append(section)
         result.draft |= not statement_found
-    result.files[f"{stem}.md"] = _document(rfc_id, rules_path.name.split(".")[0], label, result.draft, sections)
-    result.files.update(example_files)
+    result.files[f"{stem}.md"] = _document(rfc_id, rules_path.name, result.draft, sections)
+    used_languages = {lang for raw in convertible for lang in _languages(raw)}
+    result.files.update({path: text for path, text in example_files.items() if language_of(path) in used_languages})
     return result
 
 
@@ -184,11 +185,11 @@ def _rewrite_annotations(text: str, rule_ids: dict[str, str]) -> str:
     return _ANNOTATION.sub(rename, text)
 
 
-def _document(rfc_id: str, stem: str, label: str, draft: bool, sections: list[str]) -> str:
-    title = f"Rules imported from semgrep: {stem}"
+def _document(rfc_id: str, source_name: str, draft: bool, sections: list[str]) -> str:
+    title = f"Rules imported from semgrep: {source_name.split('.')[0]}"
     front = dump_yaml({"id": rfc_id, "title": title, "status": "draft" if draft else "accepted",
                        "authors": ["codex import semgrep"], "created": dt.date.today()})
-    intro = (f"Imported from `{label}` by `codex import semgrep`. [TODO: say why these rules matter: the incident, "
+    intro = (f"Imported from `{source_name}` by `codex import semgrep`. [TODO: say why these rules matter: the incident, "
              "the cost, what we learned.]")
     return f"---\n{front}---\n\n# {title}\n\n{intro}\n\n" + "\n".join(sections)
 

@@ -175,7 +175,10 @@ def test_unknown_language_is_skipped_and_existing_files_are_never_overwritten(tm
     result = import_semgrep(rules, [], tmp_path / "rfcs")
     assert any("dockerfile" in p.message and "skipped" in p.message for p in result.problems)
     assert result.rule_ids == {"no-eval-on-input": "CX0001", "py.pickle.no-pickle-loads": "CX0002"}
+    (tmp_path / "mixed.go").write_text("package x\n")  # a test file in no imported rule's language is not copied
+    result = import_semgrep(rules, [], tmp_path / "rfcs")
     assert sorted(result.files) == ["0001-mixed.md", "examples/0001-mixed.py"]
+    assert "Imported from `mixed.yaml`" in result.files["0001-mixed.md"]
     first = run_codex(["import", "semgrep", rules, "--out", tmp_path / "rfcs"], cwd=tmp_path)
     assert first.code == 0, first.err
     before = (tmp_path / "rfcs/0001-mixed.md").read_text()
