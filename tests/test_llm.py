@@ -323,3 +323,14 @@ def test_a_bad_config_table_is_a_problem_not_a_traceback(repo, run_codex, table,
 def test_a_bad_budget_flag_is_a_usage_error(repo, run_codex) -> None:
     result = run_codex(["check", "--base", "HEAD", "--llm-budget", "lots"], cwd=repo.path)
     assert result.code == 2 and "'lots' is not a number of tokens" in result.err
+
+
+def test_a_bug_in_the_llm_pass_fails_open(check, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("planner exploded")
+
+    monkeypatch.setattr("reviewer.llm.run.plan", broken)
+    report, code, _ = check(in_order(GOOD))
+    static_finding_intact(report)
+    assert code == 0 and report["stats"]["llm"]["status"] == "failed"
+    assert not_reviewed(report) == ["LLM pass failed: RuntimeError: planner exploded"]

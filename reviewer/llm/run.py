@@ -42,19 +42,22 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
                  budget: int | None = None, env: Mapping[str, str] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> LlmOutcome:
     """Review the changed hunks with the judgment ``rules``. Never raises: whatever fails is reported, and skipped."""
-    routed = route(rules, targets, config.context_lines)
-    wanted = sorted({r.id for item in routed for r in item.rules})
-    settings, reason = resolve(config, os.environ if env is None else env) if enabled else (None, "--no-llm")
-    if settings is None:
-        return LlmOutcome(stats={"status": "skipped", "reason": reason, "rules": [r.id for r in rules], "unreviewed": wanted},
-                          unreviewed=wanted)
+    ids = [r.id for r in rules]
+    wanted = ids
     try:
+        if not rules:
+            return LlmOutcome(stats={"status": "skipped", "reason": "no judgment rules", "rules": [], "unreviewed": []})
+        routed = route(rules, targets, config.context_lines)
+        wanted = sorted({r.id for item in routed for r in item.rules})
+        settings, reason = resolve(config, os.environ if env is None else env) if enabled else (None, "--no-llm")
+        if settings is None:
+            return LlmOutcome(stats={"status": "skipped", "reason": reason, "rules": ids, "unreviewed": wanted}, unreviewed=wanted)
         return _Pass(settings, root, config.budget if budget is None else budget, sleep).run(rules, routed)
     except Exception as exc:  # the last guard of an optional pass: fail open, say so
         problem = Problem(message=f"LLM pass failed: {type(exc).__name__}: {exc}", kind="llm",
                           hint="a bug in codex, please report it; the run went on without the LLM pass and static findings are complete")
         return LlmOutcome(problems=[problem], unreviewed=wanted,
-                          stats={"status": "failed", "reason": str(exc), "rules": [r.id for r in rules], "unreviewed": wanted})
+                          stats={"status": "failed", "reason": str(exc), "rules": ids, "unreviewed": wanted})
 
 
 class _Pass:
