@@ -117,6 +117,9 @@ def test_json_contract(report: Report) -> None:
     assert assertion["column"] == 5  # ... as semgrep's are
     assert data["stats"] | {"mode": "all", "findings": 2, "blocking": 1} == data["stats"]
     assert any(e["path"] == "pkg/old.py" and e["kind"] == "parse" for e in data["errors"])
+    semgrep_errors = [e for e in data["errors"] if e["kind"] == "semgrep"]
+    assert semgrep_errors and all("pkg/old.py" in e["message"] for e in semgrep_errors)
+    assert "/pkg/old.py" not in json.dumps(data)  # paths relative to the root, in messages too
 
 
 def test_json_round_trips_into_the_model(report: Report) -> None:

@@ -79,5 +79,7 @@ class SemgrepRun:
         spans = error.get("spans") or [{}]
         line = spans[0].get("start", {}).get("line")
         message = " ".join(str(error.get("message", error.get("type", "error"))).split())
+        if target and path:
+            message = message.replace(path, target.path)  # paths in a report are relative to the root
         return Problem(path=target.path if target else path, line=line, message=f"semgrep: {message}",
                        hint="semgrep rules skipped this part; the other rules still ran", kind="semgrep")
