@@ -37,6 +37,7 @@ class FakeGitHub(FakeServer):
         self.issue_comments: list[dict] = []
         self.reviews: list[dict] = []
         self.refused = 0
+        self.secondary_limit = False
         self._ids = itertools.count(1001)
 
     def set_diff(self, base_sha: str, head_sha: str, diff_text: str) -> None:
@@ -48,6 +49,9 @@ class FakeGitHub(FakeServer):
             raise Reply(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
 
     def rate_limit_reply(self) -> Reply:
+        """The primary limit (403 and X-RateLimit-Reset), or with ``secondary_limit`` a 429 with Retry-After."""
+        if self.secondary_limit:
+            return Reply(429, {"message": "You have exceeded a secondary rate limit."}, {"Retry-After": "1"})
         return Reply(403, {"message": "API rate limit exceeded for installation ID 1."},
                      {"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "5000", "X-RateLimit-Reset": str(int(time.time()))})
 

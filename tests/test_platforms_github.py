@@ -127,9 +127,10 @@ def test_findings_over_the_comment_cap_go_into_the_summary(github, run_codex):
     assert rfc_at_base in github.fake.review_comments[0]["body"] and rfc_at_base in summary
 
 
-def test_a_rate_limit_is_waited_out_then_the_review_goes_on(github, run_codex):
+@pytest.mark.parametrize("secondary", [False, True], ids=["403-reset", "429-retry-after"])
+def test_a_rate_limit_is_waited_out_then_the_review_goes_on(github, run_codex, secondary):
     github.push({"app/client.py": CLIENT_V1})
-    github.fake.rate_limit_pending = 1
+    github.fake.rate_limit_pending, github.fake.secondary_limit = 1, secondary
     result = run_codex(["review", "--root", github.repo.path])
     assert result.code == 1, result.err
     assert github.fake.rate_limited == 1 and len(github.fake.review_comments) == 2

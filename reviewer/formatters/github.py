@@ -20,7 +20,7 @@ class WorkflowCommandFormatter(Formatter):
                                col=f.column, title=f"{f.rule_id} {f.rfc.id}"))
         for problem in report.errors:
             out.write(_command("warning", str(problem), file=problem.path, line=problem.line, title="codex: not checked"))
-        out.write(plain_summary(report, len(findings)) + "\n")
+        out.write(plain_summary(report, findings) + "\n")
 
 
 def _level(f: Finding) -> str:
@@ -46,6 +46,6 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def plain_summary(report: Report, shown: int) -> str:
+def plain_summary(report: Report, visible: list[Finding]) -> str:
     """The text formatter's closing line without its colour markup."""
-    return Text.from_markup(summary_line(report, shown)).plain
+    return Text.from_markup(summary_line(report, visible)).plain

@@ -135,7 +135,7 @@ def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[Base
 def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     report = review.report
     findings = shown(report)
-    lines = [SUMMARY_MARKER, f"### {plain_summary(report, len(findings))}", "",
+    lines = [SUMMARY_MARKER, f"### {plain_summary(report, findings)}", "",
              f"Judged by the target branch's rules: {review.ruleset_origin}.", ""]
     if outcome.unposted:
         lines += ["#### Not posted inline", "", "| rule | where | finding | why not inline |", "|---|---|---|---|"]
