@@ -174,7 +174,7 @@ def test_token_counts_use_the_models_encoding_or_say_they_are_an_estimate() -> N
     exact = counter_for("gpt-4")
     assert exact.name == "tiktoken cl100k_base" and exact.count("hello world") == 2
     estimate = counter_for("my-local-llama")
-    assert estimate.name.startswith("estimate:") and estimate.count("hello world") > 0
+    assert estimate.name.startswith("an estimate (") and estimate.count("hello world") > 0
 
 
 def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
@@ -186,4 +186,4 @@ def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
     monkeypatch.setattr("reviewer.llm.tokens.DOWNLOAD_SECONDS", 0.05)
     monkeypatch.setattr(tiktoken, "get_encoding", lambda name: time.sleep(0.5) if name == "o200k_base" else real(name))
     counter = counter_for("gpt-4o-test-hang")  # tiktoken maps gpt-4o-* to o200k_base
-    assert counter.name.startswith("estimate:") and "o200k_base could not be loaded" in counter.name
+    assert counter.name.startswith("an estimate (") and "o200k_base could not be loaded" in counter.name

@@ -46,8 +46,8 @@ def counter_for(model: str) -> TokenCounter:
         why = f"{encoding_name} could not be loaded"
     encoding = _load(ESTIMATE_ENCODING, allow_download=False)
     if encoding is not None:
-        return TokenCounter(f"estimate: tiktoken {ESTIMATE_ENCODING} ({why})", _counting(encoding))
-    return TokenCounter("estimate: UTF-8 bytes / 4", lambda text: math.ceil(len(text.encode("utf-8", "surrogateescape")) / 4))
+        return TokenCounter(f"an estimate (tiktoken {ESTIMATE_ENCODING}; {why})", _counting(encoding))
+    return TokenCounter("an estimate (UTF-8 bytes / 4)", lambda text: math.ceil(len(text.encode("utf-8", "surrogateescape")) / 4))
 
 
 def _load(name: str, allow_download: bool) -> tiktoken.Encoding | None:
