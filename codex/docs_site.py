@@ -103,7 +103,7 @@ def build_site(catalog: Catalog, out_dir: Path, title: str = "The codex") -> lis
         written.append(_write(out_dir / "rules" / f"{rule.id}.html", _rule_page(catalog.rule_page(rule), title)))
     for page in catalog.rfcs.values():
         written.append(_write(out_dir / "rfcs" / f"{page.meta.id}.html", _rfc_page(page, title)))
-        if page.source is not None:
+        if page.source is not None and page.link == page.meta.path:  # no hosted source to link to: ship a copy
             written.append(_write(out_dir / "source" / page.meta.path, page.source))
     return written
 

@@ -127,6 +127,16 @@ def test_markup_in_an_rfc_is_shown_not_run(site):
         assert "<script>alert" not in text and "<img src=x" not in text and "<b>bold</b>" not in text
 
 
+def test_with_rfc_base_url_the_source_link_goes_to_the_hosted_rfc(tmp_path, run_codex):
+    (tmp_path / "rfcs").mkdir()
+    (tmp_path / "rfcs/0100-eval.md").write_text(rfc())
+    (tmp_path / "pyproject.toml").write_text('[tool.codex]\nrfc_base_url = "https://git.example.com/handbook/-/blob/main"\n')
+    assert run_codex(["docs", "--out", tmp_path / "site", "--root", tmp_path]).code == 0
+    page = (tmp_path / "site/rules/CX0100.html").read_text()
+    assert 'href="https://git.example.com/handbook/-/blob/main/rfcs/0100-eval.md#cx0100-no-eval">RFC source</a>' in page
+    assert not (tmp_path / "site/source").exists()
+
+
 @needs_chromium
 def test_the_index_filters_in_a_browser(site):
     index = (site["out"] / "index.html").as_uri()

@@ -126,3 +126,10 @@ def test_an_example_file_without_a_flagged_line_still_needs_a_bad_example(tmp_pa
     (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0001", rules=file_rule("CX0601", "examples/clean.py")))
     problems = [str(p) for p in compile_rfcs(tmp_path / "rfcs", tmp_path).problems]
     assert any("needs at least one bad and one good example" in p for p in problems), problems
+
+
+def test_verbose_prints_every_example_with_its_lines(project, run_codex, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    result = run_codex(["test", "CX0601", "-v", "--root", project])
+    assert result.code == 0, result.out
+    assert "pass CX0601 rfcs/examples/passing.py\n  expected lines [5, 20], flagged [5, 20]" in result.out

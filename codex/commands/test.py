@@ -10,6 +10,7 @@ from codex.commands._common import add_root, find_root
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
     parser.add_argument("rules", nargs="*", metavar="RULE", help="only these rule ids")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every example's expected and flagged lines, not only failures")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         failed = [r for r in results if not r.passed]
         failed_rules += bool(failed)
-        for result in failed:
-            console.print(f"[red]FAIL[/] {rule.id} {escape(result.where)}")
+        for result in results if args.verbose else failed:
+            console.print(f"{'[green]pass[/]' if result.passed else '[red]FAIL[/]'} {rule.id} {escape(result.where)}")
             console.print(f"  expected lines {list(result.example.expected)}, flagged {list(result.actual)}")
             for line in result.mismatches():
                 console.print(f"  {escape(line)}")
