@@ -334,3 +334,11 @@ def test_a_bug_in_the_llm_pass_fails_open(check, monkeypatch) -> None:
     static_finding_intact(report)
     assert code == 0 and report["stats"]["llm"]["status"] == "failed"
     assert not_reviewed(report) == ["LLM pass failed: RuntimeError: planner exploded"]
+
+
+def test_an_unusable_cache_is_reported_and_the_review_still_happens(check, repo) -> None:
+    repo.write("pyproject.toml", PYPROJECT + 'cache_dir = "pyproject.toml/cache"\n')  # under a file: cannot be created
+    report, code, server = check(in_order(GOOD))
+    assert [f["line"] for f in llm_findings(report)] == [6] and code == 1 and len(server.requests) == 1
+    [problem] = [e for e in report["errors"] if e["kind"] == "llm"]
+    assert problem["message"].startswith("LLM cache unusable") and "cache_dir" in problem["hint"]
