@@ -5,7 +5,8 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import git
@@ -22,10 +23,14 @@ _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache
 
 @dataclass(frozen=True)
 class FileChange:
-    """A file in the post-change tree; ``added`` are its added or changed lines, ``None`` for all."""
+    """A file in the post-change tree; ``added`` are its added or changed lines, ``None`` for all.
+
+    ``source`` is where its content is read when that is not ``<root>/<path>`` (the staged version).
+    """
 
     path: str
     added: frozenset[int] | None
+    source: Path | None = None
 
 
 @dataclass
@@ -34,11 +39,12 @@ class ChangeSet:
     files: list[FileChange]
     problems: list[Problem] = field(default_factory=list)
     mode: str = "diff"
+    staged_copy: tempfile.TemporaryDirectory | None = field(default=None, repr=False)  # keeps the sources alive
 
     def only(self, paths: list[str]) -> "ChangeSet":
         """Restrict to explicit paths (as pre-commit passes them), relative to the root or the cwd."""
         wanted = {_relative(Path(p), self.root) for p in paths}
-        return ChangeSet(self.root, [f for f in self.files if f.path in wanted], self.problems, self.mode)
+        return replace(self, files=[f for f in self.files if f.path in wanted])
 
 
 def from_patch(text: str, root: Path, source: str) -> ChangeSet:
@@ -155,7 +161,15 @@ def from_index(root: Path) -> ChangeSet:
     repo = _repo(root)
     top = Path(repo.working_tree_dir)
     commit = "HEAD" if repo.head.is_valid() else EMPTY_TREE
-    return _scoped(from_patch(_git_diff(repo, "--cached", commit), top, "git diff --cached"), top, root)
+    changes = from_patch(_git_diff(repo, "--cached", commit), top, "git diff --cached")
+    unstaged = set(repo.git.diff("--name-only", "--no-ext-diff", "-z").split("\0"))
+    differing = [f.path for f in changes.files if f.path in unstaged]
+    if differing:  # the working tree has other edits on top: check the staged version itself
+        changes.staged_copy = tempfile.TemporaryDirectory(prefix="codex-staged-")
+        repo.git.checkout_index(f"--prefix={changes.staged_copy.name}/", "--", *differing)
+        changes.files = [replace(f, source=Path(changes.staged_copy.name, f.path)) if f.path in unstaged else f
+                         for f in changes.files]
+    return _scoped(changes, top, root)
 
 
 def commit_diff(root: Path, base: str, head: str) -> str:
@@ -191,7 +205,7 @@ def _scoped_files(files: list[FileChange], top: Path, root: Path) -> list[FileCh
     prefix = root.resolve().relative_to(top.resolve()).as_posix()
     if prefix == ".":
         return files
-    return [FileChange(f.path[len(prefix) + 1:], f.added) for f in files if f.path.startswith(prefix + "/")]
+    return [replace(f, path=f.path[len(prefix) + 1:]) for f in files if f.path.startswith(prefix + "/")]
 
 
 def _relative(path: Path, root: Path) -> str:

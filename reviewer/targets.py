@@ -64,10 +64,10 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
         language = language_of(change.path)
         if language not in languages:
             continue
-        abs_path = changes.root / change.path
-        if not abs_path.resolve().is_relative_to(changes.root.resolve()):
+        if not (changes.root / change.path).resolve().is_relative_to(changes.root.resolve()):
             problems.append(Problem(path=change.path, message="outside the checked tree, not checked", kind="skipped"))
             continue
+        abs_path = change.source or changes.root / change.path
         if not abs_path.is_file():
             problems.append(Problem(path=change.path, message=f"not found under {changes.root}", kind="skipped",
                                     hint="give --root the post-change tree the diff applies to"))

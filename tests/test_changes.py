@@ -226,3 +226,16 @@ def test_no_common_history_is_said_not_hidden(feature_repo) -> None:
     assert [p.kind for p in changes.problems] == ["diff"]
     assert "no common history with main" in changes.problems[0].message
     assert from_git(feature_repo.path, "HEAD").problems == []  # an explicit base is taken as given
+
+
+def test_staged_content_is_read_from_the_index(feature_repo) -> None:
+    feature_repo.write("a.py", "1\nTWO\n3\nstaged\n")
+    feature_repo.stage("a.py")
+    feature_repo.write("a.py", "unstaged\n1\nTWO\n3\nstaged\n")
+    feature_repo.write("b.py", "b1\nb2\nb3\n")
+    feature_repo.stage("b.py")
+    changes = from_index(feature_repo.path)
+    sources = {f.path: f.source for f in changes.files}
+    assert sources["b.py"] is None  # the working tree holds the staged version
+    assert sources["a.py"].read_text() == "1\nTWO\n3\nstaged\n"
+    assert changes.only(["a.py"]).files[0].source == sources["a.py"]

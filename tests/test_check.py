@@ -87,7 +87,8 @@ def scenario(git_repo_factory, run_codex, tmp_path_factory):
     repo.write("svc/app.py", APP_CHANGED + "subprocess.call('x', shell=True)\n")
     repo.write("svc/new.py", NEW_FILE + "assert 1\n")
     repo.stage("svc/app.py", "svc/new.py")
-    repo.write("svc/app.py", APP_CHANGED + "subprocess.call('x', shell=True)\nsubprocess.call('unstaged', shell=True)\n")
+    unstaged = "# not staged\n# not staged either\n" + APP_CHANGED + "subprocess.call('x', shell=True)\nsubprocess.call('unstaged', shell=True)\n"
+    repo.write("svc/app.py", unstaged)  # the staged version is what is checked, at its own line numbers
     runs["staged"] = run_codex(["check", "--staged", "--format", "json", "--no-llm"], cwd=repo.path)
     runs["staged_paths"] = run_codex(["check", "--staged", "--format", "json", "--no-llm", "svc/app.py"], cwd=repo.path)
     return runs
