@@ -184,7 +184,7 @@ def whole_tree(root: Path) -> ChangeSet:
         repo = git.Repo(root, search_parent_directories=True)
         top = Path(repo.working_tree_dir)
         listed = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z").split("\0")
-        files = _scoped_files([FileChange(p, None) for p in listed if p], top, root)
+        files = _scoped_files([FileChange(p, None) for p in listed if p and os.path.lexists(top / p)], top, root)  # not deleted ones
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         files = []
         for dirpath, dirnames, filenames in os.walk(root):

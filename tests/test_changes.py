@@ -196,9 +196,10 @@ def test_whole_tree_in_and_outside_git(feature_repo, tmp_path: Path) -> None:
     feature_repo.write(".gitignore", "ignored.py\n")
     feature_repo.write("ignored.py", "i\n")
     feature_repo.write("untracked.py", "u\n")
+    (feature_repo.path / "c.py").unlink()  # deleted, not yet staged: nothing to audit
     tree = whole_tree(feature_repo.path)
     assert tree.mode == "all" and all(f.added is None for f in tree.files)
-    assert {f.path for f in tree.files} == {".gitignore", "a.py", "b.py", "c.py", "untracked.py"}
+    assert {f.path for f in tree.files} == {".gitignore", "a.py", "b.py", "untracked.py"}
     plain = tmp_path / "plain"
     (plain / "pkg").mkdir(parents=True)
     (plain / "pkg" / "m.py").write_text("m\n")
