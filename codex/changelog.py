@@ -7,6 +7,7 @@ changes no rule's enforcement writes nothing, so recompiling unchanged RFCs leav
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -45,7 +46,7 @@ def update_changelog(root: Path, rules_dir: Path, current: Ruleset) -> bool:
     return True
 
 
-def changes(previous: Ruleset | None, current: Ruleset, link) -> list[str]:
+def changes(previous: Ruleset | None, current: Ruleset, link: Callable[[Rule], str]) -> list[str]:
     """One markdown line per rule added, changed (in what decides enforcement) or removed."""
     before = {r.id: r for r in previous.rules} if previous else {}
     after = {r.id: r for r in current.rules}

@@ -93,6 +93,7 @@ def replay(settings: ReplaySettings, commits: list[str], state: Path, jobs: int,
     done = load_state(state, commits)
     pending = [c for c in commits if c not in done]
     state.parent.mkdir(parents=True, exist_ok=True)
+    _end_cut_line(state)
     with state.open("a", encoding="utf-8") as out, ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_start_worker, initargs=(settings,),
                                                                        mp_context=multiprocessing.get_context("spawn")) as pool:
         futures: set[Future] = {pool.submit(_replay_one, commit) for commit in pending}
@@ -111,6 +112,15 @@ def replay(settings: ReplaySettings, commits: list[str], state: Path, jobs: int,
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return [done[c] for c in commits]
+
+
+def _end_cut_line(state: Path) -> None:
+    """A line cut short by an interruption gets its newline, so the next result starts a line of its own."""
+    if state.is_file() and state.stat().st_size:
+        with state.open("rb+") as handle:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
 
 
 _SETTINGS: ReplaySettings | None = None

@@ -76,6 +76,15 @@ def test_interrupted_replay_keeps_what_it_finished_and_resumes(history, run_code
     assert "src/config.rs:2  CX0001 (blocking)" in text.out
 
 
+def test_a_state_line_cut_short_by_an_interruption_is_skipped_and_not_glued_to_the_next(history, tmp_path):
+    repo, commits = history
+    state = tmp_path / "state.jsonl"
+    state.write_text('{"commit": "' + commits[1][:7], encoding="utf-8")
+    settings = ReplaySettings(repo.path, load_active(repo.path, CodexConfig()).ruleset, TODAY, CodexConfig().governance)
+    [result] = replay(settings, [commits[1]], state, 1, lambda result: None)
+    assert result.verdict == "clean" and list(load_state(state, commits)) == [commits[1]]
+
+
 def test_a_bad_range_is_a_clear_problem(history, run_codex):
     repo, _ = history
     result = run_codex(["replay", "no-such-branch..HEAD", "--root", repo.path])

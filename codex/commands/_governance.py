@@ -6,6 +6,12 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codex.config import CodexConfig
+    from codex.ruleset_source import LoadedRuleset
+    from reviewer.finding import Report
 
 
 def add_governance_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +20,7 @@ def add_governance_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-history", action="store_true", help="do not record this run in the history file")
 
 
-def load_or_fail_open(root: Path, config, strict: bool):
+def load_or_fail_open(root: Path, config: "CodexConfig", strict: bool) -> "LoadedRuleset | None":
     """The active ruleset, stale if rfcs/ does not compile; ``None`` (problems printed) when there is none at all."""
     from codex.problems import ProblemError
     from codex.ruleset_source import load_active
@@ -32,7 +38,7 @@ def load_or_fail_open(root: Path, config, strict: bool):
     return loaded
 
 
-def record_history(root: Path, config, report, command: str, disabled: bool) -> None:
+def record_history(root: Path, config: "CodexConfig", report: "Report", command: str, disabled: bool) -> None:
     """Record the run where ``[tool.codex.governance] history`` says; a failure to write is reported, never fatal."""
     import sqlite3
 

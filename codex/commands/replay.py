@@ -7,8 +7,13 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codex.commands._common import add_root, find_root
+
+if TYPE_CHECKING:
+    from codex.replay import ReplayedCommit, ReplaySettings
+    from codex.ruleset_source import LoadedRuleset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _payload(results, loaded, settings, args, resumed: int) -> dict:
+def _payload(results: "list[ReplayedCommit]", loaded: "LoadedRuleset", settings: "ReplaySettings", args: argparse.Namespace,
+             resumed: int) -> dict:
     commits = []
     for result in results:
         entry = result.model_dump(mode="json")

@@ -7,8 +7,14 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codex.commands._common import add_root, find_root
+
+if TYPE_CHECKING:
+    from codex.governance import GovernanceConfig
+    from codex.history import RuleStatus
+    from codex.model import Ruleset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     return _plan(root, loaded.ruleset, statuses, config.governance, today, args.output)
 
 
-def _status(ruleset, statuses, today: dt.date, fmt: str) -> int:
+def _status(ruleset: "Ruleset", statuses: "list[RuleStatus]", today: dt.date, fmt: str) -> int:
     from rich.console import Console
     from rich.table import Table
 
@@ -64,7 +70,8 @@ def _status(ruleset, statuses, today: dt.date, fmt: str) -> int:
     return 0
 
 
-def _plan(root: Path, ruleset, statuses, limits, today: dt.date, output: Path | None) -> int:
+def _plan(root: Path, ruleset: "Ruleset", statuses: "list[RuleStatus]", limits: "GovernanceConfig", today: dt.date,
+          output: Path | None) -> int:
     from codex.rollout_plan import front_matter_patch, propose
 
     proposals = propose(ruleset, statuses, limits, today)
