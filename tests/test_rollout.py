@@ -70,3 +70,12 @@ def test_check_applies_the_stage_in_force_on_the_injected_date(repo):
     assert stages(BEFORE) == ({"services/core/old.py": Stage.warn, "services/experimental/new.py": Stage.block}, 1)
     assert stages(AFTER) == ({"services/core/old.py": Stage.block, "services/experimental/new.py": Stage.block}, 1)
     assert stages(dt.date(2025, 12, 31))[0]["services/core/old.py"] is Stage.warn
+
+
+def test_codex_check_today_option_decides_whether_a_cohort_blocks(repo, run_codex):
+    repo.commit("rules and code", {"rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001")], rollout=ROLLOUT),
+                                   "services/core/old.py": CALL})
+    before = run_codex(["check", "--all", "--no-history", "--today", BEFORE.isoformat(), "--root", repo.path])
+    after = run_codex(["check", "--all", "--no-history", "--today", AFTER.isoformat(), "--root", repo.path])
+    assert (before.code, after.code) == (0, 1), before.err + after.err
+    assert "PY0001 (warn)" in before.out and "PY0001 (blocking)" in after.out
