@@ -86,32 +86,41 @@ class _Pass:
                 self._over_budget(left_out)
             self.over_budget = len(over)
         answers = self._ask_all(requests)
-        to_cache: dict[str, list[tuple[int, str]]] = {}
-        tokens = {"tokens_in": 0, "tokens_out": 0}
-        for request, (sent, answer) in zip(requests, answers):
-            if isinstance(answer, EndpointFailure):
-                self._failed(request, str(answer))
-                continue
-            tokens_in = answer.tokens_in if answer.tokens_in is not None else sum(self.counter.count(m["content"]) + 4 for m in sent)
-            tokens_out = answer.tokens_out if answer.tokens_out is not None else self.counter.count(answer.content)
-            tokens["tokens_in"] += tokens_in
-            tokens["tokens_out"] += tokens_out
-            self._charge(request.rules, tokens_in, tokens_out)
-            to_cache |= self._keep(request, answer)
+        tokens, to_cache = self._take(requests, answers)
         if cache is not None:
             self._store(cache, to_cache)
             cache.close()
         self.outcome.unreviewed = sorted(self.unreviewed)
+        failed = [r for r, (_, answer) in zip(requests, answers) if isinstance(answer, EndpointFailure)]
         self.outcome.stats = {
             "status": "ran", "model": self.settings.model, "endpoint": self.settings.base_url or "OpenAI",
             "tokenizer": self.counter.name if self.counter else None, "budget": self.budget,
-            "requests": len(requests), **tokens, "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),
+            "requests": len(requests), "failed_requests": len(failed), **tokens,
+            "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),
             "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
-                      "failed": sum(len(r.items) for r, (_, a) in zip(requests, answers) if isinstance(a, EndpointFailure))},
+                      "failed": sum(len(r.items) for r in failed)},
             "dropped": self.dropped, "rules": [r.id for r in rules], "per_rule": self.per_rule,
             "unreviewed": self.outcome.unreviewed,
         }
         return self.outcome
+
+    def _take(self, requests: list[Request], answers: list[tuple[list[dict[str, str]], Reply | EndpointFailure]]
+              ) -> tuple[dict[str, int], dict[str, list[tuple[int, str]]]]:
+        """Tokens of the answered requests (as the endpoint reported them, else as counted) and what to cache."""
+        tokens = {"tokens_in": 0, "tokens_out": 0}
+        to_cache: dict[str, list[tuple[int, str]]] = {}
+        for request, (sent, answer) in zip(requests, answers):
+            if isinstance(answer, EndpointFailure):
+                self._failed(request, str(answer))
+                continue
+            counter = self.counter or counter_for(self.settings.model)
+            tokens_in = answer.tokens_in if answer.tokens_in is not None else sum(counter.count(m["content"]) + 4 for m in sent)
+            tokens_out = answer.tokens_out if answer.tokens_out is not None else counter.count(answer.content)
+            tokens["tokens_in"] += tokens_in
+            tokens["tokens_out"] += tokens_out
+            self._charge(request.rules, tokens_in, tokens_out)
+            to_cache |= self._keep(request, answer)
+        return tokens, to_cache
 
     def _open_cache(self) -> AnswerCache | None:
         directory = self.root / self.settings.config.cache_dir
