@@ -146,9 +146,9 @@ def _section(raw: dict, rule_id: str, example_files: dict[str, str], label: str)
     config["metadata"] = {"semgrep_id": semgrep_id, **(raw.get("metadata") or {})}
     title = _title(semgrep_id)
     parts = [f"## {rule_id}: {title}", message if statement_found else PLACEHOLDER]
-    if message:
-        parts.append(f"semgrep's message: {message}")
     if not statement_found:
+        if message:
+            parts.append(f"semgrep's message: {message}")
         parts.append("Imported as a draft: replace the [TODO: ...] parts of the statement above, then set the RFC to accepted.")
     parts += [f"```yaml codex\n{dump_yaml(config)}```", f"```yaml semgrep\n{dump_yaml(body)}```"]
     problems = []
