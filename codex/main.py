@@ -15,6 +15,7 @@ COMMANDS = {
     "compile": "Compile rfcs/ into the machine ruleset in rules/.",
     "check": "Check changed code (or the whole tree) against the codex.",
     "test": "Run every rule's examples: bad blocks must be flagged exactly, good blocks not at all.",
+    "merge": "Combine the reports of `codex check --shard I/N` runs (JSON or SARIF) into one.",
     "review": "Check a merge request in CI and comment on it (GitHub Actions, GitLab CI).",
     "import": "Convert semgrep rules (and their annotated tests) into an RFC.",
     "explain": "Explain a rule or an RFC: what it does, why, an example and what to use instead.",
@@ -41,10 +42,10 @@ def _module(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from codex.problems import ProblemError
-
     parser = build_parser()
     args = parser.parse_args(argv)
+    from codex.problems import ProblemError  # after parsing: `codex --help` never loads pydantic
+
     if args.command is None:
         parser.print_help()
         return 2

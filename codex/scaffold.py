@@ -8,8 +8,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from codex.rfc import RULE_HEADING
-
 PLACEHOLDER = "If you need [TODO: the situation this rule is about], use [TODO: what to do instead]."
 
 # language → (comment, code before, indent, code after, statement end)
@@ -109,6 +107,8 @@ def _markdown_files(rfc_dir: Path) -> list[Path]:
 
 
 def _rule_headings(rfc_dir: Path) -> Iterator[re.Match[str]]:
+    from codex.rfc import RULE_HEADING  # lazy: `codex --help` lists LANGUAGES without loading the markdown parser
+
     for path in _markdown_files(rfc_dir):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             match = RULE_HEADING.match(line.lstrip("#").strip()) if line.startswith("##") else None

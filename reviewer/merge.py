@@ -1,0 +1,121 @@
+"""Combining the reports of ``codex check --shard I/N`` runs into one: JSON reports, or SARIF logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from codex.problems import Problem, ProblemError
+from reviewer.finding import Report
+
+_COUNTED = ("files_changed", "files_checked", "outside_diff")
+
+
+def read_reports(paths: list[Path]) -> tuple[str, list[dict[str, Any]]]:
+    """Each file's JSON, and which kind they all are ("json" reports or "sarif" logs); every bad file is a problem."""
+    documents: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            problems.append(Problem(path=str(path), message=f"cannot read: {exc.strerror or exc}", hint="give the report files the shards wrote", kind="usage"))
+            continue
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            line = getattr(exc, "lineno", None)
+            problems.append(Problem(path=str(path), line=line, message=f"not JSON: {exc}",
+                                    hint="give the output of `codex check --format json` (or sarif)", kind="usage"))
+            continue
+        if not isinstance(document, dict) or not ("runs" in document or "findings" in document):
+            problems.append(Problem(path=str(path), message="neither a codex JSON report nor a SARIF log",
+                                    hint="give the output of `codex check --format json` (or sarif)", kind="usage"))
+            continue
+        documents.append(document)
+    kinds = {"sarif" if "runs" in d else "json" for d in documents}
+    if len(kinds) > 1:
+        problems.append(Problem(message="mixed JSON reports and SARIF logs", hint="merge files of one format at a time", kind="usage"))
+    if problems:
+        raise ProblemError(problems)
+    return kinds.pop() if kinds else "json", documents
+
+
+def merge_reports(documents: list[dict[str, Any]], sources: list[Path]) -> Report:
+    """One report: every finding and problem once, in report order, with the shards' stats added up."""
+    reports: list[Report] = []
+    problems: list[Problem] = []
+    for document, source in zip(documents, sources):
+        try:
+            reports.append(Report.model_validate(document))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            problems.append(Problem(path=str(source), message=f"not a codex report: {where}: {err['msg']}",
+                                    hint="give the output of `codex check --format json` from the same codex version", kind="usage"))
+    if problems:
+        raise ProblemError(problems)
+    _same_ruleset([r.stats for r in reports], sources)
+    merged = Report()
+    seen_findings: set[tuple] = set()
+    for report in reports:
+        for finding in report.findings:
+            key = (finding.rule_id, finding.path, finding.line, finding.column, finding.fingerprint)
+            if key not in seen_findings:
+                seen_findings.add(key)
+                merged.findings.append(finding)
+        merged.errors += [p for p in report.errors if p not in merged.errors]
+    merged.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
+    merged.stats = {**merge_stats([r.stats for r in reports]), "findings": len(merged.findings), "blocking": len(merged.blocking)}
+    return merged
+
+
+def merge_stats(stats: list[dict[str, Any]]) -> dict[str, Any]:
+    first = stats[0] if stats else {}
+    totals = [s.get("seconds", {}).get("total", 0) for s in stats]
+    return {
+        "mode": first.get("mode"),
+        "ruleset": first.get("ruleset"),
+        "shards": [s.get("shard") for s in stats],
+        **{key: sum(s.get(key) or 0 for s in stats) for key in _COUNTED},
+        "seconds": {"slowest_shard": max(totals, default=0), "all_shards": round(sum(totals), 3)},
+    }
+
+
+def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, Any]:
+    """One SARIF log with one codex run: results and notifications of every shard, rules once each."""
+    runs = [run for log in logs for run in log.get("runs", [])]
+    _same_ruleset([run.get("properties", {}).get("stats", {}) for run in runs], sources)
+    rules: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        for rule in run.get("tool", {}).get("driver", {}).get("rules", []):
+            rules.setdefault(rule["id"], rule)
+    index = {rule_id: i for i, rule_id in enumerate(sorted(rules))}
+    results, notes = [], []
+    for run in runs:
+        for result in run.get("results", []):
+            results.append({**result, "ruleIndex": index[result["ruleId"]]} if result.get("ruleId") in index else result)
+        for invocation in run.get("invocations", []):
+            notes += [n for n in invocation.get("toolExecutionNotifications", []) if n not in notes]
+    base = runs[0] if runs else {"tool": {"driver": {"name": "codex"}}}
+    merged_run = {
+        **base,
+        "tool": {**base["tool"], "driver": {**base["tool"]["driver"], "rules": [rules[k] for k in sorted(rules)]}},
+        "results": results,
+        "invocations": [{"executionSuccessful": all(i.get("executionSuccessful", True) for run in runs for i in run.get("invocations", [])),
+                         "toolExecutionNotifications": notes}],
+        "properties": {"stats": merge_stats([run.get("properties", {}).get("stats", {}) for run in runs])},
+    }
+    return {**(logs[0] if logs else {"version": "2.1.0"}), "runs": [merged_run]}
+
+
+def sarif_blocking(log: dict[str, Any]) -> int:
+    return sum(bool(r.get("properties", {}).get("blocking")) for run in log["runs"] for r in run.get("results", []))
+
+
+def _same_ruleset(stats: list[dict[str, Any]], sources: list[Path]) -> None:
+    versions = {(s.get("ruleset") or {}).get("version") for s in stats}
+    if len(versions) > 1:
+        raise ProblemError([Problem(message=f"the reports were checked with different rulesets ({', '.join(sorted(map(str, versions)))})",
+                                    hint=f"re-run every shard with the same rules: {', '.join(map(str, sources))}", kind="usage")])

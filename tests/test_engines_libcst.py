@@ -1,0 +1,63 @@
+"""The libcst engine over worker processes finds exactly what it finds in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codex.model import LibcstMatcher, Ruleset
+from reviewer.engines import libcst as libcst_engine
+from reviewer.targets import Target
+
+PROJECT = Path(__file__).resolve().parent.parent
+PROJECT_PY = sorted((PROJECT / "codex").rglob("*.py"))[:16]  # real code, enough for several workers' chunks
+EXTRA = {
+    "bad_calls.py": "import requests as r\n\ndef f(u):\n    try:\n        r.get(u)\n    except Exception:\n        pass\n",
+    "py2.py": 'print "hello"\n',
+    "latin.py": b"# -*- coding: latin-1 -*-\nname = '\xe9'\ntry:\n    pass\nexcept:\n    pass\n",
+}
+
+
+@pytest.fixture(scope="module")
+def jobs(tmp_path_factory: pytest.TempPathFactory, shipped_ruleset: Ruleset):
+    root = tmp_path_factory.mktemp("corpus")
+    for name, content in EXTRA.items():
+        (root / name).write_bytes(content.encode() if isinstance(content, str) else content)
+    rules = [r for r in shipped_ruleset.rules if isinstance(r.matcher, LibcstMatcher)]
+    crashing = rules[0].model_copy(update={"id": "CX9002", "prefilter": None,
+                                           "matcher": LibcstMatcher(rule_class="test_engines:CrashesOnCalls")})
+    targets = [Target(name, root / name, "python", None, name) for name in EXTRA]
+    targets += [Target(p.relative_to(PROJECT).as_posix(), p, "python", None, p.name) for p in PROJECT_PY]
+    return [(t, [*rules, crashing]) for t in targets]
+
+
+def test_worker_processes_find_the_same_as_one_process(jobs, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(libcst_engine, "PARALLEL_MIN_BYTES", 10**12)
+    sequential = libcst_engine.check_files(jobs)
+    used: list[int] = []
+    original = libcst_engine._in_workers
+
+    def spy(jobs_, workers):
+        used.append(workers)
+        return original(jobs_, workers)
+
+    monkeypatch.setattr(libcst_engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(libcst_engine.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(libcst_engine, "_in_workers", spy)
+    parallel = libcst_engine.check_files(jobs)
+    assert used == [2]
+    assert parallel == sequential
+    assert any(m.rule_id == "CX0003" for m in parallel["bad_calls.py"][0])
+    assert [p.kind for p in parallel["py2.py"][1]] == ["parse"]
+    assert {p.kind for p in parallel["bad_calls.py"][1]} == {"rule"}  # the crashing matcher, isolated in its worker
+    assert any(m.rule_id == "CX0004" for m in parallel["latin.py"][0])
+
+
+def test_little_work_stays_in_this_process(jobs, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(jobs_, workers):
+        raise AssertionError("started workers for a few small files")
+
+    monkeypatch.setattr(libcst_engine, "_in_workers", refuse)
+    small = [job for job in jobs if job[0].path in EXTRA]
+    assert set(libcst_engine.check_files(small)) == set(EXTRA)
