@@ -159,6 +159,7 @@ def test_invalid_entries_are_dropped_one_by_one(check) -> None:
     answer = Answer(json.dumps({"findings": [{"rule_id": "CX0002", "path": "svc/handler.py", "line": "six", "reason": "?"},
                                              {"rule_id": "CX0002", "path": "svc/handler.py", "line": 6, "reason": "None."}]}))
     report, code, _ = check(in_order(answer))
+    static_finding_intact(report)
     assert [f["line"] for f in llm_findings(report)] == [6] and code == 1
     assert report["stats"]["llm"]["dropped"]["invalid"] == 1
 
@@ -200,6 +201,7 @@ def test_an_endpoint_without_response_format_is_asked_again_without_it(check) ->
         return Answer("response_format is not supported", status=400) if "response_format" in request else GOOD
 
     report, code, server = check(script)
+    static_finding_intact(report)
     assert [f["line"] for f in llm_findings(report)] == [6] and code == 1
     assert [("response_format" in r, "temperature" in r) for r in server.requests] == [(True, True), (False, False)]
 
@@ -339,6 +341,7 @@ def test_a_bug_in_the_llm_pass_fails_open(check, monkeypatch) -> None:
 def test_an_unusable_cache_is_reported_and_the_review_still_happens(check, repo) -> None:
     repo.write("pyproject.toml", PYPROJECT + 'cache_dir = "pyproject.toml/cache"\n')  # under a file: cannot be created
     report, code, server = check(in_order(GOOD))
+    static_finding_intact(report)
     assert [f["line"] for f in llm_findings(report)] == [6] and code == 1 and len(server.requests) == 1
     [problem] = [e for e in report["errors"] if e["kind"] == "llm"]
     assert problem["message"].startswith("LLM cache unusable") and "cache_dir" in problem["hint"]
