@@ -8,6 +8,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from codex.problems import Problem, ProblemError
 from reviewer.finding import Report
 
 _SCHEMA = """
@@ -89,12 +90,9 @@ def record(path: Path, report: Report, command: str, now: dt.datetime | None = N
 def rule_statuses(path: Path) -> list[RuleStatus]:
     if not path.is_file():
         return []
-    with closing(_connect(path)) as db:
-        return [RuleStatus(*row) for row in db.execute(_STATUS)]
-
-
-def run_count(path: Path) -> int:
-    if not path.is_file():
-        return 0
-    with closing(_connect(path)) as db:
-        return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    try:
+        with closing(_connect(path)) as db:
+            return [RuleStatus(*row) for row in db.execute(_STATUS)]
+    except sqlite3.Error as exc:
+        raise ProblemError([Problem(path=str(path), message=f"cannot read the run history: {exc}",
+                                    hint="point --history at a file `codex check` wrote, or delete it to start afresh", kind="config")])

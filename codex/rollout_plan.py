@@ -67,7 +67,8 @@ def new_rollout(proposal: Proposal, today: dt.date) -> list[Cohort]:
 
 
 def front_matter_patch(root: Path, proposals: list[Proposal], today: dt.date) -> tuple[str, list[str]]:
-    """A unified diff (``git apply``-able from ``root``) setting each proposed rule's rollout; and the RFCs it could not edit."""
+    """A unified diff (``git apply``-able from ``root``) setting each proposed rule's rollout; and the RFCs it could not
+    edit (missing, or without readable front matter)."""
     by_rfc: dict[str, list[Proposal]] = {}
     for proposal in proposals:
         by_rfc.setdefault(proposal.rule.rfc.path, []).append(proposal)
@@ -76,10 +77,14 @@ def front_matter_patch(root: Path, proposals: list[Proposal], today: dt.date) ->
         path = root / rel
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         match = _FRONT_MATTER.match(text)
-        if match is None:
+        try:
+            front = yaml.safe_load(match["body"]) if match else None
+        except yaml.YAMLError:
+            front = None
+        if not isinstance(front, dict) or not isinstance(front.get("rollout") or {}, dict):
             missing.append(rel)
             continue
-        rollout = (yaml.safe_load(match["body"]) or {}).get("rollout") or {}
+        rollout = front.get("rollout") or {}
         for proposal in group:
             rollout[proposal.rule.id] = [_as_yaml(c) for c in new_rollout(proposal, today)]
         body = _without_rollout(match["body"]) + yaml.dump({"rollout": rollout}, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=4096)

@@ -101,3 +101,17 @@ def test_codex_rules_lists_the_stages_in_force(repo, run_codex):
     assert stages == {"PY0001": ["block on services/**", "warn elsewhere"], "PY0002": ["block everywhere"]}
     text = run_codex(["rules", "--today", TODAY.isoformat(), "--root", repo.path])
     assert "warn elsewhere" in text.out and "RFC-0100" in text.out
+
+
+def test_an_unreadable_history_is_a_clear_problem(tmp_path, run_codex, repo):
+    broken = tmp_path / "history.sqlite"
+    broken.write_text("not a database", encoding="utf-8")
+    result = run_codex(["rollout", "status", "--history", broken, "--root", repo.path])
+    assert result.code == 2 and f"{broken}: cannot read the run history" in result.err and "Traceback" not in result.err
+    (repo.path / "ci" / "history.sqlite").rename(tmp_path / "kept.sqlite")
+    (repo.path / "ci" / "history.sqlite").write_text("not a database", encoding="utf-8")
+    try:
+        unrecorded = run_codex(["check", "--all", "--root", repo.path])
+    finally:
+        (tmp_path / "kept.sqlite").replace(repo.path / "ci" / "history.sqlite")
+    assert unrecorded.code == 0 and "run not recorded in" in unrecorded.err
