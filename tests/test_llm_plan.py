@@ -187,3 +187,15 @@ def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
     monkeypatch.setattr(tiktoken, "get_encoding", lambda name: time.sleep(0.5) if name == "o200k_base" else real(name))
     counter = counter_for("gpt-4o-test-hang")  # tiktoken maps gpt-4o-* to o200k_base
     assert counter.name.startswith("an estimate (") and "o200k_base could not be loaded" in counter.name
+
+
+def test_a_hunk_in_a_function_starts_at_its_header_when_that_is_near(tmp_path) -> None:
+    body = "".join(f"    value{n} = settings.get('k{n}')\n" for n in range(1, 13))
+    text = "import os\n\n\ndef handler(settings):\n    if settings is None:\n        return\n" + body + "    return value12['x']\n"
+    [hunk] = hunks_of(target(tmp_path, "h.py", text, {19}), context=2)
+    assert hunk.start == 4  # def handler(...): 13 lines above the context, within reach
+    far = "def handler(settings):\n" + "    x = 1\n" * 40 + "    return settings['x']\n"
+    [hunk] = hunks_of(target(tmp_path, "f.py", far, {42}), context=2)
+    assert hunk.start == 40
+    two = hunks_of(target(tmp_path, "t.py", text, {8, 19}), context=2)
+    assert [(h.start, h.end) for h in two] == [(4, 10), (11, 19)]  # no line is sent twice

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
 from codex.model import Rule
 from reviewer.targets import Target, path_matches, prefilter_passes
 
+_DEFINITION = re.compile(r"\s*(async\s+def|def|class|local\s+function|function)\b")
+SCOPE_LINES = 15  # a hunk inside a definition starting at most this far above its context shows the definition from its header
 MAX_HUNK_LINES = 80  # a longer run of added lines (a new file, an audit) is cut into pieces of this size
 
 
@@ -50,7 +53,8 @@ class Routed:
 
 
 def hunks_of(target: Target, context: int) -> list[Hunk]:
-    """Runs of added lines whose context windows touch become one hunk; ``added=None`` means every line."""
+    """Runs of added lines whose context windows touch become one hunk, with ``context`` lines around it (from the
+    enclosing definition's header when that is near); ``added=None`` means every line."""
     total = len(target.text.splitlines())
     added = sorted(n for n in (target.added if target.added is not None else range(1, total + 1)) if 1 <= n <= total)
     runs: list[list[int]] = []
@@ -59,7 +63,32 @@ def hunks_of(target: Target, context: int) -> list[Hunk]:
             runs[-1].append(n)
         else:
             runs.append([n])
-    return [Hunk(target, max(1, run[0] - context), min(total, run[-1] + context), frozenset(run)) for run in runs]
+    lines = target.text.splitlines()
+    hunks: list[Hunk] = []
+    for run in runs:
+        start = _scope_start(lines, run[0], max(1, run[0] - context))
+        start = max(start, hunks[-1].end + 1) if hunks else start
+        hunks.append(Hunk(target, start, min(total, run[-1] + context), frozenset(run)))
+    return hunks
+
+
+def _scope_start(lines: list[str], first: int, start: int) -> int:
+    """The header line of the definition enclosing line ``first`` when it is at most SCOPE_LINES above ``start``.
+
+    The model judges a line better when it sees the function it is in (what was checked before it).
+    """
+    indent = _indent(lines[first - 1])
+    for n in range(start - 1, max(0, start - 1 - SCOPE_LINES), -1):
+        line = lines[n - 1]
+        if line.strip() and _indent(line) < indent:
+            if _DEFINITION.match(line):
+                return n
+            indent = _indent(line)
+    return start
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip()) if line.strip() else 1 << 30
 
 
 def route(rules: list[Rule], targets: list[Target], context: int) -> list[Routed]:
