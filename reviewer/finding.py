@@ -31,9 +31,11 @@ class Finding(BaseModel):
     overridden: bool = False
     override_reason: str | None = None
     reason: str | None = None  # the model's one-sentence reason, on findings of the LLM pass
+    fix: str | None = None  # lines line..end_line as the rule's fix rewrites them (semgrep ``fix:``)
 
     @classmethod
-    def of(cls, rule: Rule, path: str, line: int, end_line: int, column: int, message: str | None, engine: str) -> "Finding":
+    def of(cls, rule: Rule, path: str, line: int, end_line: int, column: int, message: str | None, engine: str,
+           fix: str | None = None) -> "Finding":
         return cls(
             rule_id=rule.id,
             path=path,
@@ -47,6 +49,7 @@ class Finding(BaseModel):
             use=rule.use,
             rfc=rule.rfc,
             engine=engine,
+            fix=fix,
         )
 
     @property

@@ -7,6 +7,7 @@ from codex.problems import Problem
 from reviewer.finding import Finding, Report, sort_and_fingerprint
 
 AWKWARD_PATH = "src/odd, name:50%.py"
+FIXED_LINE = "subprocess.run(shlex.split(cmd))"
 SOURCE = {
     "src/client.py": "import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n",
     AWKWARD_PATH: "import subprocess\nsubprocess.run(cmd, shell=True)\n",
@@ -20,7 +21,7 @@ def sample_report(ruleset: Ruleset) -> Report:
     rule = ruleset.rule
     findings = [
         Finding.of(rule("CX0003"), "src/client.py", 5, 5, 12, "requests.get() without timeout=", "libcst"),
-        Finding.of(rule("CX0005"), AWKWARD_PATH, 2, 2, 1, "shell=True\nwith 100% risk", "semgrep"),
+        Finding.of(rule("CX0005"), AWKWARD_PATH, 2, 2, 1, "shell=True\nwith 100% risk", "semgrep", fix=FIXED_LINE),
         Finding.of(rule("CX0007"), "legacy/old.py", 1, 1, 1, None, "semgrep").model_copy(update={"stage": Stage.shadow}),
         Finding.of(rule("CX0007"), "legacy/new.py", 1, 1, 1, None, "semgrep"),
     ]
@@ -30,3 +31,16 @@ def sample_report(ruleset: Ruleset) -> Report:
     return Report(findings=findings, errors=problems,
                   stats={"mode": "diff", "files_checked": 3, "findings": len(findings), "blocking": blocking,
                          "ruleset": {"version": ruleset.version}, "seconds": {"total": 0.1}})
+
+
+def fixable_ruleset(ruleset: Ruleset) -> Ruleset:
+    """The shipped libcst rules plus CX0006 as a semgrep rule with a ``fix:`` (yaml.load → yaml.safe_load)."""
+    from codex.model import SemgrepMatcher
+
+    yaml_rule = ruleset.rule("CX0006").model_copy(update={"matcher": SemgrepMatcher(
+        body={"pattern": "yaml.load($S, Loader=yaml.Loader)", "fix": "yaml.safe_load($S)"})})
+    rules = [r for r in ruleset.rules if r.matcher.kind == "libcst"] + [yaml_rule]
+    return Ruleset.build([m for m in ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)
+
+
+YAML_LOADS = "import yaml\n\n\ndef read(text, more):\n    data = yaml.load(text, Loader=yaml.Loader)\n    extra = yaml.load(\n        more, Loader=yaml.Loader)\n    return data, extra\n"

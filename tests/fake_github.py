@@ -78,11 +78,15 @@ class FakeGitHub(FakeServer):
         lines = self.commentable.get(comment.get("path"), {})
         if comment.get("side", "RIGHT") != "RIGHT" or comment.get("line") not in lines:
             return "Line could not be resolved"
+        start = comment.get("start_line")
+        if start is not None and (start not in lines or start >= comment["line"]):
+            return "Start line could not be resolved" if start not in lines else "start_line must precede line"
         return None
 
     def _new_review_comment(self, comment: dict, commit_id: str) -> dict:
         number = next(self._ids)
         stored = {"id": number, "body": comment["body"], "path": comment["path"], "line": comment["line"],
+                  "start_line": comment.get("start_line"),
                   "side": "RIGHT", "commit_id": commit_id, "url": self._api(f"/pulls/comments/{number}"),
                   "user": {"login": "github-actions[bot]"}}
         self.review_comments.append(stored)

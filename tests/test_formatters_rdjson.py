@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from ci_support import sample_report
+from ci_support import FIXED_LINE, sample_report
 from reviewer.formatters import get_formatter
 
 
@@ -22,3 +22,6 @@ def test_rdjson_diagnostics_carry_rule_code_rfc_url_and_range(shipped_ruleset):
     assert cx3["location"] == {"path": "src/client.py", "range": {"start": {"line": 5, "column": 12}, "end": {"line": 5}}}
     assert cx3["severity"] == "ERROR" and by_code["CX0007"]["severity"] == "WARNING"
     assert shipped_ruleset.rule("CX0003").use in cx3["message"]
+    assert "suggestions" not in cx3
+    assert by_code["CX0005"]["suggestions"] == [{"range": {"start": {"line": 2, "column": 1}, "end": {"line": 3, "column": 1}},
+                                                 "text": FIXED_LINE + "\n"}]

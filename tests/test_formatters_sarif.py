@@ -84,3 +84,14 @@ def test_codex_check_offers_every_registered_format_and_writes_sarif(git_repo, r
     assert [r["ruleId"] for r in document["runs"][0]["results"]] == ["CX0003"]
     help_text = run_codex(["check", "--help"]).out
     assert all(name in help_text for name in FORMATS)
+
+
+def test_a_known_fix_becomes_a_sarif_fix_replacing_the_flagged_lines(shipped_ruleset, schema):
+    from ci_support import FIXED_LINE
+
+    document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
+    jsonschema.Draft4Validator(schema).validate(document)
+    fixed = [r for r in document["runs"][0]["results"] if "fixes" in r]
+    assert [r["ruleId"] for r in fixed] == ["CX0005"]
+    [replacement] = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"]
+    assert replacement == {"deletedRegion": {"startLine": 2, "endLine": 2}, "insertedContent": {"text": FIXED_LINE}}

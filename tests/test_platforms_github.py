@@ -229,3 +229,20 @@ def test_dry_run_prints_the_summary_and_posts_nothing(github, run_codex):
     assert result.code == 1
     assert SUMMARY_MARKER in result.out and "codex: blocked — 2 finding(s)" in result.out
     assert github.fake.requests == []
+
+
+def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, tmp_path, monkeypatch, unthrottled, run_codex,
+                                                                      shipped_ruleset):
+    from ci_support import YAML_LOADS, fixable_ruleset
+
+    with FakeGitHub(TOKEN) as fake:
+        pull = PullRequest(git_repo, tmp_path, fixable_ruleset(shipped_ruleset), fake)
+        pull.push({"app/config.py": YAML_LOADS})
+        pull.env(monkeypatch)
+        result = run_codex(["review", "--root", pull.repo.path])
+    assert result.code == 1, result.err
+    by_line = {c["line"]: c for c in fake.review_comments}
+    assert set(by_line) == {5, 7} and fake.refused == 0
+    assert "```suggestion\n    data = yaml.safe_load(text)\n```" in by_line[5]["body"] and by_line[5]["start_line"] is None
+    assert by_line[7]["start_line"] == 6, "a two-line finding is commented on both lines, which its suggestion replaces"
+    assert "```suggestion\n    extra = yaml.safe_load(more)\n```" in by_line[7]["body"]

@@ -132,3 +132,16 @@ def test_detect_reads_merge_request_pipeline_variables():
     assert gitlab_platform.detect({**env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": "c" * 40}).head_sha == "c" * 40
     assert gitlab_platform.detect({k: v for k, v in env.items() if k != "CI_MERGE_REQUEST_IID"}) is None
     assert TOKEN not in repr(mr)
+
+
+def test_a_known_fix_is_offered_as_a_gitlab_suggestion(git_repo, run_codex, monkeypatch, shipped_ruleset):
+    from ci_support import YAML_LOADS, fixable_ruleset
+
+    with FakeGitLab(TOKEN) as fake:
+        pipeline = MergeRequestPipeline(git_repo, fixable_ruleset(shipped_ruleset), fake)
+        pipeline.push({"app/config.py": YAML_LOADS})
+        result = pipeline.review(run_codex, monkeypatch)
+    assert result.code == 1, result.err
+    bodies = {d["notes"][0]["position"]["new_line"]: d["notes"][0]["body"] for d in fake.discussions if "position" in d["notes"][0]}
+    assert "```suggestion:-0+0\n    data = yaml.safe_load(text)\n```" in bodies[5]
+    assert "```suggestion:-0+1\n    extra = yaml.safe_load(more)\n```" in bodies[6]

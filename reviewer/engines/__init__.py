@@ -14,3 +14,4 @@ class Match(NamedTuple):
     column: int
     message: str | None
     engine: str
+    fix: str | None = None  # lines line..end_line as the rule's fix rewrites them, when it has one

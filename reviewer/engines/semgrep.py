@@ -66,7 +66,8 @@ class SemgrepRun:
             target = self.by_path.get(result.get("path", ""))
             if rule is not None and target is not None:
                 start, end = result["start"], result["end"]
-                matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep"))
+                matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep",
+                                                                 _fixed_lines(target, result)))
         self.problems += [self._problem(e) for e in output.get("errors", [])]
         if code not in (0, 1) and not output.get("results") and not output.get("errors"):
             tail = stderr.splitlines()[-1] if stderr else f"exit code {code}"
@@ -83,3 +84,15 @@ class SemgrepRun:
             message = message.replace(path, target.path)  # paths in a report are relative to the root
         return Problem(path=target.path if target else path, line=line, message=f"semgrep: {message}",
                        hint="semgrep rules skipped this part; the other rules still ran", kind="semgrep")
+
+
+def _fixed_lines(target: Target, result: dict) -> str | None:
+    """The matched lines with semgrep's ``fix`` spliced in for the matched span (``None`` without a fix)."""
+    fix = result.get("extra", {}).get("fix")
+    if fix is None:
+        return None
+    lines = target.text.splitlines()
+    start, end = result["start"], result["end"]
+    if not 0 < start["line"] <= end["line"] <= len(lines):
+        return None
+    return lines[start["line"] - 1][: start["col"] - 1] + fix + lines[end["line"] - 1][end["col"] - 1:]

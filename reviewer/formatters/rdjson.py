@@ -27,4 +27,10 @@ def _diagnostic(f: Finding) -> dict[str, Any]:
         "severity": _SEVERITY[f.severity],
         "code": {"value": f.rule_id, "url": f.rfc.link},
         "original_output": f.fingerprint,
+        **({"suggestions": [_suggestion(f)]} if f.fix is not None else {}),
     }
+
+
+def _suggestion(f: Finding) -> dict[str, Any]:
+    """The flagged lines replaced whole: from the start of the first to the start of the line after the last."""
+    return {"range": {"start": {"line": f.line, "column": 1}, "end": {"line": f.end_line + 1, "column": 1}}, "text": f.fix + "\n"}

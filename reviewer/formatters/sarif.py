@@ -73,7 +73,16 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {"stage": f.stage.value, "blocking": f.blocking, "engine": f.engine},
         **({"suppressions": [{"kind": "inSource", "justification": f.override_reason}]} if f.overridden else {}),
+        **({"fixes": [_fix(f)]} if f.fix is not None else {}),
     }
+
+
+def _fix(f: Finding) -> dict[str, Any]:
+    """The rule's fix: the flagged lines replaced whole (a region of lines only spans them, newline excluded)."""
+    return {"description": {"text": f"use {f.use}"}, "artifactChanges": [{
+        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+        "replacements": [{"deletedRegion": {"startLine": f.line, "endLine": f.end_line}, "insertedContent": {"text": f.fix}}],
+    }]}
 
 
 def _notification(problem: Problem) -> dict[str, Any]:

@@ -76,7 +76,7 @@ class GitHubPlatform:
         """One review with every comment; when GitHub refuses it (422), each comment alone, keeping the refusals."""
         if not findings:
             return []
-        comments = [{"path": f.path, "line": f.line, "side": "RIGHT", "body": finding_body(f)} for f in findings]
+        comments = [_comment(f, diff) for f in findings]
         try:
             self.pull.create_review(commit=self.commit, event="COMMENT", comments=comments,
                                     body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all.")
@@ -87,7 +87,7 @@ class GitHubPlatform:
         refused = []
         for finding, comment in zip(findings, comments):
             try:
-                self.pull.create_review_comment(comment["body"], self.commit, finding.path, line=finding.line, side="RIGHT")
+                self.pull.create_review_comment(comment.pop("body"), self.commit, comment.pop("path"), **comment)
             except GithubException as exc:
                 if exc.status != 422:
                     raise
@@ -100,6 +100,14 @@ class GitHubPlatform:
                 comment.edit(body)
                 return
         self.pull.create_issue_comment(body)
+
+
+def _comment(f: Finding, diff: MergeDiff) -> dict:
+    """An inline comment on the finding's line; with a known fix, on all its lines with a suggestion replacing them."""
+    if f.fix is not None and diff.shows(f):
+        ranged = {"start_line": f.line, "start_side": "RIGHT"} if f.end_line > f.line else {}
+        return {"path": f.path, "line": f.end_line, "side": "RIGHT", **ranged, "body": finding_body(f, "suggestion")}
+    return {"path": f.path, "line": f.line, "side": "RIGHT", "body": finding_body(f)}
 
 
 def _reason(exc: GithubException) -> str:

@@ -78,8 +78,9 @@ class GitLabPlatform:
             old_line = diff.anchor(finding.path, finding.line)
             if old_line:
                 position["old_line"] = old_line  # an unchanged context line needs both
+            fence = f"suggestion:-0+{finding.end_line - finding.line}" if diff.shows(finding) else None
             try:
-                self.merge_request.discussions.create({"body": finding_body(finding), "position": position})
+                self.merge_request.discussions.create({"body": finding_body(finding, fence), "position": position})
             except GitlabCreateError as exc:
                 if exc.response_code not in (400, 422):
                     raise

@@ -15,6 +15,7 @@ from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
 from codex.ruleset_source import shipped_dir
 from reviewer.changes import ChangeSet, commit_diff, from_patch, unquote
+from reviewer.finding import Finding
 from reviewer.platforms import MergeRequest
 
 
@@ -32,6 +33,10 @@ class MergeDiff:
         """``False`` when ``path:line`` is not in the diff; else the old line of a context line (``None`` if added)."""
         lines = self.anchors.get(path, {})
         return lines[line] if line in lines else False
+
+    def shows(self, f: Finding) -> bool:
+        """Are all of a finding's lines in the diff (so a suggestion replacing them can be offered)?"""
+        return all(self.anchor(f.path, n) is not False for n in range(f.line, f.end_line + 1))
 
     def touches(self, *prefixes: str) -> list[str]:
         """The changed files under any of these directories."""

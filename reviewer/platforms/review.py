@@ -70,10 +70,12 @@ def parse_marker(body: str) -> tuple[str, bool] | None:
     return (found.group(1), bool(found.group(2))) if found else None
 
 
-def finding_body(f: Finding) -> str:
+def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
+    """The comment for a finding; with ``suggestion_fence`` (the platform's info string) its fix as a suggestion."""
     tag = "blocking" if f.blocking else f"overridden: {f.override_reason}" if f.overridden else f.stage.value
+    suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
     return (f"**{f.rule_id}** ({tag}): {f.message}\n\n"
-            f"If you need {f.need}, use {f.use}.\n\n"
+            f"If you need {f.need}, use {f.use}.\n\n{suggestion}"
             f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
             f"<!-- codex:finding {f.fingerprint} -->")
 
