@@ -2,8 +2,9 @@
 
 An inline override sits on the finding's line or the line above; ``codex: allow-file`` in the first
 ``FILE_LEVEL_LINES`` lines of a file covers the whole file. Any comment syntax works: the marker
-follows a comment opener (``#``, ``//``, ``--``, ``/*``, ``<!--``, ``;``, ``%``, ``{-``, ``(*``, ``REM``). An override without a reason lets nothing through, and an override that lets
-nothing through is reported; both as findings of ``CODEX-OVERRIDE``.
+follows a comment opener (``#``, ``//``, ``--``, ``/*``, ``<!--``, ``;``, ``%``, ``{-``, ``(*``,
+``REM``). An override without a reason lets nothing through, and an override that lets nothing
+through is reported; both as findings of ``CODEX-OVERRIDE``.
 """
 
 from __future__ import annotations
