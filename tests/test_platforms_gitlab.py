@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codex.model import Ruleset
+from codex.problems import ProblemError
 from fake_gitlab import FakeGitLab
 from reviewer.platforms import gitlab as gitlab_platform
 from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
@@ -131,6 +132,8 @@ def test_detect_reads_merge_request_pipeline_variables():
     assert (mr.number, mr.base_sha, mr.head_sha, mr.token_name) == (9, "a" * 40, "b" * 40, "GITLAB_TOKEN")
     assert gitlab_platform.detect({**env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": "c" * 40}).head_sha == "c" * 40
     assert gitlab_platform.detect({k: v for k, v in env.items() if k != "CI_MERGE_REQUEST_IID"}) is None
+    with pytest.raises(ProblemError, match="CI_MERGE_REQUEST_DIFF_BASE_SHA is not set"):
+        gitlab_platform.detect({**env, "CI_MERGE_REQUEST_DIFF_BASE_SHA": ""})
     assert TOKEN not in repr(mr)
 
 

@@ -9,6 +9,7 @@ import gitlab
 import requests
 from gitlab.exceptions import GitlabCreateError, GitlabError
 
+from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
 from reviewer.platforms import MergeRequest
 from reviewer.platforms.merge import MergeDiff
@@ -21,6 +22,10 @@ TOKEN_VARIABLES = ("CODEX_GITLAB_TOKEN", "GITLAB_TOKEN")
 def detect(env: Mapping[str, str]) -> MergeRequest | None:
     if env.get("GITLAB_CI") != "true" or not env.get("CI_MERGE_REQUEST_IID"):
         return None
+    if not env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        raise ProblemError([Problem(message="CI_MERGE_REQUEST_DIFF_BASE_SHA is not set, so the merge request's base is unknown",
+                                    hint='run codex review in a merge request pipeline (`if: $CI_PIPELINE_SOURCE == "merge_request_event"`)',
+                                    kind="usage")])
     token_name = next((name for name in TOKEN_VARIABLES if env.get(name)), TOKEN_VARIABLES[0])
     return MergeRequest(
         platform="gitlab", api_url=env.get("CI_SERVER_URL", "https://gitlab.com"), project=env.get("CI_PROJECT_ID", ""),

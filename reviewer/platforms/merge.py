@@ -45,7 +45,10 @@ class MergeDiff:
 
 def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
     """Diff the merge request (merge-base of base and head → head), after checking the clone has the commits."""
-    repo = git.Repo(root, search_parent_directories=True)
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint=mr.checkout_hint, kind="usage")])
     for sha, what in ((mr.base_sha, "target branch (base)"), (mr.head_sha, "merge request head")):
         if not _has_commit(repo, sha):
             raise ProblemError([_shallow(f"the {what} commit {sha[:12]} is not in this clone", mr)])
