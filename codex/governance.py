@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -15,3 +17,11 @@ class GovernanceConfig(BaseModel):
     promote_max_override_rate: float = Field(0.05, ge=0, le=1, description="highest override rate that still allows a promotion")
     demote_min_override_rate: float = Field(0.3, ge=0, le=1, description="override rate from which a demotion is proposed")
     demote_min_hits: int = Field(5, ge=1, description="findings a rule must have before its override rate counts")
+
+
+def make_private_dir(directory: Path) -> None:
+    """Create a directory for codex's own files; a ``.codex/`` around it gets a ``.gitignore`` (if it has none) so they stay out of git."""
+    directory.mkdir(parents=True, exist_ok=True)
+    private = next((d for d in (directory, *directory.parents) if d.name == ".codex"), None)
+    if private is not None and not (private / ".gitignore").exists():
+        (private / ".gitignore").write_text("*\n", encoding="utf-8")

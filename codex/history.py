@@ -8,6 +8,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from codex.governance import make_private_dir
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Report
 
@@ -67,10 +68,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def record(path: Path, report: Report, command: str, now: dt.datetime | None = None) -> int:
     """Append one run with its findings and per-rule counts; returns the run's id."""
-    fresh_dir = not path.parent.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fresh_dir and path.parent.name == ".codex":
-        (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+    make_private_dir(path.parent)
     governance = report.stats.get("governance", {})
     held = set(governance.get("held", ()))
     at = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")

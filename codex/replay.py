@@ -25,7 +25,7 @@ from typing import Literal
 import git
 from pydantic import BaseModel, ValidationError
 
-from codex.governance import GovernanceConfig
+from codex.governance import GovernanceConfig, make_private_dir
 from codex.model import Ruleset, Stage
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
@@ -92,7 +92,7 @@ def replay(settings: ReplaySettings, commits: list[str], state: Path, jobs: int,
     """Replay the commits not yet in ``state``; a KeyboardInterrupt stops after saving every finished result."""
     done = load_state(state, commits)
     pending = [c for c in commits if c not in done]
-    state.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(state.parent)
     _end_cut_line(state)
     with state.open("a", encoding="utf-8") as out, ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_start_worker, initargs=(settings,),
                                                                        mp_context=multiprocessing.get_context("spawn")) as pool:

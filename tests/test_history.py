@@ -115,3 +115,11 @@ def test_an_unreadable_history_is_a_clear_problem(tmp_path, run_codex, repo):
     finally:
         (tmp_path / "kept.sqlite").replace(repo.path / "ci" / "history.sqlite")
     assert unrecorded.code == 0 and "run not recorded in" in unrecorded.err
+
+
+def test_default_history_lives_in_dot_codex_and_stays_out_of_git(git_repo, run_codex):
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, "app/client.py": CODE["app/client.py"]})
+    assert run_codex(["check", "--all", "--root", repo.path]).code == 0
+    assert [s.rule_id for s in rule_statuses(repo.path / ".codex" / "history.sqlite")] == ["PY0001", "PY0002"]
+    assert repo.git("status", "--porcelain") == ""
