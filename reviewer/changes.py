@@ -101,7 +101,7 @@ def _repo(root: Path) -> git.Repo:
 def _git_diff(repo: git.Repo, *args: str) -> str:
     raw = repo.git(c="core.quotePath=false").diff("--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/",
                                                   *args, stdout_as_string=False)
-    return raw.decode("utf-8", "replace") + "\n"
+    return raw.decode("utf-8", "surrogateescape") + "\n"  # file names as the file system has them
 
 
 def _resolve(repo: git.Repo, ref: str) -> str:

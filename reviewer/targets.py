@@ -64,6 +64,11 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
         language = language_of(change.path)
         if language not in languages:
             continue
+        shown_as = change.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        if shown_as != change.path:
+            problems.append(Problem(path=shown_as, message="file name is not valid UTF-8, not checked", kind="skipped",
+                                    hint="rename it: semgrep cannot read it and reports cannot name it"))
+            continue
         if not (changes.root / change.path).resolve().is_relative_to(changes.root.resolve()):
             problems.append(Problem(path=change.path, message="outside the checked tree, not checked", kind="skipped"))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,15 @@ def test_staged_content_is_read_from_the_index(feature_repo) -> None:
     assert sources["b.py"] is None  # the working tree holds the staged version
     assert sources["a.py"].read_text() == "1\nTWO\n3\nstaged\n"
     assert changes.only(["a.py"]).files[0].source == sources["a.py"]
+
+
+def test_file_names_that_are_not_utf8(git_repo, run_codex) -> None:
+    repo = git_repo()
+    repo.commit("base", {"keep.py": "x = 1\n"})
+    (repo.path / os.fsdecode(b"caf\xe9.py")).write_text("import yaml\nyaml.load(x)\n")
+    repo.stage()
+    changes = from_index(repo.path)
+    assert [os.fsencode(f.path) for f in changes.files] == [b"caf\xe9.py"]  # the name the file system has
+    result = run_codex(["check", "--staged", "--format", "json", "--no-llm"], cwd=repo.path)
+    assert result.code == 0, result.err
+    assert [(e["path"], e["kind"]) for e in result.json()["errors"]] == [("caf\ufffd.py", "skipped")]
