@@ -72,12 +72,17 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
                 continue
             path = unquote(patched.path)
             if patched.is_binary_file:
-                changes.problems.append(Problem(path=path, message="binary file, not checked", kind="skipped"))
+                changes.problems.append(Problem(path=printable(path), message="binary file, not checked", kind="skipped"))
                 continue
             added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added)
             if added:
                 changes.files.append(FileChange(path, added))
     return changes
+
+
+def printable(path: str) -> str:
+    """A file name as reports can show it: bytes that are not UTF-8 become U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def unquote(path: str) -> str:

@@ -12,7 +12,7 @@ from wcmatch import glob
 from codex.languages import language_of
 from codex.model import PathFilter, Prefilter, Rule
 from codex.problems import Problem
-from reviewer.changes import ChangeSet
+from reviewer.changes import ChangeSet, printable
 
 _GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 
@@ -64,7 +64,7 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
         language = language_of(change.path)
         if language not in languages:
             continue
-        shown_as = change.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        shown_as = printable(change.path)
         if shown_as != change.path:
             problems.append(Problem(path=shown_as, message="file name is not valid UTF-8, not checked", kind="skipped",
                                     hint="rename it: semgrep cannot read it and reports cannot name it"))

@@ -247,9 +247,11 @@ def test_file_names_that_are_not_utf8(git_repo, run_codex) -> None:
     repo = git_repo()
     repo.commit("base", {"keep.py": "x = 1\n"})
     (repo.path / os.fsdecode(b"caf\xe9.py")).write_text("import yaml\nyaml.load(x)\n")
+    (repo.path / os.fsdecode(b"logo\xe9.png")).write_bytes(b"\x89PNG\x00\x00")
     repo.stage()
     changes = from_index(repo.path)
     assert [os.fsencode(f.path) for f in changes.files] == [b"caf\xe9.py"]  # the name the file system has
     result = run_codex(["check", "--staged", "--format", "json", "--no-llm"], cwd=repo.path)
     assert result.code == 0, result.err
-    assert [(e["path"], e["kind"]) for e in result.json()["errors"]] == [("caf\ufffd.py", "skipped")]
+    assert sorted((e["path"], e["kind"]) for e in result.json()["errors"]) == [
+        ("caf\ufffd.py", "skipped"), ("logo\ufffd.png", "skipped")]
