@@ -75,7 +75,7 @@ def _payload(results: "list[ReplayedCommit]", loaded: "LoadedRuleset", settings:
     commits = []
     for result in results:
         entry = result.model_dump(mode="json")
-        entry["url"] = args.commit_url.format(commit=result.commit) if args.commit_url else None
+        entry["url"] = args.commit_url.replace("{commit}", result.commit) if args.commit_url else None
         commits.append(entry)
     return {
         "ruleset": {"version": loaded.ruleset.version, "origin": loaded.origin},
