@@ -17,7 +17,8 @@ from codex.commands._governance import add_governance_arguments
 
 if TYPE_CHECKING:
     from reviewer.platforms import MergeRequest
-    from reviewer.platforms.review import Platform
+    from reviewer.platforms.merge import BaseRules
+    from reviewer.platforms.review import Platform, ReviewInput
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,14 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codex.commands._governance import record_history
-    from codex.config import load_config
     from codex.problems import Problem, ProblemError
-    from codex.ruleset_source import load_active
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
-    from reviewer.platforms import detect, redact
-    from reviewer.platforms.merge import merge_diff, rule_changes, rules_at
-    from reviewer.platforms.review import Outcome, ReviewInput, link_rfcs, publish, summary_body
+    from reviewer.platforms import detect
+    from reviewer.platforms.merge import merge_diff, rules_at
+    from reviewer.platforms.review import Outcome, ReviewInput, link_rfcs, summary_body
 
     root = find_root(args.root)
     mr = detect(os.environ)
@@ -66,26 +65,40 @@ def run(args: argparse.Namespace) -> int:
     if args.code_quality:
         with args.code_quality.open("w", encoding="utf-8") as out:
             get_formatter("gitlab", base_rules.ruleset).write(report, out)
-    notes = []
-    if diff.touches(config.rfcs, config.rules):
-        try:
-            notes = rule_changes(base_rules.ruleset, load_active(root, load_config(root)).ruleset)
-        except ProblemError as exc:
-            notes = [f"- this merge request's RFCs do not compile: {p}" for p in exc.problems]
+    notes = _rule_notes(root, base_rules) if diff.touches(config.rfcs, config.rules) else []
     review = ReviewInput(report, diff, base_rules.origin, notes, args.max_comments)
     if args.dry_run:
         print(summary_body(review, Outcome()))
-        return report.exit_code
-    if mr.token is None:
+    elif mr.token is None:
         print(f"codex review: nothing posted: no API token (set {mr.token_name})", file=sys.stderr)
-        return report.exit_code
+    else:
+        _post(mr, review)
+    return report.exit_code
+
+
+def _rule_notes(root: Path, base_rules: BaseRules) -> list[str]:
+    """What this merge request changes in the rules, compared with the target branch's."""
+    from codex.config import load_config
+    from codex.problems import ProblemError
+    from codex.ruleset_source import load_active
+    from reviewer.platforms.merge import rule_changes
+
+    try:
+        return rule_changes(base_rules.ruleset, load_active(root, load_config(root)).ruleset)
+    except ProblemError as exc:
+        return [f"- this merge request's RFCs do not compile: {p}" for p in exc.problems]
+
+
+def _post(mr: MergeRequest, review: ReviewInput) -> None:
+    from reviewer.platforms import redact
+    from reviewer.platforms.review import publish
+
     platform, api_errors = _connect(mr)
     outcome = publish(platform, review, api_errors)
     print(f"codex review: {len(outcome.posted)} new comment(s), {len(outcome.kept)} already there, "
           f"{outcome.resolved} closed as fixed, {len(outcome.unposted)} in the summary only")
     for error in outcome.errors:
         print(redact(f"codex review: {mr.platform} API error (the check result stands): {error}", mr), file=sys.stderr)
-    return report.exit_code
 
 
 def _connect(mr: MergeRequest) -> tuple[Platform, tuple[type[BaseException], ...]]:
