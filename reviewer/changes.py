@@ -50,7 +50,8 @@ class ChangeSet:
 def from_patch(text: str, root: Path, source: str) -> ChangeSet:
     """Parse a unified diff; a part that does not parse is reported with its line, the rest kept."""
     changes = ChangeSet(root, [])
-    text = text.replace("\r\n", "\n")  # a patch saved with CRLF line ends; line numbers are unchanged
+    text = text.replace("\r\n", "\n").removeprefix("\ufeff")  # a patch saved with CRLF line ends or a BOM
+    files_seen = 0
     starts = [m.start() for m in _FILE_START.finditer(text)] or [0]
     if starts[0] != 0 and text[: starts[0]].strip():
         starts.insert(0, 0)
@@ -67,6 +68,7 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
         if unparsed > 0:
             changes.problems.append(Problem(path=source, line=line, message=f"{unparsed} hunk header(s) in this part of the diff are not valid",
                                             hint="give a unified diff as `git diff` writes it; the other files are still checked", kind="diff"))
+        files_seen += len(patch)
         for patched in patch:
             if patched.is_removed_file:
                 continue
@@ -77,6 +79,9 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
             added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added)
             if added:
                 changes.files.append(FileChange(path, added))
+    if text.strip() and not files_seen and not changes.problems:
+        changes.problems.append(Problem(path=source, line=1, message="no file changes found in this diff",
+                                        hint="give a unified diff as `git diff` writes it (UTF-8, not UTF-16)", kind="diff"))
     return changes
 
 

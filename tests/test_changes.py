@@ -95,10 +95,18 @@ def test_plain_diff_without_git_headers() -> None:
     assert added(from_patch(text, Path("."), "p")) == {"src/x.py": {2}}
 
 
-@pytest.mark.parametrize("text", ["", "hello\n", "diff --git", "--- a\n+++ b\n@@ -1 +1 @@\n", "\x00\xff"])
-def test_junk_never_raises(text: str) -> None:
-    changes = from_patch(text, Path("."), "p")
+@pytest.mark.parametrize("text", ["hello\n", "diff --git", "--- a\n+++ b\n@@ -1 +1 @@\n", "\x00\xff",
+                                  "\ufffd\ufffdd\x00i\x00f\x00f\x00"])  # the last: UTF-16 read as UTF-8
+def test_junk_is_a_problem_not_a_crash(text: str) -> None:
+    changes = from_patch(text, Path("."), "junk.patch")
     assert changes.files == []
+    assert [(p.path, p.kind) for p in changes.problems] == [("junk.patch", "diff")]
+
+
+def test_empty_diff_and_bom(mixed_patch: str) -> None:
+    assert from_patch("", Path("."), "p").problems == []
+    with_bom = from_patch("\ufeff" + mixed_patch, Path("."), "p")
+    assert added(with_bom) == added(from_patch(mixed_patch, Path("."), "p"))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -61,6 +61,14 @@ def test_diff_from_stdin(libcst_repo, run_codex) -> None:
     assert result.code == 1 and [f["line"] for f in result.json()["findings"]] == [4]
 
 
+def test_diff_file_in_utf16(libcst_repo, run_codex, tmp_path: Path) -> None:
+    patch = "--- a/a.py\n+++ b/a.py\n@@ -1 +1,5 @@\n x = 1\n+try:\n+    pass\n+except:\n+    pass\n"
+    libcst_repo.write("a.py", "x = 1\ntry:\n    pass\nexcept:\n    pass\n")
+    (tmp_path / "windows.patch").write_bytes(patch.replace("\n", "\r\n").encode("utf-16"))
+    result = run_codex(["check", "--diff", tmp_path / "windows.patch", "--format", "json"], cwd=libcst_repo.path)
+    assert result.code == 1 and [f["line"] for f in result.json()["findings"]] == [4]
+
+
 def test_broken_rfcs_are_listed_not_raised(libcst_repo, run_codex) -> None:
     libcst_repo.write("rfcs/b.md", rfc("RFC-0101", rules=rule("CX0100", LIBCST)))
     libcst_repo.write("rfcs/c.md", "no front matter\n")

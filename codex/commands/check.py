@@ -93,5 +93,6 @@ def _changes(args: argparse.Namespace, root: Path, default_branch: str | None):
             raw = args.diff.read_bytes()
         except OSError as exc:
             raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")])
-        return changes.from_patch(raw.decode("utf-8", "replace"), root, str(args.diff))
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # e.g. `git diff > x.patch` in Windows PowerShell
+        return changes.from_patch(raw.decode("utf-16" if utf16 else "utf-8", "replace"), root, str(args.diff))
     return changes.from_git(root, args.base, default_branch)
