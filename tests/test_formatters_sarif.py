@@ -9,7 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ci_support import sample_report
+from ci_support import AWKWARD_PATH, sample_report
+from codex.model import Ruleset
 from reviewer.formatters import get_formatter
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"  # shared/ beside the clone
@@ -21,6 +22,18 @@ def _sarif(report, ruleset) -> dict:
     return json.loads(out.getvalue())
 
 
+def _validate(document: dict, schema: dict) -> None:
+    """The schema, with its "uri" / "uri-reference" formats checked as GitHub's upload-sarif does."""
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(document)
+
+
+def _with_rfc_urls(ruleset: Ruleset) -> Ruleset:
+    base = "https://git.example.com/handbook/-/blob/main"
+    rules = [r.model_copy(update={"rfc": r.rfc.model_copy(update={"url": f"{base}/{r.rfc.path}#{r.rfc.anchor}"})})
+             for r in ruleset.rules]
+    return Ruleset.build(list(ruleset.rfcs), rules)
+
+
 @pytest.fixture(scope="module")
 def schema() -> dict:
     if not SCHEMA_PATH.is_file():
@@ -30,27 +43,44 @@ def schema() -> dict:
 
 def test_sarif_is_valid_against_the_2_1_0_schema(shipped_ruleset, schema):
     document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
-    jsonschema.Draft4Validator(schema).validate(document)
+    _validate(document, schema)
     assert document["version"] == "2.1.0"
 
 
 def test_sarif_without_a_ruleset_is_valid_and_describes_the_rules_it_names(shipped_ruleset, schema):
     document = _sarif(sample_report(shipped_ruleset), None)
-    jsonschema.Draft4Validator(schema).validate(document)
+    _validate(document, schema)
     assert [r["id"] for r in document["runs"][0]["tool"]["driver"]["rules"]] == ["CX0003", "CX0005", "CX0007"]
 
 
-def test_sarif_rules_carry_need_use_and_the_rfc_link(shipped_ruleset):
-    run = _sarif(sample_report(shipped_ruleset), shipped_ruleset)["runs"][0]
+def test_sarif_rules_carry_need_use_and_the_rfc_link(shipped_ruleset, schema):
+    linked = _with_rfc_urls(shipped_ruleset)
+    document = _sarif(sample_report(linked), linked)
+    _validate(document, schema)
+    run = document["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert {r["id"] for r in rules} == {r.id for r in shipped_ruleset.rules}
     cx3 = next(r for r in rules if r["id"] == "CX0003")
-    rule = shipped_ruleset.rule("CX0003")
-    assert cx3["helpUri"] == rule.rfc.link
+    rule = linked.rule("CX0003")
+    assert cx3["helpUri"] == rule.rfc.url and rule.rfc.link in cx3["help"]["text"]
     assert cx3["properties"]["need"] == rule.need and cx3["properties"]["use"] == rule.use
     assert rule.use in cx3["fullDescription"]["text"]
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_without_an_absolute_rfc_url_there_is_no_help_uri_but_the_help_names_the_rfc(shipped_ruleset):
+    rules = _sarif(sample_report(shipped_ruleset), shipped_ruleset)["runs"][0]["tool"]["driver"]["rules"]
+    assert all("helpUri" not in r for r in rules)  # GitHub refuses a relative helpUri
+    cx3 = next(r for r in rules if r["id"] == "CX0003")
+    assert shipped_ruleset.rule("CX0003").rfc.link in cx3["help"]["text"]
+
+
+def test_artifact_paths_are_percent_encoded_uri_references(shipped_ruleset, schema):
+    document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
+    _validate(document, schema)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]]
+    assert "src/odd%2C%20name%3A50%25.py" in uris and AWKWARD_PATH not in uris
 
 
 def test_sarif_results_leave_shadow_findings_out_and_keep_fingerprints(shipped_ruleset):
@@ -80,7 +110,7 @@ def test_codex_check_offers_every_registered_format_and_writes_sarif(git_repo, r
     result = run_codex(["check", "--root", repo.path, "--base", "HEAD", "--format", "sarif"])
     assert result.code == 1, result.err
     document = json.loads(result.out)
-    jsonschema.Draft4Validator(schema).validate(document)
+    _validate(document, schema)
     assert [r["ruleId"] for r in document["runs"][0]["results"]] == ["CX0003"]
     help_text = run_codex(["check", "--help"]).out
     assert all(name in help_text for name in FORMATS)
@@ -90,7 +120,7 @@ def test_a_known_fix_becomes_a_sarif_fix_replacing_the_flagged_lines(shipped_rul
     from ci_support import FIXED_LINE
 
     document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
-    jsonschema.Draft4Validator(schema).validate(document)
+    _validate(document, schema)
     fixed = [r for r in document["runs"][0]["results"] if "fixes" in r]
     assert [r["ruleId"] for r in fixed] == ["CX0005"]
     [replacement] = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"]

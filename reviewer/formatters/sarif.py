@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, TextIO
+from urllib.parse import quote, urlsplit
 
 from codex import __version__
 from codex.model import RfcRef, Severity
@@ -53,7 +54,7 @@ def _descriptor(rule_id: str, title: str, need: str, use: str, description: str,
         "name": rule_id,
         "shortDescription": {"text": title},
         "fullDescription": {"text": statement},
-        "helpUri": rfc.link,
+        **({"helpUri": rfc.url} if rfc.url and urlsplit(rfc.url).scheme else {}),  # SARIF wants an absolute URI
         "help": {"text": help_text, "markdown": f"**{statement}**\n\n{description}\n\nWhy: [{rfc.id} {rfc.title}]({rfc.link})".strip()},
         "defaultConfiguration": {"level": _LEVEL[severity]},
         "properties": {"need": need, "use": use, "stage": stage, "rfc": rfc.id},
@@ -67,7 +68,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "level": _LEVEL[f.severity],
         "message": {"text": f"{f.message} — use {f.use} ({f.rfc.id}: {f.rfc.link})"},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": _artifact(f.path),
             "region": {"startLine": f.line, "endLine": f.end_line, "startColumn": max(f.column, 1)},
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
@@ -80,7 +81,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 def _fix(f: Finding) -> dict[str, Any]:
     """The rule's fix: the flagged lines replaced whole (a region of lines only spans them, newline excluded)."""
     return {"description": {"text": f"use {f.use}"}, "artifactChanges": [{
-        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": _artifact(f.path),
         "replacements": [{"deletedRegion": {"startLine": f.line, "endLine": f.end_line}, "insertedContent": {"text": f.fix}}],
     }]}
 
@@ -89,5 +90,10 @@ def _notification(problem: Problem) -> dict[str, Any]:
     note: dict[str, Any] = {"level": "warning", "message": {"text": str(problem)}}
     if problem.path:
         region = {"region": {"startLine": problem.line}} if problem.line else {}
-        note["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": problem.path}, **region}}]
+        note["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(problem.path), **region}}]
     return note
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A repository-relative path as a URI reference (percent-encoded: spaces, ``%``, ``:``, ``,``...)."""
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
