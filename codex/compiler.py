@@ -120,7 +120,7 @@ def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path) -> 
     try:
         front = FrontMatter.model_validate(doc.front_matter)
     except ValidationError as exc:
-        return None, [], [_validation_problem(doc.path, 2, "front matter", exc)]
+        return None, [], [_validation_problem(doc.path, 2, "front matter", exc, doc.front_text)]
     meta = RfcMeta(path=doc.path, **front.model_dump(exclude={"rollout"}))
     problems: list[Problem] = []
     if not doc.rules:

@@ -42,6 +42,7 @@ class RfcDocument:
     title: str
     body_line: int
     rules: list[RuleSection]
+    front_text: str = ""  # the YAML between the '---' lines, which start on line 2
 
 
 def read_rfc(path: Path, rel: str) -> tuple[RfcDocument | None, list[Problem]]:
@@ -66,7 +67,9 @@ def read_rfc(path: Path, rel: str) -> tuple[RfcDocument | None, list[Problem]]:
     if not isinstance(front, dict):
         return None, [Problem(path=rel, line=1, message="front matter is not a mapping", hint="write 'key: value' lines")]
     offset = text[: match.end()].count("\n")
-    return _parse_body(rel, front, text[match.end():], offset), []
+    doc = _parse_body(rel, front, text[match.end():], offset)
+    doc.front_text = match.group("body")
+    return doc, []
 
 
 def _parse_body(rel: str, front: dict, body: str, offset: int) -> RfcDocument:

@@ -108,7 +108,7 @@ BROKEN = {
 }
 
 EXPECTED = [
-    ("rfcs/1-front.md:2:", "front matter: id: String should match pattern"),
+    ("rfcs/1-front.md:2:", "front matter: id: String should match pattern"),  # at the first key at fault
     ("rfcs/1-front.md:2:", "status: Input should be 'draft'"),
     ("rfcs/2-statement.md:13:", "rule CX0202 has no 'If you need X, use Y' statement"),
     ("rfcs/3-use.md:15:", "rule CX0203 has no 'If you need X, use Y' statement"),
@@ -274,6 +274,11 @@ def test_compiler_never_raises_on_arbitrary_markdown(tmp_path: Path, parts: list
 def test_statement_need_and_use(tmp_path: Path, statement: str, need: str, use: str) -> None:
     (only,) = compiled(tmp_path, {"a.md": rfc(rules=rule(statement=statement))}).ruleset.rules
     assert (only.need, only.use) == (need, use)
+
+
+def test_front_matter_problem_at_its_key(tmp_path: Path) -> None:
+    result = compiled(tmp_path, {"a.md": rfc().replace("created: 2026-01-01", "created: someday")})
+    assert problem_lines(result)[0].startswith("rfcs/a.md:6: front matter: created:")
 
 
 def test_duplicate_rfc_id_and_rfc_without_rules(tmp_path: Path) -> None:
