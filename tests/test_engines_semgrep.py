@@ -13,7 +13,7 @@ def test_argument_chunks_fit_the_budget_and_keep_every_path() -> None:
     paths = [f"/repo/src/module_{n:04}.py" for n in range(500)]
     chunks = semgrep_engine._argument_chunks(paths, 2_000)
     assert [p for chunk in chunks for p in chunk] == paths
-    assert len(chunks) > 1 and all(sum(len(p) + 9 for p in chunk) <= 2_000 for chunk in chunks)
+    assert len(chunks) > 1 and all(sum(len(p) + 11 for p in chunk) <= 2_000 for chunk in chunks)
     assert semgrep_engine._argument_chunks(paths[:3], 10) == [[p] for p in paths[:3]]  # one path over budget still runs
 
 
@@ -31,7 +31,7 @@ def test_a_split_target_list_finds_the_same(tmp_path, shipped_ruleset: Ruleset, 
         original(self, paths)
 
     monkeypatch.setattr(semgrep_engine.SemgrepRun, "_start", counting)
-    monkeypatch.setattr(semgrep_engine, "ARGUMENT_BYTES", 2 * (len(str(targets[0].abs_path)) + 9))
+    monkeypatch.setattr(semgrep_engine, "ARGUMENT_BYTES", 2 * (len(targets[0].path) + 11))
     matches, problems = semgrep_engine.SemgrepRun([shipped_ruleset.rule("CX0005")], targets).collect()
     assert started == [2, 1] and problems == []
     assert {path: [(m.rule_id, m.line) for m in found] for path, found in matches.items()} == \

@@ -15,8 +15,8 @@ from codex.semgrep_config import semgrep_config
 from reviewer.engines import Match
 from reviewer.targets import Target
 
-# Target paths go on the command line (measured no slower than handing semgrep the directory:
-# bench/semgrep_targets.py); a tree too large for one command line is split over processes run in turn.
+# Target paths go on the command line, relative to their common directory (bench/semgrep_targets.py);
+# a tree too large for one command line is split over processes run in turn.
 ARGUMENT_BYTES = 1_000_000
 SEMGREP_FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--no-git-ignore", "--x-ignore-semgrepignore-files",
                  "--quiet", "--timeout=30")
@@ -27,7 +27,10 @@ class SemgrepRun:
 
     def __init__(self, rules: list[Rule], targets: list[Target]):
         self.rules = {r.id: r for r in rules}
-        self.by_path = {str(t.abs_path): t for t in targets}
+        # semgrep runs in the targets' common directory on relative paths: with absolute paths from elsewhere
+        # it spends ~4x longer per file deciding what to ignore (semgrep issue 11404; bench/semgrep_targets.py).
+        self.cwd = Path(os.path.commonpath([t.abs_path.parent for t in targets])) if targets else Path.cwd()
+        self.by_path = {os.path.relpath(t.abs_path, self.cwd): t for t in targets}
         self.problems: list[Problem] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="codex-semgrep-")
         self._proc: subprocess.Popen[bytes] | None = None
@@ -48,8 +51,8 @@ class SemgrepRun:
         env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
         self._out = open(Path(self._tmp.name) / "out.json", "wb")
         self._err = open(Path(self._tmp.name) / "err.txt", "wb")
-        self._proc = subprocess.Popen([*self._command, *paths], stdout=self._out, stderr=self._err,
-                                      stdin=subprocess.DEVNULL, env=env, cwd=self._tmp.name)
+        self._proc = subprocess.Popen([*self._command, *(f"./{p}" for p in paths)], stdout=self._out, stderr=self._err,
+                                      stdin=subprocess.DEVNULL, env=env, cwd=self.cwd)  # "./": no path is read as an option
 
     def collect(self) -> tuple[dict[str, list[Match]], list[Problem]]:
         """Wait for semgrep; its matches by target path, and what went wrong."""
@@ -112,7 +115,7 @@ def _argument_chunks(paths: list[str], budget: int) -> list[list[str]]:
     chunks: list[list[str]] = [[]]
     size = 0
     for path in paths:
-        cost = len(os.fsencode(path)) + 1 + 8  # the string, its NUL, its pointer
+        cost = len(os.fsencode(path)) + 3 + 8  # the string with "./", its NUL, its pointer
         if chunks[-1] and size + cost > budget:
             chunks.append([])
             size = 0
