@@ -61,3 +61,22 @@ def test_little_work_stays_in_this_process(jobs, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(libcst_engine, "_in_workers", refuse)
     small = [job for job in jobs if job[0].path in EXTRA]
     assert set(libcst_engine.check_files(small)) == set(EXTRA)
+
+
+def test_only_the_metadata_the_batched_rules_declare_is_computed(jobs, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    from libcst.metadata import MetadataWrapper, QualifiedNameProvider
+
+    requested: set[type] = set()
+    original = MetadataWrapper.resolve_many
+
+    def recording(self, providers):
+        requested.update(providers)
+        return original(self, providers)
+
+    monkeypatch.setattr(MetadataWrapper, "resolve_many", recording)
+    target = next(t for t, _ in jobs if t.path == "bad_calls.py")
+    swallowed, requests_timeout = shipped_ruleset.rule("CX0004"), shipped_ruleset.rule("CX0003")
+    matches, _ = libcst_engine.check_file(target, [swallowed])  # positions only: no scope analysis
+    assert [m.rule_id for m in matches] == ["CX0004"] and requested and QualifiedNameProvider not in requested
+    matches, _ = libcst_engine.check_file(target, [swallowed, requests_timeout])
+    assert sorted(m.rule_id for m in matches) == ["CX0003", "CX0004"] and QualifiedNameProvider in requested
