@@ -7,6 +7,7 @@ spread over worker processes (see ``PARALLEL_MIN_BYTES``).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -73,6 +74,9 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
     rules = {r.id: r for _, rs in jobs for r in rs}
     largest_first = sorted(jobs, key=lambda job: -len(job[0].text))  # no straggler at the end
     tasks = [(t.path, str(t.abs_path), t.language, t.scope_path, tuple(r.id for r in rs)) for t, rs in largest_first]
+    for rule in rules.values():  # imported here, so a forked worker never imports while another thread holds a lock
+        with contextlib.suppress(Exception):  # a broken class is reported per file by the worker
+            load_rule_class(rule.matcher.rule_class)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
