@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.llm_server import Answer, LlmServer, findings, in_order, refused_url
+from conftest import PROJECT_ROOT
+from llm_server import Answer, LlmServer, findings, in_order, refused_url
 
 HANDLER_BASE = "import requests\n\n\ndef limit(settings):\n    return 10\n"
 HANDLER = """\
