@@ -63,7 +63,8 @@ def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | N
         file_problems = file_problems + [p for p in semgrep_problems if p.path == plan.target.path]
         found += _findings(ruleset, plan.target, matches)
         problems += file_problems
-        reproducible = all(p.kind == "parse" for p in file_problems) and not (plan.semgrep and run_wide)
+        transient = semgrep_run is not None and plan.target.path in semgrep_run.transient
+        reproducible = all(p.kind in ("parse", "semgrep") for p in file_problems) and not transient and not (plan.semgrep and run_wide)
         if cache and plan.key and reproducible:
             cache.store(plan.key, matches, file_problems)
     if cache:

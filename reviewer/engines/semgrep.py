@@ -32,6 +32,7 @@ class SemgrepRun:
         self.cwd = Path(os.path.commonpath([t.abs_path.parent for t in targets])) if targets else Path.cwd()
         self.by_path = {os.path.relpath(t.abs_path, self.cwd): t for t in targets}
         self.problems: list[Problem] = []
+        self.transient: set[str] = set()  # target paths with an error that may not recur (a timeout): never cached
         self._tmp = tempfile.TemporaryDirectory(prefix="codex-semgrep-")
         self._proc: subprocess.Popen[bytes] | None = None
         if not rules or not targets:
@@ -81,7 +82,9 @@ class SemgrepRun:
                 start, end = result["start"], result["end"]
                 matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep",
                                                                  _fixed_lines(target, result)))
-        self.problems += [self._problem(e) for e in output.get("errors", [])]
+        errors = output.get("errors", [])
+        self.problems += [self._problem(e) for e in errors]
+        self.transient |= {self.by_path[e["path"]].path for e in errors if e.get("path") in self.by_path and _error_type(e) not in _PARSE_ERRORS}
         if code not in (0, 1) and not output.get("results") and not output.get("errors"):
             tail = stderr.splitlines()[-1] if stderr else f"exit code {code}"
             self.problems.append(Problem(message=f"semgrep failed: {tail}", hint="run `codex compile` to see rule errors", kind="engine"))
@@ -96,6 +99,14 @@ class SemgrepRun:
             message = message.replace(path, target.path)  # paths in a report are relative to the root
         return Problem(path=target.path if target else path, line=line, message=f"semgrep: {message}",
                        hint="semgrep rules skipped this part; the other rules still ran", kind="semgrep")
+
+
+_PARSE_ERRORS = {"Syntax error", "Lexical error", "Other syntax error", "AST builder error", "PartialParsing"}
+
+
+def _error_type(error: dict) -> str:
+    kind = error.get("type")
+    return str(kind[0] if isinstance(kind, list) and kind else kind)
 
 
 def _fixed_lines(target: Target, result: dict) -> str | None:
