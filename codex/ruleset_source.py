@@ -43,8 +43,19 @@ def load_active(root: Path, config: CodexConfig, stale_ok: bool = False) -> Load
     compiled = root / config.rules / "ruleset.json"
     if compiled.is_file():
         return LoadedRuleset(_read(compiled, f"{config.rules}/ruleset.json"), f"{config.rules}/ruleset.json")
-    shipped = shipped_dir() / "rules" / "ruleset.json"
-    return LoadedRuleset(_read(shipped, "shipped ruleset"), "shipped codex")
+    return LoadedRuleset(shipped_ruleset(), "shipped codex")
+
+
+def shipped_ruleset() -> Ruleset:
+    """The codex shipped with codex, its RFC links pointing at the packaged RFC files."""
+    base = shipped_dir()
+    ruleset = _read(base / "rules" / "ruleset.json", "shipped ruleset")
+    rules = tuple(
+        rule if rule.rfc.url else
+        rule.model_copy(update={"rfc": rule.rfc.model_copy(update={"url": f"{(base / rule.rfc.path).as_uri()}#{rule.rfc.anchor}"})})
+        for rule in ruleset.rules
+    )
+    return ruleset.model_copy(update={"rules": rules})
 
 
 def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
