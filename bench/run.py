@@ -69,7 +69,7 @@ def runs(command: list[str], cwd: Path, times: int, before=None) -> Sample:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median reported)")
-    parser.add_argument("--fixit-runs", type=int, default=1, help="runs of the slow Fixit-style baseline")
+    parser.add_argument("--fixit-runs", type=int, default=1, help="runs of the slow Fixit-style baseline (0: skip it)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where sdists and trees are kept")
     args = parser.parse_args()
     work = workspace(args.cache)
@@ -90,10 +90,11 @@ def main() -> int:
 
     full = runs([*CODEX, "--all", "--no-cache", "--root", str(work)], work, args.runs)
     semgrep_full = runs([*SEMGREP, "."], work, args.runs)
-    fixit = runs([sys.executable, str(REPO / "bench" / "fixit_style.py"), str(work)], work, args.fixit_runs)
-    separate = Sample(semgrep_full.wall + fixit.wall, semgrep_full.cpu + fixit.cpu, max(semgrep_full.peak_mb, fixit.peak_mb), 0)
     row("1. full tree vs semgrep alone", "codex check --all", full, "semgrep (semgrep rules only)", semgrep_full, "≤ 1.3×")
-    row("1. full tree vs semgrep + Fixit-style passes", "codex check --all", full, "semgrep + libcst rule-by-rule", separate, "")
+    if args.fixit_runs:
+        fixit = runs([sys.executable, str(REPO / "bench" / "fixit_style.py"), str(work)], work, args.fixit_runs)
+        separate = Sample(semgrep_full.wall + fixit.wall, semgrep_full.cpu + fixit.cpu, max(semgrep_full.peak_mb, fixit.peak_mb), 0)
+        row("1. full tree vs semgrep + Fixit-style passes", "codex check --all", full, "semgrep + libcst rule-by-rule", separate, "")
     diff = runs([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)], work, args.runs)
     semgrep_diff = runs([*SEMGREP, *fifty], work, args.runs)
     row("2. diff mode, 50 files", "codex check --diff", diff, "semgrep on the 50 files", semgrep_diff, "≤ 1.15×")

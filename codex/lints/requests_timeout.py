@@ -8,7 +8,7 @@ timeout and is not flagged.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import QualifiedNameProvider
 
 from codex.lint import LintRule
 
@@ -17,7 +17,7 @@ REQUESTS_CALLS = frozenset(f"requests.{m}" for m in _METHODS) | frozenset(f"requ
 
 
 class RequestsWithoutTimeout(LintRule):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
     def visit_Call(self, node: cst.Call) -> None:
         if any(arg.star == "**" or (arg.keyword is not None and arg.keyword.value == "timeout") for arg in node.args):

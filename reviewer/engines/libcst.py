@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codex.lint import LintRule, load_rule_class
 from codex.model import LibcstMatcher, Rule
@@ -55,7 +55,9 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         wrapper.visit_batched([v for _, v in visitors])
     except Exception:
         visitors = _isolate(wrapper, visitors, target, problems)
-    matches = [Match(rule.id, r.line, r.end_line, r.column, r.message, "libcst") for rule, visitor in visitors for r in visitor.reports]
+    positions = wrapper.resolve(PositionProvider) if any(v.flagged for _, v in visitors) else {}
+    matches = [Match(rule.id, positions[node].start.line, positions[node].end.line, positions[node].start.column + 1, message, "libcst")
+               for rule, visitor in visitors for node, message in visitor.flagged]
     return matches, problems
 
 
