@@ -40,7 +40,7 @@ def test_check_of_a_rust_change_loads_neither_libcst_nor_the_llm_client(git_repo
     repo.write("src/main.rs", "fn main() {\n    let v: Option<u8> = None;\n    v.unwrap();\n}\n")
     code, loaded = _loaded(["check", "--no-llm", "--no-cache", "--format", "json"], repo.path)
     assert code == 1  # the unwrap was found: semgrep ran
-    assert "libcst" not in loaded and "openai" not in loaded
+    assert "libcst" not in loaded and "openai" not in loaded and "tiktoken" not in loaded
 
 
 def test_codex_test_of_semgrep_and_judgment_rules_loads_neither_libcst_nor_the_llm_client(tmp_path: Path) -> None:

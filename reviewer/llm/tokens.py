@@ -14,8 +14,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import tiktoken
+if TYPE_CHECKING:
+    import tiktoken
 
 ESTIMATE_ENCODING = "cl100k_base"
 DOWNLOAD_SECONDS = 5.0
@@ -34,6 +36,8 @@ class TokenCounter:
 
 @lru_cache(maxsize=None)
 def counter_for(model: str) -> TokenCounter:
+    import tiktoken  # only a run that talks to a model pays for it
+
     try:
         encoding_name = tiktoken.encoding_name_for_model(model)
     except KeyError:
@@ -56,6 +60,8 @@ def _load(name: str, allow_download: bool) -> tiktoken.Encoding | None:
     tiktoken downloads without a timeout; a network that drops packets must not hold the check, so the
     download gets ``DOWNLOAD_SECONDS`` in a daemon thread and the estimate is used after that.
     """
+    import tiktoken
+
     if f"{name}_offline" in tiktoken.list_encoding_names():
         encoding = _get(f"{name}_offline")
         if encoding is not None:
@@ -70,6 +76,8 @@ def _load(name: str, allow_download: bool) -> tiktoken.Encoding | None:
 
 
 def _get(name: str) -> tiktoken.Encoding | None:
+    import tiktoken
+
     try:
         return tiktoken.get_encoding(name)
     except Exception:  # tiktoken raises whatever its download or parse raised: fall through to the estimate
