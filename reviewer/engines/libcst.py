@@ -13,6 +13,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -46,9 +47,8 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     visitors: list[tuple[Rule, LintRule]] = []
     problems: list[Problem] = []
     for rule in rules:
-        assert isinstance(rule.matcher, LibcstMatcher)
         try:
-            visitors.append((rule, load_rule_class(rule.matcher.rule_class)()))
+            visitors.append((rule, load_rule_class(cast(LibcstMatcher, rule.matcher).rule_class)()))
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(_crash(rule, target, exc))
     try:
