@@ -150,3 +150,10 @@ def shipped_ruleset() -> Ruleset:
     result = compile_rfcs(PROJECT_ROOT / "rfcs", PROJECT_ROOT)
     assert result.ruleset is not None, "\n".join(map(str, result.problems))
     return result.ruleset
+
+
+@pytest.fixture(scope="session")
+def libcst_ruleset(shipped_ruleset: Ruleset) -> Ruleset:
+    """The shipped libcst rules alone: no semgrep process, so tests that re-run checks stay cheap."""
+    rules = [r for r in shipped_ruleset.rules if r.matcher.kind == "libcst"]
+    return Ruleset.build([m for m in shipped_ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)

@@ -16,12 +16,6 @@ TOKEN = "ghs_SECRETtoken1234567890"
 CLIENT_V1 = "import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n\n\ndef post(url, data):\n    return requests.post(url, data=data)\n"
 
 
-@pytest.fixture(scope="module")
-def libcst_ruleset(shipped_ruleset) -> Ruleset:
-    """The target branch's compiled rules: the shipped libcst rules (no semgrep process, so re-runs stay cheap)."""
-    rules = [r for r in shipped_ruleset.rules if r.matcher.kind == "libcst"]
-    return Ruleset.build([m for m in shipped_ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)
-
 
 @pytest.fixture
 def unthrottled(monkeypatch):

@@ -15,11 +15,6 @@ WORKER_V0 = "def run(job):\n    try:\n        job()\n    except:\n        raise\
 WORKER_V1 = "import requests\n\n\ndef run(job):\n    try:\n        job()\n    except:\n        pass\n\n\ndef ping(url):\n    return requests.get(url)\n"
 
 
-@pytest.fixture(scope="module")
-def libcst_ruleset(shipped_ruleset) -> Ruleset:
-    rules = [r for r in shipped_ruleset.rules if r.matcher.kind == "libcst"]
-    return Ruleset.build([m for m in shipped_ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)
-
 
 class MergeRequestPipeline:
     def __init__(self, git_repo, ruleset: Ruleset, fake: FakeGitLab):
