@@ -153,10 +153,10 @@ def from_git(root: Path, base: str | None, default_branch: str | None = None) ->
     """The working tree (with untracked files) against ``base`` or the merge-base with the default branch."""
     repo = _repo(root)
     top = Path(repo.working_tree_dir)
-    if not repo.head.is_valid():
-        commit = EMPTY_TREE
+    if base:
+        commit = _resolve(repo, base)
     else:
-        commit = _resolve(repo, base) if base else default_base(repo, default_branch)
+        commit = default_base(repo, default_branch) if repo.head.is_valid() else EMPTY_TREE
     changes = _scoped(from_patch(_git_diff(repo, commit), top, "git diff"), top, root)
     if commit == "HEAD" and (ref := default_branch_ref(repo, default_branch)) is not None:
         changes.problems.append(Problem(message=f"HEAD has no common history with {ref} (a shallow clone?): only uncommitted changes were checked",

@@ -186,6 +186,9 @@ def test_unborn_head(git_repo) -> None:
     repo.write("loose.py", "z\n")
     assert added(from_git(repo.path, None)) == {"first.py": {1, 2}, "loose.py": None}
     assert added(from_index(repo.path)) == {"first.py": {1, 2}}
+    with pytest.raises(ProblemError) as caught:  # a --base that does not exist is said, even before the first commit
+        from_git(repo.path, "main")
+    assert "main" in str(caught.value)
 
 
 def test_subdirectory_root_scopes_paths(feature_repo) -> None:
