@@ -134,7 +134,7 @@ def test_multi_line_finding_touching_a_changed_line(scenario) -> None:
 def test_unreadable_files_are_errors_and_the_rest_is_checked(scenario) -> None:
     result = scenario["default"]
     errors = errors_by_path(result)
-    assert any(e["kind"] == "parse" and "Python 3" in e["message"] for e in errors["legacy/py2.py"])
+    assert any(e["kind"] == "parse" and "Python 3" in e["message"] and e["line"] == 2 for e in errors["legacy/py2.py"])
     assert any(e["kind"] == "parse" for e in errors["legacy/latin1.py"])
     assert any("binary" in e["message"] for e in errors["bin/blob.py"])
     assert "Traceback" not in result.err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -38,7 +39,7 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     try:
         module = cst.parse_module(target.abs_path.read_bytes())
     except cst.ParserSyntaxError as exc:
-        return [], [Problem(path=target.path, line=exc.raw_line, message=f"not valid Python 3 ({exc.message}); libcst rules skipped",
+        return [], [Problem(path=target.path, line=_error_line(exc), message=f"not valid Python 3 ({exc.message}); libcst rules skipped",
                             hint="Python 2 or broken sources cannot be parsed; the other rules still ran", kind="parse")]
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
         return [], [Problem(path=target.path, line=1, message=f"cannot decode as Python source ({exc}); libcst rules skipped",
@@ -108,6 +109,12 @@ def _isolate(wrapper: MetadataWrapper, visitors: list[tuple[Rule, LintRule]], ta
             continue
         working.append((rule, fresh))
     return working
+
+
+def _error_line(exc: cst.ParserSyntaxError) -> int:
+    """The line the parser names in its message ("error at 2:10"); ``raw_line`` can be the line after."""
+    named = re.search(r"error at (\d+):\d+", exc.message)
+    return int(named.group(1)) if named else exc.raw_line
 
 
 def _crash(rule: Rule, target: Target, exc: Exception) -> Problem:
