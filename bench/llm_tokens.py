@@ -22,13 +22,13 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the project, and the test suite's scripted LLM server
 
 from codex.compiler import compile_rfcs  # noqa: E402
 from codex.model import LlmMatcher, Rule  # noqa: E402
 from reviewer.llm import prompt  # noqa: E402
 from reviewer.llm.tokens import TokenCounter, counter_for  # noqa: E402
-from tests.llm_server import Answer, LlmServer  # noqa: E402
+from llm_server import Answer, LlmServer  # noqa: E402
 
 MODEL = "gpt-4"
 

@@ -46,7 +46,25 @@ def diff_lines(diff_text: str) -> dict[str, dict[int, int | None]]:
     return result
 
 
-class FakeServer:
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port) that serves while used as a context manager."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class FakeServer(LoopbackServer):
     """Subclasses set ``routes``: (method, path regex, method name); a handler returns JSON or (status, JSON, headers)."""
 
     page_size = 2
@@ -78,17 +96,8 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FakeServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = self.origin
 
     def dispatch(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> tuple[int, object, dict[str, str]]:
         parts = urlsplit(target)

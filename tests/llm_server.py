@@ -8,7 +8,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fake_http import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -40,28 +42,18 @@ def in_order(*answers: Answer) -> Callable[[dict], Answer]:
     return script
 
 
-class LlmServer:
+class LlmServer(LoopbackServer):
     """``with LlmServer(script) as server:`` serves ``server.base_url``; ``server.requests`` are the bodies received."""
 
     def __init__(self, script: Callable[[dict], Answer]):
         self.script = script
         self.requests: list[dict] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    def __enter__(self) -> "LlmServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        return f"{self.origin}/v1"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
