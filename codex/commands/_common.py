@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 
 def add_root(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="the repository (default: the git checkout around the current directory)")
+
+
+def add_today(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="judge rollouts on this date (default: today)")
 
 
 def find_root(given: Path | None) -> Path:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from codex.commands._common import add_today
 
 if TYPE_CHECKING:
     from codex.config import CodexConfig
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 def add_governance_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="exit 2 when no usable ruleset exists (default: report it and exit 0)")
-    parser.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="judge rollouts on this date (default: today)")
+    add_today(parser)
     parser.add_argument("--no-history", action="store_true", help="do not record this run in the history file")
 
 

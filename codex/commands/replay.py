@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, find_root
+from codex.commands._common import add_root, add_today, find_root
 
 if TYPE_CHECKING:
     from codex.replay import ReplayedCommit, ReplaySettings
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("range", nargs="?", metavar="REV_RANGE", help="commits to replay, as git rev-list takes them (e.g. main~50..main); default HEAD")
     parser.add_argument("--since", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="only commits made since this date")
     parser.add_argument("--first-parent", action="store_true", help="follow first parents only (one commit per merged merge request)")
-    parser.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="judge rollouts on this date (default: today)")
+    add_today(parser)
     parser.add_argument("--jobs", "-j", type=int, help="parallel processes (default: the usable cores)")
     parser.add_argument("--state", type=Path, help="the resumable state file (default: .codex/replay/<ruleset and date>.jsonl)")
     parser.add_argument("--fresh", action="store_true", help="ignore results saved by an earlier run")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, find_root
+from codex.commands._common import add_root, add_today, find_root
 
 if TYPE_CHECKING:
     from codex.governance import GovernanceConfig
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for sub in (status, plan):
         add_root(sub)
         sub.add_argument("--history", type=Path, help="the SQLite history (default: [tool.codex.governance] history)")
-        sub.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="judge rollouts on this date (default: today)")
+        add_today(sub)
     status.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
     plan.add_argument("--output", "-o", type=Path, help="write the patch to this file instead of stdout")
 

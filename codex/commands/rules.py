@@ -7,12 +7,12 @@ import datetime as dt
 import json
 import sys
 
-from codex.commands._common import add_root, find_root
+from codex.commands._common import add_root, add_today, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
-    parser.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="the date to judge rollouts on (default: today)")
+    add_today(parser)
     parser.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
 
 
