@@ -35,7 +35,7 @@ from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, read_rfc
 
 _STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*\d{3,}$")
-_ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-, ]+)")
+ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-.]+(?:\s*,\s*[\w\-.]+)*)")
 SEMGREP_RESERVED = {"id", "message", "languages", "severity", "metadata", "paths"}
 
 
@@ -325,11 +325,11 @@ def marked_lines(code: str, rule_id: str, kind: str = "ruleid") -> list[int]:
     lines = code.splitlines()
     marked = []
     for i, text in enumerate(lines):
-        for match in _ANNOTATION.finditer(text):
+        for match in ANNOTATION.finditer(text):
             ids = {x.strip() for x in match["ids"].split(",")}
             if match["kind"] == kind and rule_id in ids:
                 target = i + 1
-                while target < len(lines) and _ANNOTATION.search(lines[target]):
+                while target < len(lines) and ANNOTATION.search(lines[target]):
                     target += 1
                 marked.append(target + 1)
     return sorted(set(marked))

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from codex.compiler import SEMGREP_RESERVED, marked_lines
+from codex.compiler import ANNOTATION, SEMGREP_RESERVED, marked_lines
 from codex.languages import EXTENSIONS, language_of
 from codex.problems import Problem
 from codex.scaffold import PLACEHOLDER, next_rfc_id, next_rule_ids, slug
@@ -20,7 +20,6 @@ _SEVERITY = {"ERROR": "error", "CRITICAL": "error", "HIGH": "error", "WARNING": 
 _LANGUAGE_ALIASES = {"py": "python", "python3": "python", "js": "javascript", "ts": "typescript", "rs": "rust",
                      "rb": "ruby", "sh": "bash", "c#": "csharp", "cs": "csharp", "kt": "kotlin", "tf": "terraform", "hcl": "terraform"}
 _STATEMENT = re.compile(r"^\s*If you need\s+.+?,\s*use\s+.+$", re.S | re.I)
-_ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-.]+(?:\s*,\s*[\w\-.]+)*)")
 
 
 @dataclass
@@ -182,7 +181,7 @@ def _rewrite_annotations(text: str, rule_ids: dict[str, str]) -> str:
         ids = [rule_ids.get(x.strip(), x.strip()) for x in match["ids"].split(",")]
         return f"{match['kind']}: {', '.join(ids)}"
 
-    return _ANNOTATION.sub(rename, text)
+    return ANNOTATION.sub(rename, text)
 
 
 def _document(rfc_id: str, source_name: str, draft: bool, sections: list[str]) -> str:

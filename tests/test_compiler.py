@@ -166,6 +166,8 @@ def test_marked_lines() -> None:
     assert marked_lines(code, "CX1") == [4, 7]
     assert marked_lines(code, "CX2") == [4]
     assert marked_lines(code, "CX1", "ok") == [4]
+    # the same annotation syntax as semgrep --test: ids may hold dots, and prose may follow them
+    assert marked_lines("// ruleid: py.no-eval because eval\nbad()\n", "py.no-eval") == [2]
 
 
 # --- writing rules/ ---------------------------------------------------------------------------
