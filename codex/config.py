@@ -22,6 +22,7 @@ class LlmConfig(BaseModel):
     max_concurrency: int = Field(4, ge=1)
     budget: int | None = Field(None, ge=0, description="input tokens one run may send")
     cache_dir: str = ".codex/cache"
+    cache_max_age_days: int = Field(30, ge=1, description="cached answers not used for this many days are dropped")
     max_retries: int = Field(2, ge=0)
     retry_delay: float = Field(1.0, ge=0, description="first backoff in seconds, doubled on each retry")
     context_lines: int = Field(3, ge=0, description="unchanged lines shown around each hunk")

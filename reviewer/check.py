@@ -40,7 +40,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
     with ThreadPoolExecutor(max_workers=1) as background:  # the model answers while the static matchers run
         llm_pass = background.submit(run_llm_pass, llm_rules, targets, changes.root, options.llm,
-                                     enabled=options.use_llm, budget=options.llm_budget)
+                                     enabled=options.use_llm, budget=options.llm_budget, use_cache=options.cache_dir is not None)
         cache = ResultCache(options.cache_dir) if options.cache_dir else None
         found, problems, seconds = run_matchers(ruleset, targets, cache)
         llm = llm_pass.result()

@@ -44,3 +44,13 @@ def fixable_ruleset(ruleset: Ruleset) -> Ruleset:
 
 
 YAML_LOADS = "import yaml\n\n\ndef read(text, more):\n    data = yaml.load(text, Loader=yaml.Loader)\n    extra = yaml.load(\n        more, Loader=yaml.Loader)\n    return data, extra\n"
+
+
+JUDGED = 'def limit(settings):\n    region = settings.get("region")\n    return region["limit"]\n'
+MODEL_REASON = "region comes from settings.get and may be None."  # the scripted model's reason for JUDGED's line 3
+
+
+def judgment_ruleset(ruleset: Ruleset) -> Ruleset:
+    """The shipped judgment rule CX0002 alone: the LLM pass runs, no static engine does."""
+    rule = ruleset.rule("CX0002")
+    return Ruleset.build([m for m in ruleset.rfcs if m.id == rule.rfc.id], [rule])

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 
 import pytest
 
 from conftest import PROJECT_ROOT
 from llm_server import Answer, LlmServer, findings, in_order, refused_url
+from test_formatters_sarif import SCHEMA_PATH, _validate
 
 HANDLER_BASE = "import requests\n\n\ndef limit(settings):\n    return 10\n"
 HANDLER = """\
@@ -35,7 +37,8 @@ timeout = 0.3
 max_retries = 1
 retry_delay = 0
 """
-GOOD = findings(("CX0002", "svc/handler.py", 6, "region comes from settings.get and may be None."))
+REASON = "region comes from settings.get and may be None."
+GOOD = findings(("CX0002", "svc/handler.py", 6, REASON))
 
 
 @pytest.fixture
@@ -103,6 +106,35 @@ def test_the_text_summary_shows_the_reason_and_the_cost(check) -> None:
     assert "LLM pass (test-model): 1 request(s), 321 tokens in / 45 out, 0 cache hit(s)" in out
     assert "CX0002 321 in / 45 out, 1 request(s), 0 cached" in out
     assert "svc/handler.py:10:12  CX0003" in out and code == 1
+
+
+def _text_by_rule(fmt: str, out: str) -> dict[str, str]:
+    """What each format shows for a finding, by rule id."""
+    if fmt == "sarif":
+        return {r["ruleId"]: r["message"]["text"] for r in json.loads(out)["runs"][0]["results"]}
+    if fmt == "gitlab":
+        return {issue["check_name"]: issue["content"]["body"] for issue in json.loads(out)}
+    if fmt == "rdjson":
+        return {d["code"]["value"]: d["message"] for d in json.loads(out)["diagnostics"]}
+    return {re.search(r"title=(CX\d+)", line).group(1): line for line in out.splitlines() if "title=CX" in line}
+
+
+@pytest.mark.parametrize("fmt, separator", [("sarif", "\n"), ("gitlab", "\n\n"), ("rdjson", "\n"), ("github", "%0A")])
+def test_every_format_shows_the_models_reason_on_its_findings_only(check, fmt, separator) -> None:
+    out, code, _ = check(in_order(GOOD), fmt=fmt)
+    shown = _text_by_rule(fmt, out)
+    assert f"{separator}Model's reason: {REASON}" in shown["CX0002"] and code == 1
+    assert "Model's reason" not in shown["CX0003"]
+
+
+def test_sarif_carries_the_reason_as_a_property_and_stays_valid(check) -> None:
+    out, _, _ = check(in_order(GOOD), fmt="sarif")
+    document = json.loads(out)
+    if SCHEMA_PATH.is_file():
+        _validate(document, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    properties = {r["ruleId"]: r["properties"] for r in document["runs"][0]["results"]}
+    assert properties["CX0002"]["reason"] == REASON and properties["CX0002"]["engine"] == "llm"
+    assert "reason" not in properties["CX0003"]
 
 
 def test_each_line_is_labelled_with_its_new_file_number_and_added_lines_are_marked(check) -> None:
@@ -269,6 +301,30 @@ def test_an_unchanged_rerun_sends_nothing_and_a_repush_sends_only_the_changed_hu
     assert 'config.get("b")["c"]' in user and 'config["a"]' not in user and "svc/handler.py" not in user
 
 
+def test_no_cache_neither_reads_nor_writes_the_answer_cache(check, repo) -> None:
+    cache = repo.path / ".codex/cache/llm.sqlite"
+    for _ in range(2):
+        report, code, server = check(in_order(GOOD), "--no-cache")
+        assert len(server.requests) == 1 and report["stats"]["llm"]["cache_hits"] == 0 and code == 1
+        assert [f["reason"] for f in llm_findings(report)] == [REASON]
+    assert not cache.exists()
+    assert [len(check(in_order(GOOD))[2].requests) for _ in range(2)] == [1, 0] and cache.exists()
+    _, _, server = check(in_order(GOOD), "--no-cache")
+    assert len(server.requests) == 1  # a cache that is there is not read either
+
+
+def test_a_cache_file_of_the_previous_schema_opens_and_keeps_its_answers(check, repo) -> None:
+    first, _, _ = check(in_order(GOOD))
+    with sqlite3.connect(repo.path / ".codex/cache/llm.sqlite") as db:  # as codex wrote it before entries aged
+        db.executescript("CREATE TABLE old (key TEXT PRIMARY KEY, findings TEXT NOT NULL);"
+                         "INSERT INTO old SELECT key, findings FROM answers; DROP TABLE answers; ALTER TABLE old RENAME TO answers;")
+    db.close()
+    for _ in range(2):
+        again, code, server = check(in_order(Answer("must not be asked")))
+        assert server.requests == [] and not_reviewed(again) == [] and code == 1
+        assert llm_findings(again) == llm_findings(first)
+
+
 def test_over_the_budget_nothing_is_sent_and_the_hunks_are_named(check) -> None:
     report, code, server = check(in_order(GOOD), "--llm-budget", "10")
     static_finding_intact(report)
@@ -315,7 +371,7 @@ def test_the_config_table_names_the_endpoint(repo, run_codex, monkeypatch) -> No
 
 
 @pytest.mark.parametrize("table, key", [('timeout = "soon"', "llm.timeout"), ("max_concurrency = 0", "llm.max_concurrency"),
-                                        ("api_key = 'sk-x'", "llm.api_key")])
+                                        ("api_key = 'sk-x'", "llm.api_key"), ("cache_max_age_days = 0", "llm.cache_max_age_days")])
 def test_a_bad_config_table_is_a_problem_not_a_traceback(repo, run_codex, table, key) -> None:
     repo.write("pyproject.toml", f"[tool.codex.llm]\n{table}\n")
     result = run_codex(["check", "--base", "HEAD"], cwd=repo.path)

@@ -240,3 +240,22 @@ def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, t
     assert "```suggestion\n    data = yaml.safe_load(text)\n```" in by_line[5]["body"] and by_line[5]["start_line"] is None
     assert by_line[7]["start_line"] == 6, "a two-line finding is commented on both lines, which its suggestion replaces"
     assert "```suggestion\n    extra = yaml.safe_load(more)\n```" in by_line[7]["body"]
+
+
+def test_a_judgment_finding_is_commented_with_the_models_reason_and_a_rerun_asks_the_model_nothing(
+        git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
+    from ci_support import JUDGED, MODEL_REASON, judgment_ruleset
+    from llm_server import LlmServer, findings, in_order
+
+    with FakeGitHub(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON)))) as llm:
+        pull = PullRequest(git_repo, tmp_path, judgment_ruleset(shipped_ruleset), fake)
+        pull.push({"app/handler.py": JUDGED})
+        pull.env(monkeypatch)
+        monkeypatch.setenv("CODEX_LLM_MODEL", "test-model")
+        monkeypatch.setenv("CODEX_LLM_BASE_URL", llm.base_url)
+        results = [run_codex(["review", "--root", pull.repo.path]) for _ in range(2)]
+    assert [r.code for r in results] == [1, 1], results[0].err
+    [comment] = fake.review_comments
+    assert comment["line"] == 3 and comment["body"].startswith("**CX0002** (blocking): ")
+    assert f"\n\nModel's reason: {MODEL_REASON}\n\n" in comment["body"]
+    assert len(llm.requests) == 1, "the re-run is answered from the cache"

@@ -143,3 +143,18 @@ def test_a_known_fix_is_offered_as_a_gitlab_suggestion(git_repo, run_codex, monk
     bodies = {d["notes"][0]["position"]["new_line"]: d["notes"][0]["body"] for d in fake.discussions if "position" in d["notes"][0]}
     assert "```suggestion:-0+0\n    data = yaml.safe_load(text)\n```" in bodies[5]
     assert "```suggestion:-0+1\n    extra = yaml.safe_load(more)\n```" in bodies[6]
+
+
+def test_a_judgment_finding_is_commented_with_the_models_reason(git_repo, run_codex, monkeypatch, shipped_ruleset):
+    from ci_support import JUDGED, MODEL_REASON, judgment_ruleset
+    from llm_server import LlmServer, findings, in_order
+
+    with FakeGitLab(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON)))) as llm:
+        pipeline = MergeRequestPipeline(git_repo, judgment_ruleset(shipped_ruleset), fake)
+        pipeline.push({"app/handler.py": JUDGED})
+        monkeypatch.setenv("CODEX_LLM_MODEL", "test-model")
+        monkeypatch.setenv("CODEX_LLM_BASE_URL", llm.base_url)
+        result = pipeline.review(run_codex, monkeypatch)
+    assert result.code == 1, result.err
+    [note] = [d["notes"][0] for d in fake.discussions if "position" in d["notes"][0]]
+    assert note["position"]["new_line"] == 3 and f"Model's reason: {MODEL_REASON}" in note["body"]

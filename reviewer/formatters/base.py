@@ -22,3 +22,8 @@ class Formatter(ABC):
 def shown(report: Report) -> list[Finding]:
     """The findings a user sees: shadow-stage ones are recorded, never shown."""
     return [f for f in report.findings if f.stage is not Stage.shadow]
+
+
+def with_reason(text: str, f: Finding, separator: str = "\n") -> str:
+    """``text`` followed by the model's one-sentence reason (findings of the LLM pass); other findings' text unchanged."""
+    return f"{text}{separator}Model's reason: {f.reason}" if f.reason else text

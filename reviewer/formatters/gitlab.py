@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from codex.model import Severity
 from reviewer.finding import Finding, Report
-from reviewer.formatters.base import Formatter, shown
+from reviewer.formatters.base import Formatter, shown, with_reason
 
 _SEVERITY = {Severity.error: "major", Severity.warning: "minor", Severity.info: "info"}
 
@@ -24,7 +24,7 @@ def issue(f: Finding) -> dict[str, Any]:
         "type": "issue",
         "check_name": f.rule_id,
         "description": f"{f.rule_id}: {f.message} — use {f.use}",
-        "content": {"body": f"If you need {f.need}, use {f.use}.\n\nWhy: {f.rfc.id} {f.rfc.title} — {f.rfc.link}"},
+        "content": {"body": with_reason(f"If you need {f.need}, use {f.use}.", f, "\n\n") + f"\n\nWhy: {f.rfc.id} {f.rfc.title} — {f.rfc.link}"},
         "categories": ["Bug Risk"],
         "fingerprint": f.fingerprint,
         "severity": "critical" if f.blocking else _SEVERITY[f.severity],

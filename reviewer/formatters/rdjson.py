@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from codex.model import Severity
 from reviewer.finding import Finding, Report
-from reviewer.formatters.base import Formatter, shown
+from reviewer.formatters.base import Formatter, shown, with_reason
 
 _SEVERITY = {Severity.error: "ERROR", Severity.warning: "WARNING", Severity.info: "INFO"}
 
@@ -21,7 +21,7 @@ class RdjsonFormatter(Formatter):
 
 def _diagnostic(f: Finding) -> dict[str, Any]:
     return {
-        "message": f"{f.message} — use {f.use} (if you need {f.need}; {f.rfc.id} {f.rfc.title})",
+        "message": with_reason(f"{f.message} — use {f.use} (if you need {f.need}; {f.rfc.id} {f.rfc.title})", f),
         "location": {"path": f.path, "range": {"start": {"line": f.line, "column": f.column},
                                                "end": {"line": f.end_line}}},
         "severity": _SEVERITY[f.severity],

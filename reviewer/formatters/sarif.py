@@ -10,7 +10,7 @@ from codex import __version__
 from codex.model import RfcRef, Severity
 from codex.problems import Problem
 from reviewer.finding import Finding, Report
-from reviewer.formatters.base import Formatter, shown
+from reviewer.formatters.base import Formatter, shown, with_reason
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
@@ -66,13 +66,13 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVEL[f.severity],
-        "message": {"text": f"{f.message} — use {f.use} ({f.rfc.id}: {f.rfc.link})"},
+        "message": {"text": with_reason(f"{f.message} — use {f.use} ({f.rfc.id}: {f.rfc.link})", f)},
         "locations": [{"physicalLocation": {
             "artifactLocation": _artifact(f.path),
             "region": {"startLine": f.line, "endLine": f.end_line, "startColumn": max(f.column, 1)},
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-        "properties": {"stage": f.stage.value, "blocking": f.blocking, "engine": f.engine},
+        "properties": {"stage": f.stage.value, "blocking": f.blocking, "engine": f.engine, **({"reason": f.reason} if f.reason else {})},
         **({"suppressions": [{"kind": "inSource", "justification": f.override_reason}]} if f.overridden else {}),
         **({"fixes": [_fix(f)]} if f.fix is not None else {}),
     }

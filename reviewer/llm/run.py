@@ -39,9 +39,12 @@ class LlmOutcome:
 
 
 def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: LlmConfig, *, enabled: bool = True,
-                 budget: int | None = None, env: Mapping[str, str] | None = None,
+                 budget: int | None = None, env: Mapping[str, str] | None = None, use_cache: bool = True,
                  sleep: Callable[[float], None] = time.sleep) -> LlmOutcome:
-    """Review the changed hunks with the judgment ``rules``. Never raises: whatever fails is reported, and skipped."""
+    """Review the changed hunks with the judgment ``rules``. Never raises: whatever fails is reported, and skipped.
+
+    ``use_cache=False`` neither reads nor writes the answer cache (``codex check --no-cache``).
+    """
     ids = [r.id for r in rules]
     wanted = ids
     try:
@@ -52,7 +55,8 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
         settings, reason = resolve(config, os.environ if env is None else env) if enabled else (None, "--no-llm")
         if settings is None:
             return LlmOutcome(stats={"status": "skipped", "reason": reason, "rules": ids, "unreviewed": wanted}, unreviewed=wanted)
-        return _Pass(settings, root, config.budget if budget is None else budget, sleep).run(rules, routed)
+        cache_dir = root / config.cache_dir if use_cache else None
+        return _Pass(settings, cache_dir, config.budget if budget is None else budget, sleep).run(rules, routed)
     except Exception as exc:  # the last guard of an optional pass: fail open, say so
         problem = Problem(message=f"LLM pass failed: {type(exc).__name__}: {exc}", kind="llm",
                           hint="a bug in codex, please report it; the run went on without the LLM pass and static findings are complete")
@@ -61,9 +65,9 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
 
 
 class _Pass:
-    def __init__(self, settings: LlmSettings, root: Path, budget: int | None, sleep: Callable[[float], None]):
+    def __init__(self, settings: LlmSettings, cache_dir: Path | None, budget: int | None, sleep: Callable[[float], None]):
         self.settings = settings
-        self.root = root
+        self.cache_dir = cache_dir  # None: no answer cache
         self.budget = budget
         self.sleep = sleep
         self.counter: TokenCounter | None = None  # loading an encoding takes ~0.5 s: only when something is sent
@@ -76,7 +80,7 @@ class _Pass:
     def run(self, rules: list[Rule], routed: list[Routed]) -> LlmOutcome:
         self.per_rule = {r.id: dict.fromkeys(("tokens_in", "tokens_out", "requests", "cache_hits", "findings", "not_reviewed"), 0)
                          for r in rules}
-        cache = self._open_cache()
+        cache = self._open_cache(self.cache_dir) if self.cache_dir else None
         pending = self._from_cache(cache, routed)
         requests: list[Request] = []
         if pending:
@@ -122,10 +126,9 @@ class _Pass:
             to_cache |= self._keep(request, answer)
         return tokens, to_cache
 
-    def _open_cache(self) -> AnswerCache | None:
-        directory = self.root / self.settings.config.cache_dir
+    def _open_cache(self, directory: Path) -> AnswerCache | None:
         try:
-            return AnswerCache(directory)
+            return AnswerCache(directory, self.settings.config.cache_max_age_days)
         except (OSError, sqlite3.Error) as exc:
             self.outcome.problems.append(Problem(path=str(directory), message=f"LLM cache unusable ({exc}); every hunk is sent",
                                                  hint="make the directory writable or set [tool.codex.llm] cache_dir", kind="llm"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from reviewer.finding import Finding, Report
-from reviewer.formatters.base import shown
+from reviewer.formatters.base import shown, with_reason
 from reviewer.formatters.github import plain_summary
 from reviewer.platforms.merge import MergeDiff
 
@@ -74,7 +74,7 @@ def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
     """The comment for a finding; with ``suggestion_fence`` (the platform's info string) its fix as a suggestion."""
     tag = "blocking" if f.blocking else f"overridden: {f.override_reason}" if f.overridden else f.stage.value
     suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
-    return (f"**{f.rule_id}** ({tag}): {f.message}\n\n"
+    return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n") + "\n\n"
             f"If you need {f.need}, use {f.use}.\n\n{suggestion}"
             f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
             f"<!-- codex:finding {f.fingerprint} -->")
