@@ -140,9 +140,9 @@ def test_sarif_carries_the_reason_as_a_property_and_stays_valid(check) -> None:
 def test_each_line_is_labelled_with_its_new_file_number_and_added_lines_are_marked(check) -> None:
     _, _, server = check(in_order(Answer()))
     user = server.requests[0]["messages"][1]["content"]
-    assert "\n+6     return region[\"limit\"]\n" in user
-    assert "\n 2 \n 3 \n 4 def limit(settings):\n" in user  # context, not marked
-    assert "File svc/handler.py (python), lines 2-10; rules: CX0002\n" in user
+    assert "\n6+    return region[\"limit\"]\n" in user
+    assert "File svc/handler.py; rules: CX0002\n4 def limit(settings):\n5+" in user  # context, not marked
+    assert "\n10+    return requests.get(url)\n<<<END-" in user
 
 
 def test_garbage_json_is_retried_then_reported_and_the_run_goes_on(check) -> None:
@@ -151,7 +151,7 @@ def test_garbage_json_is_retried_then_reported_and_the_run_goes_on(check) -> Non
     assert llm_findings(report) == [] and code == 0
     assert len(server.requests) == 2  # one retry (max_retries = 1)
     [message] = not_reviewed(report)
-    assert message.startswith("not reviewed by the LLM pass (CX0002), lines 2-10: answer is not JSON")
+    assert message.startswith("not reviewed by the LLM pass (CX0002), lines 4-10: answer is not JSON")
     assert report["stats"]["llm"]["unreviewed"] == ["CX0002"]
 
 
@@ -331,7 +331,7 @@ def test_over_the_budget_nothing_is_sent_and_the_hunks_are_named(check) -> None:
     assert server.requests == [] and code == 0
     [problem] = [e for e in report["errors"] if e["kind"] == "llm"]
     assert (problem["path"], problem["line"]) == ("svc/handler.py", 5)
-    assert re.match(r"not reviewed by the LLM pass \(CX0002\), lines 2-10: over the token budget of 10 \(needs \d+, 10 left\)",
+    assert re.match(r"not reviewed by the LLM pass \(CX0002\), lines 4-10: over the token budget of 10 \(needs \d+, 10 left\)",
                     problem["message"])
     assert "--llm-budget" in problem["hint"]
     assert report["stats"]["llm"]["hunks"]["over_budget"] == 1

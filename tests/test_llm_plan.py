@@ -75,8 +75,19 @@ def test_a_hunk_is_sent_once_with_every_rule_that_judges_it(tmp_path, cx0002) ->
     assert [r.id for r in request.rules] == ["CX0002", "CX0901"]
     user = prompt.messages(request.items, "0" * 24)[1]["content"]
     assert user.count("Rule CX0901:") == 1  # each rule stated once
-    assert "File a.py (python), lines 2-4; rules: CX0002, CX0901\n 2 x2 = config[2]\n+3 x3 = config[3]\n 4 " in user
-    assert "File a.py (python), lines 24-26; rules: CX0901\n" in user
+    assert "File a.py; rules: CX0002, CX0901\n2 x2 = config[2]\n3+x3 = config[3]\n4 x4 = config[4]\n\n" in user
+    assert "File a.py; rules: CX0901\n24 x24 = config[24]\n25+" in user
+
+
+def test_a_file_s_hunks_judged_by_the_same_rules_share_its_header(tmp_path, cx0002) -> None:
+    first, second = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
+    requests, _ = plan([Routed(second, (cx0002,)), Routed(first, (cx0002,))], Costs(WORDS), None)
+    block = prompt.render_block(requests[0].items)
+    assert block == "File a.py; rules: CX0002\n2 x2 = config[2]\n3+x3 = config[3]\n4 x4 = config[4]\n...\n" \
+                    "24 x24 = config[24]\n25+x25 = config[25]\n26 x26 = config[26]"
+    header = prompt.render_header(Routed(first, (cx0002,)))
+    assert requests[0].tokens == Costs(WORDS).overhead + Costs(WORDS).rule(cx0002) + Costs(WORDS).header(header) \
+        + Costs(WORDS).item(Routed(first, (cx0002,))) + Costs(WORDS).item(Routed(second, (cx0002,)))  # one header counted
 
 
 def test_requests_are_cut_at_a_size(tmp_path, cx0002, monkeypatch) -> None:
@@ -92,8 +103,8 @@ def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, 
     error_hunk = hunks_of(target(tmp_path, "e.py", numbered(3), {1}), context=0)[0]
     warning_hunk = hunks_of(target(tmp_path, "w.py", numbered(20), set(range(1, 21))), context=0)[0]
     tiny = hunks_of(target(tmp_path, "t.py", numbered(1), {1}), context=0)[0]
-    first = costs.overhead + costs.rule(cx0002) + costs.item(Routed(error_hunk, (cx0002,)))
-    budget = first + costs.item(Routed(tiny, (cx0002,)))
+    cost = lambda hunk: costs.header(prompt.render_header(Routed(hunk, (cx0002,)))) + costs.item(Routed(hunk, (cx0002,)))  # noqa: E731
+    budget = costs.overhead + costs.rule(cx0002) + cost(error_hunk) + cost(tiny)
     routed = [Routed(warning_hunk, (warning,)), Routed(tiny, (cx0002,)), Routed(error_hunk, (cx0002,))]
     requests, over = plan(routed, costs, budget)
     assert [[i.hunk.path for i in r.items] for r in requests] == [["e.py", "t.py"]]
@@ -199,3 +210,20 @@ def test_a_hunk_in_a_function_starts_at_its_header_when_that_is_near(tmp_path) -
     assert hunk.start == 40
     two = hunks_of(target(tmp_path, "t.py", text, {8, 19}), context=2)
     assert [(h.start, h.end) for h in two] == [(4, 10), (11, 19)]  # no line is sent twice
+
+
+def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
+    text = ("def before(conf):\n    return conf['x']\n\n\n"  # 1-4
+            "def added(conf):\n    value = conf.get('y')\n    return value\n\n\n"  # 5-9, all added
+            "def after(conf):\n    return conf['z']\n")  # 10-11
+    [hunk] = hunks_of(target(tmp_path, "a.py", text, {5, 6, 7, 8, 9}), context=3)
+    assert (hunk.start, hunk.end) == (5, 9)  # neither the tail of before() nor the head of after()
+    inside = "def f(settings):\n    region = settings.get('r')\n\n    return region['x']\n    # done\n\ndef g():\n    pass\n"
+    [hunk] = hunks_of(target(tmp_path, "b.py", inside, {4}), context=3)
+    assert (hunk.start, hunk.end) == (1, 5)  # a change inside a function keeps its context, up to the next definition
+
+
+def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:
+    text = "def outer(settings):\n    conf = settings.get('c')\n    def inner():\n        return conf['x']\n    return inner\n"
+    [hunk] = hunks_of(target(tmp_path, "a.py", text, {3, 4}), context=2)
+    assert (hunk.start, hunk.end) == (1, 5)

@@ -53,8 +53,9 @@ class Routed:
 
 
 def hunks_of(target: Target, context: int) -> list[Hunk]:
-    """Runs of added lines whose context windows touch become one hunk, with ``context`` lines around it (from the
-    enclosing definition's header when that is near); ``added=None`` means every line."""
+    """Runs of added lines whose context windows touch become one hunk, with up to ``context`` lines around it; the
+    context reaches up to the enclosing definition's header when that is near, and stops at the edge of a sibling
+    definition (see ``_context_start``/``_context_end``). ``added=None`` means every line."""
     total = len(target.text.splitlines())
     added = sorted(n for n in (target.added if target.added is not None else range(1, total + 1)) if 1 <= n <= total)
     runs: list[list[int]] = []
@@ -66,17 +67,26 @@ def hunks_of(target: Target, context: int) -> list[Hunk]:
     lines = target.text.splitlines()
     hunks: list[Hunk] = []
     for run in runs:
-        start = _scope_start(lines, run[0], max(1, run[0] - context))
+        start = _context_start(lines, run[0], max(1, run[0] - context))
         start = max(start, hunks[-1].end + 1) if hunks else start
-        hunks.append(Hunk(target, start, min(total, run[-1] + context), frozenset(run)))
+        start = next((n for n in range(start, run[0]) if lines[n - 1].strip()), run[0])  # no leading blank lines
+        hunks.append(Hunk(target, start, _context_end(lines, run, min(total, run[-1] + context)), frozenset(run)))
     return hunks
 
 
-def _scope_start(lines: list[str], first: int, start: int) -> int:
-    """The header line of the definition enclosing line ``first`` when it is at most SCOPE_LINES above ``start``.
+def _context_start(lines: list[str], first: int, start: int) -> int:
+    """Where the context above added line ``first`` begins.
 
-    The model judges a line better when it sees the function it is in (what was checked before it).
+    A run that opens a definition after the end of another block (or at the top level) is judged on its own: the
+    tail of the definition before it tells the model nothing. Otherwise the context reaches the header of the
+    definition enclosing ``first`` when that is at most SCOPE_LINES above ``start``: the model judges a line better
+    when it sees the function it is in (what was checked before it).
     """
+    opening = next((n for n in range(first, len(lines) + 1) if lines[n - 1].strip()), first)
+    above = next((n for n in range(first - 1, 0, -1) if lines[n - 1].strip()), None)
+    if _opens_definition(lines[opening - 1]) and (above is None or _indent(lines[above - 1]) > _indent(lines[opening - 1])
+                                                  or _indent(lines[opening - 1]) == 0):
+        return first
     indent = _indent(lines[first - 1])
     for n in range(start - 1, max(0, start - 1 - SCOPE_LINES), -1):
         line = lines[n - 1]
@@ -85,6 +95,24 @@ def _scope_start(lines: list[str], first: int, start: int) -> int:
                 return n
             indent = _indent(line)
     return start
+
+
+def _context_end(lines: list[str], run: list[int], end: int) -> int:
+    """Where the context below the run ends: before the next definition at the run's level or outside it, and
+    without trailing blank lines."""
+    level = min(_indent(lines[n - 1]) for n in run)
+    last = run[-1]
+    for n in range(run[-1] + 1, end + 1):
+        line = lines[n - 1]
+        if line.strip() and _indent(line) <= level and _opens_definition(line):
+            break
+        if line.strip():
+            last = n
+    return last
+
+
+def _opens_definition(line: str) -> bool:
+    return bool(_DEFINITION.match(line)) or line.lstrip().startswith("@")
 
 
 def _indent(line: str) -> int:

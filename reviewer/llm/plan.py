@@ -20,6 +20,7 @@ class Request:
     items: list[Routed] = field(default_factory=list)
     tokens: int = 0  # estimated input tokens
     hunk_tokens: int = 0
+    headers: set[str] = field(default_factory=set)  # file headers already in the request
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -48,17 +49,22 @@ class Costs:
         return self._memo[rule.id]
 
     def item(self, item: Routed) -> int:
-        key = (item.hunk, tuple(r.id for r in item.rules))
-        if key not in self._memo:
-            self._memo[key] = self.counter.count(prompt.render_hunk(item)) + 2
-        return self._memo[key]
+        """The hunk's lines and a separator from the one before it."""
+        if item.hunk not in self._memo:
+            self._memo[item.hunk] = self.counter.count(prompt.render_hunk(item)) + 2
+        return self._memo[item.hunk]
+
+    def header(self, header: str) -> int:
+        if header not in self._memo:
+            self._memo[header] = self.counter.count(header) + 2
+        return self._memo[header]
 
 
 def plan(routed: list[Routed], costs: Costs, budget: int | None) -> tuple[list[Request], list[OverBudget]]:
     """Requests within ``budget`` input tokens (``None``: no cap), and the hunks left out for it.
 
     A hunk goes in one request with all the rules that apply to it, so it is sent once however many
-    rules judge it; rules are stated once per request. Hunks are taken in rank order — rules of higher
+    rules judge it; rules are stated once per request, and a file's header once per set of rules. Hunks are taken in rank order — rules of higher
     severity first, then more added lines — and one that does not fit what is left of the budget is
     left out (smaller ones after it may still fit).
     """
@@ -68,9 +74,10 @@ def plan(routed: list[Routed], costs: Costs, budget: int | None) -> tuple[list[R
     over: list[OverBudget] = []
     spent = 0
     for item in ranked:
-        hunk_cost = costs.item(item)
-        current = requests[-1] if requests and requests[-1].hunk_tokens + hunk_cost <= REQUEST_HUNK_TOKENS else None
+        header = prompt.render_header(item)
+        current = requests[-1] if requests and requests[-1].hunk_tokens + costs.item(item) <= REQUEST_HUNK_TOKENS else None
         stated = {r.id for r in current.rules} if current else set()
+        hunk_cost = costs.item(item) + (0 if current and header in current.headers else costs.header(header))
         cost = hunk_cost + sum(costs.rule(r) for r in item.rules if r.id not in stated) + (0 if current else costs.overhead)
         if budget is not None and spent + cost > budget:
             over.append(OverBudget(item, cost, budget - spent))
@@ -79,6 +86,7 @@ def plan(routed: list[Routed], costs: Costs, budget: int | None) -> tuple[list[R
             current = Request()
             requests.append(current)
         current.items.append(item)
+        current.headers.add(header)
         current.hunk_tokens += hunk_cost
         current.tokens += cost
         spent += cost
