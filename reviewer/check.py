@@ -29,7 +29,7 @@ class CheckOptions:
     llm: LlmConfig = LlmConfig()
     llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
-    cache_dir: Path | None = None  # the per-file result cache (None: no cache)
+    cache_dir: Path | None = None  # the per-file result cache (None: neither it nor the LLM answer cache)
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:

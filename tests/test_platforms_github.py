@@ -259,3 +259,12 @@ def test_a_judgment_finding_is_commented_with_the_models_reason_and_a_rerun_asks
     assert comment["line"] == 3 and comment["body"].startswith("**CX0002** (blocking): ")
     assert f"\n\nModel's reason: {MODEL_REASON}\n\n" in comment["body"]
     assert len(llm.requests) == 1, "the re-run is answered from the cache"
+
+
+def test_the_model_s_reason_renders_as_plain_text_in_a_comment() -> None:
+    from reviewer.platforms.review import inert_markdown
+    steered = "See [the fix](https://evil.example) ![x](https://evil.example/p.png) @admin <b>now</b> `code` *bold*"
+    shown = inert_markdown(steered)
+    assert "](" not in shown.replace("\\](", "") and "@admin" not in shown and "<b>" not in shown
+    assert shown == ("See \\[the fix\\]\\(https://evil.example\\) \\!\\[x\\]\\(https://evil.example/p.png\\) "
+                     "@&#8203;admin \\<b\\>now\\</b\\> \\`code\\` \\*bold\\*")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import TextIO
 
 from codex.model import Ruleset, Stage
@@ -24,6 +25,7 @@ def shown(report: Report) -> list[Finding]:
     return [f for f in report.findings if f.stage is not Stage.shadow]
 
 
-def with_reason(text: str, f: Finding, separator: str = "\n") -> str:
-    """``text`` followed by the model's one-sentence reason (findings of the LLM pass); other findings' text unchanged."""
-    return f"{text}{separator}Model's reason: {f.reason}" if f.reason else text
+def with_reason(text: str, f: Finding, separator: str = "\n", escape: Callable[[str], str] = str) -> str:
+    """``text`` followed by the model's one-sentence reason (findings of the LLM pass), through ``escape``; other
+    findings' text unchanged."""
+    return f"{text}{separator}Model's reason: {escape(f.reason)}" if f.reason else text

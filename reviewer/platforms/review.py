@@ -64,6 +64,10 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]()<>#!|~]")
+_MENTION = re.compile(r"@(?=\w)")
+
+
 def parse_marker(body: str) -> tuple[str, bool] | None:
     """The fingerprint in a comment codex wrote, and whether it is marked fixed."""
     found = _FINDING_MARKER.search(body or "")
@@ -74,7 +78,7 @@ def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
     """The comment for a finding; with ``suggestion_fence`` (the platform's info string) its fix as a suggestion."""
     tag = "blocking" if f.blocking else f"overridden: {f.override_reason}" if f.overridden else f.stage.value
     suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
-    return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n") + "\n\n"
+    return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
             f"If you need {f.need}, use {f.use}.\n\n{suggestion}"
             f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
             f"<!-- codex:finding {f.fingerprint} -->")
@@ -160,6 +164,12 @@ def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     if len(body) > SUMMARY_LIMIT:
         body = body[:SUMMARY_LIMIT] + "\n\n… summary cut at the platform's size limit; run `codex check` for the full report.\n"
     return body
+
+
+def inert_markdown(text: str) -> str:
+    """Text that renders as itself: the model's reason derives from the diff, so no links, images, markup or mentions
+    under the bot's name."""
+    return _MENTION.sub("@&#8203;", _MARKDOWN.sub(r"\\\g<0>", text))
 
 
 def _cell(text: str) -> str:
