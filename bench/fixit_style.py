@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from codex.compiler import load_ruleset
+from codex.model import Ruleset
 from codex.lint import load_rule_class
 from codex.model import LibcstMatcher
 
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def main(tree: Path) -> int:
-    rules = [r for r in load_ruleset(REPO / "rules" / "ruleset.json").rules if isinstance(r.matcher, LibcstMatcher)]
+    rules = [r for r in Ruleset.load(REPO / "rules" / "ruleset.json").rules if isinstance(r.matcher, LibcstMatcher)]
     files = sorted(p for p in tree.rglob("*.py") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(tree).parts))
     found = 0
     for rule in rules:

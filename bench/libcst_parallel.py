@@ -15,7 +15,7 @@ from pathlib import Path
 
 from _common import DEFAULT_CACHE, DJANGO, REPO, fetch
 
-from codex.compiler import load_ruleset
+from codex.model import Ruleset
 from codex.model import LibcstMatcher
 from reviewer.engines import libcst as engine
 from reviewer.targets import Target, applies
@@ -40,7 +40,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     args = parser.parse_args()
     tree = fetch(DJANGO, args.cache)
-    rules = [r for r in load_ruleset(REPO / "rules" / "ruleset.json").rules if isinstance(r.matcher, LibcstMatcher)]
+    rules = [r for r in Ruleset.load(REPO / "rules" / "ruleset.json").rules if isinstance(r.matcher, LibcstMatcher)]
     jobs = []
     for path in sorted(tree.rglob("*.py")):
         target = Target(path.name, path, "python", None, path.name)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from codex.compiler import load_ruleset
 from codex.model import Cohort, Rule, Ruleset
 
 HEADER = ("# Ruleset changelog\n\nWritten by `codex compile`: the rules each compiled ruleset added, changed and removed, "
@@ -24,7 +23,7 @@ def update_changelog(root: Path, rules_dir: Path, current: Ruleset) -> bool:
     """Prepend the section for ``current`` against ``rules_dir/ruleset.json`` (read before it is rewritten); True if written."""
     path = rules_dir / "CHANGELOG.md"
     try:
-        previous = load_ruleset(rules_dir / "ruleset.json")
+        previous = Ruleset.load(rules_dir / "ruleset.json")
     except (OSError, ValueError, ValidationError):
         previous = None
     if path.is_file() and previous is not None and previous.version == current.version:

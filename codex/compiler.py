@@ -387,5 +387,3 @@ def stale_files(ruleset: Ruleset, rules_dir: Path) -> list[str]:
     return stale
 
 
-def load_ruleset(path: Path) -> Ruleset:
-    return Ruleset.model_validate_json(path.read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -160,6 +161,11 @@ class Ruleset(Frozen):
             "rules": [r.model_dump(mode="json") for r in rules],
         }
         return cls(version=_digest(body), rfcs=tuple(rfcs), rules=tuple(rules))
+
+    @classmethod
+    def load(cls, path: Path) -> "Ruleset":
+        """A compiled ruleset (``rules/ruleset.json``)."""
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

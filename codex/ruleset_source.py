@@ -7,7 +7,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from codex.compiler import compile_rfcs, load_ruleset
 from codex.config import CodexConfig
 from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
@@ -31,6 +30,8 @@ def load_active(root: Path, config: CodexConfig, stale_ok: bool = False) -> Load
     good compiled ruleset (see ``last_good``) with the compile problems attached; otherwise they are raised."""
     rfc_dir = root / config.rfcs
     if rfc_dir.is_dir():
+        from codex.compiler import compile_rfcs  # markdown-it and the RFC parser: only when there are RFCs to compile
+
         result = compile_rfcs(rfc_dir, root, config.rfc_base_url)
         if result.ruleset is not None:
             return LoadedRuleset(result.ruleset, f"{config.rfcs}/")
@@ -86,7 +87,7 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
 
 def _read(path: Path, label: str) -> Ruleset:
     try:
-        return load_ruleset(path)
+        return Ruleset.load(path)
     except (OSError, ValueError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
         raise ProblemError([Problem(path=label, message=f"unreadable ruleset: {first}",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import yaml
-
 from codex.model import Rule, SemgrepMatcher
 
 _SEVERITY = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
@@ -34,7 +32,14 @@ def semgrep_rule(rule: Rule, matcher: SemgrepMatcher, with_paths: bool) -> dict:
     return entry
 
 
+def semgrep_rules(rules: Iterable[Rule], with_paths: bool) -> list[dict]:
+    """semgrep's entries for the semgrep-matched rules."""
+    return [semgrep_rule(r, r.matcher, with_paths) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
+
+
 def semgrep_config(rules: Iterable[Rule], with_paths: bool) -> str:
-    """The YAML for all semgrep-matched rules, byte-stable for the same rules."""
-    entries = [semgrep_rule(r, r.matcher, with_paths) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
-    return yaml.safe_dump({"rules": entries}, sort_keys=True, allow_unicode=True, width=4096, default_flow_style=False)
+    """The YAML for all semgrep-matched rules (``rules/semgrep.yml``), byte-stable for the same rules."""
+    import yaml  # not on the check path, which hands semgrep JSON
+
+    return yaml.safe_dump({"rules": semgrep_rules(rules, with_paths)}, sort_keys=True, allow_unicode=True, width=4096,
+                          default_flow_style=False)

@@ -8,12 +8,15 @@ import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
 from codex.problems import Problem, ProblemError
+
+if TYPE_CHECKING:  # gitpython runs `git version` twice on import: loaded only where git is used, not for --diff FILE
+    import git
 
 _FILE_START = re.compile(r"^diff --git ", re.M)
 _HUNK_START = re.compile(r"^@@ ", re.M)
@@ -101,6 +104,8 @@ def unquote(path: str) -> str:
 
 
 def _repo(root: Path) -> git.Repo:
+    import git
+
     try:
         return git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -115,6 +120,8 @@ def _git_diff(repo: git.Repo, *args: str) -> str:
 
 
 def _resolve(repo: git.Repo, ref: str) -> str:
+    import git
+
     try:
         return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
     except git.GitCommandError:
@@ -123,6 +130,8 @@ def _resolve(repo: git.Repo, ref: str) -> str:
 
 def default_branch_ref(repo: git.Repo, default_branch: str | None) -> str | None:
     """The first that exists of: the configured branch, origin/HEAD, origin/main, origin/master, main, master."""
+    import git
+
     candidates = [default_branch] if default_branch else []
     try:
         candidates.append(repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True))
@@ -140,6 +149,8 @@ def default_branch_ref(repo: git.Repo, default_branch: str | None) -> str | None
 
 def default_base(repo: git.Repo, default_branch: str | None) -> str:
     """The merge-base of HEAD with the default branch, or HEAD when there is none to compare with."""
+    import git
+
     ref = default_branch_ref(repo, default_branch)
     if ref is None:
         return "HEAD"
@@ -190,6 +201,8 @@ def commit_diff(root: Path, base: str, head: str) -> str:
 
 def whole_tree(root: Path) -> ChangeSet:
     """Every file (git's tracked and untracked-unignored ones in a checkout), all lines in scope."""
+    import git
+
     try:
         repo = git.Repo(root, search_parent_directories=True)
         top = Path(repo.working_tree_dir)

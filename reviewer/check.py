@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from codex.config import LlmConfig
 from codex.governance import GovernanceConfig
@@ -16,8 +17,10 @@ from reviewer.changes import ChangeSet
 from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.governance import govern
 from reviewer.matching import run_matchers
-from reviewer.llm import run_llm_pass
 from reviewer.targets import select_targets
+
+if TYPE_CHECKING:
+    from reviewer.llm.run import LlmOutcome
 
 
 @dataclass(frozen=True)
@@ -39,11 +42,13 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     report.errors += skipped
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
     with ThreadPoolExecutor(max_workers=1) as background:  # the model answers while the static matchers run
-        llm_pass = background.submit(run_llm_pass, llm_rules, targets, changes.root, options.llm,
-                                     enabled=options.use_llm, budget=options.llm_budget, use_cache=options.cache_dir is not None)
+        llm_pass: list[Future[LlmOutcome]] = []
+        start_llm = lambda: llm_pass.append(background.submit(  # noqa: E731
+            _llm_pass, llm_rules, targets, changes.root, options.llm, enabled=options.use_llm, budget=options.llm_budget,
+            use_cache=options.cache_dir is not None))
         cache = ResultCache(options.cache_dir) if options.cache_dir else None
-        found, problems, seconds = run_matchers(ruleset, targets, cache)
-        llm = llm_pass.result()
+        found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm)
+        llm = llm_pass[0].result()
     found += llm.findings
     report.errors += problems + llm.problems
     found, held, governance = govern(ruleset, targets, found, options.today, options.governance)
@@ -65,4 +70,11 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
     }
     return report
+
+
+def _llm_pass(*args: Any, **kwargs: Any) -> LlmOutcome:
+    """The LLM pass, imported in its own thread: the openai client and tiktoken load while semgrep starts."""
+    from reviewer.llm import run_llm_pass
+
+    return run_llm_pass(*args, **kwargs)
 

@@ -7,6 +7,7 @@ The engines are imported only when a file needs them: a Rust-only change never i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codex.model import LibcstMatcher, Rule, Ruleset, SemgrepMatcher
@@ -27,9 +28,10 @@ class _Plan:
     key: str | None
 
 
-def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | None = None
-                 ) -> tuple[list[Finding], list[Problem], dict[str, float]]:
-    """Every static rule over the targets it applies to; findings in no particular order."""
+def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | None = None,
+                 meanwhile: Callable[[], object] | None = None) -> tuple[list[Finding], list[Problem], dict[str, float]]:
+    """Every static rule over the targets it applies to; findings in no particular order. ``meanwhile`` is called
+    once semgrep is running (to start other work without delaying it)."""
     started = time.perf_counter()
     semgrep_rules = [r for r in ruleset.rules if isinstance(r.matcher, SemgrepMatcher)]
     libcst_rules = [r for r in ruleset.rules if isinstance(r.matcher, LibcstMatcher)]
@@ -49,6 +51,8 @@ def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | N
         found += _findings(ruleset, target, cached[0])
         problems += cached[1]
     semgrep_run = _start_semgrep(plans)
+    if meanwhile is not None:
+        meanwhile()
     libcst_started = time.perf_counter()
     libcst_results = _run_libcst(plans)
     libcst_seconds = time.perf_counter() - libcst_started

@@ -53,3 +53,14 @@ def test_codex_test_of_semgrep_and_judgment_rules_loads_neither_libcst_nor_the_l
     assert code in (0, 1)
     assert "semgrep" not in loaded  # run as a subprocess, never imported
     assert "libcst" not in loaded and "openai" not in loaded
+
+
+def test_check_of_a_patch_file_with_the_shipped_codex_loads_neither_git_nor_the_rfc_parser(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.rs").write_text("fn main() {\n    let v: Option<u8> = None;\n    v.unwrap();\n}\n")
+    patch = tmp_path / "change.patch"
+    patch.write_text("diff --git a/src/main.rs b/src/main.rs\n--- a/src/main.rs\n+++ b/src/main.rs\n@@ -3 +3 @@\n-    v;\n+    v.unwrap();\n")
+    code, loaded = _loaded(["check", "--no-llm", "--no-cache", "--no-history", "--format", "json", "--diff", str(patch),
+                            "--root", str(tmp_path)], tmp_path)
+    assert code == 1  # semgrep found the unwrap, through a JSON config written without PyYAML
+    assert loaded == {"pydantic"}  # no gitpython (and its two `git version` calls), markdown-it, PyYAML or libcst
