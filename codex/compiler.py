@@ -368,7 +368,7 @@ def write_rules(ruleset: Ruleset, rules_dir: Path) -> list[Path]:
     from codex.semgrep_config import semgrep_config
 
     rules_dir.mkdir(parents=True, exist_ok=True)
-    outputs = {rules_dir / "ruleset.json": ruleset.to_json(), rules_dir / "semgrep.yml": semgrep_config(ruleset.rules, with_paths=True)}
+    outputs = {rules_dir / "ruleset.json": ruleset.to_json(), rules_dir / "semgrep.yml": semgrep_config(ruleset.rules)}
     for target, text in outputs.items():
         target.write_text(text, encoding="utf-8")
     return list(outputs)
@@ -378,7 +378,7 @@ def stale_files(ruleset: Ruleset, rules_dir: Path) -> list[str]:
     """Which files of ``rules/`` differ from what compiling would write."""
     from codex.semgrep_config import semgrep_config
 
-    expected = {"ruleset.json": ruleset.to_json(), "semgrep.yml": semgrep_config(ruleset.rules, with_paths=True)}
+    expected = {"ruleset.json": ruleset.to_json(), "semgrep.yml": semgrep_config(ruleset.rules)}
     stale = []
     for name, text in expected.items():
         target = rules_dir / name

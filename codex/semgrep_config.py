@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterable
 
 from codex.model import Rule, SemgrepMatcher
 
 _SEVERITY = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
+# "**/name/**" and "**/name" (name without "/" or "**") match at any depth both in semgrep's gitignore-style paths and
+# in codex's globs, whatever directory semgrep runs in; but to semgrep "**/name" also matches a directory
+_ANYWHERE = re.compile(r"\*\*/((?:(?!\*\*)[^/])+)(/\*\*)?")
 
 
-def semgrep_rule(rule: Rule, matcher: SemgrepMatcher, with_paths: bool) -> dict:
+def semgrep_rule(rule: Rule, matcher: SemgrepMatcher, paths: dict[str, list[str]]) -> dict:
     entry = {
         "id": rule.id,
         "languages": list(rule.languages),
@@ -27,19 +32,37 @@ def semgrep_rule(rule: Rule, matcher: SemgrepMatcher, with_paths: bool) -> dict:
         },
         **matcher.body,
     }
-    if with_paths and (rule.paths.include or rule.paths.exclude):
-        entry["paths"] = {k: list(v) for k, v in rule.paths.model_dump().items() if v}
+    if paths:
+        entry["paths"] = paths
     return entry
 
 
-def semgrep_rules(rules: Iterable[Rule], with_paths: bool) -> list[dict]:
-    """semgrep's entries for the semgrep-matched rules."""
-    return [semgrep_rule(r, r.matcher, with_paths) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
+def _all_paths(rule: Rule) -> dict[str, list[str]]:
+    return {k: list(v) for k, v in rule.paths.model_dump().items() if v}
 
 
-def semgrep_config(rules: Iterable[Rule], with_paths: bool) -> str:
+def _portable_excludes(rule: Rule, directories: set[str]) -> dict[str, list[str]]:
+    """The excludes semgrep applies as codex does to targets under ``directories`` (every directory name on their
+    paths): semgrep skips that work, and codex still filters every finding by the rule's own paths. Nothing
+    anchored is handed over, as semgrep sees paths relative to where it runs, not to the repository."""
+    excludes = []
+    for pattern in rule.paths.exclude:
+        anywhere = _ANYWHERE.fullmatch(pattern)
+        if anywhere and (anywhere.group(2) or not any(fnmatch.fnmatchcase(d, anywhere.group(1)) for d in directories)):
+            excludes.append(pattern)
+    return {"exclude": excludes} if excludes else {}
+
+
+def run_rules(rules: Iterable[Rule], directories: set[str]) -> list[dict]:
+    """semgrep's entries for one check run over targets codex has already chosen per rule, which lie in
+    ``directories`` (every directory name on their paths)."""
+    return [semgrep_rule(r, r.matcher, _portable_excludes(r, directories)) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
+
+
+def semgrep_config(rules: Iterable[Rule]) -> str:
     """The YAML for all semgrep-matched rules (``rules/semgrep.yml``), byte-stable for the same rules."""
     import yaml  # not on the check path, which hands semgrep JSON
 
-    return yaml.safe_dump({"rules": semgrep_rules(rules, with_paths)}, sort_keys=True, allow_unicode=True, width=4096,
+    entries = [semgrep_rule(r, r.matcher, _all_paths(r)) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
+    return yaml.safe_dump({"rules": entries}, sort_keys=True, allow_unicode=True, width=4096,
                           default_flow_style=False)

@@ -31,7 +31,7 @@ def validate_semgrep(compiled: list[Rule], locations: dict[str, tuple[str, int]]
             target.touch()
         config = Path(tmp) / "rules.yml"
         while rules:
-            config.write_text(semgrep_config(rules, with_paths=True), encoding="utf-8")
+            config.write_text(semgrep_config(rules), encoding="utf-8")
             proc = subprocess.run([executable, "scan", *_FLAGS, "--config", str(config), *map(str, targets)],
                                   capture_output=True, text=True, cwd=tmp, stdin=subprocess.DEVNULL)
             try:

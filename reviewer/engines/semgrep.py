@@ -11,7 +11,7 @@ from pathlib import Path
 
 from codex.model import Rule
 from codex.problems import Problem
-from codex.semgrep_config import semgrep_rules
+from codex.semgrep_config import run_rules
 from reviewer.engines import Match
 from reviewer.targets import Target
 
@@ -43,7 +43,8 @@ class SemgrepRun:
                                          hint="install codex with its dependencies (pip install codex-rfc)", kind="engine"))
             return
         config = Path(self._tmp.name) / "codex.json"  # JSON is YAML to semgrep, and much quicker to write
-        config.write_text(json.dumps({"rules": semgrep_rules(rules, with_paths=False)}), encoding="utf-8")
+        directories = {d for path in self.by_path for d in path.split(os.sep)[:-1]}
+        config.write_text(json.dumps({"rules": run_rules(rules, directories)}), encoding="utf-8")
         self._command = [executable, "scan", *SEMGREP_FLAGS, "--config", str(config)]
         self._pending = _argument_chunks(list(self.by_path), ARGUMENT_BYTES)
         self._start(self._pending.pop(0))
