@@ -221,6 +221,9 @@ def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
     inside = "def f(settings):\n    region = settings.get('r')\n\n    return region['x']\n    # done\n\ndef g():\n    pass\n"
     [hunk] = hunks_of(target(tmp_path, "b.py", inside, {4}), context=3)
     assert (hunk.start, hunk.end) == (1, 5)  # a change inside a function keeps its context, up to the next definition
+    rust = "fn before() {\n    work();\n}\n\npub(crate) fn added(conf: &Conf) -> u8 {\n    conf.limit\n}\n\nimpl Other {\n}\n"
+    [hunk] = hunks_of(target(tmp_path, "c.rs", rust, {5, 6, 7}, "rust"), context=3)
+    assert (hunk.start, hunk.end) == (5, 7)  # Rust's fn and impl are definitions too (as are Go's func, JS's function)
 
 
 def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:

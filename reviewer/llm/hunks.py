@@ -10,7 +10,7 @@ from functools import cached_property
 from codex.model import Rule
 from reviewer.targets import Target, path_matches, prefilter_passes
 
-_DEFINITION = re.compile(r"\s*(async\s+def|def|class|local\s+function|function)\b")
+_DEFINITION = re.compile(r"\s*(async\s+def|def|class|local\s+function|function|func|(pub(\([^)]*\))?\s+)?(async\s+)?fn|impl)\b")
 SCOPE_LINES = 15  # a hunk inside a definition starting at most this far above its context shows the definition from its header
 MAX_HUNK_LINES = 80  # a longer run of added lines (a new file, an audit) is cut into pieces of this size
 
