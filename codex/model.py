@@ -9,7 +9,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class Frozen(BaseModel):
@@ -151,6 +151,7 @@ class Ruleset(Frozen):
     version: str
     rfcs: tuple[RfcMeta, ...]
     rules: tuple[Rule, ...]
+    _index: tuple[tuple[Rule, ...], dict[str, Rule]] | None = PrivateAttr(None)  # (the rules it indexes, by id)
 
     @classmethod
     def build(cls, rfcs: list[RfcMeta], rules: list[Rule]) -> "Ruleset":
@@ -171,7 +172,11 @@ class Ruleset(Frozen):
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        """The rule with this id: by an index built once for these very rules (a ``model_copy`` with other rules
+        carries the old index along, and the identity check rebuilds it)."""
+        if self._index is None or self._index[0] is not self.rules:
+            self._index = (self.rules, {r.id: r for r in self.rules})
+        return self._index[1].get(rule_id)
 
 
 def _digest(payload: object) -> str:

@@ -7,10 +7,12 @@ spread over worker processes (see ``PARALLEL_MIN_BYTES``).
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import multiprocessing
 import os
 import re
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -36,8 +38,13 @@ _worker_rules: dict[str, Rule] = {}
 
 def check_file(target: Target, rules: list[Rule]) -> FileResult:
     """Run ``rules`` (all libcst-matched) over one file."""
+    source = target.abs_path.read_bytes()
+    if too_deep := _beyond_cpython(source):
+        line, reason = too_deep
+        return [], [Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
+                            hint="generated or minified code is best left out through the rule's paths; the other rules still ran", kind="parse")]
     try:
-        module = cst.parse_module(target.abs_path.read_bytes())
+        module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         return [], [Problem(path=target.path, line=_error_line(exc), message=f"not valid Python 3 ({exc.message}); libcst rules skipped",
                             hint="Python 2 or broken sources cannot be parsed; the other rules still ran", kind="parse")]
@@ -56,7 +63,12 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         wrapper.visit_batched([v for _, v in visitors])
     except Exception:
         visitors = _isolate(wrapper, visitors, target, problems)
-    positions = wrapper.resolve(PositionProvider) if any(v.flagged for _, v in visitors) else {}
+    try:
+        positions = wrapper.resolve(PositionProvider) if any(v.flagged for _, v in visitors) else {}
+    except Exception as exc:  # e.g. too deeply nested: what the rules found cannot be placed on a line
+        flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
+        return [], problems + [Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
+                                       message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
     matches = [Match(rule.id, positions[node].start.line, positions[node].end.line, positions[node].start.column + 1, message, "libcst")
                for rule, visitor in visitors for node, message in visitor.flagged]
     return matches, problems
@@ -109,6 +121,27 @@ def _isolate(wrapper: MetadataWrapper, visitors: list[tuple[Rule, LintRule]], ta
             continue
         working.append((rule, fresh))
     return working
+
+
+def _beyond_cpython(source: bytes) -> tuple[int, str] | None:
+    """Where CPython's own parser gives up on nesting (200 brackets, 100 indents, its recursion limit), and why.
+
+    libcst's native parser does not fail there: it overflows its stack a few times deeper and the process
+    dies (1,500 nested brackets, an 8,000-term expression). CPython cannot run such a file either, so it
+    is reported, not parsed. Any other syntax error is libcst's to judge: it knows newer grammar.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes and the like: not this check's business
+            compile(source, "<source>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return 1, "nested too deeply for CPython's parser"
+    except SyntaxError as exc:
+        if exc.msg.startswith("too many"):
+            return exc.lineno or 1, exc.msg
+    except ValueError:  # NUL bytes: libcst reports them
+        pass
+    return None
 
 
 def _error_line(exc: cst.ParserSyntaxError) -> int:
