@@ -11,9 +11,8 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from codex.model import Ruleset
 from codex.lint import load_rule_class
-from codex.model import LibcstMatcher
+from codex.model import LibcstMatcher, Ruleset
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,14 +24,13 @@ def main(tree: Path) -> int:
     for rule in rules:
         cls = load_rule_class(rule.matcher.rule_class)
         for path in files:
+            visitor = cls()
             try:
-                module = cst.parse_module(path.read_bytes())
-            # codex: allow CX0004 -- the baseline mirrors Fixit, which skips a file it cannot parse and goes on
+                MetadataWrapper(cst.parse_module(path.read_bytes()), unsafe_skip_copy=True).visit_batched([visitor])
+            # codex: allow CX0004 -- the baseline mirrors Fixit, which skips a file it cannot parse or analyse and goes on
             except Exception:
                 continue
-            visitor = cls()
-            MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([visitor])
-            found += len(visitor.reports)
+            found += len(visitor.flagged)
     print(f"{found} findings from {len(rules)} rules over {len(files)} files")
     return 0
 

@@ -93,6 +93,8 @@ def main() -> int:
     row("1. full tree vs semgrep alone", "codex check --all", full, "semgrep (semgrep rules only)", semgrep_full, "≤ 1.3×")
     if args.fixit_runs:
         fixit = runs([sys.executable, str(REPO / "bench" / "fixit_style.py"), str(work)], work, args.fixit_runs)
+        if fixit.code != 0:
+            raise SystemExit(f"the Fixit-style baseline failed (exit {fixit.code}): run bench/fixit_style.py {work}")
         separate = Sample(semgrep_full.wall + fixit.wall, semgrep_full.cpu + fixit.cpu, max(semgrep_full.peak_mb, fixit.peak_mb), 0)
         row("1. full tree vs semgrep + Fixit-style passes", "codex check --all", full, "semgrep + libcst rule-by-rule", separate, "")
     diff = runs([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)], work, args.runs)
