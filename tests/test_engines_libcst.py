@@ -89,3 +89,14 @@ def test_only_the_metadata_the_batched_rules_declare_is_computed(jobs, shipped_r
     assert [m.rule_id for m in matches] == ["CX0004"] and requested and QualifiedNameProvider not in requested
     matches, _ = libcst_engine.check_file(target, [swallowed, requests_timeout])
     assert sorted(m.rule_id for m in matches) == ["CX0003", "CX0004"] and QualifiedNameProvider in requested
+
+
+def test_findings_that_cannot_be_placed_are_reported(jobs, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(self, provider):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(libcst_engine.MetadataWrapper, "resolve", fails)
+    [(target, rules)] = [job for job in jobs if job[0].path == "bad_calls.py"]
+    matches, problems = libcst_engine.check_file(target, [r for r in rules if r.id == "CX0003"])
+    assert matches == [] and [(p.kind, p.message) for p in problems] == \
+        [("rule", "findings of CX0003 could not be placed (RecursionError: maximum recursion depth exceeded)")]
