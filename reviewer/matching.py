@@ -54,7 +54,7 @@ def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | N
     if meanwhile is not None:
         meanwhile()
     libcst_started = time.perf_counter()
-    libcst_results = _run_libcst(plans)
+    libcst_results = _run_libcst(plans, busy_cpus=1 if semgrep_run else 0)
     libcst_seconds = time.perf_counter() - libcst_started
     semgrep_matches, semgrep_problems = semgrep_run.collect() if semgrep_run else ({}, [])
     planned = {p.target.path for p in plans}
@@ -86,13 +86,13 @@ def _start_semgrep(plans: list[_Plan]):
     return SemgrepRun(sorted(rules.values(), key=lambda r: r.id), [p.target for p in plans if p.semgrep])
 
 
-def _run_libcst(plans: list[_Plan]) -> dict[str, tuple[list[Match], list[Problem]]]:
+def _run_libcst(plans: list[_Plan], busy_cpus: int) -> dict[str, tuple[list[Match], list[Problem]]]:
     jobs = [(p.target, p.libcst) for p in plans if p.libcst]
     if not jobs:
         return {}
     from reviewer.engines import libcst as libcst_engine
 
-    return libcst_engine.check_files(jobs)
+    return libcst_engine.check_files(jobs, busy_cpus)
 
 
 def _findings(ruleset: Ruleset, target: Target, matches: list[Match]) -> list[Finding]:

@@ -100,3 +100,13 @@ def test_findings_that_cannot_be_placed_are_reported(jobs, monkeypatch: pytest.M
     matches, problems = libcst_engine.check_file(target, [r for r in rules if r.id == "CX0003"])
     assert matches == [] and [(p.kind, p.message) for p in problems] == \
         [("rule", "findings of CX0003 could not be placed (RecursionError: maximum recursion depth exceeded)")]
+
+
+def test_a_cpu_is_left_to_semgrep(jobs, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(libcst_engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(libcst_engine, "_in_workers", lambda jobs_, workers: started.append(workers) or {})
+    for cpus in (2, 4):
+        monkeypatch.setattr(libcst_engine.os, "cpu_count", lambda: cpus)
+        libcst_engine.check_files(jobs[:3], busy_cpus=1)
+    assert started == [3]  # 2 CPUs: one for semgrep, libcst here in this process; 4 CPUs: 3 workers

@@ -74,9 +74,10 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     return matches, problems
 
 
-def check_files(jobs: list[tuple[Target, list[Rule]]]) -> dict[str, FileResult]:
-    """Every job, by target path: in this process for little work, else over worker processes."""
-    workers = min(os.cpu_count() or 1, len(jobs))
+def check_files(jobs: list[tuple[Target, list[Rule]]], busy_cpus: int = 0) -> dict[str, FileResult]:
+    """Every job, by target path: in this process for little work, else over worker processes on the CPUs
+    other work (``busy_cpus``: semgrep) leaves."""
+    workers = min((os.cpu_count() or 1) - busy_cpus, len(jobs))
     if workers < 2 or sum(len(t.text) for t, _ in jobs) < PARALLEL_MIN_BYTES:
         return {t.path: check_file(t, rules) for t, rules in jobs}
     try:
