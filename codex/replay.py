@@ -59,8 +59,9 @@ class ReplaySettings:
 
 
 def list_commits(root: Path, rev_range: str | None, since: dt.date | None, first_parent: bool) -> list[str]:
-    """Commit ids of the range, oldest first (``--since`` alone means HEAD's history since that date)."""
-    args = ["--reverse", *(["--first-parent"] if first_parent else []), *([f"--since={since.isoformat()}"] if since else []),
+    """Commit ids of the range, oldest first (``--since`` alone means HEAD's history since that date). The date
+    starts at midnight: git reads a bare date as that day at the current time of day."""
+    args = ["--reverse", *(["--first-parent"] if first_parent else []), *([f"--since={since.isoformat()} 00:00:00"] if since else []),
             rev_range or "HEAD", "--"]
     try:
         return git.Repo(root, search_parent_directories=True).git.rev_list(*args).split()
