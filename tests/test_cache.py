@@ -46,7 +46,7 @@ def no_semgrep(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def no_libcst(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(jobs):
+    def refuse(jobs, busy_cpus=0):
         raise AssertionError(f"libcst ran on {[t.path for t, _ in jobs]}")
 
     monkeypatch.setattr(libcst_engine, "check_files", refuse)
