@@ -64,9 +64,9 @@ def plan(routed: list[Routed], costs: Costs, budget: int | None) -> tuple[list[R
     """Requests within ``budget`` input tokens (``None``: no cap), and the hunks left out for it.
 
     A hunk goes in one request with all the rules that apply to it, so it is sent once however many
-    rules judge it; rules are stated once per request, and a file's header once per set of rules. Hunks are taken in rank order — rules of higher
-    severity first, then more added lines — and one that does not fit what is left of the budget is
-    left out (smaller ones after it may still fit).
+    rules judge it; rules are stated once per request, and a file's header once per set of rules. Hunks
+    are taken in rank order — rules of higher severity first, then more added lines — and one that does
+    not fit what is left of the budget is left out (smaller ones after it may still fit).
     """
     ranked = sorted(routed, key=lambda r: (min(_SEVERITY_RANK[x.severity] for x in r.rules), tuple(x.id for x in r.rules),
                                            -len(r.hunk.added), r.hunk.path, r.hunk.start))

@@ -62,13 +62,11 @@ def render_header(item: Routed) -> str:
 def render_block(items: list[Routed]) -> str:
     """The hunks in file order; a file's hunks judged by the same rules share one header."""
     parts: list[str] = []
-    header = None
+    previous = None
     for item in sorted(items, key=lambda i: (i.hunk.path, i.hunk.start)):
-        if render_header(item) != header:
-            header = render_header(item)
-            parts.append(f"\n{header}" if parts else header)
-        else:
-            parts.append("...")
+        header = render_header(item)
+        parts.append("..." if header == previous else f"\n{header}" if parts else header)
+        previous = header
         parts.append(render_hunk(item))
     return "\n".join(parts)
 
