@@ -95,6 +95,14 @@ def test_plain_diff_without_git_headers() -> None:
     assert added(from_patch(text, Path("."), "p")) == {"src/x.py": {2}}
 
 
+def test_plain_diff_before_the_first_git_header_is_kept() -> None:
+    text = ("--- a/src/x.py\n+++ b/src/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\n"
+            "diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n")
+    changes = from_patch(text, Path("."), "p")
+    assert added(changes) == {"src/x.py": {2}, "y.py": {2}}
+    assert changes.problems == []
+
+
 @pytest.mark.parametrize("text", ["hello\n", "diff --git", "--- a\n+++ b\n@@ -1 +1 @@\n", "\x00\xff",
                                   "\ufffd\ufffdd\x00i\x00f\x00f\x00"])  # the last: UTF-16 read as UTF-8
 def test_junk_is_a_problem_not_a_crash(text: str) -> None:
@@ -155,6 +163,13 @@ def test_default_is_merge_base_with_main(feature_repo) -> None:
 def test_configured_default_branch(feature_repo) -> None:
     feature_repo.git("branch", "trunk", "feature")
     assert added(from_git(feature_repo.path, None, default_branch="trunk")) == {}
+
+
+def test_origin_head_names_the_default_branch(feature_repo) -> None:
+    """origin/HEAD wins over a local main: here it points at a remote trunk that already holds the feature."""
+    feature_repo.git("update-ref", "refs/remotes/origin/trunk", "feature")
+    feature_repo.git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    assert added(from_git(feature_repo.path, None)) == {}
 
 
 def test_explicit_base(feature_repo) -> None:
@@ -218,6 +233,13 @@ def test_whole_tree_in_and_outside_git(feature_repo, tmp_path: Path) -> None:
     (plain / ".venv").mkdir()
     (plain / ".venv" / "v.py").write_text("v\n")
     assert [f.path for f in whole_tree(plain).files] == ["pkg/m.py"]
+
+
+def test_whole_tree_from_a_subdirectory_is_scoped_to_it(feature_repo) -> None:
+    feature_repo.commit("sub", {"sub/s.py": "s\n", "sub/deeper/t.py": "t\n"})
+    tree = whole_tree(feature_repo.path / "sub")
+    assert [f.path for f in tree.files] == ["deeper/t.py", "s.py"]
+    assert tree.root == feature_repo.path / "sub"
 
 
 def test_only_keeps_explicit_paths(feature_repo, monkeypatch: pytest.MonkeyPatch) -> None:

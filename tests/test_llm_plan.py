@@ -113,6 +113,16 @@ def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, 
     assert left_out.routed.hunk.path == "w.py" and left_out.left == 0 and left_out.needed > 0
 
 
+def test_a_hunk_over_the_budget_leaves_smaller_ones_after_it_planned(tmp_path, cx0002) -> None:
+    costs = Costs(WORDS)
+    big = Routed(hunks_of(target(tmp_path, "big.py", numbered(40), set(range(1, 41))), context=0)[0], (cx0002,))
+    small = [Routed(hunks_of(target(tmp_path, f"s{n}.py", numbered(1), {1}), context=0)[0], (cx0002,)) for n in (1, 2)]
+    [alone], _ = plan(small, costs, None)
+    requests, over = plan([small[0], big, small[1]], costs, alone.tokens)  # ranked: big first, it does not fit
+    assert [[i.hunk.path for i in r.items] for r in requests] == [["s1.py", "s2.py"]]
+    assert [o.routed.hunk.path for o in over] == ["big.py"]
+
+
 def test_the_cache_key_ignores_a_shift_but_not_a_change(tmp_path, cx0002) -> None:
     text = "a = 1\n" + numbered(5)
     key = cache_key("m", cx0002, hunks_of(target(tmp_path, "a.py", text, {3}), 1)[0])

@@ -58,6 +58,13 @@ def test_parse_file_level_and_malformed_overrides():
     assert [(line, what) for line, _, what in malformed] == [(12, "file-level override below line 10"), (13, "override names no rule")]
 
 
+def test_malformed_overrides_leave_the_later_ones_parsed():
+    text = allow("# ALLOW -- which rule?\n" + "\n" * 10 + "# ALLOW-file CX0001 -- too low\n# ALLOW CX0003 -- local call\n")
+    overrides, malformed = parse_overrides(text)
+    assert [(o.line, o.rule_ids, o.reason) for o in overrides] == [(13, ("CX0003",), "local call")]
+    assert [(line, what) for line, _, what in malformed] == [(1, "override names no rule"), (12, "file-level override below line 10")]
+
+
 def test_a_mention_outside_a_comment_is_not_an_override():
     assert parse_overrides(allow('"""Write ``ALLOW CX0001 -- why`` to let a finding through."""')) == ([], [])
 
@@ -66,6 +73,7 @@ def test_a_mention_outside_a_comment_is_not_an_override():
 def repo(git_repo_factory):
     repo = git_repo_factory("overrides")
     repo.commit("rules and code", {"rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001")]),
+                                   "svc/a_plain.py": "import requests\nrequests.get(z)\n",  # no marker, checked first
                                    "svc/client.py": CLIENT, "svc/legacy.py": LEGACY})
     return repo
 
@@ -107,6 +115,11 @@ def test_unused_overrides_are_reported(report):
     assert "PY0001 finds nothing" in findings[(6, OVERRIDE_RULE_ID)].message
     assert "ZZ9999 is not a rule" in findings[(7, OVERRIDE_RULE_ID)].message
     assert (2, OVERRIDE_RULE_ID) not in findings
+
+
+def test_a_file_without_overrides_leaves_the_later_files_overridden(report):
+    assert [(f.line, f.overridden) for f in report.findings if f.path == "svc/a_plain.py"] == [(2, False)]
+    assert _by_line(report, "svc/client.py")[(2, "PY0001")].overridden
 
 
 def test_file_level_override_covers_the_whole_file(report):

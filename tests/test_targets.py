@@ -98,3 +98,21 @@ def test_paths_outside_the_tree_and_unreadable_files(tmp_path: Path, monkeypatch
     assert [t.path for t in targets] == ["fine.py"]
     assert {(p.path, p.message) for p in problems} == {
         ("../secret.py", "outside the checked tree, not checked"), ("locked.py", "cannot read: Permission denied")}
+
+
+def test_each_skipped_file_leaves_the_files_after_it_checked(tmp_path: Path) -> None:
+    """Every kind of skip sits before a file that must still be checked (a skip that ended the loop would show)."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "secret.py").write_text("token = 1\n")
+    (root / "blob.py").write_bytes(b"\x00binary")
+    for name in ("a.py", "b.py", "c.py", "d.py", "e.py"):
+        (root / name).write_text("x = 1\n")
+    changes = ChangeSet(root, [FileChange("caf\udce9.py", None), FileChange("a.py", None),
+                               FileChange("../secret.py", None), FileChange("b.py", None),
+                               FileChange("gone.py", None), FileChange("c.py", None),
+                               FileChange("blob.py", None), FileChange("d.py", None),
+                               FileChange("notes.txt", None), FileChange("e.py", None)])
+    targets, problems = select_targets(changes, {"python"})
+    assert [t.path for t in targets] == ["a.py", "b.py", "c.py", "d.py", "e.py"]
+    assert [p.path for p in problems] == ["caf\ufffd.py", "../secret.py", "gone.py", "blob.py"]
