@@ -96,8 +96,8 @@ def test_paths_outside_the_tree_and_unreadable_files(tmp_path: Path, monkeypatch
     changes = ChangeSet(root, [FileChange("../secret.py", None), FileChange("locked.py", None), FileChange("fine.py", None)])
     targets, problems = select_targets(changes, {"python"})
     assert [t.path for t in targets] == ["fine.py"]
-    assert {(p.path, p.message) for p in problems} == {
-        ("../secret.py", "outside the checked tree, not checked"), ("locked.py", "cannot read: Permission denied")}
+    assert [(p.path, p.message, p.kind) for p in problems] == [
+        ("../secret.py", "outside the checked tree, not checked", "skipped"), ("locked.py", "cannot read: Permission denied", "skipped")]
 
 
 def test_each_skipped_file_leaves_the_files_after_it_checked(tmp_path: Path) -> None:
@@ -115,4 +115,17 @@ def test_each_skipped_file_leaves_the_files_after_it_checked(tmp_path: Path) -> 
                                FileChange("notes.txt", None), FileChange("e.py", None)])
     targets, problems = select_targets(changes, {"python"})
     assert [t.path for t in targets] == ["a.py", "b.py", "c.py", "d.py", "e.py"]
-    assert [p.path for p in problems] == ["caf\ufffd.py", "../secret.py", "gone.py", "blob.py"]
+    assert [(p.path, p.message, p.kind, p.hint) for p in problems] == [
+        ("caf\ufffd.py", "file name is not valid UTF-8, not checked", "skipped",
+         "rename it: semgrep cannot read it and reports cannot name it"),
+        ("../secret.py", "outside the checked tree, not checked", "skipped", ""),
+        ("gone.py", f"not found under {root}", "skipped", "give --root the post-change tree the diff applies to"),
+        ("blob.py", "binary content, not checked", "skipped", "")]
+    assert [t.scope_path for t in targets] == ["a.py", "b.py", "c.py", "d.py", "e.py"]
+
+
+def test_a_nul_byte_past_the_first_8_kb_is_still_text(tmp_path: Path) -> None:
+    """Only the head of a file is sniffed for binary content: a late NUL (a generated table, say) keeps it checked."""
+    (tmp_path / "late.py").write_bytes(b"x = 1\n" * 2000 + b"\x00")
+    targets, problems = select_targets(ChangeSet(tmp_path, [FileChange("late.py", None)]), {"python"})
+    assert [t.path for t in targets] == ["late.py"] and problems == []
