@@ -30,6 +30,18 @@ requests.get(c)
 x = 1  # ALLOW PY0001 -- stale, nothing here
 y = 2  # ALLOW ZZ9999 -- no such rule
 """)
+WRONG = allow("""# ALLOW-file PY0002 -- generated
+import requests
+# ALLOW PY0001 -- checked by the caller
+requests.get(v)
+x = 1  # ALLOW PY0001 -- stale
+y = 2  # ALLOW -- which rule?
+z = 3  # ALLOW PY0001, PY0002
+""")
+CLEAN = allow("""# ALLOW-file PY0001 -- old module
+import requests
+requests.get(u, timeout=1)
+""")
 LEGACY = allow("""# ALLOW-file PY0001 -- legacy module, replaced in Q3
 import requests
 requests.get(a)
@@ -120,6 +132,33 @@ def test_unused_overrides_are_reported(report):
 def test_a_file_without_overrides_leaves_the_later_files_overridden(report):
     assert [(f.line, f.overridden) for f in report.findings if f.path == "svc/a_plain.py"] == [(2, False)]
     assert _by_line(report, "svc/client.py")[(2, "PY0001")].overridden
+
+
+@pytest.fixture(scope="module")
+def wrong_report(git_repo_factory):
+    repo = git_repo_factory("wrong-overrides")
+    repo.commit("rules and code", {"rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001"),
+                                                                         libcst_rule("PY0002", paths={"include": ["nowhere/**"]})]),
+                                   "svc/wrong.py": WRONG, "svc/clean.py": CLEAN})
+    ruleset = compile_rfcs(repo.path / "rfcs", repo.path).ruleset
+    return run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False))
+
+
+def test_every_wrong_override_is_a_finding_that_says_what_to_do(wrong_report):
+    report = wrong_report
+    about = [(f.line, f.column, f.message, f.use, f.need, f.stage.value, f.severity.value) for f in report.findings
+             if f.path == "svc/wrong.py" and f.rule_id == OVERRIDE_RULE_ID]
+    how, remove = "write `" + allow("ALLOW RULE -- why it is safe here`"), "remove the override"
+    assert about == [
+        (1, 3, "unused override: PY0002 does not apply to this file", remove, "to let a finding through", "warn", "warning"),
+        (5, 10, "unused override: PY0001 finds nothing on this line or the next", remove, "to let a finding through", "warn", "warning"),
+        (6, 10, "override names no rule", how, "to let a finding through", "warn", "warning"),
+        (7, 10, "override of PY0001, PY0002 without a reason, so it lets nothing through",
+         "write `" + allow("ALLOW PY0001, PY0002 -- <why it is safe here>`"), "to let a finding through", "warn", "warning")]
+    assert [(f.line, f.overridden, f.override_reason) for f in report.findings if f.path == "svc/wrong.py" and f.rule_id == "PY0001"] == [
+        (4, True, "checked by the caller")]
+    assert [(f.line, f.message) for f in report.findings if f.path == "svc/clean.py"] == [
+        (1, "unused override: PY0001 finds nothing in this file")]
 
 
 def test_file_level_override_covers_the_whole_file(report):
