@@ -1,28 +1,120 @@
-"""Outbound HTTP calls through ``requests`` that pass no ``timeout=``.
+"""Outbound HTTP calls through ``requests`` that pass no ``timeout=``, or ``timeout=None``.
 
 Names are resolved through imports, so ``import requests as r; r.get(url)`` and
-``from requests import get; get(url)`` are found too. A call that forwards ``**kwargs`` may carry a
+``from requests import get; get(url)`` are found too. Session methods are found on a session the
+code can be seen to hold: ``requests.Session().get(url)``, a name every assignment of which in its
+scope is ``requests.Session()`` / ``requests.session()`` (``s = ...``, ``with ... as s``,
+``s: T = ...``, ``(s := ...)``), and ``self.<attr>`` when every ``self.<attr> = ...`` in the class
+assigns a new session. A session that arrives as a parameter, from another function, from a class
+attribute or through another name is not followed. A call that forwards ``**kwargs`` may carry a
 timeout and is not flagged.
 """
 
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import QualifiedNameProvider
+from libcst.metadata import Assignment, QualifiedNameProvider, ScopeProvider
 
 from codex.lint import LintRule
 
 _METHODS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
 REQUESTS_CALLS = frozenset(f"requests.{m}" for m in _METHODS) | frozenset(f"requests.api.{m}" for m in _METHODS)
+SESSION_CONSTRUCTORS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"})
 
 
 class RequestsWithoutTimeout(LintRule):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._session_names: set[cst.Name] = set()  # assignment targets that receive a new session
+        self._classes: list[cst.ClassDef] = []
+        self._attributes: dict[tuple[cst.ClassDef, str], bool] = {}  # (class, self.<attr>): every assignment a session
+        self._on_names: list[tuple[cst.Call, cst.Name, str]] = []  # name.method(...) calls, judged once all is seen
+        self._on_attributes: list[tuple[cst.Call, cst.ClassDef, str, str]] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assigned(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._assigned(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._assigned(node.target, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._assigned(node.target, node.value)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._assigned(node.asname.name, node.item)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if any(arg.star == "**" or (arg.keyword is not None and arg.keyword.value == "timeout") for arg in node.args):
+        if any(arg.star == "**" for arg in node.args):
             return
-        names = self.get_metadata(QualifiedNameProvider, node.func, set())
-        called = next((q.name for q in names if q.name in REQUESTS_CALLS), None)
+        timeout = next((arg for arg in node.args if arg.keyword is not None and arg.keyword.value == "timeout"), None)
+        if timeout is not None and not (isinstance(timeout.value, cst.Name) and timeout.value.value == "None"):
+            return
+        problem = "with timeout=None" if timeout else "without timeout="
+        called = next((q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set()) if q.name in REQUESTS_CALLS), None)
         if called:
-            self.report(node, f"{called}() without timeout=")
+            self.report(node, f"{called}() {problem}")
+            return
+        if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in _METHODS):
+            return
+        holder, method = node.func.value, node.func.attr.value
+        if isinstance(holder, cst.Call) and self._is_new_session(holder):
+            self.report(node, f"requests.Session.{method}() {problem}")
+        elif isinstance(holder, cst.Name):
+            self._on_names.append((node, holder, problem))
+        elif self._classes and (attr := _self_attribute(holder)):
+            self._on_attributes.append((node, self._classes[-1], attr, problem))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for call, name, problem in self._on_names:
+            if self._holds_session(name):
+                self.report(call, f"requests.Session.{_method(call)}() {problem}")
+        for call, cls, attr, problem in self._on_attributes:
+            if self._attributes.get((cls, attr)):
+                self.report(call, f"requests.Session.{_method(call)}() {problem}")
+
+    def _assigned(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        session = value is not None and self._is_new_session(value)
+        if isinstance(target, cst.Name) and session:
+            self._session_names.add(target)
+        elif self._classes and (attr := _self_attribute(target)):
+            key = (self._classes[-1], attr)
+            self._attributes[key] = self._attributes.get(key, True) and session
+        elif isinstance(target, (cst.Tuple, cst.List)):  # unpacking: what each name receives is not followed
+            for element in target.elements:
+                self._assigned(element.value, None)
+
+    def _is_new_session(self, value: cst.BaseExpression) -> bool:
+        return isinstance(value, cst.Call) and any(
+            q.name in SESSION_CONSTRUCTORS for q in self.get_metadata(QualifiedNameProvider, value.func, set()))
+
+    def _holds_session(self, name: cst.Name) -> bool:
+        """Every assignment the name can refer to in its scope stores a new session (and there is one)."""
+        scope = self.get_metadata(ScopeProvider, name, None)
+        if scope is None:
+            return False
+        referents = {r for access in scope.accesses[name] for r in access.referents}
+        return bool(referents) and all(isinstance(r, Assignment) and r.node in self._session_names for r in referents)
+
+
+def _self_attribute(node: cst.BaseExpression) -> str | None:
+    """``x`` for ``self.x``."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return node.attr.value
+    return None
+
+
+def _method(call: cst.Call) -> str:
+    return cst.ensure_type(call.func, cst.Attribute).attr.value

@@ -1,6 +1,6 @@
 """Exception handlers that hide errors: a bare ``except:``, or ``except Exception:`` /
-``except BaseException:`` whose body only passes, continues or does nothing. Reported on the
-``except`` line.
+``except BaseException:`` (alone or in a tuple such as ``except (ValueError, Exception):``) whose
+body only passes, continues or does nothing. Reported on the ``except`` line.
 """
 
 from __future__ import annotations
@@ -26,9 +26,15 @@ def _does_nothing(body: cst.BaseSuite) -> bool:
     return True
 
 
+def _broad_name(caught: cst.BaseExpression) -> str | None:
+    """``Exception`` or ``BaseException`` when the handler catches it, by itself or in a tuple."""
+    names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    return next((n.value for n in names if isinstance(n, cst.Name) and n.value in _BROAD), None)
+
+
 class SwallowedErrors(LintRule):
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.type is None:
             self.report(node, "bare except: catches everything, including KeyboardInterrupt and SystemExit")
-        elif isinstance(node.type, cst.Name) and node.type.value in _BROAD and _does_nothing(node.body):
-            self.report(node, f"except {node.type.value}: that discards the error")
+        elif (broad := _broad_name(node.type)) and _does_nothing(node.body):
+            self.report(node, f"except {broad}: that discards the error")
