@@ -126,7 +126,7 @@ class Rule(Frozen):
 
     @property
     def message(self) -> str:
-        return f"If you need {self.need}, use {self.use}."
+        return statement(self.need, self.use)
 
     def content_hash(self) -> str:
         """Hash of everything that decides what the rule finds (used by caches)."""
@@ -177,6 +177,11 @@ class Ruleset(Frozen):
         if self._index is None or self._index[0] is not self.rules:
             self._index = (self.rules, {r.id: r for r in self.rules})
         return self._index[1].get(rule_id)
+
+
+def statement(need: str, use: str) -> str:
+    """A rule's statement in the RFC's own order."""
+    return f"If you need {need}, use {use}."
 
 
 def _digest(payload: object) -> str:

@@ -12,6 +12,9 @@ from codex.model import RfcRef, Rule, Severity, Stage
 from codex.problems import Problem
 
 
+SOURCE_LINE_WIDTH = 240  # characters of a flagged line kept in a finding: minified code has lines of megabytes
+
+
 class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -27,6 +30,7 @@ class Finding(BaseModel):
     use: str
     rfc: RfcRef
     fingerprint: str = ""
+    source_line: str | None = None  # the flagged line as checked (a long one cut around the column), for reports
     engine: Literal["semgrep", "libcst", "llm", "codex"]
     overridden: bool = False
     override_reason: str | None = None
@@ -84,7 +88,8 @@ def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]
     """Order findings and give each a fingerprint that survives unrelated line shifts.
 
     The fingerprint hashes rule id, path, the flagged line's text with white space folded, and
-    the occurrence number of that same text for that rule in that file.
+    the occurrence number of that same text for that rule in that file. Each finding also gets its
+    ``source_line``.
     """
     findings = sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule_id))
     seen: Counter[tuple[str, str, str]] = Counter()
@@ -99,5 +104,15 @@ def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]
         seen[(finding.rule_id, finding.path, text)] += 1
         raw = "\x1f".join((finding.rule_id, finding.path, text, str(occurrence)))
         finding.fingerprint = hashlib.sha256(raw.encode()).hexdigest()[:20]
+        finding.source_line = excerpt(lines[finding.line - 1], finding.column) if 0 < finding.line <= len(lines) else None
         unique[key] = finding
     return list(unique.values())
+
+
+def excerpt(line: str, column: int, width: int = SOURCE_LINE_WIDTH) -> str:
+    """``line`` as it is, or when longer than ``width`` characters, ``width`` of them around ``column``, "…" marking each cut."""
+    if len(line) <= width:
+        return line
+    start = max(0, min(column - 1 - width // 3, len(line) - width))
+    end = start + width
+    return ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from codex.languages import language_of
 from codex.model import LlmMatcher, RfcRef, Ruleset, Severity, Stage
 from reviewer.finding import Finding
 from reviewer.targets import Target, applies
@@ -23,6 +24,18 @@ _RULE_IDS = re.compile(r"^\s*(?P<ids>[A-Z][A-Z0-9]*\d{3,}(?:\s*,\s*[A-Z][A-Z0-9]
 _COMMENT_CLOSERS = re.compile(r"\s*(\*/|-->|\]\]|#\}|%\}|\*\))\s*$")
 _OVERRIDE_REF = RfcRef(id="codex", title="Overrides need a reason and must let a finding through",
                        path="README.md", anchor="overrides")
+
+
+_LINE_COMMENT = {"bash": "#", "python": "#", "ruby": "#", "terraform": "#", "yaml": "#", "lua": "--",
+                 **{lang: "//" for lang in ("c", "cpp", "csharp", "go", "java", "javascript", "kotlin", "php", "rust",
+                                            "scala", "swift", "typescript")}}
+
+
+def override_comment(path: str, rule_id: str) -> str | None:
+    """The comment that lets a finding of ``rule_id`` through, in the comment syntax of ``path``'s language (None: the
+    language has no comments, as JSON)."""
+    opener = _LINE_COMMENT.get(language_of(path) or "")
+    return f"{opener} codex: allow {rule_id} -- <why it is safe here>" if opener else None
 
 
 @dataclass

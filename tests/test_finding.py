@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codex.model import Ruleset, Stage
-from reviewer.finding import Finding, Report, sort_and_fingerprint
+from reviewer.finding import Finding, Report, excerpt, sort_and_fingerprint
 
 
 def finding(ruleset: Ruleset, rule_id: str, path: str, line: int, column: int = 1) -> Finding:
@@ -58,3 +58,11 @@ def test_exit_code_follows_blocking_findings(shipped_ruleset: Ruleset) -> None:
     shadow = blocking.model_copy(update={"stage": Stage.shadow})
     assert Report(findings=[warning, shadow]).exit_code == 0
     assert Report(findings=[warning, blocking]).exit_code == 1
+
+
+def test_excerpt_keeps_a_short_line_and_cuts_a_long_one_around_the_column() -> None:
+    line = "".join(chr(ord("a") + i % 26) for i in range(100))
+    assert excerpt("\tx = 1  ", 2, width=10) == "\tx = 1  "  # as it is: the formatter decides how to show it
+    assert excerpt(line, 1, width=10) == "abcdefghij…"
+    assert excerpt(line, 50, width=9) == "…uvwxyzabc…"  # column 50 ("x") a third of the way in
+    assert excerpt(line, 100, width=10) == "…mnopqrstuv"

@@ -215,3 +215,23 @@ def test_review_summary_lists_overridden_findings_under_needs_human_review(repor
     assert "- **PY0001** `svc/legacy.py:4`: legacy module, replaced in Q3" in section
     overridden = next(f for f in report.findings if f.overridden)
     assert finding_body(overridden).startswith(f"**PY0001** (overridden: {overridden.override_reason})")
+
+
+def test_the_suggested_override_comment_is_one_the_parser_reads() -> None:
+    from codex.languages import EXTENSIONS
+    from reviewer.overrides import override_comment
+
+    parsed = {}
+    for language, endings in EXTENSIONS.items():
+        comment = override_comment(f"src/file{endings[0]}", "CX0001")
+        if comment is None:
+            parsed[language] = None
+            continue
+        (override,), malformed = parse_overrides(f"call()  {comment}\n")
+        parsed[language] = (comment.split()[0], override.rule_ids, override.reason, malformed)
+    hash_, slashes, dashes = (("#", ("CX0001",), "<why it is safe here>", []), ("//", ("CX0001",), "<why it is safe here>", []),
+                              ("--", ("CX0001",), "<why it is safe here>", []))
+    assert parsed == {"bash": hash_, "c": slashes, "cpp": slashes, "csharp": slashes, "go": slashes, "java": slashes,
+                      "javascript": slashes, "json": None, "kotlin": slashes, "lua": dashes, "php": slashes,
+                      "python": hash_, "ruby": hash_, "rust": slashes, "scala": slashes, "swift": slashes,
+                      "terraform": hash_, "typescript": slashes, "yaml": hash_}

@@ -1,22 +1,27 @@
-"""``--format text``: findings grouped by file, with the remedy and the RFC link; coloured on a terminal."""
+"""``--format text``: findings grouped by file, each with its source line, the rule's statement, the RFC link,
+``codex explain`` and how to override it; coloured on a terminal."""
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
+from codex.model import statement
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import Formatter, shown
+from reviewer.overrides import override_comment
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # controls, bidi overrides
 
 
 class TextFormatter(Formatter):
     def write(self, report: Report, out: TextIO) -> None:
-        console = Console(file=out, highlight=False, soft_wrap=True)
+        console = Console(file=out, highlight=False, soft_wrap=True, emoji=False)  # source text is shown as it is
         visible = shown(report)
         for path, findings in groupby(visible, key=lambda f: f.path):
             console.print(f"[bold underline]{escape(path)}[/]")
@@ -24,10 +29,8 @@ class TextFormatter(Formatter):
                 tag = "blocking" if f.blocking else f"overridden: {escape(f.override_reason or '')}" if f.overridden else f.stage.value
                 console.print(f"  {escape(path)}:{f.line}:{f.column}  [{_STYLE[f.severity.value]}]{f.rule_id}[/] "
                               f"[dim]({tag})[/]  {escape(f.message)}")
-                console.print(f"      [green]use:[/] {escape(f.use)}  [dim](if you need {escape(f.need)})[/]")
-                console.print(f"      [blue]why:[/] {f.rfc.id} {escape(f.rfc.title)} — {escape(f.rfc.link)}")
-                if f.reason:
-                    console.print(f"      [yellow]model:[/] {escape(f.reason)}")
+                for line in finding_lines(f):
+                    console.print(f"      {line}")
             console.print()
         if report.needs_human_review:
             console.print("[bold]Needs human review[/] (let through by `codex: allow` overrides):")
@@ -44,6 +47,33 @@ class TextFormatter(Formatter):
         console.print(summary_line(report, visible))
 
 
+def finding_lines(f: Finding) -> list[str]:
+    """What follows a finding's heading (rich markup): its source line, the rule's statement, the model's reason, the
+    RFC, and for a rule's finding ``codex explain`` and the override comment in the file's own comment syntax."""
+    lines = [f"[dim]{f.line} |[/] {escape(printable_source(f.source_line))}"] if f.source_line and f.source_line.strip() else []
+    if f.engine == "codex":  # about an override: not a rule to explain or override
+        lines.append(f"[green]fix:[/] {escape(f.use)}")
+    else:
+        lines.append(f"[green]rule:[/] {escape(statement(f.need, f.use))}")
+    if f.reason:
+        lines.append(f"[yellow]model:[/] {escape(f.reason)}")
+    lines.append(f"[blue]why:[/] {f.rfc.id} {escape(f.rfc.title)} — {escape(f.rfc.link)}")
+    if f.engine != "codex":
+        lines.append(f"[blue]explain:[/] codex explain {f.rule_id}")
+        comment = override_comment(f.path, f.rule_id)
+        if not f.overridden:
+            lines.append(f"[blue]override:[/] {escape(comment)}  [dim](on this line or the one above)[/]" if comment
+                         else "[blue]override:[/] not possible in this file (its format has no comments)")
+    return lines
+
+
+def printable_source(line: str) -> str:
+    """A source line as a terminal shows it safely: indentation dropped, tabs as spaces, control characters and bidi
+    overrides as escapes (``\\x1b``), so a hostile file cannot reach the terminal."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                            line.strip().expandtabs(4))
+
+
 def summary_line(report: Report, visible: list[Finding]) -> str:
     """One line: the verdict, what was found (shadow findings left out) and what was checked."""
     stats = report.stats
@@ -51,8 +81,9 @@ def summary_line(report: Report, visible: list[Finding]) -> str:
     files = len({f.path for f in visible})
     verdict = "[bold red]blocked[/]" if report.exit_code else "[bold green]passed[/]"
     seconds = stats.get("seconds", {}).get("total", 0.0)
+    compared = f"compared with {escape(stats['base'])} ({stats.get('preexisting', 0)} finding(s) already there not reported); " if stats.get("base") else ""
     return (f"codex: {verdict} — {len(visible)} finding(s), {blocking} blocking, in {files} file(s); "
-            f"{stats.get('files_checked', 0)} file(s) checked, {len(report.errors)} problem(s); "
+            f"{stats.get('files_checked', 0)} file(s) checked, {compared}{len(report.errors)} problem(s); "
             f"ruleset {stats.get('ruleset', {}).get('version', '?')}; {seconds:.1f} s")
 
 
