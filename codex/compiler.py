@@ -31,7 +31,7 @@ from codex.model import (
     Stage,
 )
 from codex.problems import Problem
-from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, read_rfc
+from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, read_rfc
 
 _STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*\d{3,}$")
@@ -145,7 +145,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
     if not _RULE_ID.match(section.rule_id):
         problems.append(Problem(path=path, line=section.line, message=f"bad rule id {section.rule_id!r}", hint="use letters then digits, e.g. CX0001"))
     statement = next((b for b in texts if "if you need" in b.content.lower()), None)
-    match = _STATEMENT.search(_plain(statement.content)) if statement else None
+    match = _STATEMENT.search(inline_source(statement.content)) if statement else None
     if match is None:
         problems.append(Problem(path=path, line=statement.line if statement else section.line,
                                 message=f"rule {section.rule_id} has no 'If you need X, use Y' statement",
@@ -333,10 +333,6 @@ def marked_lines(code: str, rule_id: str, kind: str = "ruleid") -> list[int]:
                     target += 1
                 marked.append(target + 1)
     return sorted(set(marked))
-
-
-def _plain(markdown: str) -> str:
-    return re.sub(r"(\*\*|__)", "", markdown)
 
 
 def _first_sentence(text: str) -> str:

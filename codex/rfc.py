@@ -104,6 +104,40 @@ def _parse_body(rel: str, front: dict, body: str, offset: int) -> RfcDocument:
     return doc
 
 
+def inline_source(markdown: str) -> str:
+    """The text of a markdown block with strong emphasis (``**``, ``__``) taken off and everything else as
+    written: code spans verbatim with their backticks (``__name__``, ``**kwargs`` stay), links, emphasis."""
+    paragraphs = (_inline_source(tok.children or []) for tok in MarkdownIt("commonmark").parse(markdown) if tok.type == "inline")
+    return "\n\n".join(paragraphs)
+
+
+def _inline_source(children: list[Token]) -> str:
+    parts: list[str] = []
+    links: list[Token] = []
+    for child in children:
+        if child.type == "code_inline":
+            content = child.content
+            pad = " " if content[:1] == "`" or content[-1:] == "`" or (content[:1] == content[-1:] == " " and content.strip()) else ""
+            parts.append(f"{child.markup}{pad}{content}{pad}{child.markup}")
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "link_open":
+            links.append(child)
+            parts.append("<" if child.markup == "autolink" else "[")
+        elif child.type == "link_close":
+            link = links.pop()
+            parts.append(">" if link.markup == "autolink" else f"]({link.attrGet('href')})")
+        elif child.type == "image":
+            parts.append(f"![{child.content}]({child.attrGet('src')})")
+        elif child.type in ("strong_open", "strong_close"):
+            continue
+        elif child.type in ("em_open", "em_close"):
+            parts.append(child.markup)
+        else:  # text, html_inline
+            parts.append(child.content)
+    return "".join(parts)
+
+
 def _plain_text(inline: Token) -> str:
     """A heading's text as rendered: markup, link targets and inline HTML left out."""
     return "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline")).strip()

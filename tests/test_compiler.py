@@ -272,6 +272,8 @@ def test_compiler_never_raises_on_arbitrary_markdown(tmp_path: Path, parts: list
     ("If you need X, use Y. Because Z matters.", "X", "Y"),
     ("Background first. If you need a **parser**, use `ast.literal_eval`, e.g. `f(x)`. More.", "a parser", "`ast.literal_eval`, e.g. `f(x)`"),
     ("If you need a, b and c, use `x. Y` instead", "a, b and c", "`x. Y` instead"),
+    ("**If you need ``a`b`` or `` `c` ``, use `__init__(**kw)` and __x__ [y](https://y.example).**",
+     "``a`b`` or `` `c` ``", "`__init__(**kw)` and x [y](https://y.example)"),
 ])
 def test_statement_need_and_use(tmp_path: Path, statement: str, need: str, use: str) -> None:
     (only,) = compiled(tmp_path, {"a.md": rfc(rules=rule(statement=statement))}).ruleset.rules
@@ -289,3 +291,30 @@ def test_duplicate_rfc_id_and_rfc_without_rules(tmp_path: Path) -> None:
     lines = problem_lines(result)
     assert any(line.startswith("rfcs/b.md:2: RFC id RFC-0100 is also used by rfcs/a.md") for line in lines), lines
     assert any(line.startswith("rfcs/c.md:") and "no rule sections" in line for line in lines), lines
+
+
+def test_code_spans_keep_dunders_and_double_stars_in_every_output(tmp_path: Path) -> None:
+    import io
+    import json
+
+    from reviewer.changes import whole_tree
+    from reviewer.check import CheckOptions, run_check
+    from reviewer.formatters import get_formatter
+
+    statement = "If you need to know the module's `__name__`, use **`logging.getLogger(__name__)`** and pass `**kwargs` on."
+    result = compiled(tmp_path / "project", {"a.md": rfc(rules=rule("CX0100", LIBCST, statement=statement))})
+    (only,) = result.ruleset.rules
+    need, use = "to know the module's `__name__`", "`logging.getLogger(__name__)` and pass `**kwargs` on"
+    assert (only.need, only.use) == (need, use)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "app.py").write_text("try:\n    a()\nexcept:\n    pass\n", encoding="utf-8")
+    report = run_check(result.ruleset, whole_tree(tree), CheckOptions(use_llm=False))
+    outputs = {}
+    for name in ("json", "text"):
+        out = io.StringIO()
+        get_formatter(name).write(report, out)
+        outputs[name] = out.getvalue()
+    (finding,) = json.loads(outputs["json"])["findings"]
+    assert (finding["need"], finding["use"]) == (need, use)
+    assert f"      rule: If you need {need}, use {use}.\n" in outputs["text"]
