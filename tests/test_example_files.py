@@ -26,7 +26,7 @@ def load():
     try:
         read()
     # todoruleid: CX0601
-    except (Exception, OSError):
+    except builtins.Exception:
         pass
     try:
         read()
