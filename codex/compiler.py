@@ -6,6 +6,7 @@ import datetime as dt
 import importlib
 import posixpath
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,10 @@ class Compilation(BaseModel):
     locations: dict[str, tuple[str, int]] = {}
 
 
-def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None) -> Compilation:
-    """Compile every ``*.md`` under ``rfc_dir``; all problems are collected, none raised."""
+def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_packages: Sequence[str] | None = ()) -> Compilation:
+    """Compile every ``*.md`` under ``rfc_dir``; all problems are collected, none raised. A libcst rule's class is
+    imported (from ``codex.lints`` or ``lint_packages``) to check it; ``lint_packages=None`` imports none, for
+    RFCs nobody vouched for (a merge request's own, summarised by ``codex review``)."""
     problems: list[Problem] = []
     metas: list[RfcMeta] = []
     rules: dict[str, tuple[Rule, str, int]] = {}
@@ -93,7 +96,7 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None) -> Comp
         problems += read_problems
         if doc is None:
             continue
-        meta, rfc_rules, doc_problems = _compile_document(doc, base_url, path.parent)
+        meta, rfc_rules, doc_problems = _compile_document(doc, base_url, path.parent, lint_packages)
         problems += doc_problems
         if meta is None:
             continue
@@ -116,7 +119,8 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None) -> Comp
     return Compilation(ruleset=Ruleset.build(metas, active), problems=[], rules=active, locations=locations)
 
 
-def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
+def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path,
+                      lint_packages: Sequence[str] | None) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
     try:
         front = FrontMatter.model_validate(doc.front_matter)
     except ValidationError as exc:
@@ -128,7 +132,7 @@ def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path) -> 
                                 hint="add a heading such as '## CX0001: Title' with the rule under it"))
     compiled: list[tuple[Rule, int]] = []
     for section in doc.rules:
-        rule, rule_problems = _compile_rule(section, meta, base_url, rfc_dir)
+        rule, rule_problems = _compile_rule(section, meta, base_url, rfc_dir, lint_packages)
         problems += rule_problems
         if rule is not None and meta.status in (RfcStatus.accepted, RfcStatus.draft):
             compiled.append((rule, section.line))
@@ -137,7 +141,8 @@ def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path) -> 
     return meta, compiled, problems + rollout_problems
 
 
-def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc_dir: Path) -> tuple[Rule | None, list[Problem]]:
+def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc_dir: Path,
+                  lint_packages: Sequence[str] | None) -> tuple[Rule | None, list[Problem]]:
     path = meta.path
     problems: list[Problem] = []
     fences = [b for b in section.blocks if b.kind == "fence"]
@@ -158,7 +163,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
     config, config_problem = _rule_config(config_blocks[0], path)
     if config is None:
         return None, problems + [config_problem]
-    matcher, matcher_problems = _matcher(section, config, fences, path)
+    matcher, matcher_problems = _matcher(section, config, fences, path, lint_packages)
     problems += matcher_problems
     examples, example_problems = _examples(section, config, fences, path)
     files, file_problems = _example_files(section.rule_id, config, config_blocks[0].line, path, rfc_dir)
@@ -214,7 +219,7 @@ def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | 
     return config, None
 
 
-def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str):
+def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str, lint_packages: Sequence[str] | None):
     line = section.line
     if config.matcher == "semgrep":
         bodies = [b for b in fences if b.info.split()[:2] == ["yaml", "semgrep"]]
@@ -238,24 +243,27 @@ def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path
             return None, [Problem(path=path, line=line, message="libcst rules match Python only", hint="set languages: [python]")]
         if not config.rule_class:
             return None, [Problem(path=path, line=line, message="libcst rule without rule_class", hint="name the class as 'package.module:ClassName'")]
-        error = libcst_class_problem(config.rule_class)
+        error = libcst_class_problem(config.rule_class, lint_packages)
         if error:
-            return None, [Problem(path=path, line=line, message=error, hint="name an importable LintRule subclass as 'package.module:ClassName'")]
+            return None, [Problem(path=path, line=line, message=error,
+                                  hint="name a LintRule subclass in codex.lints or in a package [tool.codex] lint_packages lists, as 'package.module:ClassName'")]
         return LibcstMatcher(rule_class=config.rule_class), []
     if config.matcher == "llm":
         return LlmMatcher(question=config.question or ""), []
     return None, [Problem(path=path, line=line, message=f"unknown matcher {config.matcher!r}", hint="use semgrep, libcst or llm")]
 
 
-def libcst_class_problem(rule_class: str) -> str | None:
-    from codex.lint import LintRule, load_rule_class
+def libcst_class_problem(rule_class: str, lint_packages: Sequence[str] | None) -> str | None:
+    """Why ``rule_class`` cannot be used, or ``None``; with ``lint_packages=None`` its form only, nothing imported."""
+    if lint_packages is None:
+        module_name, sep, class_name = rule_class.partition(":")
+        return None if sep and module_name and class_name else f"cannot load {rule_class!r}: not 'package.module:ClassName'"
+    from codex.lint import RuleClassError, load_rule_class
 
     try:
-        cls = load_rule_class(rule_class)
-    except (ImportError, AttributeError, ValueError) as exc:
+        load_rule_class(rule_class, lint_packages)
+    except RuleClassError as exc:
         return f"cannot load {rule_class}: {exc}"
-    if not (isinstance(cls, type) and issubclass(cls, LintRule)):
-        return f"{rule_class} is not a codex.lint.LintRule subclass"
     return None
 
 

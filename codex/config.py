@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from codex.governance import GovernanceConfig
 from codex.problems import Problem, ProblemError
@@ -36,6 +37,8 @@ class CodexConfig(BaseModel):
     rfc_base_url: str | None = None
     default_branch: str | None = None
     cache_dir: str = ".codex/cache"  # the per-file result cache, relative to the repository root
+    lint_packages: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")], ...] = Field(
+        (), description="packages libcst matcher classes may be imported from, besides codex.lints")
     governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
 

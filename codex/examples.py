@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +59,8 @@ class ExampleRun:
     problems: list[Problem]
 
 
-def run_examples(ruleset: Ruleset, rules: list[Rule]) -> ExampleRun:
-    """All examples of ``rules`` in one matcher run (one semgrep process)."""
+def run_examples(ruleset: Ruleset, rules: list[Rule], lint_packages: Sequence[str] = ()) -> ExampleRun:
+    """All examples of ``rules`` in one matcher run (one semgrep process); libcst classes from ``lint_packages`` too."""
     from reviewer.check import run_matchers
     from reviewer.targets import Target
 
@@ -78,7 +79,7 @@ def run_examples(ruleset: Ruleset, rules: list[Rule]) -> ExampleRun:
                 targets.append(Target(path, abs_path, example.language, None, scope))
                 owners[path] = (rule, example)
         subset = ruleset.model_copy(update={"rules": tuple(static)})
-        findings, problems, _ = run_matchers(subset, targets)
+        findings, problems, _ = run_matchers(subset, targets, lint_packages=lint_packages)
     lines: dict[str, set[int]] = {path: set() for path in owners}
     for finding in findings:
         if owners[finding.path][0].id == finding.rule_id:

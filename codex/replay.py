@@ -52,6 +52,7 @@ class ReplaySettings:
     ruleset: Ruleset
     today: dt.date
     governance: GovernanceConfig
+    lint_packages: tuple[str, ...] = ()
 
     def state_key(self) -> str:
         """Results are reusable for the same ruleset judged on the same date."""
@@ -152,7 +153,8 @@ def replay_commit(settings: ReplaySettings, commit: str) -> ReplayedCommit:
             changes = ChangeSet(tree, [FileChange(p, None) for p in repo.git.ls_tree("-r", "--name-only", "-z", sha).split("\0") if p])
         changes.problems += _materialise(repo, sha, [f.path for f in changes.files], tree)
         report = run_check(settings.ruleset, changes, CheckOptions(use_llm=False, ruleset_origin=f"replay of {sha[:12]}",
-                                                                   today=settings.today, governance=settings.governance))
+                                                                   today=settings.today, governance=settings.governance,
+                                                                   lint_packages=settings.lint_packages))
     shown = [f for f in report.findings if f.stage is not Stage.shadow]
     verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
     return ReplayedCommit(commit=sha, parent=parent, author=author, date=date, subject=subject, verdict=verdict,

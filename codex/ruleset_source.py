@@ -25,14 +25,15 @@ def shipped_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent
 
 
-def load_active(root: Path, config: CodexConfig, stale_ok: bool = False) -> LoadedRuleset:
+def load_active(root: Path, config: CodexConfig, stale_ok: bool = False, import_classes: bool = True) -> LoadedRuleset:
     """The ruleset that judges ``root``. When its rfcs/ do not compile, ``stale_ok`` falls back to the last
-    good compiled ruleset (see ``last_good``) with the compile problems attached; otherwise they are raised."""
+    good compiled ruleset (see ``last_good``) with the compile problems attached; otherwise they are raised.
+    ``import_classes=False`` compiles without importing any libcst matcher class (untrusted RFCs)."""
     rfc_dir = root / config.rfcs
     if rfc_dir.is_dir():
         from codex.compiler import compile_rfcs  # markdown-it and the RFC parser: only when there are RFCs to compile
 
-        result = compile_rfcs(rfc_dir, root, config.rfc_base_url)
+        result = compile_rfcs(rfc_dir, root, config.rfc_base_url, config.lint_packages if import_classes else None)
         if result.ruleset is not None:
             return LoadedRuleset(result.ruleset, f"{config.rfcs}/")
         stale = last_good(root, config) if stale_ok else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.machinery
 import importlib.util
 import os
 import tempfile
@@ -139,10 +140,20 @@ def _rule_identity(rule: Rule) -> str:
     """The rule's content hash, and for a libcst rule the source of its matcher class too."""
     if not isinstance(rule.matcher, LibcstMatcher):
         return rule.content_hash()
-    module = rule.matcher.rule_class.partition(":")[0]
     try:
-        spec = importlib.util.find_spec(module)
-        source = Path(spec.origin).read_bytes() if spec and spec.origin else b""
+        origin = _module_file(rule.matcher.rule_class.partition(":")[0])
+        source = Path(origin).read_bytes() if origin else b""
     except (ImportError, ValueError, OSError):
         source = b""  # the engine reports the broken class; nothing of it is worth keying on
     return rule.content_hash() + hashlib.sha256(source).hexdigest()[:16]
+
+
+def _module_file(module: str) -> str | None:
+    """The source file of ``module``, found without importing it or its packages (importing runs their code)."""
+    top, *parts = module.split(".")
+    spec = importlib.util.find_spec(top)  # a top-level name is looked up, not imported
+    for part in parts:
+        if spec is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(f"{spec.name}.{part}", spec.submodule_search_locations)
+    return spec.origin if spec else None

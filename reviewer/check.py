@@ -33,6 +33,7 @@ class CheckOptions:
     llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
     cache_dir: Path | None = None  # the per-file result cache (None: neither it nor the LLM answer cache)
+    lint_packages: tuple[str, ...] = ()  # packages libcst matcher classes may be imported from, besides codex.lints
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
@@ -47,7 +48,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
             _llm_pass, llm_rules, targets, changes.root, options.llm, enabled=options.use_llm, budget=options.llm_budget,
             use_cache=options.cache_dir is not None))
         cache = ResultCache(options.cache_dir) if options.cache_dir else None
-        found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm)
+        found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm, lint_packages=options.lint_packages)
         llm = llm_pass[0].result()
     found += llm.findings
     report.errors += problems + llm.problems

@@ -7,8 +7,9 @@ The engines are imported only when a file needs them: a Rust-only change never i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from codex.model import LibcstMatcher, Rule, Ruleset, SemgrepMatcher
 from codex.problems import Problem
@@ -29,9 +30,11 @@ class _Plan:
 
 
 def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | None = None,
-                 meanwhile: Callable[[], object] | None = None) -> tuple[list[Finding], list[Problem], dict[str, float]]:
+                 meanwhile: Callable[[], object] | None = None,
+                 lint_packages: Sequence[str] = ()) -> tuple[list[Finding], list[Problem], dict[str, float]]:
     """Every static rule over the targets it applies to; findings in no particular order. ``meanwhile`` is called
-    once semgrep is running (to start other work without delaying it)."""
+    once semgrep is running (to start other work without delaying it). libcst matcher classes are imported only
+    from the shipped lints and ``lint_packages``."""
     started = time.perf_counter()
     semgrep_rules = [r for r in ruleset.rules if isinstance(r.matcher, SemgrepMatcher)]
     libcst_rules = [r for r in ruleset.rules if isinstance(r.matcher, LibcstMatcher)]
@@ -54,7 +57,8 @@ def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | N
     if meanwhile is not None:
         meanwhile()
     libcst_started = time.perf_counter()
-    libcst_results = _run_libcst(plans, busy_cpus=1 if semgrep_run else 0)
+    libcst_results, unloadable = _run_libcst(plans, busy_cpus=1 if semgrep_run else 0, lint_packages=lint_packages)
+    problems += unloadable.values()
     libcst_seconds = time.perf_counter() - libcst_started
     semgrep_matches, semgrep_problems = semgrep_run.collect() if semgrep_run else ({}, [])
     planned = {p.target.path for p in plans}
@@ -68,7 +72,8 @@ def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | N
         found += _findings(ruleset, plan.target, matches)
         problems += file_problems
         transient = semgrep_run is not None and plan.target.path in semgrep_run.transient
-        reproducible = all(p.kind in ("parse", "semgrep") for p in file_problems) and not transient and not (plan.semgrep and run_wide)
+        reproducible = (all(p.kind in ("parse", "semgrep") for p in file_problems) and not transient and not (plan.semgrep and run_wide)
+                        and not any(r.id in unloadable for r in plan.libcst))
         if cache and plan.key and reproducible:
             cache.store(plan.key, matches, file_problems)
     if cache:
@@ -86,13 +91,27 @@ def _start_semgrep(plans: list[_Plan]):
     return SemgrepRun(sorted(rules.values(), key=lambda r: r.id), [p.target for p in plans if p.semgrep])
 
 
-def _run_libcst(plans: list[_Plan], busy_cpus: int) -> dict[str, tuple[list[Match], list[Problem]]]:
-    jobs = [(p.target, p.libcst) for p in plans if p.libcst]
-    if not jobs:
-        return {}
+def _run_libcst(plans: list[_Plan], busy_cpus: int,
+                lint_packages: Sequence[str]) -> tuple[dict[str, tuple[list[Match], list[Problem]]], dict[str, Problem]]:
+    """The libcst engine's results by path, and by rule id a problem for each rule whose matcher class cannot
+    be loaded (that rule is left out; every other rule runs)."""
+    rules = {r.id: r for p in plans for r in p.libcst}
+    if not rules:
+        return {}, {}
+    from codex.lint import RuleClassError, load_rule_class
     from reviewer.engines import libcst as libcst_engine
 
-    return libcst_engine.check_files(jobs, busy_cpus)
+    unloadable: dict[str, Problem] = {}
+    for rule in list(rules.values()):
+        try:
+            load_rule_class(cast(LibcstMatcher, rule.matcher).rule_class, lint_packages)
+        except RuleClassError as exc:
+            unloadable[rule.id] = Problem(path=rule.rfc.path, message=f"rule {rule.id} did not run: {exc}", kind="rule",
+                                          hint="name a LintRule subclass in codex.lints or in a package [tool.codex] lint_packages lists")
+            del rules[rule.id]
+    jobs = [(p.target, [r for r in p.libcst if r.id in rules]) for p in plans]
+    jobs = [(target, runnable) for target, runnable in jobs if runnable]
+    return (libcst_engine.check_files(jobs, busy_cpus) if jobs else {}), unloadable
 
 
 def _findings(ruleset: Ruleset, target: Target, matches: list[Match]) -> list[Finding]:

@@ -135,8 +135,9 @@ def test_every_problem_in_one_run(tmp_path: Path) -> None:
     ("severity: error\nlanguages: python\nmatcher: semgrep\n", "languages: Input should be a valid list"),
     ("- a list\n", "rule block: Input should be a valid dictionary"),
     ("severity: error\nlanguages: [python]\nmatcher: semgrep\nprefilter: {regex: ['(']}\n", "prefilter regex '(' is not valid"),
-    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: os:path\n", "is not a codex.lint.LintRule subclass"),
-    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: no_such.module:X\n", "cannot load no_such.module:X"),
+    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: codex.lints.swallowed_errors:cst\n", "is not a codex.lint.LintRule subclass"),
+    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: os:path\n", "os is not a package matcher classes may come from"),
+    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: codex.lints.no_such:X\n", "cannot load codex.lints.no_such:X"),
     ("severity: error\nlanguages: [rust]\nmatcher: libcst\nrule_class: x:Y\n", "libcst rules match Python only"),
     ("severity: error\nlanguages: [python]\nmatcher: semgrep\nunknown_key: 1\n", "unknown_key: Extra inputs are not permitted"),
 ])

@@ -49,7 +49,7 @@ def matched(tmp_path_factory, shipped_ruleset: Ruleset):
         swallowed.model_copy(update={"id": "CX9003", "matcher": LibcstMatcher(rule_class="no_such_module:Rule")}),
     )
     targets = [Target(name, root / name, "python", None, name) for name in ("app.py", "py2.py")]
-    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets)
+    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets, lint_packages=("test_engines", "no_such_module"))
 
 
 def test_good_rules_still_find(matched) -> None:

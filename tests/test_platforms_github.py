@@ -268,3 +268,18 @@ def test_the_model_s_reason_renders_as_plain_text_in_a_comment() -> None:
     assert "](" not in shown.replace("\\](", "") and "@admin" not in shown and "<b>" not in shown
     assert shown == ("See \\[the fix\\]\\(https://evil.example\\) \\!\\[x\\]\\(https://evil.example/p.png\\) "
                      "@&#8203;admin \\<b\\>now\\</b\\> \\`code\\` \\*bold\\*")
+
+
+def test_the_merge_request_s_own_rfcs_never_import_a_matcher_class(github, run_codex, tmp_path, monkeypatch):
+    marker = tmp_path / "imported"
+    site = tmp_path / "site" / "mr_lints"
+    site.mkdir(parents=True)
+    (site / "__init__.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n")
+    monkeypatch.syspath_prepend(str(site.parent))
+    from governance_helpers import libcst_rule, rfc
+    github.push({"app/client.py": CLIENT_V1, "pyproject.toml": '[tool.codex]\nlint_packages = ["mr_lints"]\n',
+                 "rfcs/0100-mine.md": rfc("RFC-0100", [libcst_rule("PY0100", rule_class="mr_lints.rules:Rule")])})
+    result = run_codex(["review", "--root", github.repo.path, "--dry-run"])
+    assert result.code == 1 and "CX0003" in result.out, result.err
+    assert "added **PY0100**" in result.out
+    assert not marker.exists()

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     rfc_dir = root / config.rfcs
     if not rfc_dir.is_dir():
         raise ProblemError([Problem(path=config.rfcs, message="no RFC directory", hint="create it, or run `codex new`", kind="usage")])
-    result = compile_rfcs(rfc_dir, root, config.rfc_base_url)
+    result = compile_rfcs(rfc_dir, root, config.rfc_base_url, config.lint_packages)
     problems = result.problems + validate_semgrep(result.rules, result.locations)
     if problems:
         for problem in problems:

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     config = base_rules.config  # the target branch's settings, like its rules
     report = run_check(base_rules.ruleset, diff.changes, CheckOptions(
         use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, governance=config.governance, llm=config.llm,
-        cache_dir=root / config.cache_dir))
+        cache_dir=root / config.cache_dir, lint_packages=config.lint_packages))
     record_history(root, config, report, "review", args.no_history)
     if base_rules.own:
         link_rfcs(report, mr.files_url, mr.base_sha)
@@ -78,14 +78,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rule_notes(root: Path, base_rules: BaseRules) -> list[str]:
-    """What this merge request changes in the rules, compared with the target branch's."""
+    """What this merge request changes in the rules, compared with the target branch's (its RFCs compiled
+    without importing a matcher class they name: code of the merge request never runs)."""
     from codex.config import load_config
     from codex.problems import ProblemError
     from codex.ruleset_source import load_active
     from reviewer.platforms.merge import rule_changes
 
     try:
-        return rule_changes(base_rules.ruleset, load_active(root, load_config(root)).ruleset)
+        return rule_changes(base_rules.ruleset, load_active(root, load_config(root), import_classes=False).ruleset)
     except ProblemError as exc:
         return [f"- this merge request's RFCs do not compile: {p}" for p in exc.problems]
 

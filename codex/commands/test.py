@@ -24,13 +24,14 @@ def run(args: argparse.Namespace) -> int:
     from codex.ruleset_source import load_active
 
     root = find_root(args.root)
-    loaded = load_active(root, load_config(root))
+    config = load_config(root)
+    loaded = load_active(root, config)
     ruleset = loaded.ruleset
     unknown = [r for r in args.rules if ruleset.rule(r) is None]
     if unknown:
         raise ProblemError([Problem(message=f"unknown rule {r}", hint="see `codex compile` output for the rule ids", kind="usage") for r in unknown])
     rules = [r for r in ruleset.rules if not args.rules or r.id in args.rules]
-    run_ = run_examples(ruleset, rules)
+    run_ = run_examples(ruleset, rules, config.lint_packages)
     console = Console(highlight=False, soft_wrap=True)
     table = Table(title=f"codex test — {loaded.origin}")
     for column in ("rule", "result", "examples", "known gaps"):

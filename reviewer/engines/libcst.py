@@ -21,7 +21,7 @@ from typing import cast
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codex.lint import LintRule, load_rule_class
+from codex.lint import LintRule, loaded_rule_class
 from codex.model import LibcstMatcher, Rule
 from codex.problems import Problem
 from reviewer.engines import Match
@@ -56,7 +56,7 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     problems: list[Problem] = []
     for rule in rules:
         try:
-            visitors.append((rule, load_rule_class(cast(LibcstMatcher, rule.matcher).rule_class)()))
+            visitors.append((rule, loaded_rule_class(cast(LibcstMatcher, rule.matcher).rule_class)()))
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(_crash(rule, target, exc))
     try:
@@ -92,7 +92,7 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
     tasks = [(t.path, str(t.abs_path), t.language, t.scope_path, tuple(r.id for r in rs)) for t, rs in largest_first]
     for rule in rules.values():  # imported here, so a forked worker never imports while another thread holds a lock
         with contextlib.suppress(Exception):  # a broken class is reported per file by the worker
-            load_rule_class(rule.matcher.rule_class)
+            loaded_rule_class(rule.matcher.rule_class)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
