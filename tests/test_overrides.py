@@ -235,3 +235,18 @@ def test_the_suggested_override_comment_is_one_the_parser_reads() -> None:
                       "javascript": slashes, "json": None, "kotlin": slashes, "lua": dashes, "php": slashes,
                       "python": hash_, "ruby": hash_, "rust": slashes, "scala": slashes, "swift": slashes,
                       "terraform": hash_, "typescript": slashes, "yaml": hash_}
+
+
+def test_an_override_reason_renders_as_plain_text_in_the_review(report):
+    from reviewer.changes import ChangeSet
+    from reviewer.platforms.merge import MergeDiff
+    from reviewer.platforms.review import Outcome, ReviewInput, finding_body, summary_body
+
+    steering = "ok per [the lead](https://evil.example) ![p](https://evil.example/p.png) @admin"
+    escaped = "ok per \\[the lead\\]\\(https://evil.example\\) \\!\\[p\\]\\(https://evil.example/p.png\\) @&#8203;admin"
+    overridden = next(f for f in report.findings if f.overridden).model_copy(update={"override_reason": steering})
+    steered = report.model_copy(update={"findings": [overridden]})
+    diff = MergeDiff(base="0" * 40, head="1" * 40, changes=ChangeSet(Path("."), []), anchors={}, old_paths={})
+    section = summary_body(ReviewInput(steered, diff, "rfcs/"), Outcome()).split("#### Needs human review", 1)[1]
+    assert f"- **PY0001** `{overridden.path}:{overridden.line}`: {escaped}\n" in section
+    assert finding_body(overridden).startswith(f"**PY0001** (overridden: {escaped}): ")

@@ -76,7 +76,7 @@ def parse_marker(body: str) -> tuple[str, bool] | None:
 
 def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
     """The comment for a finding; with ``suggestion_fence`` (the platform's info string) its fix as a suggestion."""
-    tag = "blocking" if f.blocking else f"overridden: {f.override_reason}" if f.overridden else f.stage.value
+    tag = "blocking" if f.blocking else f"overridden: {inert_markdown(f.override_reason or '')}" if f.overridden else f.stage.value
     suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
     return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
             f"If you need {f.need}, use {f.use}.\n\n{suggestion}"
@@ -150,7 +150,7 @@ def summary_body(review: ReviewInput, outcome: Outcome) -> str:
         lines.append("")
     if report.needs_human_review:
         lines += ["#### Needs human review", "", "Let through by `codex: allow` overrides; a reviewer should agree with each reason.", ""]
-        lines += [f"- **{f.rule_id}** `{f.path}:{f.line}`: {_cell(f.override_reason or '')}" for f in report.needs_human_review]
+        lines += [f"- **{f.rule_id}** `{f.path}:{f.line}`: {_cell(inert_markdown(f.override_reason or ''))}" for f in report.needs_human_review]
         lines.append("")
     inline = len(outcome.posted) + len(outcome.kept)
     lines.append(f"{inline} finding(s) commented inline ({len(outcome.posted)} new), {outcome.resolved} thread(s) closed as fixed.")
@@ -167,8 +167,8 @@ def summary_body(review: ReviewInput, outcome: Outcome) -> str:
 
 
 def inert_markdown(text: str) -> str:
-    """Text that renders as itself: the model's reason derives from the diff, so no links, images, markup or mentions
-    under the bot's name."""
+    """Text that renders as itself: the model's reason and an override's reason come from the diff, so no links,
+    images, markup or mentions under the bot's name."""
     return _MENTION.sub("@&#8203;", _MARKDOWN.sub(r"\\\g<0>", text))
 
 
