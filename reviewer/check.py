@@ -33,6 +33,7 @@ class CheckOptions:
     llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
     cache_dir: Path | None = None  # the per-file result cache (None: neither it nor the LLM answer cache)
+    trust_llm_base_url: bool = False  # [tool.codex.llm] base_url may receive the environment's key (codex review: the target branch's)
     lint_packages: tuple[str, ...] = ()  # packages libcst matcher classes may be imported from, besides codex.lints
 
 
@@ -46,7 +47,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         llm_pass: list[Future[LlmOutcome]] = []
         start_llm = lambda: llm_pass.append(background.submit(  # noqa: E731
             _llm_pass, llm_rules, targets, changes.root, options.llm, enabled=options.use_llm, budget=options.llm_budget,
-            use_cache=options.cache_dir is not None))
+            use_cache=options.cache_dir is not None, trust_config_url=options.trust_llm_base_url))
         cache = ResultCache(options.cache_dir) if options.cache_dir else None
         found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm, lint_packages=options.lint_packages)
         llm = llm_pass[0].result()

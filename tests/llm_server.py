@@ -43,11 +43,14 @@ def in_order(*answers: Answer) -> Callable[[dict], Answer]:
 
 
 class LlmServer(LoopbackServer):
-    """``with LlmServer(script) as server:`` serves ``server.base_url``; ``server.requests`` are the bodies received."""
+    """``with LlmServer(script) as server:`` serves ``server.base_url``; ``server.requests`` are the bodies received,
+    ``server.authorizations`` their Authorization headers and ``server.paths`` their paths (with the query)."""
 
     def __init__(self, script: Callable[[dict], Answer]):
         self.script = script
         self.requests: list[dict] = []
+        self.authorizations: list[str | None] = []
+        self.paths: list[str] = []
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -63,6 +66,8 @@ class LlmServer(LoopbackServer):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with server._lock:
                     server.requests.append(body)
+                    server.authorizations.append(self.headers.get("Authorization"))
+                    server.paths.append(self.path)
                     answer = server.script(body)
                 time.sleep(answer.delay)
                 if answer.status == 200:

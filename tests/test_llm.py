@@ -225,7 +225,7 @@ def test_connection_refused_is_reported(repo, run_codex, monkeypatch) -> None:
     report = result.json()
     static_finding_intact(report)
     assert result.code == 0
-    assert re.search(r"cannot connect to http://127\.0\.0\.1:\d+/v1/, 2 tries", not_reviewed(report)[0])
+    assert re.search(r"cannot connect to http://127\.0\.0\.1:\d+/v1, 2 tries", not_reviewed(report)[0])
 
 
 def test_an_endpoint_without_response_format_is_asked_again_without_it(check) -> None:
@@ -401,3 +401,38 @@ def test_an_unusable_cache_is_reported_and_the_review_still_happens(check, repo)
     assert [f["line"] for f in llm_findings(report)] == [6] and code == 1 and len(server.requests) == 1
     [problem] = [e for e in report["errors"] if e["kind"] == "llm"]
     assert problem["message"].startswith("LLM cache unusable") and "cache_dir" in problem["hint"]
+
+
+def test_credentials_in_the_base_url_and_a_key_echoed_by_the_api_are_never_printed(repo, run_codex, monkeypatch) -> None:
+    key, password, query_key = "sk-user-key-1234", "hunter2-password", "azure-query-key-99"
+    echo = Answer(f"Incorrect API key provided: {key}. Also seen: {password}, {query_key}", status=401)
+    with LlmServer(in_order(echo)) as server:
+        host = server.base_url.removeprefix("http://")
+        monkeypatch.setenv("CODEX_LLM_BASE_URL", f"http://codex:{password}@{host}?api-key={query_key}")
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        json_run = run_codex(["check", "--base", "HEAD", "--format", "json"], cwd=repo.path)
+        text_run = run_codex(["check", "--base", "HEAD"], cwd=repo.path)
+    report = json_run.json()
+    static_finding_intact(report)
+    assert len(server.requests) == 2
+    assert not_reviewed(report) == ["not reviewed by the LLM pass (CX0002), lines 4-10: the endpoint refused the request "
+                                    "(401: Error code: 401 - Incorrect API key provided: ***. Also seen: ***, ***)"]
+    assert report["stats"]["llm"]["endpoint"] == f"http://***@{host}?api-key=***"
+    for secret in (key, password, query_key):
+        assert secret not in json_run.out + json_run.err + text_run.out + text_run.err
+
+
+def test_a_base_url_the_repository_names_never_receives_the_user_s_key(repo, run_codex, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-1234")
+    with LlmServer(in_order(GOOD)) as server:
+        repo.write("pyproject.toml", PYPROJECT + f'base_url = "{server.base_url}"\n')
+        report = run_codex(["check", "--base", "HEAD", "--format", "json"], cwd=repo.path).json()
+        monkeypatch.setenv("CODEX_LLM_BASE_URL", server.base_url)  # the environment points there: the key goes
+        run_codex(["check", "--base", "HEAD", "--format", "json", "--no-cache"], cwd=repo.path)
+    assert server.authorizations == ["Bearer not-needed", "Bearer sk-user-key-1234"]
+    assert [f["line"] for f in llm_findings(report)] == [6]  # asked without the key, answered
+    withheld = [e for e in report["errors"] if e["path"] == "pyproject.toml"]
+    assert [e["message"] for e in withheld] == [
+        f"[tool.codex.llm] base_url {server.base_url} is the checked repository's choice: the API key from the environment "
+        "was not sent to it, the endpoint was asked without a key"]
+    assert report["stats"]["llm"]["key_withheld"] is True

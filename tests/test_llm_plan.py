@@ -182,13 +182,26 @@ def test_a_refusal_is_not_retried() -> None:
 
 def test_settings_come_from_the_environment_over_the_table() -> None:
     table = LlmConfig(model="table", base_url="http://127.0.0.1:1/v1")
-    settings, _ = resolve(table, {"CODEX_LLM_MODEL": "env", "OPENAI_API_KEY": "k1"})
-    assert (settings.model, settings.base_url, settings.api_key) == ("env", "http://127.0.0.1:1/v1", "k1")
-    settings, _ = resolve(table, {"CODEX_LLM_API_KEY": "k2", "OPENAI_API_KEY": "k1"})
+    env_url = {"CODEX_LLM_BASE_URL": "http://127.0.0.1:2/v1"}
+    settings, _ = resolve(table, {"CODEX_LLM_MODEL": "env", "OPENAI_API_KEY": "k1", **env_url})
+    assert (settings.model, settings.base_url, settings.api_key, settings.key_withheld) == ("env", "http://127.0.0.1:2/v1", "k1", "")
+    settings, _ = resolve(table, {"CODEX_LLM_API_KEY": "k2", "OPENAI_API_KEY": "k1", **env_url})
     assert settings.api_key == "k2"
     assert resolve(LlmConfig(), {"OPENAI_API_KEY": "k"})[0] is None
     none, reason = resolve(LlmConfig(model="gpt-4o"), {})
     assert none is None and "API key" in reason
+
+
+def test_the_key_goes_only_where_the_environment_or_a_trusted_table_points() -> None:
+    table = LlmConfig(model="table", base_url="http://127.0.0.1:1/v1")
+    settings, _ = resolve(table, {"OPENAI_API_KEY": "sk-user"})
+    assert (settings.base_url, settings.api_key) == ("http://127.0.0.1:1/v1", "not-needed")
+    assert settings.key_withheld == ("[tool.codex.llm] base_url http://127.0.0.1:1/v1 is the checked repository's choice: the API "
+                                     "key from the environment was not sent to it, the endpoint was asked without a key")
+    trusted, _ = resolve(table, {"OPENAI_API_KEY": "sk-user"}, trust_config_url=True)  # codex review: the target branch's table
+    assert (trusted.api_key, trusted.key_withheld) == ("sk-user", "")
+    openai, _ = resolve(LlmConfig(model="m"), {"OPENAI_API_KEY": "sk-user"})
+    assert (openai.base_url, openai.api_key, openai.key_withheld) == (None, "sk-user", "")
 
 
 def test_token_counts_use_the_models_encoding_or_say_they_are_an_estimate() -> None:

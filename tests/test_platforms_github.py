@@ -26,9 +26,10 @@ def unthrottled(monkeypatch):
 class PullRequest:
     """A repository with a target branch and a feature branch, and the Actions environment for its pull request."""
 
-    def __init__(self, git_repo, tmp_path, ruleset: Ruleset, fake: FakeGitHub):
+    def __init__(self, git_repo, tmp_path, ruleset: Ruleset, fake: FakeGitHub, base_files: dict[str, str] | None = None):
         self.repo, self.fake = git_repo(), fake
-        self.base = self.repo.commit("base", {"rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n"})
+        self.base = self.repo.commit("base", {"rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n",
+                                              **(base_files or {})})
         self.repo.branch("feature")
         self.event = tmp_path / "event.json"
 
@@ -283,3 +284,22 @@ def test_the_merge_request_s_own_rfcs_never_import_a_matcher_class(github, run_c
     assert result.code == 1 and "CX0003" in result.out, result.err
     assert "added **PY0100**" in result.out
     assert not marker.exists()
+
+
+def test_the_key_goes_to_the_target_branch_s_llm_endpoint_never_to_one_the_merge_request_names(
+        git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
+    from ci_support import JUDGED, judgment_ruleset
+    from llm_server import Answer, LlmServer, in_order
+
+    with FakeGitHub(TOKEN) as fake, LlmServer(in_order(Answer())) as trusted, LlmServer(in_order(Answer())) as evil:
+        table = '[tool.codex.llm]\nmodel = "test-model"\nbase_url = "{}"\n'
+        pull = PullRequest(git_repo, tmp_path, judgment_ruleset(shipped_ruleset), fake, {"pyproject.toml": table.format(trusted.base_url)})
+        pull.push({"app/handler.py": JUDGED, "pyproject.toml": table.format(evil.base_url)})
+        pull.env(monkeypatch)
+        for name in ("CODEX_LLM_BASE_URL", "CODEX_LLM_MODEL", "CODEX_LLM_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-1234")
+        result = run_codex(["review", "--root", pull.repo.path, "--dry-run", "--no-history"])
+    assert result.code == 0, result.err
+    assert trusted.authorizations == ["Bearer sk-user-key-1234"]
+    assert evil.requests == []

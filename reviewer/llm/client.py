@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from reviewer.llm.schema import RESPONSE_FORMAT, MalformedAnswer, ModelFinding, parse_answer
 from reviewer.llm.settings import LlmSettings
+from reviewer.redact import redact
 
 if TYPE_CHECKING:
     import openai
@@ -52,28 +53,32 @@ class Endpoint:
                 return self._once(messages)
             except openai.BadRequestError as exc:
                 if not self._structured:
-                    raise EndpointFailure(f"the endpoint refused the request (400: {_detail(exc)})") from None
+                    raise self._failure(f"the endpoint refused the request (400: {_detail(exc)})") from None
                 self._structured = False  # most likely an unsupported option: ask again without, validate the same
                 continue
             except openai.RateLimitError as exc:
                 wait = _retry_after(exc.response.headers)
                 if wait is not None and wait > MAX_RETRY_AFTER:
-                    raise EndpointFailure(f"rate limited (429), asked to wait {wait:.0f} s") from None
+                    raise self._failure(f"rate limited (429), asked to wait {wait:.0f} s") from None
                 reason, delay = "rate limited (429)", wait
             except openai.APITimeoutError:
                 reason, delay = f"no answer within {config.timeout:g} s", None
             except openai.APIConnectionError:
-                reason, delay = f"cannot connect to {self._client.base_url}", None
+                reason, delay = f"cannot connect to {self.settings.shown_url}", None
             except openai.APIStatusError as exc:
                 if exc.status_code < 500 and exc.status_code not in (408, 409):
-                    raise EndpointFailure(f"the endpoint refused the request ({exc.status_code}: {_detail(exc)})") from None
+                    raise self._failure(f"the endpoint refused the request ({exc.status_code}: {_detail(exc)})") from None
                 reason, delay = f"server error ({exc.status_code})", None
             except MalformedAnswer as exc:
                 reason, delay = str(exc), None
             failures += 1
             if failures > config.max_retries:
-                raise EndpointFailure(f"{reason}, {failures} tries") from None
+                raise self._failure(f"{reason}, {failures} tries") from None
             self._sleep(delay if delay is not None else config.retry_delay * 2 ** (failures - 1))
+
+    def _failure(self, reason: str) -> EndpointFailure:
+        """The failure, its reason cleared of the key and URL credentials (an API error may echo them)."""
+        return EndpointFailure(redact(reason, self.settings.secrets))
 
     def _once(self, messages: list[dict[str, str]]) -> Reply:
         extra = {"response_format": RESPONSE_FORMAT, "temperature": 0} if self._structured else {}

@@ -20,7 +20,8 @@ from reviewer.llm.cache import AnswerCache, cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure, Reply
 from reviewer.llm.hunks import Hunk, Routed, route
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
-from reviewer.llm.settings import LlmSettings, resolve
+from reviewer.llm.settings import LlmSettings, resolve, secrets
+from reviewer.redact import redact
 from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
 
@@ -40,11 +41,13 @@ class LlmOutcome:
 
 def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: LlmConfig, *, enabled: bool = True,
                  budget: int | None = None, env: Mapping[str, str] | None = None, use_cache: bool = True,
-                 sleep: Callable[[float], None] = time.sleep) -> LlmOutcome:
+                 sleep: Callable[[float], None] = time.sleep, trust_config_url: bool = False) -> LlmOutcome:
     """Review the changed hunks with the judgment ``rules``. Never raises: whatever fails is reported, and skipped.
 
-    ``use_cache=False`` neither reads nor writes the answer cache (``codex check --no-cache``).
+    ``use_cache=False`` neither reads nor writes the answer cache (``codex check --no-cache``). ``trust_config_url``:
+    the table's ``base_url`` may receive the environment's key (see ``settings.resolve``).
     """
+    env = os.environ if env is None else env
     ids = [r.id for r in rules]
     wanted = ids
     try:
@@ -52,16 +55,17 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
             return LlmOutcome(stats={"status": "skipped", "reason": "no judgment rules", "rules": [], "unreviewed": []})
         routed = route(rules, targets, config.context_lines)
         wanted = sorted({r.id for item in routed for r in item.rules})
-        settings, reason = resolve(config, os.environ if env is None else env) if enabled else (None, "--no-llm")
+        settings, reason = resolve(config, env, trust_config_url) if enabled else (None, "--no-llm")
         if settings is None:
             return LlmOutcome(stats={"status": "skipped", "reason": reason, "rules": ids, "unreviewed": wanted}, unreviewed=wanted)
         cache_dir = root / config.cache_dir if use_cache else None
         return _Pass(settings, cache_dir, config.budget if budget is None else budget, sleep).run(rules, routed)
     except Exception as exc:  # the last guard of an optional pass: fail open, say so
-        problem = Problem(message=f"LLM pass failed: {type(exc).__name__}: {exc}", kind="llm",
+        reason = redact(f"{type(exc).__name__}: {exc}", secrets(config, env))
+        problem = Problem(message=f"LLM pass failed: {reason}", kind="llm",
                           hint="a bug in codex, please report it; the run went on without the LLM pass and static findings are complete")
         return LlmOutcome(problems=[problem], unreviewed=wanted,
-                          stats={"status": "failed", "reason": str(exc), "rules": ids, "unreviewed": wanted})
+                          stats={"status": "failed", "reason": reason, "rules": ids, "unreviewed": wanted})
 
 
 class _Pass:
@@ -72,6 +76,9 @@ class _Pass:
         self.sleep = sleep
         self.counter: TokenCounter | None = None  # loading an encoding takes ~0.5 s: only when something is sent
         self.outcome = LlmOutcome()
+        if settings.key_withheld:
+            self.outcome.problems.append(Problem(path="pyproject.toml", message=settings.key_withheld, kind="llm",
+                                                 hint="to send the key there, set CODEX_LLM_BASE_URL to that URL in the environment"))
         self.dropped = {"unknown_rule": 0, "not_a_changed_line": 0, "invalid": 0}
         self.per_rule: dict[str, dict[str, int]] = {}
         self.unreviewed: set[str] = set()
@@ -97,7 +104,8 @@ class _Pass:
         self.outcome.unreviewed = sorted(self.unreviewed)
         failed = [r for r, (_, answer) in zip(requests, answers) if isinstance(answer, EndpointFailure)]
         self.outcome.stats = {
-            "status": "ran", "model": self.settings.model, "endpoint": self.settings.base_url or "OpenAI",
+            "status": "ran", "model": self.settings.model, "endpoint": self.settings.shown_url,
+            "key_withheld": bool(self.settings.key_withheld),
             "tokenizer": self.counter.name if self.counter else None, "budget": self.budget,
             "requests": len(requests), "failed_requests": len(failed), **tokens,
             "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),

@@ -34,6 +34,7 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
 
 
 def redact(text: str, mr: MergeRequest) -> str:
-    """``text`` with the token (if any) masked: for every message that leaves the process."""
-    secret = mr.token.get_secret_value() if mr.token else ""
-    return text.replace(secret, "***") if secret else text
+    """``text`` with the token (if any) and any credentials in the API URL masked: for every message that leaves the process."""
+    from reviewer.redact import redact as masked, url_secrets
+
+    return masked(text, [mr.token.get_secret_value() if mr.token else None, *url_secrets(mr.api_url)])
