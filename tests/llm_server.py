@@ -22,6 +22,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (past the client's timeout: a hang)
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens) to report
+    drip: float = 0.0  # seconds between the bytes of the body (a server that trickles its answer)
 
 
 def findings(*items: tuple[str, str, int, str]) -> Answer:
@@ -87,7 +88,13 @@ class LlmServer(LoopbackServer):
                     for name, value in answer.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if answer.drip:
+                        for byte in data:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(answer.drip)
+                    else:
+                        self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (the hang case)
                     pass
 

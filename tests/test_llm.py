@@ -219,6 +219,15 @@ def test_a_hang_past_the_timeout_is_reported(check) -> None:
     assert "no answer within 0.3 s, 2 tries" in not_reviewed(report)[0]
 
 
+def test_an_answer_trickling_in_byte_by_byte_is_cut_at_the_timeout(check) -> None:
+    # 0.05 s a byte never trips a per-read timeout of 0.3 s; the answer (a good finding) would take ~10 s in all
+    report, code, server = check(in_order(Answer(GOOD.content, drip=0.05)))
+    static_finding_intact(report)
+    assert llm_findings(report) == [] and code == 0
+    assert len(server.requests) == 2
+    assert "no answer within 0.3 s, 2 tries" in not_reviewed(report)[0]
+
+
 def test_connection_refused_is_reported(repo, run_codex, monkeypatch) -> None:
     monkeypatch.setenv("CODEX_LLM_BASE_URL", refused_url())
     result = run_codex(["check", "--base", "HEAD", "--format", "json"], cwd=repo.path)

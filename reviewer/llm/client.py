@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,10 +32,16 @@ class EndpointFailure(Exception):
     """The request failed for good; the message says why, for a person."""
 
 
+class _DeadlinePassed(Exception):
+    """The whole request took longer than the timeout (httpx's own timeouts are per read: a server sending a byte
+    a second never trips them)."""
+
+
 class Endpoint:
     """Asks the model; retries timeouts, 429 (after its Retry-After), 5xx, refused connections and bad answers."""
 
     def __init__(self, settings: LlmSettings, sleep: Callable[[float], None] = time.sleep):
+        import httpx
         import openai  # half a second to import: only when there is something to ask
 
         self.settings = settings
@@ -42,6 +49,8 @@ class Endpoint:
         self._structured = True  # response_format and temperature, dropped for good after an endpoint rejects them
         self._client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url,
                                      timeout=settings.config.timeout, max_retries=0)
+        self._client.chat.completions  # noqa: B018  imported now, not inside the first request's deadline
+        self._tls = httpx.create_ssl_context()  # httpx's default, made once rather than in every request's deadline
 
     def ask(self, messages: list[dict[str, str]]) -> Reply:
         import openai
@@ -61,7 +70,7 @@ class Endpoint:
                 if wait is not None and wait > MAX_RETRY_AFTER:
                     raise self._failure(f"rate limited (429), asked to wait {wait:.0f} s") from None
                 reason, delay = "rate limited (429)", wait
-            except openai.APITimeoutError:
+            except (openai.APITimeoutError, _DeadlinePassed):
                 reason, delay = f"no answer within {config.timeout:g} s", None
             except openai.APIConnectionError:
                 reason, delay = f"cannot connect to {self.settings.shown_url}", None
@@ -81,8 +90,23 @@ class Endpoint:
         return EndpointFailure(redact(reason, self.settings.secrets))
 
     def _once(self, messages: list[dict[str, str]]) -> Reply:
+        """One request within ``timeout`` seconds in all: a watchdog closes its connection when the time is up."""
+        import openai
+
         extra = {"response_format": RESPONSE_FORMAT, "temperature": 0} if self._structured else {}
-        completion = self._client.chat.completions.create(model=self.settings.model, messages=messages, **extra)
+        http = openai.DefaultHttpxClient(timeout=self.settings.config.timeout, verify=self._tls)
+        client = self._client.with_options(http_client=http)
+        watchdog = threading.Timer(self.settings.config.timeout, http.close)
+        watchdog.start()
+        try:
+            completion = client.chat.completions.create(model=self.settings.model, messages=messages, **extra)
+        except openai.APIConnectionError:
+            if watchdog.finished.is_set():
+                raise _DeadlinePassed() from None
+            raise
+        finally:
+            watchdog.cancel()
+            http.close()
         content = completion.choices[0].message.content if completion.choices else None
         findings, invalid = parse_answer(content)
         usage = completion.usage
