@@ -74,6 +74,7 @@ class FakeServer(LoopbackServer):
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.rate_limit_pending = 0
         self.rate_limited = 0
+        self.outage = 0  # a status (e.g. 502) every request gets while set
         self.lock = threading.Lock()
         fake = self
 
@@ -105,6 +106,8 @@ class FakeServer(LoopbackServer):
         with self.lock:
             self.requests.append((method, parts.path, headers))
             try:
+                if self.outage:
+                    raise Reply(self.outage, {"message": "Bad Gateway"})
                 self.authenticate(headers)
                 if self.rate_limit_pending:
                     self.rate_limit_pending -= 1

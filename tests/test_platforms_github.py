@@ -303,3 +303,15 @@ def test_the_key_goes_to_the_target_branch_s_llm_endpoint_never_to_one_the_merge
     assert result.code == 0, result.err
     assert trusted.authorizations == ["Bearer sk-user-key-1234"]
     assert evil.requests == []
+
+
+@pytest.mark.parametrize("deadline, requests", [(120.0, 6), (0.0, 2)])
+def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stands(github, run_codex, monkeypatch,
+                                                                                   deadline, requests):
+    monkeypatch.setattr(github_platform, "API_DEADLINE", deadline)
+    github.push({"app/client.py": CLIENT_V1})
+    github.fake.outage = 502
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1, result.err
+    assert result.err.count("codex review: github API error (the check result stands): ") == 2  # the comments, the summary
+    assert len(github.fake.requests) == requests

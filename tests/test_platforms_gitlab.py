@@ -158,3 +158,15 @@ def test_a_judgment_finding_is_commented_with_the_models_reason(git_repo, run_co
     assert result.code == 1, result.err
     [note] = [d["notes"][0] for d in fake.discussions if "position" in d["notes"][0]]
     assert note["position"]["new_line"] == 3 and f"Model's reason: {MODEL_REASON}" in note["body"]
+
+
+@pytest.mark.parametrize("deadline, requests", [(120.0, 6), (0.0, 2)])
+def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stands(gitlab, run_codex, monkeypatch,
+                                                                                   deadline, requests):
+    monkeypatch.setattr(gitlab_platform, "API_DEADLINE", deadline)
+    gitlab.push({"app/worker.py": WORKER_V1})
+    gitlab.fake.outage = 502
+    result = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1, result.err
+    assert result.err.count("codex review: gitlab API error (the check result stands): ") == 2  # the comments, the summary
+    assert len(gitlab.fake.requests) == requests

@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+API_RETRIES = 2  # tries after the first, for a transient error (5xx, timeout) of one API call
+API_DEADLINE = 120.0  # seconds for all of a review's API calls: past it, a transient error is not retried
+
 
 class MergeRequest(BaseModel):
     """A merge (pull) request as CI describes it. The token is a ``SecretStr``: it never prints."""

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Self
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
-from reviewer.platforms import MergeRequest
+from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
 from reviewer.platforms.merge import MergeDiff
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
@@ -38,12 +42,33 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
     )
 
 
+class BoundedRetry(GithubRetry):
+    """PyGithub's rate-limit-aware retry, giving up (and waiting no longer) once the review's deadline has passed."""
+
+    def __init__(self, *, deadline: float, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.deadline = deadline  # a time.monotonic() value
+
+    def new(self, **kw: Any) -> Self:
+        return super().new(deadline=self.deadline, **kw)
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None, error: Exception | None = None,
+                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise MaxRetryError(_pool, url or "", error or ResponseError(f"no retry: the API deadline of {API_DEADLINE:g} s has passed"))
+        self.max_rate_limit_wait = min(self.max_rate_limit_wait or left, left)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 def client(mr: MergeRequest, throttle: bool = True) -> Github:
-    """PyGithub with its rate-limit-aware retries (403/429 wait for the reset headers, a few times, then fail).
+    """PyGithub with its rate-limit-aware retries (403/429 wait for the reset headers, 5xx are retried), at most
+    ``API_RETRIES`` per call and none past ``API_DEADLINE``.
 
     ``throttle`` keeps GitHub's advice of a pause between writes (off only against a local stand-in).
     """
-    retry = GithubRetry(total=3, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)])
+    retry = BoundedRetry(total=API_RETRIES, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)],
+                         deadline=time.monotonic() + API_DEADLINE)
     token = mr.token.get_secret_value() if mr.token else ""
     return Github(auth=Auth.Token(token), base_url=mr.api_url.rstrip("/"), retry=retry, timeout=30, lazy=True,
                   seconds_between_requests=0.25 if throttle else None, seconds_between_writes=1.0 if throttle else None)

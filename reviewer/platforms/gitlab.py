@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from functools import cached_property
+from typing import Any
 
 import gitlab
 import requests
@@ -11,7 +13,7 @@ from gitlab.exceptions import GitlabCreateError, GitlabError
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
-from reviewer.platforms import MergeRequest
+from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
 from reviewer.platforms.merge import MergeDiff
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, parse_marker
 
@@ -38,10 +40,25 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
     )
 
 
+class BoundedGitlab(gitlab.Gitlab):
+    """python-gitlab retrying a call at most ``API_RETRIES`` times (its own default: 10, backing off to 51 s), and
+    not at all once ``API_DEADLINE`` has passed since the client was made."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.deadline = time.monotonic() + API_DEADLINE
+
+    def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        in_time = time.monotonic() < self.deadline
+        kwargs["max_retries"] = API_RETRIES if in_time else 0
+        kwargs["obey_rate_limit"] = in_time
+        return super().http_request(*args, **kwargs)
+
+
 def client(mr: MergeRequest) -> gitlab.Gitlab:
-    """python-gitlab; it waits out 429s as ``Retry-After`` / ``RateLimit-Reset`` say, and retries transient 5xx."""
+    """python-gitlab; it waits out 429s as ``Retry-After`` / ``RateLimit-Reset`` say, and retries transient 5xx, within bounds."""
     token = mr.token.get_secret_value() if mr.token else None
-    return gitlab.Gitlab(mr.api_url.rstrip("/"), private_token=token, timeout=30, retry_transient_errors=True)
+    return BoundedGitlab(mr.api_url.rstrip("/"), private_token=token, timeout=30, retry_transient_errors=True)
 
 
 class GitLabPlatform:
