@@ -12,6 +12,9 @@ from codex.governance import GovernanceConfig
 from codex.problems import Problem, ProblemError
 
 
+MAX_FILE_BYTES = 1_000_000
+
+
 class LlmConfig(BaseModel):
     """``[tool.codex.llm]``: the endpoint and limits of the LLM pass. The API key comes from the environment only."""
 
@@ -37,6 +40,7 @@ class CodexConfig(BaseModel):
     rfc_base_url: str | None = None
     default_branch: str | None = None
     cache_dir: str = ".codex/cache"  # the per-file result cache, relative to the repository root
+    max_file_bytes: int = Field(MAX_FILE_BYTES, ge=1, description="larger files are not checked, and listed as such")
     lint_packages: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")], ...] = Field(
         (), description="packages libcst matcher classes may be imported from, besides codex.lints")
     governance: GovernanceConfig = GovernanceConfig()
@@ -48,12 +52,20 @@ def load_config(root: Path) -> CodexConfig:
     if not path.is_file():
         return CodexConfig()
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("codex", {})
-        return CodexConfig.model_validate(table)
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProblemError([Problem(path="pyproject.toml", message=f"cannot read: {exc}", hint="fix the TOML", kind="config")])
+    try:
+        return parse_config(document)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex] {key}: {err['msg']}",
+        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex]{' ' + key if key else ''}: {err['msg']}",
                                     hint="see the configuration section of the README", kind="config")])
+
+
+def parse_config(document: dict[str, object]) -> CodexConfig:
+    """``[tool.codex]`` of a parsed pyproject.toml (absent: the defaults); a ``tool`` or ``tool.codex`` that is not a
+    table is a ``ValidationError`` like any other bad value."""
+    tool = document.get("tool", {})
+    return CodexConfig.model_validate(tool.get("codex", {}) if isinstance(tool, dict) else tool)

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import keyword
 import os
+import shutil
 import sys
 import traceback
 
@@ -61,8 +62,21 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last guard: no traceback reaches a user unless asked for
         if os.environ.get("CODEX_DEBUG"):
             traceback.print_exc()
+        if no_git := _git_missing(exc):
+            print(f"codex: {no_git}", file=sys.stderr)
+            return 2
         print(f"codex: internal error: {type(exc).__name__}: {exc} (set CODEX_DEBUG=1 for details, and please report it)", file=sys.stderr)
         return 2
+
+
+def _git_missing(exc: Exception) -> str | None:
+    """The plain message when ``exc`` is GitPython failing for want of a ``git`` program (at import, or on a call)."""
+    if shutil.which(os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git") is not None:
+        return None
+    if not (isinstance(exc, ImportError) or type(exc).__name__ == "GitCommandNotFound"):
+        return None
+    return ("git is not installed or not on PATH; codex needs it to read changes and history. Install git, or set "
+            "GIT_PYTHON_GIT_EXECUTABLE to its path (`codex check --diff FILE` needs no git)")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,8 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
         pass
     try:
         repo = git.Repo(root, search_parent_directories=True)
+        if repo.bare:
+            return None
         in_repo = (root.resolve() / rel).relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
         revisions = ["HEAD", default_base(repo, config.default_branch)] if repo.head.is_valid() else []
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):

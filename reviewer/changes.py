@@ -113,6 +113,14 @@ def _repo(root: Path) -> git.Repo:
                                     hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")])
 
 
+def work_tree(repo: git.Repo) -> Path:
+    """The repository's working tree; a bare repository has none to check."""
+    if repo.working_tree_dir is None:
+        raise ProblemError([Problem(path=str(repo.git_dir), message="a bare repository: no working tree to check",
+                                    hint="run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR", kind="usage")])
+    return Path(repo.working_tree_dir)
+
+
 def _git_diff(repo: git.Repo, *args: str) -> str:
     raw = repo.git(c="core.quotePath=false").diff("--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/",
                                                   *args, stdout_as_string=False)
@@ -163,7 +171,7 @@ def default_base(repo: git.Repo, default_branch: str | None) -> str:
 def from_git(root: Path, base: str | None, default_branch: str | None = None) -> ChangeSet:
     """The working tree (with untracked files) against ``base`` or the merge-base with the default branch."""
     repo = _repo(root)
-    top = Path(repo.working_tree_dir)
+    top = work_tree(repo)
     if base:
         commit = _resolve(repo, base)
     else:
@@ -180,7 +188,7 @@ def from_git(root: Path, base: str | None, default_branch: str | None = None) ->
 def from_index(root: Path) -> ChangeSet:
     """What is staged, against HEAD (the pre-commit view)."""
     repo = _repo(root)
-    top = Path(repo.working_tree_dir)
+    top = work_tree(repo)
     commit = "HEAD" if repo.head.is_valid() else EMPTY_TREE
     changes = from_patch(_git_diff(repo, "--cached", commit), top, "git diff --cached")
     unstaged = set(repo.git.diff("--name-only", "--no-ext-diff", "-z").split("\0"))
@@ -205,7 +213,7 @@ def whole_tree(root: Path) -> ChangeSet:
 
     try:
         repo = git.Repo(root, search_parent_directories=True)
-        top = Path(repo.working_tree_dir)
+        top = work_tree(repo)
         listed = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z").split("\0")
         files = _scoped_files([FileChange(p, None) for p in listed if p and os.path.lexists(top / p)], top, root)  # not deleted ones
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):

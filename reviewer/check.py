@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codex.config import LlmConfig
+from codex.config import MAX_FILE_BYTES, LlmConfig
 from codex.governance import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
+from codex.problems import Problem
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
 from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.governance import govern
 from reviewer.matching import run_matchers
-from reviewer.targets import select_targets
+from reviewer.targets import Target, select_targets
 
 if TYPE_CHECKING:
     from reviewer.llm.run import LlmOutcome
@@ -34,6 +35,7 @@ class CheckOptions:
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
     cache_dir: Path | None = None  # the per-file result cache (None: neither it nor the LLM answer cache)
     trust_llm_base_url: bool = False  # [tool.codex.llm] base_url may receive the environment's key (codex review: the target branch's)
+    max_file_bytes: int = MAX_FILE_BYTES  # larger files are listed, not checked
     lint_packages: tuple[str, ...] = ()  # packages libcst matcher classes may be imported from, besides codex.lints
 
 
@@ -41,7 +43,8 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     started = time.perf_counter()
     report = Report(errors=list(changes.problems))
     targets, skipped = select_targets(changes, {lang for r in ruleset.rules for lang in r.languages})
-    report.errors += skipped
+    targets, too_large = _within_size(targets, options.max_file_bytes)
+    report.errors += skipped + too_large
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
     with ThreadPoolExecutor(max_workers=1) as background:  # the model answers while the static matchers run
         llm_pass: list[Future[LlmOutcome]] = []
@@ -72,6 +75,21 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
     }
     return report
+
+
+def _within_size(targets: list[Target], max_bytes: int) -> tuple[list[Target], list[Problem]]:
+    """The targets of at most ``max_bytes``, and a problem naming each larger one (checking is not linear in size:
+    a 10 MB file took minutes)."""
+    kept: list[Target] = []
+    problems: list[Problem] = []
+    for target in targets:
+        size = target.abs_path.stat().st_size
+        if size > max_bytes:
+            problems.append(Problem(path=target.path, kind="skipped", message=f"{size:,} bytes, over the limit of {max_bytes:,}: not checked",
+                                    hint="raise [tool.codex] max_file_bytes to check it, or leave generated files out of the rules' paths"))
+        else:
+            kept.append(target)
+    return kept, problems
 
 
 def _llm_pass(*args: Any, **kwargs: Any) -> LlmOutcome:

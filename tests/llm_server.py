@@ -23,6 +23,7 @@ class Answer:
     delay: float = 0.0  # seconds to wait before answering (past the client's timeout: a hang)
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens) to report
     drip: float = 0.0  # seconds between the bytes of the body (a server that trickles its answer)
+    raw: str | None = None  # the whole response body as is (not a chat completion), sent as JSON
 
 
 def findings(*items: tuple[str, str, int, str]) -> Answer:
@@ -80,7 +81,7 @@ class LlmServer(LoopbackServer):
                                             "total_tokens": sum(answer.usage)}
                 else:
                     payload = {"error": {"message": answer.content or "error", "type": "test_error"}}
-                data = json.dumps(payload).encode()
+                data = answer.raw.encode() if answer.raw is not None else json.dumps(payload).encode()
                 try:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", "application/json")

@@ -155,6 +155,21 @@ def test_garbage_json_is_retried_then_reported_and_the_run_goes_on(check) -> Non
     assert report["stats"]["llm"]["unreviewed"] == ["CX0002"]
 
 
+@pytest.mark.parametrize("answer, reason", [
+    (Answer(raw="<html>502 Bad Gateway</html>"), "the response is not a chat completion (JSONDecodeError)"),
+    (Answer(raw='{"choices": 5}'), "the response is not a chat completion (TypeError)"),
+    (Answer(raw="[" * 200_000 + "]" * 200_000), "the response is not a chat completion (RecursionError)"),
+    (Answer("[" * 200_000 + "]" * 200_000), "answer is nested too deeply to read"),
+])
+def test_a_response_that_is_not_a_chat_completion_is_retried_then_its_lines_listed(check, answer, reason) -> None:
+    report, code, server = check(in_order(answer))
+    static_finding_intact(report)
+    assert llm_findings(report) == [] and code == 0
+    assert len(server.requests) == 2  # one retry (max_retries = 1)
+    assert not_reviewed(report) == [f"not reviewed by the LLM pass (CX0002), lines 4-10: {reason}, 2 tries"]
+    assert report["stats"]["llm"]["unreviewed"] == ["CX0002"]
+
+
 def test_require_llm_fails_closed_on_an_unreviewed_rule(check) -> None:
     report, code, _ = check(in_order(Answer("not json")), "--require-llm")
     static_finding_intact(report)

@@ -11,6 +11,16 @@ def add_root(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="the repository (default: the git checkout around the current directory)")
 
 
+def output_file(value: str) -> Path:
+    """An ``--output`` argument: a file in a directory that exists (checked before any work is done)."""
+    path = Path(value)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a directory: give a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{value}: the directory {path.parent} does not exist")
+    return path
+
+
 def add_today(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="judge rollouts on this date (default: today)")
 

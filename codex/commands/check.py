@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from codex.commands._common import add_root, find_root
+from codex.commands._common import add_root, find_root, output_file
 from codex.commands._governance import add_governance_arguments
 
 
@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     scope.add_argument("--diff", metavar="FILE", type=Path, help="a unified diff ('-' for stdin) applying to the tree at --root")
     scope.add_argument("--all", action="store_true", help="check every file, every line (an audit)")
     parser.add_argument("--format", default="text", choices=list(FORMATS), help="output format (default: text)")
-    parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    parser.add_argument("--output", "-o", type=output_file, help="write the report to this file instead of stdout")
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
     add_governance_arguments(parser)
     parser.add_argument("--llm-budget", metavar="TOKENS", type=_tokens, help="cap the input tokens the LLM pass sends in this run")
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
                                                           llm_budget=args.llm_budget, require_llm=args.require_llm,
                                                           today=args.today, governance=config.governance,
                                                           cache_dir=None if args.no_cache else root / config.cache_dir,
-                                                          lint_packages=config.lint_packages))
+                                                          lint_packages=config.lint_packages, max_file_bytes=config.max_file_bytes))
     if args.shard:
         report.stats["shard"] = "{}/{}".format(*args.shard)
     report.errors[:0] = loaded.problems

@@ -7,13 +7,15 @@ import json
 import sys
 from pathlib import Path
 
+from codex.commands._common import output_file
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from reviewer.formatters import FORMATS
 
     parser.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="JSON reports (or SARIF logs) written by the shards")
     parser.add_argument("--format", choices=list(FORMATS), help="output format for JSON reports (default: json); SARIF logs merge into SARIF")
-    parser.add_argument("--output", "-o", type=Path, help="write the merged report to this file instead of stdout")
+    parser.add_argument("--output", "-o", type=output_file, help="write the merged report to this file instead of stdout")
 
 
 def run(args: argparse.Namespace) -> int:

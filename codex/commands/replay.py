@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, add_today, find_root
+from codex.commands._common import add_root, add_today, find_root, output_file
 
 if TYPE_CHECKING:
     from codex.replay import ReplayedCommit, ReplaySettings
@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fresh", action="store_true", help="ignore results saved by an earlier run")
     parser.add_argument("--commit-url", metavar="TEMPLATE", help="link each commit, e.g. https://github.com/o/r/commit/{commit}")
     parser.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
-    parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    parser.add_argument("--output", "-o", type=output_file, help="write the report to this file instead of stdout")
 
 
 def run(args: argparse.Namespace) -> int:

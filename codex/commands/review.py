@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, find_root
+from codex.commands._common import add_root, find_root, output_file
 from codex.commands._governance import add_governance_arguments
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
     parser.add_argument("--max-comments", type=int, default=25, metavar="N",
                         help="at most N new inline comments per run; the rest go into the summary (default: 25)")
-    parser.add_argument("--code-quality", type=Path, metavar="FILE",
+    parser.add_argument("--code-quality", type=output_file, metavar="FILE",
                         help="also write the GitLab Code Quality report to FILE (the job's codequality artifact)")
     parser.add_argument("--dry-run", action="store_true", help="check and print the summary; post nothing")
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     config = base_rules.config  # the target branch's settings, like its rules
     report = run_check(base_rules.ruleset, diff.changes, CheckOptions(
         use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, governance=config.governance, llm=config.llm,
-        cache_dir=root / config.cache_dir, lint_packages=config.lint_packages, trust_llm_base_url=True))
+        cache_dir=root / config.cache_dir, lint_packages=config.lint_packages, trust_llm_base_url=True,
+        max_file_bytes=config.max_file_bytes))
     record_history(root, config, report, "review", args.no_history)
     if base_rules.own:
         link_rfcs(report, mr.files_url, mr.base_sha)

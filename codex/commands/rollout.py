@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, add_today, find_root
+from codex.commands._common import add_root, add_today, find_root, output_file
 
 if TYPE_CHECKING:
     from codex.governance import GovernanceConfig
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         sub.add_argument("--history", type=Path, help="the SQLite history (default: [tool.codex.governance] history)")
         add_today(sub)
     status.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
-    plan.add_argument("--output", "-o", type=Path, help="write the patch to this file instead of stdout")
+    plan.add_argument("--output", "-o", type=output_file, help="write the patch to this file instead of stdout")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -100,18 +100,21 @@ class Endpoint:
         watchdog.start()
         try:
             completion = client.chat.completions.create(model=self.settings.model, messages=messages, **extra)
+            content = completion.choices[0].message.content if completion.choices else None
+            usage = completion.usage
+            tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (None, None)
         except openai.APIConnectionError:
             if watchdog.finished.is_set():
                 raise _DeadlinePassed() from None
             raise
+        except (openai.APIResponseValidationError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
+            # a body that is not JSON, nested past the parser's depth, or not shaped like a chat completion
+            raise MalformedAnswer(f"the response is not a chat completion ({type(exc).__name__})") from None
         finally:
             watchdog.cancel()
             http.close()
-        content = completion.choices[0].message.content if completion.choices else None
         findings, invalid = parse_answer(content)
-        usage = completion.usage
-        return Reply(findings, invalid, usage.prompt_tokens if usage else None,
-                     usage.completion_tokens if usage else None, content or "")
+        return Reply(findings, invalid, *tokens, content or "")
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

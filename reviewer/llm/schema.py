@@ -44,6 +44,8 @@ def parse_answer(content: str | None) -> tuple[list[ModelFinding], int]:
         data = json.loads(fenced.group(1) if fenced else content)
     except json.JSONDecodeError as exc:
         raise MalformedAnswer(f"answer is not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise MalformedAnswer("answer is nested too deeply to read") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise MalformedAnswer('answer is not an object with a "findings" list')
     findings: list[ModelFinding] = []

@@ -10,7 +10,7 @@ import git
 from pydantic import ValidationError
 from unidiff import PatchSet
 
-from codex.config import CodexConfig
+from codex.config import CodexConfig, parse_config
 from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
 from codex.ruleset_source import shipped_dir
@@ -127,8 +127,7 @@ def rules_at(root: Path, commit: str) -> BaseRules:
 def _config_at(repo: git.Repo, commit: str) -> CodexConfig:
     text = _show(repo, commit, "pyproject.toml")
     try:
-        table = tomllib.loads(text).get("tool", {}).get("codex", {}) if text else {}
-        return CodexConfig.model_validate(table)
+        return parse_config(tomllib.loads(text) if text else {})
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
         raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex] at the target branch ({commit[:12]}) is invalid: {str(exc).splitlines()[0]}",
                                     hint="fix it on the target branch", kind="config")])
