@@ -127,3 +127,19 @@ def test_a_merge_request_s_own_rfcs_are_compiled_without_importing_their_classes
     loaded = load_active(tmp_path, config, import_classes=False)
     assert [r.id for r in loaded.ruleset.rules] == ["PY0001", "PY0002"]
     assert not marker.exists()
+
+
+def test_a_compiled_ruleset_naming_a_module_outside_the_allowed_packages_runs_every_other_rule(tmp_path: Path, libcst_ruleset) -> None:
+    from codex.model import LibcstMatcher
+    from reviewer.check import run_matchers
+    from reviewer.targets import Target
+
+    (tmp_path / "app.py").write_text("import requests\nrequests.get(url)\ntry:\n    pass\nexcept:\n    pass\n", encoding="utf-8")
+    timeout, swallowed = libcst_ruleset.rule("CX0003"), libcst_ruleset.rule("CX0004")
+    planted = timeout.model_copy(update={"id": "CX9001", "prefilter": None, "matcher": LibcstMatcher(rule_class="venv.__main__:Rule")})
+    rules = (planted, timeout, swallowed)  # the refused rule first: the others must still run
+    findings, problems, _ = run_matchers(libcst_ruleset.model_copy(update={"rules": rules}), [Target("app.py", tmp_path / "app.py", "python", None, "app.py")])
+    assert sorted((f.rule_id, f.line) for f in findings) == [("CX0003", 2), ("CX0004", 5)]
+    assert [(p.path, p.message) for p in problems] == [
+        (timeout.rfc.path, "rule CX9001 did not run: venv.__main__ is not a package matcher classes may come from (codex.lints)")]
+    assert "venv.__main__" not in sys.modules
