@@ -96,20 +96,21 @@ class Endpoint:
         extra = {"response_format": RESPONSE_FORMAT, "temperature": 0} if self._structured else {}
         http = openai.DefaultHttpxClient(timeout=self.settings.config.timeout, verify=self._tls)
         client = self._client.with_options(http_client=http)
-        watchdog = threading.Timer(self.settings.config.timeout, http.close)
+        expired = threading.Event()
+        watchdog = threading.Timer(self.settings.config.timeout, lambda: (expired.set(), http.close()))
         watchdog.start()
         try:
             completion = client.chat.completions.create(model=self.settings.model, messages=messages, **extra)
             content = completion.choices[0].message.content if completion.choices else None
             usage = completion.usage
             tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (None, None)
-        except openai.APIConnectionError:
-            if watchdog.finished.is_set():
-                raise _DeadlinePassed() from None
-            raise
         except (openai.APIResponseValidationError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
             # a body that is not JSON, nested past the parser's depth, or not shaped like a chat completion
             raise MalformedAnswer(f"the response is not a chat completion ({type(exc).__name__})") from None
+        except (openai.APIConnectionError, RuntimeError):  # RuntimeError: closed before the request went out
+            if expired.is_set():
+                raise _DeadlinePassed() from None
+            raise
         finally:
             watchdog.cancel()
             http.close()
