@@ -11,8 +11,9 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from codex.lint import load_rule_class
-from codex.model import LibcstMatcher, Ruleset
+from codex.rule_class import load_rule_class
+from codex.model import Ruleset
+from reviewer.engines.libcst import LibcstMatcher
 
 REPO = Path(__file__).resolve().parent.parent
 

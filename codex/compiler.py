@@ -17,7 +17,6 @@ from codex.cohorts import attach_rollouts
 from codex.model import (
     Cohort,
     Example,
-    LibcstMatcher,
     LlmMatcher,
     PathFilter,
     Prefilter,
@@ -26,9 +25,9 @@ from codex.model import (
     RfcStatus,
     Rule,
     Ruleset,
-    SemgrepMatcher,
     Severity,
     Stage,
+    TestCode,
 )
 from codex.problems import Problem
 from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, read_rfc
@@ -36,7 +35,6 @@ from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_sou
 _STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*\d{3,}$")
 ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-.]+(?:\s*,\s*[\w\-.]+)*)")
-SEMGREP_RESERVED = {"id", "message", "languages", "severity", "metadata", "paths"}
 
 
 class RuleConfig(BaseModel):
@@ -50,6 +48,7 @@ class RuleConfig(BaseModel):
     stage: Stage | None = None
     paths: PathFilter = PathFilter()
     prefilter: Prefilter | None = None
+    tests: TestCode = Field("checked", description="exempt: findings in test code are dropped (reviewer/test_code.py)")
     rule_class: str | None = None
     question: str | None = None
     examples: list[str] = Field(default=[], description="annotated example files, relative to the RFC")
@@ -182,6 +181,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
         paths=config.paths,
         prefilter=config.prefilter,
         matcher=matcher,
+        tests=config.tests,
         description="\n\n".join(b.content for b in texts if b is not statement).strip(),
         examples=tuple(examples),
         metadata=config.metadata,
@@ -215,48 +215,15 @@ def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | 
 
 
 def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str):
-    line = section.line
-    if config.matcher == "semgrep":
-        bodies = [b for b in fences if b.info.split()[:2] == ["yaml", "semgrep"]]
-        if len(bodies) != 1:
-            return None, [Problem(path=path, line=line, message=f"semgrep rule {section.rule_id} needs exactly one ```yaml semgrep``` block",
-                                  hint="put the semgrep rule body (pattern, patterns, pattern-either, ...) in it")]
-        try:
-            body = yaml.safe_load(bodies[0].content)
-        except yaml.YAMLError as exc:
-            return None, [Problem(path=path, line=bodies[0].line + 1, message=f"semgrep block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")]
-        if not isinstance(body, dict) or not any(str(k).startswith("pattern") for k in body):
-            return None, [Problem(path=path, line=bodies[0].line + 1, message="semgrep block has no pattern",
-                                  hint="give pattern, patterns, pattern-either or pattern-regex")]
-        reserved = SEMGREP_RESERVED & set(body)
-        if reserved:
-            return None, [Problem(path=path, line=bodies[0].line + 1, message=f"semgrep block sets {', '.join(sorted(reserved))}",
-                                  hint="these come from the RFC; keep only the matching keys")]
-        return SemgrepMatcher(body=body), []
-    if config.matcher == "libcst":
-        if config.languages != ["python"]:
-            return None, [Problem(path=path, line=line, message="libcst rules match Python only", hint="set languages: [python]")]
-        if not config.rule_class:
-            return None, [Problem(path=path, line=line, message="libcst rule without rule_class", hint="name the class as 'package.module:ClassName'")]
-        error = libcst_class_problem(config.rule_class)
-        if error:
-            return None, [Problem(path=path, line=line, message=error, hint="name an importable LintRule subclass as 'package.module:ClassName'")]
-        return LibcstMatcher(rule_class=config.rule_class), []
+    """The rule's matcher, parsed and validated by its engine (reviewer/engines)."""
+    from reviewer.engines import REGISTRY, MatcherSource, engine
+
     if config.matcher == "llm":
         return LlmMatcher(question=config.question or ""), []
-    return None, [Problem(path=path, line=line, message=f"unknown matcher {config.matcher!r}", hint="use semgrep, libcst or llm")]
-
-
-def libcst_class_problem(rule_class: str) -> str | None:
-    from codex.lint import LintRule, load_rule_class
-
-    try:
-        cls = load_rule_class(rule_class)
-    except (ImportError, AttributeError, ValueError) as exc:
-        return f"cannot load {rule_class}: {exc}"
-    if not (isinstance(cls, type) and issubclass(cls, LintRule)):
-        return f"{rule_class} is not a codex.lint.LintRule subclass"
-    return None
+    if config.matcher not in REGISTRY:
+        return None, [Problem(path=path, line=section.line, message=f"unknown matcher {config.matcher!r}",
+                              hint=f"use {', '.join(REGISTRY)} or llm")]
+    return engine(config.matcher).parse(MatcherSource(section.rule_id, tuple(config.languages), config.rule_class, fences, path, section.line))
 
 
 def _examples(section: RuleSection, config: RuleConfig, fences: list[Block], path: str) -> tuple[list[Example], list[Problem]]:

@@ -36,6 +36,7 @@ class CodexConfig(BaseModel):
     rfc_base_url: str | None = None
     default_branch: str | None = None
     cache_dir: str = ".codex/cache"  # the per-file result cache, relative to the repository root
+    test_paths: tuple[str, ...] = Field((), description="globs of the project's own test-support files, test code to rules with tests: exempt")
     governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
 

@@ -8,7 +8,6 @@ the RFC that names it.
 
 from __future__ import annotations
 
-import importlib
 from typing import ClassVar
 
 import libcst as cst
@@ -27,11 +26,3 @@ class LintRule(cst.BatchableCSTVisitor):
     def report(self, node: cst.CSTNode, message: str | None = None) -> None:
         """Flag ``node``; the engine finds its position after the visit, only in files where something was flagged."""
         self.flagged.append((node, message))
-
-
-def load_rule_class(path: str) -> type:
-    """Import ``package.module:ClassName`` from installed packages only."""
-    module_name, sep, class_name = path.partition(":")
-    if not sep or not module_name or not class_name:
-        raise ValueError("expected 'package.module:ClassName'")
-    return getattr(importlib.import_module(module_name), class_name)

@@ -18,6 +18,7 @@ from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.governance import govern
 from reviewer.matching import run_matchers
 from reviewer.targets import select_targets
+from reviewer.test_code import TestCodeModel
 
 if TYPE_CHECKING:
     from reviewer.llm.run import LlmOutcome
@@ -33,6 +34,7 @@ class CheckOptions:
     llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
     cache_dir: Path | None = None  # the per-file result cache (None: neither it nor the LLM answer cache)
+    test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths: the project's own test-support files
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
@@ -47,9 +49,10 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
             _llm_pass, llm_rules, targets, changes.root, options.llm, enabled=options.use_llm, budget=options.llm_budget,
             use_cache=options.cache_dir is not None))
         cache = ResultCache(options.cache_dir) if options.cache_dir else None
-        found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm)
+        test_code = TestCodeModel(options.test_paths, changes.root)
+        found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm, test_code=test_code)
         llm = llm_pass[0].result()
-    found += llm.findings
+    found += test_code.drop_exempt(ruleset, targets, llm.findings)
     report.errors += problems + llm.problems
     found, held, governance = govern(ruleset, targets, found, options.today, options.governance)
     report.errors += held

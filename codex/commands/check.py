@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     report = run_check(loaded.ruleset, changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=loaded.origin, llm=config.llm,
                                                           llm_budget=args.llm_budget, require_llm=args.require_llm,
                                                           today=args.today, governance=config.governance,
-                                                          cache_dir=None if args.no_cache else root / config.cache_dir))
+                                                          cache_dir=None if args.no_cache else root / config.cache_dir,
+                                                          test_paths=config.test_paths))
     if args.shard:
         report.stats["shard"] = "{}/{}".format(*args.shard)
     report.errors[:0] = loaded.problems
