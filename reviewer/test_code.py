@@ -23,6 +23,7 @@ from reviewer.targets import Target, path_matches
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+MODULE_LEVELS = 3  # inline modules a declaration may sit in (mod a { mod b { mod c; } }) and still be found
 RUST_TEST_DIRECTORIES = {"tests", "benches", "examples"}
 PYTHON_TEST_DIRECTORIES = {"tests", "test"}
 _PYTHON_TEST_FILE = re.compile(r"(test_.*|.*_test|tests|conftest)\.py")
@@ -89,9 +90,9 @@ class TestCodeModel:
         directory = file.parent.parent if file.name == "mod.rs" else file.parent
         found = False
         if file.name not in ("lib.rs", "main.rs"):
-            parents = [directory / "mod.rs", directory / "lib.rs", directory / "main.rs", directory.parent / f"{directory.name}.rs"]
+            parents = [p for p in _possible_parents(directory) if p.is_file()]
             siblings = sorted(p for p in directory.glob("*.rs") if p not in parents) if directory.is_dir() else []
-            for parent in [p for p in parents if p.is_file()] + siblings:  # siblings: for #[path = "..."] declarations
+            for parent in parents + siblings:  # siblings: for #[path = "..."] declarations
                 declared = self._declarations(parent.resolve()).get(file)
                 if declared is not None:
                     found = declared or self._declared_as_test(parent)
@@ -108,6 +109,17 @@ class TestCodeModel:
                 source = b""
             self._modules[parent] = _module_files(parent, source) if b"mod " in source else {}
         return self._modules[parent]
+
+
+def _possible_parents(directory: Path) -> list[Path]:
+    """Files that may declare a module file of ``directory``: its ``mod.rs``, ``lib.rs``, ``main.rs`` or ``<dir>.rs``,
+    and those a few levels up (a ``mod x;`` inside inline modules), up to the crate root."""
+    parents: list[Path] = []
+    for level in (directory, *list(directory.parents)[:MODULE_LEVELS]):
+        parents += [level / "mod.rs", level / "lib.rs", level / "main.rs", level.parent / f"{level.name}.rs"]
+        if (level / "lib.rs").is_file() or (level / "main.rs").is_file():
+            break
+    return parents
 
 
 def _rust_test_path(path: str) -> bool:
