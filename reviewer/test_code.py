@@ -11,6 +11,7 @@ project's own test-support modules (``[tool.codex] test_paths`` globs).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -43,6 +44,7 @@ class TestCodeModel:
         self._lines: dict[str, Lines] = {}
         self._declared: dict[Path, bool] = {}
         self._modules: dict[Path, dict[Path, bool]] = {}
+        self._sources: dict[Path, bytes] = {}
 
     def drop_exempt(self, ruleset: Ruleset, targets: list[Target], findings: list[Finding]) -> list[Finding]:
         """``findings`` without those of ``tests: exempt`` rules in test code."""
@@ -83,7 +85,7 @@ class TestCodeModel:
 
     def _declared_as_test(self, file: Path) -> bool:
         """Is the module of ``file`` declared under ``#[cfg(test)]`` by its parent, or is its parent test code?"""
-        file = file.resolve()
+        file = _normal(file)
         if file in self._declared:
             return self._declared[file]
         self._declared[file] = False  # a cycle of #[path] declarations ends here
@@ -93,22 +95,32 @@ class TestCodeModel:
             parents = [p for p in _possible_parents(directory) if p.is_file()]
             siblings = sorted(p for p in directory.glob("*.rs") if p not in parents) if directory.is_dir() else []
             for parent in parents + siblings:  # siblings: for #[path = "..."] declarations
-                declared = self._declarations(parent.resolve()).get(file)
+                declared = self._declarations(_normal(parent), file.stem if file.name != "mod.rs" else file.parent.name).get(file)
                 if declared is not None:
                     found = declared or self._declared_as_test(parent)
                     break
         self._declared[file] = found
         return found
 
-    def _declarations(self, parent: Path) -> dict[Path, bool]:
-        """The module files ``parent`` declares (``mod x;``), each with whether the declaration is test code."""
-        if parent not in self._modules:
+    def _declarations(self, parent: Path, name: str) -> dict[Path, bool]:
+        """The module files ``parent`` declares (``mod x;``), each with whether the declaration is test code;
+        none when its text names neither the module ``name`` nor a ``#[path]`` (then it is not parsed)."""
+        if parent not in self._sources:
             try:
-                source = parent.read_bytes()
+                self._sources[parent] = parent.read_bytes()
             except OSError:
-                source = b""
-            self._modules[parent] = _module_files(parent, source) if b"mod " in source else {}
+                self._sources[parent] = b""
+        source = self._sources[parent]
+        if name.encode() not in source and b"#[path" not in source:
+            return {}
+        if parent not in self._modules:
+            self._modules[parent] = _module_files(parent, source)
         return self._modules[parent]
+
+
+def _normal(path: Path) -> Path:
+    """An absolute path without ``..``; symbolic links are left as they are (resolving each costs a stat per part)."""
+    return Path(os.path.normpath(path.absolute()))
 
 
 def _possible_parents(directory: Path) -> list[Path]:
@@ -230,7 +242,7 @@ def _module_files(parent: Path, source: bytes) -> dict[Path, bool]:
             named = _path_attribute(child, source)
             candidates = [parent.parent / named] if named else [directory / f"{name}.rs", directory / name / "mod.rs"]
             for candidate in candidates:
-                files[candidate.resolve()] = under_test
+                files[_normal(candidate)] = under_test
     return files
 
 
