@@ -147,3 +147,16 @@ def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, t
         ("fine.rs", None, "rule", "rule CX9001 failed on this file"),
         ("fine.rs", None, "rule", "rule CX9002 failed on this file"),
     ]
+
+
+def test_a_missing_tree_sitter_is_an_engine_problem_not_a_pass(shipped_ruleset: Ruleset, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from reviewer.engines import treesitter
+
+    monkeypatch.setattr(treesitter, "_language", lambda language: __import__("tree_sitter_cobol"))
+    (tmp_path / "main.rs").write_text("fn main() {\n    x.unwrap();\n}\n", encoding="utf-8")
+    ruleset = shipped_ruleset.model_copy(update={"rules": (shipped_ruleset.rule("CX0001"),)})
+    findings, problems, _ = run_matchers(ruleset, [Target("main.rs", tmp_path / "main.rs", "rust", None, "main.rs")])
+    assert findings == []
+    assert [(p.path, p.kind, p.message) for p in problems] == [
+        (None, "engine", "tree-sitter cannot run (No module named 'tree_sitter_cobol'); tree-sitter rules were not run")]

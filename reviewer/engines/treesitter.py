@@ -56,6 +56,11 @@ class TreeSitterRun:
     def collect(self) -> Results:
         matches: dict[str, list[Match]] = {}
         problems: list[Problem] = []
+        missing = _missing_grammars({t.language for t, _ in self.jobs})
+        if missing:  # a broken install: said once for the run, never a quiet pass
+            problems.append(Problem(message=f"tree-sitter cannot run ({missing}); tree-sitter rules were not run", kind="engine",
+                                    hint="install codex with its dependencies (pip install codex-rfc)"))
+            return matches, problems
         for target, rules in self.jobs:
             matches[target.path], file_problems = check_file(target, rules)
             problems += file_problems
@@ -106,6 +111,16 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
         matches += [Match(rule.id, start.start_point.row + 1, end.end_point.row + 1, start.start_point.column + 1, message, ENGINE.kind)
                     for start, end, message in matcher.flagged]
     return matches, problems
+
+
+def _missing_grammars(languages: set[str]) -> str | None:
+    """What keeps tree-sitter from parsing these languages (its wheel or a grammar's not installed), or None."""
+    try:
+        for language in sorted(languages):
+            _language(language)
+    except ImportError as exc:
+        return str(exc)
+    return None
 
 
 @functools.cache
