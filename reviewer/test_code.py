@@ -62,22 +62,16 @@ class TestCodeModel:
 
     def _test_lines(self, target: Target) -> Lines:
         scope = target.scope_path  # None: an example file, judged by its content only
-        if target.language == "python":
-            return WHOLE_FILE if scope is not None and self._python_test_path(scope) else ()
-        if target.language != "rust":
-            return WHOLE_FILE if scope is not None and self.test_paths.include and path_matches(self.test_paths, scope) else ()
-        if scope is not None and (_rust_test_path(scope) or self.test_paths.include and path_matches(self.test_paths, scope)):
+        configured = scope is not None and bool(self.test_paths.include) and path_matches(self.test_paths, scope)
+        if scope is not None and (configured or _test_path(target.language, scope)):
             return WHOLE_FILE
+        if target.language != "rust":
+            return ()
         source = target.abs_path.read_bytes()
         lines = _rust_test_items(_parse_rust(source).root_node, source)
         if lines == WHOLE_FILE or self._declared_as_test(self._located(target)):
             return WHOLE_FILE
         return lines
-
-    def _python_test_path(self, path: str) -> bool:
-        parts = PurePosixPath(path).parts
-        return (bool(_PYTHON_TEST_FILE.fullmatch(parts[-1])) or any(p in PYTHON_TEST_DIRECTORIES for p in parts[:-1])
-                or bool(self.test_paths.include) and path_matches(self.test_paths, path))
 
     def _located(self, target: Target) -> Path:
         """Where the file sits among its crate's files (a staged copy is read elsewhere)."""
@@ -134,9 +128,14 @@ def _possible_parents(directory: Path) -> list[Path]:
     return parents
 
 
-def _rust_test_path(path: str) -> bool:
+def _test_path(language: str, path: str) -> bool:
+    """Test code by its path alone: test directories and file names, by language."""
     parts = PurePosixPath(path).parts
-    return parts[-1] == "build.rs" or any(p in RUST_TEST_DIRECTORIES for p in parts[:-1])
+    if language == "rust":
+        return parts[-1] == "build.rs" or any(p in RUST_TEST_DIRECTORIES for p in parts[:-1])
+    if language == "python":
+        return bool(_PYTHON_TEST_FILE.fullmatch(parts[-1])) or any(p in PYTHON_TEST_DIRECTORIES for p in parts[:-1])
+    return False
 
 
 def _parse_rust(source: bytes):
