@@ -52,10 +52,12 @@ class ReplaySettings:
     ruleset: Ruleset
     today: dt.date
     governance: GovernanceConfig
+    test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths
 
     def state_key(self) -> str:
-        """Results are reusable for the same ruleset judged on the same date."""
-        return hashlib.sha256(f"{self.ruleset.version}:{self.today.isoformat()}".encode()).hexdigest()[:16]
+        """Results are reusable for the same ruleset judged on the same date with the same test-support files."""
+        tests = f":{','.join(self.test_paths)}" if self.test_paths else ""
+        return hashlib.sha256(f"{self.ruleset.version}:{self.today.isoformat()}{tests}".encode()).hexdigest()[:16]
 
 
 def list_commits(root: Path, rev_range: str | None, since: dt.date | None, first_parent: bool) -> list[str]:
@@ -152,7 +154,8 @@ def replay_commit(settings: ReplaySettings, commit: str) -> ReplayedCommit:
             changes = ChangeSet(tree, [FileChange(p, None) for p in repo.git.ls_tree("-r", "--name-only", "-z", sha).split("\0") if p])
         changes.problems += _materialise(repo, sha, [f.path for f in changes.files], tree)
         report = run_check(settings.ruleset, changes, CheckOptions(use_llm=False, ruleset_origin=f"replay of {sha[:12]}",
-                                                                   today=settings.today, governance=settings.governance))
+                                                                   today=settings.today, governance=settings.governance,
+                                                                   test_paths=settings.test_paths))
     shown = [f for f in report.findings if f.stage is not Stage.shadow]
     verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
     return ReplayedCommit(commit=sha, parent=parent, author=author, date=date, subject=subject, verdict=verdict,
