@@ -11,8 +11,9 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from codex.lint import load_rule_class
-from codex.model import LibcstMatcher, Ruleset
+from codex.rule_class import load_rule_class
+from codex.model import Ruleset
+from reviewer.engines.libcst import LibcstMatcher
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,7 +23,7 @@ def main(tree: Path) -> int:
     files = sorted(p for p in tree.rglob("*.py") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(tree).parts))
     found = 0
     for rule in rules:
-        cls = load_rule_class(rule.matcher.rule_class)
+        cls = load_rule_class(rule.matcher.rule_class, "codex.lint:LintRule")
         for path in files:
             visitor = cls()
             try:

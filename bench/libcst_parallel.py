@@ -16,7 +16,7 @@ from pathlib import Path
 from _common import DEFAULT_CACHE, DJANGO, REPO, fetch
 
 from codex.model import Ruleset
-from codex.model import LibcstMatcher
+from reviewer.engines.libcst import LibcstMatcher
 from reviewer.engines import libcst as engine
 from reviewer.targets import Target, applies
 

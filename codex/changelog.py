@@ -16,7 +16,7 @@ from codex.model import Cohort, Rule, Ruleset
 
 HEADER = ("# Ruleset changelog\n\nWritten by `codex compile`: the rules each compiled ruleset added, changed and removed, "
           "newest first. Do not edit by hand.\n")
-_ASPECTS = ("matcher", "severity", "stage", "rollout", "paths", "languages", "prefilter")
+_ASPECTS = ("matcher", "severity", "stage", "rollout", "paths", "languages", "prefilter", "tests")
 
 
 def update_changelog(root: Path, rules_dir: Path, current: Ruleset) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import posixpath
 import re
 from collections.abc import Sequence
@@ -18,7 +17,6 @@ from codex.cohorts import attach_rollouts
 from codex.model import (
     Cohort,
     Example,
-    LibcstMatcher,
     LlmMatcher,
     PathFilter,
     Prefilter,
@@ -27,9 +25,9 @@ from codex.model import (
     RfcStatus,
     Rule,
     Ruleset,
-    SemgrepMatcher,
     Severity,
     Stage,
+    TestCode,
 )
 from codex.problems import Problem
 from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, read_rfc
@@ -37,7 +35,6 @@ from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_sou
 _STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*\d{3,}$")
 ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-.]+(?:\s*,\s*[\w\-.]+)*)")
-SEMGREP_RESERVED = {"id", "message", "languages", "severity", "metadata", "paths"}
 
 
 class RuleConfig(BaseModel):
@@ -51,6 +48,7 @@ class RuleConfig(BaseModel):
     stage: Stage | None = None
     paths: PathFilter = PathFilter()
     prefilter: Prefilter | None = None
+    tests: TestCode = Field("checked", description="exempt: findings in test code are dropped (reviewer/test_code.py)")
     rule_class: str | None = None
     question: str | None = None
     examples: list[str] = Field(default=[], description="annotated example files, relative to the RFC")
@@ -187,6 +185,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
         paths=config.paths,
         prefilter=config.prefilter,
         matcher=matcher,
+        tests=config.tests,
         description="\n\n".join(b.content for b in texts if b is not statement).strip(),
         examples=tuple(examples),
         metadata=config.metadata,
@@ -220,51 +219,16 @@ def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | 
 
 
 def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str, lint_packages: Sequence[str] | None):
-    line = section.line
-    if config.matcher == "semgrep":
-        bodies = [b for b in fences if b.info.split()[:2] == ["yaml", "semgrep"]]
-        if len(bodies) != 1:
-            return None, [Problem(path=path, line=line, message=f"semgrep rule {section.rule_id} needs exactly one ```yaml semgrep``` block",
-                                  hint="put the semgrep rule body (pattern, patterns, pattern-either, ...) in it")]
-        try:
-            body = yaml.safe_load(bodies[0].content)
-        except yaml.YAMLError as exc:
-            return None, [Problem(path=path, line=bodies[0].line + 1, message=f"semgrep block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")]
-        if not isinstance(body, dict) or not any(str(k).startswith("pattern") for k in body):
-            return None, [Problem(path=path, line=bodies[0].line + 1, message="semgrep block has no pattern",
-                                  hint="give pattern, patterns, pattern-either or pattern-regex")]
-        reserved = SEMGREP_RESERVED & set(body)
-        if reserved:
-            return None, [Problem(path=path, line=bodies[0].line + 1, message=f"semgrep block sets {', '.join(sorted(reserved))}",
-                                  hint="these come from the RFC; keep only the matching keys")]
-        return SemgrepMatcher(body=body), []
-    if config.matcher == "libcst":
-        if config.languages != ["python"]:
-            return None, [Problem(path=path, line=line, message="libcst rules match Python only", hint="set languages: [python]")]
-        if not config.rule_class:
-            return None, [Problem(path=path, line=line, message="libcst rule without rule_class", hint="name the class as 'package.module:ClassName'")]
-        error = libcst_class_problem(config.rule_class, lint_packages)
-        if error:
-            return None, [Problem(path=path, line=line, message=error,
-                                  hint="name a LintRule subclass in codex.lints or in a package [tool.codex] lint_packages lists, as 'package.module:ClassName'")]
-        return LibcstMatcher(rule_class=config.rule_class), []
+    """The rule's matcher, parsed and validated by its engine (reviewer/engines)."""
+    from reviewer.engines import REGISTRY, MatcherSource, engine
+
     if config.matcher == "llm":
         return LlmMatcher(question=config.question or ""), []
-    return None, [Problem(path=path, line=line, message=f"unknown matcher {config.matcher!r}", hint="use semgrep, libcst or llm")]
-
-
-def libcst_class_problem(rule_class: str, lint_packages: Sequence[str] | None) -> str | None:
-    """Why ``rule_class`` cannot be used, or ``None``; with ``lint_packages=None`` its form only, nothing imported."""
-    if lint_packages is None:
-        module_name, sep, class_name = rule_class.partition(":")
-        return None if sep and module_name and class_name else f"cannot load {rule_class!r}: not 'package.module:ClassName'"
-    from codex.lint import RuleClassError, load_rule_class
-
-    try:
-        load_rule_class(rule_class, lint_packages)
-    except RuleClassError as exc:
-        return f"cannot load {rule_class}: {exc}"
-    return None
+    if config.matcher not in REGISTRY:
+        return None, [Problem(path=path, line=section.line, message=f"unknown matcher {config.matcher!r}",
+                              hint=f"use {', '.join(REGISTRY)} or llm")]
+    return engine(config.matcher).parse(MatcherSource(section.rule_id, tuple(config.languages), config.rule_class, fences, path, section.line,
+                                                         None if lint_packages is None else tuple(lint_packages)))
 
 
 def _examples(section: RuleSection, config: RuleConfig, fences: list[Block], path: str) -> tuple[list[Example], list[Problem]]:

@@ -43,6 +43,7 @@ class CodexConfig(BaseModel):
     max_file_bytes: int = Field(MAX_FILE_BYTES, ge=1, description="larger files are not checked, and listed as such")
     lint_packages: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")], ...] = Field(
         (), description="packages libcst matcher classes may be imported from, besides codex.lints")
+    test_paths: tuple[str, ...] = Field((), description="globs of the project's own test-support files, test code to rules with tests: exempt")
     governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
 

@@ -7,9 +7,9 @@ import hashlib
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SerializeAsAny
 
 
 class Frozen(BaseModel):
@@ -65,22 +65,33 @@ class Prefilter(Frozen):
     regex: tuple[str, ...] = ()
 
 
-class SemgrepMatcher(Frozen):
-    kind: Literal["semgrep"] = "semgrep"
-    body: dict[str, Any]
+class MatcherConfig(Frozen):
+    """How a rule is matched: ``kind`` names its engine (reviewer/engines), which defines the rest."""
+
+    kind: str
 
 
-class LibcstMatcher(Frozen):
-    kind: Literal["libcst"] = "libcst"
-    rule_class: str = Field(description="import path, as 'package.module:ClassName'")
-
-
-class LlmMatcher(Frozen):
+class LlmMatcher(MatcherConfig):
     kind: Literal["llm"] = "llm"
     question: str = Field(description="what the reviewer model must judge")
 
 
-Matcher = Annotated[Union[SemgrepMatcher, LibcstMatcher, LlmMatcher], Field(discriminator="kind")]
+def _matcher_of_kind(value: object) -> object:
+    """A matcher read from JSON, as the model its engine defines (the engine registry is imported only here)."""
+    if not isinstance(value, dict):
+        return value
+    if value.get("kind") == "llm":
+        return LlmMatcher.model_validate(value)
+    from reviewer.engines import REGISTRY, engine
+
+    kind = value.get("kind")
+    if kind not in REGISTRY:
+        raise ValueError(f"unknown matcher kind {kind!r} (known: llm, {', '.join(REGISTRY)})")
+    return engine(str(kind)).matcher.model_validate(value)
+
+
+Matcher = Annotated[SerializeAsAny[MatcherConfig], BeforeValidator(_matcher_of_kind)]
+TestCode = Literal["checked", "exempt"]
 
 
 class Example(Frozen):
@@ -118,6 +129,7 @@ class Rule(Frozen):
     paths: PathFilter = PathFilter()
     prefilter: Prefilter | None = None
     matcher: Matcher
+    tests: TestCode = "checked"  # "exempt": findings in test code (reviewer/test_code.py decides) are dropped
     description: str = ""
     examples: tuple[Example, ...] = ()
     metadata: dict[str, Any] = {}
@@ -130,7 +142,7 @@ class Rule(Frozen):
 
     def content_hash(self) -> str:
         """Hash of everything that decides what the rule finds (used by caches)."""
-        payload = self.model_dump(mode="json", include={"id", "languages", "paths", "prefilter", "matcher"})
+        payload = self.model_dump(mode="json", include={"id", "languages", "paths", "prefilter", "matcher", "tests"})
         return _digest(payload)
 
 

@@ -53,10 +53,12 @@ class ReplaySettings:
     today: dt.date
     governance: GovernanceConfig
     lint_packages: tuple[str, ...] = ()
+    test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths
 
     def state_key(self) -> str:
-        """Results are reusable for the same ruleset judged on the same date."""
-        return hashlib.sha256(f"{self.ruleset.version}:{self.today.isoformat()}".encode()).hexdigest()[:16]
+        """Results are reusable for the same ruleset judged on the same date with the same test-support files."""
+        tests = f":{','.join(self.test_paths)}" if self.test_paths else ""
+        return hashlib.sha256(f"{self.ruleset.version}:{self.today.isoformat()}{tests}".encode()).hexdigest()[:16]
 
 
 def list_commits(root: Path, rev_range: str | None, since: dt.date | None, first_parent: bool) -> list[str]:
@@ -154,7 +156,7 @@ def replay_commit(settings: ReplaySettings, commit: str) -> ReplayedCommit:
         changes.problems += _materialise(repo, sha, [f.path for f in changes.files], tree)
         report = run_check(settings.ruleset, changes, CheckOptions(use_llm=False, ruleset_origin=f"replay of {sha[:12]}",
                                                                    today=settings.today, governance=settings.governance,
-                                                                   lint_packages=settings.lint_packages))
+                                                                   lint_packages=settings.lint_packages, test_paths=settings.test_paths))
     shown = [f for f in report.findings if f.stage is not Stage.shadow]
     verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
     return ReplayedCommit(commit=sha, parent=parent, author=author, date=date, subject=subject, verdict=verdict,

@@ -46,6 +46,8 @@ def slug(text: str) -> str:
 
 def new_rfc(rfc_id: str, rule_id: str, title: str, language: str, author: str) -> str:
     """A draft RFC with one semgrep rule whose examples pass; every [TODO: ...] is for the author."""
+    from reviewer.engines import REGISTRY
+
     comment, before, indent, after, end = _SHAPES[language]
     bad = f"{before}{indent}{comment} ruleid: {rule_id}\n{indent}todo_replace_me(value){end}\n{after}"
     good = f"{before}{indent}replace_me_safely(value){end}\n{after}"
@@ -72,8 +74,9 @@ accepted` when the rule is ready.
 ```yaml codex
 severity: warning            # error | warning | info
 languages: [{language}]
-matcher: semgrep             # semgrep | libcst | llm
+matcher: semgrep             # {" | ".join([*REGISTRY, "llm"])}
 # stage: warn                # shadow | warn | block (default: block for errors, warn otherwise)
+# tests: exempt              # no findings in test code (default: checked)
 # paths:
 #   exclude: ["**/tests/**"]
 # examples: [examples/{rule_id.lower()}{_extension(language)}]   # annotated files, as semgrep --test reads them

@@ -5,8 +5,20 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
+from typing import Any, Literal
 
-from codex.model import Rule, SemgrepMatcher
+from codex.model import MatcherConfig, Rule
+
+SEMGREP_RESERVED = {"id", "message", "languages", "severity", "metadata", "paths"}  # keys codex writes from the RFC
+
+
+
+class SemgrepMatcher(MatcherConfig):
+    """A rule's ```yaml semgrep``` block: the pattern keys of a semgrep rule."""
+
+    kind: Literal["semgrep"] = "semgrep"
+    body: dict[str, Any]
+
 
 _SEVERITY = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
 # "**/name/**" and "**/name" (name without "/" or "**") match at any depth both in semgrep's gitignore-style paths and

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from codex.compiler import ANNOTATION, SEMGREP_RESERVED, marked_lines
+from codex.compiler import ANNOTATION, marked_lines
+from codex.semgrep_config import SEMGREP_RESERVED
 from codex.languages import EXTENSIONS, language_of
 from codex.problems import Problem
 from codex.scaffold import PLACEHOLDER, next_rfc_id, next_rule_ids, slug

@@ -9,9 +9,9 @@ import tempfile
 from pathlib import Path
 
 from codex.languages import default_filename
-from codex.model import Rule, SemgrepMatcher
+from codex.model import Rule
 from codex.problems import Problem
-from codex.semgrep_config import semgrep_config
+from codex.semgrep_config import SemgrepMatcher, semgrep_config
 
 _FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--quiet", "--no-git-ignore", "--x-ignore-semgrepignore-files")
 

@@ -1,8 +1,7 @@
 """The per-file result cache: what the static rules found in a file, keyed by its content and the rules.
 
 An entry's key hashes the file's bytes, its language, the content hash of every static rule that
-applies to it (with the source of libcst matcher classes) and the versions of codex, semgrep and
-libcst, so a changed file, rule or engine is simply a miss. Entries hold raw matches, never
+applies to it (with the source of matcher classes) and the versions of codex and every engine, so a changed file, rule or engine is simply a miss. Entries hold raw matches, never
 findings: severity, stage and messages come from the current ruleset, and diff scope and
 fingerprints are computed afresh on every run. A corrupt entry is a note and a miss, never a crash.
 """
@@ -11,19 +10,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.machinery
-import importlib.util
 import os
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from codex import __version__
-from codex.model import LibcstMatcher, Rule
+from codex.model import Rule
 from codex.problems import Problem
-from reviewer.engines import Match
+from reviewer.engines import Match, all_engines, engine
 from reviewer.targets import Target
 
 FORMAT = "codex-results/1"
@@ -103,7 +99,7 @@ class ResultCache:
 
     def _identity(self, rule: Rule) -> str:
         if rule.id not in self._identities:
-            self._identities[rule.id] = _rule_identity(rule)
+            self._identities[rule.id] = engine(rule.matcher.kind).identity(rule)
         return self._identities[rule.id]
 
     def _path(self, key: str) -> Path:
@@ -126,34 +122,4 @@ class ResultCache:
 
 @functools.cache
 def _engines() -> str:
-    return f"codex {__version__}; semgrep {_version('semgrep')}; libcst {_version('libcst')}"
-
-
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "absent"
-
-
-def _rule_identity(rule: Rule) -> str:
-    """The rule's content hash, and for a libcst rule the source of its matcher class too."""
-    if not isinstance(rule.matcher, LibcstMatcher):
-        return rule.content_hash()
-    try:
-        origin = _module_file(rule.matcher.rule_class.partition(":")[0])
-        source = Path(origin).read_bytes() if origin else b""
-    except (ImportError, ValueError, OSError):
-        source = b""  # the engine reports the broken class; nothing of it is worth keying on
-    return rule.content_hash() + hashlib.sha256(source).hexdigest()[:16]
-
-
-def _module_file(module: str) -> str | None:
-    """The source file of ``module``, found without importing it or its packages (importing runs their code)."""
-    top, *parts = module.split(".")
-    spec = importlib.util.find_spec(top)  # a top-level name is looked up, not imported
-    for part in parts:
-        if spec is None:
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(f"{spec.name}.{part}", spec.submodule_search_locations)
-    return spec.origin if spec else None
+    return "; ".join([f"codex {__version__}", *(f"{e.kind}: {e.version()}" for e in all_engines())])

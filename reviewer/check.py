@@ -19,6 +19,7 @@ from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.governance import govern
 from reviewer.matching import run_matchers
 from reviewer.targets import Target, select_targets
+from reviewer.test_code import TestCodeModel
 
 if TYPE_CHECKING:
     from reviewer.llm.run import LlmOutcome
@@ -37,6 +38,7 @@ class CheckOptions:
     trust_llm_base_url: bool = False  # [tool.codex.llm] base_url may receive the environment's key (codex review: the target branch's)
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are listed, not checked
     lint_packages: tuple[str, ...] = ()  # packages libcst matcher classes may be imported from, besides codex.lints
+    test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths: the project's own test-support files
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
@@ -52,9 +54,11 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
             _llm_pass, llm_rules, targets, changes.root, options.llm, enabled=options.use_llm, budget=options.llm_budget,
             use_cache=options.cache_dir is not None, trust_config_url=options.trust_llm_base_url))
         cache = ResultCache(options.cache_dir) if options.cache_dir else None
-        found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm, lint_packages=options.lint_packages)
+        test_code = TestCodeModel(options.test_paths, changes.root)
+        found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm, test_code=test_code,
+                                                lint_packages=options.lint_packages)
         llm = llm_pass[0].result()
-    found += llm.findings
+    found += test_code.drop_exempt(ruleset, targets, llm.findings)
     report.errors += problems + llm.problems
     found, held, governance = govern(ruleset, targets, found, options.today, options.governance)
     report.errors += held

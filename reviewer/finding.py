@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,7 +31,7 @@ class Finding(BaseModel):
     rfc: RfcRef
     fingerprint: str = ""
     source_line: str | None = None  # the flagged line as checked (a long one cut around the column), for reports
-    engine: Literal["semgrep", "libcst", "llm", "codex"]
+    engine: str  # the matcher kind that found it (reviewer/engines), "llm", or "codex" (its own checks)
     overridden: bool = False
     override_reason: str | None = None
     reason: str | None = None  # the model's one-sentence reason, on findings of the LLM pass

@@ -1,7 +1,7 @@
-"""Running the static rules: cached files first, then one semgrep process in the background while
-libcst checks the rest (over worker processes when there is enough of it).
+"""Running the static rules: cached files first, then every engine (reviewer/engines) over the rest —
+semgrep's process in the background while the in-process engines (libcst, tree-sitter) check their files.
 
-The engines are imported only when a file needs them: a Rust-only change never imports libcst.
+An engine's library is imported only when a file needs it: a Rust-only change never imports libcst.
 """
 
 from __future__ import annotations
@@ -9,109 +9,120 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
 
-from codex.model import LibcstMatcher, Rule, Ruleset, SemgrepMatcher
+from codex.model import LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
 from reviewer.cache import ResultCache
-from reviewer.engines import Match
+from reviewer.engines import Match, Results, Run, all_engines
+from reviewer.engines import engine as engine_of
 from reviewer.finding import Finding
 from reviewer.targets import Target, applies
+from reviewer.test_code import TestCodeModel
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """A target the cache could not answer for, and the rules of each engine that apply to it."""
+    """A target the cache could not answer for, and the rules of each engine (by kind) that apply to it."""
 
     target: Target
-    semgrep: list[Rule]
-    libcst: list[Rule]
+    rules: dict[str, list[Rule]]
     key: str | None
 
 
 def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | None = None,
                  meanwhile: Callable[[], object] | None = None,
+                 test_code: TestCodeModel | None = None,
                  lint_packages: Sequence[str] = ()) -> tuple[list[Finding], list[Problem], dict[str, float]]:
-    """Every static rule over the targets it applies to; findings in no particular order. ``meanwhile`` is called
-    once semgrep is running (to start other work without delaying it). libcst matcher classes are imported only
-    from the shipped lints and ``lint_packages``."""
+    """Every static rule over the targets it applies to; findings in no particular order, none of a ``tests: exempt``
+    rule in test code. ``meanwhile`` is called once the background engines (semgrep) run, to start other work
+    without delaying them. Matcher classes are imported only from the shipped lints and ``lint_packages``."""
     started = time.perf_counter()
-    semgrep_rules = [r for r in ruleset.rules if isinstance(r.matcher, SemgrepMatcher)]
-    libcst_rules = [r for r in ruleset.rules if isinstance(r.matcher, LibcstMatcher)]
+    static = [r for r in ruleset.rules if not isinstance(r.matcher, LlmMatcher)]
     found: list[Finding] = []
     problems: list[Problem] = []
     plans: list[_Plan] = []
     for target in targets:
-        semgrep = [r for r in semgrep_rules if applies(r, target)]
-        libcst = [r for r in libcst_rules if applies(r, target)]
-        if not semgrep and not libcst:
+        rules = [r for r in static if applies(r, target)]
+        if not rules:
             continue
-        key = cache.key(target, semgrep + libcst) if cache else None
+        key = cache.key(target, rules) if cache else None
         cached = cache.load(key, target) if cache and key else None
         if cached is None:
-            plans.append(_Plan(target, semgrep, libcst, key))
+            by_kind: dict[str, list[Rule]] = {}
+            for rule in rules:
+                by_kind.setdefault(rule.matcher.kind, []).append(rule)
+            plans.append(_Plan(target, by_kind, key))
             continue
         found += _findings(ruleset, target, cached[0])
         problems += cached[1]
-    semgrep_run = _start_semgrep(plans)
+    problems += _drop_unloadable(plans, lint_packages)
+    engines = sorted((e for e in all_engines() if any(e.kind in p.rules for p in plans)), key=lambda e: not e.background)
+    runs: dict[str, Run] = {}
+    for engine in engines:
+        runs[engine.kind] = engine.start([(p.target, p.rules[engine.kind]) for p in plans if engine.kind in p.rules],
+                                         busy_cpus=sum(e.background for e in engines if e.kind in runs))
     if meanwhile is not None:
         meanwhile()
-    libcst_started = time.perf_counter()
-    libcst_results, unloadable = _run_libcst(plans, busy_cpus=1 if semgrep_run else 0, lint_packages=lint_packages)
-    problems += unloadable.values()
-    libcst_seconds = time.perf_counter() - libcst_started
-    semgrep_matches, semgrep_problems = semgrep_run.collect() if semgrep_run else ({}, [])
+    seconds: dict[str, float] = {}
+    results: dict[str, Results] = {}
+    for engine in sorted(engines, key=lambda e: e.background):  # the in-process engines while the others run
+        engine_started = time.perf_counter()
+        results[engine.kind] = runs[engine.kind].collect()
+        if not engine.background:
+            seconds[engine.kind] = round(time.perf_counter() - engine_started, 3)
     planned = {p.target.path for p in plans}
-    run_wide = [p for p in semgrep_problems if p.path not in planned]  # semgrep itself failed: cache nothing of it
-    problems += run_wide
+    failed = set()
+    for kind, (_, engine_problems) in results.items():
+        run_wide = [p for p in engine_problems if p.path not in planned]  # the engine itself failed: cache nothing of it
+        problems += run_wide
+        failed |= {kind} if run_wide else set()
     for plan in plans:
-        matches, file_problems = libcst_results.get(plan.target.path, ([], []))
-        wanted = {r.id for r in plan.semgrep}
-        matches = matches + [m for m in semgrep_matches.get(plan.target.path, []) if m.rule_id in wanted]
-        file_problems = file_problems + [p for p in semgrep_problems if p.path == plan.target.path]
+        path = plan.target.path
+        matches: list[Match] = []
+        file_problems: list[Problem] = []
+        for kind, rules in plan.rules.items():
+            engine_matches, engine_problems = results[kind]
+            wanted = {r.id for r in rules}
+            matches += [m for m in engine_matches.get(path, []) if m.rule_id in wanted]
+            file_problems += [p for p in engine_problems if p.path == path]
         found += _findings(ruleset, plan.target, matches)
         problems += file_problems
-        transient = semgrep_run is not None and plan.target.path in semgrep_run.transient
-        reproducible = (all(p.kind in ("parse", "semgrep") for p in file_problems) and not transient and not (plan.semgrep and run_wide)
-                        and not any(r.id in unloadable for r in plan.libcst))
+        transient = any(path in runs[kind].transient for kind in plan.rules)
+        reproducible = all(p.kind in ("parse", "semgrep") for p in file_problems) and not transient and not failed & set(plan.rules)
         if cache and plan.key and reproducible:
             cache.store(plan.key, matches, file_problems)
     if cache:
         problems += cache.problems
-    return found, problems, {"libcst": round(libcst_seconds, 3), "static": round(time.perf_counter() - started, 3)}
+    found = (test_code or TestCodeModel()).drop_exempt(ruleset, targets, found)
+    return found, problems, {**seconds, "static": round(time.perf_counter() - started, 3)}
 
 
-def _start_semgrep(plans: list[_Plan]):
-    """One semgrep process for every semgrep rule some uncached target needs, or None."""
-    rules = {r.id: r for p in plans for r in p.semgrep}
-    if not rules:
-        return None
-    from reviewer.engines.semgrep import SemgrepRun
+def _drop_unloadable(plans: list[_Plan], lint_packages: Sequence[str]) -> list[Problem]:
+    """A problem for each rule whose matcher class cannot be loaded from where the configuration allows; that rule
+    is left out of the plans, and every other rule runs."""
+    from codex.rule_class import RuleClassError, load_rule_class
 
-    return SemgrepRun(sorted(rules.values(), key=lambda r: r.id), [p.target for p in plans if p.semgrep])
-
-
-def _run_libcst(plans: list[_Plan], busy_cpus: int,
-                lint_packages: Sequence[str]) -> tuple[dict[str, tuple[list[Match], list[Problem]]], dict[str, Problem]]:
-    """The libcst engine's results by path, and by rule id a problem for each rule whose matcher class cannot
-    be loaded (that rule is left out; every other rule runs)."""
-    rules = {r.id: r for p in plans for r in p.libcst}
-    if not rules:
-        return {}, {}
-    from codex.lint import RuleClassError, load_rule_class
-    from reviewer.engines import libcst as libcst_engine
-
-    unloadable: dict[str, Problem] = {}
-    for rule in list(rules.values()):
-        try:
-            load_rule_class(cast(LibcstMatcher, rule.matcher).rule_class, lint_packages)
-        except RuleClassError as exc:
-            unloadable[rule.id] = Problem(path=rule.rfc.path, message=f"rule {rule.id} did not run: {exc}", kind="rule",
-                                          hint="name a LintRule subclass in codex.lints or in a package [tool.codex] lint_packages lists")
-            del rules[rule.id]
-    jobs = [(p.target, [r for r in p.libcst if r.id in rules]) for p in plans]
-    jobs = [(target, runnable) for target, runnable in jobs if runnable]
-    return (libcst_engine.check_files(jobs, busy_cpus) if jobs else {}), unloadable
+    problems: dict[str, Problem] = {}
+    checked: set[str] = set()
+    for plan in plans:
+        for kind, rules in plan.rules.items():
+            base = getattr(engine_of(kind), "base", None)  # engines whose matchers are classes
+            for rule in rules if base else ():
+                if rule.id in checked:
+                    continue
+                checked.add(rule.id)
+                try:
+                    load_rule_class(rule.matcher.rule_class, base, lint_packages)  # type: ignore[attr-defined]
+                except RuleClassError as exc:
+                    problems[rule.id] = Problem(path=rule.rfc.path, message=f"rule {rule.id} did not run: {exc}", kind="rule",
+                                                hint="name a matcher class in codex.lints or in a package [tool.codex] lint_packages lists")
+    if problems:
+        for plan in plans:
+            for kind in list(plan.rules):
+                plan.rules[kind] = [r for r in plan.rules[kind] if r.id not in problems]
+                if not plan.rules[kind]:
+                    del plan.rules[kind]
+    return list(problems.values())
 
 
 def _findings(ruleset: Ruleset, target: Target, matches: list[Match]) -> list[Finding]:

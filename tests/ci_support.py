@@ -35,7 +35,7 @@ def sample_report(ruleset: Ruleset) -> Report:
 
 def fixable_ruleset(ruleset: Ruleset) -> Ruleset:
     """The shipped libcst rules plus CX0006 as a semgrep rule with a ``fix:`` (yaml.load → yaml.safe_load)."""
-    from codex.model import SemgrepMatcher
+    from codex.semgrep_config import SemgrepMatcher
 
     yaml_rule = ruleset.rule("CX0006").model_copy(update={"matcher": SemgrepMatcher(
         body={"pattern": "yaml.load($S, Loader=yaml.Loader)", "fix": "yaml.safe_load($S)"})})

@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codex.compiler import compile_rfcs, marked_lines, stale_files, write_rules
-from codex.model import LibcstMatcher, LlmMatcher, SemgrepMatcher, Stage
+from codex.model import LlmMatcher, Stage
+from codex.semgrep_config import SemgrepMatcher
+from reviewer.engines.libcst import LibcstMatcher
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

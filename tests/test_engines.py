@@ -11,7 +11,9 @@ import libcst as cst
 import pytest
 
 from codex.lint import LintRule
-from codex.model import LibcstMatcher, Ruleset, SemgrepMatcher
+from codex.model import Ruleset
+from codex.semgrep_config import SemgrepMatcher
+from reviewer.engines.libcst import LibcstMatcher
 from reviewer.check import run_matchers
 from reviewer.targets import Target
 

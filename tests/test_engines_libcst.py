@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from codex.model import LibcstMatcher, Ruleset
+from libcst.metadata import MetadataWrapper
+
+from codex.model import Ruleset
 from codex.problems import Problem
 from reviewer.engines import libcst as libcst_engine
+from reviewer.engines.libcst import LibcstMatcher
 from reviewer.targets import Target
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -95,7 +98,7 @@ def test_findings_that_cannot_be_placed_are_reported(jobs, monkeypatch: pytest.M
     def fails(self, provider):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(libcst_engine.MetadataWrapper, "resolve", fails)
+    monkeypatch.setattr(MetadataWrapper, "resolve", fails)  # the class the engine imports when it checks a file
     [(target, rules)] = [job for job in jobs if job[0].path == "bad_calls.py"]
     matches, problems = libcst_engine.check_file(target, [r for r in rules if r.id == "CX0003"])
     assert matches == [] and [(p.kind, p.message) for p in problems] == \

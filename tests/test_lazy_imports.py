@@ -39,12 +39,12 @@ def test_check_of_a_rust_change_loads_neither_libcst_nor_the_llm_client(git_repo
     repo.commit("start", {"README.md": "hello\n"})
     repo.write("src/main.rs", "fn main() {\n    let v: Option<u8> = None;\n    v.unwrap();\n}\n")
     code, loaded = _loaded(["check", "--no-llm", "--no-cache", "--format", "json"], repo.path)
-    assert code == 1  # the unwrap was found: semgrep ran
+    assert code == 1  # the unwrap was found: tree-sitter ran
     assert "libcst" not in loaded and "openai" not in loaded and "tiktoken" not in loaded
 
 
-def test_codex_test_of_semgrep_and_judgment_rules_loads_neither_libcst_nor_the_llm_client(tmp_path: Path) -> None:
-    # RFC-0001 (a semgrep rule for Rust) and RFC-0002 (a judgment rule, skipped without an endpoint).
+def test_codex_test_of_rust_and_judgment_rules_loads_neither_libcst_nor_the_llm_client(tmp_path: Path) -> None:
+    # RFC-0001 (a tree-sitter rule for Rust) and RFC-0002 (a judgment rule, skipped without an endpoint).
     # An RFC naming a libcst class would load libcst: compiling checks the class is a LintRule.
     (tmp_path / "rfcs").mkdir()
     for name in ("0001-handle-errors-do-not-panic.md", "0002-validate-upstream-state.md"):
@@ -62,5 +62,5 @@ def test_check_of_a_patch_file_with_the_shipped_codex_loads_neither_git_nor_the_
     patch.write_text("diff --git a/src/main.rs b/src/main.rs\n--- a/src/main.rs\n+++ b/src/main.rs\n@@ -3 +3 @@\n-    v;\n+    v.unwrap();\n")
     code, loaded = _loaded(["check", "--no-llm", "--no-cache", "--no-history", "--format", "json", "--diff", str(patch),
                             "--root", str(tmp_path)], tmp_path)
-    assert code == 1  # semgrep found the unwrap, through a JSON config written without PyYAML
+    assert code == 1  # tree-sitter found the unwrap; the ruleset was read without PyYAML
     assert loaded == {"pydantic"}  # no gitpython (and its two `git version` calls), markdown-it, PyYAML or libcst

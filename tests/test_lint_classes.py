@@ -10,7 +10,7 @@ import pytest
 
 from codex.compiler import compile_rfcs, write_rules
 from codex.config import CodexConfig
-from codex.lint import RuleClassError, loaded_rule_class
+from codex.rule_class import RuleClassError, loaded_rule_class
 from codex.ruleset_source import load_active
 from governance_helpers import libcst_rule, rfc
 
@@ -98,7 +98,7 @@ def test_the_engine_imports_nothing_the_ruleset_loading_did_not(tmp_path: Path, 
     marker = tmp_path / "imported"
     package = lint_site("late", marking(marker))
     with pytest.raises(RuleClassError, match=f"{package}.rules was not loaded with the ruleset"):
-        loaded_rule_class(f"{package}.rules:Rule")
+        loaded_rule_class(f"{package}.rules:Rule", "codex.lint:LintRule")
     assert not marker.exists()
 
 

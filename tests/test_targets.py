@@ -74,6 +74,7 @@ def test_applies_language_paths_and_prefilter(tmp_path: Path, shipped_ruleset: R
     test = Target("tests/x.py", source, "python", None, "tests/x.py")
     rust = Target("svc/x.rs", source, "rust", None, "svc/x.rs")
     timeout, swallowed, asserts = (shipped_ruleset.rule(i) for i in ("CX0003", "CX0004", "CX0007"))
+    asserts = asserts.model_copy(update={"paths": PathFilter(exclude=("**/tests/**",))})  # CX0007 now leaves tests to the test-code model
     assert applies(timeout, prod) and not applies(timeout, rust)
     assert not applies(swallowed, prod)  # its prefilter needs "except"
     assert applies(asserts, prod) and not applies(asserts, test)

@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
                                                           llm_budget=args.llm_budget, require_llm=args.require_llm,
                                                           today=args.today, governance=config.governance,
                                                           cache_dir=None if args.no_cache else root / config.cache_dir,
-                                                          lint_packages=config.lint_packages, max_file_bytes=config.max_file_bytes))
+                                                          lint_packages=config.lint_packages, max_file_bytes=config.max_file_bytes,
+                                                          test_paths=config.test_paths))
     if args.shard:
         report.stats["shard"] = "{}/{}".format(*args.shard)
     report.errors[:0] = loaded.problems

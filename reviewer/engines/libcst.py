@@ -16,16 +16,21 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Literal, cast
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from pydantic import Field
 
-from codex.lint import LintRule, loaded_rule_class
-from codex.model import LibcstMatcher, Rule
+from codex.model import MatcherConfig, Rule
 from codex.problems import Problem
-from reviewer.engines import Match
+from codex.rule_class import loaded_rule_class
+from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
 from reviewer.targets import Target
+
+if TYPE_CHECKING:  # libcst is imported when a file is checked, not when the engine is listed
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from codex.lint import LintRule
 
 # Below this much source (bytes) one process is faster than starting workers. bench/libcst_parallel.py on
 # 2 CPUs: 11 KB took 0.07 s alone vs 0.10 s with workers, 37 KB 0.22 s vs 0.17 s; set a little above the
@@ -36,8 +41,50 @@ FileResult = tuple[list[Match], list[Problem]]
 _worker_rules: dict[str, Rule] = {}
 
 
+class LibcstMatcher(MatcherConfig):
+    kind: Literal["libcst"] = "libcst"
+    rule_class: str = Field(description="import path, as 'package.module:ClassName'")
+
+
+class LibcstEngine(ClassEngine):
+    """Python rules written as codex.lint.LintRule classes (Fixit's style), batched in one visit per file."""
+
+    kind = "libcst"
+    matcher = LibcstMatcher
+    background = False
+    base = "codex.lint:LintRule"
+    languages = ("python",)
+
+    def version(self) -> str:
+        from reviewer.engines import distribution_version
+
+        return distribution_version("libcst")
+
+    def start(self, jobs: list[Job], busy_cpus: int) -> "LibcstRun":
+        return LibcstRun(jobs, busy_cpus)
+
+
+class LibcstRun:
+    """The files are checked when collected: in this process, or over workers when there is enough of them."""
+
+    def __init__(self, jobs: list[Job], busy_cpus: int):
+        self.jobs = jobs
+        self.busy_cpus = busy_cpus
+        self.transient: set[str] = set()
+
+    def collect(self) -> Results:
+        by_file = check_files(self.jobs, self.busy_cpus) if self.jobs else {}
+        return {path: matches for path, (matches, _) in by_file.items()}, [p for _, problems in by_file.values() for p in problems]
+
+
+ENGINE = LibcstEngine()
+
+
 def check_file(target: Target, rules: list[Rule]) -> FileResult:
     """Run ``rules`` (all libcst-matched) over one file."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
     source = target.abs_path.read_bytes()
     if too_deep := _beyond_cpython(source):
         line, reason = too_deep
@@ -56,9 +103,9 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     problems: list[Problem] = []
     for rule in rules:
         try:
-            visitors.append((rule, loaded_rule_class(cast(LibcstMatcher, rule.matcher).rule_class)()))
+            visitors.append((rule, loaded_rule_class(cast(LibcstMatcher, rule.matcher).rule_class, LibcstEngine.base)()))
         except Exception as exc:  # a broken matcher class must not stop the other rules
-            problems.append(_crash(rule, target, exc))
+            problems.append(crash_problem(rule, target, exc))
     try:
         wrapper.visit_batched([v for _, v in visitors])
     except Exception:
@@ -92,7 +139,7 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
     tasks = [(t.path, str(t.abs_path), t.language, t.scope_path, tuple(r.id for r in rs)) for t, rs in largest_first]
     for rule in rules.values():  # imported here, so a forked worker never imports while another thread holds a lock
         with contextlib.suppress(Exception):  # a broken class is reported per file by the worker
-            loaded_rule_class(rule.matcher.rule_class)
+            loaded_rule_class(rule.matcher.rule_class, LibcstEngine.base)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
@@ -118,7 +165,7 @@ def _isolate(wrapper: MetadataWrapper, visitors: list[tuple[Rule, LintRule]], ta
         try:
             wrapper.visit_batched([fresh])
         except Exception as exc:
-            problems.append(_crash(rule, target, exc))
+            problems.append(crash_problem(rule, target, exc))
             continue
         working.append((rule, fresh))
     return working
@@ -149,8 +196,3 @@ def _error_line(exc: cst.ParserSyntaxError) -> int:
     """The line the parser names in its message ("error at 2:10"); ``raw_line`` can be the line after."""
     named = re.search(r"error at (\d+):\d+", exc.message)
     return int(named.group(1)) if named else exc.raw_line
-
-
-def _crash(rule: Rule, target: Target, exc: Exception) -> Problem:
-    return Problem(path=target.path, message=f"rule {rule.id} failed on this file: {type(exc).__name__}: {exc}",
-                   hint="report it to the rule's authors; the other rules still ran", kind="rule")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from codex.model import Rule
 from codex.problems import Problem
-from codex.semgrep_config import run_rules
-from reviewer.engines import Match
+from codex.semgrep_config import SEMGREP_RESERVED, SemgrepMatcher, run_rules
+from reviewer.engines import Job, Match, MatcherSource, distribution_version
 from reviewer.targets import Target
 
 # Target paths go on the command line, relative to their common directory (bench/semgrep_targets.py);
@@ -134,3 +134,45 @@ def _argument_chunks(paths: list[str], budget: int) -> list[list[str]]:
         chunks[-1].append(path)
         size += cost
     return chunks
+
+
+class SemgrepEngine:
+    """Rules whose ```yaml semgrep``` block semgrep matches, all in one process started first."""
+
+    kind = "semgrep"
+    matcher = SemgrepMatcher
+    background = True
+
+    def parse(self, source: MatcherSource) -> tuple[SemgrepMatcher | None, list[Problem]]:
+        import yaml
+
+        bodies = [b for b in source.fences if b.info.split()[:2] == ["yaml", "semgrep"]]
+        if len(bodies) != 1:
+            return None, [Problem(path=source.path, line=source.line, message=f"semgrep rule {source.rule_id} needs exactly one ```yaml semgrep``` block",
+                                  hint="put the semgrep rule body (pattern, patterns, pattern-either, ...) in it")]
+        line = bodies[0].line + 1
+        try:
+            body = yaml.safe_load(bodies[0].content)
+        except yaml.YAMLError as exc:
+            return None, [Problem(path=source.path, line=line, message=f"semgrep block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")]
+        if not isinstance(body, dict) or not any(str(k).startswith("pattern") for k in body):
+            return None, [Problem(path=source.path, line=line, message="semgrep block has no pattern",
+                                  hint="give pattern, patterns, pattern-either or pattern-regex")]
+        reserved = SEMGREP_RESERVED & set(body)
+        if reserved:
+            return None, [Problem(path=source.path, line=line, message=f"semgrep block sets {', '.join(sorted(reserved))}",
+                                  hint="these come from the RFC; keep only the matching keys")]
+        return SemgrepMatcher(body=body), []
+
+    def version(self) -> str:
+        return distribution_version("semgrep")
+
+    def identity(self, rule: Rule) -> str:
+        return rule.content_hash()
+
+    def start(self, jobs: list[Job], busy_cpus: int) -> SemgrepRun:
+        rules = {r.id: r for _, rs in jobs for r in rs}
+        return SemgrepRun(sorted(rules.values(), key=lambda r: r.id), [t for t, _ in jobs])
+
+
+ENGINE = SemgrepEngine()

@@ -1,0 +1,158 @@
+"""The tree-sitter engine: one parse per file, every applicable matcher fed by one query for the node types
+they visit (codex/treesitter_lint.py). Grammars come from their wheels (``tree-sitter-rust``); tree-sitter
+and a grammar are imported when a file of that language is checked, not when the engine is listed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from codex.model import MatcherConfig, Rule
+from codex.problems import Problem
+from codex.rule_class import loaded_rule_class
+from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem, distribution_version
+from reviewer.targets import Target
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Parser, Query, Tree
+
+    from codex.treesitter_lint import TreeSitterRule
+
+GRAMMARS = {"rust": "tree_sitter_rust"}  # language -> the grammar's module (its wheel)
+
+
+class TreeSitterMatcher(MatcherConfig):
+    kind: Literal["tree-sitter"] = "tree-sitter"
+    rule_class: str = Field(description="import path of a codex.treesitter_lint.TreeSitterRule, as 'package.module:ClassName'")
+
+
+class TreeSitterEngine(ClassEngine):
+    """Rules written as TreeSitterRule classes, batched over one parse per file."""
+
+    kind = "tree-sitter"
+    matcher = TreeSitterMatcher
+    background = False
+    base = "codex.treesitter_lint:TreeSitterRule"
+    languages = tuple(GRAMMARS)
+
+    def version(self) -> str:
+        return distribution_version("tree-sitter", *(module.replace("_", "-") for module in GRAMMARS.values()))
+
+    def start(self, jobs: list[Job], busy_cpus: int) -> "TreeSitterRun":
+        return TreeSitterRun(jobs)
+
+
+class TreeSitterRun:
+    """The files are parsed and matched in this process when collected (tree-sitter parses in C, about 10 MB/s)."""
+
+    def __init__(self, jobs: list[Job]):
+        self.jobs = jobs
+        self.transient: set[str] = set()
+
+    def collect(self) -> Results:
+        matches: dict[str, list[Match]] = {}
+        problems: list[Problem] = []
+        missing = _missing_grammars({t.language for t, _ in self.jobs})
+        if missing:  # a broken install: said once for the run, never a quiet pass
+            problems.append(Problem(message=f"tree-sitter cannot run ({missing}); tree-sitter rules were not run", kind="engine",
+                                    hint="install codex with its dependencies (pip install codex-rfc)"))
+            return matches, problems
+        for target, rules in self.jobs:
+            matches[target.path], file_problems = check_file(target, rules)
+            problems += file_problems
+        return matches, problems
+
+
+ENGINE = TreeSitterEngine()
+
+
+def parse(language: str, source: bytes) -> Tree:
+    """``source`` parsed by the grammar of ``language`` (one of GRAMMARS)."""
+    return _parser(language).parse(source)
+
+
+def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Problem]]:
+    """Run ``rules`` (all tree-sitter-matched, in ``target``'s language) over one file."""
+    from tree_sitter import QueryCursor
+
+    source = target.abs_path.read_bytes()
+    tree = parse(target.language, source)
+    problems: list[Problem] = []
+    if tree.root_node.has_error:
+        line = _first_error_line(tree)
+        problems.append(Problem(path=target.path, line=line, kind="parse", hint="the rest of the file was checked",
+                                message=f"tree-sitter could not parse this part of the file (from line {line}); tree-sitter rules may miss something in it"))
+    matchers: list[tuple[Rule, TreeSitterRule]] = []
+    for rule in rules:
+        try:
+            matcher = loaded_rule_class(rule.matcher.rule_class, TreeSitterEngine.base)(source)  # type: ignore[attr-defined]
+            _query(target.language, matcher.node_types())  # a node type the grammar lacks raises here, for this rule only
+        except Exception as exc:  # a broken matcher class must not stop the other rules
+            problems.append(crash_problem(rule, target, exc))
+            continue
+        matchers.append((rule, matcher))
+    types = tuple(sorted({t for _, m in matchers for t in m.node_types()}))
+    captures = QueryCursor(_query(target.language, types)).captures(tree.root_node) if types else {}
+    nodes = sorted(((node, kind) for kind, found in captures.items() for node in found), key=lambda pair: pair[0].start_byte)
+    matches: list[Match] = []
+    for rule, matcher in matchers:
+        visits = {t: getattr(matcher, f"visit_{t}") for t in matcher.node_types()}
+        try:
+            for node, kind in nodes:
+                if kind in visits:
+                    visits[kind](node)
+        except Exception as exc:
+            problems.append(crash_problem(rule, target, exc))
+            continue
+        matches += [Match(rule.id, start.start_point.row + 1, end.end_point.row + 1, start.start_point.column + 1, message, ENGINE.kind)
+                    for start, end, message in matcher.flagged]
+    return matches, problems
+
+
+def _missing_grammars(languages: set[str]) -> str | None:
+    """What keeps tree-sitter from parsing these languages (its wheel or a grammar's not installed), or None."""
+    try:
+        for language in sorted(languages):
+            _language(language)
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+@functools.cache
+def _language(language: str) -> Language:
+    from tree_sitter import Language
+
+    return Language(importlib.import_module(GRAMMARS[language]).language())
+
+
+@functools.cache
+def _parser(language: str) -> Parser:
+    from tree_sitter import Parser
+
+    return Parser(_language(language))
+
+
+@functools.cache
+def _query(language: str, types: tuple[str, ...]) -> Query:
+    """One query capturing every node of these types, each under its type's name."""
+    from tree_sitter import Query
+
+    return Query(_language(language), " ".join(f"({t}) @{t}" for t in types))
+
+
+def _first_error_line(tree: Tree) -> int:
+    cursor = tree.walk()
+    while True:
+        node = cursor.node
+        if node is not None and (node.is_error or node.is_missing):
+            return node.start_point.row + 1
+        if node is not None and node.has_error and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return 1

@@ -1,0 +1,256 @@
+"""Which code is test code, per language: the model every rule with ``tests: exempt`` relies on.
+
+Rust, on tree-sitter: files under ``tests/``, ``benches/`` or ``examples/``, ``build.rs``, a file whose module its
+parent declares under ``#[cfg(test)]`` (``#[cfg(test)] mod x;`` in ``foo.rs``, ``foo/mod.rs``, ``lib.rs`` or
+``main.rs``, or a sibling naming it in ``#[path = "..."]``), a file with ``#![cfg(test)]``; and inside a file, items
+under ``#[cfg(test)]`` or ``#[cfg(all(test, ...))]`` (never ``cfg(not(test))``) and functions with a test attribute
+(a path ending in ``test``, ``test_case`` or ``bench``: ``#[test]``, ``#[tokio::test]``, ``#[rstest]``).
+Python: ``test_*.py``, ``*_test.py``, ``tests.py``, ``conftest.py``, files under ``tests/`` or ``test/``, and the
+project's own test-support modules (``[tool.codex] test_paths`` globs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from codex.model import PathFilter, Ruleset
+from reviewer.finding import Finding
+from reviewer.targets import Target, path_matches
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+MODULE_LEVELS = 3  # inline modules a declaration may sit in (mod a { mod b { mod c; } }) and still be found
+RUST_TEST_DIRECTORIES = {"tests", "benches", "examples"}
+PYTHON_TEST_DIRECTORIES = {"tests", "test"}
+_PYTHON_TEST_FILE = re.compile(r"(test_.*|.*_test|tests|conftest)\.py")
+Lines = tuple[tuple[int, int], ...]  # (first, last) line ranges of test code
+WHOLE_FILE: Lines = ((1, 1 << 62),)
+
+
+class TestCodeModel:
+    """Test code of the files of one run. ``test_paths``: the project's globs of further test-support files;
+    ``root``: the checked tree, where a Rust module's declaring file is read (by default beside the file read)."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, test_paths: Iterable[str] = (), root: Path | None = None):
+        self.test_paths = PathFilter(include=tuple(test_paths))
+        self.root = root
+        self._lines: dict[str, Lines] = {}
+        self._declared: dict[Path, bool] = {}
+        self._modules: dict[Path, dict[Path, bool]] = {}
+        self._sources: dict[Path, bytes] = {}
+
+    def drop_exempt(self, ruleset: Ruleset, targets: list[Target], findings: list[Finding]) -> list[Finding]:
+        """``findings`` without those of ``tests: exempt`` rules in test code."""
+        exempt = {r.id for r in ruleset.rules if r.tests == "exempt"}
+        by_path = {t.path: t for t in targets}
+        return [f for f in findings if f.rule_id not in exempt or f.path not in by_path or not self.is_test(by_path[f.path], f.line)]
+
+    def is_test(self, target: Target, line: int) -> bool:
+        return any(first <= line <= last for first, last in self.test_lines(target))
+
+    def test_lines(self, target: Target) -> Lines:
+        if target.path not in self._lines:
+            self._lines[target.path] = self._test_lines(target)
+        return self._lines[target.path]
+
+    def _test_lines(self, target: Target) -> Lines:
+        scope = target.scope_path  # None: an example file, judged by its content only
+        configured = scope is not None and bool(self.test_paths.include) and path_matches(self.test_paths, scope)
+        if scope is not None and (configured or _test_path(target.language, scope)):
+            return WHOLE_FILE
+        if target.language != "rust":
+            return ()
+        source = target.abs_path.read_bytes()
+        lines = _rust_test_items(_parse_rust(source).root_node, source)
+        if lines == WHOLE_FILE or self._declared_as_test(self._located(target)):
+            return WHOLE_FILE
+        return lines
+
+    def _located(self, target: Target) -> Path:
+        """Where the file sits among its crate's files (a staged copy is read elsewhere)."""
+        return self.root / target.path if self.root is not None and target.scope_path is not None else target.abs_path
+
+    def _declared_as_test(self, file: Path) -> bool:
+        """Is the module of ``file`` declared under ``#[cfg(test)]`` by its parent, or is its parent test code?"""
+        file = _normal(file)
+        if file in self._declared:
+            return self._declared[file]
+        self._declared[file] = False  # a cycle of #[path] declarations ends here
+        directory = file.parent.parent if file.name == "mod.rs" else file.parent
+        found = False
+        if file.name not in ("lib.rs", "main.rs"):
+            parents = [p for p in _possible_parents(directory) if p.is_file()]
+            siblings = sorted(p for p in directory.glob("*.rs") if p not in parents) if directory.is_dir() else []
+            for parent in parents + siblings:  # siblings: for #[path = "..."] declarations
+                declared = self._declarations(_normal(parent), file.stem if file.name != "mod.rs" else file.parent.name).get(file)
+                if declared is not None:
+                    found = declared or self._declared_as_test(parent)
+                    break
+        self._declared[file] = found
+        return found
+
+    def _declarations(self, parent: Path, name: str) -> dict[Path, bool]:
+        """The module files ``parent`` declares (``mod x;``), each with whether the declaration is test code;
+        none when its text names neither the module ``name`` nor a ``#[path]`` (then it is not parsed)."""
+        if parent not in self._sources:
+            try:
+                self._sources[parent] = parent.read_bytes()
+            except OSError:
+                self._sources[parent] = b""
+        source = self._sources[parent]
+        if name.encode() not in source and b"#[path" not in source:
+            return {}
+        if parent not in self._modules:
+            self._modules[parent] = _module_files(parent, source)
+        return self._modules[parent]
+
+
+def _normal(path: Path) -> Path:
+    """An absolute path without ``..``; symbolic links are left as they are (resolving each costs a stat per part)."""
+    return Path(os.path.normpath(path.absolute()))
+
+
+def _possible_parents(directory: Path) -> list[Path]:
+    """Files that may declare a module file of ``directory``: its ``mod.rs``, ``lib.rs``, ``main.rs`` or ``<dir>.rs``,
+    and those a few levels up (a ``mod x;`` inside inline modules), up to the crate root."""
+    parents: list[Path] = []
+    for level in (directory, *list(directory.parents)[:MODULE_LEVELS]):
+        parents += [level / "mod.rs", level / "lib.rs", level / "main.rs", level.parent / f"{level.name}.rs"]
+        if (level / "lib.rs").is_file() or (level / "main.rs").is_file():
+            break
+    return parents
+
+
+def _test_path(language: str, path: str) -> bool:
+    """Test code by its path alone: test directories and file names, by language."""
+    parts = PurePosixPath(path).parts
+    if language == "rust":
+        return parts[-1] == "build.rs" or any(p in RUST_TEST_DIRECTORIES for p in parts[:-1])
+    if language == "python":
+        return bool(_PYTHON_TEST_FILE.fullmatch(parts[-1])) or any(p in PYTHON_TEST_DIRECTORIES for p in parts[:-1])
+    return False
+
+
+def _parse_rust(source: bytes):
+    from reviewer.engines.treesitter import parse
+
+    return parse("rust", source)
+
+
+def _text(source: bytes, node: Node | None) -> str:
+    return source[node.start_byte:node.end_byte].decode("utf-8", "replace") if node is not None else ""
+
+
+def _rust_test_items(root: Node, source: bytes) -> Lines:
+    """Line ranges of test items (from their first attribute to their end); WHOLE_FILE under ``#![cfg(test)]``."""
+    found: list[tuple[int, int]] = []
+
+    def visit(container: Node) -> bool:
+        """Collect the test items of ``container``; True when an inner attribute makes all of it test code."""
+        attributes: list[Node] = []
+        for child in container.named_children:
+            if child.type == "inner_attribute_item" and _is_test_attribute(child, source, cfg_only=True):
+                return True
+            if child.type == "attribute_item":
+                attributes.append(child)
+                continue
+            if child.type in ("line_comment", "block_comment"):
+                continue
+            if any(_is_test_attribute(a, source, cfg_only=child.type != "function_item") for a in attributes):
+                found.append(((attributes[0] if attributes else child).start_point.row + 1, child.end_point.row + 1))
+            elif child.type in ("mod_item", "impl_item", "trait_item"):
+                body = child.child_by_field_name("body")
+                if body is not None and visit(body):
+                    found.append((child.start_point.row + 1, child.end_point.row + 1))
+            attributes = []
+        return False
+
+    return WHOLE_FILE if visit(root) else tuple(found)
+
+
+def _is_test_attribute(item: Node, source: bytes, cfg_only: bool) -> bool:
+    """``#[cfg(<test predicate>)]``, or (on a function) an attribute path ending in test, test_case or bench."""
+    attribute = next((c for c in item.named_children if c.type == "attribute"), None)
+    if attribute is None or not attribute.named_children:
+        return False
+    path = _text(source, attribute.named_children[0])
+    last = path.rsplit("::", 1)[-1]
+    if path == "cfg":
+        arguments = attribute.child_by_field_name("arguments")
+        return arguments is not None and _cfg_requires_test(arguments, source)
+    return not cfg_only and (last.endswith("test") or last in ("test_case", "bench"))
+
+
+def _cfg_requires_test(tree: Node, source: bytes) -> bool:
+    """Does a cfg predicate (a token tree ``(...)``) hold only under ``test``? ``test``, ``all(.., test, ..)``,
+    ``any(..)`` of such predicates only; never ``not(..)``."""
+    terms = _terms(tree, source)
+    return len(terms) == 1 and _predicate_requires_test((_text(source, terms[0][0]), terms[0][1]), source)
+
+
+def _predicate_requires_test(term: tuple[str, Node | None], source: bytes) -> bool:
+    name, group = term
+    if group is None:
+        return name == "test"
+    inner = [(_text(source, t), g) for t, g in _terms(group, source)]
+    if name == "all":
+        return any(_predicate_requires_test(t, source) for t in inner)
+    if name == "any":
+        return bool(inner) and all(_predicate_requires_test(t, source) for t in inner)
+    return False  # not(..) and anything unknown
+
+
+def _terms(group: Node, source: bytes) -> list[tuple[Node, Node | None]]:
+    """The predicates of a group, each a name and its own group: ``all(test, feature = "x")`` gives test, feature."""
+    tokens = group.children[1:-1]
+    terms = []
+    for i, token in enumerate(tokens):
+        if token.type == "identifier" and (i == 0 or tokens[i - 1].type == ","):
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            terms.append((token, following if following is not None and following.type == "token_tree" else None))
+    return terms
+
+
+def _module_files(parent: Path, source: bytes) -> dict[Path, bool]:
+    """The files of the modules ``parent`` declares (``mod x;`` at any depth of inline modules, or where its
+    ``#[path = "..."]`` says), each with whether the declaration is test code."""
+    root = _parse_rust(source).root_node
+    tests = _rust_test_items(root, source)
+    own = parent.parent if parent.name in ("mod.rs", "lib.rs", "main.rs") else parent.parent / parent.stem
+    files: dict[Path, bool] = {}
+    stack: list[tuple[Node, Path]] = [(root, own)]
+    while stack:
+        node, directory = stack.pop()
+        for child in node.named_children:
+            if child.type != "mod_item":
+                continue
+            name = _text(source, child.child_by_field_name("name"))
+            body = child.child_by_field_name("body")
+            if body is not None:
+                stack.append((body, directory / name))
+                continue
+            line = child.start_point.row + 1
+            under_test = tests == WHOLE_FILE or any(first <= line <= last for first, last in tests)
+            named = _path_attribute(child, source)
+            candidates = [parent.parent / named] if named else [directory / f"{name}.rs", directory / name / "mod.rs"]
+            for candidate in candidates:
+                files[_normal(candidate)] = under_test
+    return files
+
+
+def _path_attribute(declaration: Node, source: bytes) -> str | None:
+    """The file a ``#[path = "..."]`` attribute of a module declaration names."""
+    sibling = declaration.prev_named_sibling
+    while sibling is not None and sibling.type in ("attribute_item", "line_comment", "block_comment"):
+        named = re.fullmatch(r'#\[\s*path\s*=\s*"([^"]+)"\s*\]', _text(source, sibling))
+        if named:
+            return named[1]
+        sibling = sibling.prev_named_sibling
+    return None

@@ -1,0 +1,162 @@
+"""The engine registry (reviewer/engines): every engine listed, its matcher model read back from a ruleset, its
+compile-time validation, and the tree-sitter engine keeping what works when a matcher or a file does not."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from codex.compiler import compile_rfcs
+from codex.model import LlmMatcher, Ruleset
+from codex.semgrep_config import SemgrepMatcher
+from codex.treesitter_lint import TreeSitterRule
+from reviewer.engines import REGISTRY, all_engines, engine
+from reviewer.engines.libcst import LibcstMatcher
+from reviewer.engines.treesitter import TreeSitterMatcher
+from reviewer.matching import run_matchers
+from reviewer.targets import Target
+
+
+class RaisesOnCalls(TreeSitterRule):
+    """A deliberately broken matcher."""
+
+    LANGUAGE = "rust"
+
+    def visit_call_expression(self, node) -> None:
+        raise RuntimeError("matcher bug")
+
+
+class VisitsUnknownNodes(TreeSitterRule):
+    LANGUAGE = "rust"
+
+    def visit_no_such_node(self, node) -> None:
+        pass
+
+
+def test_the_registry_lists_each_engine_under_its_kind() -> None:
+    assert [e.kind for e in all_engines()] == list(REGISTRY) == ["semgrep", "libcst", "tree-sitter"]
+    assert [e.matcher for e in all_engines()] == [SemgrepMatcher, LibcstMatcher, TreeSitterMatcher]
+    assert [e.background for e in all_engines()] == [True, False, False]
+
+
+def test_versions_name_the_installed_distributions() -> None:
+    assert engine("tree-sitter").version() == (f"tree-sitter {metadata.version('tree-sitter')}, "
+                                              f"tree-sitter-rust {metadata.version('tree-sitter-rust')}")
+    assert engine("semgrep").version() == f"semgrep {metadata.version('semgrep')}"
+    assert engine("libcst").version() == f"libcst {metadata.version('libcst')}"
+
+
+def test_a_ruleset_reads_each_matcher_back_as_its_engines_model(shipped_ruleset: Ruleset) -> None:
+    loaded = Ruleset.model_validate_json(shipped_ruleset.to_json())
+    assert {r.id: type(r.matcher) for r in loaded.rules} == {
+        "CX0001": TreeSitterMatcher, "CX0002": LlmMatcher, "CX0003": LibcstMatcher, "CX0004": LibcstMatcher,
+        "CX0005": SemgrepMatcher, "CX0006": SemgrepMatcher, "CX0007": SemgrepMatcher}
+    assert loaded.rules == shipped_ruleset.rules
+
+
+def test_a_ruleset_with_an_unknown_matcher_kind_is_refused(shipped_ruleset: Ruleset) -> None:
+    text = shipped_ruleset.to_json().replace('"kind": "tree-sitter"', '"kind": "regexp"')
+    with pytest.raises(ValidationError, match=r"unknown matcher kind 'regexp' \(known: llm, semgrep, libcst, tree-sitter\)"):
+        Ruleset.model_validate_json(text)
+
+
+RFC = """---
+id: RFC-0100
+title: T
+status: accepted
+authors: [me]
+created: 2026-01-01
+---
+
+# T
+
+## RX0001: r
+
+If you need a, use b.
+
+```yaml codex
+severity: error
+languages: {languages}
+matcher: {matcher}
+rule_class: {rule_class}
+```
+
+```rust bad
+fn f() {{
+    // ruleid: RX0001
+    x.unwrap();
+}}
+```
+
+```rust good
+fn f() {{}}
+```
+"""
+
+
+@pytest.mark.parametrize(("matcher", "languages", "rule_class", "message"), [
+    ("tree-sitter", "[rust]", "no_such.module:X", "cannot load no_such.module:X: No module named 'no_such'"),
+    ("tree-sitter", "[rust]", "codex.lints.swallowed_errors:SwallowedErrors",
+     "codex.lints.swallowed_errors:SwallowedErrors is not a codex.treesitter_lint.TreeSitterRule subclass"),
+    ("tree-sitter", "[rust, python]", "codex.lints.rust_panics:UnwrapOrExpect", "tree-sitter rules match Rust only"),
+    ("regexp", "[rust]", "x:Y", "unknown matcher 'regexp'"),
+])
+def test_compiling_asks_the_engine(tmp_path: Path, matcher: str, languages: str, rule_class: str, message: str) -> None:
+    (tmp_path / "rfcs").mkdir()
+    (tmp_path / "rfcs" / "0100-t.md").write_text(RFC.format(matcher=matcher, languages=languages, rule_class=rule_class))
+    result = compile_rfcs(tmp_path / "rfcs", tmp_path)
+    assert [(p.path, p.line, p.message) for p in result.problems] == [("rfcs/0100-t.md", 11, message)]
+
+
+def test_an_unknown_matcher_is_told_the_known_ones(tmp_path: Path) -> None:
+    (tmp_path / "rfcs").mkdir()
+    (tmp_path / "rfcs" / "0100-t.md").write_text(RFC.format(matcher="regexp", languages="[rust]", rule_class="x:Y"))
+    [problem] = compile_rfcs(tmp_path / "rfcs", tmp_path).problems
+    assert problem.hint == "use semgrep, libcst, tree-sitter or llm"
+
+
+def test_a_tree_sitter_rule_compiles_into_its_matcher(tmp_path: Path) -> None:
+    (tmp_path / "rfcs").mkdir()
+    (tmp_path / "rfcs" / "0100-t.md").write_text(RFC.format(matcher="tree-sitter", languages="[rust]",
+                                                              rule_class="codex.lints.rust_panics:UnwrapOrExpect"))
+    result = compile_rfcs(tmp_path / "rfcs", tmp_path)
+    assert result.problems == []
+    assert [r.matcher for r in result.rules] == [TreeSitterMatcher(rule_class="codex.lints.rust_panics:UnwrapOrExpect")]
+
+
+def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
+    unwrap = shipped_ruleset.rule("CX0001")
+    rules = (
+        unwrap.model_copy(update={"id": "CX9001", "matcher": TreeSitterMatcher(rule_class="test_engine_registry:RaisesOnCalls")}),
+        unwrap.model_copy(update={"id": "CX9002", "matcher": TreeSitterMatcher(rule_class="test_engine_registry:VisitsUnknownNodes")}),
+        unwrap,
+    )
+    (tmp_path / "broken.rs").write_text("fn f() {\n    let = ;\n}\nfn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
+    (tmp_path / "fine.rs").write_text("fn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
+    targets = [Target(name, tmp_path / name, "rust", None, name) for name in ("broken.rs", "fine.rs")]
+    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets)
+    assert sorted((f.rule_id, f.path, f.line, f.engine) for f in findings) == [
+        ("CX0001", "broken.rs", 5, "tree-sitter"), ("CX0001", "fine.rs", 2, "tree-sitter")]
+    assert sorted(((p.path, p.line, p.kind, p.message.split(":")[0]) for p in problems), key=str) == [
+        ("broken.rs", 2, "parse", "tree-sitter could not parse this part of the file (from line 2); tree-sitter rules may miss something in it"),
+        ("broken.rs", None, "rule", "rule CX9001 failed on this file"),
+        ("broken.rs", None, "rule", "rule CX9002 failed on this file"),
+        ("fine.rs", None, "rule", "rule CX9001 failed on this file"),
+        ("fine.rs", None, "rule", "rule CX9002 failed on this file"),
+    ]
+
+
+def test_a_missing_tree_sitter_is_an_engine_problem_not_a_pass(shipped_ruleset: Ruleset, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from reviewer.engines import treesitter
+
+    monkeypatch.setattr(treesitter, "_language", lambda language: __import__("tree_sitter_cobol"))
+    (tmp_path / "main.rs").write_text("fn main() {\n    x.unwrap();\n}\n", encoding="utf-8")
+    ruleset = shipped_ruleset.model_copy(update={"rules": (shipped_ruleset.rule("CX0001"),)})
+    findings, problems, _ = run_matchers(ruleset, [Target("main.rs", tmp_path / "main.rs", "rust", None, "main.rs")])
+    assert findings == []
+    assert [(p.path, p.kind, p.message) for p in problems] == [
+        (None, "engine", "tree-sitter cannot run (No module named 'tree_sitter_cobol'); tree-sitter rules were not run")]

@@ -1,0 +1,135 @@
+"""The test-code model (reviewer/test_code.py) on real files: Rust items and module files, Python paths, configured
+test-support files, and rules with ``tests: exempt`` through ``codex check`` on real git repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewer.targets import Target
+from reviewer.test_code import WHOLE_FILE, TestCodeModel
+
+
+def target(root: Path, path: str, language: str = "rust") -> Target:
+    return Target(path, root / path, language, None, path)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+
+
+ITEMS = """\
+fn production() {}
+#[cfg(test)]
+// a comment between the attribute and the item
+use super::*;
+#[cfg(feature = "x")]
+fn featured() {}
+#[cfg(all(feature = "x", test))]
+mod gated {
+    fn helper() {}
+}
+#[derive(Debug)]
+#[cfg(any(test, all(test, unix)))]
+struct Both;
+mod outer {
+    #[cfg(any(test, feature = "y"))]
+    fn maybe() {}
+    mod inner {
+        #![cfg(test)]
+        fn helper() {}
+    }
+    #[should_panic]
+    #[sqlx::test]
+    fn with_db() {}
+    #[bench]
+    fn speed() {}
+    #[cfg_attr(test, derive(Debug))]
+    struct Shown;
+}
+"""
+
+
+def test_rust_test_items_exactly(tmp_path: Path) -> None:
+    write(tmp_path, {"src/items.rs": ITEMS})
+    assert TestCodeModel().test_lines(target(tmp_path, "src/items.rs")) == (
+        (2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+
+
+def test_an_inner_cfg_test_attribute_makes_the_whole_file_test_code(tmp_path: Path) -> None:
+    write(tmp_path, {"src/support.rs": "#![cfg(test)]\nfn helper() {}\n"})
+    assert TestCodeModel().test_lines(target(tmp_path, "src/support.rs")) == WHOLE_FILE
+
+
+CRATE = {
+    "src/lib.rs": '#[cfg(test)]\nmod tests;\nmod parser;\nmod net;\nmod util;\n#[cfg(test)]\nmod fixtures {\n    mod data;\n}\n',
+    "src/tests.rs": "fn t() {}\n",
+    "src/parser.rs": '#[cfg(test)]\nmod helpers;\nmod lexer;\n#[cfg(test)]\n#[path = "parser_cases.rs"]\nmod cases;\n',
+    "src/parser/helpers.rs": "mod deeper;\n",
+    "src/parser/helpers/deeper.rs": "fn d() {}\n",
+    "src/parser/lexer.rs": "fn l() {}\n",
+    "src/parser_cases.rs": "fn c() {}\n",
+    "src/net/mod.rs": "#[cfg(all(test, unix))]\nmod sockets;\nmod tcp;\n",
+    "src/net/sockets.rs": "fn s() {}\n",
+    "src/net/tcp.rs": "fn t() {}\n",
+    "src/util/mod.rs": "#[cfg(not(test))]\nmod real;\n",
+    "src/util/real.rs": "fn r() {}\n",
+    "src/fixtures/data.rs": "fn f() {}\n",
+}
+DECLARED_TEST = ["src/tests.rs", "src/parser/helpers.rs", "src/parser/helpers/deeper.rs", "src/parser_cases.rs",
+                 "src/net/sockets.rs", "src/fixtures/data.rs"]
+PRODUCTION = ["src/lib.rs", "src/parser.rs", "src/parser/lexer.rs", "src/net/mod.rs", "src/net/tcp.rs", "src/util/mod.rs",
+              "src/util/real.rs"]
+
+
+def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path) -> None:
+    write(tmp_path, CRATE)
+    model = TestCodeModel()
+    whole = {path for path in CRATE if model.test_lines(target(tmp_path, path)) == WHOLE_FILE}
+    assert sorted(whole) == sorted(DECLARED_TEST)
+    assert sorted(set(CRATE) - whole) == sorted(PRODUCTION)
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("pkg/test_api.py", True), ("pkg/api_test.py", True), ("pkg/tests.py", True), ("conftest.py", True),
+    ("pkg/tests/helpers.py", True), ("test/helpers.py", True), ("pkg/testing.py", False), ("pkg/api.py", False),
+    ("pkg/contest.py", False), ("pkg/test.py", True), ("pkg/testing/fakes.py", True),
+])
+def test_python_test_paths(tmp_path: Path, path: str, expected: bool) -> None:
+    write(tmp_path, {path: "x = 1\n"})
+    model = TestCodeModel(test_paths=["pkg/test.py", "**/testing/**"])
+    assert (model.test_lines(target(tmp_path, path, "python")) == WHOLE_FILE) is expected
+
+
+def test_python_support_modules_are_production_without_configuration(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/test.py": "x = 1\n"})
+    assert TestCodeModel().test_lines(target(tmp_path, "pkg/test.py", "python")) == ()
+
+
+ASSERTING = "def check(x):\n    assert x > 0\n    return x\n"
+
+
+def test_check_drops_findings_of_exempt_rules_in_test_code_only(git_repo, run_codex) -> None:
+    """In a real repository: a change to a module file declared under #[cfg(test)] (its parent untouched) and to
+    configured Python test-support files is not flagged; the same code in production files is."""
+    repo = git_repo()
+    repo.commit("start", {
+        "pyproject.toml": '[tool.codex]\ntest_paths = ["app/test.py"]\n',
+        "src/lib.rs": "#[cfg(test)]\nmod tests;\nmod config;\n",
+        "src/tests.rs": "fn t() {}\n",
+        "src/config.rs": "fn c() {}\n",
+        "app/__init__.py": "", "app/test.py": "x = 1\n", "app/views.py": "x = 1\n", "app/tests.py": "x = 1\n",
+    })
+    repo.write_files({
+        "src/tests.rs": 'fn t() {\n    let v = read("x").unwrap();\n}\n',
+        "src/config.rs": 'fn c() {\n    let v = read("x").unwrap();\n}\n',
+        "app/test.py": ASSERTING, "app/views.py": ASSERTING, "app/tests.py": ASSERTING,
+    })
+    result = run_codex(["check", "--no-llm", "--no-cache", "--no-history", "--format", "json"], cwd=repo.path)
+    report = result.json()
+    assert sorted((f["rule_id"], f["path"], f["line"]) for f in report["findings"]) == [
+        ("CX0001", "src/config.rs", 2), ("CX0007", "app/views.py", 2)]
+    assert report["errors"] == [] and result.code == 1
