@@ -98,8 +98,12 @@ fn f() {{}}
 
 
 @pytest.mark.parametrize(("matcher", "languages", "rule_class", "message"), [
-    ("tree-sitter", "[rust]", "no_such.module:X", "cannot load no_such.module:X: No module named 'no_such'"),
+    ("tree-sitter", "[rust]", "no_such.module:X",
+     "cannot load no_such.module:X: no_such.module is not a package matcher classes may come from (codex.lints)"),
+    ("tree-sitter", "[rust]", "codex.lints.no_such:X",
+     "cannot load codex.lints.no_such:X: importing codex.lints.no_such failed: ModuleNotFoundError: No module named 'codex.lints.no_such'"),
     ("tree-sitter", "[rust]", "codex.lints.swallowed_errors:SwallowedErrors",
+     "cannot load codex.lints.swallowed_errors:SwallowedErrors: "
      "codex.lints.swallowed_errors:SwallowedErrors is not a codex.treesitter_lint.TreeSitterRule subclass"),
     ("tree-sitter", "[rust, python]", "codex.lints.rust_panics:UnwrapOrExpect", "tree-sitter rules match Rust only"),
     ("regexp", "[rust]", "x:Y", "unknown matcher 'regexp'"),
@@ -137,7 +141,8 @@ def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, t
     (tmp_path / "broken.rs").write_text("fn f() {\n    let = ;\n}\nfn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
     (tmp_path / "fine.rs").write_text("fn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
     targets = [Target(name, tmp_path / name, "rust", None, name) for name in ("broken.rs", "fine.rs")]
-    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets)
+    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets,
+                                         lint_packages=("test_engine_registry",))
     assert sorted((f.rule_id, f.path, f.line, f.engine) for f in findings) == [
         ("CX0001", "broken.rs", 5, "tree-sitter"), ("CX0001", "fine.rs", 2, "tree-sitter")]
     assert sorted(((p.path, p.line, p.kind, p.message.split(":")[0]) for p in problems), key=str) == [

@@ -55,7 +55,7 @@ def test_a_class_whose_import_raises_is_a_compile_problem_at_its_line(tmp_path: 
     assert result.ruleset is None
     assert [str(p) for p in result.problems] == [
         f"rfcs/0100-lints.md:{line}: cannot load {package}.rules:Rule: importing {package}.rules failed: RuntimeError: lint package broken"
-        " — name a LintRule subclass in codex.lints or in a package [tool.codex] lint_packages lists, as 'package.module:ClassName'"]
+        " — name a codex.lint.LintRule subclass in codex.lints or in a package [tool.codex] lint_packages lists, as 'package.module:ClassName'"]
     assert [r.id for r in result.rules] == ["PY0002"]
 
 
@@ -130,7 +130,7 @@ def test_a_merge_request_s_own_rfcs_are_compiled_without_importing_their_classes
 
 
 def test_a_compiled_ruleset_naming_a_module_outside_the_allowed_packages_runs_every_other_rule(tmp_path: Path, libcst_ruleset) -> None:
-    from codex.model import LibcstMatcher
+    from reviewer.engines.libcst import LibcstMatcher
     from reviewer.check import run_matchers
     from reviewer.targets import Target
 
