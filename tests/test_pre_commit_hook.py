@@ -45,17 +45,19 @@ def test_the_readme_config_gates_commits_and_checks_all_files_and_pushes(git_rep
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(args, cwd=repo.path, env=env, capture_output=True, text=True, check=False, timeout=900)
+        """``args`` with stderr folded into stdout: git shows a hook's output on stderr."""
+        return subprocess.run(args, cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              check=False, timeout=900)
 
     installed = run("pre-commit", "install", "--install-hooks", "--hook-type", "pre-commit", "--hook-type", "pre-push")
-    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert installed.returncode == 0, installed.stdout
 
     # git commit: the staged files, on their staged lines; legacy.py (not staged) and unstaged.py are not looked at
     repo.write_files({"app.py": "import requests\nrequests.get(url)\n", "clean.py": "import requests\nrequests.get(url, timeout=5)\n",
                       "notes.txt": "not python\n", "unstaged.py": LEGACY})
     repo.stage("app.py", "clean.py", "notes.txt")
     refused = run("git", "commit", "-m", "a finding")
-    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert refused.returncode == 1, refused.stdout
     assert "app.py:2:1  CX0003 (blocking)" in refused.stdout and "codex: blocked — 1 finding(s)" in refused.stdout
     assert "legacy.py" not in refused.stdout and "clean.py:" not in refused.stdout and "unstaged.py" not in refused.stdout
 
@@ -63,17 +65,17 @@ def test_the_readme_config_gates_commits_and_checks_all_files_and_pushes(git_rep
     repo.write("app.py", "import requests\nassert requests\n")
     repo.stage("app.py")
     warned = run("git", "commit", "-m", "a warning")
-    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert warned.returncode == 0, warned.stdout
     assert "app.py:2:1  CX0007 (warn)" in warned.stdout and "codex: passed — 1 finding(s), 0 blocking" in warned.stdout
 
     # pre-commit run --all-files: nothing staged, every file passed is checked whole
     audit = run("pre-commit", "run", "--all-files")
-    assert audit.returncode == 1, audit.stdout + audit.stderr
+    assert audit.returncode == 1, audit.stdout
     assert re.findall(r"^  (\S+:\d+:\d+  CX\d+ \(\w+\))", audit.stdout, re.M) == [
         "app.py:2:1  CX0007 (warn)", "legacy.py:2:1  CX0003 (blocking)"]
     assert "codex: blocked — 2 finding(s), 1 blocking, in 2 file(s)" in audit.stdout
 
     # pre-push: the files the pushed commits change, checked whole (legacy.py is not among them)
     pushed = run("pre-commit", "run", "--hook-stage", "pre-push", "--from-ref", base, "--to-ref", "HEAD")
-    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert pushed.returncode == 0, pushed.stdout
     assert re.findall(r"^  (\S+:\d+:\d+  CX\d+ \(\w+\))", pushed.stdout, re.M) == ["app.py:2:1  CX0007 (warn)"]
