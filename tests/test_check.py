@@ -91,6 +91,8 @@ def scenario(git_repo_factory, run_codex, tmp_path_factory):
     repo.write("svc/app.py", unstaged)  # the staged version is what is checked, at its own line numbers
     runs["staged"] = run_codex(["check", "--staged", "--format", "json", "--no-llm"], cwd=repo.path)
     runs["staged_paths"] = run_codex(["check", "--staged", "--format", "json", "--no-llm", "svc/app.py"], cwd=repo.path)
+    runs["staged_and_not"] = run_codex(["check", "--staged", "--format", "json", "--no-llm", "src/main.rs", "svc/app.py", "README.md"],
+                                       cwd=repo.path)
     return runs
 
 
@@ -168,6 +170,14 @@ def test_explicit_paths_as_pre_commit_passes_them(scenario) -> None:
     result = scenario["staged_paths"]
     assert result.code == 1, result.err
     assert findings(result) == {("CX0005", "svc/app.py", 16)}
+
+
+def test_a_path_pre_commit_passes_that_is_not_staged_is_checked_whole(scenario) -> None:
+    """``pre-commit run --all-files`` (and ``--files``, pre-push) pass committed files with nothing staged."""
+    result = scenario["staged_and_not"]
+    assert result.code == 1, result.err
+    assert findings(result) == {("CX0001", "src/main.rs", 2), ("CX0001", "src/main.rs", 4), ("CX0005", "svc/app.py", 16)}
+    assert result.json()["stats"]["files_checked"] == 2  # README.md: no rule for its language
 
 
 def test_clean_change_exits_zero(git_repo, run_codex) -> None:

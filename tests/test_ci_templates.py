@@ -1,9 +1,15 @@
-"""``action.yml`` and ``ci/gitlab/codex.yml``: well-formed, and the codex command lines they run are valid."""
+"""``action.yml``, the example workflow ``ci/github/codex.yml`` and the GitLab component ``templates/codex.yml``:
+valid against the platforms' schemas (check-jsonschema's vendored copies, offline), clean under zizmor, and the
+codex command lines they run are valid."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -11,37 +17,172 @@ import yaml
 from codex.main import build_parser
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # check-jsonschema and zizmor come with the test extra
+PINNED = {"actions/checkout@11d5960a326750d5838078e36cf38b85af677262": "v4.4.0",
+          "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065": "v5.6.0"}
+INPUT = re.compile(r"\$\[\[ inputs\.([\w-]+) \]\]")
 
 
 def _codex_args(line: str, env: dict[str, str]) -> list[str]:
-    """The arguments of a ``codex ...`` shell line, with its ``"$VARIABLE"`` references filled in."""
-    words = shlex.split(re.sub(r"\$(\w+)", lambda m: env[m.group(1)], line))
-    assert words[0] == "codex"
-    return words[1:]
+    """The arguments of a ``python -I -m codex ...`` shell line (up to ``||``), with ``"$VARIABLE"`` filled in."""
+    words = shlex.split(re.sub(r"\$(\w+)", lambda m: env[m.group(1)], line.split(" || ")[0]))
+    assert words[:4] == ["python", "-I", "-m", "codex"], line
+    return words[4:]
 
 
-def test_the_action_is_a_composite_that_reviews_pull_requests():
-    action = yaml.safe_load((PROJECT_ROOT / "action.yml").read_text(encoding="utf-8"))
+def _load(relative: str) -> dict:
+    return yaml.safe_load((PROJECT_ROOT / relative).read_text(encoding="utf-8"))
+
+
+def _validate(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
+                          capture_output=True, text=True, check=False, timeout=120)
+
+
+def _zizmor(*files: Path) -> list[tuple[str, str]]:
+    """(audit, severity) of every finding at medium or above, offline."""
+    result = subprocess.run([str(BIN / "zizmor"), "--offline", "--min-severity", "medium", "--format", "json", *map(str, files)],
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode in (0, 13, 14), result.stderr  # 0 clean, 1x findings (by highest severity)
+    return sorted((f["ident"], f["determinations"]["severity"]) for f in json.loads(result.stdout))
+
+
+# --- GitHub ---------------------------------------------------------------------------------------------------------
+
+def test_the_action_refuses_pull_request_target_and_runs_nothing_of_the_checkout():
+    action = _load("action.yml")
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
-    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
-    assert checkout["with"]["fetch-depth"] == 0 and "pull_request.head.sha" in checkout["with"]["ref"]
+    refuse = steps[0]
+    assert refuse["if"] == "github.event_name == 'pull_request_target'"
+    result = subprocess.run(["bash", "-c", refuse["run"]], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error title=codex refuses pull_request_target::codex checks out the pull request's code")
+    assert "Trigger the workflow on pull_request instead" in result.stdout
+    assert [s["uses"] for s in steps if "uses" in s] == list(PINNED)
+    text = (PROJECT_ROOT / "action.yml").read_text(encoding="utf-8")
+    for uses, version in PINNED.items():
+        assert f"uses: {uses}  # {version}\n" in text
+    checkout = steps[1]
+    assert checkout["with"]["persist-credentials"] is False and checkout["with"]["fetch-depth"] == 0
+    assert "pull_request.head.sha" in checkout["with"]["ref"]
+    assert [s["run"] for s in steps if "pip" in s.get("run", "")] == [
+        'python -I -m pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"']
     review = next(s for s in steps if "codex review" in s.get("run", ""))
-    assert "pull_request" in review["if"] and review["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
+    assert review["if"] == "github.event_name == 'pull_request'" and review["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
     env = {k: action["inputs"]["max-comments"]["default"] for k in review["env"]}
     args = build_parser().parse_args(_codex_args(review["run"], env))
     assert args.command == "review" and args.max_comments == 25
+    check = steps[-1]
+    assert "pull_request_target" in check["if"] and build_parser().parse_args(_codex_args(check["run"], {})).format == "github"
     for step in steps:  # inputs reach scripts through env, never spliced into the shell text
         assert "${{" not in step.get("run", ""), step
 
 
-def test_the_gitlab_template_reviews_merge_requests_and_keeps_the_code_quality_report():
-    template = yaml.safe_load((PROJECT_ROOT / "ci" / "gitlab" / "codex.yml").read_text(encoding="utf-8"))
-    job = template["codex"]
-    assert job["variables"]["GIT_DEPTH"] == "0"
-    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
-    [line] = [s for s in job["script"] if s.startswith("codex ")]
-    args = build_parser().parse_args(_codex_args(line, job["variables"]))
-    assert args.command == "review" and args.max_comments == 25
-    assert str(args.code_quality) == job["artifacts"]["reports"]["codequality"]
-    assert job["artifacts"]["when"] == "always"
+def test_isolated_mode_runs_neither_a_pip_nor_a_codex_package_from_the_working_directory(tmp_path):
+    """What ``-I`` buys: a checked-out ``pip/__main__.py`` runs under ``python -m pip`` and not under ``python -I -m pip``."""
+    for package in ("pip", "codex"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").touch()
+        (tmp_path / package / "__main__.py").write_text(f"open('{package}-ran', 'w').close()\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    for package, probe in (("pip", "--version"), ("codex", "--help")):
+        isolated = subprocess.run([sys.executable, "-I", "-m", package, probe], cwd=tmp_path, env=env, capture_output=True, check=False)
+        assert isolated.returncode == 0 and not (tmp_path / f"{package}-ran").exists()
+        subprocess.run([sys.executable, "-m", package, probe], cwd=tmp_path, env=env, capture_output=True, check=False)
+        assert (tmp_path / f"{package}-ran").exists()  # the hazard is real without -I
+
+
+def test_the_example_workflow_runs_on_pull_request_with_least_privilege():
+    workflow = _load("ci/github/codex.yml")
+    assert workflow[True] == {"pull_request": None}  # PyYAML reads the key `on` as True
+    assert workflow["permissions"] == {}
+    job = workflow["jobs"]["codex"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write", "security-events": "write"}
+    [sarif] = [s for s in job["steps"] if "codex check" in s.get("run", "")]
+    args = build_parser().parse_args(_codex_args(sarif["run"], {"BASE_SHA": "0" * 40}))
+    assert args.format == "sarif" and str(args.output) == "codex.sarif" and args.base == "0" * 40
+    uploads = [s for s in job["steps"] if s.get("uses", "").startswith(("actions/upload-artifact@", "github/codeql-action/upload-sarif@"))]
+    assert [u["with"].get("path") or u["with"]["sarif_file"] for u in uploads] == ["codex.sarif", "codex.sarif"]
+
+
+def test_action_and_workflow_validate_and_zizmor_finds_nothing_at_medium_or_above(tmp_path):
+    action, workflow = PROJECT_ROOT / "action.yml", PROJECT_ROOT / "ci" / "github" / "codex.yml"
+    assert _validate("vendor.github-actions", action).stdout == "ok -- validation done\n"
+    assert _validate("vendor.github-workflows", workflow).stdout == "ok -- validation done\n"
+    assert _zizmor(action, workflow) == []
+    weakened = tmp_path / "weakened" / "action.yml"  # the same audit catches what the hardening removed
+    weakened.parent.mkdir()
+    weakened.write_text(action.read_text(encoding="utf-8").replace("persist-credentials: false", "")
+                        .replace("actions/checkout@11d5960a326750d5838078e36cf38b85af677262", "actions/checkout@v4"), encoding="utf-8")
+    assert _zizmor(weakened) == [("artipacked", "Medium"), ("unpinned-uses", "High")]
+
+
+# --- GitLab ---------------------------------------------------------------------------------------------------------
+
+def _component() -> tuple[dict, str]:
+    """The component's ``spec`` header and its jobs document (text, inputs not yet substituted)."""
+    header, jobs = (PROJECT_ROOT / "templates" / "codex.yml").read_text(encoding="utf-8").split("\n---\n")
+    return yaml.safe_load(header), jobs
+
+
+def _with_inputs(jobs: str, inputs: dict[str, object]) -> str:
+    return INPUT.sub(lambda m: str(inputs[m.group(1)]), jobs)
+
+
+def test_the_component_declares_every_input_it_uses_and_installs_only_what_it_is_told(tmp_path):
+    spec, jobs = _component()
+    inputs = spec["spec"]["inputs"]
+    assert set(INPUT.findall(jobs)) == set(inputs) == {"install", "stage", "image", "max-comments", "rfc-base-url"}
+    assert "default" not in inputs["install"]  # required: GitLab refuses the pipeline without it, no guessed package name
+    assert "codex-rfc" not in (PROJECT_ROOT / "templates" / "codex.yml").read_text(encoding="utf-8")
+    assert inputs["max-comments"] == {"type": "number", "default": 25, "description": inputs["max-comments"]["description"]}
+
+
+def test_the_component_validates_against_gitlab_ci_schema(tmp_path):
+    spec, jobs = _component()
+    defaults = {name: i.get("default", "git+https://gitlab.example.com/g/codex.git@v0.1.0") for name, i in spec["spec"]["inputs"].items()}
+    header_file, jobs_file, broken_file = tmp_path / "spec.yml", tmp_path / "jobs.yml", tmp_path / "broken.yml"
+    header_file.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    jobs_file.write_text(_with_inputs(jobs, defaults), encoding="utf-8")
+    broken_file.write_text(_with_inputs(jobs, defaults).replace("  rules:\n    - if:", "  rules:\n    - iff:", 1), encoding="utf-8")
+    assert _validate("vendor.gitlab-ci", header_file, jobs_file).stdout == "ok -- validation done\n"
+    refused = _validate("vendor.gitlab-ci", broken_file)
+    assert refused.returncode == 1 and "$['codex-review'].rules[0]" in refused.stdout
+
+
+def test_the_component_reviews_merge_requests_and_audits_the_default_branch():
+    spec, jobs = _component()
+    config = yaml.safe_load(_with_inputs(jobs, {"install": "git+https://gitlab.example.com/g/codex.git@v0.1.0",
+                                                **{k: v["default"] for k, v in spec["spec"]["inputs"].items() if "default" in v}}))
+    base = config[".codex"]
+    assert base["variables"]["GIT_DEPTH"] == "0" and base["stage"] == "test" and base["image"] == "python:3.11"
+    assert base["before_script"] == ['python -I -m pip install --quiet --disable-pip-version-check "$CODEX_INSTALL"']
+    assert base["artifacts"] == {"when": "always", "reports": {"codequality": "gl-code-quality-report.json"}}
+    review, audit = config["codex-review"], config["codex-audit"]
+    assert review["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert audit["rules"] == [{"if": '$CI_PIPELINE_SOURCE != "merge_request_event" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}]
+    codex_lines = [line for line in review["script"] + audit["script"] if line.startswith("python -I -m codex ")]
+    parsed = [build_parser().parse_args(_codex_args(line, review["variables"])) for line in codex_lines]
+    assert [(a.command, getattr(a, "all", None), getattr(a, "format", None)) for a in parsed] == [
+        ("check", True, "gitlab"), ("review", None, None), ("check", True, "gitlab")]
+    assert parsed[1].max_comments == 25
+    assert {str(parsed[0].output), str(parsed[2].output)} == {base["artifacts"]["reports"]["codequality"]}
+
+
+def test_the_audit_line_keeps_its_report_on_findings_and_fails_on_errors(git_repo):
+    """The component's audit line, run by bash in a real repository: blocking findings (exit 1) leave the job green
+    with the report written; a configuration error (exit 2) fails it."""
+    spec, jobs = _component()
+    [line] = yaml.safe_load(_with_inputs(jobs, {k: "x" for k in spec["spec"]["inputs"]}))["codex-audit"]["script"]
+    command = line.replace("python -I -m codex", f"{shlex.quote(sys.executable)} -m codex")  # the codex under test
+    repo = git_repo()
+    repo.commit("base", {"app.py": "import requests\nrequests.get(url)\n"})
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    ran = subprocess.run(["bash", "-c", command], cwd=repo.path, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    report = json.loads((repo.path / "gl-code-quality-report.json").read_text(encoding="utf-8"))
+    assert [(r["check_name"], r["location"]["path"], r["location"]["lines"]["begin"]) for r in report] == [("CX0003", "app.py", 2)]
+    (repo.path / "pyproject.toml").write_text("[tool.codex]\nno_such_key = 1\n", encoding="utf-8")
+    failed = subprocess.run(["bash", "-c", command], cwd=repo.path, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert failed.returncode == 1, failed.stdout + failed.stderr

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codex.commands._common import add_root, find_root, output_file
 from codex.commands._governance import add_governance_arguments
+
+if TYPE_CHECKING:
+    from reviewer.changes import ChangeSet
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 2 if args.strict else 0
     changes = _changes(args, root, config.default_branch)
     if args.paths:
-        changes = changes.only(args.paths)
+        changes = _only(changes, args.paths, root, whole_unless_staged=args.staged)
     if args.shard:
         from reviewer.shard import take_shard
 
@@ -65,6 +69,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         formatter.write(report, sys.stdout)
     return report.exit_code
+
+
+def _only(changes: ChangeSet, paths: list[str], root: Path, whole_unless_staged: bool) -> ChangeSet:
+    """The changes to ``paths``; with ``--staged``, a path that is not a staged change is checked whole
+    (``pre-commit run --all-files`` or ``--files``, and pre-push, pass files with nothing staged)."""
+    from reviewer.changes import whole_tree
+
+    selected = changes.only(paths)
+    if whole_unless_staged:
+        staged = {f.path for f in selected.files}
+        selected.files += [f for f in whole_tree(root).only(paths).files if f.path not in staged]
+    return selected
 
 
 def _shard(value: str) -> tuple[int, int]:

@@ -1,7 +1,15 @@
-"""``--format github``: GitHub Actions workflow commands, shown as annotations on the run and the diff."""
+"""``--format github``: GitHub Actions workflow commands, shown as annotations on the run and the diff.
+
+A step shows at most :data:`ANNOTATIONS_PER_KIND` annotations of each kind (error, warning, notice); the
+rest are appended as a markdown table to ``$GITHUB_STEP_SUMMARY`` (printed in the log when that is not
+set), and the log says how many went there.
+"""
 
 from __future__ import annotations
 
+import os
+from collections import Counter
+from dataclasses import dataclass
 from typing import TextIO
 
 from rich.text import Text
@@ -11,16 +19,67 @@ from reviewer.finding import Finding, Report
 from reviewer.formatters.base import Formatter, shown, with_reason
 from reviewer.formatters.text import summary_line
 
+ANNOTATIONS_PER_KIND = 10  # what GitHub shows of each kind per step; the runner drops the rest
+
+
+@dataclass(frozen=True)
+class Annotation:
+    level: str
+    message: str
+    file: str | None
+    line: int | None
+    title: str
+    end_line: int | None = None
+    col: int | None = None
+
 
 class WorkflowCommandFormatter(Formatter):
     def write(self, report: Report, out: TextIO) -> None:
         findings = shown(report)
-        for f in findings:
-            out.write(_command(_level(f), _message(f), file=f.path, line=f.line, endLine=f.end_line,
-                               col=f.column, title=f"{f.rule_id} {f.rfc.id}"))
-        for problem in report.errors:
-            out.write(_command("warning", str(problem), file=problem.path, line=problem.line, title="codex: not checked"))
+        annotations = [_of_finding(f) for f in findings] + [
+            Annotation("warning", str(problem), problem.path, problem.line, "codex: not checked") for problem in report.errors]
+        per_kind: Counter[str] = Counter()
+        overflow = []
+        for a in annotations:
+            per_kind[a.level] += 1
+            if per_kind[a.level] > ANNOTATIONS_PER_KIND:
+                overflow.append(a)
+            else:
+                out.write(_command(a.level, a.message, file=a.file, line=a.line, endLine=a.end_line, col=a.col, title=a.title))
+        if overflow:
+            _write_overflow(overflow, out)
         out.write(plain_summary(report, findings) + "\n")
+
+
+def _of_finding(f: Finding) -> Annotation:
+    return Annotation(_level(f), _message(f), f.path, f.line, f"{f.rule_id} {f.rfc.id}", f.end_line, f.column)
+
+
+def _write_overflow(overflow: list[Annotation], out: TextIO) -> None:
+    """The annotations past the per-kind limit: to the step summary when there is one, else plain lines in the log."""
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    kinds = ", ".join(f"{n} {level}" for level, n in Counter(a.level for a in overflow).items())
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as summary:
+            summary.write(_table(overflow))
+        out.write(f"codex: {len(overflow)} more ({kinds}) past GitHub's {ANNOTATIONS_PER_KIND} annotations per kind "
+                  f"are listed in the step summary\n")
+        return
+    out.write(f"codex: {len(overflow)} more ({kinds}) past GitHub's {ANNOTATIONS_PER_KIND} annotations per kind:\n")
+    for a in overflow:
+        where = f"{a.file}:{a.line}" if a.file and a.line else (a.file or "codex")
+        out.write(f"{where}: {a.level}: {a.title}: {' / '.join(a.message.splitlines())}\n")
+
+
+def _table(overflow: list[Annotation]) -> str:
+    rows = [f"| {a.level} | {_cell(a.file or '')} | {a.line or ''} | {_cell(a.title)} | {_cell(a.message)} |" for a in overflow]
+    return "\n".join([f"### codex: {len(overflow)} more finding(s) and problem(s) than GitHub annotates", "",
+                      "| Level | File | Line | Rule | Message |", "| --- | --- | --- | --- | --- |", *rows, "", ""])
+
+
+def _cell(text: str) -> str:
+    """Text as one markdown table cell: pipes escaped, line breaks as <br>."""
+    return text.replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
 
 
 def _level(f: Finding) -> str:
