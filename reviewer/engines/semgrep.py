@@ -82,7 +82,7 @@ class SemgrepRun:
             if rule is not None and target is not None:
                 start, end = result["start"], result["end"]
                 matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep",
-                                                                 _fixed_lines(target, result)))
+                                                                 _fixed_lines(target, result), end["col"]))
         errors = output.get("errors", [])
         self.problems += [self._problem(e) for e in errors]
         self.transient |= {self.by_path[e["path"]].path for e in errors if e.get("path") in self.by_path and _error_type(e) not in _PARSE_ERRORS}
