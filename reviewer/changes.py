@@ -92,7 +92,7 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
                 changes.problems.append(Problem(path=printable(path), message="binary file, not checked", kind="skipped"))
                 continue
             added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added)
-            if added:
+            if added or patched.removed:  # removing lines can introduce a finding too (a `timeout=` argument)
                 changes.files.append(FileChange(path, added, patch=patched))
     if text.strip() and not files_seen and not changes.problems:
         changes.problems.append(Problem(path=source, line=1, message="no file changes found in this diff",
