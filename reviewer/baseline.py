@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from unidiff import PatchedFile
 
@@ -32,7 +33,7 @@ from reviewer.finding import Finding
 from reviewer.targets import Target
 
 BASE_PREFIX = "\0base/"  # no path holds a NUL: a base version's target never collides with a changed file's
-_COMPARED_ENGINES = frozenset({"semgrep", "libcst"})  # not the LLM pass (its answers vary), not codex's own findings
+_NOT_COMPARED = frozenset({"llm", "codex"})  # the LLM pass (its answers vary) and codex's findings about overrides
 _LINE_RULE = "findings on its changed lines are reported as before, old ones included"
 
 
@@ -47,7 +48,7 @@ class Baseline:
     """The base versions of a diff's changed files (``targets``, to check along with the files themselves)."""
 
     def __init__(self, changes: ChangeSet, targets: list[Target]):
-        self.label = None if changes.mode != "diff" else changes.base.label if changes.base else "the old side of the diff"
+        self.label = _label(changes)
         self.targets: list[Target] = []
         self.problems: list[Problem] = []
         self._files: dict[str, _BaseFile] = {}  # by the changed file's path
@@ -67,7 +68,7 @@ class Baseline:
             self.targets.append(base)
             self._files[target.path] = _BaseFile(base, patch, _removal_seams(patch))
 
-    def __enter__(self) -> Baseline:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -111,21 +112,30 @@ class Baseline:
         """The ``id()`` of every finding in ``found`` that its file's base version already had."""
         by_file: dict[str, list[Finding]] = defaultdict(list)
         for finding in found:
-            if finding.path in self._files and finding.engine in _COMPARED_ENGINES:
+            if finding.path in self._files and finding.engine not in _NOT_COMPARED:
                 by_file[finding.path].append(finding)
         matched: set[int] = set()
         for path, findings in by_file.items():
             target = targets[path]
             old = self._files[path]
-            matched |= _counterparts(findings, base.get(path, []), target.text, old.target.text, old.patch,
-                                     on_change=lambda f, t=target: self.on_change(f, t))
+            changed = {id(f) for f in findings if self.on_change(f, target)}
+            matched |= _counterparts(findings, base.get(path, []), target.text, old.target.text, old.patch, changed)
         return matched
 
 
+def _label(changes: ChangeSet) -> str | None:
+    """What the change is compared with, as reports name it (None: nothing, as in ``--all``)."""
+    if changes.mode != "diff":
+        return None
+    if changes.base:
+        return changes.base.label
+    return "the old side of the diff" if any(c.patch is not None for c in changes.files) else None
+
+
 def _counterparts(head: list[Finding], base: list[Finding], head_text: str, base_text: str, patch: PatchedFile,
-                  on_change: Callable[[Finding], bool]) -> set[int]:
+                  changed: set[int]) -> set[int]:
     head_lines, base_lines = head_text.split("\n"), base_text.split("\n")  # git numbers lines by "\n" alone
-    order = sorted(head, key=lambda f: (on_change(f), f.line, f.column))  # unchanged ones take their counterparts first
+    order = sorted(head, key=lambda f: (id(f) in changed, f.line, f.column))  # unchanged ones take their counterparts first
     by_code: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for old in sorted(base, key=lambda f: (f.line, f.column)):
         by_code[(old.rule_id, matched_code(base_lines, old))].append(old)
@@ -213,8 +223,9 @@ def _git_reader(base: BaseRevision) -> Callable[[PatchedFile], bytes | Problem]:
             _, kind, _, data = repo.git.get_object_data(f"{commit}:{old}")
         except (ValueError, git.GitCommandError) as exc:
             return Problem(message=f"cannot read its base version {old} at {commit[:12]} ({exc})", kind="baseline")
-        if kind != b"blob":
-            return Problem(message=f"its base version {old} at {commit[:12]} is a {kind.decode()}, not a file", kind="baseline")
+        kind = kind.decode() if isinstance(kind, bytes) else kind  # bytes, though gitpython annotates str
+        if kind != "blob":
+            return Problem(message=f"its base version {old} at {commit[:12]} is a {kind}, not a file", kind="baseline")
         return data
 
     return read
