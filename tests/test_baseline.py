@@ -13,6 +13,7 @@ import pytest
 from codex.model import Ruleset
 from reviewer.changes import from_git, from_index, from_patch
 from reviewer.check import run_check
+from reviewer.platforms.review import SUMMARY_MARKER
 
 SHELL_BASE = 'import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy " + name,\n        shell=True,\n    )\n'
 SHELL_HEAD = ('import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy --fast " + name,\n        shell=True,\n    )\n'
@@ -172,6 +173,8 @@ def test_codex_review_reports_only_what_the_merge_request_introduced(git_repo, t
     assert result.code == 1, result.err
     assert [(c["path"], c["line"]) for c in fake.review_comments] == [("app/client.py", 5)]
     assert f"compared with the target branch at {pull.base[:7]} (merge-base) (1 finding(s) already there not reported)" in result.out
+    (summary,) = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
+    assert f"Compared with the target branch at {pull.base[:7]} (merge-base): 1 finding(s) already there not reported." in summary
 
 
 @pytest.fixture
