@@ -95,8 +95,10 @@ def test_the_report_names_the_base_it_compared_with(scenario) -> None:
     assert f"compared with the merge-base with main at {main} (3 finding(s) already there not reported)" in scenario["text"].out
 
 
-def test_the_end_column_stays_out_of_the_json_contract(scenario) -> None:
-    assert all("end_column" not in f for f in scenario["default"].json()["findings"])
+def test_findings_carry_the_end_of_what_they_matched(scenario) -> None:
+    ends = {(f["path"], f["line"]): (f["end_line"], f["end_column"]) for f in scenario["default"].json()["findings"]}
+    assert ends[("svc/client.py", 5)] == (7, 6)  # libcst: `requests.get(` .. `    )`
+    assert ends[("svc/shell.py", 12)] == (12, 48)  # semgrep: `subprocess.call("undo " + name, shell=True)`
 
 
 def test_staged_compares_with_head(git_repo, libcst_ruleset: Ruleset) -> None:
