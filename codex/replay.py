@@ -151,7 +151,7 @@ def replay_commit(settings: ReplaySettings, commit: str) -> ReplayedCommit:
         tree = Path(tmp)
         if parent:
             changes = from_patch(commit_diff(settings.root, parent, sha), tree, f"{sha[:12]}")
-            changes.base = BaseRevision(Path(repo.working_tree_dir), parent, f"the parent {parent[:7]}")
+            changes.base = BaseRevision(settings.root, parent, f"the parent {parent[:7]}")
         else:
             changes = ChangeSet(tree, [FileChange(p, None) for p in repo.git.ls_tree("-r", "--name-only", "-z", sha).split("\0") if p])
         changes.problems += _materialise(repo, sha, [f.path for f in changes.files], tree)

@@ -214,7 +214,7 @@ def _reverse_applied(text: str, patch: PatchedFile) -> bytes | Problem:
 def _git_reader(base: BaseRevision) -> Callable[[PatchedFile], bytes | Problem]:
     import git
 
-    repo = git.Repo(base.repo)
+    repo = git.Repo(base.repo, search_parent_directories=True)
     commit = base.commit
 
     def read(patch: PatchedFile) -> bytes | Problem:

@@ -40,7 +40,7 @@ class FileChange:
 
 @dataclass(frozen=True)
 class BaseRevision:
-    """The commit a diff's old side is read from, in the repository whose top directory is ``repo``."""
+    """The commit a diff's old side is read from, in the repository at (or above) ``repo``."""
 
     repo: Path
     commit: str

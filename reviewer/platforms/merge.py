@@ -64,7 +64,7 @@ def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
     text = commit_diff(root, base, mr.head_sha)
     anchors, old_paths = _anchors(text)
     changes = from_patch(text, root, f"git diff {base[:12]}..{mr.head_sha[:12]}")
-    changes.base = BaseRevision(Path(repo.working_tree_dir), base, f"the target branch at {base[:7]} (merge-base)")
+    changes.base = BaseRevision(root, base, f"the target branch at {base[:7]} (merge-base)")
     return MergeDiff(base, mr.head_sha, changes, anchors, old_paths)
 
 
