@@ -10,17 +10,17 @@ Findings on unchanged lines take their base counterparts first, so of two identi
 one added next to it, the added one is reported. A finding whose matched code changed on a changed
 line (``timeout=5`` removed below ``requests.get(``) has no counterpart: it is new.
 
-Base versions come from the base commit in git modes (through gitpython's one ``git cat-file --batch``
-process; a renamed file's base is its old path), or, for ``--diff FILE``, from the post-change file
+Base versions come from the base commit in git modes (all read by one ``git cat-file --batch``; a
+renamed file's base is its old path), or, for ``--diff FILE``, from the post-change file
 with the diff's hunks reverse-applied. New files have none: all their findings are new. A base
 version that cannot be had or checked is a problem, and that file keeps the line rule.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -34,6 +34,7 @@ from reviewer.targets import Target
 
 BASE_PREFIX = "\0base/"  # no path holds a NUL: a base version's target never collides with a changed file's
 _NOT_COMPARED = frozenset({"llm", "codex"})  # the LLM pass (its answers vary) and codex's findings about overrides
+_BATCH_HEADER = re.compile(rb"[0-9a-f]{40,64} (\w+) (\d+)")
 _LINE_RULE = "findings on its changed lines are reported as before, old ones included"
 
 
@@ -55,9 +56,9 @@ class Baseline:
         self._dir = tempfile.TemporaryDirectory(prefix="codex-base-")
         patches = {c.path: c.patch for c in changes.files}
         wanted = [(t, patch) for t in targets if (patch := patches[t.path]) is not None and not patch.is_added_file]
-        read = _git_reader(changes.base) if changes.base and wanted else None
+        blobs = _base_blobs(changes.base, [_old_path(patch) for _, patch in wanted]) if changes.base and wanted else {}
         for target, patch in wanted:
-            source = read(patch) if read else _reverse_applied(target.text, patch)
+            source = blobs[_old_path(patch)] if changes.base else _reverse_applied(target.text, patch)
             if isinstance(source, Problem):
                 self.problems.append(source.model_copy(update={"path": target.path, "message": f"{source.message}: {_LINE_RULE}"}))
                 continue
@@ -211,21 +212,38 @@ def _reverse_applied(text: str, patch: PatchedFile) -> bytes | Problem:
     return "\n".join(base + lines[done:]).encode()
 
 
-def _git_reader(base: BaseRevision) -> Callable[[PatchedFile], bytes | Problem]:
+def _old_path(patch: PatchedFile) -> str:
+    return unquote(patch.source_file).removeprefix("a/")
+
+
+def _base_blobs(base: BaseRevision, paths: list[str]) -> dict[str, bytes | Problem]:
+    """Each path's content at the base commit, all read by one ``git cat-file --batch``."""
     import git
 
-    repo = git.Repo(base.repo, search_parent_directories=True)
-    commit = base.commit
-
-    def read(patch: PatchedFile) -> bytes | Problem:
-        old = unquote(patch.source_file).removeprefix("a/")
-        try:
-            _, kind, _, data = repo.git.get_object_data(f"{commit}:{old}")
-        except (ValueError, git.GitCommandError) as exc:
-            return Problem(message=f"cannot read its base version {old} at {commit[:12]} ({exc})", kind="baseline")
-        kind = kind.decode() if isinstance(kind, bytes) else kind  # bytes, though gitpython annotates str
-        if kind != "blob":
-            return Problem(message=f"its base version {old} at {commit[:12]} is a {kind}, not a file", kind="baseline")
-        return data
-
-    return read
+    where = f"at {base.commit[:12]}"
+    blobs: dict[str, bytes | Problem] = {p: Problem(message=f"its base version {where} cannot be asked for (a line break in the name)",
+                                                     kind="baseline") for p in paths if "\n" in p}
+    asked = [p for p in paths if "\n" not in p]
+    try:
+        with tempfile.TemporaryFile() as specs:
+            specs.write(b"".join(f"{base.commit}:{p}\n".encode("utf-8", "surrogateescape") for p in asked))
+            specs.seek(0)
+            out = git.Repo(base.repo, search_parent_directories=True).git.cat_file(
+                "--batch", istream=specs, stdout_as_string=False, strip_newline_in_stdout=False)
+    except (git.GitError, OSError) as exc:
+        return {p: Problem(message=f"cannot read its base version {where} ({exc})", kind="baseline") for p in paths}
+    at = 0
+    for path in asked:  # "<oid> <type> <size>\n<content>\n", or "<what was asked> missing\n"
+        end = out.index(b"\n", at)
+        header = _BATCH_HEADER.fullmatch(out, at, end)
+        if header is None:
+            blobs[path] = Problem(message=f"its base version {path} {where} cannot be read ({out[at:end].decode(errors='replace')})",
+                                  kind="baseline")
+            at = end + 1
+            continue
+        size = int(header[2])
+        content = out[end + 1: end + 1 + size]
+        blobs[path] = content if header[1] == b"blob" else Problem(
+            message=f"its base version {path} {where} is a {header[1].decode()}, not a file", kind="baseline")
+        at = end + 2 + size
+    return blobs

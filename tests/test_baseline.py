@@ -193,3 +193,18 @@ def test_shard_reports_add_up_preexisting(tmp_path, run_codex) -> None:
         (tmp_path / f"s{n}.json").write_text(json.dumps({"findings": [], "errors": [], "stats": {**stats, "preexisting": preexisting}}))
     merged = run_codex(["merge", tmp_path / "s1.json", tmp_path / "s2.json", "--format", "json"]).json()["stats"]
     assert (merged["preexisting"], merged["base"]) == (5, "main at 1a2b3c4")
+
+
+def test_base_versions_are_read_in_one_batch_and_what_is_not_a_file_is_a_problem(git_repo) -> None:
+    from reviewer.baseline import _base_blobs
+    from reviewer.changes import BaseRevision
+
+    repo = git_repo()
+    commit = repo.commit("base", {"a b.py": "x = 1\n", "pkg/m.py": "", "c.py": "y = 2\n"})
+    blobs = _base_blobs(BaseRevision(repo.path / "pkg", commit, "HEAD"), ["c.py", "gone.py", "pkg", "a b.py", "pkg/m.py", "x\ny.py"])
+    assert {p: b for p, b in blobs.items() if isinstance(b, bytes)} == {"c.py": b"y = 2\n", "a b.py": b"x = 1\n", "pkg/m.py": b""}
+    assert [(p, b.message) for p, b in blobs.items() if not isinstance(b, bytes)] == [
+        ("x\ny.py", f"its base version at {commit[:12]} cannot be asked for (a line break in the name)"),
+        ("gone.py", f"its base version gone.py at {commit[:12]} cannot be read ({commit}:gone.py missing)"),
+        ("pkg", f"its base version pkg at {commit[:12]} is a tree, not a file"),
+    ]
