@@ -8,7 +8,9 @@ as medians over --runs runs, the five comparisons of issue 7 with each command's
 
 1. full tree: ``codex check --all --no-llm`` vs ``semgrep --config rules/semgrep.yml`` alone, and vs semgrep
    plus the libcst rules run as Fixit-style separate passes (one parse per rule per file);
-2. diff mode: a 50-file change (25 Python, 25 Rust) vs one bare semgrep run on those 50 files;
+2. diff mode: a 50-file change (25 Python, 25 Rust) vs one bare semgrep run on those 50 files; and the cost of
+   comparing with the base versions: the same change vs a diff whose hunks do not match the tree (codex cannot
+   reconstruct the base versions, says so, and keeps the line rule: the same work without the base versions);
 3. a one-file pre-commit check vs bare semgrep on that file;
 4. the warm re-run of the full tree with the result cache vs the cold run;
 5. peak memory (largest process, RSS) of every command above.
@@ -47,13 +49,15 @@ def pick(work: Path, count: int) -> list[str]:
     return chosen
 
 
-def patch(work: Path, paths: list[str]) -> str:
-    """A unified diff changing one line in the middle of each file (the post-change tree is ``work``)."""
+def patch(work: Path, paths: list[str], matching: bool = True) -> str:
+    """A unified diff changing one line in the middle of each file (the post-change tree is ``work``); with
+    ``matching=False`` its added lines are not the tree's, so the base versions cannot be reconstructed."""
     parts = []
     for path in paths:
         lines = (work / path).read_text(encoding="utf-8", errors="replace").splitlines()
         n = len(lines) // 2 + 1
-        parts.append(f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -{n},1 +{n},1 @@\n-{lines[n - 1]} \n+{lines[n - 1]}\n")
+        added = lines[n - 1] if matching else f"{lines[n - 1]} # not in the tree"
+        parts.append(f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -{n},1 +{n},1 @@\n-{lines[n - 1]} \n+{added}\n")
     return "".join(parts)
 
 
@@ -79,6 +83,7 @@ def main() -> int:
     clear()
     fifty = pick(work, 50)
     (args.cache / "fifty.patch").write_text(patch(work, fifty), encoding="utf-8")
+    (args.cache / "fifty-no-base.patch").write_text(patch(work, fifty, matching=False), encoding="utf-8")
     one = "django/django/db/models/query.py"
     (args.cache / "one.patch").write_text(patch(work, [one]), encoding="utf-8")
 
@@ -100,6 +105,8 @@ def main() -> int:
     diff = runs([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)], work, args.runs)
     semgrep_diff = runs([*SEMGREP, *fifty], work, args.runs)
     row("2. diff mode, 50 files", "codex check --diff", diff, "semgrep on the 50 files", semgrep_diff, "≤ 1.15×")
+    no_base = runs([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty-no-base.patch"), "--root", str(work)], work, args.runs)
+    row("2. the base comparison, 50 files", "codex check --diff", diff, "the same without base versions", no_base, "")
     single = runs([*CODEX, "--no-cache", "--diff", str(args.cache / "one.patch"), "--root", str(work)], work, args.runs)
     semgrep_single = runs([*SEMGREP, one], work, args.runs)
     row("3. one-file pre-commit check", "codex check (1 file)", single, "semgrep on the file", semgrep_single, "")

@@ -141,7 +141,7 @@ def _replay_one(commit: str) -> ReplayedCommit:
 
 
 def replay_commit(settings: ReplaySettings, commit: str) -> ReplayedCommit:
-    from reviewer.changes import ChangeSet, FileChange, commit_diff, from_patch
+    from reviewer.changes import BaseRevision, ChangeSet, FileChange, commit_diff, from_patch
     from reviewer.check import CheckOptions, run_check
 
     repo = git.Repo(settings.root, search_parent_directories=True)
@@ -151,6 +151,7 @@ def replay_commit(settings: ReplaySettings, commit: str) -> ReplayedCommit:
         tree = Path(tmp)
         if parent:
             changes = from_patch(commit_diff(settings.root, parent, sha), tree, f"{sha[:12]}")
+            changes.base = BaseRevision(settings.root, parent, f"the parent {parent[:7]}")
         else:
             changes = ChangeSet(tree, [FileChange(p, None) for p in repo.git.ls_tree("-r", "--name-only", "-z", sha).split("\0") if p])
         changes.problems += _materialise(repo, sha, [f.path for f in changes.files], tree)

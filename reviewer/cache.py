@@ -22,7 +22,7 @@ from codex.problems import Problem
 from reviewer.engines import Match, all_engines, engine
 from reviewer.targets import Target
 
-FORMAT = "codex-results/1"
+FORMAT = "codex-results/2"  # 2: matches carry their end column
 SUBDIR = "static"
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unidiff import PatchSet
+from unidiff import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
 from codex.problems import Problem, ProblemError
@@ -28,12 +28,23 @@ _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache
 class FileChange:
     """A file in the post-change tree; ``added`` are its added or changed lines, ``None`` for all.
 
-    ``source`` is where its content is read when that is not ``<root>/<path>`` (the staged version).
+    ``source`` is where its content is read when that is not ``<root>/<path>`` (the staged version);
+    ``patch`` is its part of the diff (None for an untracked file), whose old side is the base version.
     """
 
     path: str
     added: frozenset[int] | None
     source: Path | None = None
+    patch: PatchedFile | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class BaseRevision:
+    """The commit a diff's old side is read from, in the repository at (or above) ``repo``."""
+
+    repo: Path
+    commit: str
+    label: str  # how reports name it: "origin/main at 1a2b3c4"
 
 
 @dataclass
@@ -42,6 +53,7 @@ class ChangeSet:
     files: list[FileChange]
     problems: list[Problem] = field(default_factory=list)
     mode: str = "diff"
+    base: BaseRevision | None = None  # None: no commit to read base versions from (a diff file: its hunks tell them)
     staged_copy: tempfile.TemporaryDirectory | None = field(default=None, repr=False)  # keeps the sources alive
 
     def only(self, paths: list[str]) -> "ChangeSet":
@@ -80,8 +92,8 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
                 changes.problems.append(Problem(path=printable(path), message="binary file, not checked", kind="skipped"))
                 continue
             added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added)
-            if added:
-                changes.files.append(FileChange(path, added))
+            if added or patched.removed:  # removing lines can introduce a finding too (a `timeout=` argument)
+                changes.files.append(FileChange(path, added, patch=patched))
     if text.strip() and not files_seen and not changes.problems:
         changes.problems.append(Problem(path=source, line=1, message="no file changes found in this diff",
                                         hint="give a unified diff as `git diff` writes it (UTF-8, not UTF-16)", kind="diff"))
@@ -177,9 +189,14 @@ def from_git(root: Path, base: str | None, default_branch: str | None = None) ->
     else:
         commit = default_base(repo, default_branch) if repo.head.is_valid() else EMPTY_TREE
     changes = _scoped(from_patch(_git_diff(repo, commit), top, "git diff"), top, root)
-    if commit == "HEAD" and (ref := default_branch_ref(repo, default_branch)) is not None:
+    ref = None if base or commit == EMPTY_TREE else default_branch_ref(repo, default_branch)
+    if commit == "HEAD" and ref is not None:
         changes.problems.append(Problem(message=f"HEAD has no common history with {ref} (a shallow clone?): only uncommitted changes were checked",
                                         hint="fetch the history (e.g. fetch-depth: 0) or pass --base REF", kind="diff"))
+    if commit != EMPTY_TREE:
+        sha = repo.head.commit.hexsha if commit == "HEAD" else commit
+        named = base or ("HEAD" if commit == "HEAD" or ref is None else f"the merge-base with {ref}")
+        changes.base = BaseRevision(top, sha, f"{named} at {sha[:7]}")
     untracked = repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
     changes.files += _scoped_files([FileChange(p, None) for p in untracked if p], top, root)
     return changes
@@ -191,6 +208,9 @@ def from_index(root: Path) -> ChangeSet:
     top = work_tree(repo)
     commit = "HEAD" if repo.head.is_valid() else EMPTY_TREE
     changes = from_patch(_git_diff(repo, "--cached", commit), top, "git diff --cached")
+    if commit == "HEAD":
+        sha = repo.head.commit.hexsha
+        changes.base = BaseRevision(top, sha, f"HEAD at {sha[:7]}")
     unstaged = set(repo.git.diff("--name-only", "--no-ext-diff", "-z").split("\0"))
     differing = [f.path for f in changes.files if f.path in unstaged]
     if differing:  # the working tree has other edits on top: check the staged version itself

@@ -1,4 +1,4 @@
-"""The check pipeline: changed files → matchers → diff scope → one report."""
+"""The check pipeline: changed files (and their base versions) → matchers → what the change introduced → one report."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from codex.config import MAX_FILE_BYTES, LlmConfig
 from codex.governance import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
 from codex.problems import Problem
+from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
 from reviewer.finding import Report, sort_and_fingerprint
@@ -48,22 +49,25 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     targets, too_large = _within_size(targets, options.max_file_bytes)
     report.errors += skipped + too_large
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
-    with ThreadPoolExecutor(max_workers=1) as background:  # the model answers while the static matchers run
-        llm_pass: list[Future[LlmOutcome]] = []
+    with ThreadPoolExecutor(max_workers=1) as background, Baseline(changes, targets) as baseline:
+        llm_pass: list[Future[LlmOutcome]] = []  # the model answers while the static matchers run
         start_llm = lambda: llm_pass.append(background.submit(  # noqa: E731
             _llm_pass, llm_rules, targets, changes.root, options.llm, enabled=options.use_llm, budget=options.llm_budget,
             use_cache=options.cache_dir is not None, trust_config_url=options.trust_llm_base_url))
         cache = ResultCache(options.cache_dir) if options.cache_dir else None
         test_code = TestCodeModel(options.test_paths, changes.root)
-        found, problems, seconds = run_matchers(ruleset, targets, cache, meanwhile=start_llm, test_code=test_code,
+        found, problems, seconds = run_matchers(ruleset, targets + baseline.targets, cache, meanwhile=start_llm, test_code=test_code,
                                                 lint_packages=options.lint_packages)
+        found, base_found, problems = baseline.split(found, problems)
         llm = llm_pass[0].result()
-    found += test_code.drop_exempt(ruleset, targets, llm.findings)
-    report.errors += problems + llm.problems
-    found, held, governance = govern(ruleset, targets, found, options.today, options.governance)
-    report.errors += held
-    by_path = {t.path: t for t in targets}
-    in_scope = [f for f in found if by_path[f.path].touches(f.line, f.end_line)]
+        found += test_code.drop_exempt(ruleset, targets, llm.findings)
+        report.errors += problems + llm.problems
+        found, held, governance = govern(ruleset, targets, found, options.today, options.governance)
+        report.errors += held
+        by_path = {t.path: t for t in targets}
+        on_changed_lines = [f for f in found if baseline.on_change(f, by_path[f.path])]
+        already_there = baseline.already_there(found, base_found, by_path)
+    in_scope = [f for f in on_changed_lines if id(f) not in already_there]
     report.findings = sort_and_fingerprint(in_scope, {p: by_path[p].text.splitlines() for p in {f.path for f in in_scope}})
     report.stats = {
         "mode": changes.mode,
@@ -72,7 +76,9 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         "files_checked": len(targets),
         "findings": len(report.findings),
         "blocking": len(report.blocking),
-        "outside_diff": len(found) - len(in_scope),
+        "outside_diff": len(found) - len(on_changed_lines),
+        "preexisting": len(on_changed_lines) - len(in_scope),  # on changed lines, but already in the base version
+        "base": baseline.label,
         "governance": governance,
         "llm": {**llm.stats, "require_llm_failed": options.require_llm and bool(llm.unreviewed)},
         "cache": cache.stats if cache else None,

@@ -36,10 +36,11 @@ class Finding(BaseModel):
     override_reason: str | None = None
     reason: str | None = None  # the model's one-sentence reason, on findings of the LLM pass
     fix: str | None = None  # lines line..end_line as the rule's fix rewrites them (semgrep ``fix:``)
+    end_column: int | None = None  # 1-based, just past the match on end_line (None: the engine gives none, as the LLM pass)
 
     @classmethod
     def of(cls, rule: Rule, path: str, line: int, end_line: int, column: int, message: str | None, engine: str,
-           fix: str | None = None) -> "Finding":
+           fix: str | None = None, end_column: int | None = None) -> "Finding":
         return cls(
             rule_id=rule.id,
             path=path,
@@ -54,6 +55,7 @@ class Finding(BaseModel):
             rfc=rule.rfc,
             engine=engine,
             fix=fix,
+            end_column=end_column,
         )
 
     @property

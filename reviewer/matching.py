@@ -130,5 +130,5 @@ def _findings(ruleset: Ruleset, target: Target, matches: list[Match]) -> list[Fi
     for m in matches:
         rule = ruleset.rule(m.rule_id)
         if rule is not None:
-            findings.append(Finding.of(rule, target.path, m.line, m.end_line, m.column, m.message, m.engine, m.fix))
+            findings.append(Finding.of(rule, target.path, m.line, m.end_line, m.column, m.message, m.engine, m.fix, m.end_column))
     return findings

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Report
 
-_COUNTED = ("files_changed", "files_checked", "outside_diff")
+_COUNTED = ("files_changed", "files_checked", "outside_diff", "preexisting")
 
 
 def read_reports(paths: list[Path]) -> tuple[str, list[dict[str, Any]]]:
@@ -76,6 +76,7 @@ def merge_stats(stats: list[dict[str, Any]]) -> dict[str, Any]:
     totals = [s.get("seconds", {}).get("total", 0) for s in stats]
     return {
         "mode": first.get("mode"),
+        "base": first.get("base"),
         "ruleset": first.get("ruleset"),
         "shards": [s.get("shard") for s in stats],
         **{key: sum(s.get(key) or 0 for s in stats) for key in _COUNTED},

@@ -74,8 +74,8 @@ class TestCodeModel:
         return lines
 
     def _located(self, target: Target) -> Path:
-        """Where the file sits among its crate's files (a staged copy is read elsewhere)."""
-        return self.root / target.path if self.root is not None and target.scope_path is not None else target.abs_path
+        """Where the file sits among its crate's files (a staged copy or a base version is read elsewhere)."""
+        return self.root / target.scope_path if self.root is not None and target.scope_path is not None else target.abs_path
 
     def _declared_as_test(self, file: Path) -> bool:
         """Is the module of ``file`` declared under ``#[cfg(test)]`` by its parent, or is its parent test code?"""

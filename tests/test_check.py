@@ -128,9 +128,11 @@ def test_unchanged_lines_are_dropped(scenario) -> None:
     assert scenario["default"].json()["stats"]["outside_diff"] >= 3
 
 
-def test_multi_line_finding_touching_a_changed_line(scenario) -> None:
-    (post,) = [f for f in scenario["default"].json()["findings"] if f["rule_id"] == "CX0003"]
-    assert (post["path"], post["line"], post["end_line"]) == ("svc/app.py", 10, 13)  # only line 12 changed
+def test_old_multi_line_finding_edited_inside_is_not_reported(scenario) -> None:
+    assert [f for f in scenario["default"].json()["findings"] if f["rule_id"] == "CX0003"] == []  # only line 12 changed
+    assert scenario["default"].json()["stats"]["preexisting"] == 1
+    assert scenario["diff"].json()["stats"]["preexisting"] == 1
+    assert ("CX0003", "svc/app.py", 10) in findings(scenario["all"])  # the rule does find it
 
 
 def test_unreadable_files_are_errors_and_the_rest_is_checked(scenario) -> None:

@@ -11,8 +11,9 @@ from reviewer.platforms import gitlab as gitlab_platform
 from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
 
 TOKEN = "glpat-SECRETtoken0987654321"
-WORKER_V0 = "def run(job):\n    try:\n        job()\n    except:\n        raise\n"
-WORKER_V1 = "import requests\n\n\ndef run(job):\n    try:\n        job()\n    except:\n        pass\n\n\ndef ping(url):\n    return requests.get(url)\n"
+# the `except Exception:` line stays, its body changes: a new finding reported on an unchanged line
+WORKER_V0 = "def run(job):\n    try:\n        job()\n    except Exception:\n        raise\n"
+WORKER_V1 = "import requests\n\n\ndef run(job):\n    try:\n        job()\n    except Exception:\n        pass\n\n\ndef ping(url):\n    return requests.get(url)\n"
 
 
 

@@ -40,6 +40,7 @@ class Match(NamedTuple):
     message: str | None
     engine: str
     fix: str | None = None  # lines line..end_line as the rule's fix rewrites them, when it has one
+    end_column: int | None = None  # 1-based, just past the match on ``end_line`` (None: unknown, to the line's end)
 
 
 Job = tuple["Target", list["Rule"]]

@@ -116,7 +116,8 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
         return [], problems + [Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
                                        message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
-    matches = [Match(rule.id, positions[node].start.line, positions[node].end.line, positions[node].start.column + 1, message, "libcst")
+    matches = [Match(rule.id, positions[node].start.line, positions[node].end.line, positions[node].start.column + 1, message, "libcst",
+                     end_column=positions[node].end.column + 1)
                for rule, visitor in visitors for node, message in visitor.flagged]
     return matches, problems
 

@@ -29,7 +29,7 @@ class SemgrepRun:
         self.rules = {r.id: r for r in rules}
         # semgrep runs in the targets' common directory on relative paths: with absolute paths from elsewhere
         # it spends ~4x longer per file deciding what to ignore (semgrep issue 11404; bench/semgrep_targets.py).
-        self.cwd = Path(os.path.commonpath([t.abs_path.parent for t in targets])) if targets else Path.cwd()
+        self.cwd = Path(os.path.commonpath([t.abs_path.parent.absolute() for t in targets])) if targets else Path.cwd()  # base versions are absolute
         self.by_path = {os.path.relpath(t.abs_path, self.cwd): t for t in targets}
         self.problems: list[Problem] = []
         self.transient: set[str] = set()  # target paths with an error that may not recur (a timeout): never cached
@@ -82,7 +82,7 @@ class SemgrepRun:
             if rule is not None and target is not None:
                 start, end = result["start"], result["end"]
                 matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep",
-                                                                 _fixed_lines(target, result)))
+                                                                 _fixed_lines(target, result), end["col"]))
         errors = output.get("errors", [])
         self.problems += [self._problem(e) for e in errors]
         self.transient |= {self.by_path[e["path"]].path for e in errors if e.get("path") in self.by_path and _error_type(e) not in _PARSE_ERRORS}

@@ -14,7 +14,7 @@ from codex.config import CodexConfig, parse_config
 from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
 from codex.ruleset_source import shipped_dir
-from reviewer.changes import ChangeSet, commit_diff, from_patch, unquote
+from reviewer.changes import BaseRevision, ChangeSet, commit_diff, from_patch, unquote
 from reviewer.finding import Finding
 from reviewer.platforms import MergeRequest
 
@@ -63,7 +63,9 @@ def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
         raise ProblemError([_shallow("no common ancestor of the target branch and the merge request head in this clone", mr)])
     text = commit_diff(root, base, mr.head_sha)
     anchors, old_paths = _anchors(text)
-    return MergeDiff(base, mr.head_sha, from_patch(text, root, f"git diff {base[:12]}..{mr.head_sha[:12]}"), anchors, old_paths)
+    changes = from_patch(text, root, f"git diff {base[:12]}..{mr.head_sha[:12]}")
+    changes.base = BaseRevision(root, base, f"the target branch at {base[:7]} (merge-base)")
+    return MergeDiff(base, mr.head_sha, changes, anchors, old_paths)
 
 
 def _has_commit(repo: git.Repo, sha: str) -> bool:

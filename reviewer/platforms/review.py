@@ -141,8 +141,10 @@ def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[Base
 def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     report = review.report
     findings = shown(report)
+    base = report.stats.get("base")
+    compared = f" Compared with {base}: {report.stats.get('preexisting', 0)} finding(s) already there not reported." if base else ""
     lines = [SUMMARY_MARKER, f"### {plain_summary(report, findings)}", "",
-             f"Judged by the target branch's rules: {review.ruleset_origin}.", ""]
+             f"Judged by the target branch's rules: {review.ruleset_origin}.{compared}", ""]
     if outcome.unposted:
         lines += ["#### Not posted inline", "", "| rule | where | finding | why not inline |", "|---|---|---|---|"]
         lines += [f"| {f.rule_id} | `{f.path}:{f.line}` | {_cell(f.message)} — use {_cell(f.use)} ([{f.rfc.id}]({f.rfc.link})) | {_cell(why)} |"
