@@ -76,9 +76,13 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
         if repo.bare:
             return None
         in_repo = (root.resolve() / rel).relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
-        revisions = ["HEAD", default_base(repo, config.default_branch)] if repo.head.is_valid() else []
+        revisions = ["HEAD"] if repo.head.is_valid() else []
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
+    try:
+        revisions += [default_base(repo, config.default_branch)] if revisions else []
+    except ProblemError:
+        pass  # no base to compare with: HEAD is the only place left to look
     for revision in dict.fromkeys(revisions):
         try:
             text = repo.git.show(f"{revision}:{in_repo}")

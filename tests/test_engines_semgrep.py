@@ -120,7 +120,7 @@ def test_a_broken_semgrep_is_exit_2_not_a_pass(script: str, git_repo, run_codex,
     result = run_codex(["check", "--all", "--no-llm", "--no-history", "--no-cache"], cwd=repo.path)
     assert result.code == 2
     assert "semgrep failed" in result.out and "no semgrep rule ran" in result.out
-    assert "failed: a static engine could not run" in result.out
+    assert "failed: a configuration or usage error" in result.out
 
 
 def test_semgrep_not_found_is_exit_2(git_repo, run_codex, monkeypatch: pytest.MonkeyPatch) -> None:
