@@ -28,7 +28,8 @@ class PullRequest:
 
     def __init__(self, git_repo, tmp_path, ruleset: Ruleset, fake: FakeGitHub, base_files: dict[str, str] | None = None):
         self.repo, self.fake = git_repo(), fake
-        self.base = self.repo.commit("base", {"rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n",
+        self.base = self.repo.commit("base", {"pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n",
+                                              "rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n",
                                               **(base_files or {})})
         self.repo.branch("feature")
         self.event = tmp_path / "event.json"
