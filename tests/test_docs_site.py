@@ -95,7 +95,7 @@ def site(tmp_path_factory, git_repo_factory, run_codex):
     out = tmp_path_factory.mktemp("site")
     result = run_codex(["docs", "--out", out, "--root", repo.path])
     assert result.code == 0, result.err
-    return {"out": out, "catalog": load_catalog(repo.path, CodexConfig()), "result": result}
+    return {"out": out, "catalog": load_catalog(repo.path, CodexConfig(shipped=False)), "result": result}
 
 
 def test_every_rule_and_rfc_has_a_page_and_every_link_resolves(site):
