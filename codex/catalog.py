@@ -80,10 +80,10 @@ def load_catalog(root: Path, config: CodexConfig) -> Catalog:
     from codex.ruleset_source import load_active, shipped_dir
 
     loaded = load_active(root, config)
-    base = shipped_dir() if loaded.origin == "shipped codex" else root
     ruleset = loaded.ruleset
     pages = {}
     for meta in ruleset.rfcs:
+        base = shipped_dir() if meta.id in loaded.shipped_rfcs else root
         source, intro = _read_source(base / meta.path, meta.path)
         rules = tuple(r for r in ruleset.rules if r.rfc.id == meta.id)
         link = rules[0].rfc.url.split("#")[0] if rules and rules[0].rfc.url else meta.path

@@ -75,6 +75,7 @@ class Compilation(BaseModel):
     problems: list[Problem]
     rules: list[Rule] = []
     locations: dict[str, tuple[str, int]] = {}
+    semgrep_blocks: dict[str, tuple[str, int]] = {}  # where each semgrep rule's ```yaml semgrep``` body starts
 
 
 def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_packages: Sequence[str] | None = ()) -> Compilation:
@@ -85,6 +86,7 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_pa
     metas: list[RfcMeta] = []
     rules: dict[str, tuple[Rule, str, int]] = {}
     rfc_ids: dict[str, str] = {}
+    semgrep_blocks: dict[str, tuple[str, int]] = {}
     files = sorted(p for p in rfc_dir.rglob("*.md") if p.name.lower() != "readme.md")
     if not files:
         problems.append(Problem(path=_rel(rfc_dir, root), message="no RFC files (*.md) found", hint="add an RFC or run `codex new`"))
@@ -103,6 +105,8 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_pa
             continue
         rfc_ids[meta.id] = rel
         metas.append(meta)
+        semgrep_blocks.update({section.rule_id: (rel, block.line + 1) for section in doc.rules for block in section.blocks
+                               if block.kind == "fence" and block.info.split()[:2] == ["yaml", "semgrep"]})
         for rule, line in rfc_rules:
             if rule.id in rules:
                 _, other_path, other_line = rules[rule.id]
@@ -113,8 +117,8 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_pa
     active = [rule for rule, _, _ in rules.values()]
     locations = {rule_id: (path, line) for rule_id, (_, path, line) in rules.items()}
     if problems:
-        return Compilation(ruleset=None, problems=problems, rules=active, locations=locations)
-    return Compilation(ruleset=Ruleset.build(metas, active), problems=[], rules=active, locations=locations)
+        return Compilation(ruleset=None, problems=problems, rules=active, locations=locations, semgrep_blocks=semgrep_blocks)
+    return Compilation(ruleset=Ruleset.build(metas, active), problems=[], rules=active, locations=locations, semgrep_blocks=semgrep_blocks)
 
 
 def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path,

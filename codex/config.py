@@ -36,6 +36,8 @@ class CodexConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rfcs: str = "rfcs"
+    shipped: bool = True  # own RFCs extend the codex shipped with codex; false: they replace it
+    disable: list[str] = []  # rule ids (shipped or own) that do not apply here
     rules: str = "rules"
     rfc_base_url: str | None = None
     default_branch: str | None = None

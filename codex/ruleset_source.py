@@ -1,15 +1,23 @@
-"""Which ruleset judges a tree: its own rfcs/, else its compiled rules/, else the codex shipped with codex."""
+"""Which ruleset judges a tree: the codex shipped with codex, extended by the tree's own rfcs/ (else its compiled
+rules/), less the rules its configuration disables."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from codex.config import CodexConfig
-from codex.model import Ruleset
+from codex.model import Rule, Ruleset, SemgrepMatcher
 from codex.problems import Problem, ProblemError
+
+if TYPE_CHECKING:
+    from codex.compiler import Compilation
+
+SHIPPED = "shipped codex"
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,11 @@ class LoadedRuleset:
     ruleset: Ruleset
     origin: str
     problems: tuple[Problem, ...] = ()  # why a stale ruleset is used: rfcs/'s compile problems
+    shipped_rfcs: frozenset[str] = frozenset()  # ids of the RFCs that come from the shipped codex (their files are there)
+
+
+class ConfigError(ProblemError):
+    """A configuration mistake in choosing the rules (an unknown id to disable): exit 2, never a fail-open pass."""
 
 
 def shipped_dir() -> Path:
@@ -27,25 +40,122 @@ def shipped_dir() -> Path:
 
 def load_active(root: Path, config: CodexConfig, stale_ok: bool = False, import_classes: bool = True) -> LoadedRuleset:
     """The ruleset that judges ``root``. When its rfcs/ do not compile, ``stale_ok`` falls back to the last
-    good compiled ruleset (see ``last_good``) with the compile problems attached; otherwise they are raised.
-    ``import_classes=False`` compiles without importing any libcst matcher class (untrusted RFCs)."""
+    good compiled ruleset (see ``last_good``), else to the shipped codex alone, with the compile problems attached;
+    otherwise they are raised. ``import_classes=False`` compiles without importing any libcst matcher class
+    (untrusted RFCs)."""
+    shipped = shipped_ruleset() if extends_shipped(root, config) else None
+    return with_shipped(_own(root, config, shipped, stale_ok, import_classes), shipped, config)
+
+
+def with_shipped(own: LoadedRuleset | None, shipped: Ruleset | None, config: CodexConfig) -> LoadedRuleset:
+    """Shipped and own rules as one ruleset, less ``disable``; an id there that names no rule is a config error."""
+    if own is None and shipped is None:
+        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex] shipped = false and no {config.rfcs}/ nor {config.rules}/ruleset.json",
+                                    hint="write RFCs (`codex new`), or use the shipped codex", kind="config")])
+    parts = [(shipped, SHIPPED)] if shipped is not None else []
+    if own is not None and own.origin:
+        parts.append((own.ruleset, own.origin))
+    rules = [rule for ruleset, _ in parts for rule in ruleset.rules]
+    unknown = sorted(set(config.disable) - {r.id for r in rules})
+    if unknown:
+        raise ConfigError([Problem(path="pyproject.toml", message=f"[tool.codex] disable: no rule {', '.join(unknown)} in the active rules",
+                                   hint="list ids that `codex rules` shows", kind="config")])
+    problems = own.problems if own is not None else ()
+    shipped_rfcs = frozenset(m.id for m in shipped.rfcs) if shipped is not None else frozenset()
+    if len(parts) == 1 and not config.disable:
+        return LoadedRuleset(parts[0][0], parts[0][1], problems, shipped_rfcs)
+    kept = tuple(sorted((r for r in rules if r.id not in config.disable), key=lambda r: r.id))
+    rfcs = {m.id: m for ruleset, _ in parts for m in ruleset.rfcs if any(r.rfc.id == m.id for r in kept)}
+    version = hashlib.sha256("\x1f".join([*(r.version for r, _ in parts), *sorted(config.disable)]).encode()).hexdigest()[:16]
+    origin = " + ".join(origin for _, origin in parts) + (f", less {', '.join(sorted(config.disable))}" if config.disable else "")
+    return LoadedRuleset(Ruleset(version=version, rfcs=tuple(sorted(rfcs.values(), key=lambda m: m.id)), rules=kept),
+                         origin, problems, shipped_rfcs)
+
+
+def extends_shipped(root: Path, config: CodexConfig) -> bool:
+    """Do the tree's own rules come on top of the shipped codex? Not when configured off, nor in codex's own tree."""
+    return config.shipped and (root / config.rfcs).resolve() != (shipped_dir() / "rfcs").resolve()
+
+
+def _own(root: Path, config: CodexConfig, shipped: Ruleset | None, stale_ok: bool, import_classes: bool) -> LoadedRuleset | None:
+    """The tree's own rules: its rfcs/ compiled (failing stale: to the last good compiled rules, else, with the
+    shipped codex on, to no own rules at all), else its compiled rules/, else None."""
     rfc_dir = root / config.rfcs
     if rfc_dir.is_dir():
         from codex.compiler import compile_rfcs  # markdown-it and the RFC parser: only when there are RFCs to compile
 
         result = compile_rfcs(rfc_dir, root, config.rfc_base_url, config.lint_packages if import_classes else None)
-        if result.ruleset is not None:
+        problems = result.problems + (id_collisions(result.rules, result.locations, shipped) if shipped else [])
+        if not problems and result.ruleset is not None:
+            problems = _semgrep_rejections(result, root, config)
+        if not problems and result.ruleset is not None:
             return LoadedRuleset(result.ruleset, f"{config.rfcs}/")
         stale = last_good(root, config) if stale_ok else None
+        if stale is not None and shipped is not None and id_collisions(list(stale.ruleset.rules), {}, shipped):
+            stale = None  # compiled with the shipped codex off: its ids clash with the shipped ones
+        if stale is None and shipped is not None and stale_ok:
+            stale = LoadedRuleset(Ruleset.build([], []), "")  # the shipped codex alone
         if stale is None:
-            raise ProblemError(result.problems)
-        notice = Problem(path=config.rfcs, kind="stale-ruleset", message=f"does not compile; checked with the last good ruleset, {stale.origin}",
-                         hint="fix the problems below and run `codex compile`")
-        return LoadedRuleset(stale.ruleset, stale.origin, (notice, *result.problems))
+            raise ProblemError(problems)
+        notice = Problem(path=config.rfcs, kind="stale-ruleset", hint="fix the problems below and run `codex compile`",
+                         message=f"does not compile; checked with the last good ruleset, {stale.origin or 'the shipped codex alone'}")
+        return LoadedRuleset(stale.ruleset, stale.origin, (notice, *problems))
     compiled = root / config.rules / "ruleset.json"
     if compiled.is_file():
-        return LoadedRuleset(_read(compiled, f"{config.rules}/ruleset.json"), f"{config.rules}/ruleset.json")
-    return LoadedRuleset(shipped_ruleset(), "shipped codex")
+        rel = f"{config.rules}/ruleset.json"
+        return compiled_own(_read(compiled, rel), rel, shipped)
+    return None
+
+
+def compiled_own(ruleset: Ruleset, origin: str, shipped: Ruleset | None) -> LoadedRuleset:
+    """A compiled ruleset of the tree's own; one that reuses shipped ids (compiled with the shipped codex off) is refused."""
+    collisions = id_collisions(list(ruleset.rules), {}, shipped) if shipped is not None else []
+    if collisions:
+        raise ProblemError(collisions)
+    return LoadedRuleset(ruleset, origin)
+
+
+def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) -> list[Problem]:
+    """The own semgrep rules semgrep rejects, each at its ```yaml semgrep``` block. Not asked again when rules/
+    holds this very ruleset (`codex compile` validated it) or semgrep accepted these rules before (a memo in the
+    cache directory)."""
+    from codex.semgrep_config import semgrep_config
+    from codex.semgrep_validate import validate_semgrep
+
+    rules = [r for r in result.rules if isinstance(r.matcher, SemgrepMatcher)]
+    compiled = root / config.rules / "ruleset.json"
+    try:
+        if not rules or (compiled.is_file() and Ruleset.load(compiled).version == result.ruleset.version):
+            return []
+    except (OSError, ValueError, ValidationError):
+        pass  # an unreadable rules/ proves nothing: ask semgrep
+    memo = root / config.cache_dir / "semgrep-accepted" / hashlib.sha256(semgrep_config(rules).encode()).hexdigest()[:32]
+    if memo.is_file():
+        return []
+    problems = validate_semgrep(rules, {**result.locations, **result.semgrep_blocks})
+    if not problems:
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.touch()
+        except OSError:
+            pass  # no memo: semgrep is asked again next time
+    return [p for p in problems if p.kind != "engine"]  # semgrep missing or broken: the check itself says so (exit 2)
+
+
+def id_collisions(rules: list[Rule], locations: dict[str, tuple[str, int]], shipped: Ruleset) -> list[Problem]:
+    """Rules and RFCs of the tree's own reusing a shipped id: each at its RFC heading (an RFC at its front matter)."""
+    problems = []
+    shipped_rfcs = {m.id: m for m in shipped.rfcs}
+    for rfc_id, path in sorted({r.rfc.id: r.rfc.path for r in rules if r.rfc.id in shipped_rfcs}.items()):
+        problems.append(Problem(path=path, line=2, message=f"RFC id {rfc_id} is a shipped RFC ({shipped_rfcs[rfc_id].title})",
+                                hint="give the RFC a number no shipped RFC uses (`codex new` hands one out), or set [tool.codex] shipped = false"))
+    for rule in rules:
+        taken = shipped.rule(rule.id)
+        if taken is not None:
+            path, line = locations.get(rule.id, (rule.rfc.path, None))
+            problems.append(Problem(path=path, line=line, message=f"rule id {rule.id} is a shipped rule ({taken.title})",
+                                    hint="pick an id no shipped rule uses (`codex new` hands one out), or set [tool.codex] shipped = false"))
+    return problems
 
 
 def shipped_ruleset() -> Ruleset:
@@ -76,9 +186,13 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
         if repo.bare:
             return None
         in_repo = (root.resolve() / rel).relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
-        revisions = ["HEAD", default_base(repo, config.default_branch)] if repo.head.is_valid() else []
+        revisions = ["HEAD"] if repo.head.is_valid() else []
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
+    try:
+        revisions += [default_base(repo, config.default_branch)] if revisions else []
+    except ProblemError:
+        pass  # no base to compare with: HEAD is the only place left to look
     for revision in dict.fromkeys(revisions):
         try:
             text = repo.git.show(f"{revision}:{in_repo}")

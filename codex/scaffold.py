@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 PLACEHOLDER = "If you need [TODO: the situation this rule is about], use [TODO: what to do instead]."
@@ -24,19 +24,21 @@ _SHAPES = {
 LANGUAGES = tuple(_SHAPES)
 
 
-def next_rule_ids(rfc_dir: Path, prefix: str) -> Iterator[str]:
-    """Rule ids ``<prefix><number>`` after the highest one any RFC under ``rfc_dir`` uses."""
-    taken = [int(m["id"][len(prefix):]) for m in _rule_headings(rfc_dir)
-             if m["id"].startswith(prefix) and m["id"][len(prefix):].isdigit()]
-    number = max(taken, default=0)
+def next_rule_ids(rfc_dir: Path, prefix: str, taken: Collection[str] = ()) -> Iterator[str]:
+    """Rule ids ``<prefix><number>`` after the highest one any RFC under ``rfc_dir`` (or ``taken``: the shipped
+    codex's) uses."""
+    ids = [m["id"] for m in _rule_headings(rfc_dir)] + list(taken)
+    number = max((int(i[len(prefix):]) for i in ids if i.startswith(prefix) and i[len(prefix):].isdigit()), default=0)
     while True:
         number += 1
         yield f"{prefix}{number:04d}"
 
 
-def next_rfc_id(rfc_dir: Path) -> str:
+def next_rfc_id(rfc_dir: Path, taken: Collection[str] = ()) -> str:
+    """The RFC id after the highest one under ``rfc_dir`` or in ``taken`` (the shipped codex's)."""
     numbers = [int(m[1]) for path in _markdown_files(rfc_dir)
                for m in re.finditer(r"^id:\s*RFC-(\d+)\s*$", path.read_text(encoding="utf-8", errors="replace"), re.M)]
+    numbers += [int(t.removeprefix("RFC-")) for t in taken]
     return f"RFC-{max(numbers, default=0) + 1:04d}"
 
 

@@ -13,6 +13,7 @@ import yaml
 from codex.compiler import ANNOTATION, marked_lines
 from codex.semgrep_config import SEMGREP_RESERVED
 from codex.languages import EXTENSIONS, language_of
+from codex.model import Ruleset
 from codex.problems import Problem
 from codex.scaffold import PLACEHOLDER, next_rfc_id, next_rule_ids, slug
 
@@ -48,15 +49,16 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=4096, default_flow_style=False)
 
 
-def import_semgrep(rules_path: Path, tests: list[Path], out_dir: Path, prefix: str = "CX") -> Imported:
-    """Convert every rule of ``rules_path`` into one RFC under ``out_dir`` (nothing is written here)."""
+def import_semgrep(rules_path: Path, tests: list[Path], out_dir: Path, prefix: str = "CX", shipped: Ruleset | None = None) -> Imported:
+    """Convert every rule of ``rules_path`` into one RFC under ``out_dir`` (nothing is written here), with ids that
+    neither ``out_dir``'s RFCs nor the ``shipped`` codex use."""
     result = Imported()
     label = rules_path.as_posix()
     rules, problem = _read_rules(rules_path)
     if problem:
         result.problems.append(problem)
         return result
-    ids = next_rule_ids(out_dir, prefix)
+    ids = next_rule_ids(out_dir, prefix, [r.id for r in shipped.rules] if shipped else ())
     convertible = []
     for raw in rules:
         problem = _unconvertible(raw, label)
@@ -67,7 +69,7 @@ def import_semgrep(rules_path: Path, tests: list[Path], out_dir: Path, prefix: s
         result.rule_ids[str(raw["id"])] = next(ids)
     if not convertible:
         return result
-    rfc_id = next_rfc_id(out_dir)
+    rfc_id = next_rfc_id(out_dir, [m.id for m in shipped.rfcs] if shipped else ())
     stem = f"{rfc_id.split('-')[1]}-{slug(rules_path.name.split('.')[0])}"
     example_files = {}
     for test in tests or _discover_tests(rules_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -12,6 +11,7 @@ from codex.languages import default_filename
 from codex.model import Rule
 from codex.problems import Problem
 from codex.semgrep_config import SemgrepMatcher, semgrep_config
+from reviewer.engines.semgrep import find_semgrep
 
 _FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--quiet", "--no-git-ignore", "--x-ignore-semgrepignore-files")
 
@@ -19,7 +19,7 @@ _FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--quiet", "--no
 def validate_semgrep(compiled: list[Rule], locations: dict[str, tuple[str, int]]) -> list[Problem]:
     """Problems for the rules semgrep rejects, each at its RFC heading; one semgrep run per bad rule found."""
     rules = [r for r in compiled if isinstance(r.matcher, SemgrepMatcher)]
-    executable = shutil.which("semgrep")
+    executable = find_semgrep()
     if not rules:
         return []
     if executable is None:

@@ -56,10 +56,27 @@ class ChangeSet:
     base: BaseRevision | None = None  # None: no commit to read base versions from (a diff file: its hunks tell them)
     staged_copy: tempfile.TemporaryDirectory | None = field(default=None, repr=False)  # keeps the sources alive
 
+    def excluding(self, directory: str) -> "ChangeSet":
+        """Without the files under ``directory`` (the RFCs and their example files: documentation, never code to check)."""
+        prefix = Path(directory).as_posix().strip("/") + "/"
+        return replace(self, files=[f for f in self.files if not f.path.startswith(prefix)])
+
     def only(self, paths: list[str]) -> "ChangeSet":
-        """Restrict to explicit paths (as pre-commit passes them), relative to the root or the cwd."""
-        wanted = {_relative(Path(p), self.root) for p in paths}
-        return replace(self, files=[f for f in self.files if f.path in wanted])
+        """Restrict to explicit paths (as pre-commit passes them; a directory keeps the files under it), relative to
+        the root or the cwd. A path that names nothing here is a usage problem; a deleted file, a note."""
+        wanted = {_relative(Path(p), self.root): p for p in paths}
+        under = lambda rel, path: path == rel or path.startswith(rel.rstrip("/") + "/")  # noqa: E731
+        files = [f for f in self.files if any(under(rel, f.path) for rel in wanted)]
+        problems = list(self.problems)
+        for rel, given in wanted.items():
+            if any(under(rel, f.path) for f in files) or os.path.lexists(self.root / rel):
+                continue  # in the change set, or a file without changes: nothing to say
+            if _tracked_at_head(self.root, rel):
+                problems.append(Problem(path=rel, message="deleted, nothing to check", kind="skipped"))
+            else:
+                problems.append(Problem(path=given, message=f"no such file under {self.root}", kind="usage",
+                                        hint="name files that exist in the checked tree (paths are relative to it or to the current directory)"))
+        return replace(self, files=files, problems=problems)
 
 
 def from_patch(text: str, root: Path, source: str) -> ChangeSet:
@@ -148,32 +165,70 @@ def _resolve(repo: git.Repo, ref: str) -> str:
         raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")])
 
 
-def default_branch_ref(repo: git.Repo, default_branch: str | None) -> str | None:
-    """The first that exists of: the configured branch, origin/HEAD, origin/main, origin/master, main, master."""
+# A merge request's target as CI names it: (variable, the refs it may be fetched as), most specific first.
+_CI_TARGETS = (("GITHUB_BASE_REF", ("origin/{}", "{}")), ("CI_MERGE_REQUEST_DIFF_BASE_SHA", ("{}",)),
+               ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", ("origin/{}", "{}")))
+_FETCH_HINT = "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF"
+
+
+def _exists(repo: git.Repo, ref: str) -> bool:
     import git
 
-    candidates = [default_branch] if default_branch else []
+    try:
+        repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def _first_existing(repo: git.Repo, refs: list[str]) -> str | None:
+    return next((ref for ref in refs if _exists(repo, ref)), None)
+
+
+def default_branch_ref(repo: git.Repo, default_branch: str | None, env: dict[str, str] | None = None) -> str:
+    """What a change is compared with: the merge request's target that CI names (GITHUB_BASE_REF,
+    CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME), else the configured ``default_branch``,
+    else the first that exists of origin/HEAD, origin/main, origin/master, main, master, CI_DEFAULT_BRANCH.
+    A named ref that is not here, or no base at all, raises a usage problem saying what to set."""
+    import git
+
+    env = os.environ if env is None else env
+    for variable, shapes in _CI_TARGETS:
+        if value := env.get(variable, "").strip():
+            refs = [shape.format(value) for shape in shapes]
+            if ref := _first_existing(repo, refs):
+                return ref
+            raise ProblemError([Problem(message=f"{variable}={value}: the merge request's target {' / '.join(refs)} is not in this clone",
+                                        hint=_FETCH_HINT, kind="usage")])
+    if default_branch:
+        if ref := _first_existing(repo, [default_branch, f"origin/{default_branch}"]):
+            return ref
+        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex] default_branch {default_branch!r} does not exist here",
+                                    hint="name a branch this clone has, or fetch it; --base REF overrides it", kind="config")])
+    candidates = []
     try:
         candidates.append(repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True))
     except git.GitCommandError:
         pass
     candidates += ["origin/main", "origin/master", "main", "master"]
-    for ref in candidates:
-        try:
-            repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
-        except git.GitCommandError:
-            continue
+    if ci_default := env.get("CI_DEFAULT_BRANCH", "").strip():
+        candidates += [f"origin/{ci_default}", ci_default]
+    if ref := _first_existing(repo, candidates):
         return ref
-    return None
+    raise ProblemError([Problem(message="no base to compare the change with: no origin/HEAD, main or master here (a trunk-based "
+                                        "repository, or a single-branch clone)",
+                                hint="pass --base REF, set [tool.codex] default_branch, or fetch the default branch; "
+                                     "`codex check --all` checks every file", kind="usage")])
 
 
 def default_base(repo: git.Repo, default_branch: str | None) -> str:
-    """The merge-base of HEAD with the default branch, or HEAD when there is none to compare with."""
+    """The merge-base of HEAD with the base ref (see ``default_branch_ref``), or HEAD when they share no history."""
+    return _merge_base(repo, default_branch_ref(repo, default_branch))
+
+
+def _merge_base(repo: git.Repo, ref: str) -> str:
     import git
 
-    ref = default_branch_ref(repo, default_branch)
-    if ref is None:
-        return "HEAD"
     try:
         return repo.git.merge_base("HEAD", ref)
     except git.GitCommandError:
@@ -184,12 +239,15 @@ def from_git(root: Path, base: str | None, default_branch: str | None = None) ->
     """The working tree (with untracked files) against ``base`` or the merge-base with the default branch."""
     repo = _repo(root)
     top = work_tree(repo)
+    ref = None
     if base:
         commit = _resolve(repo, base)
+    elif repo.head.is_valid():
+        ref = default_branch_ref(repo, default_branch)
+        commit = _merge_base(repo, ref)
     else:
-        commit = default_base(repo, default_branch) if repo.head.is_valid() else EMPTY_TREE
+        commit = EMPTY_TREE
     changes = _scoped(from_patch(_git_diff(repo, commit), top, "git diff"), top, root)
-    ref = None if base or commit == EMPTY_TREE else default_branch_ref(repo, default_branch)
     if commit == "HEAD" and ref is not None:
         changes.problems.append(Problem(message=f"HEAD has no common history with {ref} (a shallow clone?): only uncommitted changes were checked",
                                         hint="fetch the history (e.g. fetch-depth: 0) or pass --base REF", kind="diff"))
@@ -257,6 +315,16 @@ def _scoped_files(files: list[FileChange], top: Path, root: Path) -> list[FileCh
     if prefix == ".":
         return files
     return [replace(f, path=f.path[len(prefix) + 1:]) for f in files if f.path.startswith(prefix + "/")]
+
+
+def _tracked_at_head(root: Path, rel: str) -> bool:
+    """Does HEAD hold this path (a file deleted since)? False outside git."""
+    import git
+
+    try:
+        return bool(_repo(root).git.ls_tree("--name-only", "HEAD", "--", rel))
+    except (ProblemError, git.GitCommandError, ValueError):
+        return False
 
 
 def _relative(path: Path, root: Path) -> str:

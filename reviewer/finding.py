@@ -78,8 +78,16 @@ class Report(BaseModel):
         return [f for f in self.findings if f.overridden and f.stage is not Stage.shadow]
 
     @property
+    def misconfigured(self) -> bool:
+        """A configuration or usage error: a static engine could not run, or an explicit path names nothing."""
+        return any(p.kind in ("engine", "usage") for p in self.errors)
+
+    @property
     def exit_code(self) -> int:
-        """1 on a blocking finding, or on an unreviewed judgment rule under ``--require-llm``."""
+        """2 on a configuration or usage error (never a pass, whatever else was found); 1 on a blocking finding,
+        or on an unreviewed judgment rule under ``--require-llm``."""
+        if self.misconfigured:
+            return 2
         return 1 if self.blocking or self.stats.get("llm", {}).get("require_llm_failed") else 0
 
     def to_json(self) -> str:

@@ -76,10 +76,14 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
             problems.append(Problem(path=shown_as, message="file name is not valid UTF-8, not checked", kind="skipped",
                                     hint="rename it: semgrep cannot read it and reports cannot name it"))
             continue
+        abs_path = change.source or changes.root / change.path
+        link = _symlink_problem(change.path, abs_path)
+        if link is not None:
+            problems.append(link)
+            continue
         if not (changes.root / change.path).resolve().is_relative_to(changes.root.resolve()):
             problems.append(Problem(path=change.path, message="outside the checked tree, not checked", kind="skipped"))
             continue
-        abs_path = change.source or changes.root / change.path
         if not abs_path.is_file():
             problems.append(Problem(path=change.path, message=f"not found under {changes.root}", kind="skipped",
                                     hint="give --root the post-change tree the diff applies to"))
@@ -95,3 +99,21 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
             continue
         targets.append(Target(change.path, abs_path, language, change.added, change.path))
     return targets, problems
+
+
+def _symlink_problem(path: str, abs_path: Path) -> Problem | None:
+    """A file reached through a symbolic link is never read (its target may lie outside the repository) nor handed
+    to semgrep (which refuses the whole scan over one): listed as skipped, naming the target when it is inside."""
+    parts = Path(path).parts
+    if ".." in parts:
+        return None  # not a link: a path outside the tree, reported as such
+    base = abs_path.parents[len(parts) - 1]  # the root, or the staged copy's
+    links = [base.joinpath(*parts[:n]) for n in range(1, len(parts) + 1) if base.joinpath(*parts[:n]).is_symlink()]
+    if not links:
+        return None
+    real = abs_path.resolve()
+    if real.is_relative_to(base.resolve()):
+        inside = real.relative_to(base.resolve()).as_posix()
+        return Problem(path=path, message=f"symbolic link to {inside}, not checked here", kind="skipped",
+                       hint=f"{inside} is checked as its own file when the change touches it")
+    return Problem(path=path, message="symbolic link to a file outside the repository, not read", kind="skipped")

@@ -86,6 +86,15 @@ class GitRepo:
         return self.git("diff", "--no-color", *args)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_ci_merge_request():
+    """The suite's repositories are compared as each test says, not with the merge request CI runs the suite for."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_DEFAULT_BRANCH"):
+            patch.delenv(name, raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def git_repo_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., GitRepo]:
     """``git_repo_factory(name="repo", branch="main")``: a fresh repository, usable from any fixture scope."""

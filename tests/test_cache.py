@@ -16,6 +16,7 @@ from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet, FileChange
 from reviewer.check import CheckOptions, run_check
 from reviewer.engines import libcst as libcst_engine
+from reviewer.engines import semgrep as semgrep_engine
 from reviewer.matching import run_matchers
 from reviewer.targets import Target
 
@@ -39,9 +40,8 @@ def _seen(findings) -> set[tuple]:
 
 @pytest.fixture
 def no_semgrep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """semgrep off the PATH: a run that starts it reports "semgrep is not installed"."""
-    monkeypatch.setenv("PATH", "/nonexistent")
-    assert shutil.which("semgrep") is None
+    """semgrep not found: a run that starts it reports "semgrep was not found"."""
+    monkeypatch.setattr(semgrep_engine, "find_semgrep", lambda: None)
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def cold(tmp_path_factory: pytest.TempPathFactory, shipped_ruleset: Ruleset):
         (root / name).write_text(text, encoding="utf-8")
     cache_dir = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PATH", "/nonexistent")
+        patch.setattr(semgrep_engine, "find_semgrep", lambda: None)
         broken = ResultCache(cache_dir)
         _, broken_problems, _ = run_matchers(shipped_ruleset, _targets(root), broken)
     cache = ResultCache(cache_dir)
@@ -70,7 +70,7 @@ def cold(tmp_path_factory: pytest.TempPathFactory, shipped_ruleset: Ruleset):
 
 def test_a_failed_engine_caches_nothing_it_should_have_checked(cold) -> None:
     _, _, broken_problems, cache, _ = cold
-    assert any("semgrep is not installed" in p.message for p in broken_problems)
+    assert any("semgrep was not found" in p.message for p in broken_problems)
     # every Python file here has a semgrep rule: none may have been cached by the run that lacked semgrep;
     # main.rs is checked by tree-sitter alone, so that run rightly cached it
     assert (cache.hits, cache.misses) == (1, len(FILES) - 1)

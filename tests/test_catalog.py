@@ -66,7 +66,7 @@ def test_a_rule_with_only_an_example_file_shows_it_with_its_flagged_lines(tmp_pa
     (tmp_path / "rfcs/examples/x.py").write_text("try:\n    run()\n# ruleid: CX0700\nexcept:\n    pass\n")
     section = (f"## CX0700: Do not swallow errors\n\nIf you need to handle an error, use a named exception.\n\n"
                f"```yaml codex\n{LIBCST}examples: [examples/x.py]\n```\n")
-    (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0001", rules=section))
+    (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0700", rules=section))
     page = load_catalog(tmp_path, CodexConfig()).rule_page(load_catalog(tmp_path, CodexConfig()).ruleset.rule("CX0700"))
     assert page.example.code == "try:\n    run()\nexcept:\n    pass\n" and page.example.flagged == (3,)
     assert page.example.origin == "rfcs/examples/x.py" and page.instead is None
@@ -85,7 +85,7 @@ def test_snippet_keeps_flagged_lines_aligned_after_removing_annotations(shipped_
 def test_explain_shows_the_rules_rollout(tmp_path, run_codex, wide):
     front = "rollout:\n  CX0100:\n    - {paths: ['services/**'], stage: block, since: 2026-01-05}\n    - {stage: warn}\n"
     (tmp_path / "rfcs").mkdir()
-    (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0001", rules=rule("CX0100"), front=front))
+    (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0100", rules=rule("CX0100"), front=front))
     result = run_codex(["explain", "CX0100", "--root", tmp_path])
     assert result.code == 0, result.err
     assert "Rollout: block on services/** from 2026-01-05." in result.out and "Rollout: warn everywhere." in result.out

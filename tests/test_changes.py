@@ -288,3 +288,80 @@ def test_file_names_that_are_not_utf8(git_repo, run_codex) -> None:
     assert result.code == 0, result.err
     assert sorted((e["path"], e["kind"]) for e in result.json()["errors"]) == [
         ("caf\ufffd.py", "skipped"), ("logo\ufffd.png", "skipped")]
+
+
+# --- the base: CI's variables, config, or a plain error -----------------------------------------
+
+
+@pytest.fixture
+def trunk_repo(git_repo):
+    """A trunk-based repository: no main, master nor origin/HEAD; a commit on a side branch changes b.py."""
+    repo = git_repo(branch="trunk")
+    repo.commit("base", {"a.py": "a\n"})
+    repo.git("update-ref", "refs/remotes/origin/release", repo.head())
+    repo.branch("topic")
+    repo.commit("topic", {"b.py": "b\n"})
+    return repo
+
+
+def test_no_base_to_compare_with_is_a_usage_error_saying_what_to_set(trunk_repo, run_codex) -> None:
+    with pytest.raises(ProblemError) as caught:
+        from_git(trunk_repo.path, None)
+    [problem] = caught.value.problems
+    assert problem.kind == "usage" and "no base to compare the change with" in problem.message
+    assert "--base REF" in problem.hint and "default_branch" in problem.hint
+    result = run_codex(["check", "--no-llm", "--no-history"], cwd=trunk_repo.path)
+    assert result.code == 2 and "no base to compare the change with" in result.err
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("GITHUB_BASE_REF", "release"), ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "release"), ("CI_DEFAULT_BRANCH", "release"),
+    ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "trunk")])
+def test_the_base_is_the_merge_request_target_ci_names(trunk_repo, monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    monkeypatch.setenv(variable, trunk_repo.git("rev-parse", value).strip() if variable.endswith("SHA") else value)
+    assert added(from_git(trunk_repo.path, None)) == {"b.py": {1}}
+
+
+def test_a_merge_request_target_missing_from_the_clone_is_said(trunk_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI_DEFAULT_BRANCH", "release")  # would do, but the merge request's own target comes first
+    monkeypatch.setenv("GITHUB_BASE_REF", "develop")
+    with pytest.raises(ProblemError) as caught:
+        from_git(trunk_repo.path, None)
+    assert [str(p) for p in caught.value.problems] == [
+        "codex: GITHUB_BASE_REF=develop: the merge request's target origin/develop / develop is not in this clone — "
+        "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF"]
+
+
+def test_a_configured_default_branch_that_does_not_exist_is_an_error(trunk_repo, run_codex) -> None:
+    assert added(from_git(trunk_repo.path, None, default_branch="release")) == {"b.py": {1}}  # origin/release
+    with pytest.raises(ProblemError) as caught:
+        from_git(trunk_repo.path, None, default_branch="mian")
+    assert [(p.kind, p.message) for p in caught.value.problems] == [("config", "[tool.codex] default_branch 'mian' does not exist here")]
+    trunk_repo.write("pyproject.toml", '[tool.codex]\ndefault_branch = "mian"\n')
+    result = run_codex(["check", "--no-llm", "--no-history"], cwd=trunk_repo.path)
+    assert result.code == 2 and "default_branch 'mian' does not exist here" in result.err
+    assert run_codex(["check", "--no-llm", "--no-history", "--base", "trunk"], cwd=trunk_repo.path).code == 0  # --base wins
+
+
+def test_explicit_paths_that_name_nothing_are_usage_errors_and_the_rest_is_checked(git_repo, run_codex) -> None:
+    repo = git_repo()
+    repo.commit("base", {"old.py": "x = 1\n", "app.py": "import requests\n"})
+    repo.write("app.py", "import requests\nrequests.get(url)\n")
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--format", "json", "missing.rs", "app.py", "gone/"], cwd=repo.path)
+    assert result.code == 2
+    report = result.json()
+    assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("CX0003", "app.py", 2)]
+    assert [(e["path"], e["kind"]) for e in report["errors"]] == [("missing.rs", "usage"), ("gone/", "usage")]
+
+
+def test_a_staged_deletion_passed_by_pre_commit_is_a_note(git_repo, run_codex) -> None:
+    repo = git_repo()
+    repo.commit("base", {"old.py": "x = 1\n", "src/app.py": "import requests\n"})
+    repo.git("rm", "--quiet", "old.py")
+    repo.write("src/app.py", "import requests\nrequests.get(url, timeout=5)\n")
+    repo.stage("src/app.py")
+    result = run_codex(["check", "--staged", "--no-llm", "--no-history", "--format", "json", "old.py", "src"], cwd=repo.path)
+    assert result.code == 0, result.out
+    report = result.json()
+    assert report["stats"]["files_checked"] == 1
+    assert [(e["path"], e["message"], e["kind"]) for e in report["errors"]] == [("old.py", "deleted, nothing to check", "skipped")]

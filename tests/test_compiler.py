@@ -243,7 +243,9 @@ def test_compile_reports_semgrep_rejections_with_other_problems(tmp_path: Path, 
     result = run_codex(["compile"], cwd=root)
     assert result.code == 2
     errors = [line for line in result.err.splitlines() if line.startswith("rfcs/")]
-    assert any(line.startswith("rfcs/a-rejected.md:13: semgrep rejects rule CX0301") and " \u2014 " in line for line in errors), result.err
+    block = rule("CX0301", matcher="pattern: eval((\n")  # named at the first line inside its ```yaml semgrep``` block
+    block_line = rfc("RFC-0301", rules=block).splitlines().index("```yaml semgrep") + 2
+    assert any(line.startswith(f"rfcs/a-rejected.md:{block_line}: semgrep rejects rule CX0301") and " \u2014 " in line for line in errors), result.err
     assert any(line.startswith("rfcs/b-no-use.md:15: rule CX0302 has no") for line in errors), result.err
     assert "2 problem(s); rules/ left unchanged" in result.err
     assert "Traceback" not in result.err

@@ -89,12 +89,13 @@ def site(tmp_path_factory, git_repo_factory, run_codex):
     """The shipped codex as a catalog, plus an RFC with hostile markup, written by `codex docs`."""
     repo = git_repo_factory("docs-project")
     shutil.copytree(PROJECT_ROOT / "rfcs", repo.path / "rfcs")
+    repo.write("pyproject.toml", "[tool.codex]\nshipped = false  # its rfcs/ are a copy of the shipped codex\n")
     hostile = rule("CX0900", statement="If you need <b>bold</b> text, use `markdown` <script>alert(1)</script>.")
     (repo.path / "rfcs/0900-hostile.md").write_text(rfc("RFC-0900", status="draft", rules=hostile).replace("Why it matters.", "Why <img src=x onerror=alert(1)> matters."))
     out = tmp_path_factory.mktemp("site")
     result = run_codex(["docs", "--out", out, "--root", repo.path])
     assert result.code == 0, result.err
-    return {"out": out, "catalog": load_catalog(repo.path, CodexConfig()), "result": result}
+    return {"out": out, "catalog": load_catalog(repo.path, CodexConfig(shipped=False)), "result": result}
 
 
 def test_every_rule_and_rfc_has_a_page_and_every_link_resolves(site):

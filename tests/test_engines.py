@@ -15,6 +15,7 @@ from codex.model import Ruleset
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines.libcst import LibcstMatcher
 from reviewer.check import run_matchers
+from reviewer.engines import semgrep as semgrep_engine
 from reviewer.targets import Target
 
 
@@ -76,10 +77,10 @@ def test_timings_are_reported(matched) -> None:
 
 def test_semgrep_missing_is_a_problem_not_a_crash(shipped_ruleset: Ruleset, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))  # no semgrep on PATH
+    monkeypatch.setattr(semgrep_engine, "find_semgrep", lambda: None)
     (tmp_path / "a.py").write_text(SOURCE, encoding="utf-8")
     rules = (shipped_ruleset.rule("CX0005"), shipped_ruleset.rule("CX0004"))
     findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}),
                                          [Target("a.py", tmp_path / "a.py", "python", None, "a.py")])
     assert [f.rule_id for f in findings] == ["CX0004"]
-    assert any("semgrep is not installed" in p.message for p in problems)
+    assert [p.kind for p in problems] == ["engine"] and "semgrep was not found" in problems[0].message

@@ -3,12 +3,20 @@ run config hands semgrep only the excludes it applies exactly as codex does."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from codex.model import PathFilter, Ruleset
+from codex.model import PathFilter, Ruleset, SemgrepMatcher
 from codex.semgrep_config import run_rules
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.targets import Target
+from conftest import PROJECT_ROOT
 
 
 def test_argument_chunks_fit_the_budget_and_keep_every_path() -> None:
@@ -62,3 +70,71 @@ def test_an_excluded_file_gives_no_finding_wherever_semgrep_runs(tmp_path, shipp
     inside = [Target("tests/deep/tool.py", tmp_path / "tests/deep/tool.py", "python", None, "tests/deep/tool.py")]
     matches, _ = semgrep_engine.SemgrepRun([rule], inside).collect()  # runs in tests/deep: the exclude cannot apply
     assert set(matches) == {"tests/deep/tool.py"}  # so the engine reports it, and codex's own path filter drops it
+
+
+SHELL_TRUE = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True){}\n"
+
+
+@pytest.fixture(scope="module")
+def checked_without_path(git_repo_factory) -> dict:
+    """codex run as CI runs `venv/bin/codex`: the venv's Python by absolute path, PATH without the venv."""
+    repo = git_repo_factory("no-path")
+    repo.commit("files", {"a_suppressed.py": SHELL_TRUE.format("  # nosemgrep"), "b_plain.py": SHELL_TRUE.format(""),
+                          "c_semgrep_id.py": SHELL_TRUE.format("  # nosemgrep: codex.CX0005")})
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
+    env.update(PATH="/usr/bin:/bin", PYTHONPATH=str(PROJECT_ROOT))
+    assert shutil.which("semgrep", path=env["PATH"]) is None
+    proc = subprocess.run([sys.executable, "-m", "codex", "check", "--all", "--no-llm", "--no-history", "--no-cache", "--format", "json"],
+                          cwd=repo.path, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_semgrep_is_found_beside_the_interpreter_when_path_lacks_it(checked_without_path: dict) -> None:
+    assert checked_without_path["errors"] == []
+    assert ("CX0005", "b_plain.py", 4) in {(f["rule_id"], f["path"], f["line"]) for f in checked_without_path["findings"]}
+
+
+def test_nosemgrep_comments_do_not_switch_codex_rules_off(checked_without_path: dict) -> None:
+    assert sorted((f["rule_id"], f["path"], f["line"]) for f in checked_without_path["findings"]) == [
+        ("CX0005", "a_suppressed.py", 4), ("CX0005", "b_plain.py", 4), ("CX0005", "c_semgrep_id.py", 4)]
+
+
+def test_find_semgrep_prefers_the_interpreters_scripts_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert semgrep_engine.find_semgrep() == str(Path(sys.executable).parent / "semgrep")
+
+
+@pytest.mark.parametrize("script", [
+    "#!/bin/sh\necho 'Traceback (most recent call last): ImportError: no module named semgrep' >&2\nexit 1\n",
+    "#!/bin/sh\necho '{\"results\": [], \"errors\": [{\"type\": \"SemgrepError\", \"message\": \"fatal\"}]}'\nexit 2\n",
+    "#!/bin/sh\nexit 0\n",
+], ids=["crashes-at-start", "fatal-error", "no-output"])
+def test_a_broken_semgrep_is_exit_2_not_a_pass(script: str, git_repo, run_codex, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    repo.commit("files", {"tool.py": SHELL_TRUE.format("")})
+    fake = repo.path.parent / "semgrep"
+    fake.write_text(script, encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(semgrep_engine, "find_semgrep", lambda: str(fake))
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--no-cache"], cwd=repo.path)
+    assert result.code == 2
+    assert "semgrep failed" in result.out and "no semgrep rule ran" in result.out
+    assert "failed: a configuration or usage error" in result.out
+
+
+def test_semgrep_not_found_is_exit_2(git_repo, run_codex, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    repo.commit("files", {"tool.py": SHELL_TRUE.format("")})
+    monkeypatch.setattr(semgrep_engine, "find_semgrep", lambda: None)
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--no-cache"], cwd=repo.path)
+    assert result.code == 2 and "semgrep was not found" in result.out
+
+
+def test_a_rule_semgrep_rejects_at_run_time_is_an_engine_failure(tmp_path: Path, shipped_ruleset: Ruleset) -> None:
+    (tmp_path / "tool.py").write_text(SHELL_TRUE.format(""), encoding="utf-8")
+    broken = shipped_ruleset.rule("CX0006").model_copy(update={"matcher": SemgrepMatcher(body={"pattern": "yaml.load("})})
+    matches, problems = semgrep_engine.SemgrepRun([shipped_ruleset.rule("CX0005"), broken],
+                                                  [Target("tool.py", tmp_path / "tool.py", "python", None, "tool.py")]).collect()
+    assert {path: [m.rule_id for m in found] for path, found in matches.items()} == {"tool.py": ["CX0005"]}  # the rest ran
+    assert [p.kind for p in problems] == ["engine"] and "Rule parse error in rule CX0006" in problems[0].message

@@ -65,9 +65,10 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("example-files")
     rules = file_rule("CX0601", "examples/passing.py", LIBCST + 'paths:\n  include: ["src/**"]\n') + file_rule("CX0602", "examples/failing.py")
     (root / "rfcs/examples").mkdir(parents=True)
-    (root / "rfcs/0001-errors.md").write_text(rfc("RFC-0001", rules=rules))
+    (root / "rfcs/0001-errors.md").write_text(rfc("RFC-0600", rules=rules))
     (root / "rfcs/examples/passing.py").write_text(PASSING)
     (root / "rfcs/examples/failing.py").write_text(FAILING)
+    (root / "pyproject.toml").write_text("[tool.codex]\nshipped = false  # `codex test` runs these two rules alone\n")
     return root
 
 

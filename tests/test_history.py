@@ -22,7 +22,7 @@ CODE = {
     "app/client.py": "import requests\nrequests.get(url, timeout=5)\n",
     "app/jobs.py": "try:\n    run()\nexcept:  # " "codex: " "allow PY0002 -- the job runner retries and logs\n    pass\n"
                    "try:\n    run()\nexcept:  # " "codex: " "allow PY0002 -- best effort cleanup\n    pass\n",
-    "pyproject.toml": '[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 3\ndemote_min_hits = 4\n',
+    "pyproject.toml": '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 3\ndemote_min_hits = 4\n',
 }
 TODAY = dt.date(2026, 2, 1)
 
@@ -77,7 +77,7 @@ def test_rollout_plan_is_a_patch_that_promotes_and_demotes(repo, run_codex, tmp_
 
 
 def test_nothing_proposed_under_the_thresholds(repo, run_codex):
-    (repo.path / "pyproject.toml").write_text('[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 4\ndemote_min_hits = 7\n', encoding="utf-8")
+    (repo.path / "pyproject.toml").write_text('[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 4\ndemote_min_hits = 7\n', encoding="utf-8")
     try:
         result = run_codex(["rollout", "plan", "--today", TODAY.isoformat(), "--root", repo.path])
     finally:
@@ -119,7 +119,7 @@ def test_an_unreadable_history_is_a_clear_problem(tmp_path, run_codex, repo):
 
 def test_default_history_lives_in_dot_codex_and_stays_out_of_git(git_repo, run_codex):
     repo = git_repo()
-    repo.commit("code", {"rfcs/0100-test.md": RFC, "app/client.py": CODE["app/client.py"]})
+    repo.commit("code", {"rfcs/0100-test.md": RFC, "app/client.py": CODE["app/client.py"], "pyproject.toml": "[tool.codex]\nshipped = false\n"})
     assert run_codex(["check", "--all", "--root", repo.path]).code == 0
     assert [s.rule_id for s in rule_statuses(repo.path / ".codex" / "history.sqlite")] == ["PY0001", "PY0002"]
     assert repo.git("status", "--porcelain") == ""

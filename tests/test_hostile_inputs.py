@@ -68,7 +68,7 @@ def test_an_output_file_in_a_missing_directory_is_refused_before_any_work(repo, 
 
 
 def test_a_file_over_max_file_bytes_is_listed_not_checked_and_the_others_are(repo, run_codex) -> None:
-    repo.write("pyproject.toml", "[tool.codex]\nmax_file_bytes = 60\n")
+    repo.write("pyproject.toml", "[tool.codex]\nshipped = false\nmax_file_bytes = 60\n")  # CX0100 alone
     big = BARE_EXCEPT + "# padding past the limit\n" * 3
     repo.write_files({"a_big.py": big, "b_small.py": BARE_EXCEPT})
     result = run_codex(["check", "--all", "--no-llm", "--no-history", "--no-cache", "--format", "json"], cwd=repo.path)

@@ -49,6 +49,7 @@ def test_codex_test_of_rust_and_judgment_rules_loads_neither_libcst_nor_the_llm_
     (tmp_path / "rfcs").mkdir()
     for name in ("0001-handle-errors-do-not-panic.md", "0002-validate-upstream-state.md"):
         shutil.copy(PROJECT_ROOT / "rfcs" / name, tmp_path / "rfcs")
+    (tmp_path / "pyproject.toml").write_text("[tool.codex]\nshipped = false  # its rfcs/ are copies of shipped RFCs\n")
     code, loaded = _loaded(["test", "--root", str(tmp_path)], tmp_path)
     assert code in (0, 1)
     assert "semgrep" not in loaded  # run as a subprocess, never imported

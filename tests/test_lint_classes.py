@@ -105,7 +105,7 @@ def test_the_engine_imports_nothing_the_ruleset_loading_did_not(tmp_path: Path, 
 def test_check_fails_stale_and_keeps_every_other_rule_s_findings(git_repo, lint_site, run_codex) -> None:
     repo = git_repo()
     package = lint_site("acme", BOOM)
-    repo.write("pyproject.toml", f'[tool.codex]\nlint_packages = ["{package}"]\n')
+    repo.write("pyproject.toml", f'[tool.codex]\nshipped = false\nlint_packages = ["{package}"]\n')
     write_rfc(repo.path, f"{package}.rules:Rule")
     write_rules(compile_rfcs(repo.path / "rfcs", repo.path, lint_packages=None).ruleset, repo.path / "rules")  # when it imported
     repo.commit("rules", {"app.py": CALL})
@@ -123,7 +123,7 @@ def test_a_merge_request_s_own_rfcs_are_compiled_without_importing_their_classes
     marker = tmp_path / "imported"
     package = lint_site("mr", marking(marker))
     write_rfc(tmp_path, f"{package}.rules:Rule")
-    config = CodexConfig(lint_packages=(package,))  # the merge request may allow its own package: still not imported
+    config = CodexConfig(lint_packages=(package,), shipped=False)  # the merge request may allow its own package: still not imported
     loaded = load_active(tmp_path, config, import_classes=False)
     assert [r.id for r in loaded.ruleset.rules] == ["PY0001", "PY0002"]
     assert not marker.exists()

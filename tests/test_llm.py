@@ -32,6 +32,9 @@ def fetch(url):
     return requests.get(url)
 """
 PYPROJECT = """\
+[tool.codex]
+shipped = false  # the repository's rfcs/ are copies of shipped RFCs
+
 [tool.codex.llm]
 timeout = 0.3
 max_retries = 1

@@ -19,9 +19,10 @@ DIRTY = "import requests\n\nrequests.get('https://example.com')\n"
 
 @pytest.fixture
 def libcst_repo(git_repo):
-    """A repository with its own codex of one libcst rule (CX0100, bare except), so no semgrep runs."""
+    """A repository with its own codex of one libcst rule (CX0100, bare except) replacing the shipped one, so no semgrep runs."""
     repo = git_repo()
-    repo.commit("base", {"rfcs/a.md": rfc(rules=rule("CX0100", LIBCST.replace("warning", "error"))), "a.py": "x = 1\n"})
+    repo.commit("base", {"rfcs/a.md": rfc(rules=rule("CX0100", LIBCST.replace("warning", "error"))), "a.py": "x = 1\n",
+                         "pyproject.toml": "[tool.codex]\nshipped = false  # its own codex alone\n"})
     return repo
 
 
@@ -42,7 +43,7 @@ def test_exit_codes_0_and_1(libcst_repo, run_codex) -> None:
 
 def test_warnings_do_not_block(git_repo, run_codex) -> None:
     repo = git_repo()
-    repo.commit("base", {"rfcs/a.md": rfc(rules=rule("CX0100", LIBCST)), "a.py": "x = 1\n"})
+    repo.commit("base", {"rfcs/a.md": rfc(rules=rule("CX0100", LIBCST)), "a.py": "x = 1\n", "pyproject.toml": "[tool.codex]\nshipped = false\n"})
     repo.write("a.py", "try:\n    pass\nexcept:\n    pass\n")
     result = run_codex(["check", "--format", "json"], cwd=repo.path)
     assert result.code == 0

@@ -26,6 +26,7 @@ def repo(git_repo_factory):
     repo = git_repo_factory("sharded")
     (repo.path / "rfcs").mkdir()
     shutil.copy(PROJECT_ROOT / "rfcs" / "0003-resilient-python-calls.md", repo.path / "rfcs")
+    repo.write("pyproject.toml", "[tool.codex]\nshipped = false  # its rfcs/ are a copy of a shipped RFC\n")
     files = {f"pkg/mod{n}.py": BAD.replace("fetch", f"fetch{n}") for n in range(6)}  # half: under the health guard
     files |= {f"pkg/clean{n}.py": f"def add{n}(a, b):\n    return a + b\n" for n in range(6)}
     repo.commit("tree", files)

@@ -28,7 +28,8 @@ class PullRequest:
 
     def __init__(self, git_repo, tmp_path, ruleset: Ruleset, fake: FakeGitHub, base_files: dict[str, str] | None = None):
         self.repo, self.fake = git_repo(), fake
-        self.base = self.repo.commit("base", {"rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n",
+        self.base = self.repo.commit("base", {"pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n",
+                                              "rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n",
                                               **(base_files or {})})
         self.repo.branch("feature")
         self.event = tmp_path / "event.json"
@@ -292,7 +293,7 @@ def test_the_key_goes_to_the_target_branch_s_llm_endpoint_never_to_one_the_merge
     from llm_server import Answer, LlmServer, in_order
 
     with FakeGitHub(TOKEN) as fake, LlmServer(in_order(Answer())) as trusted, LlmServer(in_order(Answer())) as evil:
-        table = '[tool.codex.llm]\nmodel = "test-model"\nbase_url = "{}"\n'
+        table = '[tool.codex]\nshipped = false\n\n[tool.codex.llm]\nmodel = "test-model"\nbase_url = "{}"\n'
         pull = PullRequest(git_repo, tmp_path, judgment_ruleset(shipped_ruleset), fake, {"pyproject.toml": table.format(trusted.base_url)})
         pull.push({"app/handler.py": JUDGED, "pyproject.toml": table.format(evil.base_url)})
         pull.env(monkeypatch)

@@ -20,7 +20,7 @@ WORKER_V1 = "import requests\n\n\ndef run(job):\n    try:\n        job()\n    ex
 class MergeRequestPipeline:
     def __init__(self, git_repo, ruleset: Ruleset, fake: FakeGitLab):
         self.repo, self.fake = git_repo(), fake
-        self.base = self.repo.commit("base", {"rules/ruleset.json": ruleset.to_json(), "app/worker.py": WORKER_V0})
+        self.base = self.repo.commit("base", {"pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n", "rules/ruleset.json": ruleset.to_json(), "app/worker.py": WORKER_V0})
         self.repo.branch("feature")
         self.head = ""
 

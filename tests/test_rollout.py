@@ -74,7 +74,7 @@ def test_check_applies_the_stage_in_force_on_the_injected_date(repo):
 
 def test_codex_check_today_option_decides_whether_a_cohort_blocks(repo, run_codex):
     repo.commit("rules and code", {"rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001")], rollout=ROLLOUT),
-                                   "services/core/old.py": CALL})
+                                   "services/core/old.py": CALL, "pyproject.toml": "[tool.codex]\nshipped = false\n"})
     before = run_codex(["check", "--all", "--no-history", "--today", BEFORE.isoformat(), "--root", repo.path])
     after = run_codex(["check", "--all", "--no-history", "--today", AFTER.isoformat(), "--root", repo.path])
     assert (before.code, after.code) == (0, 1), before.err + after.err

@@ -96,11 +96,11 @@ def test_the_import_writes_a_draft_rfc_and_the_test_file_that_compile(imported):
     assert imported["import"].code == 0, imported["import"].err
     assert imported["compile"].code == 0, imported["compile"].err
     repo = imported["repo"].path
-    assert sorted(p.relative_to(repo).as_posix() for p in (repo / "rfcs").rglob("*.*")) == ["rfcs/0001-rules.md", "rfcs/examples/0001-rules.py"]
+    assert sorted(p.relative_to(repo).as_posix() for p in (repo / "rfcs").rglob("*.*")) == ["rfcs/0006-rules.md", "rfcs/examples/0006-rules.py"]
     ruleset = compile_rfcs(repo / "rfcs", repo).ruleset
     assert ruleset.rfcs[0].status is RfcStatus.draft  # one message is not "If you need X, use Y"
     eval_rule, pickle_rule = ruleset.rules
-    assert (eval_rule.id, pickle_rule.id) == ("CX0001", "CX0002")
+    assert (eval_rule.id, pickle_rule.id) == ("CX0008", "CX0009")
     assert "[TODO:" in eval_rule.need and eval_rule.stage is Stage.shadow
     assert (pickle_rule.need, pickle_rule.use) == ("to read data another process wrote", "json.loads and validate it")
     assert eval_rule.severity.value == "error" and pickle_rule.severity.value == "warning"
@@ -110,8 +110,8 @@ def test_the_import_writes_a_draft_rfc_and_the_test_file_that_compile(imported):
     original = yaml.safe_load(RULES)["rules"][0]
     assert eval_rule.matcher.body == {"patterns": original["patterns"]}
     assert "eval() on $X runs whatever the caller sent" in eval_rule.description
-    example = (repo / "rfcs/examples/0001-rules.py").read_text()
-    assert "# ruleid: CX0001" in example and "# todoruleid: CX0001" in example and "# ruleid: CX0002" in example
+    example = (repo / "rfcs/examples/0006-rules.py").read_text()
+    assert "# ruleid: CX0008" in example and "# todoruleid: CX0008" in example and "# ruleid: CX0009" in example
     semgrep_yml = yaml.safe_load((repo / "rules/semgrep.yml").read_text())
     assert semgrep_yml["rules"][0]["metadata"]["cwe"] == "CWE-95: Eval Injection"
 
@@ -128,8 +128,8 @@ def test_codex_test_gives_semgrep_tests_verdict_on_the_imported_rules(imported):
     assert semgrep["no-eval-on-input"]["passed"] is True
     assert semgrep["py.pickle.no-pickle-loads"]["passed"] is False  # marshal.loads is marked but not matched
     codex = _codex_verdicts(imported["test"].out)
-    assert codex["CX0001"]["passed"] is True
-    assert codex["CX0002"] == {"passed": False, "expected": semgrep["py.pickle.no-pickle-loads"]["expected"],
+    assert codex["CX0008"]["passed"] is True
+    assert codex["CX0009"] == {"passed": False, "expected": semgrep["py.pickle.no-pickle-loads"]["expected"],
                                "reported": semgrep["py.pickle.no-pickle-loads"]["reported"]}
     assert imported["test"].code == 1
     assert "line 17 (ruleid) was not flagged" in imported["test"].out
@@ -155,7 +155,7 @@ def test_imported_paths_select_the_files_semgrep_selects(imported, run_codex, tm
                            *files], cwd=tree.path, capture_output=True, text=True, check=False)
     by_semgrep = sorted({r["path"] for r in json.loads(proc.stdout)["results"] if r["check_id"].endswith("no-eval-on-input")})
     report = run_codex(["check", "--all", "--format", "json", "--root", tree.path], cwd=tree.path).json()
-    by_codex = sorted({f["path"] for f in report["findings"] if f["rule_id"] == "CX0001" and f["path"] in files})
+    by_codex = sorted({f["path"] for f in report["findings"] if f["rule_id"] == "CX0008" and f["path"] in files})
     assert by_codex == by_semgrep == ["app.py", "lib/scripts/run.py"]
 
 
@@ -181,13 +181,13 @@ def test_unknown_language_is_skipped_and_existing_files_are_never_overwritten(tm
     assert "Imported from `mixed.yaml`" in result.files["0001-mixed.md"]
     first = run_codex(["import", "semgrep", rules, "--out", tmp_path / "rfcs"], cwd=tmp_path)
     assert first.code == 0, first.err
-    before = (tmp_path / "rfcs/0001-mixed.md").read_text()
+    before = (tmp_path / "rfcs/0006-mixed.md").read_text()  # RFC-0006: the first number no shipped RFC uses
     second = run_codex(["import", "semgrep", rules, "--out", tmp_path / "rfcs", "--prefix", "IMP"], cwd=tmp_path)
     assert second.code == 0  # a second import takes the next RFC and rule numbers
-    assert (tmp_path / "rfcs/0001-mixed.md").read_text() == before
-    assert "## IMP0001: No eval on input" in (tmp_path / "rfcs/0002-mixed.md").read_text()
-    (tmp_path / "rfcs/examples/0003-mixed.py").write_text("mine = True\n")
+    assert (tmp_path / "rfcs/0006-mixed.md").read_text() == before
+    assert "## IMP0001: No eval on input" in (tmp_path / "rfcs/0007-mixed.md").read_text()
+    (tmp_path / "rfcs/examples/0008-mixed.py").write_text("mine = True\n")
     third = run_codex(["import", "semgrep", rules, "--out", tmp_path / "rfcs"], cwd=tmp_path)
-    assert third.code == 2 and "0003-mixed.py: already exists" in third.err
-    assert (tmp_path / "rfcs/examples/0003-mixed.py").read_text() == "mine = True\n"
-    assert not (tmp_path / "rfcs/0003-mixed.md").exists()
+    assert third.code == 2 and "0008-mixed.py: already exists" in third.err
+    assert (tmp_path / "rfcs/examples/0008-mixed.py").read_text() == "mine = True\n"
+    assert not (tmp_path / "rfcs/0008-mixed.md").exists()

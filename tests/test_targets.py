@@ -130,3 +130,64 @@ def test_a_nul_byte_past_the_first_8_kb_is_still_text(tmp_path: Path) -> None:
     (tmp_path / "late.py").write_bytes(b"x = 1\n" * 2000 + b"\x00")
     targets, problems = select_targets(ChangeSet(tmp_path, [FileChange("late.py", None)]), {"python"})
     assert [t.path for t in targets] == ["late.py"] and problems == []
+
+
+def test_symbolic_links_are_listed_never_read(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "secret.py").write_text("token = 1\n")
+    (root / "inside.py").symlink_to("src/a.py")
+    (root / "outside.py").symlink_to(tmp_path / "secret.py")
+    (root / "linked_dir").symlink_to(root / "src")
+    changes = ChangeSet(root, [FileChange("inside.py", None), FileChange("outside.py", None), FileChange("linked_dir/a.py", None),
+                               FileChange("src/a.py", None)])
+    targets, problems = select_targets(changes, {"python"})
+    assert [t.path for t in targets] == ["src/a.py"]
+    assert [(p.path, p.message, p.kind) for p in problems] == [
+        ("inside.py", "symbolic link to src/a.py, not checked here", "skipped"),
+        ("outside.py", "symbolic link to a file outside the repository, not read", "skipped"),
+        ("linked_dir/a.py", "symbolic link to src/a.py, not checked here", "skipped")]
+
+
+SHELL_TRUE = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n"
+
+
+@pytest.fixture(scope="module")
+def linked_repo(git_repo_factory):
+    """A feature branch adding a violation, a symlink to it and a symlink out of the repository."""
+    outside = git_repo_factory("outside")
+    outside.write("secret.py", "password = 'hunter2'\nassert password\n")
+    repo = git_repo_factory("linked")
+    repo.commit("base", {"README.md": "x\n"})
+    repo.branch("feature")
+    (repo.path / "a_link.py").symlink_to("tool.py")
+    (repo.path / "b_out.py").symlink_to(outside.path / "secret.py")
+    repo.commit("feature", {"tool.py": SHELL_TRUE})
+    return repo
+
+
+def test_a_symlink_among_the_changes_leaves_the_semgrep_rules_on(linked_repo, run_codex) -> None:
+    result = run_codex(["check", "--no-llm", "--no-history", "--no-cache", "--format", "json"], cwd=linked_repo.path)
+    assert result.code == 1, result.err
+    report = result.json()
+    assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("CX0005", "tool.py", 4)]
+    assert [(e["path"], e["message"]) for e in report["errors"]] == [
+        ("a_link.py", "symbolic link to tool.py, not checked here"),
+        ("b_out.py", "symbolic link to a file outside the repository, not read")]
+
+
+def test_a_staged_symlink_out_of_the_repository_is_not_read(linked_repo, run_codex) -> None:
+    linked_repo.git("reset", "--quiet", "--soft", "HEAD~1")  # the feature's files staged again, the symlinks with them
+    try:
+        (linked_repo.path / "b_out.py").unlink()  # the working tree differs: codex reads the staged version
+        result = run_codex(["check", "--staged", "--no-llm", "--no-history", "--no-cache", "--format", "json"], cwd=linked_repo.path)
+    finally:
+        linked_repo.git("checkout", "--", "b_out.py")
+        linked_repo.git("commit", "--quiet", "-m", "feature")
+    assert result.code == 1, result.err
+    report = result.json()
+    assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("CX0005", "tool.py", 4)]
+    assert [(e["path"], e["message"]) for e in report["errors"]] == [
+        ("a_link.py", "symbolic link to tool.py, not checked here"),
+        ("b_out.py", "symbolic link to a file outside the repository, not read")]

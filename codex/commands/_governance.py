@@ -24,10 +24,12 @@ def add_governance_arguments(parser: argparse.ArgumentParser) -> None:
 def load_or_fail_open(root: Path, config: "CodexConfig", strict: bool) -> "LoadedRuleset | None":
     """The active ruleset, stale if rfcs/ does not compile; ``None`` (problems printed) when there is none at all."""
     from codex.problems import ProblemError
-    from codex.ruleset_source import load_active
+    from codex.ruleset_source import ConfigError, load_active
 
     try:
         loaded = load_active(root, config, stale_ok=True)
+    except ConfigError:
+        raise  # a configuration mistake is exit 2, not a broken codex to fail open on
     except ProblemError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

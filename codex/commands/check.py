@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_or_fail_open(root, config, args.strict)
     if loaded is None:
         return 2 if args.strict else 0
-    changes = _changes(args, root, config.default_branch)
+    changes = _changes(args, root, config.default_branch).excluding(config.rfcs)
     if args.paths:
         changes = _only(changes, args.paths, root, whole_unless_staged=args.staged)
     if args.shard:

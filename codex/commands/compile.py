@@ -18,6 +18,7 @@ def run(args: argparse.Namespace) -> int:
     from codex.compiler import compile_rfcs, stale_files, write_rules
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
+    from codex.ruleset_source import extends_shipped, id_collisions, shipped_ruleset
     from codex.semgrep_validate import validate_semgrep
 
     root = find_root(args.root)
@@ -26,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     if not rfc_dir.is_dir():
         raise ProblemError([Problem(path=config.rfcs, message="no RFC directory", hint="create it, or run `codex new`", kind="usage")])
     result = compile_rfcs(rfc_dir, root, config.rfc_base_url, config.lint_packages)
-    problems = result.problems + validate_semgrep(result.rules, result.locations)
+    problems = result.problems + validate_semgrep(result.rules, {**result.locations, **result.semgrep_blocks})
+    if extends_shipped(root, config):
+        problems += id_collisions(result.rules, result.locations, shipped_ruleset())
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)

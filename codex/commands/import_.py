@@ -22,14 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
+    from codex.ruleset_source import extends_shipped, shipped_ruleset
     from codex.semgrep_import import import_semgrep
 
     root = find_root(args.root)
-    out_dir = args.out or root / load_config(root).rfcs
+    config = load_config(root)
+    out_dir = args.out or root / config.rfcs
     unreadable = [t for t in args.tests if not t.is_file()]
     if unreadable:
         raise ProblemError([Problem(path=str(t), message="test file not found", kind="usage") for t in unreadable])
-    imported = import_semgrep(args.rules_file, args.tests, out_dir, args.prefix)
+    imported = import_semgrep(args.rules_file, args.tests, out_dir, args.prefix, shipped_ruleset() if extends_shipped(root, config) else None)
     clashes = [name for name in imported.files if (out_dir / name).exists()]
     for problem in imported.problems:
         print(problem, file=sys.stderr)

@@ -24,14 +24,21 @@ def run(args: argparse.Namespace) -> int:
     from codex.compiler import _RULE_ID
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
+    from codex.model import Ruleset
+    from codex.ruleset_source import extends_shipped, shipped_ruleset
     from codex.scaffold import new_rfc, next_rfc_id, next_rule_ids, slug
 
     root = find_root(args.root)
-    rfc_dir = args.out or root / load_config(root).rfcs
-    rule_id = args.rule_id or next(next_rule_ids(rfc_dir, args.prefix))
+    config = load_config(root)
+    rfc_dir = args.out or root / config.rfcs
+    shipped = shipped_ruleset() if extends_shipped(root, config) else Ruleset.build([], [])
+    rule_id = args.rule_id or next(next_rule_ids(rfc_dir, args.prefix, [r.id for r in shipped.rules]))
     if not _RULE_ID.match(rule_id):
         raise ProblemError([Problem(message=f"bad rule id {rule_id!r}", hint="use capital letters then at least three digits, e.g. CX0001", kind="usage")])
-    rfc_id = next_rfc_id(rfc_dir)
+    if shipped.rule(rule_id) is not None:
+        raise ProblemError([Problem(message=f"rule id {rule_id} is a shipped rule ({shipped.rule(rule_id).title})",
+                                    hint="leave --rule-id out for the next free id", kind="usage")])
+    rfc_id = next_rfc_id(rfc_dir, [m.id for m in shipped.rfcs])
     target = rfc_dir / f"{rfc_id.split('-')[1]}-{slug(args.title.replace('[TODO: title]', 'new-rfc'))}.md"
     if target.exists():
         raise ProblemError([Problem(path=str(target), message="already exists", hint="pick another title", kind="usage")])

@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from codex.commands._governance import record_history
     from codex.problems import Problem, ProblemError
+    from codex.ruleset_source import ConfigError
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
     from reviewer.platforms import detect
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     diff = merge_diff(root, mr)
     try:
         base_rules = rules_at(root, mr.base_sha)
+    except ConfigError:
+        raise  # a configuration mistake is exit 2, not a broken codex to fail open on
     except ProblemError as exc:  # fail open on a broken target-branch ruleset, unless --strict
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
               f"{'failing (--strict)' if args.strict else 'not blocking by itself (use --strict to fail)'}", file=sys.stderr)
         return 2 if args.strict else 0
     config = base_rules.config  # the target branch's settings, like its rules
-    report = run_check(base_rules.ruleset, diff.changes, CheckOptions(
+    report = run_check(base_rules.ruleset, diff.changes.excluding(config.rfcs), CheckOptions(
         use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, governance=config.governance, llm=config.llm,
         cache_dir=root / config.cache_dir, lint_packages=config.lint_packages, trust_llm_base_url=True,
         max_file_bytes=config.max_file_bytes, test_paths=config.test_paths))

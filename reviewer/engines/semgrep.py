@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -18,8 +20,23 @@ from reviewer.targets import Target
 # Target paths go on the command line, relative to their common directory (bench/semgrep_targets.py);
 # a tree too large for one command line is split over processes run in turn.
 ARGUMENT_BYTES = 1_000_000
+# --disable-nosem: a `nosemgrep` comment would switch codex's rules off with no reason and no record; the only
+# suppression is codex's own `codex: allow ID -- reason`.
 SEMGREP_FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--no-git-ignore", "--x-ignore-semgrepignore-files",
-                 "--quiet", "--timeout=30")
+                 "--quiet", "--timeout=30", "--disable-nosem")
+NOT_FOUND = Problem(message="semgrep was not found (beside the running Python, nor on PATH): the semgrep rules cannot run",
+                    hint="install codex with its dependencies into this environment (pip install codex-rfc)", kind="engine")
+
+
+def find_semgrep() -> str | None:
+    """The semgrep executable installed with the running interpreter (a venv or pipx environment called by its
+    absolute path has no PATH entry), else the one on PATH."""
+    name = "semgrep.exe" if os.name == "nt" else "semgrep"
+    for directory in dict.fromkeys((Path(sys.executable).parent, Path(sysconfig.get_path("scripts")))):
+        candidate = directory / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which("semgrep")
 
 
 class SemgrepRun:
@@ -37,10 +54,9 @@ class SemgrepRun:
         self._proc: subprocess.Popen[bytes] | None = None
         if not rules or not targets:
             return
-        executable = shutil.which("semgrep")
+        executable = find_semgrep()
         if executable is None:
-            self.problems.append(Problem(message="semgrep is not installed; semgrep rules were not run",
-                                         hint="install codex with its dependencies (pip install codex-rfc)", kind="engine"))
+            self.problems.append(NOT_FOUND)
             return
         config = Path(self._tmp.name) / "codex.json"  # JSON is YAML to semgrep, and much quicker to write
         directories = {d for path in self.by_path for d in path.split(os.sep)[:-1]}
@@ -84,11 +100,13 @@ class SemgrepRun:
                 matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep",
                                                                  _fixed_lines(target, result), end["col"]))
         errors = output.get("errors", [])
+        if "results" not in output or (code != 0 and not output["results"]):  # a fatal error: semgrep checked nothing
+            details = [" ".join(str(e.get("message", e.get("type", ""))).split()) for e in errors] or stderr.splitlines()[-1:]
+            self.problems.append(Problem(message=f"semgrep failed (exit code {code}), no semgrep rule ran: {'; '.join(details) or 'no output'}",
+                                         hint="a broken install or ruleset: run `semgrep --version` and `codex compile`", kind="engine"))
+            return
         self.problems += [self._problem(e) for e in errors]
         self.transient |= {self.by_path[e["path"]].path for e in errors if e.get("path") in self.by_path and _error_type(e) not in _PARSE_ERRORS}
-        if code not in (0, 1) and not output.get("results") and not output.get("errors"):
-            tail = stderr.splitlines()[-1] if stderr else f"exit code {code}"
-            self.problems.append(Problem(message=f"semgrep failed: {tail}", hint="run `codex compile` to see rule errors", kind="engine"))
 
     def _problem(self, error: dict) -> Problem:
         path = error.get("path")
@@ -98,6 +116,13 @@ class SemgrepRun:
         message = " ".join(str(error.get("message", error.get("type", "error"))).split())
         if target and path:
             message = message.replace(path, target.path)  # paths in a report are relative to the root
+        if path is None and error.get("level") == "error":  # not a file's error: a rule (or the run) failed
+            rule = error.get("rule_id")
+            if rule:  # semgrep prefixes the id with the config's path
+                message = message.replace(rule, rule.rsplit(".", 1)[-1])
+                rule = rule.rsplit(".", 1)[-1]
+            return Problem(message=f"semgrep: {message}", kind="engine",
+                           hint=f"rule {rule} did not run; the other rules did" if rule else "run `codex compile` to see rule errors")
         return Problem(path=target.path if target else path, line=line, message=f"semgrep: {message}",
                        hint="semgrep rules skipped this part; the other rules still ran", kind="semgrep")
 

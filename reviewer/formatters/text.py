@@ -79,7 +79,7 @@ def summary_line(report: Report, visible: list[Finding]) -> str:
     stats = report.stats
     blocking = len(report.blocking)
     files = len({f.path for f in visible})
-    verdict = "[bold red]blocked[/]" if report.exit_code else "[bold green]passed[/]"
+    verdict = {0: "[bold green]passed[/]", 1: "[bold red]blocked[/]"}.get(report.exit_code, "[bold red]failed: a configuration or usage error (see problems)[/]")
     seconds = stats.get("seconds", {}).get("total", 0.0)
     compared = f"compared with {escape(stats['base'])} ({stats.get('preexisting', 0)} finding(s) already there not reported); " if stats.get("base") else ""
     return (f"codex: {verdict} — {len(visible)} finding(s), {blocking} blocking, in {files} file(s); "

@@ -13,7 +13,7 @@ from unidiff import PatchSet
 from codex.config import CodexConfig, parse_config
 from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
-from codex.ruleset_source import shipped_dir
+from codex.ruleset_source import compiled_own, extends_shipped, shipped_ruleset, with_shipped
 from reviewer.changes import BaseRevision, ChangeSet, commit_diff, from_patch, unquote
 from reviewer.finding import Finding
 from reviewer.platforms import MergeRequest
@@ -111,19 +111,22 @@ class BaseRules:
 
 
 def rules_at(root: Path, commit: str) -> BaseRules:
-    """The compiled ``rules/ruleset.json`` at ``commit`` (with that commit's ``[tool.codex]``), else the shipped codex."""
+    """The shipped codex and the compiled ``rules/ruleset.json`` at ``commit`` (with that commit's ``[tool.codex]``)."""
     repo = git.Repo(root, search_parent_directories=True)
     config = _config_at(repo, commit)
     path = f"{config.rules}/ruleset.json"
     text = _show(repo, commit, path)
-    if text is None:
-        shipped = (shipped_dir() / "rules" / "ruleset.json").read_text(encoding="utf-8")
-        return BaseRules(Ruleset.model_validate_json(shipped), f"shipped codex (no {path} at {commit[:12]})", config, own=False)
-    try:
-        return BaseRules(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", config)
-    except ValidationError as exc:
-        raise ProblemError([Problem(path=path, message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
-                                    hint="fix it on the target branch with `codex compile`", kind="config")])
+    shipped = shipped_ruleset() if extends_shipped(root, config) else None
+    own = None
+    if text is not None:
+        try:
+            own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped)
+        except ValidationError as exc:
+            raise ProblemError([Problem(path=path, message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
+                                        hint="fix it on the target branch with `codex compile`", kind="config")])
+    loaded = with_shipped(own, shipped, config)
+    origin = loaded.origin if own is not None else f"{loaded.origin} (no {path} at {commit[:12]})"
+    return BaseRules(loaded.ruleset, origin, config, own=own is not None)
 
 
 def _config_at(repo: git.Repo, commit: str) -> CodexConfig:
