@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from codex.config import CodexConfig
-from codex.model import Rule, Ruleset, SemgrepMatcher
+from codex.model import Rule, Ruleset
+from codex.semgrep_config import SemgrepMatcher
 from codex.problems import Problem, ProblemError
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from codex.model import PathFilter, Ruleset, SemgrepMatcher
+from codex.model import PathFilter, Ruleset
+from codex.semgrep_config import SemgrepMatcher
 from codex.semgrep_config import run_rules
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.targets import Target
