@@ -1,6 +1,6 @@
 """Precision and recall of every shipped static rule on real code, line by line against the letter of each RFC.
 
-Usage: python bench/precision.py [--cache DIR] [--report-only] [--list N] [--sample N]
+Usage: python bench/precision.py [--cache DIR] [--codex CHECKOUT] [--report-only] [--list N] [--sample N]
 
 Downloads pinned sdists with pip into the cache directory (outside the repository; default ~/.cache/codex-bench or
 $CODEX_BENCH_CACHE): three Rust code bases shipped on PyPI (rust-just, jiter, ruff's Python parser crate) for CX0001,
@@ -81,8 +81,8 @@ def prepare(tree: Tree, cache: Path) -> Path:
     return work
 
 
-def run_codex(root: Path) -> list[dict]:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def run_codex(root: Path, codex: Path) -> list[dict]:
+    env = dict(os.environ, PYTHONPATH=str(codex))
     done = subprocess.run([sys.executable, "-m", "codex", "check", "--all", "--no-llm", "--no-cache", "--no-history",
                            "--format", "json", "--root", str(root)], capture_output=True, text=True, env=env, cwd=root)
     if done.returncode not in (0, 1):
@@ -163,6 +163,7 @@ def _describe(prefix: str, item: Site | dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--codex", type=Path, default=REPO, help="the codex checkout to measure (default: this one)")
     parser.add_argument("--report-only", action="store_true", help="exit 0 even when a rule misses the 0.97 target")
     parser.add_argument("--list", type=int, default=40, metavar="N", help="list at most N FPs and N FNs per rule")
     parser.add_argument("--sample", type=int, default=0, metavar="N", help="also print N random labelled sites per rule (spot checks)")
@@ -186,7 +187,7 @@ def main() -> int:
         config_errors += [f"{tree.name}: no verdict for {s.rule} {s.path}:{s.line} ({s.reason}): {s.snippet}" for s in undecided]
         sites = [s for s in sites if s.verdict != "?"]
         every_site += [(tree.name, s) for s in sites]
-        score(tree, sites, run_codex(root), skipped, outcomes, errors)
+        score(tree, sites, run_codex(root, args.codex.resolve()), skipped, outcomes, errors)
     print(f"\n{'rule':7} {'sites':>6} {'viol.':>6} {'TP':>5} {'FP':>5} {'FN':>5} {'precision':>10} {'recall':>7}")
     missed = []
     for rule in (*RUST_RULES, *PYTHON_RULES):
@@ -200,7 +201,9 @@ def main() -> int:
         for kind in ("FP", "FN"):
             items = [(p, i) for r, k, p, i in errors if (r, k) == (rule, kind)]
             if items:
-                print(f"\n{rule} {kind} ({len(items)}):")
+                reasons = Counter(i.reason if isinstance(i, Site) else "no candidate site on the line" for _, i in items)
+                print(f"\n{rule} {kind} ({len(items)}), by the oracle's reason for the site: "
+                      + "; ".join(f"{reason} {count}" for reason, count in reasons.most_common()))
                 print("\n".join(_describe("  " + p, i) for p, i in items[: args.list]))
                 if len(items) > args.list:
                     print(f"  … {len(items) - args.list} more (--list)")
