@@ -4,7 +4,8 @@ Names are resolved through the file's imports (`import requests as r`, `from sub
 each rule, as issue 11 states it:
 
 - CX0003: a call of `requests.get/post/put/patch/delete/head/options/request`, or of those methods on a
-  `requests.Session()` (bound to a name or attribute in the same file, or used directly), without `timeout=` or with
+  `requests.Session()` (bound to a name in the same function, to an attribute in the same file, or used directly;
+  a session handed over by a helper is a manual label), without `timeout=` or with
   `timeout=None`; a call forwarding `**kwargs` may carry a timeout and is not a violation.
 - CX0004: a bare `except:`, or `except Exception` / `BaseException` (alone or in a tuple) whose body only passes or
   continues; the site is the `except` line.
@@ -71,28 +72,46 @@ def _forwards_kwargs(call: ast.Call) -> bool:
     return any(k.arg is None for k in call.keywords)
 
 
-def _sessions(module: ast.Module, aliases: dict[str, str]) -> set[str]:
-    """Source text of the names and attributes a `requests.Session()` is bound to in this file."""
+def _scopes(module: ast.Module) -> dict[ast.AST, ast.AST]:
+    """Each node's enclosing function (or the module)."""
+    scope_of: dict[ast.AST, ast.AST] = {}
+    stack: list[tuple[ast.AST, ast.AST]] = [(module, module)]
+    while stack:
+        node, scope = stack.pop()
+        scope_of[node] = scope
+        inner = node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) else scope
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return scope_of
+
+
+def _binding(target: ast.expr, scope: ast.AST) -> tuple[ast.AST | None, str]:
+    """A name is bound in its function (or the module, for every function); an attribute (`self.session`) in the file."""
+    return (scope if isinstance(target, ast.Name) else None), ast.unparse(target)
+
+
+def _sessions(module: ast.Module, aliases: dict[str, str], scope_of: dict[ast.AST, ast.AST]) -> set[tuple[ast.AST | None, str]]:
+    """The names and attributes a `requests.Session()` is bound to in this file."""
     bound = set()
     for node in ast.walk(module):
         if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
             if _qualified(node.value.func, aliases) in SESSION_FACTORIES:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                bound |= {ast.unparse(t) for t in targets}
+                bound |= {_binding(t, scope_of[node]) for t in targets}
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
                 if (isinstance(item.context_expr, ast.Call) and item.optional_vars is not None
                         and _qualified(item.context_expr.func, aliases) in SESSION_FACTORIES):
-                    bound.add(ast.unparse(item.optional_vars))
+                    bound.add(_binding(item.optional_vars, scope_of[node]))
     return bound
 
 
-def _requests(call: ast.Call, aliases: dict[str, str], sessions: set[str]) -> tuple[str, str] | None:
+def _requests(call: ast.Call, aliases: dict[str, str], sessions: set[tuple[ast.AST | None, str]],
+              scope: ast.AST, module: ast.Module) -> tuple[str, str] | None:
     qualified = _qualified(call.func, aliases) or ""
     is_call = qualified.removeprefix("requests.api.").removeprefix("requests.") in HTTP_METHODS and qualified.startswith("requests.")
     if not is_call and isinstance(call.func, ast.Attribute) and call.func.attr in HTTP_METHODS:
         receiver = call.func.value
-        is_call = ast.unparse(receiver) in sessions or (
+        is_call = _binding(receiver, scope) in sessions or _binding(receiver, module) in sessions or (
             isinstance(receiver, ast.Call) and _qualified(receiver.func, aliases) in SESSION_FACTORIES)
     if not is_call:
         return None
@@ -155,11 +174,12 @@ def _yaml(call: ast.Call, aliases: dict[str, str]) -> tuple[str, str] | None:
 def _file_sites(relative: str, source: str) -> Iterator[tuple[str, int, int, str, str]]:
     module = ast.parse(source)
     aliases = _aliases(module)
-    sessions = _sessions(module, aliases)
+    scope_of = _scopes(module)
+    sessions = _sessions(module, aliases, scope_of)
     test_file = is_test_file(relative)
     for node in ast.walk(module):
         if isinstance(node, ast.Call):
-            for rule, verdict in (("CX0003", _requests(node, aliases, sessions)), ("CX0005", _shell(node, aliases)),
+            for rule, verdict in (("CX0003", _requests(node, aliases, sessions, scope_of[node], module)), ("CX0005", _shell(node, aliases)),
                                   ("CX0006", _yaml(node, aliases))):
                 if verdict:
                     yield rule, node.lineno, node.col_offset + 1, *verdict

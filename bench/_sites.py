@@ -32,3 +32,4 @@ class Label(BaseModel):
     verdict: Literal["violation", "ok"]
     note: str
     column: int | None = None  # only the site at this column; all sites of the rule on the line otherwise
+    add: bool = False  # a site the oracle does not find (e.g. a session a helper returns); it must not find it

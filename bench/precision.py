@@ -98,18 +98,26 @@ def run_codex(root: Path, codex: Path) -> list[dict]:
     return report["findings"]
 
 
-def apply_labels(tree: Tree, sites: list[Site]) -> list[str]:
-    """Replace the oracle's verdict where bench/labels/<tree>.json says so; the errors (labels matching no site)."""
+def apply_labels(tree: Tree, root: Path, sites: list[Site]) -> list[str]:
+    """Apply bench/labels/<tree>.json to ``sites`` (verdicts replaced, sites added); the errors (labels that do not fit)."""
     path = LABELS / f"{tree.name}.json"
     if not path.is_file():
         return []
     labels = TypeAdapter(list[Label]).validate_json(path.read_bytes())
     errors = []
     for label in labels:
+        where = f"{path.name}: label {label.rule} {label.path}:{label.line}"
         matched = [s for s in sites if (s.rule, s.path, s.line) == (label.rule, label.path, label.line)
                    and label.column in (None, s.column)]
-        if not matched:
-            errors.append(f"{path.name}: label {label.rule} {label.path}:{label.line} matches no candidate site")
+        if label.add:
+            if matched:
+                errors.append(f"{where} adds a site the oracle already finds")
+                continue
+            lines = (root / label.path).read_text(encoding="utf-8", errors="replace").splitlines()
+            sites.append(Site(rule=label.rule, path=label.path, line=label.line, column=label.column or 1,
+                              verdict=label.verdict, reason=f"manual: {label.note}", snippet=lines[label.line - 1].strip()[:120]))
+        elif not matched:
+            errors.append(f"{where} matches no candidate site")
         for site in matched:
             site.verdict, site.reason = label.verdict, f"manual: {label.note}"
     return errors
@@ -182,7 +190,7 @@ def main() -> int:
             skipped = {entry.split(":", 1)[0] for entry in unparsable}
             if unparsable:
                 print(f"  not valid Python 3, not scored ({len(unparsable)}): {', '.join(sorted(skipped))}")
-        config_errors += apply_labels(tree, sites)
+        config_errors += apply_labels(tree, root, sites)
         undecided = [s for s in sites if s.verdict == "?"]
         config_errors += [f"{tree.name}: no verdict for {s.rule} {s.path}:{s.line} ({s.reason}): {s.snippet}" for s in undecided]
         sites = [s for s in sites if s.verdict != "?"]
