@@ -26,7 +26,7 @@ from pathlib import Path
 from _sites import Site
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "request"}
-SAFE_LOADERS = {"yaml.SafeLoader", "yaml.CSafeLoader"}
+SAFE_LOADERS = {"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.loader.SafeLoader", "yaml.cyaml.CSafeLoader"}
 UNSAFE_LOADS = {"yaml.unsafe_load", "yaml.unsafe_load_all", "yaml.full_load", "yaml.full_load_all"}
 MODULES = {"requests", "subprocess", "yaml"}
 SESSION_FACTORIES = {"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"}

@@ -4,13 +4,14 @@ Usage: python bench/precision.py [--cache DIR] [--codex CHECKOUT] [--report-only
 
 Downloads pinned sdists with pip into the cache directory (outside the repository; default ~/.cache/codex-bench or
 $CODEX_BENCH_CACHE): three Rust code bases shipped on PyPI (rust-just, jiter, ruff's Python parser crate) for CX0001,
-and eight Python projects for CX0003–CX0007. An oracle independent of codex (tree-sitter-rust, Python's `ast`; see
+and ten Python projects for CX0003–CX0007. An oracle independent of codex (tree-sitter-rust, Python's `ast`; see
 bench/_rust_sites.py and bench/_python_sites.py) lists every candidate site (every `.unwrap(`/`.expect(`, requests
 call, except handler, subprocess call, yaml load, assert) and labels it a violation or not per the letter of the RFC
 as issue 11 states it; sites it cannot decide carry a manual label from bench/labels/<tree>.json. The script then runs
 ``codex check --all --no-llm --no-cache --no-history --format json`` on each tree, matches findings to sites by
 (rule, path, line) and prints per rule: sites, violations, true positives, false positives, false negatives,
-precision, recall, then every FP and FN (path:line and the source line).
+precision, recall, then every FP and FN (path:line and the source line). A file the oracle cannot parse as Python 3
+is listed and not scored. ``--codex`` measures another checkout (a branch exported with ``git archive``).
 
 Exit 0 when every rule reaches precision and recall 0.97, 1 when one misses (0 with --report-only), 2 when a site
 has no verdict, a manual label matches no site, or codex fails.
@@ -65,6 +66,8 @@ TREES = (
     Tree("cookiecutter==2.6.0", "python"),
     Tree("gdown==5.2.0", "python"),  # requests.session() methods
     Tree("mkdocs==1.6.1", "python"),
+    Tree("omegaconf==2.3.0", "python"),  # yaml.unsafe_load, a SafeLoader subclass
+    Tree("ansible-core==2.17.7", "python"),  # 240k lines; asserts under test/
 )
 
 
