@@ -74,8 +74,20 @@ def with_shipped(own: LoadedRuleset | None, shipped: Ruleset | None, config: Cod
 
 
 def extends_shipped(root: Path, config: CodexConfig) -> bool:
-    """Do the tree's own rules come on top of the shipped codex? Not when configured off, nor in codex's own tree."""
-    return config.shipped and (root / config.rfcs).resolve() != (shipped_dir() / "rfcs").resolve()
+    """Do the tree's own rules come on top of the shipped codex? Not when configured off, nor in a tree that carries
+    the shipped RFCs themselves (codex's own, installed editable or not)."""
+    return config.shipped and not _carries_shipped(root / config.rfcs)
+
+
+def _carries_shipped(rfc_dir: Path) -> bool:
+    """Is every shipped RFC file in ``rfc_dir``, byte for byte?"""
+    shipped = shipped_dir() / "rfcs"
+    if rfc_dir.resolve() == shipped.resolve():
+        return True
+    try:
+        return all((rfc_dir / f.name).is_file() and (rfc_dir / f.name).read_bytes() == f.read_bytes() for f in shipped.glob("*.md"))
+    except OSError:
+        return False
 
 
 def _own(root: Path, config: CodexConfig, shipped: Ruleset | None, stale_ok: bool, import_classes: bool) -> LoadedRuleset | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 
 from codex.config import CodexConfig
+from codex.problems import ProblemError
 from codex.ruleset_source import ConfigError, load_active, shipped_ruleset
 from governance_helpers import libcst_rule, rfc
 
@@ -70,6 +72,20 @@ def test_codex_own_tree_is_the_shipped_codex_not_loaded_twice() -> None:
 
     loaded = load_active(PROJECT_ROOT, CodexConfig())
     assert loaded.origin == "rfcs/" and [r.id for r in loaded.ruleset.rules] == SHIPPED_IDS
+
+
+def test_a_tree_carrying_the_shipped_rfcs_is_not_loaded_twice(tmp_path: Path) -> None:
+    """A copy of the shipped RFCs (codex's own tree as a wheel sees it: not the packaged directory) is the codex itself."""
+    from codex.ruleset_source import shipped_dir
+
+    shutil.copytree(shipped_dir() / "rfcs", tmp_path / "rfcs")
+    loaded = load_active(tmp_path, CodexConfig())
+    assert loaded.origin == "rfcs/" and [r.id for r in loaded.ruleset.rules] == SHIPPED_IDS
+    changed = tmp_path / "rfcs" / "0001-handle-errors-do-not-panic.md"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    with pytest.raises(ProblemError) as caught:  # a changed copy is an own RFC again: its ids collide with the shipped ones
+        load_active(tmp_path, CodexConfig())
+    assert "RFC id RFC-0001 is a shipped RFC" in str(caught.value)
 
 
 TIMEOUTS = rfc("RFC-0100", [libcst_rule("CX0003")])
