@@ -68,7 +68,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         on_changed_lines = [f for f in found if baseline.on_change(f, by_path[f.path])]
         already_there = baseline.already_there(found, base_found, by_path)
     in_scope = [f for f in on_changed_lines if id(f) not in already_there]
-    report.findings = sort_and_fingerprint(in_scope, {p: by_path[p].text.splitlines() for p in {f.path for f in in_scope}})
+    report.findings = sort_and_fingerprint(in_scope, {p: by_path[p].lines for p in {f.path for f in in_scope}})
     report.stats = {
         "mode": changes.mode,
         "ruleset": {"version": ruleset.version, "origin": options.ruleset_origin, "rules": len(ruleset.rules)},

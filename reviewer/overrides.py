@@ -55,7 +55,7 @@ def parse_overrides(text: str) -> tuple[list[Override], list[tuple[int, int, str
     """The overrides in a file, and its malformed ones as (line, column, what is wrong)."""
     overrides: list[Override] = []
     malformed: list[tuple[int, int, str]] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # numbered as git numbers lines: a form feed is not a line end
         marker = _MARKER.search(line)
         if marker is None:
             continue

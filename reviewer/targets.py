@@ -32,6 +32,12 @@ class Target:
     def text(self) -> str:
         return self.abs_path.read_bytes().decode("utf-8", "replace")
 
+    @cached_property
+    def lines(self) -> list[str]:
+        """The lines as git, diffs and the engines number them: split at "\n" alone (``str.splitlines`` also splits at
+        a form feed, which PEP 8 allows between sections, and at a lone "\r"), without a CRLF's "\r"."""
+        return [line.removesuffix("\r") for line in self.text.split("\n")]
+
     def touches(self, line: int, end_line: int) -> bool:
         """Does a finding on these lines touch an added or changed line?"""
         return self.added is None or any(n in self.added for n in range(line, end_line + 1))

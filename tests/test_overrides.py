@@ -250,3 +250,14 @@ def test_an_override_reason_renders_as_plain_text_in_the_review(report):
     section = summary_body(ReviewInput(steered, diff, "rfcs/"), Outcome()).split("#### Needs human review", 1)[1]
     assert f"- **PY0001** `{overridden.path}:{overridden.line}`: {escaped}\n" in section
     assert finding_body(overridden).startswith(f"**PY0001** (overridden: {escaped}): ")
+
+
+def test_lines_are_numbered_at_newlines_alone(tmp_path, shipped_ruleset):
+    """A form feed (PEP 8 allows one between sections) is not a line end for git or the engines, and a CRLF's "\\r" is
+    not part of the line: the override, the fingerprint's text and the shown source line stay on the flagged line."""
+    text = allow("import requests\n\x0c\ndef f(u):\n    requests.get(u)  # ALLOW CX0003 -- local\r\n\x0c# x\x0cstill line 5\nrequests.post(u)\n")
+    assert [(o.line, o.reason) for o in parse_overrides(text)[0]] == [(4, "local")]
+    (tmp_path / "app.py").write_text(text, encoding="utf-8", newline="")
+    report = run_check(shipped_ruleset, whole_tree(tmp_path), CheckOptions(use_llm=False))
+    assert [(f.rule_id, f.line, f.overridden, f.source_line) for f in report.findings if f.rule_id == "CX0003"] == [
+        ("CX0003", 4, True, allow("    requests.get(u)  # ALLOW CX0003 -- local")), ("CX0003", 6, False, "requests.post(u)")]

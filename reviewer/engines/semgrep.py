@@ -140,7 +140,7 @@ def _fixed_lines(target: Target, result: dict) -> str | None:
     fix = result.get("extra", {}).get("fix")
     if fix is None:
         return None
-    lines = target.text.splitlines()
+    lines = target.lines
     start, end = result["start"], result["end"]
     if not 0 < start["line"] <= end["line"] <= len(lines):
         return None
