@@ -95,6 +95,45 @@ def test_names_not_known_to_hold_a_session_are_left_alone() -> None:
         """) == []
 
 
+def test_sessions_handed_out_by_a_function_of_the_module() -> None:
+    assert flagged(RequestsWithoutTimeout, """\
+        import requests
+
+        def make(jar=False):
+            sess = requests.session()
+            if jar:
+                return sess, "cookies.txt"
+            return sess
+
+        def either(fresh):
+            if fresh:
+                return requests.Session()  # not a name: what the caller gets is not followed
+            return cached
+
+        def pair():
+            return "cookies.txt", requests.session()
+
+        def fetch(url):
+            sess, jar = make(jar=True)
+            sess.get(url)
+            jar.get(url)
+            plain = make()  # a return hands out a tuple: not every return gives a session
+            plain.get(url)
+            other = either(True)
+            other.get(url)
+            cookies, second = pair()
+            second.get(url)
+            unknown, rest = imported_factory()
+            unknown.get(url)
+            late, _ = later()
+            late.post(url)
+
+        def later():
+            s = requests.Session()
+            return s, None
+        """) == [(19, "requests.Session.get() without timeout="), (30, "requests.Session.post() without timeout=")]
+
+
 def test_session_attributes_of_self() -> None:
     assert flagged(RequestsWithoutTimeout, """\
         import requests

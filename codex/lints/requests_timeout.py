@@ -5,8 +5,11 @@ Names are resolved through imports, so ``import requests as r; r.get(url)`` and
 code can be seen to hold: ``requests.Session().get(url)``, a name every assignment of which in its
 scope is ``requests.Session()`` / ``requests.session()`` (``s = ...``, ``with ... as s``,
 ``s: T = ...``, ``(s := ...)``), and ``self.<attr>`` when every ``self.<attr> = ...`` in the class
-assigns a new session. A session that arrives as a parameter, from another function, from a class
-attribute or through another name is not followed. A call that forwards ``**kwargs`` may carry a
+assigns a new session, and a name that receives what a function of the same module returns when
+every return of that shape hands out such a session (``s = make()`` when each ``return`` of
+``make`` gives a session name; ``s, jar = make()`` when each two-element ``return`` gives one
+first). A session that arrives as a parameter, from another module, from a class attribute or
+through another name is not followed. A call that forwards ``**kwargs`` may carry a
 timeout and is not flagged.
 """
 
@@ -32,6 +35,21 @@ class RequestsWithoutTimeout(LintRule):
         self._attributes: dict[tuple[cst.ClassDef, str], bool] = {}  # (class, self.<attr>): every assignment a session
         self._on_names: list[tuple[cst.Call, cst.Name, str]] = []  # name.method(...) calls, judged once all is seen
         self._on_attributes: list[tuple[cst.Call, cst.ClassDef, str, str]] = []
+        self._functions: list[cst.FunctionDef] = []
+        self._returns: dict[str, list[cst.BaseExpression | None]] = {}  # module-level function: what its returns give
+        self._from_calls: list[tuple[cst.Name, str, int | None, int]] = []  # name, function, element of a tuple of n
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self._functions and not self._classes:
+            self._returns.setdefault(node.name.value, [])
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if len(self._functions) == 1 and not self._classes:
+            self._returns[self._functions[0].name.value].append(node.value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node)
@@ -78,6 +96,9 @@ class RequestsWithoutTimeout(LintRule):
             self._on_attributes.append((node, self._classes[-1], attr, problem))
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        for name, function, index, size in self._from_calls:
+            if self._returns_session(function, index, size):
+                self._session_names.add(name)
         for call, name, problem in self._on_names:
             if self._holds_session(name):
                 self.report(call, f"requests.Session.{_method(call)}() {problem}")
@@ -92,13 +113,29 @@ class RequestsWithoutTimeout(LintRule):
         elif self._classes and (attr := _self_attribute(target)):
             key = (self._classes[-1], attr)
             self._attributes[key] = self._attributes.get(key, True) and session
-        elif isinstance(target, (cst.Tuple, cst.List)):  # unpacking: what each name receives is not followed
-            for element in target.elements:
-                self._assigned(element.value, None)
+        elif isinstance(target, cst.Name) and (function := _called_name(value)):
+            self._from_calls.append((target, function, None, 1))
+        elif isinstance(target, (cst.Tuple, cst.List)):  # unpacking: followed only from a function of this module
+            function = _called_name(value)
+            for index, element in enumerate(target.elements):
+                if function and isinstance(element.value, cst.Name):
+                    self._from_calls.append((element.value, function, index, len(target.elements)))
+                else:
+                    self._assigned(element.value, None)
 
     def _is_new_session(self, value: cst.BaseExpression) -> bool:
         return isinstance(value, cst.Call) and any(
             q.name in SESSION_CONSTRUCTORS for q in self.get_metadata(QualifiedNameProvider, value.func, set()))
+
+    def _returns_session(self, function: str, index: int | None, size: int) -> bool:
+        """Does every return of ``function`` (of this module) with the shape the caller takes give a session name
+        (at ``index`` of a tuple of ``size``; the whole value when ``index`` is None)? And is there one?"""
+        returns = self._returns.get(function, [])
+        if index is None:
+            taken = returns
+        else:
+            taken = [r.elements[index].value for r in returns if isinstance(r, cst.Tuple) and len(r.elements) == size]
+        return bool(taken) and all(isinstance(value, cst.Name) and self._holds_session(value) for value in taken)
 
     def _holds_session(self, name: cst.Name) -> bool:
         """Every assignment the name can refer to in its scope stores a new session (and there is one)."""
@@ -113,6 +150,13 @@ def _self_attribute(node: cst.BaseExpression) -> str | None:
     """``x`` for ``self.x``."""
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
         return node.attr.value
+    return None
+
+
+def _called_name(value: cst.BaseExpression | None) -> str | None:
+    """``f`` for a call ``f(...)`` of a plain name."""
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+        return value.func.value
     return None
 
 
