@@ -24,6 +24,8 @@ class Answer:
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens) to report
     drip: float = 0.0  # seconds between the bytes of the body (a server that trickles its answer)
     raw: str | None = None  # the whole response body as is (not a chat completion), sent as JSON
+    param: str | None = None  # an error's "param" (the option it names) and "code", as OpenAI sends them
+    code: str | None = None
 
 
 def findings(*items: tuple[str, str, int, str]) -> Answer:
@@ -80,7 +82,8 @@ class LlmServer(LoopbackServer):
                         payload["usage"] = {"prompt_tokens": answer.usage[0], "completion_tokens": answer.usage[1],
                                             "total_tokens": sum(answer.usage)}
                 else:
-                    payload = {"error": {"message": answer.content or "error", "type": "test_error"}}
+                    payload = {"error": {"message": answer.content or "error", "type": "test_error", "param": answer.param,
+                                         "code": answer.code}}
                 data = answer.raw.encode() if answer.raw is not None else json.dumps(payload).encode()
                 try:
                     self.send_response(answer.status)

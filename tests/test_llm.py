@@ -255,14 +255,57 @@ def test_connection_refused_is_reported(repo, run_codex, monkeypatch) -> None:
     assert re.search(r"cannot connect to http://127\.0\.0\.1:\d+/v1, 2 tries", not_reviewed(report)[0])
 
 
-def test_an_endpoint_without_response_format_is_asked_again_without_it(check) -> None:
+def _sent_options(server: LlmServer) -> list[tuple[str | None, bool, bool]]:
+    """Per request: the response_format type, whether temperature and max_tokens were sent."""
+    return [(r.get("response_format", {}).get("type"), "temperature" in r, "max_tokens" in r) for r in server.requests]
+
+
+def test_an_endpoint_without_response_format_steps_down_to_json_object_then_to_none(check) -> None:
     def script(request: dict) -> Answer:
         return Answer("response_format is not supported", status=400) if "response_format" in request else GOOD
 
     report, code, server = check(script)
     static_finding_intact(report)
     assert [f["line"] for f in llm_findings(report)] == [6] and code == 1
-    assert [("response_format" in r, "temperature" in r) for r in server.requests] == [(True, True), (False, False)]
+    assert _sent_options(server) == [("json_schema", True, True), ("json_object", True, True), (None, True, True)]
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_a_refusal_naming_one_option_drops_that_option_only(check, status) -> None:
+    def script(request: dict) -> Answer:
+        if request.get("response_format", {}).get("type") == "json_schema":
+            return Answer("Invalid value: json_schema is not supported by this model", status=status, param="response_format")
+        if "temperature" in request:
+            return Answer("Unsupported value: 'temperature' does not support 0 with this model", status=status)
+        return GOOD
+
+    report, code, server = check(script)
+    assert [f["line"] for f in llm_findings(report)] == [6] and code == 1 and not_reviewed(report) == []
+    assert _sent_options(server) == [("json_schema", True, True), ("json_object", True, True), ("json_object", False, True)]
+
+
+def test_a_too_long_prompt_is_too_big_and_later_requests_keep_their_options() -> None:
+    from reviewer.llm.client import Endpoint, EndpointFailure
+    from reviewer.llm.settings import resolve
+    from codex.config import LlmConfig
+
+    too_long = Answer("This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+                      status=400, param="messages", code="context_length_exceeded")
+    with LlmServer(in_order(too_long, GOOD)) as server:
+        settings, _ = resolve(LlmConfig(model="m", base_url=server.base_url, timeout=5), {})
+        endpoint = Endpoint(settings, sleep=lambda _: None)
+        with pytest.raises(EndpointFailure, match=r"^too big for the model \(400: Error code: 400 - This model's maximum context length is 8192 tokens\. "):
+            endpoint.ask([{"role": "user", "content": "long"}])
+        endpoint.ask([{"role": "user", "content": "short"}])
+    assert _sent_options(server) == [("json_schema", True, True), ("json_schema", True, True)]
+
+
+def test_a_refusal_naming_no_option_sent_is_reported_not_retried(check) -> None:
+    report, code, server = check(in_order(Answer("model 'test-model' does not exist", status=400, param="model")))
+    static_finding_intact(report)
+    assert len(server.requests) == 1 and code == 0
+    assert not_reviewed(report) == ["not reviewed by the LLM pass (CX0002), lines 4-10: the endpoint refused the request "
+                                    "(400: Error code: 400 - model 'test-model' does not exist)"]
 
 
 INJECTION = HANDLER + """
@@ -463,3 +506,49 @@ def test_a_base_url_the_repository_names_never_receives_the_user_s_key(repo, run
         f"[tool.codex.llm] base_url {server.base_url} is the checked repository's choice: the API key from the environment "
         "was not sent to it, the endpoint was asked without a key"]
     assert report["stats"]["llm"]["key_withheld"] is True
+
+
+def excerpts(server: LlmServer, path: str) -> list[list[str]]:
+    """The excerpts of ``path`` in the requests received, each as its code lines (number, mark, code)."""
+    found: list[list[str]] = []
+    for request in server.requests:
+        block = re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", request["messages"][-1]["content"], re.S).group(1)
+        for section in re.split(r"\n(?=File )", block):
+            header, _, body = section.partition("\n")
+            if header.startswith(f"File {path};"):
+                found += [piece.split("\n") for piece in body.strip("\n").split("\n...\n")]
+    return found
+
+
+def _change(repo, path: str, base: str, new: str) -> None:
+    repo.commit(f"add {path}", {path: base})
+    repo.write(path, new)
+
+
+def test_a_form_feed_above_a_change_does_not_shift_the_line_numbers(check, repo) -> None:
+    base = 'import os\n\x0c\n\ndef limit(settings):\n    return 10\n'
+    _change(repo, "svc/ff.py", base, base.replace("    return 10\n", '    region = settings.get("region")\n    return region["limit"]\n'))
+    report, code, server = check(in_order(findings(("CX0002", "svc/ff.py", 6, REASON))))
+    assert excerpts(server, "svc/ff.py") == [['4 def limit(settings):', '5+    region = settings.get("region")',
+                                             '6+    return region["limit"]']]
+    assert [(f["path"], f["line"]) for f in llm_findings(report)] == [("svc/ff.py", 6)] and code == 1
+
+
+def test_the_context_never_reaches_into_the_function_above_the_changed_one(check, repo) -> None:
+    base = ('def before(settings):\n    a = settings.get("a")\n    return a["x"]\n\n\n'
+            'def limit(settings):\n    region = settings.get("region")\n    return 10\n')
+    _change(repo, "svc/two.py", base, base.replace("return 10", 'return region["limit"]'))
+    _, _, server = check(in_order(GOOD))
+    assert excerpts(server, "svc/two.py") == [['6 def limit(settings):', '7     region = settings.get("region")',
+                                              '8+    return region["limit"]']]
+
+
+def test_a_large_new_file_is_cut_before_definitions_and_no_line_is_sent_twice(check, repo) -> None:
+    body = "".join(f'    value{k} = config.get("k{k}")\n' for k in range(20))
+    text = "".join(f"def load{n}(config):\n{body}    return value0\n\n\n" for n in range(5))  # 24 lines per function
+    _change(repo, "svc/big.py", "", text)
+    _, _, server = check(in_order(GOOD))
+    pieces = excerpts(server, "svc/big.py")
+    numbers = [int(re.match(r"\d+", line).group()) for piece in pieces for line in piece]
+    assert sorted(numbers) == list(range(1, 5 * 24 + 1))  # each line once
+    assert [piece[0] for piece in pieces] == ["1+def load0(config):", "73+def load3(config):"]

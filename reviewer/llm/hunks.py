@@ -12,7 +12,7 @@ from reviewer.targets import Target, path_matches, prefilter_passes
 
 _DEFINITION = re.compile(r"\s*(async\s+def|def|class|local\s+function|function|func|(pub(\([^)]*\))?\s+)?(async\s+)?fn|impl)\b")
 SCOPE_LINES = 15  # a hunk inside a definition starting at most this far above its context shows the definition from its header
-MAX_HUNK_LINES = 80  # a longer run of added lines (a new file, an audit) is cut into pieces of this size
+MAX_HUNK_LINES = 80  # a longer run of added lines (a new file, an audit) is cut into pieces of at most this size
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Hunk:
 
     @cached_property
     def lines(self) -> list[tuple[int, str]]:
-        text = self.target.text.splitlines()
+        text = source_lines(self.target.text)
         return [(n, text[n - 1]) for n in range(self.start, self.end + 1)]
 
     @cached_property
@@ -52,26 +52,56 @@ class Routed:
     rules: tuple[Rule, ...]
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a file as git numbers them: split at ``\n`` only (``str.splitlines`` also splits at a form feed,
+    ``\x1c``-``\x1e``, ``\x85``, ``\u2028`` and a lone ``\r``), without the ``\r`` of a CRLF line end."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 def hunks_of(target: Target, context: int) -> list[Hunk]:
     """Runs of added lines whose context windows touch become one hunk, with up to ``context`` lines around it; the
     context reaches up to the enclosing definition's header when that is near, and stops at the edge of a sibling
-    definition (see ``_context_start``/``_context_end``). ``added=None`` means every line."""
-    total = len(target.text.splitlines())
+    definition (see ``_context_start``/``_context_end``). A run longer than MAX_HUNK_LINES is cut before
+    definitions (``_pieces``); no line is sent twice. ``added=None`` means every line."""
+    lines = source_lines(target.text)
+    total = len(lines)
     added = sorted(n for n in (target.added if target.added is not None else range(1, total + 1)) if 1 <= n <= total)
     runs: list[list[int]] = []
     for n in added:
-        if runs and n - runs[-1][-1] <= 2 * context + 1 and n - runs[-1][0] < MAX_HUNK_LINES:
+        if runs and n - runs[-1][-1] <= 2 * context + 1:
             runs[-1].append(n)
         else:
             runs.append([n])
-    lines = target.text.splitlines()
+    pieces = [piece for run in runs for piece in _pieces(lines, run)]
     hunks: list[Hunk] = []
-    for run in runs:
+    for i, run in enumerate(pieces):
         start = _context_start(lines, run[0], max(1, run[0] - context))
         start = max(start, hunks[-1].end + 1) if hunks else start
         start = next((n for n in range(start, run[0]) if lines[n - 1].strip()), run[0])  # no leading blank lines
-        hunks.append(Hunk(target, start, _context_end(lines, run, min(total, run[-1] + context)), frozenset(run)))
+        end = min(total, run[-1] + context, pieces[i + 1][0] - 1 if i + 1 < len(pieces) else total)
+        hunks.append(Hunk(target, start, _context_end(lines, run, end), frozenset(run)))
     return hunks
+
+
+def _pieces(lines: list[str], run: list[int]) -> list[list[int]]:
+    """``run`` cut into pieces of at most MAX_HUNK_LINES lines, each cut before the outermost definition (or its
+    decorators) that keeps the piece in size, else after MAX_HUNK_LINES lines."""
+    pieces: list[list[int]] = []
+    while run[-1] - run[0] >= MAX_HUNK_LINES:
+        cuts = [n for n in run if run[0] < n <= run[0] + MAX_HUNK_LINES and _starts_definition(lines, n)]
+        cut = min(cuts, key=lambda n: (_indent(lines[n - 1]), -n)) if cuts else run[0] + MAX_HUNK_LINES
+        pieces.append([n for n in run if n < cut])
+        run = [n for n in run if n >= cut]
+    return [*pieces, run]
+
+
+def _starts_definition(lines: list[str], n: int) -> bool:
+    """Line ``n`` opens a definition, or its first decorator."""
+    above = next((lines[k - 1] for k in range(n - 1, 0, -1) if lines[k - 1].strip()), "")
+    return _opens_definition(lines[n - 1]) and not (above.lstrip().startswith("@") and _indent(above) == _indent(lines[n - 1]))
 
 
 def _context_start(lines: list[str], first: int, start: int) -> int:
@@ -79,8 +109,9 @@ def _context_start(lines: list[str], first: int, start: int) -> int:
 
     A run that opens a definition after the end of another block (or at the top level) is judged on its own: the
     tail of the definition before it tells the model nothing. Otherwise the context reaches the header of the
-    definition enclosing ``first`` when that is at most SCOPE_LINES above ``start``: the model judges a line better
-    when it sees the function it is in (what was checked before it).
+    definition enclosing ``first`` when that is at most SCOPE_LINES above ``start``, and starts there when it lies
+    within the context: the model judges a line better when it sees the function it is in (what was checked
+    before it), and nothing of the function before.
     """
     opening = next((n for n in range(first, len(lines) + 1) if lines[n - 1].strip()), first)
     above = next((n for n in range(first - 1, 0, -1) if lines[n - 1].strip()), None)
@@ -88,7 +119,7 @@ def _context_start(lines: list[str], first: int, start: int) -> int:
                                                   or _indent(lines[opening - 1]) == 0):
         return first
     indent = _indent(lines[first - 1])
-    for n in range(start - 1, max(0, start - 1 - SCOPE_LINES), -1):
+    for n in range(first - 1, max(0, start - 1 - SCOPE_LINES), -1):
         line = lines[n - 1]
         if line.strip() and _indent(line) < indent:
             if _DEFINITION.match(line):
