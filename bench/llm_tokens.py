@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -255,6 +256,12 @@ LUA_BLOCKS = {
   return rules.{n}.action
 end
 ''',
+    "kong": '''local function {n}_limit(conf, route)
+  local per_minute = conf.limits.per_minute
+  local burst = conf.tiers[route.name].burst
+  return per_minute + burst * {k}
+end
+''',
     "module": '''function M.{n}_weight(ctx)
   local total = {k}
   for _, item in ipairs(ctx.items) do
@@ -274,7 +281,10 @@ end
 end
 ''',
 }
-LUA_WEIGHTS = {"config": 2, "module": 3, "global": 1, "string": 3}
+LUA_WEIGHTS = {"config": 2, "kong": 2, "module": 3, "global": 1, "string": 3}
+PLANTED = re.compile(r'^\s*(?:limits = section\["limits"\]|return rules\.\w+\.action|local burst = conf\.tiers\[route\.name\]\.burst)$')
+"""The lines of the blocks above that violate the upstream rule (CX0002, BX0100): each must reach the model."""
+UPSTREAM_RULES = {"CX0002", "BX0100"}
 
 TEST_BLOCK = '''def test_{n}_case_{k}():
     result = load_{n}_limits({{"{n}": {{"limits": {{"max": {k}}}}}}})
@@ -378,18 +388,51 @@ def judgment_rules(repo: Path) -> list[Rule]:
     return [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
 
 
+def planted(repo: Path) -> set[tuple[str, int]]:
+    """(path, line) of each planted violation the merge request adds, outside tests."""
+    found: set[tuple[str, int]] = set()
+    path, line = "", 0
+    for text in git_out(repo, "diff", "-U0", "HEAD").split("\n"):
+        if text.startswith("+++ "):
+            path = text.removeprefix("+++ b/")
+        elif hunk := re.match(r"@@ -\S+ \+(\d+)", text):
+            line = int(hunk.group(1))
+        elif text.startswith("+"):
+            if PLANTED.match(text[1:]) and not path.startswith("tests/"):
+                found.add((path, line))
+            line += 1
+    return found
+
+
+def routed_lines(request: dict) -> set[tuple[str, int]]:
+    """(path, line) of the added lines a request asks an upstream rule about."""
+    block = re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", request["messages"][-1]["content"], re.S)
+    found: set[tuple[str, int]] = set()
+    path = ""
+    for text in block.group(1).split("\n") if block else ():
+        if header := re.match(r"File (\S+); rules: (.*)$", text):
+            path = header.group(1) if UPSTREAM_RULES & set(header.group(2).split(", ")) else ""
+        elif path and (code := re.match(r"(\d+)\+", text)):
+            found.add((path, int(code.group(1))))
+    return found
+
+
 def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) -> dict:
-    """Naive tokens, and codex's requests and tokens on the first run, an unchanged re-run, and after one hunk changed."""
+    """Naive tokens, and codex's requests and tokens on the first run, an unchanged re-run, and after one hunk changed;
+    the planted violations and those the first run sent to the upstream rule."""
     build(repo, rfcs, random.Random(seed))
     received: list[int] = []
+    routed: set[tuple[str, int]] = set()
 
     def count(request: dict) -> Answer:
         received.append(sum(counter.count(m["content"]) + 4 for m in request["messages"]))
+        routed.update(routed_lines(request))
         return Answer('{"findings": []}')
 
     diff = git_out(repo, "diff", "HEAD")
     numstat = [line.split("\t") for line in git_out(repo, "diff", "--numstat", "HEAD").splitlines()]
     rules = judgment_rules(repo)
+    violations = planted(repo)
     naive = sum(counter.count(prompt.SYSTEM.format(boundary="0" * 24)) + 4 +
                 counter.count(f"Rules to apply:\n\n{prompt.render_rule(rule)}\n\n{diff}") + 4 for rule in rules)
     runs: dict[str, tuple[int, int]] = {}
@@ -403,8 +446,11 @@ def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) 
             runs[name] = (len(received) - before[0], sum(received) - before[1])
             if name == "first run":
                 first = report["stats"]["llm"]
+                recall = {language: (len({v for v in violations if v[0].endswith(suffix)} & routed),
+                                     len({v for v in violations if v[0].endswith(suffix)}))
+                          for language, suffix in (("Python", ".py"), ("Lua", ".lua"))}
     return {"files": len(numstat), "lines": sum(int(a) + int(d) for a, d, _ in numstat), "rules": len(rules),
-            "naive": naive, "runs": runs, "stats": first}
+            "naive": naive, "runs": runs, "stats": first, "recall": recall}
 
 
 def main() -> None:
@@ -414,6 +460,7 @@ def main() -> None:
     args = parser.parse_args()
     counter = counter_for(MODEL)
     print(f"tokens counted with {counter.name}")
+    failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for index, (scenario, rfcs) in enumerate(SCENARIOS.items()):
             result = measure((args.keep or Path(tmp)) / f"mr{index}", rfcs, args.seed, counter)
@@ -426,9 +473,14 @@ def main() -> None:
             stats = result["stats"]
             print(f"  first run: {stats['hunks']['routed']} of the changed hunks routed to a rule; per rule "
                   + ", ".join(f"{rule} {c['tokens_in']:,}" for rule, c in stats["per_rule"].items()))
-            met = first_tokens <= result["naive"] / 10 and result["runs"]["unchanged re-run"][1] == 0
-            print(f"  target (<= 1/10 of naive, 0 on the re-run): {'met' if met else 'NOT met'}")
-
+            print("  routing recall (planted violations sent to the upstream rule / planted): "
+                  + ", ".join(f"{language} {sent}/{total}" for language, (sent, total) in result["recall"].items()))
+            met = (first_tokens <= result["naive"] / 10 and result["runs"]["unchanged re-run"][1] == 0
+                   and all(sent == total > 0 for sent, total in result["recall"].values()))
+            print(f"  target (<= 1/10 of naive, 0 on the re-run, recall 1.0): {'met' if met else 'NOT met'}")
+            failed = failed or not met
+    if failed:
+        raise SystemExit(1)
 
 if __name__ == "__main__":
     main()

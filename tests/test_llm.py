@@ -552,3 +552,12 @@ def test_a_large_new_file_is_cut_before_definitions_and_no_line_is_sent_twice(ch
     numbers = [int(re.match(r"\d+", line).group()) for piece in pieces for line in piece]
     assert sorted(numbers) == list(range(1, 5 * 24 + 1))  # each line once
     assert [piece[0] for piece in pieces] == ["1+def load0(config):", "73+def load3(config):"]
+
+
+def test_hunks_the_prefilter_turns_away_are_counted(check, repo) -> None:
+    base = "def add(a, b):\n    return a + b\n"
+    _change(repo, "svc/math.py", base, base.replace("a + b", "a + b + 1"))
+    report, _, server = check(in_order(GOOD))
+    llm = report["stats"]["llm"]
+    assert (llm["prefilter_skipped"], llm["per_rule"]["CX0002"]["prefilter_skipped"], llm["hunks"]["routed"]) == (1, 1, 0)
+    assert server.requests == []  # svc/handler.py's change went into the commit _change made

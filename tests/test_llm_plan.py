@@ -59,11 +59,44 @@ def test_routing_follows_language_paths_and_prefilter(tmp_path, cx0002) -> None:
         target(tmp_path, "services/math.py", "def add(a, b):\n    return a + b\n", {2}),
         target(tmp_path, "lib/other.py", "def add(a, b):\n    return a + b\n", {2}),
     ]
-    routed = route([cx0002, services_only], targets, context=3)
+    routed, skipped = route([cx0002, services_only], targets, context=3)
     assert [(r.hunk.path, [x.id for x in r.rules]) for r in routed] == [
         ("plugins/rules.lua", ["CX0002"]),  # Lua, and the prefilter sees "config"
         ("services/math.py", ["CX0900"]),  # nothing CX0002's prefilter looks for; CX0900 has none
     ]
+    assert skipped == {"CX0002": 2, "CX0900": 0}
+
+
+KONG = """\
+local function access(conf, ctx)
+  local limit = conf.limits.per_minute
+  local tier = conf.tiers[route.name]
+  local key = ngx.ctx.api_key
+  local cached = kong.cache:get(key)
+  local host = os.getenv("UPSTREAM_HOST")
+  local body = res.body
+end
+"""
+
+
+@pytest.mark.parametrize("line", range(2, 8))
+def test_the_prefilter_routes_kong_style_lua_configuration_environment_and_responses(tmp_path, cx0002, line) -> None:
+    plugin = target(tmp_path, "kong/plugins/limits/handler.lua", KONG, {line}, "lua")
+    routed, skipped = route([cx0002], [plugin], context=3)
+    assert [(r.hunk.path, sorted(r.hunk.added)) for r in routed] == [("kong/plugins/limits/handler.lua", [line])]
+    assert skipped == {"CX0002": 0}
+
+
+def test_the_prefilter_reads_the_hunk_not_the_file(tmp_path, cx0002) -> None:
+    text = ("import json\n\n\ndef area(config, a, b):\n    width = config.get('w')\n    return a * b\n\n\n"
+            "def add(a, b):\n    return a + b\n")
+    routed, skipped = route([cx0002], [target(tmp_path, "a.py", text, {1, 10})], context=1)
+    assert routed == [] and skipped == {"CX0002": 2}  # "import json"; add(), in a file that reads config elsewhere
+    routed, skipped = route([cx0002], [target(tmp_path, "a.py", text, {6})], context=1)
+    assert [(r.hunk.start, sorted(r.hunk.added)) for r in routed] == [(4, [6])] and skipped == {"CX0002": 0}
+    lua = "local function refund(conf, ctx)\n  local rules = conf.rules\n  return rules.refund.action\nend\n"
+    routed, _ = route([cx0002], [target(tmp_path, "p.lua", lua, {3}, "lua")], context=1)
+    assert [sorted(r.hunk.added) for r in routed] == [[3]]  # the changed line reads what the unchanged one took from conf
 
 
 def test_a_hunk_is_sent_once_with_every_rule_that_judges_it(tmp_path, cx0002) -> None:

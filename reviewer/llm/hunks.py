@@ -150,15 +150,21 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip()) if line.strip() else 1 << 30
 
 
-def route(rules: list[Rule], targets: list[Target], context: int) -> list[Routed]:
-    """Each hunk with the rules whose languages, paths and prefilter it passes; hunks no rule wants are left out."""
+def route(rules: list[Rule], targets: list[Target], context: int) -> tuple[list[Routed], dict[str, int]]:
+    """Each hunk with the rules whose languages, paths and prefilter it passes (hunks no rule wants are left out),
+    and per rule how many hunks in its languages and paths its prefilter turned away. The prefilter reads the hunk
+    as it is sent, not the file: its added lines and their context, which stays inside the enclosing definition (a
+    changed ``return rules.action`` under an unchanged ``local rules = conf.rules`` is the incident class)."""
     routed: list[Routed] = []
+    skipped = dict.fromkeys((r.id for r in rules), 0)
     for target in targets:
         candidates = [r for r in rules if target.language in r.languages and path_matches(r.paths, target.scope_path)]
         if not candidates:
             continue
         for hunk in hunks_of(target, context):
             chosen = tuple(r for r in candidates if prefilter_passes(r.prefilter, hunk.text))
+            for rule in candidates:
+                skipped[rule.id] += rule not in chosen
             if chosen:
                 routed.append(Routed(hunk, chosen))
-    return routed
+    return routed, skipped

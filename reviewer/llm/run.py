@@ -53,13 +53,13 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
     try:
         if not rules:
             return LlmOutcome(stats={"status": "skipped", "reason": "no judgment rules", "rules": [], "unreviewed": []})
-        routed = route(rules, targets, config.context_lines)
+        routed, skipped = route(rules, targets, config.context_lines)
         wanted = sorted({r.id for item in routed for r in item.rules})
         settings, reason = resolve(config, env, trust_config_url) if enabled else (None, "--no-llm")
         if settings is None:
             return LlmOutcome(stats={"status": "skipped", "reason": reason, "rules": ids, "unreviewed": wanted}, unreviewed=wanted)
         cache_dir = root / config.cache_dir if use_cache else None
-        return _Pass(settings, cache_dir, config.budget if budget is None else budget, sleep).run(rules, routed)
+        return _Pass(settings, cache_dir, config.budget if budget is None else budget, sleep).run(rules, routed, skipped)
     except Exception as exc:  # the last guard of an optional pass: fail open, say so
         reason = redact(f"{type(exc).__name__}: {exc}", secrets(config, env))
         problem = Problem(message=f"LLM pass failed: {reason}", kind="llm",
@@ -84,9 +84,10 @@ class _Pass:
         self.unreviewed: set[str] = set()
         self.over_budget = 0
 
-    def run(self, rules: list[Rule], routed: list[Routed]) -> LlmOutcome:
+    def run(self, rules: list[Rule], routed: list[Routed], skipped: dict[str, int]) -> LlmOutcome:
+        """``skipped``: per rule, the hunks its prefilter turned away."""
         self.per_rule = {r.id: dict.fromkeys(("tokens_in", "tokens_out", "requests", "cache_hits", "findings", "not_reviewed"), 0)
-                         for r in rules}
+                           | {"prefilter_skipped": skipped.get(r.id, 0)} for r in rules}
         cache = self._open_cache(self.cache_dir) if self.cache_dir else None
         pending = self._from_cache(cache, routed)
         requests: list[Request] = []
@@ -109,6 +110,7 @@ class _Pass:
             "tokenizer": self.counter.name if self.counter else None, "budget": self.budget,
             "requests": len(requests), "failed_requests": len(failed), **tokens,
             "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),
+            "prefilter_skipped": sum(skipped.values()),  # (rule, hunk) pairs a rule's prefilter turned away
             "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
                       "failed": sum(len(r.items) for r in failed)},
             "dropped": self.dropped, "rules": [r.id for r in rules], "per_rule": self.per_rule,
