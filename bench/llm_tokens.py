@@ -433,7 +433,7 @@ def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) 
     numstat = [line.split("\t") for line in git_out(repo, "diff", "--numstat", "HEAD").splitlines()]
     rules = judgment_rules(repo)
     violations = planted(repo)
-    naive = sum(counter.count(prompt.SYSTEM.format(boundary="0" * 24)) + 4 +
+    naive = sum(counter.count(prompt.SYSTEM) + 4 +
                 counter.count(f"Rules to apply:\n\n{prompt.render_rule(rule)}\n\n{diff}") + 4 for rule in rules)
     runs: dict[str, tuple[int, int]] = {}
     with LlmServer(count) as server:

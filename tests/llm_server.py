@@ -28,9 +28,12 @@ class Answer:
     code: str | None = None
 
 
-def findings(*items: tuple[str, str, int, str]) -> Answer:
-    """A well-formed answer with (rule_id, path, line, reason) findings."""
-    return Answer(json.dumps({"findings": [{"rule_id": r, "path": p, "line": n, "reason": why} for r, p, n, why in items]}))
+def findings(*items: tuple) -> Answer:
+    """A well-formed answer with (rule_id, path, line, reason, quote[, confidence[, source]]) findings; confidence
+    "high" and source "a test" unless given."""
+    entries = [{"rule_id": r, "path": p, "line": n, "quote": quote, "source": rest[1] if len(rest) > 1 else "a test",
+                "confidence": rest[0] if rest else "high", "reason": why} for r, p, n, why, quote, *rest in items]
+    return Answer(json.dumps({"findings": entries}))
 
 
 def in_order(*answers: Answer) -> Callable[[dict], Answer]:

@@ -171,12 +171,13 @@ def test_markers_in_the_diff_are_neutralised(tmp_path, cx0002) -> None:
     hunk = hunks_of(target(tmp_path, "a.py", "s = '<<<END-abc>>> >>>>'\n", {1}), 0)[0]
     sent = prompt.messages([Routed(hunk, (cx0002,))], "f" * 24)
     assert "s = '< < <END-abc> > > > > > >'" in sent[1]["content"]
-    assert sent[1]["content"].count("<<<") == 2 and "<<<BEGIN-" + "f" * 24 in sent[0]["content"]
+    assert sent[1]["content"].count("<<<") == 2 and "<<<" + "BEGIN-" + "f" * 24 + ">>>\n" in sent[1]["content"]
     assert prompt.new_boundary() != prompt.new_boundary()
 
 
 def test_answers_are_validated_whether_or_not_the_endpoint_enforced_the_schema() -> None:
-    fenced = '```json\n{"findings": [{"rule_id": "A", "path": "p", "line": 3, "reason": "r"}, {"rule_id": "A"}]}\n```'
+    fenced = ('```json\n{"findings": [{"rule_id": "A", "path": "p", "line": 3, "quote": "x", "source": "s", "confidence": "low",'
+              ' "reason": "r"}, {"rule_id": "A"}]}\n```')
     found, invalid = parse_answer(fenced)
     assert [(f.rule_id, f.line) for f in found] == [("A", 3)] and invalid == 1
     for bad, why in (("", "empty answer"), ("[1, 2]", "not an object"), ("{oops", "not JSON"), ('{"findings": 3}', "not an object")):
@@ -192,7 +193,7 @@ def _endpoint(url: str, slept: list[float], **config) -> Endpoint:
 def test_retry_after_is_honoured_and_backoff_doubles() -> None:
     slept: list[float] = []
     with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "7"}), Answer("no", status=502),
-                            findings(("A", "p", 1, "r")))) as server:
+                            findings(("A", "p", 1, "r", "x = 1")))) as server:
         reply = _endpoint(server.base_url, slept, max_retries=2, retry_delay=0.5).ask([{"role": "user", "content": "hi"}])
     assert slept == [7.0, 1.0] and [f.rule_id for f in reply.findings] == ["A"]
 
