@@ -341,6 +341,11 @@ def build(repo: Path, rfcs: dict[str, str], rng: random.Random) -> None:
         base = [YAML_BLOCK.format(n=names[i], k=k) for k in range(8)]
         files[f"deploy/{names[i]}.yaml"] = (base, change(base, [YAML_BLOCK.format(n=names[i], k=k) for k in range(10, 18)], rng))
     files["services/limits/new_module.py"] = ([], blocks(PY_BLOCKS, PY_WEIGHTS, names, rng, 12))
+    commit(repo, rfcs, files)
+
+
+def commit(repo: Path, rfcs: dict[str, str], files: dict[str, tuple[list[str], list[str]]]) -> None:
+    """A repository whose base commit holds the RFCs and the files' base blocks; the changed blocks in the work tree."""
     repo.mkdir(parents=True, exist_ok=True)
     git = lambda *args: subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)  # noqa: E731
     git("init", "-q", "-b", "main")
@@ -423,10 +428,12 @@ def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) 
     build(repo, rfcs, random.Random(seed))
     received: list[int] = []
     routed: set[tuple[str, int]] = set()
+    texts: list[str] = []
 
     def count(request: dict) -> Answer:
         received.append(sum(counter.count(m["content"]) + 4 for m in request["messages"]))
         routed.update(routed_lines(request))
+        texts.append("\n".join(m["content"] for m in request["messages"]))
         return Answer('{"findings": []}')
 
     diff = git_out(repo, "diff", "HEAD")
@@ -450,7 +457,37 @@ def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) 
                                      len({v for v in violations if v[0].endswith(suffix)}))
                           for language, suffix in (("Python", ".py"), ("Lua", ".lua"))}
     return {"files": len(numstat), "lines": sum(int(a) + int(d) for a, d, _ in numstat), "rules": len(rules),
-            "naive": naive, "runs": runs, "stats": first, "recall": recall}
+            "naive": naive, "runs": runs, "stats": first, "recall": recall, "shared": shared_prefix(texts[:2], counter)}
+
+
+def shared_prefix(texts: list[str], counter: TokenCounter) -> tuple[int, int]:
+    """Tokens the first two requests of a run share from their start (what a provider's prompt cache can serve),
+    and the first request's tokens."""
+    common = os.path.commonprefix(texts) if len(texts) == 2 else ""
+    return counter.count(common), counter.count(texts[0]) if texts else 0
+
+
+def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, int]:
+    """The shipped CX0002 alone on a merge request of 10 files, each adding nine functions of which one reads
+    configuration: the tokens codex sends, and the tokens of the whole diff."""
+    rng = random.Random(seed)
+    quiet = {kind: block for kind, block in PY_BLOCKS.items() if kind in ("format", "log", "validate", "summary", "sql", "lock")}
+    names = ["billing", "quota", "invoice", "ledger", "payout", "refund", "search", "profile", "session", "catalog"]
+    files = {}
+    for name in names:
+        fresh = [PY_BLOCKS["config"].format(n=name, N=name.title(), k=1)] + blocks(quiet, dict.fromkeys(quiet, 1), names, rng, 8)
+        base = blocks(quiet, dict.fromkeys(quiet, 1), names, rng, 6)
+        files[f"services/{name}/handlers.py"] = (base, change(base, rng.sample(fresh, len(fresh)), rng))
+    commit(repo, {"0002-validate-upstream-state.md": SHIPPED_CX0002}, files)
+    received: list[int] = []
+
+    def count(request: dict) -> Answer:
+        received.append(sum(counter.count(m["content"]) + 4 for m in request["messages"]))
+        return Answer('{"findings": []}')
+
+    with LlmServer(count) as server:
+        check(repo, server)
+    return sum(received), counter.count(git_out(repo, "diff", "HEAD"))
 
 
 def main() -> None:
@@ -473,12 +510,18 @@ def main() -> None:
             stats = result["stats"]
             print(f"  first run: {stats['hunks']['routed']} of the changed hunks routed to a rule; per rule "
                   + ", ".join(f"{rule} {c['tokens_in']:,}" for rule, c in stats["per_rule"].items()))
+            shared, whole = result["shared"]
+            print(f"  shared prefix of the first two requests: {shared:,} of {whole:,} tokens")
             print("  routing recall (planted violations sent to the upstream rule / planted): "
                   + ", ".join(f"{language} {sent}/{total}" for language, (sent, total) in result["recall"].items()))
             met = (first_tokens <= result["naive"] / 10 and result["runs"]["unchanged re-run"][1] == 0
                    and all(sent == total > 0 for sent, total in result["recall"].values()))
             print(f"  target (<= 1/10 of naive, 0 on the re-run, recall 1.0): {'met' if met else 'NOT met'}")
             failed = failed or not met
+        sent, diff = measure_focus((args.keep or Path(tmp)) / "focus", args.seed, counter)
+        print(f"\none function in nine reads configuration (CX0002 alone, 10 files): codex sends {sent:,} tokens, "
+              f"the diff is {diff:,} ({sent / diff:.2f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})")
+        failed = failed or sent > diff / 5
     if failed:
         raise SystemExit(1)
 

@@ -22,6 +22,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (past the client's timeout: a hang)
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens) to report
+    cached: int | None = None  # usage.prompt_tokens_details.cached_tokens to report
     drip: float = 0.0  # seconds between the bytes of the body (a server that trickles its answer)
     raw: str | None = None  # the whole response body as is (not a chat completion), sent as JSON
     param: str | None = None  # an error's "param" (the option it names) and "code", as OpenAI sends them
@@ -84,6 +85,8 @@ class LlmServer(LoopbackServer):
                     if answer.usage:
                         payload["usage"] = {"prompt_tokens": answer.usage[0], "completion_tokens": answer.usage[1],
                                             "total_tokens": sum(answer.usage)}
+                        if answer.cached is not None:
+                            payload["usage"]["prompt_tokens_details"] = {"cached_tokens": answer.cached}
                 else:
                     payload = {"error": {"message": answer.content or "error", "type": "test_error", "param": answer.param,
                                          "code": answer.code}}

@@ -99,9 +99,11 @@ def test_a_good_finding_is_reported_like_a_static_one_with_the_models_reason(che
     assert request["model"] == "test-model"
     assert request["response_format"]["type"] == "json_schema"
     assert request["response_format"]["json_schema"]["schema"]["required"] == ["findings"]
+    assert (request["max_tokens"], request["temperature"]) == (1000, 0)
     llm = report["stats"]["llm"]
     assert (llm["status"], llm["requests"], llm["unreviewed"]) == ("ran", 1, [])
     assert llm["tokens_in"] > 0 and llm["per_rule"]["CX0002"]["tokens_in"] == llm["tokens_in"]
+    assert (llm["tokens_cached"], llm["cost"]) == (0, None)  # no prompt cache reported, no prices configured
 
 
 def test_the_text_summary_shows_the_reason_and_the_cost(check) -> None:
@@ -110,6 +112,19 @@ def test_the_text_summary_shows_the_reason_and_the_cost(check) -> None:
     assert "LLM pass (test-model): 1 request(s), 321 tokens in / 45 out, 0 cache hit(s)" in out
     assert "CX0002 321 in / 45 out, 1 request(s), 0 cached" in out
     assert "svc/handler.py:10:12  CX0003" in out and code == 1
+
+
+def test_prices_turn_tokens_into_money_and_cached_tokens_are_reported(check, repo) -> None:
+    repo.write("pyproject.toml", PYPROJECT + "price_input = 2.5\nprice_cached_input = 1.25\nprice_output = 10\nmax_output_tokens = 300\n")
+    answer = Answer(GOOD.content, usage=(1_000_000, 200_000), cached=400_000)
+    out, _, server = check(in_order(answer), fmt="text")
+    assert ("LLM pass (test-model): 1 request(s), 1,000,000 tokens in (400,000 cached) / 200,000 out, 0 cache hit(s), "
+            "cost 4.0000") in out  # 600,000 x 2.5 + 400,000 x 1.25 + 200,000 x 10, per million
+    assert "CX0002 1,000,000 in (400,000 cached) / 200,000 out, 1 request(s), 0 cached, cost 4.0000" in out
+    assert server.requests[0]["max_tokens"] == 300
+    report, _, _ = check(in_order(answer), "--no-cache")
+    llm = report["stats"]["llm"]
+    assert (llm["tokens_cached"], llm["cost"], llm["per_rule"]["CX0002"]["cost"]) == (400_000, 4.0, 4.0)
 
 
 def _text_by_rule(fmt: str, out: str) -> dict[str, str]:

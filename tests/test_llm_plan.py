@@ -12,6 +12,7 @@ from codex.model import PathFilter, Prefilter, Rule, Severity
 from reviewer.llm import prompt
 from reviewer.llm.cache import cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure
+from reviewer.llm.cost import shares
 from reviewer.llm.hunks import MAX_HUNK_LINES, Routed, hunks_of, route
 from reviewer.llm.plan import Costs, plan
 from reviewer.llm.schema import MalformedAnswer, parse_answer
@@ -287,3 +288,8 @@ def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:
     text = "def outer(settings):\n    conf = settings.get('c')\n    def inner():\n        return conf['x']\n    return inner\n"
     [hunk] = hunks_of(target(tmp_path, "a.py", text, {3, 4}), context=2)
     assert (hunk.start, hunk.end) == (1, 5)
+
+
+def test_a_shared_request_s_tokens_are_split_by_what_each_rule_saw() -> None:
+    assert shares(10, [1, 3]) == [3, 7] and shares(7, [0, 0]) == [4, 3] and shares(0, [5, 1]) == [0, 0]
+    assert shares(1000, [100, 300, 600]) == [100, 300, 600]

@@ -29,6 +29,7 @@ class Reply:
     tokens_in: int | None  # as the endpoint reported them, when it did
     tokens_out: int | None
     content: str
+    tokens_cached: int = 0  # of tokens_in, served from the endpoint's prompt cache (usage.prompt_tokens_details)
 
 
 class EndpointFailure(Exception):
@@ -131,6 +132,8 @@ class Endpoint:
             content = completion.choices[0].message.content if completion.choices else None
             usage = completion.usage
             tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (None, None)
+            details = usage.prompt_tokens_details if usage else None
+            cached = details.cached_tokens if details and details.cached_tokens else 0
         except (openai.APIResponseValidationError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
             # a body that is not JSON, nested past the parser's depth, or not shaped like a chat completion
             raise MalformedAnswer(f"the response is not a chat completion ({type(exc).__name__})") from None
@@ -142,7 +145,7 @@ class Endpoint:
             watchdog.cancel()
             http.close()
         findings, invalid = parse_answer(content)
-        return Reply(findings, invalid, *tokens, content or "")
+        return Reply(findings, invalid, *tokens, content or "", cached)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

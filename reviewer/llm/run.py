@@ -19,6 +19,7 @@ from reviewer.finding import Finding
 from reviewer.llm import prompt
 from reviewer.llm.cache import AnswerCache, CachedFinding, cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure, Reply
+from reviewer.llm.cost import money, priced, shares
 from reviewer.llm.hunks import Hunk, Routed, route
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
 from reviewer.llm.schema import Confidence, ModelFinding
@@ -86,6 +87,7 @@ class _Pass:
         self.budget = budget
         self.sleep = sleep
         self.counter: TokenCounter | None = None  # loading an encoding takes ~0.5 s: only when something is sent
+        self.costs: Costs | None = None  # token estimates of what each rule saw (with the counter)
         self.outcome = LlmOutcome()
         if settings.key_withheld:
             self.outcome.problems.append(Problem(path="pyproject.toml", message=settings.key_withheld, kind="llm",
@@ -99,14 +101,15 @@ class _Pass:
 
     def run(self, rules: list[Rule], routed: list[Routed], skipped: dict[str, int]) -> LlmOutcome:
         """``skipped``: per rule, the hunks its prefilter turned away."""
-        self.per_rule = {r.id: dict.fromkeys(("tokens_in", "tokens_out", "requests", "cache_hits", "findings", "not_reviewed"), 0)
-                           | {"prefilter_skipped": skipped.get(r.id, 0)} for r in rules}
+        self.per_rule = {r.id: dict.fromkeys(("tokens_in", "tokens_cached", "tokens_out", "requests", "cache_hits", "findings",
+                                              "not_reviewed"), 0) | {"prefilter_skipped": skipped.get(r.id, 0)} for r in rules}
         cache = self._open_cache(self.cache_dir) if self.cache_dir else None
         pending = self._from_cache(cache, routed)
         requests: list[Request] = []
         if pending:
             self.counter = counter_for(self.settings.model)
-            requests, over = plan(pending, Costs(self.counter), self.budget)
+            self.costs = Costs(self.counter)
+            requests, over = plan(pending, self.costs, self.budget)
             for left_out in over:
                 self._over_budget(left_out)
             self.over_budget = len(over)
@@ -116,12 +119,16 @@ class _Pass:
             self._store(cache, to_cache)
             cache.close()
         self.outcome.unreviewed = sorted(self.unreviewed)
+        if priced(self.settings.config):
+            for stats in self.per_rule.values():
+                stats["cost"] = self._price(stats)
         failed = [r for r, (_, answer) in zip(requests, answers) if isinstance(answer, EndpointFailure)]
         self.outcome.stats = {
             "status": "ran", "model": self.settings.model, "endpoint": self.settings.shown_url,
             "key_withheld": bool(self.settings.key_withheld),
             "tokenizer": self.counter.name if self.counter else None, "budget": self.budget,
             "requests": len(requests), "failed_requests": len(failed), **tokens,
+            "cost": self._price(tokens) if priced(self.settings.config) else None,
             "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),
             "prefilter_skipped": sum(skipped.values()),  # (rule, hunk) pairs a rule's prefilter turned away
             "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
@@ -134,20 +141,24 @@ class _Pass:
     def _take(self, requests: list[Request], answers: list[tuple[list[dict[str, str]], Reply | EndpointFailure]]
               ) -> tuple[dict[str, int], dict[str, list[CachedFinding]]]:
         """Tokens of the answered requests (as the endpoint reported them, else as counted) and what to cache."""
-        tokens = {"tokens_in": 0, "tokens_out": 0}
+        tokens = {"tokens_in": 0, "tokens_cached": 0, "tokens_out": 0}
         to_cache: dict[str, list[CachedFinding]] = {}
         for request, (sent, answer) in zip(requests, answers):
             if isinstance(answer, EndpointFailure):
                 self._failed(request, str(answer))
                 continue
             counter = self.counter or counter_for(self.settings.model)
-            tokens_in = answer.tokens_in if answer.tokens_in is not None else sum(counter.count(m["content"]) + 4 for m in sent)
-            tokens_out = answer.tokens_out if answer.tokens_out is not None else counter.count(answer.content)
-            tokens["tokens_in"] += tokens_in
-            tokens["tokens_out"] += tokens_out
-            self._charge(request.rules, tokens_in, tokens_out)
+            used = {"tokens_in": answer.tokens_in if answer.tokens_in is not None else sum(counter.count(m["content"]) + 4 for m in sent),
+                    "tokens_cached": answer.tokens_cached,
+                    "tokens_out": answer.tokens_out if answer.tokens_out is not None else counter.count(answer.content)}
+            for kind, count in used.items():
+                tokens[kind] += count
+            self._charge(request, used)
             to_cache |= self._keep(request, answer)
         return tokens, to_cache
+
+    def _price(self, tokens: dict[str, int]) -> float:
+        return round(money(self.settings.config, tokens["tokens_in"], tokens["tokens_cached"], tokens["tokens_out"]), 6)
 
     def _open_cache(self, directory: Path) -> AnswerCache | None:
         try:
@@ -252,13 +263,17 @@ class _Pass:
         self.per_rule[rule.id]["findings"] += 1
         self.confidence[confidence] += 1
 
-    def _charge(self, rules: tuple[Rule, ...], tokens_in: int, tokens_out: int) -> None:
-        """A shared request's tokens are split evenly between its rules."""
-        for i, rule in enumerate(rules):
-            stats = self.per_rule[rule.id]
-            stats["requests"] += 1
-            stats["tokens_in"] += tokens_in // len(rules) + (tokens_in % len(rules) if i == 0 else 0)
-            stats["tokens_out"] += tokens_out // len(rules) + (tokens_out % len(rules) if i == 0 else 0)
+    def _charge(self, request: Request, used: dict[str, int]) -> None:
+        """A shared request's tokens go to its rules in proportion to what each saw: its own text and the hunks it
+        was asked about."""
+        costs = self.costs
+        assert costs is not None, "requests are planned with the costs"
+        seen = [costs.rule(rule) + sum(costs.item(item) for item in request.items if rule in item.rules) for rule in request.rules]
+        for kind, count in used.items():
+            for rule, share in zip(request.rules, shares(count, seen)):
+                self.per_rule[rule.id][kind] += share
+        for rule in request.rules:
+            self.per_rule[rule.id]["requests"] += 1
 
     def _failed(self, request: Request, reason: str) -> None:
         for item in request.items:
