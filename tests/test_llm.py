@@ -169,8 +169,9 @@ def test_garbage_json_is_retried_then_reported_and_the_run_goes_on(check) -> Non
     static_finding_intact(report)
     assert llm_findings(report) == [] and code == 0
     assert len(server.requests) == 2  # one retry (max_retries = 1)
-    [message] = not_reviewed(report)
-    assert message.startswith("not reviewed by the LLM pass (CX0002), lines 4-10: answer is not JSON")
+    assert [m.split(" (Expecting")[0] for m in not_reviewed(report)] == [  # limit() and fetch(), each sent whole
+        "not reviewed by the LLM pass (CX0002), lines 4-6: answer is not JSON",
+        "not reviewed by the LLM pass (CX0002), lines 9-10: answer is not JSON"]
     assert report["stats"]["llm"]["unreviewed"] == ["CX0002"]
 
 
@@ -185,7 +186,7 @@ def test_a_response_that_is_not_a_chat_completion_is_retried_then_its_lines_list
     static_finding_intact(report)
     assert llm_findings(report) == [] and code == 0
     assert len(server.requests) == 2  # one retry (max_retries = 1)
-    assert not_reviewed(report) == [f"not reviewed by the LLM pass (CX0002), lines 4-10: {reason}, 2 tries"]
+    assert not_reviewed(report) == [f"not reviewed by the LLM pass (CX0002), lines {lines}: {reason}, 2 tries" for lines in ("4-6", "9-10")]
     assert report["stats"]["llm"]["unreviewed"] == ["CX0002"]
 
 
@@ -321,8 +322,8 @@ def test_a_refusal_naming_no_option_sent_is_reported_not_retried(check) -> None:
     report, code, server = check(in_order(Answer("model 'test-model' does not exist", status=400, param="model")))
     static_finding_intact(report)
     assert len(server.requests) == 1 and code == 0
-    assert not_reviewed(report) == ["not reviewed by the LLM pass (CX0002), lines 4-10: the endpoint refused the request "
-                                    "(400: Error code: 400 - model 'test-model' does not exist)"]
+    assert not_reviewed(report) == [f"not reviewed by the LLM pass (CX0002), lines {lines}: the endpoint refused the request "
+                                    "(400: Error code: 400 - model 'test-model' does not exist)" for lines in ("4-6", "9-10")]
 
 
 INJECTION = HANDLER + """
@@ -373,12 +374,12 @@ def test_an_unchanged_rerun_sends_nothing_and_a_repush_sends_only_the_changed_hu
     repo.git("commit", "--quiet", "-m", "two functions")
     repo.write("svc/two.py", _two_hunks('config["a"]', 'config["b"]'))
     first, code, server = check(in_order(GOOD))
-    assert len(server.requests) == 1 and first["stats"]["llm"]["hunks"]["sent"] == 3 and code == 1
+    assert len(server.requests) == 1 and first["stats"]["llm"]["hunks"]["sent"] == 4 and code == 1
 
     again, code, server = check(in_order(Answer("must not be asked")))
     assert server.requests == [] and code == 1
     llm = again["stats"]["llm"]
-    assert (llm["requests"], llm["tokens_in"], llm["tokens_out"], llm["cache_hits"]) == (0, 0, 0, 3)
+    assert (llm["requests"], llm["tokens_in"], llm["tokens_out"], llm["cache_hits"]) == (0, 0, 0, 4)
     assert llm_findings(again) == llm_findings(first)  # the cached finding comes back, with its reason
     static_finding_intact(again)
 
@@ -417,12 +418,13 @@ def test_over_the_budget_nothing_is_sent_and_the_hunks_are_named(check) -> None:
     report, code, server = check(in_order(GOOD), "--llm-budget", "10")
     static_finding_intact(report)
     assert server.requests == [] and code == 0
-    [problem] = [e for e in report["errors"] if e["kind"] == "llm"]
-    assert (problem["path"], problem["line"]) == ("svc/handler.py", 5)
-    assert re.match(r"not reviewed by the LLM pass \(CX0002\), lines 4-10: over the token budget of 10 \(needs \d+, 10 left\)",
-                    problem["message"])
-    assert "--llm-budget" in problem["hint"]
-    assert report["stats"]["llm"]["hunks"]["over_budget"] == 1
+    problems = [e for e in report["errors"] if e["kind"] == "llm"]
+    assert [(p["path"], p["line"]) for p in problems] == [("svc/handler.py", 5), ("svc/handler.py", 9)]
+    for problem, lines in zip(problems, ("4-6", "9-10")):
+        assert re.match(rf"not reviewed by the LLM pass \(CX0002\), lines {lines}: over the token budget of 10 \(needs \d+, 10 left\)",
+                        problem["message"])
+        assert "--llm-budget" in problem["hint"]
+    assert report["stats"]["llm"]["hunks"]["over_budget"] == 2
     _, code, _ = check(in_order(GOOD), "--llm-budget", "10", "--require-llm")
     assert code == 1
 
@@ -503,8 +505,8 @@ def test_credentials_in_the_base_url_and_a_key_echoed_by_the_api_are_never_print
     report = json_run.json()
     static_finding_intact(report)
     assert len(server.requests) == 2
-    assert not_reviewed(report) == ["not reviewed by the LLM pass (CX0002), lines 4-10: the endpoint refused the request "
-                                    "(401: Error code: 401 - Incorrect API key provided: ***. Also seen: ***, ***)"]
+    assert not_reviewed(report) == [f"not reviewed by the LLM pass (CX0002), lines {lines}: the endpoint refused the request "
+                                    "(401: Error code: 401 - Incorrect API key provided: ***. Also seen: ***, ***)" for lines in ("4-6", "9-10")]
     assert report["stats"]["llm"]["endpoint"] == f"http://***@{host}?api-key=***"
     for secret in (key, password, query_key):
         assert secret not in json_run.out + json_run.err + text_run.out + text_run.err
@@ -564,11 +566,11 @@ def test_the_context_never_reaches_into_the_function_above_the_changed_one(check
 def test_a_large_new_file_is_cut_before_definitions_and_no_line_is_sent_twice(check, repo) -> None:
     body = "".join(f'    value{k} = config.get("k{k}")\n' for k in range(20))
     text = "".join(f"def load{n}(config):\n{body}    return value0\n\n\n" for n in range(5))  # 24 lines per function
-    _change(repo, "svc/big.py", "", text)
+    _change(repo, "svc/big.py", "", text + "def broken(:\n")  # not Python: sent as hunks, not by definition
     _, _, server = check(in_order(GOOD))
     pieces = excerpts(server, "svc/big.py")
     numbers = [int(re.match(r"\d+", line).group()) for piece in pieces for line in piece]
-    assert sorted(numbers) == list(range(1, 5 * 24 + 1))  # each line once
+    assert sorted(numbers) == [n for n in range(1, 5 * 24 + 2) if n not in (71, 72)]  # each once; no blank line at the cut
     assert [piece[0] for piece in pieces] == ["1+def load0(config):", "73+def load3(config):"]
 
 

@@ -259,14 +259,15 @@ def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
 
 
 def test_a_hunk_in_a_function_starts_at_its_header_when_that_is_near(tmp_path) -> None:
+    """Hunks, for a language without definitions (Go here; Python-shaped text keeps the cases readable)."""
     body = "".join(f"    value{n} = settings.get('k{n}')\n" for n in range(1, 13))
     text = "import os\n\n\ndef handler(settings):\n    if settings is None:\n        return\n" + body + "    return value12['x']\n"
-    [hunk] = hunks_of(target(tmp_path, "h.py", text, {19}), context=2)
+    [hunk] = hunks_of(target(tmp_path, "h.go", text, {19}, "go"), context=2)
     assert hunk.start == 4  # def handler(...): 13 lines above the context, within reach
     far = "def handler(settings):\n" + "    x = 1\n" * 40 + "    return settings['x']\n"
-    [hunk] = hunks_of(target(tmp_path, "f.py", far, {42}), context=2)
+    [hunk] = hunks_of(target(tmp_path, "f.go", far, {42}, "go"), context=2)
     assert hunk.start == 40
-    two = hunks_of(target(tmp_path, "t.py", text, {8, 19}), context=2)
+    two = hunks_of(target(tmp_path, "t.go", text, {8, 19}, "go"), context=2)
     assert [(h.start, h.end) for h in two] == [(4, 10), (11, 19)]  # no line is sent twice
 
 
@@ -274,10 +275,10 @@ def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
     text = ("def before(conf):\n    return conf['x']\n\n\n"  # 1-4
             "def added(conf):\n    value = conf.get('y')\n    return value\n\n\n"  # 5-9, all added
             "def after(conf):\n    return conf['z']\n")  # 10-11
-    [hunk] = hunks_of(target(tmp_path, "a.py", text, {5, 6, 7, 8, 9}), context=3)
-    assert (hunk.start, hunk.end) == (5, 9)  # neither the tail of before() nor the head of after()
+    [hunk] = hunks_of(target(tmp_path, "a.go", text, {5, 6, 7, 8, 9}, "go"), context=3)
+    assert (hunk.start, hunk.end) == (5, 7)  # neither the tail of before() nor the head of after(), nor added blank lines
     inside = "def f(settings):\n    region = settings.get('r')\n\n    return region['x']\n    # done\n\ndef g():\n    pass\n"
-    [hunk] = hunks_of(target(tmp_path, "b.py", inside, {4}), context=3)
+    [hunk] = hunks_of(target(tmp_path, "b.go", inside, {4}, "go"), context=3)
     assert (hunk.start, hunk.end) == (1, 5)  # a change inside a function keeps its context, up to the next definition
     rust = "fn before() {\n    work();\n}\n\npub(crate) fn added(conf: &Conf) -> u8 {\n    conf.limit\n}\n\nimpl Other {\n}\n"
     [hunk] = hunks_of(target(tmp_path, "c.rs", rust, {5, 6, 7}, "rust"), context=3)
@@ -293,3 +294,48 @@ def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:
 def test_a_shared_request_s_tokens_are_split_by_what_each_rule_saw() -> None:
     assert shares(10, [1, 3]) == [3, 7] and shares(7, [0, 0]) == [4, 3] and shares(0, [5, 1]) == [0, 0]
     assert shares(1000, [100, 300, 600]) == [100, 300, 600]
+
+
+PY_DEFS = """\
+import os
+
+
+# the limit of a region
+@cached
+def limit(settings):
+    region = settings.get("region")
+    return region["limit"]
+
+
+class Store:
+    def get(self, key):
+        value = os.environ.get(key)
+        return value.strip()
+
+    def put(self, key, value):
+        self.data[key] = value
+
+
+TIMEOUT = int(os.environ.get("TIMEOUT", "5"))
+"""
+
+
+def test_a_changed_definition_is_sent_whole_with_its_comments_and_no_neighbour(tmp_path) -> None:
+    hunks = hunks_of(target(tmp_path, "a.py", PY_DEFS, {8, 13, 14, 17, 20}), context=3)
+    assert [(h.start, h.end, sorted(h.added)) for h in hunks] == [
+        (4, 8, [8]),  # the comment and decorator above limit()
+        (12, 14, [13, 14]),  # a method, not its class
+        (16, 17, [17]),
+        (20, 20, [20]),  # module-level code: a hunk, which stops at put()
+    ]
+    lua = "local M = {}\n\nfunction M:access(conf)\n  local tier = conf.tiers[route.name]\n  return tier.burst\nend\n\nreturn M\n"
+    assert [(h.start, h.end) for h in hunks_of(target(tmp_path, "p.lua", lua, {5}, "lua"), context=3)] == [(3, 6)]
+    rust = "impl Limits {\n    fn burst(&self) -> u32 {\n        self.tiers[0].burst\n    }\n}\n"
+    assert [(h.start, h.end) for h in hunks_of(target(tmp_path, "l.rs", rust, {3}, "rust"), context=3)] == [(2, 4)]
+
+
+def test_a_file_rewritten_whole_is_sent_definition_by_definition_and_cached_by_each(tmp_path) -> None:
+    hunks = hunks_of(target(tmp_path, "a.py", PY_DEFS, None), context=3)
+    assert [(h.start, h.end) for h in hunks] == [(1, 1), (4, 8), (11, 11), (12, 14), (16, 17), (20, 20)]
+    edited = hunks_of(target(tmp_path, "a.py", PY_DEFS.replace("value.strip()", "value.lower()"), None), context=3)
+    assert [a.content_hash == b.content_hash for a, b in zip(hunks, edited)] == [True, True, True, False, True, True]

@@ -1,4 +1,5 @@
-"""Hunks: the added lines of a file in runs, with context, and the judgment rules each one goes to."""
+"""Hunks: what is sent of a file's added lines (changed definitions whole, other lines in runs with context),
+and the judgment rules each one goes to."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from codex.model import Rule
+from reviewer.llm.definitions import definition_spans
 from reviewer.targets import Target, path_matches, prefilter_passes
 
 _DEFINITION = re.compile(r"\s*(async\s+def|def|class|local\s+function|function|func|(pub(\([^)]*\))?\s+)?(async\s+)?fn|impl)\b")
+_COMMENT = re.compile(r"\s*(#|--|//)")
 SCOPE_LINES = 15  # a hunk inside a definition starting at most this far above its context shows the definition from its header
+MAX_DEFINITION_LINES = 150  # a changed definition up to this long is sent whole; a longer one as hunks
 MAX_HUNK_LINES = 80  # a longer run of added lines (a new file, an audit) is cut into pieces of at most this size
 
 
@@ -62,27 +66,45 @@ def source_lines(text: str) -> list[str]:
 
 
 def hunks_of(target: Target, context: int) -> list[Hunk]:
+    """What is sent of a file's added lines, in file order: each changed definition whole (``definition_spans``:
+    Python, Lua, Rust), with the comment lines right above it, when it has at most MAX_DEFINITION_LINES lines,
+    with no neighbour; and the other added
+    lines (not blank) as hunks (``_hunks``), which never reach into those definitions. ``added=None`` means every
+    line."""
+    lines = source_lines(target.text)
+    added = sorted(n for n in (target.added if target.added is not None else range(1, len(lines) + 1)) if 1 <= n <= len(lines))
+    units: list[Hunk] = []
+    for first, last in definition_spans(target.language, target.text):
+        while first > 1 and _COMMENT.match(lines[first - 2]):  # the comments right above it are part of it
+            first -= 1
+        inside = [n for n in added if first <= n <= last]
+        if inside and last - first < MAX_DEFINITION_LINES:
+            units.append(Hunk(target, first, last, frozenset(inside)))
+    covered = {n for unit in units for n in range(unit.start, unit.end + 1)}
+    rest = [n for n in added if n not in covered and lines[n - 1].strip()]
+    return sorted(units + _hunks(target, lines, rest, context, units), key=lambda hunk: hunk.start)
+
+
+def _hunks(target: Target, lines: list[str], added: list[int], context: int, walls: list[Hunk]) -> list[Hunk]:
     """Runs of added lines whose context windows touch become one hunk, with up to ``context`` lines around it; the
     context reaches up to the enclosing definition's header when that is near, and stops at the edge of a sibling
-    definition (see ``_context_start``/``_context_end``). A run longer than MAX_HUNK_LINES is cut before
-    definitions (``_pieces``); no line is sent twice. ``added=None`` means every line."""
-    lines = source_lines(target.text)
+    definition (see ``_context_start``/``_context_end``) and of the ``walls`` (definitions sent whole). A run
+    longer than MAX_HUNK_LINES is cut before definitions (``_pieces``); no line is sent twice."""
     total = len(lines)
-    added = sorted(n for n in (target.added if target.added is not None else range(1, total + 1)) if 1 <= n <= total)
     runs: list[list[int]] = []
     for n in added:
-        if runs and n - runs[-1][-1] <= 2 * context + 1:
+        if runs and n - runs[-1][-1] <= 2 * context + 1 and not any(runs[-1][-1] < w.start and w.end < n for w in walls):
             runs[-1].append(n)
         else:
             runs.append([n])
     pieces = [piece for run in runs for piece in _pieces(lines, run)]
     hunks: list[Hunk] = []
     for i, run in enumerate(pieces):
-        start = _context_start(lines, run[0], max(1, run[0] - context))
-        start = max(start, hunks[-1].end + 1) if hunks else start
+        floor = max([w.end + 1 for w in walls if w.end < run[0]] + [hunks[-1].end + 1 if hunks else 1])
+        ceiling = min([w.start - 1 for w in walls if w.start > run[-1]] + [pieces[i + 1][0] - 1 if i + 1 < len(pieces) else total])
+        start = max(floor, _context_start(lines, run[0], max(1, run[0] - context)))
         start = next((n for n in range(start, run[0]) if lines[n - 1].strip()), run[0])  # no leading blank lines
-        end = min(total, run[-1] + context, pieces[i + 1][0] - 1 if i + 1 < len(pieces) else total)
-        hunks.append(Hunk(target, start, _context_end(lines, run, end), frozenset(run)))
+        hunks.append(Hunk(target, start, _context_end(lines, run, min(ceiling, run[-1] + context)), frozenset(run)))
     return hunks
 
 
