@@ -611,3 +611,11 @@ def test_medium_confidence_warns_and_low_confidence_is_dropped(check) -> None:
     assert (llm["dropped"]["low_confidence"], llm["confidence"]) == (1, {"high": 0, "medium": 1})
     again, code, server = check(in_order(Answer("must not be asked")))  # from the cache: still a warning
     assert server.requests == [] and [(f["line"], f["stage"]) for f in llm_findings(again)] == [(6, "warn")] and code == 0
+
+
+def test_a_vendored_file_is_listed_as_not_reviewed(check, repo) -> None:
+    _change(repo, "vendor/lib/conf.py", "def f(config):\n    return 1\n", "def f(config):\n    return config.get('a')['b']\n")
+    report, _, server = check(in_order(Answer()))
+    assert not_reviewed(report) == ["not reviewed by the LLM pass: vendored (under vendor/)"]
+    assert report["stats"]["llm"]["files_skipped"] == [{"path": "vendor/lib/conf.py", "reason": "vendored (under vendor/)"}]
+    assert excerpts(server, "vendor/lib/conf.py") == []

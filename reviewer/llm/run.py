@@ -20,7 +20,7 @@ from reviewer.llm import prompt
 from reviewer.llm.cache import AnswerCache, CachedFinding, cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure, Reply
 from reviewer.llm.cost import money, priced, shares
-from reviewer.llm.hunks import Hunk, Routed, route
+from reviewer.llm.hunks import Hunk, Routed, Routing, route
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
 from reviewer.llm.schema import Confidence, ModelFinding
 from reviewer.llm.settings import LlmSettings, resolve, secrets
@@ -65,13 +65,13 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
     try:
         if not rules:
             return LlmOutcome(stats={"status": "skipped", "reason": "no judgment rules", "rules": [], "unreviewed": []})
-        routed, skipped = route(rules, targets, config.context_lines)
-        wanted = sorted({r.id for item in routed for r in item.rules})
+        routing = route(rules, targets, config.context_lines)
+        wanted = sorted({r.id for item in routing.routed for r in item.rules})
         settings, reason = resolve(config, env, trust_config_url) if enabled else (None, "--no-llm")
         if settings is None:
             return LlmOutcome(stats={"status": "skipped", "reason": reason, "rules": ids, "unreviewed": wanted}, unreviewed=wanted)
         cache_dir = root / config.cache_dir if use_cache else None
-        return _Pass(settings, cache_dir, config.budget if budget is None else budget, sleep).run(rules, routed, skipped)
+        return _Pass(settings, cache_dir, config.budget if budget is None else budget, sleep).run(rules, routing)
     except Exception as exc:  # the last guard of an optional pass: fail open, say so
         reason = redact(f"{type(exc).__name__}: {exc}", secrets(config, env))
         problem = Problem(message=f"LLM pass failed: {reason}", kind="llm",
@@ -99,8 +99,11 @@ class _Pass:
         self.unreviewed: set[str] = set()
         self.over_budget = 0
 
-    def run(self, rules: list[Rule], routed: list[Routed], skipped: dict[str, int]) -> LlmOutcome:
-        """``skipped``: per rule, the hunks its prefilter turned away."""
+    def run(self, rules: list[Rule], routing: Routing) -> LlmOutcome:
+        routed, skipped = routing.routed, routing.prefilter_skipped
+        for path, reason in routing.files_skipped:
+            self.outcome.problems.append(Problem(path=path, message=f"not reviewed by the LLM pass: {reason}", kind="llm",
+                                                 hint="review it yourself if the merge request changed it by hand"))
         self.per_rule = {r.id: dict.fromkeys(("tokens_in", "tokens_cached", "tokens_out", "requests", "cache_hits", "findings",
                                               "not_reviewed"), 0) | {"prefilter_skipped": skipped.get(r.id, 0)} for r in rules}
         cache = self._open_cache(self.cache_dir) if self.cache_dir else None
@@ -110,7 +113,7 @@ class _Pass:
             self.counter = counter_for(self.settings.model)
             self.costs = Costs(self.counter)
             requests, over = plan(pending, self.costs, self.budget)
-            for left_out in over:
+            for left_out in sorted(over, key=lambda o: (o.routed.hunk.path, o.routed.hunk.start)):
                 self._over_budget(left_out)
             self.over_budget = len(over)
         answers = self._ask_all(requests)
@@ -130,7 +133,8 @@ class _Pass:
             "requests": len(requests), "failed_requests": len(failed), **tokens,
             "cost": self._price(tokens) if priced(self.settings.config) else None,
             "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),
-            "prefilter_skipped": sum(skipped.values()),  # (rule, hunk) pairs a rule's prefilter turned away
+            "prefilter_skipped": sum(skipped.values()),
+            "files_skipped": [{"path": path, "reason": reason} for path, reason in routing.files_skipped],  # (rule, hunk) pairs a rule's prefilter turned away
             "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
                       "failed": sum(len(r.items) for r in failed)},
             "dropped": self.dropped, "moved": self.moved, "confidence": self.confidence, "rules": [r.id for r in rules], "per_rule": self.per_rule,
@@ -276,7 +280,7 @@ class _Pass:
             self.per_rule[rule.id]["requests"] += 1
 
     def _failed(self, request: Request, reason: str) -> None:
-        for item in request.items:
+        for item in sorted(request.items, key=lambda i: (i.hunk.path, i.hunk.start)):
             ids, hunk = ", ".join(r.id for r in item.rules), item.hunk
             self._not_reviewed(item.rules, hunk, f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: {reason}",
                                _HINT_FAILED)
