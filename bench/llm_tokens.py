@@ -461,8 +461,7 @@ def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) 
 
 
 def shared_prefix(texts: list[str], counter: TokenCounter) -> tuple[int, int]:
-    """Tokens the first two requests of a run share from their start (what a provider's prompt cache can serve),
-    and the first request's tokens."""
+    """Tokens two requests share from their start (what a provider's prompt cache can serve), and the first one's."""
     common = os.path.commonprefix(texts) if len(texts) == 2 else ""
     return counter.count(common), counter.count(texts[0]) if texts else 0
 
@@ -511,7 +510,7 @@ def main() -> None:
             print(f"  first run: {stats['hunks']['routed']} of the changed hunks routed to a rule; per rule "
                   + ", ".join(f"{rule} {c['tokens_in']:,}" for rule, c in stats["per_rule"].items()))
             shared, whole = result["shared"]
-            print(f"  shared prefix of the first two requests: {shared:,} of {whole:,} tokens")
+            print(f"  shared prefix of the first run's first request and the next one sent: {shared:,} of {whole:,} tokens")
             print("  routing recall (planted violations sent to the upstream rule / planted): "
                   + ", ".join(f"{language} {sent}/{total}" for language, (sent, total) in result["recall"].items()))
             met = (first_tokens <= result["naive"] / 10 and result["runs"]["unchanged re-run"][1] == 0
