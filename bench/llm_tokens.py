@@ -354,6 +354,7 @@ def commit(repo: Path, rfcs: dict[str, str], files: dict[str, tuple[list[str], l
     for name, text in rfcs.items():
         _write(repo / "rfcs" / name, [text])
     _write(repo / ".gitignore", [".codex/\n"])
+    _write(repo / "pyproject.toml", ["[tool.codex]\nshipped = false  # the scenario's rules alone (its CX0002 is a copy)\n"])
     for path, (base, _) in files.items():
         if base:
             _write(repo / path, base)
