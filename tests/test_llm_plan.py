@@ -372,3 +372,16 @@ def test_the_budget_goes_to_the_most_relevant_hunk_first_not_the_biggest(tmp_pat
     requests, over = plan(routed, costs, budget)
     assert [item.hunk.path for r in requests for item in r.items] == ["b.py"]
     assert [o.routed.hunk.path for o in over] == ["a.py"]
+
+
+GOLDEN = Path(__file__).parent / "golden/llm_prompt.txt"
+
+
+def test_the_prompt_is_the_golden_one(tmp_path, cx0002) -> None:
+    """What the model reads for a Kong-style hunk under CX0002, byte for byte. When it changes on purpose,
+    bump prompt.PROMPT_VERSION (cached answers no longer apply) and write the new text to the golden file."""
+    lua = "local M = {}\n\nfunction M:access(conf)\n  local tier = conf.tiers[route.name]\n  return tier.burst\nend\n\nreturn M\n"
+    [hunk] = hunks_of(target(tmp_path, "kong/plugins/limits/handler.lua", lua, {4, 5}, "lua"), context=3)
+    system, user = prompt.messages([Routed(hunk, (cx0002,))], "0" * 24)
+    sent = f"PROMPT_VERSION {prompt.PROMPT_VERSION}\n=== system ===\n{system['content']}\n=== user ===\n{user['content']}\n"
+    assert sent == GOLDEN.read_text(encoding="utf-8")
