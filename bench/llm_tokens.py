@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -255,6 +256,12 @@ LUA_BLOCKS = {
   return rules.{n}.action
 end
 ''',
+    "kong": '''local function {n}_limit(conf, route)
+  local per_minute = conf.limits.per_minute
+  local burst = conf.tiers[route.name].burst
+  return per_minute + burst * {k}
+end
+''',
     "module": '''function M.{n}_weight(ctx)
   local total = {k}
   for _, item in ipairs(ctx.items) do
@@ -274,7 +281,10 @@ end
 end
 ''',
 }
-LUA_WEIGHTS = {"config": 2, "module": 3, "global": 1, "string": 3}
+LUA_WEIGHTS = {"config": 2, "kong": 2, "module": 3, "global": 1, "string": 3}
+PLANTED = re.compile(r'^\s*(?:limits = section\["limits"\]|return rules\.\w+\.action|local burst = conf\.tiers\[route\.name\]\.burst)$')
+"""The lines of the blocks above that violate the upstream rule (CX0002, BX0100): each must reach the model."""
+UPSTREAM_RULES = {"CX0002", "BX0100"}
 
 TEST_BLOCK = '''def test_{n}_case_{k}():
     result = load_{n}_limits({{"{n}": {{"limits": {{"max": {k}}}}}}})
@@ -331,6 +341,11 @@ def build(repo: Path, rfcs: dict[str, str], rng: random.Random) -> None:
         base = [YAML_BLOCK.format(n=names[i], k=k) for k in range(8)]
         files[f"deploy/{names[i]}.yaml"] = (base, change(base, [YAML_BLOCK.format(n=names[i], k=k) for k in range(10, 18)], rng))
     files["services/limits/new_module.py"] = ([], blocks(PY_BLOCKS, PY_WEIGHTS, names, rng, 12))
+    commit(repo, rfcs, files)
+
+
+def commit(repo: Path, rfcs: dict[str, str], files: dict[str, tuple[list[str], list[str]]]) -> None:
+    """A repository whose base commit holds the RFCs and the files' base blocks; the changed blocks in the work tree."""
     repo.mkdir(parents=True, exist_ok=True)
     git = lambda *args: subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)  # noqa: E731
     git("init", "-q", "-b", "main")
@@ -339,6 +354,7 @@ def build(repo: Path, rfcs: dict[str, str], rng: random.Random) -> None:
     for name, text in rfcs.items():
         _write(repo / "rfcs" / name, [text])
     _write(repo / ".gitignore", [".codex/\n"])
+    _write(repo / "pyproject.toml", ["[tool.codex]\nshipped = false  # the scenario's rules alone (its CX0002 is a copy)\n"])
     for path, (base, _) in files.items():
         if base:
             _write(repo / path, base)
@@ -378,19 +394,54 @@ def judgment_rules(repo: Path) -> list[Rule]:
     return [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
 
 
+def planted(repo: Path) -> set[tuple[str, int]]:
+    """(path, line) of each planted violation the merge request adds, outside tests."""
+    found: set[tuple[str, int]] = set()
+    path, line = "", 0
+    for text in git_out(repo, "diff", "-U0", "HEAD").split("\n"):
+        if text.startswith("+++ "):
+            path = text.removeprefix("+++ b/")
+        elif hunk := re.match(r"@@ -\S+ \+(\d+)", text):
+            line = int(hunk.group(1))
+        elif text.startswith("+"):
+            if PLANTED.match(text[1:]) and not path.startswith("tests/"):
+                found.add((path, line))
+            line += 1
+    return found
+
+
+def routed_lines(request: dict) -> set[tuple[str, int]]:
+    """(path, line) of the added lines a request asks an upstream rule about."""
+    block = re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", request["messages"][-1]["content"], re.S)
+    found: set[tuple[str, int]] = set()
+    path = ""
+    for text in block.group(1).split("\n") if block else ():
+        if header := re.match(r"File (\S+); rules: (.*)$", text):
+            path = header.group(1) if UPSTREAM_RULES & set(header.group(2).split(", ")) else ""
+        elif path and (code := re.match(r"(\d+)\+", text)):
+            found.add((path, int(code.group(1))))
+    return found
+
+
 def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) -> dict:
-    """Naive tokens, and codex's requests and tokens on the first run, an unchanged re-run, and after one hunk changed."""
+    """Naive tokens, and codex's requests and tokens on the first run, an unchanged re-run, and after one hunk changed;
+    the planted violations and those the first run sent to the upstream rule."""
     build(repo, rfcs, random.Random(seed))
     received: list[int] = []
+    routed: set[tuple[str, int]] = set()
+    texts: list[str] = []
 
     def count(request: dict) -> Answer:
         received.append(sum(counter.count(m["content"]) + 4 for m in request["messages"]))
+        routed.update(routed_lines(request))
+        texts.append("\n".join(m["content"] for m in request["messages"]))
         return Answer('{"findings": []}')
 
     diff = git_out(repo, "diff", "HEAD")
     numstat = [line.split("\t") for line in git_out(repo, "diff", "--numstat", "HEAD").splitlines()]
     rules = judgment_rules(repo)
-    naive = sum(counter.count(prompt.SYSTEM.format(boundary="0" * 24)) + 4 +
+    violations = planted(repo)
+    naive = sum(counter.count(prompt.SYSTEM) + 4 +
                 counter.count(f"Rules to apply:\n\n{prompt.render_rule(rule)}\n\n{diff}") + 4 for rule in rules)
     runs: dict[str, tuple[int, int]] = {}
     with LlmServer(count) as server:
@@ -403,8 +454,40 @@ def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) 
             runs[name] = (len(received) - before[0], sum(received) - before[1])
             if name == "first run":
                 first = report["stats"]["llm"]
+                recall = {language: (len({v for v in violations if v[0].endswith(suffix)} & routed),
+                                     len({v for v in violations if v[0].endswith(suffix)}))
+                          for language, suffix in (("Python", ".py"), ("Lua", ".lua"))}
     return {"files": len(numstat), "lines": sum(int(a) + int(d) for a, d, _ in numstat), "rules": len(rules),
-            "naive": naive, "runs": runs, "stats": first}
+            "naive": naive, "runs": runs, "stats": first, "recall": recall, "shared": shared_prefix(texts[:2], counter)}
+
+
+def shared_prefix(texts: list[str], counter: TokenCounter) -> tuple[int, int]:
+    """Tokens two requests share from their start (what a provider's prompt cache can serve), and the first one's."""
+    common = os.path.commonprefix(texts) if len(texts) == 2 else ""
+    return counter.count(common), counter.count(texts[0]) if texts else 0
+
+
+def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, int]:
+    """The shipped CX0002 alone on a merge request of 10 files, each adding nine functions of which one reads
+    configuration: the tokens codex sends, and the tokens of the whole diff."""
+    rng = random.Random(seed)
+    quiet = {kind: block for kind, block in PY_BLOCKS.items() if kind in ("format", "log", "validate", "summary", "sql", "lock")}
+    names = ["billing", "quota", "invoice", "ledger", "payout", "refund", "search", "profile", "session", "catalog"]
+    files = {}
+    for name in names:
+        fresh = [PY_BLOCKS["config"].format(n=name, N=name.title(), k=1)] + blocks(quiet, dict.fromkeys(quiet, 1), names, rng, 8)
+        base = blocks(quiet, dict.fromkeys(quiet, 1), names, rng, 6)
+        files[f"services/{name}/handlers.py"] = (base, change(base, rng.sample(fresh, len(fresh)), rng))
+    commit(repo, {"0002-validate-upstream-state.md": SHIPPED_CX0002}, files)
+    received: list[int] = []
+
+    def count(request: dict) -> Answer:
+        received.append(sum(counter.count(m["content"]) + 4 for m in request["messages"]))
+        return Answer('{"findings": []}')
+
+    with LlmServer(count) as server:
+        check(repo, server)
+    return sum(received), counter.count(git_out(repo, "diff", "HEAD"))
 
 
 def main() -> None:
@@ -414,6 +497,7 @@ def main() -> None:
     args = parser.parse_args()
     counter = counter_for(MODEL)
     print(f"tokens counted with {counter.name}")
+    failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for index, (scenario, rfcs) in enumerate(SCENARIOS.items()):
             result = measure((args.keep or Path(tmp)) / f"mr{index}", rfcs, args.seed, counter)
@@ -426,9 +510,20 @@ def main() -> None:
             stats = result["stats"]
             print(f"  first run: {stats['hunks']['routed']} of the changed hunks routed to a rule; per rule "
                   + ", ".join(f"{rule} {c['tokens_in']:,}" for rule, c in stats["per_rule"].items()))
-            met = first_tokens <= result["naive"] / 10 and result["runs"]["unchanged re-run"][1] == 0
-            print(f"  target (<= 1/10 of naive, 0 on the re-run): {'met' if met else 'NOT met'}")
-
+            shared, whole = result["shared"]
+            print(f"  shared prefix of the first run's first request and the next one sent: {shared:,} of {whole:,} tokens")
+            print("  routing recall (planted violations sent to the upstream rule / planted): "
+                  + ", ".join(f"{language} {sent}/{total}" for language, (sent, total) in result["recall"].items()))
+            met = (first_tokens <= result["naive"] / 10 and result["runs"]["unchanged re-run"][1] == 0
+                   and all(sent == total > 0 for sent, total in result["recall"].values()))
+            print(f"  target (<= 1/10 of naive, 0 on the re-run, recall 1.0): {'met' if met else 'NOT met'}")
+            failed = failed or not met
+        sent, diff = measure_focus((args.keep or Path(tmp)) / "focus", args.seed, counter)
+        print(f"\none function in nine reads configuration (CX0002 alone, 10 files): codex sends {sent:,} tokens, "
+              f"the diff is {diff:,} ({sent / diff:.2f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})")
+        failed = failed or sent > diff / 5
+    if failed:
+        raise SystemExit(1)
 
 if __name__ == "__main__":
     main()

@@ -51,6 +51,7 @@ class RuleConfig(BaseModel):
     tests: TestCode = Field("checked", description="exempt: findings in test code are dropped (reviewer/test_code.py)")
     rule_class: str | None = None
     question: str | None = None
+    do_not_flag: list[str] = Field(default=[], description="llm matcher: cases the reviewer model must not report")
     examples: list[str] = Field(default=[], description="annotated example files, relative to the RFC")
     metadata: dict[str, Any] = {}
 
@@ -227,7 +228,7 @@ def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path
     from reviewer.engines import REGISTRY, MatcherSource, engine
 
     if config.matcher == "llm":
-        return LlmMatcher(question=config.question or ""), []
+        return LlmMatcher(question=config.question or "", do_not_flag=tuple(config.do_not_flag)), []
     if config.matcher not in REGISTRY:
         return None, [Problem(path=path, line=section.line, message=f"unknown matcher {config.matcher!r}",
                               hint=f"use {', '.join(REGISTRY)} or llm")]

@@ -30,6 +30,10 @@ class LlmConfig(BaseModel):
     max_retries: int = Field(2, ge=0)
     retry_delay: float = Field(1.0, ge=0, description="first backoff in seconds, doubled on each retry")
     context_lines: int = Field(3, ge=0, description="unchanged lines shown around each hunk")
+    max_output_tokens: int | None = Field(1000, ge=1, description="completion tokens one answer may take (max_tokens)")
+    price_input: float | None = Field(None, ge=0, description="price per million input tokens, for stats (any currency)")
+    price_cached_input: float | None = Field(None, ge=0, description="price per million cached input tokens (default: price_input)")
+    price_output: float | None = Field(None, ge=0, description="price per million output tokens")
 
 
 class CodexConfig(BaseModel):

@@ -74,6 +74,7 @@ class MatcherConfig(Frozen):
 class LlmMatcher(MatcherConfig):
     kind: Literal["llm"] = "llm"
     question: str = Field(description="what the reviewer model must judge")
+    do_not_flag: tuple[str, ...] = Field((), description="cases the reviewer model must not report, stated in its prompt")
 
 
 def _matcher_of_kind(value: object) -> object:

@@ -63,6 +63,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         found += test_code.drop_exempt(ruleset, targets, llm.findings)
         report.errors += problems + llm.problems
         found, held, governance = govern(ruleset, targets, found, options.today, options.governance)
+        llm.cap_uncertain()
         report.errors += held
         by_path = {t.path: t for t in targets}
         on_changed_lines = [f for f in found if baseline.on_change(f, by_path[f.path])]

@@ -22,13 +22,19 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (past the client's timeout: a hang)
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens) to report
+    cached: int | None = None  # usage.prompt_tokens_details.cached_tokens to report
     drip: float = 0.0  # seconds between the bytes of the body (a server that trickles its answer)
     raw: str | None = None  # the whole response body as is (not a chat completion), sent as JSON
+    param: str | None = None  # an error's "param" (the option it names) and "code", as OpenAI sends them
+    code: str | None = None
 
 
-def findings(*items: tuple[str, str, int, str]) -> Answer:
-    """A well-formed answer with (rule_id, path, line, reason) findings."""
-    return Answer(json.dumps({"findings": [{"rule_id": r, "path": p, "line": n, "reason": why} for r, p, n, why in items]}))
+def findings(*items: tuple) -> Answer:
+    """A well-formed answer with (rule_id, path, line, reason, quote[, confidence[, source]]) findings; confidence
+    "high" and source "a test" unless given."""
+    entries = [{"rule_id": r, "path": p, "line": n, "quote": quote, "source": rest[1] if len(rest) > 1 else "a test",
+                "confidence": rest[0] if rest else "high", "reason": why} for r, p, n, why, quote, *rest in items]
+    return Answer(json.dumps({"findings": entries}))
 
 
 def in_order(*answers: Answer) -> Callable[[dict], Answer]:
@@ -79,8 +85,11 @@ class LlmServer(LoopbackServer):
                     if answer.usage:
                         payload["usage"] = {"prompt_tokens": answer.usage[0], "completion_tokens": answer.usage[1],
                                             "total_tokens": sum(answer.usage)}
+                        if answer.cached is not None:
+                            payload["usage"]["prompt_tokens_details"] = {"cached_tokens": answer.cached}
                 else:
-                    payload = {"error": {"message": answer.content or "error", "type": "test_error"}}
+                    payload = {"error": {"message": answer.content or "error", "type": "test_error", "param": answer.param,
+                                         "code": answer.code}}
                 data = answer.raw.encode() if answer.raw is not None else json.dumps(payload).encode()
                 try:
                     self.send_response(answer.status)

@@ -12,7 +12,8 @@ from codex.model import PathFilter, Prefilter, Rule, Severity
 from reviewer.llm import prompt
 from reviewer.llm.cache import cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure
-from reviewer.llm.hunks import MAX_HUNK_LINES, Routed, hunks_of, route
+from reviewer.llm.cost import shares
+from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Routed, hunks_of, route
 from reviewer.llm.plan import Costs, plan
 from reviewer.llm.schema import MalformedAnswer, parse_answer
 from reviewer.llm.settings import resolve
@@ -59,11 +60,44 @@ def test_routing_follows_language_paths_and_prefilter(tmp_path, cx0002) -> None:
         target(tmp_path, "services/math.py", "def add(a, b):\n    return a + b\n", {2}),
         target(tmp_path, "lib/other.py", "def add(a, b):\n    return a + b\n", {2}),
     ]
-    routed = route([cx0002, services_only], targets, context=3)
+    routed, skipped, _ = route([cx0002, services_only], targets, context=3)
     assert [(r.hunk.path, [x.id for x in r.rules]) for r in routed] == [
         ("plugins/rules.lua", ["CX0002"]),  # Lua, and the prefilter sees "config"
         ("services/math.py", ["CX0900"]),  # nothing CX0002's prefilter looks for; CX0900 has none
     ]
+    assert skipped == {"CX0002": 2, "CX0900": 0}
+
+
+KONG = """\
+local function access(conf, ctx)
+  local limit = conf.limits.per_minute
+  local tier = conf.tiers[route.name]
+  local key = ngx.ctx.api_key
+  local cached = kong.cache:get(key)
+  local host = os.getenv("UPSTREAM_HOST")
+  local body = res.body
+end
+"""
+
+
+@pytest.mark.parametrize("line", range(2, 8))
+def test_the_prefilter_routes_kong_style_lua_configuration_environment_and_responses(tmp_path, cx0002, line) -> None:
+    plugin = target(tmp_path, "kong/plugins/limits/handler.lua", KONG, {line}, "lua")
+    routed, skipped, _ = route([cx0002], [plugin], context=3)
+    assert [(r.hunk.path, sorted(r.hunk.added)) for r in routed] == [("kong/plugins/limits/handler.lua", [line])]
+    assert skipped == {"CX0002": 0}
+
+
+def test_the_prefilter_reads_the_hunk_not_the_file(tmp_path, cx0002) -> None:
+    text = ("import json\n\n\ndef area(config, a, b):\n    width = config.get('w')\n    return a * b\n\n\n"
+            "def add(a, b):\n    return a + b\n")
+    routed, skipped, _ = route([cx0002], [target(tmp_path, "a.py", text, {1, 10})], context=1)
+    assert routed == [] and skipped == {"CX0002": 2}  # "import json"; add(), in a file that reads config elsewhere
+    routed, skipped, _ = route([cx0002], [target(tmp_path, "a.py", text, {6})], context=1)
+    assert [(r.hunk.start, sorted(r.hunk.added)) for r in routed] == [(4, [6])] and skipped == {"CX0002": 0}
+    lua = "local function refund(conf, ctx)\n  local rules = conf.rules\n  return rules.refund.action\nend\n"
+    routed, _, _ = route([cx0002], [target(tmp_path, "p.lua", lua, {3}, "lua")], context=1)
+    assert [sorted(r.hunk.added) for r in routed] == [[3]]  # the changed line reads what the unchanged one took from conf
 
 
 def test_a_hunk_is_sent_once_with_every_rule_that_judges_it(tmp_path, cx0002) -> None:
@@ -138,12 +172,13 @@ def test_markers_in_the_diff_are_neutralised(tmp_path, cx0002) -> None:
     hunk = hunks_of(target(tmp_path, "a.py", "s = '<<<END-abc>>> >>>>'\n", {1}), 0)[0]
     sent = prompt.messages([Routed(hunk, (cx0002,))], "f" * 24)
     assert "s = '< < <END-abc> > > > > > >'" in sent[1]["content"]
-    assert sent[1]["content"].count("<<<") == 2 and "<<<BEGIN-" + "f" * 24 in sent[0]["content"]
+    assert sent[1]["content"].count("<<<") == 2 and "<<<" + "BEGIN-" + "f" * 24 + ">>>\n" in sent[1]["content"]
     assert prompt.new_boundary() != prompt.new_boundary()
 
 
 def test_answers_are_validated_whether_or_not_the_endpoint_enforced_the_schema() -> None:
-    fenced = '```json\n{"findings": [{"rule_id": "A", "path": "p", "line": 3, "reason": "r"}, {"rule_id": "A"}]}\n```'
+    fenced = ('```json\n{"findings": [{"rule_id": "A", "path": "p", "line": 3, "quote": "x", "source": "s", "confidence": "low",'
+              ' "reason": "r"}, {"rule_id": "A"}]}\n```')
     found, invalid = parse_answer(fenced)
     assert [(f.rule_id, f.line) for f in found] == [("A", 3)] and invalid == 1
     for bad, why in (("", "empty answer"), ("[1, 2]", "not an object"), ("{oops", "not JSON"), ('{"findings": 3}', "not an object")):
@@ -159,7 +194,7 @@ def _endpoint(url: str, slept: list[float], **config) -> Endpoint:
 def test_retry_after_is_honoured_and_backoff_doubles() -> None:
     slept: list[float] = []
     with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "7"}), Answer("no", status=502),
-                            findings(("A", "p", 1, "r")))) as server:
+                            findings(("A", "p", 1, "r", "x = 1")))) as server:
         reply = _endpoint(server.base_url, slept, max_retries=2, retry_delay=0.5).ask([{"role": "user", "content": "hi"}])
     assert slept == [7.0, 1.0] and [f.rule_id for f in reply.findings] == ["A"]
 
@@ -224,14 +259,15 @@ def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
 
 
 def test_a_hunk_in_a_function_starts_at_its_header_when_that_is_near(tmp_path) -> None:
+    """Hunks, for a language without definitions (Go here; Python-shaped text keeps the cases readable)."""
     body = "".join(f"    value{n} = settings.get('k{n}')\n" for n in range(1, 13))
     text = "import os\n\n\ndef handler(settings):\n    if settings is None:\n        return\n" + body + "    return value12['x']\n"
-    [hunk] = hunks_of(target(tmp_path, "h.py", text, {19}), context=2)
+    [hunk] = hunks_of(target(tmp_path, "h.go", text, {19}, "go"), context=2)
     assert hunk.start == 4  # def handler(...): 13 lines above the context, within reach
     far = "def handler(settings):\n" + "    x = 1\n" * 40 + "    return settings['x']\n"
-    [hunk] = hunks_of(target(tmp_path, "f.py", far, {42}), context=2)
+    [hunk] = hunks_of(target(tmp_path, "f.go", far, {42}, "go"), context=2)
     assert hunk.start == 40
-    two = hunks_of(target(tmp_path, "t.py", text, {8, 19}), context=2)
+    two = hunks_of(target(tmp_path, "t.go", text, {8, 19}, "go"), context=2)
     assert [(h.start, h.end) for h in two] == [(4, 10), (11, 19)]  # no line is sent twice
 
 
@@ -239,10 +275,10 @@ def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
     text = ("def before(conf):\n    return conf['x']\n\n\n"  # 1-4
             "def added(conf):\n    value = conf.get('y')\n    return value\n\n\n"  # 5-9, all added
             "def after(conf):\n    return conf['z']\n")  # 10-11
-    [hunk] = hunks_of(target(tmp_path, "a.py", text, {5, 6, 7, 8, 9}), context=3)
-    assert (hunk.start, hunk.end) == (5, 9)  # neither the tail of before() nor the head of after()
+    [hunk] = hunks_of(target(tmp_path, "a.go", text, {5, 6, 7, 8, 9}, "go"), context=3)
+    assert (hunk.start, hunk.end) == (5, 7)  # neither the tail of before() nor the head of after(), nor added blank lines
     inside = "def f(settings):\n    region = settings.get('r')\n\n    return region['x']\n    # done\n\ndef g():\n    pass\n"
-    [hunk] = hunks_of(target(tmp_path, "b.py", inside, {4}), context=3)
+    [hunk] = hunks_of(target(tmp_path, "b.go", inside, {4}, "go"), context=3)
     assert (hunk.start, hunk.end) == (1, 5)  # a change inside a function keeps its context, up to the next definition
     rust = "fn before() {\n    work();\n}\n\npub(crate) fn added(conf: &Conf) -> u8 {\n    conf.limit\n}\n\nimpl Other {\n}\n"
     [hunk] = hunks_of(target(tmp_path, "c.rs", rust, {5, 6, 7}, "rust"), context=3)
@@ -253,3 +289,99 @@ def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:
     text = "def outer(settings):\n    conf = settings.get('c')\n    def inner():\n        return conf['x']\n    return inner\n"
     [hunk] = hunks_of(target(tmp_path, "a.py", text, {3, 4}), context=2)
     assert (hunk.start, hunk.end) == (1, 5)
+
+
+def test_a_shared_request_s_tokens_are_split_by_what_each_rule_saw() -> None:
+    assert shares(10, [1, 3]) == [3, 7] and shares(7, [0, 0]) == [4, 3] and shares(0, [5, 1]) == [0, 0]
+    assert shares(1000, [100, 300, 600]) == [100, 300, 600]
+
+
+PY_DEFS = """\
+import os
+
+
+# the limit of a region
+@cached
+def limit(settings):
+    region = settings.get("region")
+    return region["limit"]
+
+
+class Store:
+    def get(self, key):
+        value = os.environ.get(key)
+        return value.strip()
+
+    def put(self, key, value):
+        self.data[key] = value
+
+
+TIMEOUT = int(os.environ.get("TIMEOUT", "5"))
+"""
+
+
+def test_a_changed_definition_is_sent_whole_with_its_comments_and_no_neighbour(tmp_path) -> None:
+    hunks = hunks_of(target(tmp_path, "a.py", PY_DEFS, {8, 13, 14, 17, 20}), context=3)
+    assert [(h.start, h.end, sorted(h.added)) for h in hunks] == [
+        (4, 8, [8]),  # the comment and decorator above limit()
+        (12, 14, [13, 14]),  # a method, not its class
+        (16, 17, [17]),
+        (20, 20, [20]),  # module-level code: a hunk, which stops at put()
+    ]
+    lua = "local M = {}\n\nfunction M:access(conf)\n  local tier = conf.tiers[route.name]\n  return tier.burst\nend\n\nreturn M\n"
+    assert [(h.start, h.end) for h in hunks_of(target(tmp_path, "p.lua", lua, {5}, "lua"), context=3)] == [(3, 6)]
+    rust = "impl Limits {\n    fn burst(&self) -> u32 {\n        self.tiers[0].burst\n    }\n}\n"
+    assert [(h.start, h.end) for h in hunks_of(target(tmp_path, "l.rs", rust, {3}, "rust"), context=3)] == [(2, 4)]
+
+
+def test_a_file_rewritten_whole_is_sent_definition_by_definition_and_cached_by_each(tmp_path) -> None:
+    hunks = hunks_of(target(tmp_path, "a.py", PY_DEFS, None), context=3)
+    assert [(h.start, h.end) for h in hunks] == [(1, 1), (4, 8), (11, 11), (12, 14), (16, 17), (20, 20)]
+    edited = hunks_of(target(tmp_path, "a.py", PY_DEFS.replace("value.strip()", "value.lower()"), None), context=3)
+    assert [a.content_hash == b.content_hash for a, b in zip(hunks, edited)] == [True, True, True, False, True, True]
+
+
+def test_vendored_generated_and_minified_files_are_listed_not_read(tmp_path, cx0002) -> None:
+    code = "def f(config):\n    return config.get('a')['b']\n"
+    targets = [target(tmp_path, "vendor/lib/x.py", code, None), target(tmp_path, "api/x_pb2.py", code, None),
+               target(tmp_path, "svc/gen.py", "# Code generated by protoc. DO NOT EDIT.\n" + code, None),
+               target(tmp_path, "svc/hand.py", code, None),
+               target(tmp_path, "svc/min.lua", "local c = conf.a.b; " * 50 + "\n", None, "lua")]
+    routed, _, files = route([cx0002], targets, context=3)
+    assert [r.hunk.path for r in routed] == ["svc/hand.py"]
+    assert files == [("vendor/lib/x.py", "vendored (under vendor/)"),
+                     ("api/x_pb2.py", "generated, minified or a lock file (by its name)"),
+                     ("svc/gen.py", "generated (its first lines say so)"),
+                     ("svc/min.lua", "minified (lines of 1,001 characters on average)")]
+
+
+def test_an_over_long_line_is_cut_with_a_marker_and_the_rest_of_the_hunk_is_sent(tmp_path, cx0002) -> None:
+    text = "def f(config):\n    blob = '" + "x" * 1000 + "'\n    return config.get('a')['b']\n"
+    [hunk] = hunks_of(target(tmp_path, "a.py", text, {2, 3}), context=3)
+    assert [len(line) for _, line in hunk.lines] == [14, MAX_LINE_CHARS + len(" [codex: 613 more characters cut]"), 31]
+    assert hunk.lines[1][1].endswith("xxx [codex: 613 more characters cut]")
+
+
+def test_the_budget_goes_to_the_most_relevant_hunk_first_not_the_biggest(tmp_path, cx0002) -> None:
+    bulk = "def bulk(config):\n    x = config.get('a')\n" + "".join(f"    y{n} = {n}\n" for n in range(60)) + "    return x['b']\n"
+    small = "def small(settings):\n    return settings.get('region')['limit']\n"
+    routed, _, _ = route([cx0002], [target(tmp_path, "a.py", bulk, None), target(tmp_path, "b.py", small, None)], context=3)
+    costs = Costs(WORDS)
+    big = next(r for r in routed if r.hunk.path == "a.py")
+    budget = costs.overhead + costs.rule(cx0002) + costs.item(big) + costs.header(prompt.render_header(big))  # one of them
+    requests, over = plan(routed, costs, budget)
+    assert [item.hunk.path for r in requests for item in r.items] == ["b.py"]
+    assert [o.routed.hunk.path for o in over] == ["a.py"]
+
+
+GOLDEN = Path(__file__).parent / "golden/llm_prompt.txt"
+
+
+def test_the_prompt_is_the_golden_one(tmp_path, cx0002) -> None:
+    """What the model reads for a Kong-style hunk under CX0002, byte for byte. When it changes on purpose,
+    bump prompt.PROMPT_VERSION (cached answers no longer apply) and write the new text to the golden file."""
+    lua = "local M = {}\n\nfunction M:access(conf)\n  local tier = conf.tiers[route.name]\n  return tier.burst\nend\n\nreturn M\n"
+    [hunk] = hunks_of(target(tmp_path, "kong/plugins/limits/handler.lua", lua, {4, 5}, "lua"), context=3)
+    system, user = prompt.messages([Routed(hunk, (cx0002,))], "0" * 24)
+    sent = f"PROMPT_VERSION {prompt.PROMPT_VERSION}\n=== system ===\n{system['content']}\n=== user ===\n{user['content']}\n"
+    assert sent == GOLDEN.read_text(encoding="utf-8")

@@ -249,7 +249,7 @@ def test_a_judgment_finding_is_commented_with_the_models_reason_and_a_rerun_asks
     from ci_support import JUDGED, MODEL_REASON, judgment_ruleset
     from llm_server import LlmServer, findings, in_order
 
-    with FakeGitHub(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON)))) as llm:
+    with FakeGitHub(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON, 'return region["limit"]')))) as llm:
         pull = PullRequest(git_repo, tmp_path, judgment_ruleset(shipped_ruleset), fake)
         pull.push({"app/handler.py": JUDGED})
         pull.env(monkeypatch)

@@ -150,7 +150,7 @@ def test_a_judgment_finding_is_commented_with_the_models_reason(git_repo, run_co
     from ci_support import JUDGED, MODEL_REASON, judgment_ruleset
     from llm_server import LlmServer, findings, in_order
 
-    with FakeGitLab(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON)))) as llm:
+    with FakeGitLab(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON, 'return region["limit"]')))) as llm:
         pipeline = MergeRequestPipeline(git_repo, judgment_ruleset(shipped_ruleset), fake)
         pipeline.push({"app/handler.py": JUDGED})
         monkeypatch.setenv("CODEX_LLM_MODEL", "test-model")

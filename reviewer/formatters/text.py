@@ -93,10 +93,13 @@ def llm_lines(llm: dict) -> list[str]:
     if llm.get("status") in ("skipped", "failed") and llm.get("rules"):
         lines.append(f"[dim]LLM pass {llm['status']} ({escape(llm['reason'])}): {len(llm['rules'])} judgment rule(s) not reviewed.[/]")
     elif llm.get("status") == "ran":
-        per_rule = "; ".join(f"{rule} {c['tokens_in']:,} in / {c['tokens_out']:,} out, {c['requests']} request(s), "
-                             f"{c['cache_hits']} cached" for rule, c in llm["per_rule"].items())
-        lines += [f"LLM pass ({escape(llm['model'])}): {llm['requests']} request(s), {llm['tokens_in']:,} tokens in / "
-                  f"{llm['tokens_out']:,} out, {llm['cache_hits']} cache hit(s)" + (f" [dim](counted with {escape(llm['tokenizer'])})[/]" if llm["tokenizer"] else ""),
+        cost = lambda c: f", cost {c['cost']:.4f}" if c.get("cost") is not None else ""  # noqa: E731
+        cached = lambda c: f" ({c['tokens_cached']:,} cached)" if c.get("tokens_cached") else ""  # noqa: E731
+        per_rule = "; ".join(f"{rule} {c['tokens_in']:,} in{cached(c)} / {c['tokens_out']:,} out, {c['requests']} request(s), "
+                             f"{c['cache_hits']} cached{cost(c)}" for rule, c in llm["per_rule"].items())
+        lines += [f"LLM pass ({escape(llm['model'])}): {llm['requests']} request(s), {llm['tokens_in']:,} tokens in{cached(llm)} / "
+                  f"{llm['tokens_out']:,} out, {llm['cache_hits']} cache hit(s){cost(llm)}"
+                  + (f" [dim](counted with {escape(llm['tokenizer'])})[/]" if llm["tokenizer"] else ""),
                   f"[dim]  per rule: {escape(per_rule)}[/]"]
         if llm.get("unreviewed"):
             lines.append(f"[magenta]  not reviewed:[/] {', '.join(llm['unreviewed'])} (listed under problems)")

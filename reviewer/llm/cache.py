@@ -17,6 +17,9 @@ from pathlib import Path
 from codex.model import Rule
 from reviewer.llm import prompt
 from reviewer.llm.hunks import Hunk
+from reviewer.llm.schema import Confidence
+
+CachedFinding = tuple[int, str, Confidence]  # line offset in the hunk, reason, confidence
 
 FILENAME = "llm.sqlite"
 
@@ -31,7 +34,7 @@ def cache_key(model: str, rule: Rule, hunk: Hunk) -> str:
 
 
 class AnswerCache:
-    """``get``/``put`` the kept findings of one rule on one hunk, as (line offset in the hunk, reason) pairs.
+    """``get``/``put`` the kept findings of one rule on one hunk, as (line offset in the hunk, reason, confidence).
 
     ``put`` also marks the entries ``get`` returned as used now, and drops those unused for ``max_age_days``.
     """
@@ -49,14 +52,14 @@ class AnswerCache:
                 self._db.execute("ALTER TABLE answers ADD COLUMN used REAL NOT NULL DEFAULT 0")
                 self._db.execute("UPDATE answers SET used = ?", (clock(),))
 
-    def get(self, key: str) -> list[tuple[int, str]] | None:
+    def get(self, key: str) -> list[CachedFinding] | None:
         with self._lock:
             row = self._db.execute("SELECT findings FROM answers WHERE key = ?", (key,)).fetchone()
             if row is not None:
                 self._hits.add(key)
-        return None if row is None else [(int(offset), str(reason)) for offset, reason in json.loads(row[0])]
+        return None if row is None else [(int(offset), str(reason), _confidence(level)) for offset, reason, level in json.loads(row[0])]
 
-    def put(self, entries: dict[str, list[tuple[int, str]]]) -> None:
+    def put(self, entries: dict[str, list[CachedFinding]]) -> None:
         now = self._clock()
         with self._lock, self._db:
             self._db.executemany("UPDATE answers SET used = ? WHERE key = ?", [(now, key) for key in self._hits])
@@ -67,3 +70,9 @@ class AnswerCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _confidence(level: object) -> Confidence:
+    if level not in ("high", "medium"):
+        raise ValueError(f"not a kept confidence: {level!r}")  # a damaged entry: a miss
+    return level  # type: ignore[return-value]

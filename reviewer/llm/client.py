@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     import openai
 
 MAX_RETRY_AFTER = 60.0  # seconds; a server asking to wait longer is treated as a failure
+FORMATS = (RESPONSE_FORMAT, {"type": "json_object"}, None)  # response_format, stepped down when the endpoint names it
+_TOO_BIG = re.compile(r"context.length|context.window|maximum.{0,40}tokens|too many tokens|prompt is too long|too long", re.I)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Reply:
     tokens_in: int | None  # as the endpoint reported them, when it did
     tokens_out: int | None
     content: str
+    tokens_cached: int = 0  # of tokens_in, served from the endpoint's prompt cache (usage.prompt_tokens_details)
 
 
 class EndpointFailure(Exception):
@@ -46,7 +50,9 @@ class Endpoint:
 
         self.settings = settings
         self._sleep = sleep
-        self._structured = True  # response_format and temperature, dropped for good after an endpoint rejects them
+        self._format = 0  # index into FORMATS: stepped down when the endpoint rejects the response_format sent
+        self._dropped: set[str] = set()  # other options (temperature, max_tokens) the endpoint rejected by name
+        self._lock = threading.Lock()
         self._client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url,
                                      timeout=settings.config.timeout, max_retries=0)
         self._client.chat.completions  # noqa: B018  imported now, not inside the first request's deadline
@@ -58,13 +64,15 @@ class Endpoint:
         config = self.settings.config
         failures = 0
         while True:
+            options = self._options()
             try:
-                return self._once(messages)
-            except openai.BadRequestError as exc:
-                if not self._structured:
-                    raise self._failure(f"the endpoint refused the request (400: {_detail(exc)})") from None
-                self._structured = False  # most likely an unsupported option: ask again without, validate the same
-                continue
+                return self._once(messages, options)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                if exc.param not in options and (exc.code == "context_length_exceeded" or _TOO_BIG.search(str(exc.message))):
+                    raise self._failure(f"too big for the model ({exc.status_code}: {_detail(exc)})") from None
+                if not self._step_down(exc, options):
+                    raise self._failure(f"the endpoint refused the request ({exc.status_code}: {_detail(exc)})") from None
+                continue  # asked again without the option it named; the answer is validated the same
             except openai.RateLimitError as exc:
                 wait = _retry_after(exc.response.headers)
                 if wait is not None and wait > MAX_RETRY_AFTER:
@@ -85,25 +93,47 @@ class Endpoint:
                 raise self._failure(f"{reason}, {failures} tries") from None
             self._sleep(delay if delay is not None else config.retry_delay * 2 ** (failures - 1))
 
+    def _options(self) -> dict[str, object]:
+        config = self.settings.config
+        wanted: dict[str, object] = {"response_format": FORMATS[self._format], "temperature": 0,
+                                     "max_tokens": config.max_output_tokens}
+        return {name: value for name, value in wanted.items() if value is not None and name not in self._dropped}
+
+    def _step_down(self, exc: openai.APIStatusError, sent: dict[str, object]) -> bool:
+        """Leave out, for the rest of the run, the option the refusal names (``param``, else its message): a
+        response_format steps down json_schema -> json_object -> none. False when it names none that was sent."""
+        named = f"{exc.param or ''} {exc.message}".lower()
+        with self._lock:
+            if "response_format" in sent and any(word in named for word in ("response_format", "json_schema", "json_object")):
+                if sent["response_format"] == FORMATS[self._format]:  # not already stepped down by another request
+                    self._format += 1
+                return True
+            option = next((name for name in sent if name != "response_format" and name in named), None)
+            if option is None:
+                return False
+            self._dropped.add(option)
+            return True
+
     def _failure(self, reason: str) -> EndpointFailure:
         """The failure, its reason cleared of the key and URL credentials (an API error may echo them)."""
         return EndpointFailure(redact(reason, self.settings.secrets))
 
-    def _once(self, messages: list[dict[str, str]]) -> Reply:
+    def _once(self, messages: list[dict[str, str]], options: dict[str, object]) -> Reply:
         """One request within ``timeout`` seconds in all: a watchdog closes its connection when the time is up."""
         import openai
 
-        extra = {"response_format": RESPONSE_FORMAT, "temperature": 0} if self._structured else {}
         http = openai.DefaultHttpxClient(timeout=self.settings.config.timeout, verify=self._tls)
         client = self._client.with_options(http_client=http)
         expired = threading.Event()
         watchdog = threading.Timer(self.settings.config.timeout, lambda: (expired.set(), http.close()))
         watchdog.start()
         try:
-            completion = client.chat.completions.create(model=self.settings.model, messages=messages, **extra)
+            completion = client.chat.completions.create(model=self.settings.model, messages=messages, **options)
             content = completion.choices[0].message.content if completion.choices else None
             usage = completion.usage
             tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (None, None)
+            details = usage.prompt_tokens_details if usage else None
+            cached = details.cached_tokens if details and details.cached_tokens else 0
         except (openai.APIResponseValidationError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
             # a body that is not JSON, nested past the parser's depth, or not shaped like a chat completion
             raise MalformedAnswer(f"the response is not a chat completion ({type(exc).__name__})") from None
@@ -115,7 +145,7 @@ class Endpoint:
             watchdog.cancel()
             http.close()
         findings, invalid = parse_answer(content)
-        return Reply(findings, invalid, *tokens, content or "")
+        return Reply(findings, invalid, *tokens, content or "", cached)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

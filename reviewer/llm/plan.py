@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from codex.model import Rule, Severity
 from reviewer.llm import prompt
-from reviewer.llm.hunks import Routed
+from reviewer.llm.hunks import Routed, relevance
 from reviewer.llm.tokens import TokenCounter
 
 REQUEST_HUNK_TOKENS = 6000  # hunk text in one request, at most: keeps answers focused and requests parallel
@@ -65,11 +65,12 @@ def plan(routed: list[Routed], costs: Costs, budget: int | None) -> tuple[list[R
 
     A hunk goes in one request with all the rules that apply to it, so it is sent once however many
     rules judge it; rules are stated once per request, and a file's header once per set of rules. Hunks
-    are taken in rank order — rules of higher severity first, then more added lines — and one that does
-    not fit what is left of the budget is left out (smaller ones after it may still fit).
+    are taken in rank order — rules of higher severity first, then relevance per size (``relevance``: a
+    bulk of unrelated lines does not push a violation out) — and one that does not fit what is left of
+    the budget is left out (smaller ones after it may still fit).
     """
-    ranked = sorted(routed, key=lambda r: (min(_SEVERITY_RANK[x.severity] for x in r.rules), tuple(x.id for x in r.rules),
-                                           -len(r.hunk.added), r.hunk.path, r.hunk.start))
+    ranked = sorted(routed, key=lambda r: (min(_SEVERITY_RANK[x.severity] for x in r.rules), -relevance(r),
+                                           r.hunk.path, r.hunk.start))
     requests: list[Request] = []
     over: list[OverBudget] = []
     spent = 0

@@ -5,15 +5,25 @@ from __future__ import annotations
 import json
 import re
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Confidence = Literal["high", "medium", "low"]
 
 
 class ModelFinding(BaseModel):
+    """One violation as the model reports it, with its evidence: the flagged line's code and where the value at fault
+    comes from (codex checks the quote against the line; see run._place)."""
+
     model_config = ConfigDict(extra="forbid")
 
     rule_id: str
     path: str
     line: int
+    quote: str = Field(description="the code of the flagged line, copied exactly")
+    source: str = Field(description="where the value at fault comes from: the expression and its line")
+    confidence: Confidence = Field(description="high: the code shown proves it; medium: it depends on code not shown; low: unsure")
     reason: str
 
 
