@@ -6,10 +6,11 @@ import hashlib
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer, field_validator
 
 from codex.model import RfcRef, Rule, Severity, Stage
 from codex.problems import Problem
+from reviewer.stats import ReportStats, RunStats
 
 
 SOURCE_LINE_WIDTH = 240  # characters of a flagged line kept in a finding: minified code has lines of megabytes
@@ -66,7 +67,16 @@ class Finding(BaseModel):
 class Report(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     errors: list[Problem] = Field(default_factory=list)
-    stats: dict[str, Any] = Field(default_factory=dict)
+    stats: ReportStats | None = None  # None: not a run's report (``{}`` in the JSON)
+
+    @field_validator("stats", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == {} else value
+
+    @field_serializer("stats", mode="wrap")
+    def _none_is_empty(self, stats: ReportStats | None, handler: SerializerFunctionWrapHandler) -> Any:
+        return {} if stats is None else handler(stats)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -88,7 +98,8 @@ class Report(BaseModel):
         or on an unreviewed judgment rule under ``--require-llm``."""
         if self.misconfigured:
             return 2
-        return 1 if self.blocking or self.stats.get("llm", {}).get("require_llm_failed") else 0
+        require_llm_failed = isinstance(self.stats, RunStats) and self.stats.llm.require_llm_failed
+        return 1 if self.blocking or require_llm_failed else 0
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

@@ -6,13 +6,14 @@ One repository holds every case in its own file; each mode runs once over it (a 
 from __future__ import annotations
 
 import functools
-import json
 
 import pytest
 
+from ci_support import run_stats
 from codex.model import Ruleset
 from reviewer.changes import from_git, from_index, from_patch
 from reviewer.check import run_check
+from reviewer.finding import Report
 from reviewer.platforms.review import SUMMARY_MARKER
 
 SHELL_BASE = 'import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy " + name,\n        shell=True,\n    )\n'
@@ -110,7 +111,7 @@ def test_staged_compares_with_head(git_repo, libcst_ruleset: Ruleset) -> None:
     repo.write("h.py", "# unstaged\n" + staged.replace("return 1", "return 2"))  # the staged version is checked
     report = run_check(libcst_ruleset, from_index(repo.path))
     assert [(f.rule_id, f.line) for f in report.findings] == [("CX0004", 12)]
-    assert (report.stats["preexisting"], report.stats["base"]) == (1, f"HEAD at {repo.head()[:7]}")
+    assert (report.stats.preexisting, report.stats.base) == (1, f"HEAD at {repo.head()[:7]}")
 
 
 def test_a_zero_context_diff_reverse_applies_over_insertions_and_removals(git_repo, libcst_ruleset: Ruleset) -> None:
@@ -122,7 +123,7 @@ def test_a_zero_context_diff_reverse_applies_over_insertions_and_removals(git_re
     changes = from_patch(repo.diff("-U0"), repo.path, "zero.patch")  # hunks without context: empty sides on both ends
     report = run_check(libcst_ruleset, changes)
     assert [(f.rule_id, f.line) for f in report.findings] == [("CX0004", 24)]
-    assert report.errors == [] and report.stats["preexisting"] == 1
+    assert report.errors == [] and report.stats.preexisting == 1
 
 
 def test_a_diff_that_does_not_reverse_apply_keeps_the_line_rule_and_says_so(git_repo, libcst_ruleset: Ruleset) -> None:
@@ -187,10 +188,9 @@ def unthrottled(monkeypatch):
 
 
 def test_shard_reports_add_up_preexisting(tmp_path, run_codex) -> None:
-    stats = {"mode": "diff", "base": "main at 1a2b3c4", "ruleset": {"version": "v"}, "files_changed": 1, "files_checked": 1,
-             "outside_diff": 0, "seconds": {"total": 1.0}}
     for n, preexisting in ((1, 2), (2, 3)):
-        (tmp_path / f"s{n}.json").write_text(json.dumps({"findings": [], "errors": [], "stats": {**stats, "preexisting": preexisting}}))
+        stats = run_stats(base="main at 1a2b3c4", version="v", files_checked=1, preexisting=preexisting, seconds=1.0)
+        (tmp_path / f"s{n}.json").write_text(Report(stats=stats).to_json())
     merged = run_codex(["merge", tmp_path / "s1.json", tmp_path / "s2.json", "--format", "json"]).json()["stats"]
     assert (merged["preexisting"], merged["base"]) == (5, "main at 1a2b3c4")
 

@@ -28,7 +28,7 @@ class SarifFormatter(Formatter):
             "results": [_result(f, index[f.rule_id]) for f in findings],
             "invocations": [{"executionSuccessful": True,
                              "toolExecutionNotifications": [_notification(p) for p in report.errors]}],
-            "properties": {"stats": report.stats},
+            "properties": {"stats": report.model_dump(mode="json", include={"stats"})["stats"]},
         }
         json.dump({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, out, indent=2, ensure_ascii=False)
         out.write("\n")

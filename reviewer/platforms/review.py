@@ -141,8 +141,8 @@ def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[Base
 def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     report = review.report
     findings = shown(report)
-    base = report.stats.get("base")
-    compared = f" Compared with {base}: {report.stats.get('preexisting', 0)} finding(s) already there not reported." if base else ""
+    stats = report.stats
+    compared = f" Compared with {stats.base}: {stats.preexisting} finding(s) already there not reported." if stats and stats.base else ""
     lines = [SUMMARY_MARKER, f"### {plain_summary(report, findings)}", "",
              f"Judged by the target branch's rules: {review.ruleset_origin}.{compared}", ""]
     if outcome.unposted:
