@@ -106,11 +106,11 @@ class Report(BaseModel):
 
 
 def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]]) -> list[Finding]:
-    """Order findings and give each a fingerprint that survives unrelated line shifts.
+    """The findings in report order, one per rule and position, each a copy with a fingerprint that survives unrelated
+    line shifts and its ``source_line``.
 
     The fingerprint hashes rule id, path, the flagged line's text with white space folded, and
-    the occurrence number of that same text for that rule in that file. Each finding also gets its
-    ``source_line``.
+    the occurrence number of that same text for that rule in that file.
     """
     findings = sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule_id))
     seen: Counter[tuple[str, str, str]] = Counter()
@@ -120,13 +120,13 @@ def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]
         if key in unique:
             continue
         lines = line_text.get(finding.path, [])
-        text = " ".join(lines[finding.line - 1].split()) if 0 < finding.line <= len(lines) else ""
+        line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else None
+        text = " ".join(line.split()) if line is not None else ""
         occurrence = seen[(finding.rule_id, finding.path, text)]
         seen[(finding.rule_id, finding.path, text)] += 1
         raw = "\x1f".join((finding.rule_id, finding.path, text, str(occurrence)))
-        finding.fingerprint = hashlib.sha256(raw.encode()).hexdigest()[:20]
-        finding.source_line = excerpt(lines[finding.line - 1], finding.column) if 0 < finding.line <= len(lines) else None
-        unique[key] = finding
+        unique[key] = finding.model_copy(update={"fingerprint": hashlib.sha256(raw.encode()).hexdigest()[:20],
+                                                 "source_line": excerpt(line, finding.column) if line is not None else None})
     return list(unique.values())
 
 

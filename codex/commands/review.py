@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         max_file_bytes=config.max_file_bytes, test_paths=config.test_paths))
     record_history(root, config, report, "review", args.no_history)
     if base_rules.own:
-        link_rfcs(report, mr.files_url, mr.base_sha)
+        report = link_rfcs(report, mr.files_url, mr.base_sha)
     get_formatter("text", base_rules.ruleset).write(report, sys.stdout)
     if args.code_quality:
         with args.code_quality.open("w", encoding="utf-8") as out:

@@ -90,13 +90,13 @@ def fixed_body(body: str, head_sha: str) -> str:
     return f"✅ Fixed in {head_sha[:12]}: codex no longer reports this.\n\n~~{text.splitlines()[0]}~~\n\n<!-- codex:finding {fingerprint} fixed -->"
 
 
-def link_rfcs(report: Report, files_url: str, commit: str) -> None:
-    """Findings whose RFC has no URL get one to the RFC file at ``commit``, so comments link somewhere."""
+def link_rfcs(report: Report, files_url: str, commit: str) -> Report:
+    """The report with a URL to the RFC file at ``commit`` on every finding whose RFC has none, so comments link somewhere."""
     if not files_url:
-        return
-    for f in report.findings:
-        if f.rfc.url is None:
-            f.rfc = f.rfc.model_copy(update={"url": f"{files_url}/{commit}/{f.rfc.path}#{f.rfc.anchor}"})
+        return report
+    return report.model_copy(update={"findings": [
+        f.model_copy(update={"rfc": f.rfc.model_copy(update={"url": f"{files_url}/{commit}/{f.rfc.path}#{f.rfc.anchor}"})})
+        if f.rfc.url is None else f for f in report.findings]})
 
 
 def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[BaseException], ...]) -> Outcome:
