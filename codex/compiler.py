@@ -28,12 +28,12 @@ from codex.model import (
     Severity,
     Stage,
     TestCode,
+    is_rule_id,
 )
 from codex.problems import Problem
 from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, read_rfc
 
 _STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
-_RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*\d{3,}$")
 ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-.]+(?:\s*,\s*[\w\-.]+)*)")
 
 
@@ -149,7 +149,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
     problems: list[Problem] = []
     fences = [b for b in section.blocks if b.kind == "fence"]
     texts = [b for b in section.blocks if b.kind == "text"]
-    if not _RULE_ID.match(section.rule_id):
+    if not is_rule_id(section.rule_id):
         problems.append(Problem(path=path, line=section.line, message=f"bad rule id {section.rule_id!r}", hint="use letters then digits, e.g. CX0001"))
     statement = next((b for b in texts if "if you need" in b.content.lower()), None)
     match = _STATEMENT.search(inline_source(statement.content)) if statement else None

@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass, field
 
 from codex.languages import language_of
-from codex.model import LlmMatcher, RfcRef, Ruleset, Severity, Stage
+from codex.model import RULE_ID, LlmMatcher, RfcRef, Ruleset, Severity, Stage
 from reviewer.finding import Finding
 from reviewer.targets import Target, applies
 
 OVERRIDE_RULE_ID = "CODEX-OVERRIDE"
 FILE_LEVEL_LINES = 10
 _MARKER = re.compile(r"(?:#|//|--|/\*|<!--|;|%|\{-|\(\*|\bREM\b)\s*(?P<marker>codex:\s*allow(?P<file>-file)?\b)(?P<rest>.*)")
-_RULE_IDS = re.compile(r"^\s*(?P<ids>[A-Z][A-Z0-9]*\d{3,}(?:\s*,\s*[A-Z][A-Z0-9]*\d{3,})*)")
+_RULE_IDS = re.compile(rf"^\s*(?P<ids>{RULE_ID}(?:\s*,\s*{RULE_ID})*)")
 _COMMENT_CLOSERS = re.compile(r"\s*(\*/|-->|\]\]|#\}|%\}|\*\))\s*$")
 _OVERRIDE_REF = RfcRef(id="codex", title="Overrides need a reason and must let a finding through",
                        path="README.md", anchor="overrides")

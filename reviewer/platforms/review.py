@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from codex.model import statement
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import shown, with_reason
 from reviewer.formatters.github import plain_summary
@@ -79,7 +80,7 @@ def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
     tag = "blocking" if f.blocking else f"overridden: {inert_markdown(f.override_reason or '')}" if f.overridden else f.stage.value
     suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
     return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
-            f"If you need {f.need}, use {f.use}.\n\n{suggestion}"
+            f"{statement(f.need, f.use)}\n\n{suggestion}"
             f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
             f"<!-- codex:finding {f.fingerprint} -->")
 
