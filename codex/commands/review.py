@@ -18,7 +18,7 @@ from codex.commands._governance import add_governance_arguments
 if TYPE_CHECKING:
     from reviewer.platforms import MergeRequest
     from reviewer.platforms.merge import BaseRules
-    from reviewer.platforms.review import Platform, ReviewInput
+    from reviewer.platforms.review import ReviewInput
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,22 +96,12 @@ def _rule_notes(root: Path, base_rules: BaseRules) -> list[str]:
 
 
 def _post(mr: MergeRequest, review: ReviewInput) -> None:
-    from reviewer.platforms import redact
+    from reviewer.platforms import connect, redact
     from reviewer.platforms.review import publish
 
-    platform, api_errors = _connect(mr)
+    platform, api_errors = connect(mr)
     outcome = publish(platform, review, api_errors)
     print(f"codex review: {len(outcome.posted)} new comment(s), {len(outcome.kept)} already there, "
           f"{outcome.resolved} closed as fixed, {len(outcome.unposted)} in the summary only")
     for error in outcome.errors:
         print(redact(f"codex review: {mr.platform} API error (the check result stands): {error}", mr), file=sys.stderr)
-
-
-def _connect(mr: MergeRequest) -> tuple[Platform, tuple[type[BaseException], ...]]:
-    if mr.platform == "github":
-        from reviewer.platforms import github
-
-        return github.GitHubPlatform(mr, github.client(mr)), github.API_ERRORS
-    from reviewer.platforms import gitlab
-
-    return gitlab.GitLabPlatform(mr, gitlab.client(mr)), gitlab.API_ERRORS

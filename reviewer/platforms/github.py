@@ -74,6 +74,10 @@ def client(mr: MergeRequest, throttle: bool = True) -> Github:
                   seconds_between_requests=0.25 if throttle else None, seconds_between_writes=1.0 if throttle else None)
 
 
+def connect(mr: MergeRequest) -> GitHubPlatform:
+    return GitHubPlatform(mr, client(mr))
+
+
 class GitHubPlatform:
     """One pull request: inline review comments, and one sticky summary comment."""
 

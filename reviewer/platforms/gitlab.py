@@ -61,6 +61,10 @@ def client(mr: MergeRequest) -> gitlab.Gitlab:
     return BoundedGitlab(mr.api_url.rstrip("/"), private_token=token, timeout=30, retry_transient_errors=True)
 
 
+def connect(mr: MergeRequest) -> GitLabPlatform:
+    return GitLabPlatform(mr, client(mr))
+
+
 class GitLabPlatform:
     """One merge request: a discussion per finding, resolved when it goes away, and one sticky summary note."""
 
