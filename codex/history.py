@@ -8,7 +8,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from codex.governance import make_private_dir
+from codex.governance_config import make_private_dir
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Report
 from reviewer.stats import RunStats

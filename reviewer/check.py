@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter
 
 from codex.config import MAX_FILE_BYTES, LlmConfig
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
 from codex.problems import Problem
 from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
 from reviewer.finding import Report, sort_and_fingerprint
-from reviewer.governance import govern
+from reviewer.verdicts import govern
 from reviewer.matching import run_matchers
 from reviewer.stats import LlmStats, RulesetStats, RunStats
 from reviewer.targets import Target, select_targets

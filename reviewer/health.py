@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding

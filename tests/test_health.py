@@ -7,7 +7,7 @@ import io
 import pytest
 
 from codex.compiler import compile_rfcs
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.model import Stage
 from governance_helpers import semgrep_rule, unwrap_rule, rfc
 from reviewer.changes import whole_tree

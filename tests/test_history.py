@@ -8,7 +8,7 @@ import json
 import pytest
 
 from codex.compiler import compile_rfcs
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.history import record, rule_statuses
 from codex.model import Stage
 from governance_helpers import libcst_rule, rfc

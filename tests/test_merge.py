@@ -1,4 +1,4 @@
-"""``codex check --shard I/N`` and ``codex merge`` (reviewer.shard, reviewer.merge) on a real repository.
+"""``codex check --shard I/N`` and ``codex merge`` (reviewer.shard, reviewer.shard_merge) on a real repository.
 
 The repository's own rfcs/ holds only RFC-0003 (libcst rules), so no semgrep process is needed.
 """

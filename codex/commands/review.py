@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex.commands._common import add_root, find_root, output_file
-from codex.commands._governance import add_governance_arguments
+from codex.commands._ruleset_and_history import add_governance_arguments
 
 if TYPE_CHECKING:
     from reviewer.platforms import MergeRequest
-    from reviewer.platforms.merge import BaseRules
+    from reviewer.platforms.merge_request import BaseRules
     from reviewer.platforms.review import ReviewInput
 
 
@@ -33,13 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex.commands._governance import record_history
+    from codex.commands._ruleset_and_history import record_history
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import ConfigError
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
     from reviewer.platforms import detect
-    from reviewer.platforms.merge import merge_diff, rules_at
+    from reviewer.platforms.merge_request import merge_diff, rules_at
     from reviewer.platforms.review import Outcome, ReviewInput, link_rfcs, summary_body
 
     root = find_root(args.root)
@@ -87,7 +87,7 @@ def _rule_notes(root: Path, base_rules: BaseRules) -> list[str]:
     from codex.config import load_config
     from codex.problems import ProblemError
     from codex.ruleset_source import load_active
-    from reviewer.platforms.merge import rule_changes
+    from reviewer.platforms.merge_request import rule_changes
 
     try:
         return rule_changes(base_rules.ruleset, load_active(root, load_config(root), import_classes=False).ruleset)

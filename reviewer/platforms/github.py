@@ -16,7 +16,7 @@ from urllib3.util.retry import Retry
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
 from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
-from reviewer.platforms.merge import MergeDiff
+from reviewer.platforms.merge_request import MergeDiff
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
 API_ERRORS = (GithubException, requests.RequestException)

@@ -16,7 +16,7 @@ from codex.model import statement
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import shown, with_reason
 from reviewer.formatters.github import plain_summary
-from reviewer.platforms.merge import MergeDiff
+from reviewer.platforms.merge_request import MergeDiff
 
 SUMMARY_MARKER = "<!-- codex:summary -->"
 _FINDING_MARKER = re.compile(r"<!-- codex:finding ([0-9a-f]+)(?: (fixed))? -->")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.model import Ruleset, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding
