@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codex.compiler import compile_rfcs, marked_lines, stale_files, write_rules
+from codex.compiler import compile_rfcs, stale_files, write_rules
 from codex.model import LlmMatcher, Stage
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines.libcst import LibcstMatcher
@@ -162,15 +162,6 @@ def test_no_rfcs(tmp_path: Path) -> None:
     (tmp_path / "rfcs").mkdir()
     result = compile_rfcs(tmp_path / "rfcs", tmp_path)
     assert result.ruleset is None and "no RFC files" in result.problems[0].message
-
-
-def test_marked_lines() -> None:
-    code = "a\n# ruleid: CX1, CX2\n# ok: CX1\nflagged\nclean\n# ruleid: CX1\nalso\n"
-    assert marked_lines(code, "CX1") == [4, 7]
-    assert marked_lines(code, "CX2") == [4]
-    assert marked_lines(code, "CX1", "ok") == [4]
-    # the same annotation syntax as semgrep --test: ids may hold dots, and prose may follow them
-    assert marked_lines("// ruleid: py.no-eval because eval\nbad()\n", "py.no-eval") == [2]
 
 
 # --- writing rules/ ---------------------------------------------------------------------------
