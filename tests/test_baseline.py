@@ -5,11 +5,10 @@ One repository holds every case in its own file; each mode runs once over it (a 
 
 from __future__ import annotations
 
-import functools
 
 import pytest
 
-from ci_support import run_stats
+from codex_testing.reports import run_stats
 from codex.model import Ruleset
 from reviewer.changes import from_git, from_index, from_patch
 from reviewer.check import run_check
@@ -163,8 +162,8 @@ def test_a_rust_chain_edited_on_another_line_is_not_reported(git_repo, shipped_r
 
 def test_codex_review_reports_only_what_the_merge_request_introduced(git_repo, tmp_path, monkeypatch, unthrottled, run_codex,
                                                                       libcst_ruleset: Ruleset) -> None:
-    from fake_github import FakeGitHub
-    from test_platforms_github import TOKEN, PullRequest
+    from codex_testing.fake_github import FakeGitHub
+    from codex_testing.github_pr import TOKEN, PullRequest
 
     with FakeGitHub(TOKEN) as fake:
         pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake)
@@ -178,13 +177,6 @@ def test_codex_review_reports_only_what_the_merge_request_introduced(git_repo, t
     assert f"compared with the target branch at {pull.base[:7]} (merge-base) (1 finding(s) already there not reported)" in result.out
     (summary,) = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
     assert f"Compared with the target branch at {pull.base[:7]} (merge-base): 1 finding(s) already there not reported." in summary
-
-
-@pytest.fixture
-def unthrottled(monkeypatch):
-    from reviewer.platforms import github as github_platform
-
-    monkeypatch.setattr(github_platform, "client", functools.partial(github_platform.client, throttle=False))
 
 
 def test_shard_reports_add_up_preexisting(tmp_path, run_codex) -> None:

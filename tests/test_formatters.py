@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ci_support import run_stats
+from codex_testing.reports import run_stats
 from codex.model import Ruleset, Stage
 from codex.problems import Problem
 from reviewer.changes import whole_tree

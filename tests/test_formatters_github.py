@@ -6,7 +6,7 @@ import io
 import re
 from urllib.parse import unquote
 
-from ci_support import AWKWARD_PATH, run_stats, sample_report
+from codex_testing.reports import AWKWARD_PATH, run_stats, sample_report
 from codex.problems import Problem
 from reviewer.finding import Finding, Report
 from reviewer.formatters import get_formatter

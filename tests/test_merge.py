@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import PROJECT_ROOT
+from codex_testing import PROJECT_ROOT
 from reviewer.changes import ChangeSet, FileChange
 from reviewer.shard import shard_of, take_shard
 

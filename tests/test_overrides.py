@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codex.compiler import compile_rfcs
-from governance_helpers import libcst_rule, rfc
+from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.changes import from_git, whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.formatters import get_formatter
