@@ -29,7 +29,7 @@ from codex.compiler import compile_rfcs  # noqa: E402
 from codex.model import LlmMatcher, Rule  # noqa: E402
 from reviewer.llm import prompt  # noqa: E402
 from reviewer.llm.tokens import TokenCounter, counter_for  # noqa: E402
-from llm_server import Answer, LlmServer  # noqa: E402
+from codex_testing.llm_server import Answer, LlmServer  # noqa: E402
 
 MODEL = "gpt-4"
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from codex.annotations import ANNOTATION_LINE
 from codex.config import CodexConfig
 from codex.model import Example, RfcMeta, Rule, Ruleset, Stage
 from codex.rfc import read_rfc
@@ -15,7 +16,6 @@ STAGE_MEANING = {
     Stage.warn: "findings are shown and do not block a merge",
     Stage.block: "findings fail the check and block a merge",
 }
-_ANNOTATION_LINE = re.compile(r"^\s*(#|//|--|/\*|;|<!--)\s*(ruleid|ok|todoruleid|todook):.*$")
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def snippet(example: Example, rule: Rule) -> Snippet:
     kept: list[str] = []
     flagged: list[int] = []
     for number, line in enumerate(example.code.splitlines(), 1):
-        if _ANNOTATION_LINE.match(line):
+        if ANNOTATION_LINE.match(line):
             continue
         kept.append(line)
         if number in example.expected:

@@ -45,13 +45,17 @@ def update_changelog(root: Path, rules_dir: Path, current: Ruleset) -> bool:
     return True
 
 
-def changes(previous: Ruleset | None, current: Ruleset, link: Callable[[Rule], str]) -> list[str]:
-    """One markdown line per rule added, changed (in what decides enforcement) or removed."""
+def paired(previous: Ruleset | None, current: Ruleset) -> list[tuple[str, Rule | None, Rule | None]]:
+    """Every rule id of either ruleset, in order, with its rule in ``previous`` and in ``current`` (None: not there)."""
     before = {r.id: r for r in previous.rules} if previous else {}
     after = {r.id: r for r in current.rules}
+    return [(rule_id, before.get(rule_id), after.get(rule_id)) for rule_id in sorted(before.keys() | after.keys())]
+
+
+def changes(previous: Ruleset | None, current: Ruleset, link: Callable[[Rule], str]) -> list[str]:
+    """One markdown line per rule added, changed (in what decides enforcement) or removed."""
     lines = []
-    for rule_id in sorted(before.keys() | after.keys()):
-        old, new = before.get(rule_id), after.get(rule_id)
+    for rule_id, old, new in paired(previous, current):
         if old is None:
             lines.append(f"- **added** {rule_id} {new.title} ({new.severity.value}, {_stages(new)}) — {link(new)}")
         elif new is None:

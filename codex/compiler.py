@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from codex.annotations import expected_lines
 from codex.languages import EXTENSIONS, default_filename, language_of
 from codex.cohorts import attach_rollouts
 from codex.model import (
@@ -28,13 +29,12 @@ from codex.model import (
     Severity,
     Stage,
     TestCode,
+    is_rule_id,
 )
 from codex.problems import Problem
 from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, read_rfc
 
 _STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
-_RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*\d{3,}$")
-ANNOTATION = re.compile(r"\b(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w\-.]+(?:\s*,\s*[\w\-.]+)*)")
 
 
 class RuleConfig(BaseModel):
@@ -150,7 +150,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
     problems: list[Problem] = []
     fences = [b for b in section.blocks if b.kind == "fence"]
     texts = [b for b in section.blocks if b.kind == "text"]
-    if not _RULE_ID.match(section.rule_id):
+    if not is_rule_id(section.rule_id):
         problems.append(Problem(path=path, line=section.line, message=f"bad rule id {section.rule_id!r}", hint="use letters then digits, e.g. CX0001"))
     statement = next((b for b in texts if "if you need" in b.content.lower()), None)
     match = _STATEMENT.search(inline_source(statement.content)) if statement else None
@@ -290,26 +290,6 @@ def _examples_problem(rule_id: str, examples: list[Example], path: str, line: in
         return None
     return Problem(path=path, line=line, message=f"rule {rule_id} needs at least one bad and one good example",
                    hint="add fenced blocks such as ```python bad and ```python good, or an annotated file under examples:")
-
-
-def expected_lines(code: str, rule_id: str) -> list[int]:
-    """Lines that must be flagged: marked ``ruleid:``, or ``todook:`` (a known false positive, as in semgrep --test)."""
-    return sorted(set(marked_lines(code, rule_id)) | set(marked_lines(code, rule_id, "todook")))
-
-
-def marked_lines(code: str, rule_id: str, kind: str = "ruleid") -> list[int]:
-    """1-based lines that an annotation ``<kind>: ID`` on the line before marks."""
-    lines = code.splitlines()
-    marked = []
-    for i, text in enumerate(lines):
-        for match in ANNOTATION.finditer(text):
-            ids = {x.strip() for x in match["ids"].split(",")}
-            if match["kind"] == kind and rule_id in ids:
-                target = i + 1
-                while target < len(lines) and ANNOTATION.search(lines[target]):
-                    target += 1
-                marked.append(target + 1)
-    return sorted(set(marked))
 
 
 def _first_sentence(text: str) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.problems import Problem, ProblemError
 
 

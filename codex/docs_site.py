@@ -16,7 +16,8 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from codex.catalog import Catalog, RfcPage, RulePage, Snippet
-from codex.model import Rule
+from codex.front_matter import without_front_matter
+from codex.model import Rule, statement
 from codex.rfc import _plain_text, github_anchor
 
 _CSS = """
@@ -155,7 +156,7 @@ def _index(catalog: Catalog, title: str) -> str:
 def _rule_row(rule: Rule, catalog: Catalog) -> str:
     return (f'<tr data-languages="{_e(" ".join(rule.languages))}" data-severity="{rule.severity.value}" data-stage="{rule.stage.value}">'
             f'<td><a href="rules/{rule.id}.html">{rule.id}</a><br>{_e(rule.title)}</td>'
-            f"<td>If you need {_inline(rule.need)}, use {_inline(rule.use)}.</td>"
+            f"<td>{statement(_inline(rule.need), _inline(rule.use))}</td>"
             f'<td><a href="rfcs/{rule.rfc.id}.html">{rule.rfc.id}</a></td>'
             f"<td>{_e(', '.join(rule.languages))}</td><td>{_badge('sev', rule.severity.value)}</td>"
             f"<td>{_badge('stage', rule.stage.value)}</td></tr>")
@@ -168,7 +169,7 @@ def _rule_page(page: RulePage, site_title: str) -> str:
              f"{_e(', '.join(rule.languages))} · {rule.matcher.kind} · from "
              f'<a href="../rfcs/{rule.rfc.id}.html">{rule.rfc.id}: {_e(rule.rfc.title)}</a></p>',
              "<h2>What it does</h2>",
-             f'<p class="statement">If you need {_inline(rule.need)}, use {_inline(rule.use)}.</p>',
+             f'<p class="statement">{statement(_inline(rule.need), _inline(rule.use))}</p>',
              "<h2>Why is this bad?</h2>", _markdown(page.why or "The RFC gives no more detail.")]
     for heading, snippet in (("Example", page.example), ("Use instead", page.instead)):
         if snippet is not None:
@@ -187,7 +188,7 @@ def _rfc_page(page: RfcPage, site_title: str) -> str:
     body = [f'<p class="meta">{_e(" · ".join(facts))}</p>', f"<p>{_source_links(page, None, depth=1)}</p>",
             f"<ul>{rules}</ul>" if rules else "<p>No active rules.</p>"]
     if page.source is not None:
-        body.append(f'<div class="rfc-body">{_markdown(_strip_front_matter(page.source), anchors=True)}</div>')
+        body.append(f'<div class="rfc-body">{_markdown(without_front_matter(page.source), anchors=True)}</div>')
     else:
         body.insert(0, f"<h1>{meta.id}: {_e(meta.title)}</h1>")
     return _page(f"{meta.id}: {meta.title}", "\n".join(body), site_title, 1)
@@ -235,14 +236,6 @@ def _markdown(text: str, anchors: bool = False) -> str:
 def _highlight_fence(code: str, info: str, _attrs) -> str:
     language = info.split()[0] if info else ""
     return highlight(code, _lexer(language) if language else TextLexer(), HtmlFormatter(cssclass="highlight"))
-
-
-def _strip_front_matter(source: str) -> str:
-    if source.startswith("---"):
-        end = source.find("\n---", 3)
-        if end != -1:
-            return source[source.find("\n", end + 1) + 1:]
-    return source
 
 
 def _inline(markdown: str) -> str:

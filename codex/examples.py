@@ -7,12 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from codex.compiler import marked_lines
+from codex.annotations import KINDS, marked_lines
 from codex.model import Example, LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
-
-ANNOTATIONS = ("ruleid", "ok", "todoruleid", "todook")
-
 
 @dataclass(frozen=True)
 class ExampleResult:
@@ -32,7 +29,7 @@ class ExampleResult:
         """Line → the annotation (``ruleid``, ``ok``, ``todoruleid``, ``todook``) that marks it for this rule."""
         if self.example.verdict == "good":
             return {}
-        return {line: kind for kind in ANNOTATIONS for line in marked_lines(self.example.code, self.rule.id, kind)}
+        return {line: kind for kind in KINDS for line in marked_lines(self.example.code, self.rule.id, kind)}
 
     def mismatches(self) -> list[str]:
         """Each line where what was flagged differs from what the example expects, explained."""

@@ -8,9 +8,10 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from codex.governance import make_private_dir
+from codex.governance_config import make_private_dir
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Report
+from reviewer.stats import RunStats
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -69,16 +70,17 @@ def _connect(path: Path) -> sqlite3.Connection:
 def record(path: Path, report: Report, command: str, now: dt.datetime | None = None) -> int:
     """Append one run with its findings and per-rule counts; returns the run's id."""
     make_private_dir(path.parent)
-    governance = report.stats.get("governance", {})
-    held = set(governance.get("held", ()))
+    stats = report.stats
+    if not isinstance(stats, RunStats):
+        raise TypeError("only the report of a check run is recorded, not a merged one")
+    held = set(stats.governance.held)
     at = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     with closing(_connect(path)) as db, db:
         run_id = db.execute("INSERT INTO runs (at, command, ruleset, mode, files_checked, blocking) VALUES (?, ?, ?, ?, ?, ?)",
-                            (at, command, report.stats.get("ruleset", {}).get("version"), report.stats.get("mode"),
-                             report.stats.get("files_checked", 0), len(report.blocking))).lastrowid
+                            (at, command, stats.ruleset.version, stats.mode, stats.files_checked, len(report.blocking))).lastrowid
         db.executemany("INSERT INTO rule_runs VALUES (?, ?, ?, ?, ?)",
-                       [(run_id, rule_id, counts["files_seen"], counts["files_hit"], rule_id in held)
-                        for rule_id, counts in governance.get("rules", {}).items()])
+                       [(run_id, rule_id, counts.files_seen, counts.files_hit, rule_id in held)
+                        for rule_id, counts in stats.governance.rules.items()])
         db.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [(run_id, f.rule_id, f.fingerprint, f.path, f.line, f.stage.value, f.overridden, f.override_reason)
                         for f in report.findings])

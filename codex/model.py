@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -190,6 +191,13 @@ class Ruleset(Frozen):
         if self._index is None or self._index[0] is not self.rules:
             self._index = (self.rules, {r.id: r for r in self.rules})
         return self._index[1].get(rule_id)
+
+
+RULE_ID = r"[A-Z][A-Z0-9]*\d{3,}"  # capital letters (digits may follow), then at least three digits: CX0001
+
+
+def is_rule_id(text: str) -> bool:
+    return re.fullmatch(RULE_ID, text) is not None
 
 
 def statement(need: str, use: str) -> str:

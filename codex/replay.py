@@ -25,7 +25,7 @@ from typing import Literal
 import git
 from pydantic import BaseModel, ValidationError
 
-from codex.governance import GovernanceConfig, make_private_dir
+from codex.governance_config import GovernanceConfig, make_private_dir
 from codex.model import Ruleset, Stage
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding

@@ -10,10 +10,11 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from codex.front_matter import FRONT_MATTER
+from codex.model import RULE_ID
 from codex.problems import Problem
 
-RULE_HEADING = re.compile(r"^(?P<id>[A-Z][A-Z0-9]*\d{3,})\s*(?:[:\u2014\u2013-]\s*)?(?P<title>.*)$")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<body>.*?)^---[ \t]*\r?$\n?", re.S | re.M)
+RULE_HEADING = re.compile(rf"^(?P<id>{RULE_ID})\s*(?:[:\u2014\u2013-]\s*)?(?P<title>.*)$")
 
 
 @dataclass
@@ -53,7 +54,7 @@ def read_rfc(path: Path, rel: str) -> tuple[RfcDocument | None, list[Problem]]:
         return None, [Problem(path=rel, line=1, message=f"not UTF-8 text ({exc.reason})", hint="save the RFC as UTF-8")]
     except OSError as exc:
         return None, [Problem(path=rel, message=f"cannot read: {exc.strerror}")]
-    match = _FRONT_MATTER.match(text)
+    match = FRONT_MATTER.match(text)
     if not match:
         return None, [Problem(path=rel, line=1, message="no YAML front matter",
                               hint="start the file with '---', the id/title/status/authors/created keys, and '---'")]

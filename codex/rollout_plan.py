@@ -10,12 +10,12 @@ from pathlib import Path
 
 import yaml
 
-from codex.governance import GovernanceConfig
+from codex.front_matter import FRONT_MATTER, front_matter
+from codex.governance_config import GovernanceConfig
 from codex.history import RuleStatus
 from codex.model import Cohort, Rule, Ruleset, Stage
 from reviewer.rollout import STAGE_ORDER, effective_cohorts, in_force, rank, stage_elsewhere
 
-_FRONT_MATTER = re.compile(r"\A(---[ \t]*\r?\n)(?P<body>.*?)(^---[ \t]*\r?$)", re.S | re.M)
 _ROLLOUT_KEY = re.compile(r"^rollout\s*:")
 
 
@@ -76,12 +76,8 @@ def front_matter_patch(root: Path, proposals: list[Proposal], today: dt.date) ->
     for rel, group in sorted(by_rfc.items()):
         path = root / rel
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
-        match = _FRONT_MATTER.match(text)
-        try:
-            front = yaml.safe_load(match["body"]) if match else None
-        except yaml.YAMLError:
-            front = None
-        if not isinstance(front, dict) or not isinstance(front.get("rollout") or {}, dict):
+        match, front = FRONT_MATTER.match(text), front_matter(text)
+        if match is None or front is None or not isinstance(front.get("rollout") or {}, dict):
             missing.append(rel)
             continue
         rollout = front.get("rollout") or {}

@@ -8,6 +8,7 @@ import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
+_RFC_ID = re.compile(r"RFC-(\d+)")
 PLACEHOLDER = "If you need [TODO: the situation this rule is about], use [TODO: what to do instead]."
 
 # language → (comment, code before, indent, code after, statement end)
@@ -36,8 +37,10 @@ def next_rule_ids(rfc_dir: Path, prefix: str, taken: Collection[str] = ()) -> It
 
 def next_rfc_id(rfc_dir: Path, taken: Collection[str] = ()) -> str:
     """The RFC id after the highest one under ``rfc_dir`` or in ``taken`` (the shipped codex's)."""
-    numbers = [int(m[1]) for path in _markdown_files(rfc_dir)
-               for m in re.finditer(r"^id:\s*RFC-(\d+)\s*$", path.read_text(encoding="utf-8", errors="replace"), re.M)]
+    from codex.front_matter import front_matter  # lazy, as the markdown parser below
+
+    ids = [str((front_matter(path.read_text(encoding="utf-8", errors="replace")) or {}).get("id")) for path in _markdown_files(rfc_dir)]
+    numbers = [int(m[1]) for m in map(_RFC_ID.fullmatch, ids) if m]
     numbers += [int(t.removeprefix("RFC-")) for t in taken]
     return f"RFC-{max(numbers, default=0) + 1:04d}"
 

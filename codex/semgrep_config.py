@@ -12,7 +12,6 @@ from codex.model import MatcherConfig, Rule
 SEMGREP_RESERVED = {"id", "message", "languages", "severity", "metadata", "paths"}  # keys codex writes from the RFC
 
 
-
 class SemgrepMatcher(MatcherConfig):
     """A rule's ```yaml semgrep``` block: the pattern keys of a semgrep rule."""
 
@@ -20,7 +19,6 @@ class SemgrepMatcher(MatcherConfig):
     body: dict[str, Any]
 
 
-_SEVERITY = {"error": "ERROR", "warning": "WARNING", "info": "INFO"}
 # "**/name/**" and "**/name" (name without "/" or "**") match at any depth both in semgrep's gitignore-style paths and
 # in codex's globs, whatever directory semgrep runs in; but to semgrep "**/name" also matches a directory
 _ANYWHERE = re.compile(r"\*\*/((?:(?!\*\*)[^/])+)(/\*\*)?")
@@ -30,7 +28,7 @@ def semgrep_rule(rule: Rule, matcher: SemgrepMatcher, paths: dict[str, list[str]
     entry = {
         "id": rule.id,
         "languages": list(rule.languages),
-        "severity": _SEVERITY[rule.severity.value],
+        "severity": rule.severity.value.upper(),  # ERROR, WARNING, INFO
         "message": f"{rule.title}. {rule.message} See {rule.rfc.link}",
         "metadata": {
             **rule.metadata,

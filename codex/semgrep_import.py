@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from codex.compiler import ANNOTATION, marked_lines
+from codex.annotations import ANNOTATION, marked_lines
 from codex.semgrep_config import SEMGREP_RESERVED
 from codex.languages import EXTENSIONS, language_of
 from codex.model import Ruleset

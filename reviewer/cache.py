@@ -20,6 +20,7 @@ from codex import __version__
 from codex.model import Rule
 from codex.problems import Problem
 from reviewer.engines import Match, all_engines, engine
+from reviewer.stats import CacheStats
 from reviewer.targets import Target
 
 FORMAT = "codex-results/2"  # 2: matches carry their end column
@@ -94,8 +95,8 @@ class ResultCache:
                                          hint="make it writable, or set [tool.codex] cache_dir, or pass --no-cache", kind="cache"))
 
     @property
-    def stats(self) -> dict[str, int | str]:
-        return {"dir": str(self.directory), "hits": self.hits, "misses": self.misses}
+    def stats(self) -> CacheStats:
+        return CacheStats(dir=str(self.directory), hits=self.hits, misses=self.misses)
 
     def _identity(self, rule: Rule) -> str:
         if rule.id not in self._identities:

@@ -9,21 +9,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import TypeAdapter
+
 from codex.config import MAX_FILE_BYTES, LlmConfig
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
 from codex.problems import Problem
 from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
 from reviewer.finding import Report, sort_and_fingerprint
-from reviewer.governance import govern
+from reviewer.verdicts import govern
 from reviewer.matching import run_matchers
+from reviewer.stats import LlmStats, RulesetStats, RunStats
 from reviewer.targets import Target, select_targets
 from reviewer.test_code import TestCodeModel
 
 if TYPE_CHECKING:
     from reviewer.llm.run import LlmOutcome
+
+_LLM_STATS: TypeAdapter[LlmStats] = TypeAdapter(LlmStats)  # the LLM pass's stats dict, checked against the contract
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class CheckOptions:
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are listed, not checked
     lint_packages: tuple[str, ...] = ()  # packages libcst matcher classes may be imported from, besides codex.lints
     test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths: the project's own test-support files
+    shard: str | None = None  # "I/N" under --shard
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
@@ -62,29 +68,30 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         llm = llm_pass[0].result()
         found += test_code.drop_exempt(ruleset, targets, llm.findings)
         report.errors += problems + llm.problems
-        found, held, governance = govern(ruleset, targets, found, options.today, options.governance)
-        llm.cap_uncertain()
-        report.errors += held
+        governed = govern(ruleset, targets, found, options.today, options.governance)
+        found = llm.cap_uncertain(found, governed.findings)
+        report.errors += governed.problems
         by_path = {t.path: t for t in targets}
         on_changed_lines = [f for f in found if baseline.on_change(f, by_path[f.path])]
         already_there = baseline.already_there(found, base_found, by_path)
     in_scope = [f for f in on_changed_lines if id(f) not in already_there]
     report.findings = sort_and_fingerprint(in_scope, {p: by_path[p].lines for p in {f.path for f in in_scope}})
-    report.stats = {
-        "mode": changes.mode,
-        "ruleset": {"version": ruleset.version, "origin": options.ruleset_origin, "rules": len(ruleset.rules)},
-        "files_changed": len(changes.files),
-        "files_checked": len(targets),
-        "findings": len(report.findings),
-        "blocking": len(report.blocking),
-        "outside_diff": len(found) - len(on_changed_lines),
-        "preexisting": len(on_changed_lines) - len(in_scope),  # on changed lines, but already in the base version
-        "base": baseline.label,
-        "governance": governance,
-        "llm": {**llm.stats, "require_llm_failed": options.require_llm and bool(llm.unreviewed)},
-        "cache": cache.stats if cache else None,
-        "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
-    }
+    report.stats = RunStats(
+        mode=changes.mode,
+        ruleset=RulesetStats(version=ruleset.version, origin=options.ruleset_origin, rules=len(ruleset.rules)),
+        files_changed=len(changes.files),
+        files_checked=len(targets),
+        findings=len(report.findings),
+        blocking=len(report.blocking),
+        outside_diff=len(found) - len(on_changed_lines),
+        preexisting=len(on_changed_lines) - len(in_scope),
+        base=baseline.label,
+        governance=governed.stats,
+        llm=_LLM_STATS.validate_python({**llm.stats, "require_llm_failed": options.require_llm and bool(llm.unreviewed)}),
+        cache=cache.stats if cache else None,
+        seconds={**seconds, "total": round(time.perf_counter() - started, 3)},
+        shard=options.shard,
+    )
     return report
 
 

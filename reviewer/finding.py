@@ -6,10 +6,11 @@ import hashlib
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer, field_validator
 
 from codex.model import RfcRef, Rule, Severity, Stage
 from codex.problems import Problem
+from reviewer.stats import ReportStats, RunStats
 
 
 SOURCE_LINE_WIDTH = 240  # characters of a flagged line kept in a finding: minified code has lines of megabytes
@@ -66,7 +67,16 @@ class Finding(BaseModel):
 class Report(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     errors: list[Problem] = Field(default_factory=list)
-    stats: dict[str, Any] = Field(default_factory=dict)
+    stats: ReportStats | None = None  # None: not a run's report (``{}`` in the JSON)
+
+    @field_validator("stats", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == {} else value
+
+    @field_serializer("stats", mode="wrap")
+    def _none_is_empty(self, stats: ReportStats | None, handler: SerializerFunctionWrapHandler) -> Any:
+        return {} if stats is None else handler(stats)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -88,18 +98,19 @@ class Report(BaseModel):
         or on an unreviewed judgment rule under ``--require-llm``."""
         if self.misconfigured:
             return 2
-        return 1 if self.blocking or self.stats.get("llm", {}).get("require_llm_failed") else 0
+        require_llm_failed = isinstance(self.stats, RunStats) and self.stats.llm.require_llm_failed
+        return 1 if self.blocking or require_llm_failed else 0
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"
 
 
 def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]]) -> list[Finding]:
-    """Order findings and give each a fingerprint that survives unrelated line shifts.
+    """The findings in report order, one per rule and position, each a copy with a fingerprint that survives unrelated
+    line shifts and its ``source_line``.
 
     The fingerprint hashes rule id, path, the flagged line's text with white space folded, and
-    the occurrence number of that same text for that rule in that file. Each finding also gets its
-    ``source_line``.
+    the occurrence number of that same text for that rule in that file.
     """
     findings = sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule_id))
     seen: Counter[tuple[str, str, str]] = Counter()
@@ -109,13 +120,13 @@ def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]
         if key in unique:
             continue
         lines = line_text.get(finding.path, [])
-        text = " ".join(lines[finding.line - 1].split()) if 0 < finding.line <= len(lines) else ""
+        line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else None
+        text = " ".join(line.split()) if line is not None else ""
         occurrence = seen[(finding.rule_id, finding.path, text)]
         seen[(finding.rule_id, finding.path, text)] += 1
         raw = "\x1f".join((finding.rule_id, finding.path, text, str(occurrence)))
-        finding.fingerprint = hashlib.sha256(raw.encode()).hexdigest()[:20]
-        finding.source_line = excerpt(lines[finding.line - 1], finding.column) if 0 < finding.line <= len(lines) else None
-        unique[key] = finding
+        unique[key] = finding.model_copy(update={"fingerprint": hashlib.sha256(raw.encode()).hexdigest()[:20],
+                                                 "source_line": excerpt(line, finding.column) if line is not None else None})
     return list(unique.values())
 
 

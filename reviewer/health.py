@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding
@@ -33,16 +33,18 @@ def rule_health(ruleset: Ruleset, targets: list[Target], found: list[Finding]) -
             for rule in ruleset.rules if not isinstance(rule.matcher, LlmMatcher)]
 
 
-def hold_broken_rules(health: list[RuleHealth], found: list[Finding], limits: GovernanceConfig) -> tuple[list[str], list[Problem]]:
-    """Hold every rule over the thresholds at warn (in place); return their ids and the plain message for each."""
+def hold_broken_rules(health: list[RuleHealth], limits: GovernanceConfig) -> tuple[list[str], list[Problem]]:
+    """The ids of the rules over the thresholds, held at warn for this run, and the plain message for each."""
     held = [h for h in health if h.files_hit >= limits.health_min_files and h.share > limits.health_max_share]
     ids = {h.rule_id for h in held}
-    for finding in found:
-        if finding.rule_id in ids and finding.stage is Stage.block:
-            finding.stage = Stage.warn
     problems = [Problem(kind="health",
                         message=f"{h.rule_id} fired on {h.files_hit} of the {h.files_seen} files it applies to ({h.share:.0%}); held at warn for this run, "
                                 "since a rule firing this widely is more likely broken than the code",
                         hint=f"check the rule (`codex test {h.rule_id}`); thresholds: [tool.codex.governance] health_max_share, health_min_files")
                 for h in held]
     return sorted(ids), problems
+
+
+def held_stage(stage: Stage, held: bool) -> Stage:
+    """The stage of a finding whose rule the guard ``held``: ``block`` becomes ``warn``, the others stay."""
+    return Stage.warn if held and stage is Stage.block else stage

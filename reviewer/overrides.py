@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass, field
 
 from codex.languages import language_of
-from codex.model import LlmMatcher, RfcRef, Ruleset, Severity, Stage
+from codex.model import RULE_ID, LlmMatcher, RfcRef, Ruleset, Severity, Stage
 from reviewer.finding import Finding
 from reviewer.targets import Target, applies
 
 OVERRIDE_RULE_ID = "CODEX-OVERRIDE"
 FILE_LEVEL_LINES = 10
 _MARKER = re.compile(r"(?:#|//|--|/\*|<!--|;|%|\{-|\(\*|\bREM\b)\s*(?P<marker>codex:\s*allow(?P<file>-file)?\b)(?P<rest>.*)")
-_RULE_IDS = re.compile(r"^\s*(?P<ids>[A-Z][A-Z0-9]*\d{3,}(?:\s*,\s*[A-Z][A-Z0-9]*\d{3,})*)")
+_RULE_IDS = re.compile(rf"^\s*(?P<ids>{RULE_ID}(?:\s*,\s*{RULE_ID})*)")
 _COMMENT_CLOSERS = re.compile(r"\s*(\*/|-->|\]\]|#\}|%\}|\*\))\s*$")
 _OVERRIDE_REF = RfcRef(id="codex", title="Overrides need a reason and must let a finding through",
                        path="README.md", anchor="overrides")
@@ -75,26 +75,29 @@ def parse_overrides(text: str) -> tuple[list[Override], list[tuple[int, int, str
     return overrides, malformed
 
 
-def apply_overrides(ruleset: Ruleset, targets: list[Target], found: list[Finding]) -> list[Finding]:
-    """Mark overridden findings in place; return the findings about overrides themselves."""
+def override_reasons(ruleset: Ruleset, targets: list[Target], found: list[Finding]) -> tuple[list[str | None], list[Finding]]:
+    """Per finding of ``found``, the reason of the override that lets it through (None: none does); and the findings
+    about overrides themselves."""
     about: list[Finding] = []
-    by_path: dict[str, list[Finding]] = {}
-    for finding in found:
-        by_path.setdefault(finding.path, []).append(finding)
+    reasons: list[str | None] = [None] * len(found)
+    by_path: dict[str, list[int]] = {}
+    for index, finding in enumerate(found):
+        by_path.setdefault(finding.path, []).append(index)
     for target in targets:
         if "codex:" not in target.text:
             continue
         overrides, malformed = parse_overrides(target.text)
         about += [_finding(target.path, line, column, what, "write `codex: allow RULE -- why it is safe here`")
                   for line, column, what in malformed]
-        for finding in by_path.get(target.path, []):
+        for index in by_path.get(target.path, []):
+            finding = found[index]
             override = next((o for o in overrides if o.reason and o.covers(finding)), None)
             if override is not None:
-                finding.overridden, finding.override_reason = True, override.reason
+                reasons[index] = override.reason
                 override.used.add(finding.rule_id)
         for override in overrides:
             about += _problems_of(override, ruleset, target)
-    return about
+    return reasons, about
 
 
 def _problems_of(override: Override, ruleset: Ruleset, target: Target) -> list[Finding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -16,8 +17,8 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.model import Ruleset
+from codex_testing import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Codex Test",
@@ -166,3 +167,11 @@ def libcst_ruleset(shipped_ruleset: Ruleset) -> Ruleset:
     """The shipped libcst rules alone: no semgrep process, so tests that re-run checks stay cheap."""
     rules = [r for r in shipped_ruleset.rules if r.matcher.kind == "libcst"]
     return Ruleset.build([m for m in shipped_ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)
+
+
+@pytest.fixture
+def unthrottled(monkeypatch):
+    """GitHub asks for a pause between writes; the local stand-in does not need it."""
+    from reviewer.platforms import github as github_platform
+
+    monkeypatch.setattr(github_platform, "client", functools.partial(github_platform.client, throttle=False))

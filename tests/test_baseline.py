@@ -5,14 +5,14 @@ One repository holds every case in its own file; each mode runs once over it (a 
 
 from __future__ import annotations
 
-import functools
-import json
 
 import pytest
 
+from codex_testing.reports import run_stats
 from codex.model import Ruleset
 from reviewer.changes import from_git, from_index, from_patch
 from reviewer.check import run_check
+from reviewer.finding import Report
 from reviewer.platforms.review import SUMMARY_MARKER
 
 SHELL_BASE = 'import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy " + name,\n        shell=True,\n    )\n'
@@ -110,7 +110,7 @@ def test_staged_compares_with_head(git_repo, libcst_ruleset: Ruleset) -> None:
     repo.write("h.py", "# unstaged\n" + staged.replace("return 1", "return 2"))  # the staged version is checked
     report = run_check(libcst_ruleset, from_index(repo.path))
     assert [(f.rule_id, f.line) for f in report.findings] == [("CX0004", 12)]
-    assert (report.stats["preexisting"], report.stats["base"]) == (1, f"HEAD at {repo.head()[:7]}")
+    assert (report.stats.preexisting, report.stats.base) == (1, f"HEAD at {repo.head()[:7]}")
 
 
 def test_a_zero_context_diff_reverse_applies_over_insertions_and_removals(git_repo, libcst_ruleset: Ruleset) -> None:
@@ -122,7 +122,7 @@ def test_a_zero_context_diff_reverse_applies_over_insertions_and_removals(git_re
     changes = from_patch(repo.diff("-U0"), repo.path, "zero.patch")  # hunks without context: empty sides on both ends
     report = run_check(libcst_ruleset, changes)
     assert [(f.rule_id, f.line) for f in report.findings] == [("CX0004", 24)]
-    assert report.errors == [] and report.stats["preexisting"] == 1
+    assert report.errors == [] and report.stats.preexisting == 1
 
 
 def test_a_diff_that_does_not_reverse_apply_keeps_the_line_rule_and_says_so(git_repo, libcst_ruleset: Ruleset) -> None:
@@ -162,8 +162,8 @@ def test_a_rust_chain_edited_on_another_line_is_not_reported(git_repo, shipped_r
 
 def test_codex_review_reports_only_what_the_merge_request_introduced(git_repo, tmp_path, monkeypatch, unthrottled, run_codex,
                                                                       libcst_ruleset: Ruleset) -> None:
-    from fake_github import FakeGitHub
-    from test_platforms_github import TOKEN, PullRequest
+    from codex_testing.fake_github import FakeGitHub
+    from codex_testing.github_pr import TOKEN, PullRequest
 
     with FakeGitHub(TOKEN) as fake:
         pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake)
@@ -179,18 +179,10 @@ def test_codex_review_reports_only_what_the_merge_request_introduced(git_repo, t
     assert f"Compared with the target branch at {pull.base[:7]} (merge-base): 1 finding(s) already there not reported." in summary
 
 
-@pytest.fixture
-def unthrottled(monkeypatch):
-    from reviewer.platforms import github as github_platform
-
-    monkeypatch.setattr(github_platform, "client", functools.partial(github_platform.client, throttle=False))
-
-
 def test_shard_reports_add_up_preexisting(tmp_path, run_codex) -> None:
-    stats = {"mode": "diff", "base": "main at 1a2b3c4", "ruleset": {"version": "v"}, "files_changed": 1, "files_checked": 1,
-             "outside_diff": 0, "seconds": {"total": 1.0}}
     for n, preexisting in ((1, 2), (2, 3)):
-        (tmp_path / f"s{n}.json").write_text(json.dumps({"findings": [], "errors": [], "stats": {**stats, "preexisting": preexisting}}))
+        stats = run_stats(base="main at 1a2b3c4", version="v", files_checked=1, preexisting=preexisting, seconds=1.0)
+        (tmp_path / f"s{n}.json").write_text(Report(stats=stats).to_json())
     merged = run_codex(["merge", tmp_path / "s1.json", tmp_path / "s2.json", "--format", "json"]).json()["stats"]
     assert (merged["preexisting"], merged["base"]) == (5, "main at 1a2b3c4")
 

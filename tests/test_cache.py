@@ -163,4 +163,4 @@ def test_cached_findings_are_diff_scoped_and_fingerprinted_per_run(cold, shipped
     only_line_6 = run_check(shipped_ruleset, ChangeSet(root, [FileChange("app.py", frozenset({6}))]), options)
     assert [(f.rule_id, f.line) for f in only_line_6.findings] == [("CX0004", 6)]
     assert only_line_6.findings[0].fingerprint == next(f.fingerprint for f in whole.findings if f.rule_id == "CX0004" and f.path == "app.py")
-    assert only_line_6.stats["cache"]["hits"] == 1
+    assert only_line_6.stats.cache.hits == 1

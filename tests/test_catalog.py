@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from codex.catalog import load_catalog, snippet
 from codex.config import CodexConfig
 from codex.model import Example
-from test_compiler import LIBCST, rfc, rule
+from codex_testing.rfcs import LIBCST, rfc, rule
+from codex_testing import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Stage and rollout", "RFC"]
 
 

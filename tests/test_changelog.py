@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from governance_helpers import libcst_rule, rfc
+from codex_testing.governance_rfcs import libcst_rule, rfc
 
 
 def _compile(repo, run_codex) -> str:

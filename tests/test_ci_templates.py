@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 from codex.main import build_parser
+from codex_testing import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # check-jsonschema and zizmor come with the test extra
 PINNED = {"actions/checkout@11d5960a326750d5838078e36cf38b85af677262": "v4.4.0",
           "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065": "v5.6.0"}

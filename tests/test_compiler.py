@@ -12,30 +12,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codex.compiler import compile_rfcs, marked_lines, stale_files, write_rules
+from codex.compiler import compile_rfcs, stale_files, write_rules
 from codex.model import LlmMatcher, Stage
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines.libcst import LibcstMatcher
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def rfc(rfc_id: str = "RFC-0100", status: str = "accepted", rules: str | None = None, front: str = "") -> str:
-    head = (f"---\nid: {rfc_id}\ntitle: Example {rfc_id}\nstatus: {status}\nauthors: [Tester]\n"
-            f"created: 2026-01-01\n{front}---\n\n# Example\n\nWhy it matters.\n\n")
-    return head + (rules if rules is not None else rule())
-
-
-def rule(rule_id: str = "CX0100", config: str | None = None, matcher: str = "pattern: eval(...)\n",
-         statement: str = "If you need to evaluate user input, use `ast.literal_eval`.") -> str:
-    config = config if config is not None else "severity: error\nlanguages: [python]\nmatcher: semgrep\n"
-    return (f"## {rule_id}: No eval\n\n{statement}\n\nMore prose.\n\n```yaml codex\n{config}```\n\n"
-            f"```yaml semgrep\n{matcher}```\n\n```python bad\n# ruleid: {rule_id}\neval(x)\n```\n\n"
-            f"```python good\nast.literal_eval(x)\n```\n\n")
-
-
-LIBCST = "severity: warning\nlanguages: [python]\nmatcher: libcst\nrule_class: codex.lints.swallowed_errors:SwallowedErrors\n"
-LLM = "severity: info\nlanguages: [python, lua]\nmatcher: llm\nquestion: Is a possibly-nil value indexed?\n"
+from codex_testing import PROJECT_ROOT
+from codex_testing.rfcs import LIBCST, LLM, rfc, rule
 
 
 def project(root: Path, files: dict[str, str], pyproject: str = "") -> Path:
@@ -162,15 +144,6 @@ def test_no_rfcs(tmp_path: Path) -> None:
     (tmp_path / "rfcs").mkdir()
     result = compile_rfcs(tmp_path / "rfcs", tmp_path)
     assert result.ruleset is None and "no RFC files" in result.problems[0].message
-
-
-def test_marked_lines() -> None:
-    code = "a\n# ruleid: CX1, CX2\n# ok: CX1\nflagged\nclean\n# ruleid: CX1\nalso\n"
-    assert marked_lines(code, "CX1") == [4, 7]
-    assert marked_lines(code, "CX2") == [4]
-    assert marked_lines(code, "CX1", "ok") == [4]
-    # the same annotation syntax as semgrep --test: ids may hold dots, and prose may follow them
-    assert marked_lines("// ruleid: py.no-eval because eval\nbad()\n", "py.no-eval") == [2]
 
 
 # --- writing rules/ ---------------------------------------------------------------------------

@@ -18,9 +18,9 @@ import pytest
 
 from codex.catalog import load_catalog
 from codex.config import CodexConfig
-from test_compiler import rfc, rule
+from codex_testing.rfcs import rfc, rule
+from codex_testing import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")

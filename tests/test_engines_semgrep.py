@@ -17,7 +17,7 @@ from codex.semgrep_config import SemgrepMatcher
 from codex.semgrep_config import run_rules
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.targets import Target
-from conftest import PROJECT_ROOT
+from codex_testing import PROJECT_ROOT
 
 
 def test_argument_chunks_fit_the_budget_and_keep_every_path() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from codex.compiler import compile_rfcs
-from test_compiler import LIBCST, rfc
+from codex_testing.rfcs import LIBCST, rfc
 
 PASSING = """\
 def load():

@@ -71,7 +71,7 @@ def test_a_rule_that_flags_its_good_example_fails(example_run: ExampleRun) -> No
 
 def test_codex_test_command_exit_code(run_codex, tmp_path) -> None:
     """``codex test`` on a project whose only rule flags its good example: exit 1 and the failure named."""
-    from test_compiler import LIBCST, rfc, rule
+    from codex_testing.rfcs import LIBCST, rfc, rule
 
     (tmp_path / "rfcs").mkdir()
     broken = rule("CX0500", LIBCST).replace("```python good\nast.literal_eval(x)\n```",

@@ -8,7 +8,7 @@ from codex.compiler import compile_rfcs, write_rules
 from codex.config import CodexConfig
 from codex.problems import ProblemError
 from codex.ruleset_source import load_active
-from governance_helpers import libcst_rule, rfc, semgrep_rule
+from codex_testing.governance_rfcs import libcst_rule, rfc, semgrep_rule
 
 GOOD = rfc("RFC-0100", [libcst_rule("PY0001")])
 CORRUPT = GOOD.replace("severity: error", "severity: [error")

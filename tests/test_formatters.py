@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from codex_testing.reports import run_stats
 from codex.model import Ruleset, Stage
 from codex.problems import Problem
 from reviewer.changes import whole_tree
@@ -194,7 +195,7 @@ def test_text_hides_shadow_findings_and_prefers_the_url(shipped_ruleset: Ruleset
         findings=[_finding(shipped_ruleset, Stage.shadow, 3),
                   _finding(shipped_ruleset, Stage.warn, 7, url="https://docs.example/rfc-4#x")],
         errors=[Problem(path="a.py", line=2, message="something odd", hint="do this")],
-        stats={"files_checked": 1},
+        stats=run_stats(files_checked=1),
     )
     text = render(report, "text")
     assert "svc/[weird].py:7:1" in text and ":3:1" not in text  # markup-like paths printed as they are
@@ -214,8 +215,8 @@ def test_summary_of_an_empty_report() -> None:
 def test_text_of_one_finding_in_a_diff(shipped_ruleset: Ruleset) -> None:
     finding = Finding.of(shipped_ruleset.rule("CX0003"), "src/client.py", 12, 12, 9, "requests.get() without timeout=", "libcst")
     finding.source_line = "\t\treturn requests.get(url)  "
-    report = Report(findings=[finding], stats={"mode": "diff", "files_checked": 4, "base": "origin/main", "preexisting": 2,
-                                               "ruleset": {"version": "17836d8153abfda7"}, "seconds": {"total": 1.25}})
+    report = Report(findings=[finding], stats=run_stats(files_checked=4, base="origin/main", preexisting=2,
+                                                         version="17836d8153abfda7", seconds=1.25))
     assert render(report, "text") == (
         "src/client.py\n"
         "  src/client.py:12:9  CX0003 (blocking)  requests.get() without timeout=\n"

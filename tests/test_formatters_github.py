@@ -6,7 +6,7 @@ import io
 import re
 from urllib.parse import unquote
 
-from ci_support import AWKWARD_PATH, sample_report
+from codex_testing.reports import AWKWARD_PATH, run_stats, sample_report
 from codex.problems import Problem
 from reviewer.finding import Finding, Report
 from reviewer.formatters import get_formatter
@@ -42,8 +42,8 @@ def _many(shipped_ruleset, errors: int, warnings: int) -> Report:
     findings = [Finding.of(rule("CX0003"), "a.py", n, n, 1, f"call {n}", "libcst") for n in range(1, errors + 1)]
     findings += [Finding.of(rule("CX0007"), "b.py", n, n, 1, f"assert {n}", "semgrep") for n in range(1, warnings + 1)]
     problems = [Problem(path="c.py", line=4, message="not valid Python 3", hint="port it", kind="parse")]
-    return Report(findings=findings, errors=problems, stats={"mode": "diff", "files_checked": 3, "findings": len(findings),
-                                                            "blocking": errors, "seconds": {"total": 0.1}})
+    return Report(findings=findings, errors=problems, stats=run_stats(files_checked=3, findings=len(findings),
+                                                                       blocking=errors, seconds=0.1))
 
 
 def test_past_ten_annotations_of_a_kind_the_rest_go_to_the_step_summary(shipped_ruleset, tmp_path, monkeypatch):

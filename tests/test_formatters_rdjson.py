@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from ci_support import FIXED_LINE, sample_report
+from codex_testing.reports import FIXED_LINE, sample_report
 from reviewer.formatters import get_formatter
 
 

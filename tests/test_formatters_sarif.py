@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ci_support import AWKWARD_PATH, sample_report
+from codex_testing.reports import AWKWARD_PATH, sample_report
 from codex.model import Ruleset
 from reviewer.formatters import get_formatter
 
@@ -117,7 +117,7 @@ def test_codex_check_offers_every_registered_format_and_writes_sarif(git_repo, r
 
 
 def test_a_known_fix_becomes_a_sarif_fix_replacing_the_flagged_lines(shipped_ruleset, schema):
-    from ci_support import FIXED_LINE
+    from codex_testing.reports import FIXED_LINE
 
     document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
     _validate(document, schema)

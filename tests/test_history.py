@@ -8,10 +8,10 @@ import json
 import pytest
 
 from codex.compiler import compile_rfcs
-from codex.governance import GovernanceConfig
+from codex.governance_config import GovernanceConfig
 from codex.history import record, rule_statuses
 from codex.model import Stage
-from governance_helpers import libcst_rule, rfc
+from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.changes import whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.rollout import stage_in_force

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from test_compiler import LIBCST, rfc, rule
+from codex_testing.rfcs import LIBCST, rfc, rule
 
 BARE_EXCEPT = "try:\n    pass\nexcept:\n    pass\n"
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT_ROOT
+from codex_testing import PROJECT_ROOT
 
 HEAVY = ("pydantic", "libcst", "openai", "tiktoken", "git", "semgrep", "markdown_it", "yaml", "rich", "github", "gitlab", "jsonschema")
 

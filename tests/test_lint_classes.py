@@ -12,7 +12,7 @@ from codex.compiler import compile_rfcs, write_rules
 from codex.config import CodexConfig
 from codex.rule_class import RuleClassError, loaded_rule_class
 from codex.ruleset_source import load_active
-from governance_helpers import libcst_rule, rfc
+from codex_testing.governance_rfcs import libcst_rule, rfc
 
 BOOM = "raise RuntimeError('lint package broken')\n"
 SHIPPED_RULE = libcst_rule("PY0002")

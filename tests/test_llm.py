@@ -14,8 +14,8 @@ import sqlite3
 
 import pytest
 
-from conftest import PROJECT_ROOT
-from llm_server import Answer, LlmServer, findings, in_order, refused_url
+from codex_testing import PROJECT_ROOT
+from codex_testing.llm_server import Answer, LlmServer, findings, in_order, refused_url
 from test_formatters_sarif import SCHEMA_PATH, _validate
 
 HANDLER_BASE = "import requests\n\n\ndef limit(settings):\n    return 10\n"

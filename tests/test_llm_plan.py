@@ -19,7 +19,7 @@ from reviewer.llm.schema import MalformedAnswer, parse_answer
 from reviewer.llm.settings import resolve
 from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
-from llm_server import Answer, LlmServer, findings, in_order
+from codex_testing.llm_server import Answer, LlmServer, findings, in_order
 
 WORDS = TokenCounter("words", lambda text: len(text.split()))
 

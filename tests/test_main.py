@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from test_compiler import LIBCST, rfc, rule
+from codex_testing.rfcs import LIBCST, rfc, rule
 
 CLEAN = "import requests\n\nrequests.get('https://example.com', timeout=5)\n"
 DIRTY = "import requests\n\nrequests.get('https://example.com')\n"

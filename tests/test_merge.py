@@ -1,4 +1,4 @@
-"""``codex check --shard I/N`` and ``codex merge`` (reviewer.shard, reviewer.merge) on a real repository.
+"""``codex check --shard I/N`` and ``codex merge`` (reviewer.shard, reviewer.shard_merge) on a real repository.
 
 The repository's own rfcs/ holds only RFC-0003 (libcst rules), so no semgrep process is needed.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import PROJECT_ROOT
+from codex_testing import PROJECT_ROOT
 from reviewer.changes import ChangeSet, FileChange
 from reviewer.shard import shard_of, take_shard
 

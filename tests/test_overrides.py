@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codex.compiler import compile_rfcs
-from governance_helpers import libcst_rule, rfc
+from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.changes import from_git, whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.formatters import get_formatter
@@ -205,7 +205,7 @@ def test_sarif_marks_overridden_findings_as_suppressed_in_source(report):
 
 def test_review_summary_lists_overridden_findings_under_needs_human_review(report):
     from reviewer.changes import ChangeSet
-    from reviewer.platforms.merge import MergeDiff
+    from reviewer.platforms.merge_request import MergeDiff
     from reviewer.platforms.review import Outcome, ReviewInput, finding_body, summary_body
 
     diff = MergeDiff(base="0" * 40, head="1" * 40, changes=ChangeSet(Path("."), []), anchors={}, old_paths={})
@@ -239,7 +239,7 @@ def test_the_suggested_override_comment_is_one_the_parser_reads() -> None:
 
 def test_an_override_reason_renders_as_plain_text_in_the_review(report):
     from reviewer.changes import ChangeSet
-    from reviewer.platforms.merge import MergeDiff
+    from reviewer.platforms.merge_request import MergeDiff
     from reviewer.platforms.review import Outcome, ReviewInput, finding_body, summary_body
 
     steering = "ok per [the lead](https://evil.example) ![p](https://evil.example/p.png) @admin"

@@ -2,54 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
 import pytest
 
 from codex.model import Ruleset
-from fake_github import FakeGitHub
+from codex_testing.fake_github import FakeGitHub
+from codex_testing.github_pr import TOKEN, PullRequest
 from reviewer.platforms import github as github_platform
 from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
 
-TOKEN = "ghs_SECRETtoken1234567890"
 CLIENT_V1 = "import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n\n\ndef post(url, data):\n    return requests.post(url, data=data)\n"
-
-
-
-@pytest.fixture
-def unthrottled(monkeypatch):
-    """GitHub asks for a pause between writes; the local stand-in does not need it."""
-    monkeypatch.setattr(github_platform, "client", functools.partial(github_platform.client, throttle=False))
-
-
-class PullRequest:
-    """A repository with a target branch and a feature branch, and the Actions environment for its pull request."""
-
-    def __init__(self, git_repo, tmp_path, ruleset: Ruleset, fake: FakeGitHub, base_files: dict[str, str] | None = None):
-        self.repo, self.fake = git_repo(), fake
-        self.base = self.repo.commit("base", {"pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n",
-                                              "rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n",
-                                              **(base_files or {})})
-        self.repo.branch("feature")
-        self.event = tmp_path / "event.json"
-
-    def push(self, files: dict[str, str]) -> str:
-        head = self.repo.commit("change", files)
-        self.fake.set_diff(self.base, head, self.repo.diff(f"{self.base}...{head}"))
-        self.event.write_text(json.dumps({"pull_request": {"number": 7, "base": {"sha": self.base}, "head": {"sha": head}}}))
-        return head
-
-    def env(self, monkeypatch, token: str | None = TOKEN) -> None:
-        for key, value in {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(self.event),
-                           "GITHUB_REPOSITORY": "acme/app", "GITHUB_API_URL": self.fake.url,
-                           "GITHUB_SERVER_URL": "https://github.example"}.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.delenv("GITLAB_CI", raising=False)
-        if token:
-            monkeypatch.setenv("GITHUB_TOKEN", token)
-        else:
-            monkeypatch.delenv("GITHUB_TOKEN", raising=False)
 
 
 @pytest.fixture
@@ -229,7 +192,7 @@ def test_dry_run_prints_the_summary_and_posts_nothing(github, run_codex):
 
 def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, tmp_path, monkeypatch, unthrottled, run_codex,
                                                                       shipped_ruleset):
-    from ci_support import YAML_LOADS, fixable_ruleset
+    from codex_testing.reports import YAML_LOADS, fixable_ruleset
 
     with FakeGitHub(TOKEN) as fake:
         pull = PullRequest(git_repo, tmp_path, fixable_ruleset(shipped_ruleset), fake)
@@ -246,8 +209,8 @@ def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, t
 
 def test_a_judgment_finding_is_commented_with_the_models_reason_and_a_rerun_asks_the_model_nothing(
         git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
-    from ci_support import JUDGED, MODEL_REASON, judgment_ruleset
-    from llm_server import LlmServer, findings, in_order
+    from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
+    from codex_testing.llm_server import LlmServer, findings, in_order
 
     with FakeGitHub(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON, 'return region["limit"]')))) as llm:
         pull = PullRequest(git_repo, tmp_path, judgment_ruleset(shipped_ruleset), fake)
@@ -278,7 +241,7 @@ def test_the_merge_request_s_own_rfcs_never_import_a_matcher_class(github, run_c
     site.mkdir(parents=True)
     (site / "__init__.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n")
     monkeypatch.syspath_prepend(str(site.parent))
-    from governance_helpers import libcst_rule, rfc
+    from codex_testing.governance_rfcs import libcst_rule, rfc
     github.push({"app/client.py": CLIENT_V1, "pyproject.toml": '[tool.codex]\nlint_packages = ["mr_lints"]\n',
                  "rfcs/0100-mine.md": rfc("RFC-0100", [libcst_rule("PY0100", rule_class="mr_lints.rules:Rule")])})
     result = run_codex(["review", "--root", github.repo.path, "--dry-run"])
@@ -289,8 +252,8 @@ def test_the_merge_request_s_own_rfcs_never_import_a_matcher_class(github, run_c
 
 def test_the_key_goes_to_the_target_branch_s_llm_endpoint_never_to_one_the_merge_request_names(
         git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
-    from ci_support import JUDGED, judgment_ruleset
-    from llm_server import Answer, LlmServer, in_order
+    from codex_testing.reports import JUDGED, judgment_ruleset
+    from codex_testing.llm_server import Answer, LlmServer, in_order
 
     with FakeGitHub(TOKEN) as fake, LlmServer(in_order(Answer())) as trusted, LlmServer(in_order(Answer())) as evil:
         table = '[tool.codex]\nshipped = false\n\n[tool.codex.llm]\nmodel = "test-model"\nbase_url = "{}"\n'

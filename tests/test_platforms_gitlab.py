@@ -6,7 +6,7 @@ import pytest
 
 from codex.model import Ruleset
 from codex.problems import ProblemError
-from fake_gitlab import FakeGitLab
+from codex_testing.fake_gitlab import FakeGitLab
 from reviewer.platforms import gitlab as gitlab_platform
 from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
 
@@ -134,7 +134,7 @@ def test_detect_reads_merge_request_pipeline_variables():
 
 
 def test_a_known_fix_is_offered_as_a_gitlab_suggestion(git_repo, run_codex, monkeypatch, shipped_ruleset):
-    from ci_support import YAML_LOADS, fixable_ruleset
+    from codex_testing.reports import YAML_LOADS, fixable_ruleset
 
     with FakeGitLab(TOKEN) as fake:
         pipeline = MergeRequestPipeline(git_repo, fixable_ruleset(shipped_ruleset), fake)
@@ -147,8 +147,8 @@ def test_a_known_fix_is_offered_as_a_gitlab_suggestion(git_repo, run_codex, monk
 
 
 def test_a_judgment_finding_is_commented_with_the_models_reason(git_repo, run_codex, monkeypatch, shipped_ruleset):
-    from ci_support import JUDGED, MODEL_REASON, judgment_ruleset
-    from llm_server import LlmServer, findings, in_order
+    from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
+    from codex_testing.llm_server import LlmServer, findings, in_order
 
     with FakeGitLab(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON, 'return region["limit"]')))) as llm:
         pipeline = MergeRequestPipeline(git_repo, judgment_ruleset(shipped_ruleset), fake)

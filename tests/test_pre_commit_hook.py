@@ -12,11 +12,10 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
+from codex_testing import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LEGACY = "import requests\nrequests.get(url)\n"  # committed before codex came: a blocking finding on line 2
 
 

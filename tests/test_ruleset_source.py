@@ -11,7 +11,7 @@ import pytest
 from codex.config import CodexConfig
 from codex.problems import ProblemError
 from codex.ruleset_source import ConfigError, load_active, shipped_ruleset
-from governance_helpers import libcst_rule, rfc
+from codex_testing.governance_rfcs import libcst_rule, rfc
 
 
 def test_a_tree_without_rules_gets_the_shipped_codex_linking_to_real_rfc_files(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_an_unknown_id_to_disable_is_exit_2(git_repo, run_codex) -> None:
 
 
 def test_codex_own_tree_is_the_shipped_codex_not_loaded_twice() -> None:
-    from conftest import PROJECT_ROOT
+    from codex_testing import PROJECT_ROOT
 
     loaded = load_active(PROJECT_ROOT, CodexConfig())
     assert loaded.origin == "rfcs/" and [r.id for r in loaded.ruleset.rules] == SHIPPED_IDS

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex.commands._common import add_root, find_root, output_file
-from codex.commands._governance import add_governance_arguments
+from codex.commands._ruleset_and_history import add_governance_arguments
 
 if TYPE_CHECKING:
     from reviewer.changes import ChangeSet
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex.commands._governance import load_or_fail_open, record_history
+    from codex.commands._ruleset_and_history import load_or_fail_open, record_history
     from codex.config import load_config
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
@@ -57,9 +57,8 @@ def run(args: argparse.Namespace) -> int:
                                                           today=args.today, governance=config.governance,
                                                           cache_dir=None if args.no_cache else root / config.cache_dir,
                                                           lint_packages=config.lint_packages, max_file_bytes=config.max_file_bytes,
-                                                          test_paths=config.test_paths))
-    if args.shard:
-        report.stats["shard"] = "{}/{}".format(*args.shard)
+                                                          test_paths=config.test_paths,
+                                                          shard="{}/{}".format(*args.shard) if args.shard else None))
     report.errors[:0] = loaded.problems
     record_history(root, config, report, "check", args.no_history)
     formatter = get_formatter(args.format, loaded.ruleset)

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from codex.problems import Problem, ProblemError
     from reviewer.formatters import get_formatter
-    from reviewer.merge import merge_reports, merge_sarif, read_reports, sarif_blocking
+    from reviewer.shard_merge import merge_reports, merge_sarif, read_reports, sarif_blocking
 
     kind, documents = read_reports(args.reports)
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout

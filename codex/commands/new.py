@@ -21,10 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex.compiler import _RULE_ID
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
-    from codex.model import Ruleset
+    from codex.model import Ruleset, is_rule_id
     from codex.ruleset_source import extends_shipped, shipped_ruleset
     from codex.scaffold import new_rfc, next_rfc_id, next_rule_ids, slug
 
@@ -33,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     rfc_dir = args.out or root / config.rfcs
     shipped = shipped_ruleset() if extends_shipped(root, config) else Ruleset.build([], [])
     rule_id = args.rule_id or next(next_rule_ids(rfc_dir, args.prefix, [r.id for r in shipped.rules]))
-    if not _RULE_ID.match(rule_id):
+    if not is_rule_id(rule_id):
         raise ProblemError([Problem(message=f"bad rule id {rule_id!r}", hint="use capital letters then at least three digits, e.g. CX0001", kind="usage")])
     if shipped.rule(rule_id) is not None:
         raise ProblemError([Problem(message=f"rule id {rule_id} is a shipped rule ({shipped.rule(rule_id).title})",

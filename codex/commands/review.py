@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex.commands._common import add_root, find_root, output_file
-from codex.commands._governance import add_governance_arguments
+from codex.commands._ruleset_and_history import add_governance_arguments
 
 if TYPE_CHECKING:
     from reviewer.platforms import MergeRequest
-    from reviewer.platforms.merge import BaseRules
-    from reviewer.platforms.review import Platform, ReviewInput
+    from reviewer.platforms.merge_request import BaseRules
+    from reviewer.platforms.review import ReviewInput
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,13 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex.commands._governance import record_history
+    from codex.commands._ruleset_and_history import record_history
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import ConfigError
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
     from reviewer.platforms import detect
-    from reviewer.platforms.merge import merge_diff, rules_at
+    from reviewer.platforms.merge_request import merge_diff, rules_at
     from reviewer.platforms.review import Outcome, ReviewInput, link_rfcs, summary_body
 
     root = find_root(args.root)
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         max_file_bytes=config.max_file_bytes, test_paths=config.test_paths))
     record_history(root, config, report, "review", args.no_history)
     if base_rules.own:
-        link_rfcs(report, mr.files_url, mr.base_sha)
+        report = link_rfcs(report, mr.files_url, mr.base_sha)
     get_formatter("text", base_rules.ruleset).write(report, sys.stdout)
     if args.code_quality:
         with args.code_quality.open("w", encoding="utf-8") as out:
@@ -87,7 +87,7 @@ def _rule_notes(root: Path, base_rules: BaseRules) -> list[str]:
     from codex.config import load_config
     from codex.problems import ProblemError
     from codex.ruleset_source import load_active
-    from reviewer.platforms.merge import rule_changes
+    from reviewer.platforms.merge_request import rule_changes
 
     try:
         return rule_changes(base_rules.ruleset, load_active(root, load_config(root), import_classes=False).ruleset)
@@ -96,22 +96,12 @@ def _rule_notes(root: Path, base_rules: BaseRules) -> list[str]:
 
 
 def _post(mr: MergeRequest, review: ReviewInput) -> None:
-    from reviewer.platforms import redact
+    from reviewer.platforms import connect, redact
     from reviewer.platforms.review import publish
 
-    platform, api_errors = _connect(mr)
+    platform, api_errors = connect(mr)
     outcome = publish(platform, review, api_errors)
     print(f"codex review: {len(outcome.posted)} new comment(s), {len(outcome.kept)} already there, "
           f"{outcome.resolved} closed as fixed, {len(outcome.unposted)} in the summary only")
     for error in outcome.errors:
         print(redact(f"codex review: {mr.platform} API error (the check result stands): {error}", mr), file=sys.stderr)
-
-
-def _connect(mr: MergeRequest) -> tuple[Platform, tuple[type[BaseException], ...]]:
-    if mr.platform == "github":
-        from reviewer.platforms import github
-
-        return github.GitHubPlatform(mr, github.client(mr)), github.API_ERRORS
-    from reviewer.platforms import gitlab
-
-    return gitlab.GitLabPlatform(mr, gitlab.client(mr)), gitlab.API_ERRORS

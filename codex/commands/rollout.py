@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from codex.commands._common import add_root, add_today, find_root, output_file
 
 if TYPE_CHECKING:
-    from codex.governance import GovernanceConfig
+    from codex.governance_config import GovernanceConfig
     from codex.history import RuleStatus
     from codex.model import Ruleset
 

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from rich.text import Text
 
-from codex.model import Severity
+from codex.model import Severity, statement
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import Formatter, shown, with_reason
 from reviewer.formatters.text import summary_line
@@ -89,7 +89,7 @@ def _level(f: Finding) -> str:
 
 
 def _message(f: Finding) -> str:
-    return with_reason(f"{f.message}\nIf you need {f.need}, use {f.use}.", f) + f"\nWhy: {f.rfc.title} — {f.rfc.link}"
+    return with_reason(f"{f.message}\n{statement(f.need, f.use)}", f) + f"\nWhy: {f.rfc.title} — {f.rfc.link}"
 
 
 def _command(level: str, message: str, **properties: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from codex.model import Severity
+from codex.model import Severity, statement
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import Formatter, shown, with_reason
 
@@ -24,7 +24,7 @@ def issue(f: Finding) -> dict[str, Any]:
         "type": "issue",
         "check_name": f.rule_id,
         "description": f"{f.rule_id}: {f.message} — use {f.use}",
-        "content": {"body": with_reason(f"If you need {f.need}, use {f.use}.", f, "\n\n") + f"\n\nWhy: {f.rfc.id} {f.rfc.title} — {f.rfc.link}"},
+        "content": {"body": with_reason(statement(f.need, f.use), f, "\n\n") + f"\n\nWhy: {f.rfc.id} {f.rfc.title} — {f.rfc.link}"},
         "categories": ["Bug Risk"],
         "fingerprint": f.fingerprint,
         "severity": "critical" if f.blocking else _SEVERITY[f.severity],

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from codex.model import Severity
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import Formatter, shown, with_reason
-
-_SEVERITY = {Severity.error: "ERROR", Severity.warning: "WARNING", Severity.info: "INFO"}
 
 
 class RdjsonFormatter(Formatter):
@@ -24,7 +21,7 @@ def _diagnostic(f: Finding) -> dict[str, Any]:
         "message": with_reason(f"{f.message} — use {f.use} (if you need {f.need}; {f.rfc.id} {f.rfc.title})", f),
         "location": {"path": f.path, "range": {"start": {"line": f.line, "column": f.column},
                                                "end": {"line": f.end_line}}},
-        "severity": _SEVERITY[f.severity],
+        "severity": f.severity.value.upper(),  # ERROR, WARNING, INFO
         "code": {"value": f.rule_id, "url": f.rfc.link},
         "original_output": f.fingerprint,
         **({"suggestions": [_suggestion(f)]} if f.fix is not None else {}),

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 from urllib.parse import quote, urlsplit
 
 from codex import __version__
-from codex.model import RfcRef, Severity
+from codex.model import RfcRef, Severity, statement
 from codex.problems import Problem
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import Formatter, shown, with_reason
@@ -28,7 +28,7 @@ class SarifFormatter(Formatter):
             "results": [_result(f, index[f.rule_id]) for f in findings],
             "invocations": [{"executionSuccessful": True,
                              "toolExecutionNotifications": [_notification(p) for p in report.errors]}],
-            "properties": {"stats": report.stats},
+            "properties": {"stats": report.model_dump(mode="json", include={"stats"})["stats"]},
         }
         json.dump({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -47,15 +47,15 @@ class SarifFormatter(Formatter):
 
 def _descriptor(rule_id: str, title: str, need: str, use: str, description: str, rfc: RfcRef,
                 severity: Severity, stage: str) -> dict[str, Any]:
-    statement = f"If you need {need}, use {use}."
-    help_text = f"{statement}\n\n{description}".strip() + f"\n\nWhy: {rfc.id} {rfc.title} — {rfc.link}"
+    sentence = statement(need, use)
+    help_text = f"{sentence}\n\n{description}".strip() + f"\n\nWhy: {rfc.id} {rfc.title} — {rfc.link}"
     return {
         "id": rule_id,
         "name": rule_id,
         "shortDescription": {"text": title},
-        "fullDescription": {"text": statement},
+        "fullDescription": {"text": sentence},
         **({"helpUri": rfc.url} if rfc.url and urlsplit(rfc.url).scheme else {}),  # SARIF wants an absolute URI
-        "help": {"text": help_text, "markdown": f"**{statement}**\n\n{description}\n\nWhy: [{rfc.id} {rfc.title}]({rfc.link})".strip()},
+        "help": {"text": help_text, "markdown": f"**{sentence}**\n\n{description}\n\nWhy: [{rfc.id} {rfc.title}]({rfc.link})".strip()},
         "defaultConfiguration": {"level": _LEVEL[severity]},
         "properties": {"need": need, "use": use, "stage": stage, "rfc": rfc.id},
     }

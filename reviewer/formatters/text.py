@@ -14,6 +14,7 @@ from codex.model import statement
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import Formatter, shown
 from reviewer.overrides import override_comment
+from reviewer.stats import LlmNotRun, LlmRan, LlmStats, RunStats
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # controls, bidi overrides
@@ -42,7 +43,7 @@ class TextFormatter(Formatter):
             for problem in report.errors:
                 console.print(f"  [magenta]![/] {escape(str(problem))}")
             console.print()
-        for line in llm_lines(report.stats.get("llm", {})):
+        for line in llm_lines(report.stats.llm if isinstance(report.stats, RunStats) else None):
             console.print(line)
         console.print(summary_line(report, visible))
 
@@ -80,29 +81,30 @@ def summary_line(report: Report, visible: list[Finding]) -> str:
     blocking = len(report.blocking)
     files = len({f.path for f in visible})
     verdict = {0: "[bold green]passed[/]", 1: "[bold red]blocked[/]"}.get(report.exit_code, "[bold red]failed: a configuration or usage error (see problems)[/]")
-    seconds = stats.get("seconds", {}).get("total", 0.0)
-    compared = f"compared with {escape(stats['base'])} ({stats.get('preexisting', 0)} finding(s) already there not reported); " if stats.get("base") else ""
+    seconds = stats.seconds.get("total", 0.0) if isinstance(stats, RunStats) else 0.0
+    compared = f"compared with {escape(stats.base)} ({stats.preexisting} finding(s) already there not reported); " if stats and stats.base else ""
+    version = stats.ruleset.version if stats and stats.ruleset else "?"
     return (f"codex: {verdict} — {len(visible)} finding(s), {blocking} blocking, in {files} file(s); "
-            f"{stats.get('files_checked', 0)} file(s) checked, {compared}{len(report.errors)} problem(s); "
-            f"ruleset {stats.get('ruleset', {}).get('version', '?')}; {seconds:.1f} s")
+            f"{stats.files_checked if stats else 0} file(s) checked, {compared}{len(report.errors)} problem(s); "
+            f"ruleset {version}; {seconds:.1f} s")
 
 
-def llm_lines(llm: dict) -> list[str]:
+def llm_lines(llm: LlmStats | None) -> list[str]:
     """What the LLM pass did: skipped and why, or its cost report (tokens, requests, cache hits, per rule)."""
     lines: list[str] = []
-    if llm.get("status") in ("skipped", "failed") and llm.get("rules"):
-        lines.append(f"[dim]LLM pass {llm['status']} ({escape(llm['reason'])}): {len(llm['rules'])} judgment rule(s) not reviewed.[/]")
-    elif llm.get("status") == "ran":
-        cost = lambda c: f", cost {c['cost']:.4f}" if c.get("cost") is not None else ""  # noqa: E731
-        cached = lambda c: f" ({c['tokens_cached']:,} cached)" if c.get("tokens_cached") else ""  # noqa: E731
-        per_rule = "; ".join(f"{rule} {c['tokens_in']:,} in{cached(c)} / {c['tokens_out']:,} out, {c['requests']} request(s), "
-                             f"{c['cache_hits']} cached{cost(c)}" for rule, c in llm["per_rule"].items())
-        lines += [f"LLM pass ({escape(llm['model'])}): {llm['requests']} request(s), {llm['tokens_in']:,} tokens in{cached(llm)} / "
-                  f"{llm['tokens_out']:,} out, {llm['cache_hits']} cache hit(s){cost(llm)}"
-                  + (f" [dim](counted with {escape(llm['tokenizer'])})[/]" if llm["tokenizer"] else ""),
+    if isinstance(llm, LlmNotRun) and llm.rules:
+        lines.append(f"[dim]LLM pass {llm.status} ({escape(llm.reason)}): {len(llm.rules)} judgment rule(s) not reviewed.[/]")
+    elif isinstance(llm, LlmRan):
+        cost = lambda c: f", cost {c.cost:.4f}" if c.cost is not None else ""  # noqa: E731
+        cached = lambda c: f" ({c.tokens_cached:,} cached)" if c.tokens_cached else ""  # noqa: E731
+        per_rule = "; ".join(f"{rule} {c.tokens_in:,} in{cached(c)} / {c.tokens_out:,} out, {c.requests} request(s), "
+                             f"{c.cache_hits} cached{cost(c)}" for rule, c in llm.per_rule.items())
+        lines += [f"LLM pass ({escape(llm.model)}): {llm.requests} request(s), {llm.tokens_in:,} tokens in{cached(llm)} / "
+                  f"{llm.tokens_out:,} out, {llm.cache_hits} cache hit(s){cost(llm)}"
+                  + (f" [dim](counted with {escape(llm.tokenizer)})[/]" if llm.tokenizer else ""),
                   f"[dim]  per rule: {escape(per_rule)}[/]"]
-        if llm.get("unreviewed"):
-            lines.append(f"[magenta]  not reviewed:[/] {', '.join(llm['unreviewed'])} (listed under problems)")
-    if llm.get("require_llm_failed"):
-        lines.append(f"[bold red]--require-llm:[/] judgment rule(s) {', '.join(llm['unreviewed'])} not reviewed: the check fails.")
+        if llm.unreviewed:
+            lines.append(f"[magenta]  not reviewed:[/] {', '.join(llm.unreviewed)} (listed under problems)")
+    if llm is not None and llm.require_llm_failed:
+        lines.append(f"[bold red]--require-llm:[/] judgment rule(s) {', '.join(llm.unreviewed)} not reviewed: the check fails.")
     return lines

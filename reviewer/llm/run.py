@@ -44,11 +44,12 @@ class LlmOutcome:
     unreviewed: list[str] = field(default_factory=list)
     uncertain: list[Finding] = field(default_factory=list)  # of medium confidence: they may warn, never block
 
-    def cap_uncertain(self) -> None:
-        """Turn the blocking findings of medium confidence into warnings: call after governance set the stages."""
-        for finding in self.uncertain:
-            if finding.stage is Stage.block:
-                finding.stage = Stage.warn
+    def cap_uncertain(self, before: list[Finding], after: list[Finding]) -> list[Finding]:
+        """``after`` (governance's copies: ``after[i]`` is ``before[i]`` with the stage in force) with the blocking
+        findings of medium confidence turned into warnings."""
+        uncertain = {id(f) for f in self.uncertain}
+        return [f.model_copy(update={"stage": Stage.warn}) if i < len(before) and id(before[i]) in uncertain and f.stage is Stage.block
+                else f for i, f in enumerate(after)]
 
 
 def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: LlmConfig, *, enabled: bool = True,

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+
+if TYPE_CHECKING:
+    from reviewer.platforms.review import Platform
 
 API_RETRIES = 2  # tries after the first, for a transient error (5xx, timeout) of one API call
 API_DEADLINE = 120.0  # seconds for all of a review's API calls: past it, a transient error is not retried
+
+# platform → its module, which has ``detect(env)``, ``connect(mr)`` and ``API_ERRORS``; detected in this order
+REGISTRY = {
+    "github": "reviewer.platforms.github",
+    "gitlab": "reviewer.platforms.gitlab",
+}
+
+
+def _registered(name: str) -> str:
+    if name not in REGISTRY:
+        raise ValueError(f"not a platform codex knows: {name} (known: {', '.join(REGISTRY)})")
+    return name
 
 
 class MergeRequest(BaseModel):
@@ -16,7 +32,7 @@ class MergeRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    platform: Literal["github", "gitlab"]
+    platform: Annotated[str, AfterValidator(_registered)]
     api_url: str = Field(description="what the client library is given: GitHub's API URL, GitLab's server URL")
     project: str = ""
     number: int
@@ -30,10 +46,19 @@ class MergeRequest(BaseModel):
 
 
 def detect(env: Mapping[str, str]) -> MergeRequest | None:
-    """The merge request of a GitHub Actions ``pull_request`` run or a GitLab merge request pipeline."""
-    from reviewer.platforms import github, gitlab
+    """The merge request of the CI run, as the first platform that recognises it describes it (a GitHub Actions
+    ``pull_request`` run, a GitLab merge request pipeline)."""
+    for module in REGISTRY.values():
+        mr: MergeRequest | None = importlib.import_module(module).detect(env)
+        if mr is not None:
+            return mr
+    return None
 
-    return github.detect(env) or gitlab.detect(env)
+
+def connect(mr: MergeRequest) -> tuple[Platform, tuple[type[BaseException], ...]]:
+    """A client for the merge request's platform, and the exceptions its API calls raise."""
+    module = importlib.import_module(REGISTRY[mr.platform])
+    return module.connect(mr), module.API_ERRORS
 
 
 def redact(text: str, mr: MergeRequest) -> str:

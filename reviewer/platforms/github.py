@@ -16,7 +16,7 @@ from urllib3.util.retry import Retry
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
 from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
-from reviewer.platforms.merge import MergeDiff
+from reviewer.platforms.merge_request import MergeDiff
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
 API_ERRORS = (GithubException, requests.RequestException)
@@ -72,6 +72,10 @@ def client(mr: MergeRequest, throttle: bool = True) -> Github:
     token = mr.token.get_secret_value() if mr.token else ""
     return Github(auth=Auth.Token(token), base_url=mr.api_url.rstrip("/"), retry=retry, timeout=30, lazy=True,
                   seconds_between_requests=0.25 if throttle else None, seconds_between_writes=1.0 if throttle else None)
+
+
+def connect(mr: MergeRequest) -> GitHubPlatform:
+    return GitHubPlatform(mr, client(mr))
 
 
 class GitHubPlatform:

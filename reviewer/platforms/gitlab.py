@@ -14,7 +14,7 @@ from gitlab.exceptions import GitlabCreateError, GitlabError
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
 from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
-from reviewer.platforms.merge import MergeDiff
+from reviewer.platforms.merge_request import MergeDiff
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, parse_marker
 
 API_ERRORS = (GitlabError, requests.RequestException)
@@ -59,6 +59,10 @@ def client(mr: MergeRequest) -> gitlab.Gitlab:
     """python-gitlab; it waits out 429s as ``Retry-After`` / ``RateLimit-Reset`` say, and retries transient 5xx, within bounds."""
     token = mr.token.get_secret_value() if mr.token else None
     return BoundedGitlab(mr.api_url.rstrip("/"), private_token=token, timeout=30, retry_transient_errors=True)
+
+
+def connect(mr: MergeRequest) -> GitLabPlatform:
+    return GitLabPlatform(mr, client(mr))
 
 
 class GitLabPlatform:

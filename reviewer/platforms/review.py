@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from codex.model import statement
 from reviewer.finding import Finding, Report
 from reviewer.formatters.base import shown, with_reason
 from reviewer.formatters.github import plain_summary
-from reviewer.platforms.merge import MergeDiff
+from reviewer.platforms.merge_request import MergeDiff
 
 SUMMARY_MARKER = "<!-- codex:summary -->"
 _FINDING_MARKER = re.compile(r"<!-- codex:finding ([0-9a-f]+)(?: (fixed))? -->")
@@ -79,7 +80,7 @@ def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
     tag = "blocking" if f.blocking else f"overridden: {inert_markdown(f.override_reason or '')}" if f.overridden else f.stage.value
     suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
     return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
-            f"If you need {f.need}, use {f.use}.\n\n{suggestion}"
+            f"{statement(f.need, f.use)}\n\n{suggestion}"
             f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
             f"<!-- codex:finding {f.fingerprint} -->")
 
@@ -90,13 +91,13 @@ def fixed_body(body: str, head_sha: str) -> str:
     return f"✅ Fixed in {head_sha[:12]}: codex no longer reports this.\n\n~~{text.splitlines()[0]}~~\n\n<!-- codex:finding {fingerprint} fixed -->"
 
 
-def link_rfcs(report: Report, files_url: str, commit: str) -> None:
-    """Findings whose RFC has no URL get one to the RFC file at ``commit``, so comments link somewhere."""
+def link_rfcs(report: Report, files_url: str, commit: str) -> Report:
+    """The report with a URL to the RFC file at ``commit`` on every finding whose RFC has none, so comments link somewhere."""
     if not files_url:
-        return
-    for f in report.findings:
-        if f.rfc.url is None:
-            f.rfc = f.rfc.model_copy(update={"url": f"{files_url}/{commit}/{f.rfc.path}#{f.rfc.anchor}"})
+        return report
+    return report.model_copy(update={"findings": [
+        f.model_copy(update={"rfc": f.rfc.model_copy(update={"url": f"{files_url}/{commit}/{f.rfc.path}#{f.rfc.anchor}"})})
+        if f.rfc.url is None else f for f in report.findings]})
 
 
 def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[BaseException], ...]) -> Outcome:
@@ -141,8 +142,8 @@ def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[Base
 def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     report = review.report
     findings = shown(report)
-    base = report.stats.get("base")
-    compared = f" Compared with {base}: {report.stats.get('preexisting', 0)} finding(s) already there not reported." if base else ""
+    stats = report.stats
+    compared = f" Compared with {stats.base}: {stats.preexisting} finding(s) already there not reported." if stats and stats.base else ""
     lines = [SUMMARY_MARKER, f"### {plain_summary(report, findings)}", "",
              f"Judged by the target branch's rules: {review.ruleset_origin}.{compared}", ""]
     if outcome.unposted:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Report
+from reviewer.stats import MergedStats, ReportStats, RunStats, ShardSeconds
 
 _COUNTED = ("files_changed", "files_checked", "outside_diff", "preexisting")
 
@@ -50,10 +51,7 @@ def merge_reports(documents: list[dict[str, Any]], sources: list[Path]) -> Repor
         try:
             reports.append(Report.model_validate(document))
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            problems.append(Problem(path=str(source), message=f"not a codex report: {where}: {err['msg']}",
-                                    hint="give the output of `codex check --format json` from the same codex version", kind="usage"))
+            problems.append(_not_ours(exc, source))
     if problems:
         raise ProblemError(problems)
     _same_ruleset([r.stats for r in reports], sources)
@@ -67,27 +65,28 @@ def merge_reports(documents: list[dict[str, Any]], sources: list[Path]) -> Repor
                 merged.findings.append(finding)
         merged.errors += [p for p in report.errors if p not in merged.errors]
     merged.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
-    merged.stats = {**merge_stats([r.stats for r in reports]), "findings": len(merged.findings), "blocking": len(merged.blocking)}
+    merged.stats = merge_stats([r.stats for r in reports], findings=len(merged.findings), blocking=len(merged.blocking))
     return merged
 
 
-def merge_stats(stats: list[dict[str, Any]]) -> dict[str, Any]:
-    first = stats[0] if stats else {}
-    totals = [s.get("seconds", {}).get("total", 0) for s in stats]
-    return {
-        "mode": first.get("mode"),
-        "base": first.get("base"),
-        "ruleset": first.get("ruleset"),
-        "shards": [s.get("shard") for s in stats],
-        **{key: sum(s.get(key) or 0 for s in stats) for key in _COUNTED},
-        "seconds": {"slowest_shard": max(totals, default=0), "all_shards": round(sum(totals), 3)},
-    }
+def merge_stats(stats: list[ReportStats | None], findings: int, blocking: int) -> MergedStats:
+    """The shards' stats added up (the first shard's mode, base and ruleset)."""
+    first = stats[0] if stats else None
+    totals = [s.seconds.get("total", 0) if isinstance(s, RunStats) else 0 for s in stats]
+    return MergedStats(
+        mode=first.mode if first else None, base=first.base if first else None, ruleset=first.ruleset if first else None,
+        shards=[s.shard if isinstance(s, RunStats) else None for s in stats],
+        **{key: sum(getattr(s, key) if s else 0 for s in stats) for key in _COUNTED},
+        seconds=ShardSeconds(slowest_shard=max(totals, default=0), all_shards=round(sum(totals), 3)),
+        findings=findings, blocking=blocking,
+    )
 
 
 def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, Any]:
     """One SARIF log with one codex run: results and notifications of every shard, rules once each."""
     runs = [run for log in logs for run in log.get("runs", [])]
-    _same_ruleset([run.get("properties", {}).get("stats", {}) for run in runs], sources)
+    stats = [_sarif_stats(run, source) for log, source in zip(logs, sources) for run in log.get("runs", [])]
+    _same_ruleset(stats, sources)
     rules: dict[str, dict[str, Any]] = {}
     for run in runs:
         for rule in run.get("tool", {}).get("driver", {}).get("rules", []):
@@ -106,17 +105,36 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
         "results": results,
         "invocations": [{"executionSuccessful": all(i.get("executionSuccessful", True) for run in runs for i in run.get("invocations", [])),
                          "toolExecutionNotifications": notes}],
-        "properties": {"stats": merge_stats([run.get("properties", {}).get("stats", {}) for run in runs])},
+        "properties": {"stats": merge_stats(stats, findings=len(results), blocking=sum(_blocking(r) for r in results)).model_dump(
+            mode="json", exclude={"findings", "blocking"})},
     }
     return {**(logs[0] if logs else {"version": "2.1.0"}), "runs": [merged_run]}
 
 
 def sarif_blocking(log: dict[str, Any]) -> int:
-    return sum(bool(r.get("properties", {}).get("blocking")) for run in log["runs"] for r in run.get("results", []))
+    return sum(_blocking(r) for run in log["runs"] for r in run.get("results", []))
 
 
-def _same_ruleset(stats: list[dict[str, Any]], sources: list[Path]) -> None:
-    versions = {(s.get("ruleset") or {}).get("version") for s in stats}
+def _blocking(result: dict[str, Any]) -> bool:
+    return bool(result.get("properties", {}).get("blocking"))
+
+
+def _not_ours(exc: ValidationError, source: Path) -> Problem:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return Problem(path=str(source), message=f"not a codex report: {where}: {err['msg']}",
+                   hint="give the output of `codex check --format json` from the same codex version", kind="usage")
+
+
+def _sarif_stats(run: dict[str, Any], source: Path) -> ReportStats | None:
+    try:
+        return Report.model_validate({"stats": run.get("properties", {}).get("stats", {})}).stats
+    except ValidationError as exc:
+        raise ProblemError([_not_ours(exc, source)]) from None
+
+
+def _same_ruleset(stats: list[ReportStats | None], sources: list[Path]) -> None:
+    versions = {s.ruleset.version if s and s.ruleset else None for s in stats}
     if len(versions) > 1:
         raise ProblemError([Problem(message=f"the reports were checked with different rulesets ({', '.join(sorted(map(str, versions)))})",
                                     hint=f"re-run every shard with the same rules: {', '.join(map(str, sources))}", kind="usage")])

@@ -10,6 +10,7 @@ import git
 from pydantic import ValidationError
 from unidiff import PatchSet
 
+from codex.changelog import paired
 from codex.config import CodexConfig, parse_config
 from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
@@ -147,12 +148,12 @@ def _show(repo: git.Repo, commit: str, path: str) -> str | None:
 
 def rule_changes(base: Ruleset, head: Ruleset) -> list[str]:
     """Markdown bullets: the rules a merge request adds, removes or changes, compared with the target branch."""
-    before = {r.id: r for r in base.rules}
-    after = {r.id: r for r in head.rules}
-    notes = [f"- added **{i}** ({after[i].stage.value}): {after[i].title}" for i in sorted(after.keys() - before.keys())]
-    notes += [f"- removed **{i}**: {before[i].title}" for i in sorted(before.keys() - after.keys())]
-    for rule_id in sorted(before.keys() & after.keys()):
-        old, new = before[rule_id], after[rule_id]
+    pairs = paired(base, head)
+    notes = [f"- added **{i}** ({new.stage.value}): {new.title}" for i, old, new in pairs if old is None and new is not None]
+    notes += [f"- removed **{i}**: {old.title}" for i, old, new in pairs if new is None and old is not None]
+    for rule_id, old, new in pairs:
+        if old is None or new is None:
+            continue
         changed = [what for what, a, b in (
             ("matcher or scope", old.content_hash(), new.content_hash()),
             ("stage", old.stage, new.stage),

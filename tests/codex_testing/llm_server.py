@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-from fake_http import LoopbackServer
+from codex_testing.fake_http import LoopbackServer
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from fake_http import FakeServer, Reply, diff_lines
+from codex_testing.fake_http import FakeServer, Reply, diff_lines
 
 _PULL = r"/repos/(?P<repo>[^/]+/[^/]+)/pulls/(?P<n>\d+)"
 _ISSUE = r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)"

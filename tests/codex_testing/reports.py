@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from codex.model import Ruleset, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding, Report, sort_and_fingerprint
+from reviewer.stats import GovernanceStats, LlmNotRun, RulesetStats, RunStats
 
 AWKWARD_PATH = "src/odd, name:50%.py"
 FIXED_LINE = "subprocess.run(shlex.split(cmd))"
@@ -14,6 +17,15 @@ SOURCE = {
     "legacy/old.py": "assert x\n",
     "legacy/new.py": "assert y\n",
 }
+
+
+def run_stats(*, mode: str = "diff", files_checked: int = 0, findings: int = 0, blocking: int = 0, version: str = "?",
+              base: str | None = None, preexisting: int = 0, seconds: float = 0.0) -> RunStats:
+    """The stats of a run without the LLM pass: what a formatter test sets, the rest zero."""
+    return RunStats(mode=mode, ruleset=RulesetStats(version=version, origin="test", rules=0), files_changed=files_checked,
+                    files_checked=files_checked, findings=findings, blocking=blocking, outside_diff=0, preexisting=preexisting,
+                    base=base, governance=GovernanceStats(date=dt.date(2026, 1, 1), held=[], rules={}),
+                    llm=LlmNotRun(status="skipped", reason="--no-llm", rules=[], unreviewed=[]), cache=None, seconds={"total": seconds})
 
 
 def sample_report(ruleset: Ruleset) -> Report:
@@ -29,8 +41,7 @@ def sample_report(ruleset: Ruleset) -> Report:
     problems = [Problem(path="legacy/py2.py", line=3, message="not valid Python 3", hint="port it", kind="parse")]
     blocking = sum(f.blocking for f in findings)
     return Report(findings=findings, errors=problems,
-                  stats={"mode": "diff", "files_checked": 3, "findings": len(findings), "blocking": blocking,
-                         "ruleset": {"version": ruleset.version}, "seconds": {"total": 0.1}})
+                  stats=run_stats(files_checked=3, findings=len(findings), blocking=blocking, version=ruleset.version, seconds=0.1))
 
 
 def fixable_ruleset(ruleset: Ruleset) -> Ruleset:

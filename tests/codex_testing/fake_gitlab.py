@@ -12,7 +12,7 @@ import itertools
 import time
 import uuid
 
-from fake_http import FakeServer, Reply, diff_lines
+from codex_testing.fake_http import FakeServer, Reply, diff_lines
 
 _MR = r"/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)"
 _BAD_LINE = {"message": "400 Bad request - Note {:line_code=>[\"can't be blank\", \"must be a valid line code\"]}"}
