@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codex.lint import LintRule
+from codex.lint import LintRule, Screen
 
 _BROAD = frozenset({"Exception", "BaseException"})
 
@@ -33,6 +33,8 @@ def _broad_name(caught: cst.BaseExpression) -> str | None:
 
 
 class SwallowedErrors(LintRule):
+    SCREEN = Screen(nodes=frozenset({"ExceptHandler"}))
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.type is None:
             self.report(node, "bare except: catches everything, including KeyboardInterrupt and SystemExit")
