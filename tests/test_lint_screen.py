@@ -20,7 +20,8 @@ from reviewer.targets import Target
 # cases it keeps, so a screen that stopped early or kept everything would show.
 REQUESTS_CASES = {
     "plain": ("import requests\nrequests.get('u')\n", True, True),
-    "dict_get_only": ("import requests\nd = {}\nd.get('k')\n", True, False),
+    "dict_get_only": ("import requests\nd = {}\nd.get('k')\n", False, False),
+    "timeout_none": ("import requests\nrequests.get('u', timeout=None)\n", True, True),
     "no_requests": ("import json\nd = {}\nd.get('k')\n", False, False),
     "import_as": ("import requests as r\nr.post('u')\n", True, True),
     "from_get_as": ("from requests import get as fetch\nfetch('u')\n", True, True),
@@ -33,6 +34,10 @@ REQUESTS_CASES = {
     "import_in_function": ("def f():\n    import requests\n    return requests.delete('u')\n", True, True),
     "session_attribute": ("import requests\nclass A:\n    def __init__(self):\n        self.s = requests.session()\n"
                           "    def f(self):\n        return self.s.options('u')\n", True, True),
+    "with_timeout": ("import requests\nrequests.get('u', timeout=5)\n", False, False),
+    "session_alias": ("from requests import Session as S\nd = {}\nd.get('k')\ns = S()\ns.get('u')\n", True, True),
+    "forwards_kwargs": ("import requests\ndef f(**kw):\n    return requests.get('u', **kw)\n", False, False),
+    "session_and_dict_get": ("import requests\nS = requests.Session()\nd = {}\nd.get('k', timeout=None)\n", True, False),
     "other_call_only": ("import requests\nprint(requests.__version__)\n", False, False),
 }
 
@@ -51,14 +56,18 @@ def test_the_requests_screen_keeps_every_file_the_rule_flags(name: str) -> None:
     assert (RequestsWithoutTimeout.SCREEN.passes(Sighting.of(ast.parse(source))), flags(RequestsWithoutTimeout, source)) == (kept, flagged)
 
 
-@pytest.mark.parametrize("source, kept", [
-    ("try:\n    f()\nexcept:\n    pass\n", True),
-    ("x = 1\n", False),
-    ("try:\n    f()\nexcept* Exception:\n    pass\n", True),  # libcst's ExceptStarHandler: kept, to be safe
-    ("try:\n    f()\nfinally:\n    g()\n", False),
+@pytest.mark.parametrize("source, kept, flagged", [
+    ("try:\n    f()\nexcept:\n    log()\n", True, True),
+    ("x = 1\n", False, False),
+    ("try:\n    f()\nexcept (ValueError, Exception):\n    'ignored'\n    ...\n    continue\n", True, True),
+    ("try:\n    f()\nexcept Exception:\n    log()\n", False, False),
+    ("try:\n    f()\nexcept ValueError:\n    pass\n", False, False),
+    ("try:\n    f()\nexcept Exception as exc:  # noqa\n    pass\n", True, True),
+    ("try:\n    f()\nexcept* Exception:\n    pass\n", True, False),  # libcst's ExceptStarHandler is not visited: kept, to be safe
+    ("try:\n    f()\nfinally:\n    g()\n", False, False),
 ])
-def test_the_except_screen(source: str, kept: bool) -> None:
-    assert SwallowedErrors.SCREEN.passes(Sighting.of(ast.parse(source))) is kept
+def test_the_except_screen_keeps_every_file_the_rule_flags(source: str, kept: bool, flagged: bool) -> None:
+    assert (SwallowedErrors.SCREEN.passes(Sighting.of(ast.parse(source))), flags(SwallowedErrors, source)) == (kept, flagged)
 
 
 @pytest.fixture(scope="module")

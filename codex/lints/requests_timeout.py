@@ -27,8 +27,8 @@ SESSION_CONSTRUCTORS = frozenset({"requests.Session", "requests.session", "reque
 
 class RequestsWithoutTimeout(LintRule):
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
-    # every call flagged is requests.<method>, a name imported from requests, or <session>.<method>
-    SCREEN = Screen(modules=frozenset({"requests"}), calls=frozenset(_METHODS))
+    # every call flagged is requests.<method>, a name imported from requests, or <session>.<method>, without a timeout
+    SCREEN = Screen(modules=frozenset({"requests"}), calls=frozenset(_METHODS), holders=frozenset({"Session", "session"}), keyword="timeout")
 
     def __init__(self) -> None:
         super().__init__()
