@@ -103,7 +103,7 @@ def replay_per_commit(repo: Path, pythonpath: Path) -> float:
     env = dict(os.environ, PYTHONPATH=str(pythonpath))
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "codex", "replay", "--fresh", "--format", "json", "--jobs", "1", "--root", str(repo)],
-                   check=True, capture_output=True, env=env)
+                   check=True, capture_output=True, env=env, cwd=repo)  # not here: `-m` imports codex from the working directory first
     return (time.perf_counter() - started) / REPLAY_COMMITS
 
 
