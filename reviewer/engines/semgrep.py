@@ -124,7 +124,9 @@ class SemgrepRun:
                 matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep",
                                                                  _fixed_lines(target, result), end["col"]))
         for error in errors:
-            if error.get("path"):
+            if error.get("path"):  # osemgrep's "./" goes, from its messages too
+                if "message" in error:
+                    error["message"] = str(error["message"]).replace(error["path"], _relative(error["path"]))
                 error["path"] = _relative(error["path"])
         self.problems += [self._problem(e) for e in errors]
         self.transient |= {self.by_path[e["path"]].path for e in errors if e.get("path") in self.by_path and _error_type(e) not in _PARSE_ERRORS}
