@@ -74,12 +74,11 @@ class Screen:
         imported = [(name, local) for module, name, local in seen.imports if _within(module, self.modules)]
         if self.modules and not imported:
             return False
-        if self.calls and not any(self._candidate(call, imported, seen) for call in seen.nodes.get("Call", ())):
+        if self.calls and not any(self._candidate(call, imported, seen) for call in seen.nodes.get("Call", ()) if isinstance(call, ast.Call)):
             return False
         return not self.nodes or any(self.node_test is None or self.node_test(node) for kind in self.nodes for node in seen.nodes.get(kind, ()))
 
-    def _candidate(self, call: ast.AST, imported: list[tuple[str, str]], seen: Sighting) -> bool:
-        assert isinstance(call, ast.Call)
+    def _candidate(self, call: ast.Call, imported: list[tuple[str, str]], seen: Sighting) -> bool:
         if self.keyword and any(k.arg is None or (k.arg == self.keyword and not _is_none(k.value)) for k in call.keywords):
             return False
         func = call.func

@@ -153,8 +153,7 @@ def _batches(commits: list[str], jobs: int) -> list[list[str]]:
 
 
 def _replay_batch(commits: list[str]) -> list[ReplayedCommit]:
-    assert _SETTINGS is not None
-    return replay_commits(_SETTINGS, commits)
+    return replay_commits(_SETTINGS, commits)  # type: ignore[arg-type]  # set by _start_worker
 
 
 @dataclass(frozen=True)
