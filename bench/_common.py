@@ -16,6 +16,9 @@ from pathlib import Path
 
 DJANGO = "django==5.1.4"  # Python: ~2,800 files, ~470k lines
 RUFF = "ruff==0.8.4"  # Rust: ~1,400 .rs files, ~330k lines (and ~700 Python test fixtures)
+# requests-heavy Python: 6,739 files, 172 of them importing requests (integrations calling web APIs); the largest
+# sdist found on PyPI with that many requests users (SDKs checked: atlassian-python-api 24, jenkinsapi 23)
+REQUESTS_HEAVY = "homeassistant==2024.3.3"
 DEFAULT_CACHE = Path(os.environ.get("CODEX_BENCH_CACHE", Path.home() / ".cache" / "codex-bench"))
 REPO = Path(__file__).resolve().parent.parent
 

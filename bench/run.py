@@ -1,34 +1,45 @@
 """The speed benchmark: codex against bare semgrep (and Fixit-style libcst passes) on real source trees.
 
-Usage: python bench/run.py [--runs N] [--fixit-runs N] [--cache DIR]
+Usage: python bench/run.py [--runs N] [--fixit-runs N] [--cache DIR] [--replay-baseline CHECKOUT]
 
-Downloads the sdists of django (Python) and ruff (Rust) with pip into the cache directory (outside the
-repository; default ~/.cache/codex-bench or $CODEX_BENCH_CACHE), copies both into one work tree and prints,
-as medians over --runs runs, the five comparisons of issue 7 with each command's peak memory:
+Downloads the sdists of django (Python), ruff (Rust) and a requests-heavy SDK with pip into the cache
+directory (outside the repository; default ~/.cache/codex-bench or $CODEX_BENCH_CACHE), copies django and
+ruff into one work tree and prints, for each target of issues 7 and 13, codex and its baseline run in
+turn (alternated, so a load spike hits both) --runs times: the median of the per-pair ratios with their
+spread, each command's median wall and CPU seconds and peak memory:
 
-1. full tree: ``codex check --all --no-llm`` vs ``semgrep --config rules/semgrep.yml`` alone, and vs semgrep
-   plus the libcst rules run as Fixit-style separate passes (one parse per rule per file);
+1. full tree: ``codex check --all --no-llm`` (semgrep and libcst rules) vs bare ``semgrep scan --config
+   rules/semgrep.yml``, and vs semgrep plus the libcst rules run as Fixit-style separate passes;
 2. diff mode: a 50-file change (25 Python, 25 Rust) vs one bare semgrep run on those 50 files; and the cost of
-   comparing with the base versions: the same change vs a diff whose hunks do not match the tree (codex cannot
-   reconstruct the base versions, says so, and keeps the line rule: the same work without the base versions);
+   comparing with the base versions (the same change vs a diff whose hunks do not match the tree);
 3. a one-file pre-commit check vs bare semgrep on that file;
-4. the warm re-run of the full tree with the result cache vs the cold run;
-5. peak memory (largest process, RSS) of every command above.
+4. the requests-heavy SDK (every file checked by CX0003's qualified-name pass) vs bare semgrep on it;
+5. the warm re-run of the full tree with the result cache vs the cold run;
+6. ``codex replay`` per commit (bench/replay.py's history), vs the checkout given by --replay-baseline;
+7. peak memory (largest process, RSS) of the full-tree commands.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from _common import DEFAULT_CACHE, DJANGO, REPO, RUFF, Sample, fetch, machine, measure, median
+from _common import DEFAULT_CACHE, DJANGO, REPO, REQUESTS_HEAVY, RUFF, Sample, fetch, machine, measure, median
+from replay import build_history
 
 CODEX = [sys.executable, "-m", "codex", "check", "--no-llm", "--no-history", "--format", "json"]
 SEMGREP = ["semgrep", "scan", "--config", str(REPO / "rules" / "semgrep.yml"), "--json", "--metrics=off", "--disable-version-check",
            "--quiet", "--no-git-ignore", "--x-ignore-semgrepignore-files"]
+REPLAY_COMMITS = 24
 
 
 def workspace(cache: Path) -> Path:
@@ -61,13 +72,39 @@ def patch(work: Path, paths: list[str], matching: bool = True) -> str:
     return "".join(parts)
 
 
-def runs(command: list[str], cwd: Path, times: int, before=None) -> Sample:
-    samples = []
+@dataclass
+class Pair:
+    """codex and its baseline, measured in turn: medians of each, and the per-pair ratios (codex / baseline)."""
+
+    ours: Sample
+    theirs: Sample
+    ratios: list[float]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    def spread(self) -> str:
+        return f"{min(self.ratios):.2f}–{max(self.ratios):.2f}"
+
+
+def alternated(ours: list[str], theirs: list[str], cwd: Path, times: int, before_theirs=None) -> Pair:
+    a, b = [], []
     for _ in range(times):
-        if before:
-            before()
-        samples.append(measure(command, cwd))
-    return median(samples)
+        a.append(measure(ours, cwd))
+        if before_theirs:
+            before_theirs()
+        b.append(measure(theirs, cwd))
+    return Pair(median(a), median(b), [x.wall / y.wall for x, y in zip(a, b)])
+
+
+def replay_per_commit(repo: Path, pythonpath: Path) -> float:
+    """Seconds per commit of ``codex replay --fresh --jobs 1`` over ``repo``, with codex imported from ``pythonpath``."""
+    env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "codex", "replay", "--fresh", "--format", "json", "--jobs", "1", "--root", str(repo)],
+                   check=True, capture_output=True, env=env, cwd=repo)  # not here: `-m` imports codex from the working directory first
+    return (time.perf_counter() - started) / REPLAY_COMMITS
 
 
 def main() -> int:
@@ -75,8 +112,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median reported)")
     parser.add_argument("--fixit-runs", type=int, default=1, help="runs of the slow Fixit-style baseline (0: skip it)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where sdists and trees are kept")
+    parser.add_argument("--replay-baseline", type=Path, help="a checkout of an earlier codex to compare replay's cost with")
     args = parser.parse_args()
     work = workspace(args.cache)
+    sdk = fetch(REQUESTS_HEAVY, args.cache)
     print(f"machine: {machine()}", flush=True)
     cache_dir = work / ".codex"
     clear = lambda: shutil.rmtree(cache_dir, ignore_errors=True)  # noqa: E731
@@ -87,42 +126,57 @@ def main() -> int:
     one = "django/django/db/models/query.py"
     (args.cache / "one.patch").write_text(patch(work, [one]), encoding="utf-8")
 
-    rows: list[tuple[str, str, Sample, str, Sample, str]] = []
+    rows: list[tuple[str, str, Pair, str, str]] = []
 
-    def row(name: str, ours: str, a: Sample, theirs: str, b: Sample, target: str) -> None:
-        rows.append((name, ours, a, theirs, b, target))
-        print(f"  {name}: {a.wall:.2f}s vs {b.wall:.2f}s", flush=True)
+    def row(name: str, ours: str, pair: Pair, theirs: str, target: str) -> None:
+        rows.append((name, ours, pair, theirs, target))
+        print(f"  {name}: {pair.ours.wall:.2f}s vs {pair.theirs.wall:.2f}s, ratio {pair.ratio:.2f} ({pair.spread()})", flush=True)
 
-    full = runs([*CODEX, "--all", "--no-cache", "--root", str(work)], work, args.runs)
-    semgrep_full = runs([*SEMGREP, "."], work, args.runs)
-    row("1. full tree vs semgrep alone", "codex check --all", full, "semgrep (semgrep rules only)", semgrep_full, "≤ 1.3×")
+    full = alternated([*CODEX, "--all", "--no-cache", "--root", str(work)], [*SEMGREP, "."], work, args.runs)
+    row("1. full tree (django + ruff)", "`codex check --all`", full, "semgrep alone", "≤ 0.6×")
     if args.fixit_runs:
-        fixit = runs([sys.executable, str(REPO / "bench" / "fixit_style.py"), str(work)], work, args.fixit_runs)
+        fixit = median([measure([sys.executable, str(REPO / "bench" / "fixit_style.py"), str(work)], work) for _ in range(args.fixit_runs)])
         if fixit.code != 0:
             raise SystemExit(f"the Fixit-style baseline failed (exit {fixit.code}): run bench/fixit_style.py {work}")
-        separate = Sample(semgrep_full.wall + fixit.wall, semgrep_full.cpu + fixit.cpu, max(semgrep_full.peak_mb, fixit.peak_mb), 0)
-        row("1. full tree vs semgrep + Fixit-style passes", "codex check --all", full, "semgrep + libcst rule-by-rule", separate, "")
-    diff = runs([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)], work, args.runs)
-    semgrep_diff = runs([*SEMGREP, *fifty], work, args.runs)
-    row("2. diff mode, 50 files", "codex check --diff", diff, "semgrep on the 50 files", semgrep_diff, "≤ 1.15×")
-    no_base = runs([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty-no-base.patch"), "--root", str(work)], work, args.runs)
-    row("2. the base comparison, 50 files", "codex check --diff", diff, "the same without base versions", no_base, "")
-    single = runs([*CODEX, "--no-cache", "--diff", str(args.cache / "one.patch"), "--root", str(work)], work, args.runs)
-    semgrep_single = runs([*SEMGREP, one], work, args.runs)
-    row("3. one-file pre-commit check", "codex check (1 file)", single, "semgrep on the file", semgrep_single, "")
-    cold = runs([*CODEX, "--all", "--root", str(work)], work, args.runs, before=clear)
-    measure([*CODEX, "--all", "--root", str(work)], work)  # fill the cache
-    warm = runs([*CODEX, "--all", "--root", str(work)], work, args.runs)
-    row("4. warm re-run (cache)", "warm codex check --all", warm, "cold codex check --all", cold, "≥ 5× faster")
+        separate = Sample(full.theirs.wall + fixit.wall, full.theirs.cpu + fixit.cpu, max(full.theirs.peak_mb, fixit.peak_mb), 0)
+        row("1. the same, with the libcst rules", "`codex check --all`", Pair(full.ours, separate, [full.ours.wall / separate.wall]),
+            "semgrep + Fixit-style libcst passes", "")
+    diff = alternated([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)], [*SEMGREP, *fifty], work, args.runs)
+    row("2. diff mode, 50 files", "`codex check --diff`", diff, "semgrep on the 50 files", "≤ 1.15×")
+    no_base = alternated([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)],
+                         [*CODEX, "--no-cache", "--diff", str(args.cache / "fifty-no-base.patch"), "--root", str(work)], work, args.runs)
+    row("2. the base comparison, 50 files", "`codex check --diff`", no_base, "the same without base versions", "")
+    single = alternated([*CODEX, "--no-cache", "--diff", str(args.cache / "one.patch"), "--root", str(work)], [*SEMGREP, one], work, args.runs)
+    row("3. one-file pre-commit check", "`codex check` (1 file)", single, "semgrep on the file", "≤ 0.5×")
+    heavy = alternated([*CODEX, "--all", "--no-cache", "--root", str(sdk)], [*SEMGREP, "."], sdk, args.runs)
+    row(f"4. requests-heavy SDK ({REQUESTS_HEAVY})", "`codex check --all`", heavy, "semgrep alone", "≤ 1.0×")
+    measure([*CODEX, "--all", "--root", str(work)], work)  # fill the cache; each cold run (cleared first) fills it again
+    warm = alternated([*CODEX, "--all", "--root", str(work)], [*CODEX, "--all", "--root", str(work)], work, args.runs, before_theirs=clear)
+    row("5. warm re-run (cache)", "warm `codex check --all`", warm, "cold `codex check --all`", "≥ 5× faster")
+    with tempfile.TemporaryDirectory(prefix="codex-bench-replay-") as tmp:
+        build_history(Path(tmp), REPLAY_COMMITS)
+        ours = [replay_per_commit(Path(tmp), REPO) for _ in range(args.runs)]
+        theirs = [replay_per_commit(Path(tmp), args.replay_baseline) for _ in range(args.runs)] if args.replay_baseline else []
+    replay_row = f"| 6. `codex replay`, per commit ({REPLAY_COMMITS} commits, --jobs 1) | {statistics.median(ours):.2f} s |"
+    if theirs:
+        ratios = [t / o for o, t in zip(ours, theirs)]
+        replay_row += f" {args.replay_baseline.name}: {statistics.median(theirs):.2f} s | {statistics.median(ratios):.1f}× faster ({min(ratios):.1f}–{max(ratios):.1f}) | ≥ 4× faster |"
+    print(f"  replay: {ours} vs {theirs}", flush=True)
 
-    print("\n| comparison | codex | wall s | CPU s | peak MB | baseline | wall s | CPU s | peak MB | ratio (wall) | target |")
+    print("\n| comparison | codex | wall s | CPU s | peak MB | baseline | wall s | CPU s | peak MB | ratio (wall, spread) | target |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name, ours, a, theirs, b, target in rows:
-        ratio = f"{b.wall / a.wall:.1f}× faster" if name.startswith("4.") else f"{a.wall / b.wall:.2f}×"
-        print(f"| {name} | {ours} | {a.wall:.2f} | {a.cpu:.2f} | {a.peak_mb:.0f} | {theirs} | {b.wall:.2f} | {b.cpu:.2f} | {b.peak_mb:.0f} | {ratio} | {target} |")
-    print(f"| 5. peak memory, full tree | codex check --all | | | {full.peak_mb:.0f} | semgrep alone | | | {semgrep_full.peak_mb:.0f} | "
-          f"{full.peak_mb / semgrep_full.peak_mb:.2f}× | |")
-    results = {name: {"codex": vars(a), "baseline": vars(b)} for name, _, a, _, b, _ in rows}
+    for name, ours_name, pair, theirs_name, target in rows:
+        a, b = pair.ours, pair.theirs
+        if name.startswith("5."):
+            ratio = f"{1 / pair.ratio:.1f}× faster ({1 / max(pair.ratios):.1f}–{1 / min(pair.ratios):.1f})"
+        else:
+            ratio = f"{pair.ratio:.2f}× ({pair.spread()})"
+        print(f"| {name} | {ours_name} | {a.wall:.2f} | {a.cpu:.2f} | {a.peak_mb:.0f} | {theirs_name} | {b.wall:.2f} | {b.cpu:.2f} | {b.peak_mb:.0f} | {ratio} | {target} |")
+    print(f"| 7. peak memory, full tree | `codex check --all` | | | {full.ours.peak_mb:.0f} | semgrep alone | | | {full.theirs.peak_mb:.0f} | "
+          f"{full.ours.peak_mb / full.theirs.peak_mb:.2f}× | ≤ 1.2× |")
+    print(replay_row)
+    results = {name: {"codex": vars(p.ours), "baseline": vars(p.theirs), "ratios": p.ratios} for name, _, p, _, _ in rows}
+    results["replay"] = {"codex": ours, "baseline": theirs}
     (args.cache / "results.json").write_text(json.dumps({"machine": machine(), "runs": args.runs, "results": results}, indent=2))
     return 0
 

@@ -8,16 +8,105 @@ the RFC that names it.
 
 from __future__ import annotations
 
+import ast
+from dataclasses import dataclass
+from collections.abc import Callable
 from typing import ClassVar
 
 import libcst as cst
 from libcst.metadata import ProviderT
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """What CPython's ``ast`` saw in a file, for the screens: about 10x cheaper than a libcst parse."""
+
+    imports: frozenset[tuple[str, str, str]]  # (module, name, local): ``import a.b`` gives ("a.b", "", "a"),
+    # ``import a.b as c`` ("a.b", "", "c"), ``from a import b as c`` ("a", "b", "c"); at any depth of the file
+    nodes: dict[str, list[ast.AST]]  # every node, by type name
+
+    @classmethod
+    def of(cls, tree: ast.AST) -> Sighting:
+        imports: set[tuple[str, str, str]] = set()
+        nodes: dict[str, list[ast.AST]] = {}
+        for node in ast.walk(tree):
+            nodes.setdefault(type(node).__name__, []).append(node)
+            if isinstance(node, ast.Import):
+                imports |= {(alias.name, "", alias.asname or alias.name.split(".")[0]) for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imports |= {(node.module, alias.name, alias.asname or alias.name) for alias in node.names}
+        return cls(frozenset(imports), nodes)
+
+
+def _within(module: str, modules: frozenset[str]) -> bool:
+    return any(module == m or module.startswith(f"{m}.") for m in modules)
+
+
+def _root(node: ast.expr) -> str | None:
+    """The name an attribute chain starts from (``a`` for ``a.b.c``); None when it starts elsewhere (a call)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a file must contain for a rule to flag anything in it; a file without it never reaches libcst.
+    Each part is a necessary condition; an empty part asks nothing.
+
+    ``modules``: the file imports one of them or a submodule (``import m``, ``import m.x as y``, ``from m.x import z``).
+    ``calls``: it has a call that can reach them: a name imported from ``modules`` called (``fetch(...)`` after
+    ``from requests import get as fetch``), or a method whose name is in ``calls`` on a chain that starts from a
+    name imported from ``modules`` (``requests.api.get``, ``r.get``) — or on anything at all once the file calls
+    one of ``holders`` (``Session()``, also under an imported alias), whose objects the rule follows.
+    ``keyword``: a call passing this keyword with a value other than None, or ``**kwargs``, cannot be flagged.
+    ``nodes``: the file has an ast node of one of these types, passing ``node_test`` when one is given.
+    """
+
+    modules: frozenset[str] = frozenset()
+    calls: frozenset[str] = frozenset()
+    holders: frozenset[str] = frozenset()
+    keyword: str | None = None
+    nodes: frozenset[str] = frozenset()
+    node_test: Callable[[ast.AST], bool] | None = None
+
+    def passes(self, seen: Sighting) -> bool:
+        imported = [(name, local) for module, name, local in seen.imports if _within(module, self.modules)]
+        if self.modules and not imported:
+            return False
+        if self.calls and not any(self._candidate(call, imported, seen) for call in seen.nodes.get("Call", ()) if isinstance(call, ast.Call)):
+            return False
+        return not self.nodes or any(self.node_test is None or self.node_test(node) for kind in self.nodes for node in seen.nodes.get(kind, ()))
+
+    def _candidate(self, call: ast.Call, imported: list[tuple[str, str]], seen: Sighting) -> bool:
+        if self.keyword and any(k.arg is None or (k.arg == self.keyword and not _is_none(k.value)) for k in call.keywords):
+            return False
+        func = call.func
+        if isinstance(func, ast.Name):
+            return any(func.id == local and name for name, local in imported)
+        if not isinstance(func, ast.Attribute) or func.attr not in self.calls:
+            return False
+        if _root(func) in {local for _, local in imported}:
+            return True
+        return self._holds(imported, seen)
+
+    def _holds(self, imported: list[tuple[str, str]], seen: Sighting) -> bool:
+        """Does the file call a holder (``Session()``, ``requests.session()``, an imported alias of one)?"""
+        names = self.holders | {local for name, local in imported if name in self.holders}
+        return any(isinstance(f := c.func, ast.Name) and f.id in names or isinstance(f, ast.Attribute) and f.attr in names
+                   for c in seen.nodes.get("Call", ()) if isinstance(c, ast.Call))
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 class LintRule(cst.BatchableCSTVisitor):
-    """Declare in ``METADATA_DEPENDENCIES`` the metadata the rule reads (positions are not needed to report)."""
+    """Declare in ``METADATA_DEPENDENCIES`` the metadata the rule reads (positions are not needed to report),
+    and in ``SCREEN`` what a file must contain for the rule to flag anything (None: every file is visited)."""
 
     METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = ()
+    SCREEN: ClassVar[Screen | None] = None
 
     def __init__(self) -> None:
         super().__init__()

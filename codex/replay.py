@@ -2,12 +2,15 @@
 
 Each commit's changed files are read from the commit itself (``git archive`` into a temporary
 directory) and checked with ``reviewer.check.run_check`` on what the commit changed, as its merge
-request would have been. Commits are replayed in parallel processes; each result is appended to a
-state file as soon as it is known, so an interrupted replay resumes where it stopped.
+request would have been. Commits go to parallel processes in batches: a batch's changed files and
+their base versions are matched in one engine run (one semgrep process, not one per commit) into a
+result cache that each commit's check then reads. Each batch's results are appended to a state file
+as soon as they are known, so an interrupted replay resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -18,9 +21,9 @@ import tarfile
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import git
 from pydantic import BaseModel, ValidationError
@@ -29,6 +32,10 @@ from codex.governance_config import GovernanceConfig, make_private_dir
 from codex.model import Ruleset, Stage
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
+
+if TYPE_CHECKING:
+    from reviewer.changes import ChangeSet
+    from reviewer.finding import Report
 
 _FIELDS = "%H%x1f%P%x1f%an%x1f%aI%x1f%s"
 
@@ -100,16 +107,16 @@ def replay(settings: ReplaySettings, commits: list[str], state: Path, jobs: int,
     _end_cut_line(state)
     with state.open("a", encoding="utf-8") as out, ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_start_worker, initargs=(settings,),
                                                                        mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures: set[Future] = {pool.submit(_replay_one, commit) for commit in pending}
+        futures: set[Future] = {pool.submit(_replay_batch, batch) for batch in _batches(pending, max(1, jobs))}
         try:
             while futures:
                 finished, futures = wait(futures, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    result = future.result()
-                    out.write(result.model_dump_json() + "\n")
-                    out.flush()
-                    done[result.commit] = result
-                    progress(result)
+                    for result in future.result():
+                        out.write(result.model_dump_json() + "\n")
+                        out.flush()
+                        done[result.commit] = result
+                        progress(result)
         except KeyboardInterrupt:
             for future in futures:
                 future.cancel()
@@ -136,28 +143,81 @@ def _start_worker(settings: ReplaySettings) -> None:
     _SETTINGS = settings
 
 
-def _replay_one(commit: str) -> ReplayedCommit:
-    return replay_commit(_SETTINGS, commit)
+BATCH = 25  # commits per engine run: larger batches start fewer processes, smaller ones save results sooner
+
+
+def _batches(commits: list[str], jobs: int) -> list[list[str]]:
+    """Runs of consecutive commits, at most ``BATCH`` long and enough of them to keep ``jobs`` processes busy."""
+    size = max(1, min(BATCH, -(-len(commits) // jobs)))
+    return [commits[i:i + size] for i in range(0, len(commits), size)]
+
+
+def _replay_batch(commits: list[str]) -> list[ReplayedCommit]:
+    return replay_commits(_SETTINGS, commits)  # type: ignore[arg-type]  # set by _start_worker
+
+
+@dataclass(frozen=True)
+class _Commit:
+    sha: str
+    parent: str | None
+    author: str
+    date: str
+    subject: str
 
 
 def replay_commit(settings: ReplaySettings, commit: str) -> ReplayedCommit:
-    from reviewer.changes import BaseRevision, ChangeSet, FileChange, commit_diff, from_patch
+    return replay_commits(settings, [commit])[0]
+
+
+def replay_commits(settings: ReplaySettings, commits: list[str]) -> list[ReplayedCommit]:
+    """Each commit checked as its merge request would have been; the static engines run once for them all."""
+    from reviewer.baseline import Baseline
+    from reviewer.cache import ResultCache
     from reviewer.check import CheckOptions, run_check
+    from reviewer.matching import run_matchers
+    from reviewer.targets import Target, select_targets
 
     repo = git.Repo(settings.root, search_parent_directories=True)
+    options = CheckOptions(use_llm=False, today=settings.today, governance=settings.governance,
+                           lint_packages=settings.lint_packages, test_paths=settings.test_paths)
+    with tempfile.TemporaryDirectory(prefix="codex-replay-") as tmp, contextlib.ExitStack() as bases:
+        metas = [_commit_of(repo, commit) for commit in commits]
+        prepared = [(meta, _changes(settings, repo, meta, Path(tmp, str(n)))) for n, meta in enumerate(metas)]
+        cache = Path(tmp, "cache")
+        if len(commits) > 1:  # one engine run over every commit's files and base versions fills the cache the checks read
+            languages = {lang for r in settings.ruleset.rules for lang in r.languages}
+            batch: list[Target] = []
+            for n, (_, changes) in enumerate(prepared):
+                targets = [t for t in select_targets(changes, languages)[0] if t.abs_path.stat().st_size <= options.max_file_bytes]
+                base = bases.enter_context(Baseline(changes, targets))
+                batch += [Target(f"{n}/{t.path}", t.abs_path, t.language, t.added, t.scope_path) for t in targets + base.targets]
+            run_matchers(settings.ruleset, batch, ResultCache(cache), lint_packages=settings.lint_packages)
+        return [_verdict(commit, run_check(settings.ruleset, changes, replace(options, ruleset_origin=f"replay of {commit.sha[:12]}",
+                                                                              cache_dir=cache if len(commits) > 1 else None)))
+                for commit, changes in prepared]
+
+
+def _commit_of(repo: git.Repo, commit: str) -> _Commit:
     sha, parents, author, date, subject = repo.git.log("-1", f"--format={_FIELDS}", commit).split("\x1f", 4)
-    parent = parents.split()[0] if parents else None
-    with tempfile.TemporaryDirectory(prefix="codex-replay-") as tmp:
-        tree = Path(tmp)
-        if parent:
-            changes = from_patch(commit_diff(settings.root, parent, sha), tree, f"{sha[:12]}")
-            changes.base = BaseRevision(settings.root, parent, f"the parent {parent[:7]}")
-        else:
-            changes = ChangeSet(tree, [FileChange(p, None) for p in repo.git.ls_tree("-r", "--name-only", "-z", sha).split("\0") if p])
-        changes.problems += _materialise(repo, sha, [f.path for f in changes.files], tree)
-        report = run_check(settings.ruleset, changes, CheckOptions(use_llm=False, ruleset_origin=f"replay of {sha[:12]}",
-                                                                   today=settings.today, governance=settings.governance,
-                                                                   lint_packages=settings.lint_packages, test_paths=settings.test_paths))
+    return _Commit(sha, parents.split()[0] if parents else None, author, date, subject)
+
+
+def _changes(settings: ReplaySettings, repo: git.Repo, meta: _Commit, tree: Path) -> ChangeSet:
+    """What the commit changed against its first parent, its files written under ``tree``."""
+    from reviewer.changes import BaseRevision, ChangeSet, FileChange, commit_diff, from_patch
+
+    tree.mkdir(parents=True)
+    if meta.parent:
+        changes = from_patch(commit_diff(settings.root, meta.parent, meta.sha), tree, f"{meta.sha[:12]}")
+        changes.base = BaseRevision(settings.root, meta.parent, f"the parent {meta.parent[:7]}")
+    else:
+        changes = ChangeSet(tree, [FileChange(p, None) for p in repo.git.ls_tree("-r", "--name-only", "-z", meta.sha).split("\0") if p])
+    changes.problems += _materialise(repo, meta.sha, [f.path for f in changes.files], tree)
+    return changes
+
+
+def _verdict(commit: _Commit, report: Report) -> ReplayedCommit:
+    sha, parent, author, date, subject = commit.sha, commit.parent, commit.author, commit.date, commit.subject
     shown = [f for f in report.findings if f.stage is not Stage.shadow]
     verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
     return ReplayedCommit(commit=sha, parent=parent, author=author, date=date, subject=subject, verdict=verdict,

@@ -67,10 +67,13 @@ def test_an_excluded_file_gives_no_finding_wherever_semgrep_runs(tmp_path, shipp
         (tmp_path / rel).write_text(source, encoding="utf-8")
     everywhere = [Target(rel, tmp_path / rel, "python", None, rel) for rel in ("tests/tool.py", "src/tool.py")]
     matches, _ = semgrep_engine.SemgrepRun([rule], everywhere).collect()
-    assert set(matches) == {"src/tool.py"}  # semgrep skipped the tests/ file itself
+    assert set(matches) == {"src/tool.py"}  # osemgrep ignores paths for named targets: the engine applies them
     inside = [Target("tests/deep/tool.py", tmp_path / "tests/deep/tool.py", "python", None, "tests/deep/tool.py")]
-    matches, _ = semgrep_engine.SemgrepRun([rule], inside).collect()  # runs in tests/deep: the exclude cannot apply
-    assert set(matches) == {"tests/deep/tool.py"}  # so the engine reports it, and codex's own path filter drops it
+    matches, _ = semgrep_engine.SemgrepRun([rule], inside).collect()  # runs in tests/deep: semgrep's exclude cannot apply
+    assert matches == {}
+    unscoped = [Target("tests/tool.py", tmp_path / "tests/tool.py", "python", None, None)]  # no path filter to apply
+    matches, _ = semgrep_engine.SemgrepRun([rule], unscoped).collect()
+    assert {path: [m.line for m in found] for path, found in matches.items()} == {"tests/tool.py": [4]}
 
 
 SHELL_TRUE = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True){}\n"

@@ -89,3 +89,34 @@ def test_a_bad_range_is_a_clear_problem(history, run_codex):
     repo, _ = history
     result = run_codex(["replay", "no-such-branch..HEAD", "--root", repo.path])
     assert result.code == 2 and "git cannot list 'no-such-branch..HEAD'" in result.err and "Traceback" not in result.err
+
+
+SHELL = "import subprocess\n\ndef run(cmd):\n    return subprocess.run(cmd, shell=True)\n"
+SAFE = "import subprocess\n\ndef run(cmd):\n    return subprocess.run(cmd)\n"
+
+
+@pytest.fixture(scope="module")
+def mixed_history(git_repo_factory):
+    """Python (semgrep's CX0005) and Rust (tree-sitter's CX0001) changes, the bad ones not last."""
+    repo = git_repo_factory("replay-mixed")
+    steps = [{"tool.py": SAFE, "src/lib.rs": CLEAN}, {"tool.py": SHELL}, {"src/config.rs": UNWRAP}, {"tool.py": SAFE, "src/config.rs": FIXED},
+             {"README.md": "# svc\n"}]
+    return repo, [repo.commit(f"step {n}", files) for n, files in enumerate(steps)]
+
+
+def test_a_batch_runs_semgrep_once_and_finds_what_commit_by_commit_finds(mixed_history, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codex.replay import replay_commit, replay_commits
+    from reviewer.engines import semgrep as semgrep_engine
+
+    repo, commits = mixed_history
+    settings = ReplaySettings(repo.path, load_active(repo.path, CodexConfig()).ruleset, TODAY, CodexConfig().governance)
+    started: list[int] = []
+    original = semgrep_engine.SemgrepRun._start
+    monkeypatch.setattr(semgrep_engine.SemgrepRun, "_start", lambda self, paths: (started.append(len(paths)), original(self, paths))[1])
+    one_by_one = [replay_commit(settings, c) for c in commits]
+    assert len(started) == 3  # each commit that changed tool.py
+    started.clear()
+    batched = replay_commits(settings, commits)
+    assert started == [5]  # tool.py in three commits and two base versions, in one semgrep process
+    assert [r.verdict for r in batched] == ["clean", "blocked", "blocked", "clean", "clean"]
+    assert [r.model_dump() for r in batched] == [r.model_dump() for r in one_by_one]

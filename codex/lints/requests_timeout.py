@@ -18,7 +18,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import Assignment, QualifiedNameProvider, ScopeProvider
 
-from codex.lint import LintRule
+from codex.lint import LintRule, Screen
 
 _METHODS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
 REQUESTS_CALLS = frozenset(f"requests.{m}" for m in _METHODS) | frozenset(f"requests.api.{m}" for m in _METHODS)
@@ -27,6 +27,8 @@ SESSION_CONSTRUCTORS = frozenset({"requests.Session", "requests.session", "reque
 
 class RequestsWithoutTimeout(LintRule):
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+    # every call flagged is requests.<method>, a name imported from requests, or <session>.<method>, without a timeout
+    SCREEN = Screen(modules=frozenset({"requests"}), calls=frozenset(_METHODS), holders=frozenset({"Session", "session"}), keyword="timeout")
 
     def __init__(self) -> None:
         super().__init__()

@@ -5,9 +5,12 @@ body only passes, continues or does nothing. Reported on the ``except`` line.
 
 from __future__ import annotations
 
+import ast
+from typing import cast
+
 import libcst as cst
 
-from codex.lint import LintRule
+from codex.lint import LintRule, Screen
 
 _BROAD = frozenset({"Exception", "BaseException"})
 
@@ -32,7 +35,18 @@ def _broad_name(caught: cst.BaseExpression) -> str | None:
     return next((n.value for n in names if isinstance(n, cst.Name) and n.value in _BROAD), None)
 
 
+def _could_swallow(handler: ast.ExceptHandler) -> bool:
+    """The ast screen: a bare handler, or one naming a broad class whose body is only pass, continue or constants."""
+    if handler.type is None:
+        return True
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(n, ast.Name) and n.id in _BROAD for n in caught) and all(
+        isinstance(s, (ast.Pass, ast.Continue)) or isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) for s in handler.body)
+
+
 class SwallowedErrors(LintRule):
+    SCREEN = Screen(nodes=frozenset({"ExceptHandler"}), node_test=lambda handler: _could_swallow(cast(ast.ExceptHandler, handler)))
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.type is None:
             self.report(node, "bare except: catches everything, including KeyboardInterrupt and SystemExit")

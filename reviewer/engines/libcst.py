@@ -86,10 +86,15 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     source = target.abs_path.read_bytes()
-    if too_deep := _beyond_cpython(source):
+    tree, too_deep = _cpython_parse(source)
+    if too_deep:
         line, reason = too_deep
         return [], [Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
                             hint="generated or minified code is best left out through the rule's paths; the other rules still ran", kind="parse")]
+    if tree is not None:  # what CPython's ast cannot parse goes to libcst whole, which knows newer grammar
+        rules = screened(rules, tree)
+        if not rules:
+            return [], []
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -172,8 +177,28 @@ def _isolate(wrapper: MetadataWrapper, visitors: list[tuple[Rule, LintRule]], ta
     return working
 
 
-def _beyond_cpython(source: bytes) -> tuple[int, str] | None:
-    """Where CPython's own parser gives up on nesting (200 brackets, 100 indents, its recursion limit), and why.
+def screened(rules: list[Rule], tree: ast.AST) -> list[Rule]:
+    """The rules whose ``SCREEN`` lets the file through (those without one always do)."""
+    from codex.lint import Sighting
+
+    seen: Sighting | None = None
+    kept = []
+    for rule in rules:
+        try:
+            screen = loaded_rule_class(cast(LibcstMatcher, rule.matcher).rule_class, LibcstEngine.base).SCREEN
+        except Exception:  # a broken class: reported by the visit
+            screen = None
+        if screen is not None:
+            seen = seen or Sighting.of(tree)
+            if not screen.passes(seen):
+                continue
+        kept.append(rule)
+    return kept
+
+
+def _cpython_parse(source: bytes) -> tuple[ast.AST | None, tuple[int, str] | None]:
+    """CPython's ast of the file (None when it cannot parse it), or where its parser gives up on nesting
+    (200 brackets, 100 indents, its recursion limit), and why.
 
     libcst's native parser does not fail there: it overflows its stack a few times deeper and the process
     dies (1,500 nested brackets, an 8,000-term expression). CPython cannot run such a file either, so it
@@ -182,15 +207,15 @@ def _beyond_cpython(source: bytes) -> tuple[int, str] | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes and the like: not this check's business
-            compile(source, "<source>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            return compile(source, "<source>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True), None
     except (RecursionError, MemoryError):
-        return 1, "nested too deeply for CPython's parser"
+        return None, (1, "nested too deeply for CPython's parser")
     except SyntaxError as exc:
         if exc.msg.startswith("too many"):
-            return exc.lineno or 1, exc.msg
+            return None, (exc.lineno or 1, exc.msg)
     except ValueError:  # NUL bytes: libcst reports them
         pass
-    return None
+    return None, None
 
 
 def _error_line(exc: cst.ParserSyntaxError) -> int:

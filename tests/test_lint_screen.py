@@ -1,0 +1,102 @@
+"""The ast screen before libcst: a file it keeps from libcst is one the rule cannot flag, and a file CPython's
+ast cannot parse still reaches libcst whole."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from libcst.metadata import MetadataWrapper
+
+from codex.lint import Sighting
+from codex.lints.requests_timeout import RequestsWithoutTimeout
+from codex.lints.swallowed_errors import SwallowedErrors
+from codex.model import Ruleset
+from reviewer.engines import libcst as libcst_engine
+from reviewer.targets import Target
+
+# name: (source, does CX0003's screen let it through, does CX0003 flag it); the cases it screens out sit between
+# cases it keeps, so a screen that stopped early or kept everything would show.
+REQUESTS_CASES = {
+    "plain": ("import requests\nrequests.get('u')\n", True, True),
+    "dict_get_only": ("import requests\nd = {}\nd.get('k')\n", False, False),
+    "timeout_none": ("import requests\nrequests.get('u', timeout=None)\n", True, True),
+    "no_requests": ("import json\nd = {}\nd.get('k')\n", False, False),
+    "import_as": ("import requests as r\nr.post('u')\n", True, True),
+    "from_get_as": ("from requests import get as fetch\nfetch('u')\n", True, True),
+    "no_call": ("import requests\nURL = requests.codes.ok\n", False, False),
+    "from_session": ("from requests import Session\ns = Session()\ns.put('u')\n", True, True),
+    "submodule": ("import requests.api\nrequests.api.request('GET', 'u')\n", True, True),
+    "mentioned_only": ("# we do not import requests here\nsession.get('u')\n", False, False),
+    "from_api_as": ("from requests.api import head as h\nh('u')\n", True, True),
+    "dunder_import": ("r = __import__('requests')\nr.get('u')\n", False, False),  # not resolved by libcst either
+    "import_in_function": ("def f():\n    import requests\n    return requests.delete('u')\n", True, True),
+    "session_attribute": ("import requests\nclass A:\n    def __init__(self):\n        self.s = requests.session()\n"
+                          "    def f(self):\n        return self.s.options('u')\n", True, True),
+    "with_timeout": ("import requests\nrequests.get('u', timeout=5)\n", False, False),
+    "session_alias": ("from requests import Session as S\nd = {}\nd.get('k')\ns = S()\ns.get('u')\n", True, True),
+    "forwards_kwargs": ("import requests\ndef f(**kw):\n    return requests.get('u', **kw)\n", False, False),
+    "session_and_dict_get": ("import requests\nS = requests.Session()\nd = {}\nd.get('k', timeout=None)\n", True, False),
+    "other_call_only": ("import requests\nprint(requests.__version__)\n", False, False),
+}
+
+
+def flags(rule_class: type, source: str) -> bool:
+    import libcst as cst
+
+    visitor = rule_class()
+    MetadataWrapper(cst.parse_module(source)).visit_batched([visitor])
+    return bool(visitor.flagged)
+
+
+@pytest.mark.parametrize("name", REQUESTS_CASES)
+def test_the_requests_screen_keeps_every_file_the_rule_flags(name: str) -> None:
+    source, kept, flagged = REQUESTS_CASES[name]
+    assert (RequestsWithoutTimeout.SCREEN.passes(Sighting.of(ast.parse(source))), flags(RequestsWithoutTimeout, source)) == (kept, flagged)
+
+
+@pytest.mark.parametrize("source, kept, flagged", [
+    ("try:\n    f()\nexcept:\n    log()\n", True, True),
+    ("x = 1\n", False, False),
+    ("try:\n    f()\nexcept (ValueError, Exception):\n    'ignored'\n    ...\n    continue\n", True, True),
+    ("try:\n    f()\nexcept Exception:\n    log()\n", False, False),
+    ("try:\n    f()\nexcept ValueError:\n    pass\n", False, False),
+    ("try:\n    f()\nexcept Exception as exc:  # noqa\n    pass\n", True, True),
+    ("try:\n    f()\nexcept* Exception:\n    pass\n", True, False),  # libcst's ExceptStarHandler is not visited: kept, to be safe
+    ("try:\n    f()\nfinally:\n    g()\n", False, False),
+])
+def test_the_except_screen_keeps_every_file_the_rule_flags(source: str, kept: bool, flagged: bool) -> None:
+    assert (SwallowedErrors.SCREEN.passes(Sighting.of(ast.parse(source))), flags(SwallowedErrors, source)) == (kept, flagged)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("screen")
+    for name, (source, _, _) in REQUESTS_CASES.items():
+        (root / f"{name}.py").write_text(source, encoding="utf-8")
+    # Python 3.12 syntax: CPython 3.11's ast refuses it, libcst parses it, so the file must still be checked
+    (root / "newer_grammar.py").write_text("import requests\ntype Url = str\nrequests.get('u')\n", encoding="utf-8")
+    (root / "python2.py").write_text("import requests\nprint 'x'\n", encoding="utf-8")
+    return root
+
+
+def test_screened_out_files_never_reach_libcst(corpus: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    import libcst as cst
+
+    parsed: list[str] = []
+    original = cst.parse_module
+
+    def recording(source, *args, **kwargs):
+        parsed.append(source.decode() if isinstance(source, bytes) else source)
+        return original(source, *args, **kwargs)
+
+    monkeypatch.setattr(cst, "parse_module", recording)
+    rules = [shipped_ruleset.rule("CX0003"), shipped_ruleset.rule("CX0004")]
+    results = {path.stem: libcst_engine.check_file(Target(path.name, path, "python", None, None), rules) for path in sorted(corpus.iterdir())}
+    reached = {name for name, (source, _, _) in REQUESTS_CASES.items() if source in parsed}
+    assert reached == {name for name, (_, kept, _) in REQUESTS_CASES.items() if kept}
+    assert {name: [m.line for m in matches] for name, (matches, _) in results.items() if matches} == {
+        name: [len(source.splitlines())] if name != "session_attribute" else [6]
+        for name, (source, _, flagged) in REQUESTS_CASES.items() if flagged} | {"newer_grammar": [3]}
+    assert [(name, p.kind) for name, (_, problems) in results.items() for p in problems] == [("python2", "parse")]  # never silent
