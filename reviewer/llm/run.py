@@ -272,7 +272,8 @@ class _Pass:
         """A shared request's tokens go to its rules in proportion to what each saw: its own text and the hunks it
         was asked about."""
         costs = self.costs
-        assert costs is not None, "requests are planned with the costs"
+        if costs is None:  # requests exist only once planned, and planning sets the costs
+            raise RuntimeError("LLM requests charged before they were planned")
         seen = [costs.rule(rule) + sum(costs.item(item) for item in request.items if rule in item.rules) for rule in request.rules]
         for kind, count in used.items():
             for rule, share in zip(request.rules, shares(count, seen)):
