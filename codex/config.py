@@ -1,8 +1,9 @@
-"""Project configuration: the ``[tool.codex]`` table of the checked repository's pyproject.toml."""
+"""Project configuration: the checked repository's ``.codex.toml``, ``codex.toml`` or ``[tool.codex]`` of its pyproject.toml."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -54,21 +55,54 @@ class CodexConfig(BaseModel):
     llm: LlmConfig = LlmConfig()
 
 
+CONFIG_FILES = (".codex.toml", "codex.toml", "pyproject.toml")
+"""Where the configuration is read from, first found wins (as ruff's ``.ruff.toml`` > ``ruff.toml`` > ``pyproject.toml``);
+a pyproject.toml without ``[tool.codex]`` does not count."""
+
+
 def load_config(root: Path) -> CodexConfig:
-    path = root / "pyproject.toml"
+    """The configuration of the repository at ``root``: the first of ``CONFIG_FILES`` that holds one."""
+    return config_from(lambda name: _read(root / name))
+
+
+def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConfig:
+    """The configuration from the first of ``CONFIG_FILES`` that ``read`` finds (None: absent) and that holds one;
+    a problem names the file that won, and ``where`` it was read (e.g. " at the target branch (…)")."""
+    for name in CONFIG_FILES:
+        text = read(name)
+        if text is None:
+            continue
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ProblemError([Problem(path=name, message=f"cannot read{where}: {exc}", hint="fix the TOML", kind="config")])
+        in_pyproject = name == "pyproject.toml"
+        if in_pyproject and not _has_codex_table(document):
+            continue
+        try:
+            return parse_config(document) if in_pyproject else CodexConfig.model_validate(document)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"])
+            prefix = f"[tool.codex]{' ' + key if key else ''}" if in_pyproject else key
+            raise ProblemError([Problem(path=name, message=f"{prefix}{where}: {err['msg']}",
+                                        hint="see the configuration section of the README", kind="config")])
+    return CodexConfig()
+
+
+def _has_codex_table(document: dict[str, object]) -> bool:
+    """Does a pyproject.toml speak to codex (a ``tool`` that is not a table counts, to be reported as invalid)?"""
+    tool = document.get("tool")
+    return tool is not None and (not isinstance(tool, dict) or "codex" in tool)
+
+
+def _read(path: Path) -> str | None:
     if not path.is_file():
-        return CodexConfig()
+        return None
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProblemError([Problem(path="pyproject.toml", message=f"cannot read: {exc}", hint="fix the TOML", kind="config")])
-    try:
-        return parse_config(document)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex]{' ' + key if key else ''}: {err['msg']}",
-                                    hint="see the configuration section of the README", kind="config")])
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProblemError([Problem(path=path.name, message=f"cannot read: {exc}", hint="save it as UTF-8", kind="config")])
 
 
 def parse_config(document: dict[str, object]) -> CodexConfig:

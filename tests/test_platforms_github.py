@@ -137,6 +137,29 @@ def test_the_target_branch_rules_judge_and_rule_changes_are_listed(github, run_c
     assert "Rule changes in this merge request" in summary and "removed **CX0003**" in summary
 
 
+@pytest.mark.parametrize("name", ["codex.toml", ".codex.toml"])
+def test_the_target_branch_s_codex_toml_is_read_and_the_merge_request_s_is_not(git_repo, tmp_path, monkeypatch, unthrottled,
+                                                                                run_codex, libcst_ruleset, name):
+    with FakeGitHub(TOKEN) as fake:
+        pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake, {name: 'shipped = false\ndisable = ["CX0003"]\n'})
+        pull.env(monkeypatch)
+        pull.push({"app/client.py": CLIENT_V1, name: "shipped = false\n"})
+        result = run_codex(["review", "--root", pull.repo.path])
+        assert result.code == 0, result.err
+        assert fake.review_comments == [], "the target branch's codex.toml disables CX0003 (two findings otherwise), over pyproject.toml"
+
+
+def test_an_unknown_key_in_the_target_branch_s_codex_toml_is_named_with_its_file(git_repo, tmp_path, monkeypatch, unthrottled,
+                                                                                 run_codex, libcst_ruleset):
+    with FakeGitHub(TOKEN) as fake:
+        pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake, {"codex.toml": "shipped = false\n[llm]\ntimout = 5\n"})
+        pull.env(monkeypatch)
+        pull.push({"app/client.py": CLIENT_V1, "codex.toml": "shipped = false\n"})
+        result = run_codex(["review", "--root", pull.repo.path])
+    assert result.code == 0 and "Traceback" not in result.err, "fails open, as any unusable target-branch ruleset"
+    assert f"codex.toml: llm.timout at the target branch ({pull.base[:12]}): Extra inputs are not permitted" in result.err
+
+
 def test_a_shallow_clone_gets_a_fetch_depth_hint_not_a_traceback(github, run_codex, tmp_path, monkeypatch):
     github.push({"app/client.py": CLIENT_V1})
     shallow = tmp_path / "shallow"

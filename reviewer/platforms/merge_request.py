@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from pydantic import ValidationError
 from unidiff import PatchSet
 
 from codex.changelog import paired
-from codex.config import CodexConfig, parse_config
+from codex.config import CodexConfig, config_from
 from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
 from codex.ruleset_source import compiled_own, extends_shipped, shipped_ruleset, with_shipped
@@ -131,12 +130,7 @@ def rules_at(root: Path, commit: str) -> BaseRules:
 
 
 def _config_at(repo: git.Repo, commit: str) -> CodexConfig:
-    text = _show(repo, commit, "pyproject.toml")
-    try:
-        return parse_config(tomllib.loads(text) if text else {})
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex] at the target branch ({commit[:12]}) is invalid: {str(exc).splitlines()[0]}",
-                                    hint="fix it on the target branch", kind="config")])
+    return config_from(lambda name: _show(repo, commit, name), where=f" at the target branch ({commit[:12]})")
 
 
 def _show(repo: git.Repo, commit: str, path: str) -> str | None:

@@ -1,0 +1,70 @@
+"""Where the configuration lives: ``.codex.toml`` > ``codex.toml`` > ``[tool.codex]`` of pyproject.toml, first found wins."""
+
+from __future__ import annotations
+
+import pytest
+
+from codex.config import load_config
+from codex.problems import ProblemError
+
+# Each file names itself in rfc_base_url, so the winner is visible.
+FILES = {
+    ".codex.toml": 'rfc_base_url = "https://dot.example"\n[llm]\ntimeout = 7\n',
+    "codex.toml": 'rfc_base_url = "https://plain.example"\n[llm]\ntimeout = 8\n',
+    "pyproject.toml": '[project]\nname = "x"\n[tool.codex]\nrfc_base_url = "https://pyproject.example"\n[tool.codex.llm]\ntimeout = 9\n',
+}
+WINNER = {".codex.toml": ("https://dot.example", 7.0), "codex.toml": ("https://plain.example", 8.0),
+          "pyproject.toml": ("https://pyproject.example", 9.0)}
+
+
+@pytest.mark.parametrize(("present", "winner"), [
+    ((".codex.toml", "codex.toml", "pyproject.toml"), ".codex.toml"),
+    ((".codex.toml", "codex.toml"), ".codex.toml"),
+    ((".codex.toml", "pyproject.toml"), ".codex.toml"),
+    (("codex.toml", "pyproject.toml"), "codex.toml"),
+    ((".codex.toml",), ".codex.toml"),
+    (("codex.toml",), "codex.toml"),
+    (("pyproject.toml",), "pyproject.toml"),
+])
+def test_one_file_wins_in_the_documented_order(git_repo, present, winner) -> None:
+    repo = git_repo()
+    repo.commit("config", {name: FILES[name] for name in present})
+    config = load_config(repo.path)
+    assert (config.rfc_base_url, config.llm.timeout) == WINNER[winner]
+
+
+def test_a_pyproject_without_tool_codex_does_not_count(git_repo) -> None:
+    repo = git_repo()
+    repo.commit("config", {"codex.toml": FILES["codex.toml"], "pyproject.toml": '[project]\nname = "x"\n[tool.ruff]\nline-length = 1\n'})
+    assert load_config(repo.path).rfc_base_url == "https://plain.example"
+    repo.git("rm", "--quiet", "codex.toml")
+    assert load_config(repo.path).rfc_base_url is None
+
+
+def test_a_pyproject_with_tool_codex_does_not_outrank_codex_toml_even_when_invalid(git_repo) -> None:
+    repo = git_repo()
+    repo.commit("config", {"codex.toml": FILES["codex.toml"], "pyproject.toml": "[tool.codex]\nno_such_key = 1\n"})
+    assert load_config(repo.path).rfc_base_url == "https://plain.example"
+
+
+@pytest.mark.parametrize("name", [".codex.toml", "codex.toml"])
+def test_an_unknown_key_is_named_with_its_file(git_repo, run_codex, name) -> None:
+    repo = git_repo()
+    repo.commit("config", {name: "shipped = true\n[llm]\ntimout = 5\n", "pyproject.toml": "[tool.codex]\nshipped = true\n",
+                           "app.py": "x = 1\n"})
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--root", str(repo.path)])
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{name}: llm.timout: Extra inputs are not permitted" in result.err
+
+
+def test_a_bad_value_and_bad_toml_name_the_file(git_repo) -> None:
+    repo = git_repo()
+    repo.write("codex.toml", "[llm]\ntimeout = -1\n")
+    with pytest.raises(ProblemError) as caught:
+        load_config(repo.path)
+    assert [(p.path, p.message) for p in caught.value.problems] == [("codex.toml", "llm.timeout: Input should be greater than 0")]
+    repo.write(".codex.toml", "shipped = \n")
+    with pytest.raises(ProblemError) as caught:
+        load_config(repo.path)
+    assert [(p.path, p.kind) for p in caught.value.problems] == [(".codex.toml", "config")]
+    assert caught.value.problems[0].message.startswith("cannot read: Invalid value")
