@@ -51,6 +51,8 @@ class CodexConfig(BaseModel):
     lint_packages: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")], ...] = Field(
         (), description="packages libcst matcher classes may be imported from, besides codex.lints")
     test_paths: tuple[str, ...] = Field((), description="globs of the project's own test-support files, test code to rules with tests: exempt")
+    exclude: tuple[str, ...] = Field((), description="globs on repository-relative paths no rule checks (counted as excluded)")
+    linguist: bool = Field(True, description="leave out the files .gitattributes marks linguist-generated or linguist-vendored")
     governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
 

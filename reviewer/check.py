@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from codex.problems import Problem
 from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
+from reviewer.exclusion import excluded_paths
 from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.verdicts import govern
 from reviewer.matching import run_matchers
@@ -46,12 +47,17 @@ class CheckOptions:
     lint_packages: tuple[str, ...] = ()  # packages libcst matcher classes may be imported from, besides codex.lints
     test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths: the project's own test-support files
     shard: str | None = None  # "I/N" under --shard
+    exclude: tuple[str, ...] = ()  # [tool.codex] exclude: globs of files no rule checks
+    linguist: bool = True  # leave out what .gitattributes marks linguist-generated or linguist-vendored
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
     started = time.perf_counter()
     report = Report(errors=list(changes.problems))
-    targets, skipped = select_targets(changes, {lang for r in ruleset.rules for lang in r.languages})
+    excluded, exclusion_problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist)
+    report.errors += exclusion_problems
+    checked = replace(changes, files=[f for f in changes.files if f.path not in excluded])
+    targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages})
     targets, too_large = _within_size(targets, options.max_file_bytes)
     report.errors += skipped + too_large
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
@@ -81,6 +87,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         ruleset=RulesetStats(version=ruleset.version, origin=options.ruleset_origin, rules=len(ruleset.rules)),
         files_changed=len(changes.files),
         files_checked=len(targets),
+        files_excluded=len(excluded),
         findings=len(report.findings),
         blocking=len(report.blocking),
         outside_diff=len(found) - len(on_changed_lines),

@@ -12,7 +12,7 @@ from codex.problems import Problem, ProblemError
 from reviewer.finding import Report
 from reviewer.stats import MergedStats, ReportStats, RunStats, ShardSeconds
 
-_COUNTED = ("files_changed", "files_checked", "outside_diff", "preexisting")
+_COUNTED = ("files_changed", "files_checked", "files_excluded", "outside_diff", "preexisting")
 
 
 def read_reports(paths: list[Path]) -> tuple[str, list[dict[str, Any]]]:

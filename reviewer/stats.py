@@ -117,6 +117,7 @@ class RunStats(_Stats):
     ruleset: RulesetStats
     files_changed: int
     files_checked: int
+    files_excluded: int = 0  # by the configuration's exclude, or marked generated/vendored in .gitattributes
     findings: int
     blocking: int
     outside_diff: int  # findings on lines the change did not touch
@@ -150,6 +151,7 @@ class MergedStats(_Stats):
     shards: list[str | None]
     files_changed: int
     files_checked: int
+    files_excluded: int = 0  # by the configuration's exclude, or marked generated/vendored in .gitattributes
     outside_diff: int
     preexisting: int
     seconds: ShardSeconds

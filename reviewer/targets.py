@@ -44,9 +44,14 @@ class Target:
 
 
 def path_matches(paths: PathFilter, path: str) -> bool:
-    if paths.include and not any(r.match(path) for r in _globs(paths.include)):
+    if paths.include and not matches_any(paths.include, path):
         return False
-    return not (paths.exclude and any(r.match(path) for r in _globs(paths.exclude)))
+    return not (paths.exclude and matches_any(paths.exclude, path))
+
+
+def matches_any(patterns: tuple[str, ...], path: str) -> bool:
+    """Does a root-relative ``path`` match one of the globs (``**`` spans directories)?"""
+    return any(r.match(path) for r in _globs(patterns))
 
 
 @functools.cache

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from codex.config import load_config
 from codex.problems import ProblemError
+from reviewer.exclusion import linguist_marked
 
 # Each file names itself in rfc_base_url, so the winner is visible.
 FILES = {
@@ -68,3 +71,52 @@ def test_a_bad_value_and_bad_toml_name_the_file(git_repo) -> None:
         load_config(repo.path)
     assert [(p.path, p.kind) for p in caught.value.problems] == [(".codex.toml", "config")]
     assert caught.value.problems[0].message.startswith("cannot read: Invalid value")
+
+
+
+CALL = "import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n"  # CX0003 (libcst): no timeout
+ATTRIBUTES = "gen/** linguist-generated\nthird_party/** linguist-vendored=true\nkept_gen.py linguist-generated=false\n"
+
+
+@pytest.fixture
+def calls_repo(git_repo, libcst_ruleset):
+    """Files that each break CX0003, skipped ones placed before and between checked ones; the libcst rules alone."""
+    repo = git_repo()
+    repo.commit("base", {"rules/ruleset.json": libcst_ruleset.to_json(), ".gitattributes": ATTRIBUTES,
+                         **{path: CALL for path in ("a.py", "gen/b.py", "kept_gen.py", "m/skip/c.py", "n.py", "third_party/d.py", "z.py")}})
+    return repo
+
+
+def _check(run_codex, repo, config: str):
+    repo.write("codex.toml", config)
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--no-cache", "--format", "json", "--root", str(repo.path)])
+    report = json.loads(result.out)
+    return result.code, sorted({f["path"] for f in report["findings"]}), report["stats"]
+
+
+def test_excluded_generated_and_vendored_files_are_left_out_and_counted(calls_repo, run_codex) -> None:
+    code, paths, stats = _check(run_codex, calls_repo, 'shipped = false\nexclude = ["m/**"]\n')
+    assert code == 1
+    assert paths == ["a.py", "kept_gen.py", "n.py", "z.py"]
+    assert (stats["files_checked"], stats["files_excluded"]) == (4, 3)
+
+
+def test_linguist_false_checks_generated_and_vendored_files(calls_repo, run_codex) -> None:
+    code, paths, stats = _check(run_codex, calls_repo, 'shipped = false\nlinguist = false\nexclude = ["**/skip/*.py"]\n')
+    assert paths == ["a.py", "gen/b.py", "kept_gen.py", "n.py", "third_party/d.py", "z.py"]
+    assert (stats["files_checked"], stats["files_excluded"]) == (6, 1)
+
+
+def test_the_text_summary_says_how_many_files_were_excluded(calls_repo, run_codex) -> None:
+    calls_repo.write("codex.toml", 'shipped = false\nexclude = ["m/**"]\n')
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--no-cache", "--root", str(calls_repo.path)])
+    assert "4 file(s) checked, 3 excluded (exclude, or linguist-generated/vendored)" in result.out
+
+
+def test_outside_git_no_file_is_marked(tmp_path) -> None:
+    (tmp_path / ".gitattributes").write_text("*.py linguist-generated\n")
+    assert linguist_marked(tmp_path, ["a.py"]) == set()
+
+
+def test_check_attr_reads_each_kind_of_mark(calls_repo) -> None:
+    assert linguist_marked(calls_repo.path, ["a.py", "gen/b.py", "kept_gen.py", "third_party/d.py", "z.py"]) == {"gen/b.py", "third_party/d.py"}

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                                                           today=args.today, governance=config.governance,
                                                           cache_dir=None if args.no_cache else root / config.cache_dir,
                                                           lint_packages=config.lint_packages, max_file_bytes=config.max_file_bytes,
-                                                          test_paths=config.test_paths,
+                                                          exclude=config.exclude, linguist=config.linguist, test_paths=config.test_paths,
                                                           shard="{}/{}".format(*args.shard) if args.shard else None))
     report.errors[:0] = loaded.problems
     record_history(root, config, report, "check", args.no_history)

@@ -84,8 +84,9 @@ def summary_line(report: Report, visible: list[Finding]) -> str:
     seconds = stats.seconds.get("total", 0.0) if isinstance(stats, RunStats) else 0.0
     compared = f"compared with {escape(stats.base)} ({stats.preexisting} finding(s) already there not reported); " if stats and stats.base else ""
     version = stats.ruleset.version if stats and stats.ruleset else "?"
+    excluded = f"{stats.files_excluded} excluded (exclude, or linguist-generated/vendored), " if stats and stats.files_excluded else ""
     return (f"codex: {verdict} — {len(visible)} finding(s), {blocking} blocking, in {files} file(s); "
-            f"{stats.files_checked if stats else 0} file(s) checked, {compared}{len(report.errors)} problem(s); "
+            f"{stats.files_checked if stats else 0} file(s) checked, {excluded}{compared}{len(report.errors)} problem(s); "
             f"ruleset {version}; {seconds:.1f} s")
 
 

@@ -1,0 +1,44 @@
+"""Changed files no rule checks: the configuration's ``exclude`` globs, and what ``.gitattributes`` marks
+``linguist-generated`` or ``linguist-vendored``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import git
+
+from codex.problems import Problem
+from reviewer.targets import matches_any
+
+LINGUIST_ATTRIBUTES = ("linguist-generated", "linguist-vendored")
+
+
+def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], linguist: bool) -> tuple[set[str], list[Problem]]:
+    """The ``paths`` left out of the check, and a problem when git could not say which files are generated or vendored."""
+    excluded = {p for p in paths if exclude and matches_any(exclude, p)}
+    rest = [p for p in paths if p not in excluded]
+    if not linguist or not rest:
+        return excluded, []
+    try:
+        marked = linguist_marked(root, rest)
+    except git.GitCommandError as exc:
+        message = str(exc.stderr).strip().removeprefix("stderr: ").strip("'\n ") or str(exc)
+        return excluded, [Problem(path=".gitattributes", kind="config", message=f"git check-attr failed, generated and vendored files are checked: {message}",
+                                  hint="set linguist = false to stop asking, or fix the repository")]
+    return excluded | marked, []
+
+
+def linguist_marked(root: Path, paths: list[str]) -> set[str]:
+    """The paths ``.gitattributes`` marks generated or vendored (one ``git check-attr`` for all); outside git: none."""
+    try:
+        git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return set()
+    with tempfile.TemporaryFile() as names:
+        names.write(b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths))
+        names.seek(0)
+        output = git.Git(root).check_attr(*LINGUIST_ATTRIBUTES, "-z", "--stdin", istream=names, stdout_as_string=False)
+    fields = output.split(b"\0")
+    triples = zip(fields[0::3], fields[1::3], fields[2::3])
+    return {path.decode("utf-8", "surrogateescape") for path, _, value in triples if value in (b"set", b"true")}
