@@ -49,12 +49,14 @@ class CheckOptions:
     shard: str | None = None  # "I/N" under --shard
     exclude: tuple[str, ...] = ()  # [tool.codex] exclude: globs of files no rule checks
     linguist: bool = True  # leave out what .gitattributes marks linguist-generated or linguist-vendored
+    attributes_from: str | None = None  # the commit whose .gitattributes count (codex review: the target branch's); None: the tree's
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
     started = time.perf_counter()
     report = Report(errors=list(changes.problems))
-    excluded, exclusion_problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist)
+    excluded, exclusion_problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist,
+                                                    options.attributes_from)
     report.errors += exclusion_problems
     checked = replace(changes, files=[f for f in changes.files if f.path not in excluded])
     targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages})

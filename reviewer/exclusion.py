@@ -14,14 +14,16 @@ from reviewer.targets import matches_any
 LINGUIST_ATTRIBUTES = ("linguist-generated", "linguist-vendored")
 
 
-def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], linguist: bool) -> tuple[set[str], list[Problem]]:
-    """The ``paths`` left out of the check, and a problem when git could not say which files are generated or vendored."""
+def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], linguist: bool,
+                   attributes_from: str | None = None) -> tuple[set[str], list[Problem]]:
+    """The ``paths`` left out of the check, and a problem when git could not say which files are generated or vendored
+    (``attributes_from``: the commit whose .gitattributes count; None: the working tree's)."""
     excluded = {p for p in paths if exclude and matches_any(exclude, p)}
     rest = [p for p in paths if p not in excluded]
     if not linguist or not rest:
         return excluded, []
     try:
-        marked = linguist_marked(root, rest)
+        marked = linguist_marked(root, rest, attributes_from)
     except git.GitCommandError as exc:
         message = str(exc.stderr).strip().removeprefix("stderr: ").strip("'\n ") or str(exc)
         return excluded, [Problem(path=".gitattributes", kind="config", message=f"git check-attr failed, generated and vendored files are checked: {message}",
@@ -29,16 +31,24 @@ def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], lingu
     return excluded | marked, []
 
 
-def linguist_marked(root: Path, paths: list[str]) -> set[str]:
-    """The paths ``.gitattributes`` marks generated or vendored (one ``git check-attr`` for all); outside git: none."""
+def linguist_marked(root: Path, paths: list[str], commit: str | None = None) -> set[str]:
+    """The paths ``.gitattributes`` marks generated or vendored (one ``git check-attr`` for all), as the working tree's
+    or ``commit``'s .gitattributes say (read through a scratch index: git 2.39 has no ``check-attr --source``);
+    outside git: none."""
     try:
         git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return set()
-    with tempfile.TemporaryFile() as names:
+    runner = git.Git(root)
+    with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryFile() as names:
         names.write(b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths))
         names.seek(0)
-        output = git.Git(root).check_attr(*LINGUIST_ATTRIBUTES, "-z", "--stdin", istream=names, stdout_as_string=False)
+        if commit is None:
+            output = runner.check_attr(*LINGUIST_ATTRIBUTES, "-z", "--stdin", istream=names, stdout_as_string=False)
+        else:
+            with runner.custom_environment(GIT_INDEX_FILE=str(Path(scratch) / "index")):
+                runner.read_tree(commit)
+                output = runner.check_attr("--cached", *LINGUIST_ATTRIBUTES, "-z", "--stdin", istream=names, stdout_as_string=False)
     fields = output.split(b"\0")
     triples = zip(fields[0::3], fields[1::3], fields[2::3])
     return {path.decode("utf-8", "surrogateescape") for path, _, value in triples if value in (b"set", b"true")}

@@ -160,6 +160,17 @@ def test_an_unknown_key_in_the_target_branch_s_codex_toml_is_named_with_its_file
     assert f"codex.toml: llm.timout at the target branch ({pull.base[:12]}): Extra inputs are not permitted" in result.err
 
 
+def test_the_target_branch_s_gitattributes_mark_generated_files_and_the_merge_request_s_do_not(
+        git_repo, tmp_path, monkeypatch, unthrottled, run_codex, libcst_ruleset):
+    with FakeGitHub(TOKEN) as fake:
+        pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake, {".gitattributes": "app/gen/** linguist-generated\n"})
+        pull.env(monkeypatch)
+        pull.push({"app/a.py": CLIENT_V1, "app/client.py": CLIENT_V1, "app/gen/x.py": CLIENT_V1, ".gitattributes": "app/** linguist-generated\n"})
+        result = run_codex(["review", "--root", pull.repo.path])
+        assert result.code == 1, result.err
+        assert sorted(c["path"] for c in fake.review_comments) == ["app/a.py", "app/a.py", "app/client.py", "app/client.py"]
+
+
 def test_a_shallow_clone_gets_a_fetch_depth_hint_not_a_traceback(github, run_codex, tmp_path, monkeypatch):
     github.push({"app/client.py": CLIENT_V1})
     shallow = tmp_path / "shallow"
