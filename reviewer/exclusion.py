@@ -6,8 +6,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import git
-
 from codex.problems import Problem
 from reviewer.targets import matches_any
 
@@ -20,13 +18,15 @@ def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], lingu
     (``attributes_from``: the commit whose .gitattributes count; None: the working tree's)."""
     excluded = {p for p in paths if exclude and matches_any(exclude, p)}
     rest = [p for p in paths if p not in excluded]
-    if not linguist or not rest:
+    if not linguist or not rest or not _in_a_work_tree(root):
         return excluded, []
+    import git  # here: a check outside git (a patch file) never loads gitpython
+
     try:
         marked = linguist_marked(root, rest, attributes_from)
     except git.GitCommandError as exc:
         message = str(exc.stderr).strip().removeprefix("stderr: ").strip("'\n ") or str(exc)
-        return excluded, [Problem(path=".gitattributes", kind="config", message=f"git check-attr failed, generated and vendored files are checked: {message}",
+        return excluded, [Problem(path=".gitattributes", kind="config", message=f"reading it through git failed, generated and vendored files are checked: {message}",
                                   hint="set linguist = false to stop asking, or fix the repository")]
     return excluded | marked, []
 
@@ -35,6 +35,8 @@ def linguist_marked(root: Path, paths: list[str], commit: str | None = None) -> 
     """The paths ``.gitattributes`` marks generated or vendored (one ``git check-attr`` for all), as the working tree's
     or ``commit``'s .gitattributes say (read through a scratch index: git 2.39 has no ``check-attr --source``);
     outside git: none."""
+    import git
+
     try:
         git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -52,3 +54,8 @@ def linguist_marked(root: Path, paths: list[str], commit: str | None = None) -> 
     fields = output.split(b"\0")
     triples = zip(fields[0::3], fields[1::3], fields[2::3])
     return {path.decode("utf-8", "surrogateescape") for path, _, value in triples if value in (b"set", b"true")}
+
+
+def _in_a_work_tree(root: Path) -> bool:
+    """Is there a ``.git`` at ``root`` or above (gitpython, and its ``git version`` calls, only then)?"""
+    return any((directory / ".git").exists() for directory in (root.resolve(), *root.resolve().parents))
