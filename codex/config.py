@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
 
 from codex.governance_config import GovernanceConfig
 from codex.problems import Problem, ProblemError
@@ -55,6 +55,16 @@ class CodexConfig(BaseModel):
     linguist: bool = Field(True, description="leave out the files .gitattributes marks linguist-generated or linguist-vendored")
     governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
+    _file: str = PrivateAttr("pyproject.toml")
+
+    @property
+    def file(self) -> str:
+        """The file this configuration was read from (one of ``CONFIG_FILES``), which problems about it name."""
+        return self._file
+
+    def key(self, name: str) -> str:
+        """A key as its file spells it: ``[tool.codex] disable`` in pyproject.toml, ``disable`` in codex.toml."""
+        return f"[tool.codex] {name}" if self._file == "pyproject.toml" else name
 
 
 CONFIG_FILES = (".codex.toml", "codex.toml", "pyproject.toml")
@@ -82,13 +92,15 @@ def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConf
         if in_pyproject and not _has_codex_table(document):
             continue
         try:
-            return parse_config(document) if in_pyproject else CodexConfig.model_validate(document)
+            config = parse_config(document) if in_pyproject else CodexConfig.model_validate(document)
         except ValidationError as exc:
             err = exc.errors()[0]
             key = ".".join(str(p) for p in err["loc"])
             prefix = f"[tool.codex]{' ' + key if key else ''}" if in_pyproject else key
             raise ProblemError([Problem(path=name, message=f"{prefix}{where}: {err['msg']}",
                                         hint="see the configuration section of the README", kind="config")])
+        config._file = name
+        return config
     return CodexConfig()
 
 

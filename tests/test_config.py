@@ -128,3 +128,14 @@ def test_a_failing_check_attr_is_a_problem_and_only_the_exclude_globs_apply(call
     assert excluded == {"m/skip/c.py"}
     assert [(p.path, p.kind) for p in problems] == [(".gitattributes", "config")]
     assert problems[0].message.startswith("reading it through git failed, generated and vendored files are checked: fatal: ")
+
+
+@pytest.mark.parametrize(("name", "content", "named"), [
+    ("codex.toml", 'disable = ["CX9999"]\n', "codex.toml: disable: no rule CX9999 in the active rules"),
+    ("pyproject.toml", '[tool.codex]\ndisable = ["CX9999"]\n', "pyproject.toml: [tool.codex] disable: no rule CX9999 in the active rules"),
+])
+def test_a_later_problem_with_a_key_names_the_file_that_won(git_repo, run_codex, name, content, named) -> None:
+    repo = git_repo()
+    repo.commit("config", {name: content, "app.py": "x = 1\n"})
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--root", str(repo.path)])
+    assert result.code == 2 and named in result.err, result.err
