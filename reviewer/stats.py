@@ -6,13 +6,22 @@ Part of the JSON contract: the fields serialise in declaration order, which is t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class _Stats(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    OMITTED_WHEN_NONE: ClassVar[tuple[str, ...]] = ()  # optional keys left out of the JSON, rather than null, when unset
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        for key in self.OMITTED_WHEN_NONE:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class RulesetStats(_Stats):
@@ -66,12 +75,7 @@ class RuleCost(_Stats):
     prefilter_skipped: int  # hunks the rule's prefilter turned away
     cost: float | None = None  # with [tool.codex.llm] prices only; absent from the JSON otherwise
 
-    @model_serializer(mode="wrap")
-    def _without_absent_cost(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        data: dict[str, object] = handler(self)
-        if data.get("cost") is None:
-            data.pop("cost", None)
-        return data
+    OMITTED_WHEN_NONE = ("cost",)
 
 
 class FileSkipped(_Stats):
@@ -129,12 +133,7 @@ class RunStats(_Stats):
     seconds: dict[str, float]
     shard: str | None = None  # "I/N" under ``--shard``; absent from the JSON otherwise
 
-    @model_serializer(mode="wrap")
-    def _without_absent_shard(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        data: dict[str, object] = handler(self)
-        if data.get("shard") is None:
-            data.pop("shard", None)
-        return data
+    OMITTED_WHEN_NONE = ("shard",)
 
 
 class ShardSeconds(_Stats):
