@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codex.problems import ProblemError
-from reviewer.changes import ChangeSet, FileChange, from_git, from_index, from_patch, unquote, whole_tree
+from reviewer.changes import BaseRevision, ChangeSet, FileChange, default_branch_ref, from_git, from_index, from_patch, unquote, whole_tree
 
 
 def added(changes: ChangeSet) -> dict[str, set[int] | None]:
@@ -365,3 +365,53 @@ def test_a_staged_deletion_passed_by_pre_commit_is_a_note(git_repo, run_codex) -
     report = result.json()
     assert report["stats"]["files_checked"] == 1
     assert [(e["path"], e["message"], e["kind"]) for e in report["errors"]] == [("old.py", "deleted, nothing to check", "skipped")]
+
+
+# --- what each mode reports, exactly -----------------------------------------------------------
+
+
+def test_staged_mode_compares_with_head_and_names_it(feature_repo) -> None:
+    feature_repo.write("a.py", "1\nTWO\n3\nstaged\n")
+    feature_repo.stage("a.py")
+    head = feature_repo.head()
+    changes = from_index(feature_repo.path)
+    assert changes.base == BaseRevision(feature_repo.path, head, f"HEAD at {head[:7]}")
+    assert (changes.mode, changes.root, changes.problems) == ("diff", feature_repo.path, [])
+
+
+def test_staged_versions_of_several_files_and_a_dash_name_are_read_from_the_index(feature_repo) -> None:
+    staged = {"-dash.py": "d\nstaged\n", "a.py": "1\nTWO\n3\nstaged\n", "b.py": "b1\nb2\nstaged\n"}
+    feature_repo.write_files(staged)
+    feature_repo.stage()
+    feature_repo.write_files({name: text + "not staged\n" for name, text in staged.items()})
+    changes = from_index(feature_repo.path)
+    assert {f.path: f.source.read_text() for f in changes.files} == staged
+    assert {f.source.parent.name.startswith("codex-staged-") for f in changes.files} == {True}
+
+
+def test_an_unknown_base_says_what_to_give(feature_repo) -> None:
+    for base in ("no-such-branch", "--all"):  # an option-like name is a revision that does not exist, not an option
+        with pytest.raises(ProblemError) as caught:
+            from_git(feature_repo.path, base)
+        assert [(p.kind, p.message, p.hint) for p in caught.value.problems] == [
+            ("usage", f"unknown revision {base!r}", "give a branch, tag or commit that exists here (fetch it in a shallow clone)")]
+
+
+def test_an_option_like_default_branch_is_a_branch_that_does_not_exist(trunk_repo) -> None:
+    with pytest.raises(ProblemError) as caught:
+        from_git(trunk_repo.path, None, default_branch="--all")
+    assert [(p.path, p.kind, p.message) for p in caught.value.problems] == [
+        ("pyproject.toml", "config", "[tool.codex] default_branch '--all' does not exist here")]
+
+
+def test_the_environment_given_names_the_merge_request_target(trunk_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    import git
+
+    monkeypatch.setenv("GITHUB_BASE_REF", "elsewhere")  # the process's own environment is not read when one is given
+    repo = git.Repo(trunk_repo.path)
+    assert default_branch_ref(repo, None, env={"GITHUB_BASE_REF": "release"}) == "origin/release"
+    with pytest.raises(ProblemError) as caught:
+        default_branch_ref(repo, None, env={"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "-x"})
+    assert [(p.kind, p.message, p.hint) for p in caught.value.problems] == [
+        ("usage", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=-x: the merge request's target origin/-x / -x is not in this clone",
+         "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF")]
