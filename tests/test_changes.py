@@ -400,8 +400,9 @@ def test_an_unknown_base_says_what_to_give(feature_repo) -> None:
 def test_an_option_like_default_branch_is_a_branch_that_does_not_exist(trunk_repo) -> None:
     with pytest.raises(ProblemError) as caught:
         from_git(trunk_repo.path, None, default_branch="--all")
-    assert [(p.path, p.kind, p.message) for p in caught.value.problems] == [
-        ("pyproject.toml", "config", "[tool.codex] default_branch '--all' does not exist here")]
+    assert [(p.path, p.kind, p.message, p.hint) for p in caught.value.problems] == [
+        ("pyproject.toml", "config", "[tool.codex] default_branch '--all' does not exist here",
+         "name a branch this clone has, or fetch it; --base REF overrides it")]
 
 
 def test_the_environment_given_names_the_merge_request_target(trunk_repo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -415,3 +416,26 @@ def test_the_environment_given_names_the_merge_request_target(trunk_repo, monkey
     assert [(p.kind, p.message, p.hint) for p in caught.value.problems] == [
         ("usage", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=-x: the merge request's target origin/-x / -x is not in this clone",
          "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF")]
+
+
+@pytest.mark.parametrize(("refs", "expected"), [
+    (["refs/remotes/origin/HEAD=refs/remotes/origin/release", "refs/remotes/origin/main", "refs/heads/main"], "origin/release"),
+    (["refs/heads/main", "refs/remotes/origin/main", "refs/heads/master"], "origin/main"),
+    (["refs/heads/main", "refs/remotes/origin/master"], "origin/master"),
+    (["refs/heads/master", "refs/heads/main"], "main"),
+    (["refs/heads/master"], "master"),
+    (["refs/heads/release", "CI_DEFAULT_BRANCH=release"], "origin/release"),  # origin/release is there from the start
+    (["CI_DEFAULT_BRANCH=topic"], "topic"),
+])
+def test_the_default_base_is_the_first_of_origin_head_main_master_ci_default(trunk_repo, monkeypatch: pytest.MonkeyPatch,
+                                                                             refs: list[str], expected: str) -> None:
+    import git
+
+    for ref in refs:
+        if ref.startswith("CI_DEFAULT_BRANCH="):
+            monkeypatch.setenv("CI_DEFAULT_BRANCH", ref.partition("=")[2])
+        elif "=" in ref:
+            trunk_repo.git("symbolic-ref", *ref.split("="))
+        else:
+            trunk_repo.git("update-ref", ref, "trunk")
+    assert default_branch_ref(git.Repo(trunk_repo.path), None) == expected
