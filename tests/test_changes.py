@@ -308,8 +308,10 @@ def test_no_base_to_compare_with_is_a_usage_error_saying_what_to_set(trunk_repo,
     with pytest.raises(ProblemError) as caught:
         from_git(trunk_repo.path, None)
     [problem] = caught.value.problems
-    assert problem.kind == "usage" and "no base to compare the change with" in problem.message
-    assert "--base REF" in problem.hint and "default_branch" in problem.hint
+    assert (problem.kind, problem.message, problem.hint) == (
+        "usage", "no base to compare the change with: no origin/HEAD, main or master here (a trunk-based repository, "
+                 "or a single-branch clone)",
+        "pass --base REF, set [tool.codex] default_branch, or fetch the default branch; `codex check --all` checks every file")
     result = run_codex(["check", "--no-llm", "--no-history"], cwd=trunk_repo.path)
     assert result.code == 2 and "no base to compare the change with" in result.err
 
@@ -426,6 +428,7 @@ def test_the_environment_given_names_the_merge_request_target(trunk_repo, monkey
     (["refs/heads/master"], "master"),
     (["refs/heads/release", "CI_DEFAULT_BRANCH=release"], "origin/release"),  # origin/release is there from the start
     (["CI_DEFAULT_BRANCH=topic"], "topic"),
+    (["refs/heads/master", "CI_DEFAULT_BRANCH=release"], "master"),  # CI's default branch comes after the usual names
 ])
 def test_the_default_base_is_the_first_of_origin_head_main_master_ci_default(trunk_repo, monkeypatch: pytest.MonkeyPatch,
                                                                              refs: list[str], expected: str) -> None:
