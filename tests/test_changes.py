@@ -157,7 +157,9 @@ def test_default_is_merge_base_with_main(feature_repo) -> None:
     feature_repo.write("untracked.py", "u\n")
     changes = from_git(feature_repo.path, None)
     assert added(changes) == {"a.py": {2, 4}, "b.py": {1, 2}, "untracked.py": None}
-    assert changes.mode == "diff" and changes.root == feature_repo.path
+    assert changes.mode == "diff" and changes.root == feature_repo.path and changes.problems == []
+    fork = feature_repo.git("rev-parse", "main~1").strip()
+    assert changes.base == BaseRevision(feature_repo.path, fork, f"the merge-base with main at {fork[:7]}")
 
 
 def test_configured_default_branch(feature_repo) -> None:
@@ -177,6 +179,8 @@ def test_explicit_base(feature_repo) -> None:
     feature_repo.git("checkout", "--quiet", "-b", "later")
     feature_repo.commit("later", {"d.py": "d\n"})
     assert added(from_git(feature_repo.path, "feature")) == {"d.py": {1}}
+    feature = feature_repo.git("rev-parse", "feature").strip()
+    assert from_git(feature_repo.path, "feature").base == BaseRevision(feature_repo.path, feature, f"feature at {feature[:7]}")
     assert set(added(from_git(feature_repo.path, base))) == {"a.py", "b.py", "d.py"}
 
 
@@ -200,6 +204,7 @@ def test_unborn_head(git_repo) -> None:
     repo.stage("first.py")
     repo.write("loose.py", "z\n")
     assert added(from_git(repo.path, None)) == {"first.py": {1, 2}, "loose.py": None}
+    assert from_git(repo.path, None).base is None and from_index(repo.path).base is None  # no commit to read a base version from
     assert added(from_index(repo.path)) == {"first.py": {1, 2}}
     with pytest.raises(ProblemError) as caught:  # a --base that does not exist is said, even before the first commit
         from_git(repo.path, "main")
@@ -211,6 +216,7 @@ def test_subdirectory_root_scopes_paths(feature_repo) -> None:
     changes = from_git(feature_repo.path / "sub", None)
     assert added(changes) == {"s.py": {1}}
     assert changes.root == feature_repo.path / "sub"
+    assert changes.base.repo == feature_repo.path  # base versions are read by repository path
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
@@ -258,9 +264,14 @@ def test_no_common_history_is_said_not_hidden(feature_repo) -> None:
     feature_repo.write("z.py", "z\nnew\n")
     changes = from_git(feature_repo.path, None)
     assert added(changes) == {"z.py": {2}}
-    assert [p.kind for p in changes.problems] == ["diff"]
-    assert "no common history with main" in changes.problems[0].message
-    assert from_git(feature_repo.path, "HEAD").problems == []  # an explicit base is taken as given
+    head = feature_repo.head()
+    assert [(p.kind, p.message, p.hint) for p in changes.problems] == [
+        ("diff", "HEAD has no common history with main (a shallow clone?): only uncommitted changes were checked",
+         "fetch the history (e.g. fetch-depth: 0) or pass --base REF")]
+    assert changes.base == BaseRevision(feature_repo.path, head, f"HEAD at {head[:7]}")
+    explicit = from_git(feature_repo.path, "HEAD")
+    assert explicit.problems == []  # an explicit base is taken as given
+    assert explicit.base == BaseRevision(feature_repo.path, head, f"HEAD at {head[:7]}")
 
 
 def test_staged_content_is_read_from_the_index(feature_repo) -> None:
