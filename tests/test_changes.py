@@ -453,3 +453,26 @@ def test_the_default_base_is_the_first_of_origin_head_main_master_ci_default(tru
         else:
             trunk_repo.git("update-ref", ref, "trunk")
     assert default_branch_ref(git.Repo(trunk_repo.path), None) == expected
+
+
+def test_whole_tree_outside_git_walks_every_directory_but_hidden_and_tool_ones(tmp_path: Path) -> None:
+    for rel in ("top.py", "pkg/m.py", "pkg/sub/n.py", ".hidden/h.py", "node_modules/x.js", "pkg/__pycache__/m.pyc"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n")
+    assert [f.path for f in whole_tree(tmp_path).files] == ["top.py", "pkg/m.py", "pkg/sub/n.py"]
+
+
+def test_explicit_paths_deleted_or_missing_are_said_exactly(git_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    repo.commit("base", {"-old.py": "x\n", "gone.py": "g\n", "src/app.py": "a\n"})
+    repo.git("rm", "--quiet", "--", "-old.py", "gone.py")
+    repo.write("src/app.py", "a\nb\n")
+    repo.stage()
+    monkeypatch.chdir(tmp_path)  # paths relative to the root; the current directory is elsewhere
+    changes = from_index(repo.path).only(["-old.py", "missing.py", "gone.py", "src/", "src/app.py"])
+    assert added(changes) == {"src/app.py": {2}}
+    assert [(p.path, p.kind, p.message, p.hint) for p in changes.problems] == [
+        ("-old.py", "skipped", "deleted, nothing to check", ""),
+        ("missing.py", "usage", f"no such file under {repo.path}",
+         "name files that exist in the checked tree (paths are relative to it or to the current directory)"),
+        ("gone.py", "skipped", "deleted, nothing to check", "")]
