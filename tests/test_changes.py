@@ -464,15 +464,23 @@ def test_whole_tree_outside_git_walks_every_directory_but_hidden_and_tool_ones(t
 
 def test_explicit_paths_deleted_or_missing_are_said_exactly(git_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = git_repo()
-    repo.commit("base", {"-old.py": "x\n", "gone.py": "g\n", "src/app.py": "a\n"})
+    repo.commit("base", {"-old.py": "x\n", "gone.py": "g\n", "src/app.py": "a\n", "same.py": "s\n"})
     repo.git("rm", "--quiet", "--", "-old.py", "gone.py")
     repo.write("src/app.py", "a\nb\n")
     repo.stage()
     monkeypatch.chdir(tmp_path)  # paths relative to the root; the current directory is elsewhere
-    changes = from_index(repo.path).only(["-old.py", "missing.py", "gone.py", "src/", "src/app.py"])
+    changes = from_index(repo.path).only(["-old.py", "same.py", "missing.py", "gone.py", "src/", "src/app.py"])
     assert added(changes) == {"src/app.py": {2}}
     assert [(p.path, p.kind, p.message, p.hint) for p in changes.problems] == [
         ("-old.py", "skipped", "deleted, nothing to check", ""),
         ("missing.py", "usage", f"no such file under {repo.path}",
          "name files that exist in the checked tree (paths are relative to it or to the current directory)"),
         ("gone.py", "skipped", "deleted, nothing to check", "")]
+
+
+def test_a_directory_keeps_only_the_files_under_that_very_name() -> None:
+    changes = ChangeSet(Path("/nonexistent/root"), [FileChange("lib/a.py", None), FileChange("lib2/b.py", None)])
+    assert [f.path for f in changes.only(["lib"]).files] == ["lib/a.py"]
+    near = changes.only(["libX", "lib ", "/nonexistent/elsewhere/lib", "lib2/"])
+    assert [f.path for f in near.files] == ["lib2/b.py"]
+    assert [p.path for p in near.problems] == ["libX", "lib ", "/nonexistent/elsewhere/lib"]
