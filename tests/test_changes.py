@@ -134,6 +134,8 @@ def test_unquote() -> None:
     assert unquote('"tab\\there"') == "tab\there"
     assert unquote("plain.py") == "plain.py"
     assert unquote('"bad\\x"') == "bad\\x"
+    assert unquote('""') == ""
+    assert unquote('"caf\\351.py"') == "caf\udce9.py"  # not UTF-8: the byte kept as the file system has it
 
 
 # --- git modes ---------------------------------------------------------------------------------
@@ -484,3 +486,21 @@ def test_a_directory_keeps_only_the_files_under_that_very_name() -> None:
     near = changes.only(["libX", "lib ", "/nonexistent/elsewhere/lib", "lib2/"])
     assert [f.path for f in near.files] == ["lib2/b.py"]
     assert [p.path for p in near.problems] == ["libX", "lib ", "/nonexistent/elsewhere/lib"]
+
+
+def test_excluding_a_directory_drops_the_files_under_that_very_name() -> None:
+    changes = ChangeSet(Path("."), [FileChange(p, None) for p in ("rfcs/a.md", "rfcs2/b.py", "rfcsX/d.md", "src/c.py")])
+    assert [f.path for f in changes.excluding("rfcs/").files] == ["rfcs2/b.py", "rfcsX/d.md", "src/c.py"]
+    assert [f.path for f in changes.excluding("rfcsX").files] == ["rfcs/a.md", "rfcs2/b.py", "src/c.py"]
+
+
+def test_git_modes_ignore_the_users_diff_settings(feature_repo) -> None:
+    """Colour, prefixes, rename detection off and an external diff tool in the user's config change nothing."""
+    for key, value in (("color.ui", "always"), ("color.diff", "always"), ("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"),
+                       ("diff.renames", "false"), ("diff.external", "false")):
+        feature_repo.git("config", key, value)
+    feature_repo.git("mv", "b.py", "moved.py")
+    feature_repo.write("moved.py", "b1\nb2\nb3\n")
+    feature_repo.stage()
+    assert added(from_index(feature_repo.path)) == {"moved.py": {3}}
+    assert added(from_git(feature_repo.path, None)) == {"a.py": {2}, "moved.py": {1, 2, 3}}
