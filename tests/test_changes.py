@@ -504,3 +504,40 @@ def test_git_modes_ignore_the_users_diff_settings(feature_repo) -> None:
     feature_repo.stage()
     assert added(from_index(feature_repo.path)) == {"moved.py": {3}}
     assert added(from_git(feature_repo.path, None)) == {"a.py": {2}, "moved.py": {1, 2, 3}}
+
+
+_HINT = "give a unified diff as `git diff` writes it; the other files are still checked"
+
+
+@pytest.mark.parametrize(("text", "files", "problems"), [
+    ("--- a/old.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
+     {"y.py": {2}}, []),  # a deleted file first: the next file is still read
+    ("--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\n--- a/b.bin\n+++ b/b.bin\n"
+     "Binary files a/b.bin and b/b.bin differ\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
+     {"x.py": {2}, "y.py": {2}}, [("b.bin", None, "skipped", "binary file, not checked", "")]),
+    ("\ufeffdiff --git a/b.bin b/b.bin\nindex 1..2 100644\nBinary files a/b.bin and b/b.bin differ\n"
+     "diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
+     {"y.py": {2}}, [("b.bin", None, "skipped", "binary file, not checked", "")]),
+    ("\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n"
+     "@@ -1 +1,9 @@\n y\n+z\n",
+     {"x.py": {2}}, [("p", 8, "diff", "cannot parse this part of the diff: Hunk is shorter than expected", _HINT)]),
+    ("--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,9 @@\n one\n+two\n three\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n"
+     "@@ -1 +1,2 @@\n y\n+z\n",
+     {"y.py": {2}}, [("p", 1, "diff", "cannot parse this part of the diff: Hunk is shorter than expected", _HINT)]),
+    ("\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ garbage @@\n y\n+z\n",
+     {}, [("p", 2, "diff", "1 hunk header(s) in this part of the diff are not valid", _HINT)]),
+    ("--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\ndiff --git a/q b/q\n",
+     {"x.py": {2}}, []),  # a last part without files: the diff as a whole still had some
+    ("hello\n", {}, [("p", 1, "diff", "no file changes found in this diff", "give a unified diff as `git diff` writes it (UTF-8, not UTF-16)")]),
+])
+def test_each_part_of_a_diff_is_read_or_said_exactly(text: str, files: dict[str, set[int]], problems: list[tuple]) -> None:
+    changes = from_patch(text, Path("/checked"), "p")
+    assert added(changes) == files
+    assert [(p.path, p.line, p.kind, p.message, p.hint) for p in changes.problems] == problems
+    assert changes.root == Path("/checked")
+
+
+def test_each_file_keeps_its_part_of_the_diff() -> None:
+    x = "--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\n"
+    y = "diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n"
+    assert [str(f.patch) for f in from_patch(x + y, Path("."), "p").files] == [x, y.replace("@@ -1 +1,2 @@", "@@ -1,1 +1,2 @@")]
