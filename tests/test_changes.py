@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codex.problems import ProblemError
-from reviewer.changes import BaseRevision, ChangeSet, FileChange, default_branch_ref, from_git, from_index, from_patch, unquote, whole_tree
+from reviewer.changes import (BaseRevision, ChangeSet, FileChange, commit_diff, default_base, default_branch_ref, from_git, from_index,
+                              from_patch, unquote, whole_tree)
 
 
 def added(changes: ChangeSet) -> dict[str, set[int] | None]:
@@ -541,3 +542,23 @@ def test_each_file_keeps_its_part_of_the_diff() -> None:
     x = "--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\n"
     y = "diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n"
     assert [str(f.patch) for f in from_patch(x + y, Path("."), "p").files] == [x, y.replace("@@ -1 +1,2 @@", "@@ -1,1 +1,2 @@")]
+
+
+def test_commit_diff_is_the_change_from_one_commit_to_another(feature_repo) -> None:
+    diff = commit_diff(feature_repo.path, "main", "feature")
+    assert added(from_patch(diff, feature_repo.path, "p")) == {"a.py": {2}, "b.py": {1, 2}, "c.py": set()}  # c.py: a line removed
+    assert added(from_patch(commit_diff(feature_repo.path, "feature", "main"), feature_repo.path, "p")) == {"a.py": {2}, "c.py": {2}}
+    with pytest.raises(ProblemError) as caught:
+        commit_diff(feature_repo.path, "main", "no-such-head")
+    assert [p.message for p in caught.value.problems] == ["unknown revision 'no-such-head'"]
+
+
+def test_default_base_is_the_merge_base_or_head_without_shared_history(feature_repo) -> None:
+    import git
+
+    repo = git.Repo(feature_repo.path)
+    assert default_base(repo, None) == feature_repo.git("rev-parse", "main~1").strip()
+    assert default_base(repo, "feature") == feature_repo.head()
+    feature_repo.git("checkout", "--quiet", "--orphan", "lonely")
+    feature_repo.commit("unrelated", {"z.py": "z\n"})
+    assert default_base(repo, None) == "HEAD"
