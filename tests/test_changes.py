@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from codex.problems import ProblemError
 from reviewer.changes import (BaseRevision, ChangeSet, FileChange, commit_diff, default_base, default_branch_ref, from_git, from_index,
-                              from_patch, unquote, whole_tree)
+                              from_patch, printable, unquote, whole_tree)
 
 
 def added(changes: ChangeSet) -> dict[str, set[int] | None]:
@@ -562,3 +562,25 @@ def test_default_base_is_the_merge_base_or_head_without_shared_history(feature_r
     feature_repo.git("checkout", "--quiet", "--orphan", "lonely")
     feature_repo.commit("unrelated", {"z.py": "z\n"})
     assert default_base(repo, None) == "HEAD"
+
+
+def test_no_working_tree_to_compare_is_said_exactly(tmp_path: Path, git_repo) -> None:
+    with pytest.raises(ProblemError) as caught:
+        from_index(tmp_path)
+    assert [(p.path, p.kind, p.message, p.hint) for p in caught.value.problems] == [
+        (str(tmp_path), "usage", "not inside a git repository", "run in a git checkout, or use --all or --diff FILE --root DIR")]
+    origin = git_repo("origin")
+    origin.commit("base", {"a.py": "a\n"})
+    bare = tmp_path / "bare.git"
+    origin.git("clone", "--quiet", "--bare", str(origin.path), str(bare))
+    for read in (from_index, lambda root: from_git(root, None), whole_tree):
+        with pytest.raises(ProblemError) as caught:
+            read(bare)
+        assert [(p.path, p.kind, p.message, p.hint) for p in caught.value.problems] == [
+            (str(bare), "usage", "a bare repository: no working tree to check",
+             "run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR")]
+
+
+def test_printable_names_show_undecodable_bytes_as_replacement_characters() -> None:
+    assert printable(os.fsdecode(b"caf\xe9.py")) == "caf\ufffd.py"
+    assert printable("\u00e4.py") == "\u00e4.py"
