@@ -69,6 +69,10 @@ class ChangeSet:
         files = [f for f in self.files if any(under(rel, f.path) for rel in wanted)]
         problems = list(self.problems)
         for rel, given in wanted.items():
+            if Path(rel).is_absolute() or rel.split("/")[0] == "..":
+                problems.append(Problem(path=given, message=f"outside the checked tree {self.root}, not checked", kind="usage",
+                                        hint="name files inside the tree codex checks (--root, or the repository)"))
+                continue
             if any(under(rel, f.path) for f in files) or os.path.lexists(self.root / rel):
                 continue  # in the change set, or a file without changes: nothing to say
             if _tracked_at_head(self.root, rel):

@@ -261,6 +261,18 @@ def test_only_keeps_explicit_paths(feature_repo, monkeypatch: pytest.MonkeyPatch
     assert isinstance(changes.files[0], FileChange)
 
 
+def test_an_explicit_path_outside_the_tree_is_a_usage_problem_even_when_it_exists(feature_repo, tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path / "elsewhere.py"
+    outside.write_text("x = 1\n")
+    monkeypatch.chdir(feature_repo.path)
+    only = from_git(feature_repo.path, None).only([str(outside), "../elsewhere.py", "b.py"])
+    assert [f.path for f in only.files] == ["b.py"]
+    assert [(p.path, p.message, p.kind) for p in only.problems] == [
+        (str(outside), f"outside the checked tree {feature_repo.path}, not checked", "usage"),
+        ("../elsewhere.py", f"outside the checked tree {feature_repo.path}, not checked", "usage")]
+
+
 def test_no_common_history_is_said_not_hidden(feature_repo) -> None:
     feature_repo.git("checkout", "--quiet", "--orphan", "lonely")
     feature_repo.commit("unrelated", {"z.py": "z\n"})
