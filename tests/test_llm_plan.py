@@ -149,12 +149,24 @@ def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, 
 
 def test_a_hunk_over_the_budget_leaves_smaller_ones_after_it_planned(tmp_path, cx0002) -> None:
     costs = Costs(WORDS)
+    warning = cx0002.model_copy(update={"id": "CX0902", "severity": Severity.warning})
     big = Routed(hunks_of(target(tmp_path, "big.py", numbered(40), set(range(1, 41))), context=0)[0], (cx0002,))
-    small = [Routed(hunks_of(target(tmp_path, f"s{n}.py", numbered(1), {1}), context=0)[0], (cx0002,)) for n in (1, 2)]
+    small = [Routed(hunks_of(target(tmp_path, f"s{n}.py", numbered(1), {1}), context=0)[0], (warning,)) for n in (1, 2)]
     [alone], _ = plan(small, costs, None)
-    requests, over = plan([small[0], big, small[1]], costs, alone.tokens)  # ranked: big first, it does not fit
+    requests, over = plan([small[0], big, small[1]], costs, alone.tokens)  # ranked: big first (an error), it does not fit
     assert [[i.hunk.path for i in r.items] for r in requests] == [["s1.py", "s2.py"]]
     assert [o.routed.hunk.path for o in over] == ["big.py"]
+
+
+def test_a_request_takes_hunks_up_to_its_size_exactly(tmp_path, cx0002, monkeypatch) -> None:
+    costs = Costs(WORDS)
+    items = [Routed(hunks_of(target(tmp_path, f"e{n}.py", numbered(1), {1}), context=0)[0], (cx0002,)) for n in (1, 2)]
+    [first], _ = plan(items[:1], costs, None)
+    size = first.hunk_tokens + costs.item(items[1])  # the second hunk shares the first one's request when it fits
+    monkeypatch.setattr("reviewer.llm.plan.REQUEST_HUNK_TOKENS", size)
+    assert [[i.hunk.path for i in r.items] for r in plan(items, costs, None)[0]] == [["e1.py", "e2.py"]]
+    monkeypatch.setattr("reviewer.llm.plan.REQUEST_HUNK_TOKENS", size - 1)
+    assert [[i.hunk.path for i in r.items] for r in plan(items, costs, None)[0]] == [["e1.py"], ["e2.py"]]
 
 
 def test_the_cache_key_ignores_a_shift_but_not_a_change(tmp_path, cx0002) -> None:
