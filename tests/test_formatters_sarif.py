@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
-import jsonschema
-import pytest
 
 from codex_testing.reports import AWKWARD_PATH, sample_report
+from codex_testing.sarif import validate_sarif
 from codex.model import Ruleset
 from reviewer.formatters import get_formatter
-
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"  # shared/ beside the clone
-
 
 def _sarif(report, ruleset) -> dict:
     out = io.StringIO()
     get_formatter("sarif", ruleset).write(report, out)
     return json.loads(out.getvalue())
-
-
-def _validate(document: dict, schema: dict) -> None:
-    """The schema, with its "uri" / "uri-reference" formats checked as GitHub's upload-sarif does."""
-    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(document)
 
 
 def _with_rfc_urls(ruleset: Ruleset) -> Ruleset:
@@ -34,29 +24,22 @@ def _with_rfc_urls(ruleset: Ruleset) -> Ruleset:
     return Ruleset.build(list(ruleset.rfcs), rules)
 
 
-@pytest.fixture(scope="module")
-def schema() -> dict:
-    if not SCHEMA_PATH.is_file():
-        pytest.skip(f"SARIF schema not found at {SCHEMA_PATH}")
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
-def test_sarif_is_valid_against_the_2_1_0_schema(shipped_ruleset, schema):
+def test_sarif_is_valid_against_the_2_1_0_schema(shipped_ruleset):
     document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
-    _validate(document, schema)
+    validate_sarif(document)
     assert document["version"] == "2.1.0"
 
 
-def test_sarif_without_a_ruleset_is_valid_and_describes_the_rules_it_names(shipped_ruleset, schema):
+def test_sarif_without_a_ruleset_is_valid_and_describes_the_rules_it_names(shipped_ruleset):
     document = _sarif(sample_report(shipped_ruleset), None)
-    _validate(document, schema)
+    validate_sarif(document)
     assert [r["id"] for r in document["runs"][0]["tool"]["driver"]["rules"]] == ["CX0003", "CX0005", "CX0007"]
 
 
-def test_sarif_rules_carry_need_use_and_the_rfc_link(shipped_ruleset, schema):
+def test_sarif_rules_carry_need_use_and_the_rfc_link(shipped_ruleset):
     linked = _with_rfc_urls(shipped_ruleset)
     document = _sarif(sample_report(linked), linked)
-    _validate(document, schema)
+    validate_sarif(document)
     run = document["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert {r["id"] for r in rules} == {r.id for r in shipped_ruleset.rules}
@@ -76,9 +59,9 @@ def test_without_an_absolute_rfc_url_there_is_no_help_uri_but_the_help_names_the
     assert shipped_ruleset.rule("CX0003").rfc.link in cx3["help"]["text"]
 
 
-def test_artifact_paths_are_percent_encoded_uri_references(shipped_ruleset, schema):
+def test_artifact_paths_are_percent_encoded_uri_references(shipped_ruleset):
     document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
-    _validate(document, schema)
+    validate_sarif(document)
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]]
     assert "src/odd%2C%20name%3A50%25.py" in uris and AWKWARD_PATH not in uris
 
@@ -101,7 +84,7 @@ def test_sarif_problems_are_tool_notifications(shipped_ruleset):
     assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
 
 
-def test_codex_check_offers_every_registered_format_and_writes_sarif(git_repo, run_codex, schema):
+def test_codex_check_offers_every_registered_format_and_writes_sarif(git_repo, run_codex):
     from reviewer.formatters import FORMATS
 
     repo = git_repo()
@@ -110,17 +93,17 @@ def test_codex_check_offers_every_registered_format_and_writes_sarif(git_repo, r
     result = run_codex(["check", "--root", repo.path, "--base", "HEAD", "--format", "sarif"])
     assert result.code == 1, result.err
     document = json.loads(result.out)
-    _validate(document, schema)
+    validate_sarif(document)
     assert [r["ruleId"] for r in document["runs"][0]["results"]] == ["CX0003"]
     help_text = run_codex(["check", "--help"]).out
     assert all(name in help_text for name in FORMATS)
 
 
-def test_a_known_fix_becomes_a_sarif_fix_replacing_the_flagged_lines(shipped_ruleset, schema):
+def test_a_known_fix_becomes_a_sarif_fix_replacing_the_flagged_lines(shipped_ruleset):
     from codex_testing.reports import FIXED_LINE
 
     document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
-    _validate(document, schema)
+    validate_sarif(document)
     fixed = [r for r in document["runs"][0]["results"] if "fixes" in r]
     assert [r["ruleId"] for r in fixed] == ["CX0005"]
     [replacement] = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"]

@@ -16,7 +16,7 @@ import pytest
 
 from codex_testing import PROJECT_ROOT
 from codex_testing.llm_server import Answer, LlmServer, findings, in_order, refused_url
-from test_formatters_sarif import SCHEMA_PATH, _validate
+from codex_testing.sarif import validate_sarif
 
 HANDLER_BASE = "import requests\n\n\ndef limit(settings):\n    return 10\n"
 HANDLER = """\
@@ -149,8 +149,7 @@ def test_every_format_shows_the_models_reason_on_its_findings_only(check, fmt, s
 def test_sarif_carries_the_reason_as_a_property_and_stays_valid(check) -> None:
     out, _, _ = check(in_order(GOOD), fmt="sarif")
     document = json.loads(out)
-    if SCHEMA_PATH.is_file():
-        _validate(document, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    validate_sarif(document)
     properties = {r["ruleId"]: r["properties"] for r in document["runs"][0]["results"]}
     assert properties["CX0002"]["reason"] == REASON and properties["CX0002"]["engine"] == "llm"
     assert "reason" not in properties["CX0003"]

@@ -9,14 +9,13 @@ import json
 import shutil
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from codex_testing import PROJECT_ROOT
+from codex_testing.sarif import validate_sarif
 from reviewer.changes import ChangeSet, FileChange
 from reviewer.shard import shard_of, take_shard
 
-SCHEMA_PATH = PROJECT_ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 BAD = "import requests\n\ndef fetch(url):\n    try:\n        return requests.get(url)\n    except:\n        pass\n"
 SHARDS = 3
 
@@ -98,8 +97,7 @@ def test_merged_sarif_is_one_valid_run_with_every_result(reports, run_codex) -> 
     rules = run["tool"]["driver"]["rules"]
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
     assert len({r["id"] for r in rules}) == len(rules)
-    if SCHEMA_PATH.is_file():
-        jsonschema.Draft4Validator(json.loads(SCHEMA_PATH.read_text())).validate(log)
+    validate_sarif(log)
 
 
 def test_merge_refuses_bad_input_naming_the_file(reports, run_codex, tmp_path: Path) -> None:
