@@ -130,8 +130,8 @@ def compiled_own(ruleset: Ruleset, origin: str, shipped: Ruleset | None) -> Load
 
 def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) -> list[Problem]:
     """The own semgrep rules semgrep rejects, each at its ```yaml semgrep``` block. Not asked again when rules/
-    holds this very ruleset (`codex compile` validated it) or semgrep accepted these rules before (a memo in the
-    cache directory)."""
+    holds this very ruleset (`codex compile` validated it) or this semgrep version accepted these rules before (a
+    memo in the cache directory)."""
     from codex.semgrep_config import semgrep_config
     from codex.semgrep_validate import validate_semgrep
 
@@ -142,7 +142,10 @@ def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) ->
             return []
     except (OSError, ValueError, ValidationError):
         pass  # an unreadable rules/ proves nothing: ask semgrep
-    memo = root / config.cache_dir / "semgrep-accepted" / hashlib.sha256(semgrep_config(rules).encode()).hexdigest()[:32]
+    from reviewer.engines import engine
+
+    accepted = f"{engine('semgrep').version()}\n{semgrep_config(rules)}"  # another semgrep may judge the same rules otherwise
+    memo = root / config.cache_dir / "semgrep-accepted" / hashlib.sha256(accepted.encode()).hexdigest()[:32]
     if memo.is_file():
         return []
     problems = validate_semgrep(rules, {**result.locations, **result.semgrep_blocks})

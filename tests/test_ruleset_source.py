@@ -11,7 +11,7 @@ import pytest
 from codex.config import CodexConfig
 from codex.problems import ProblemError
 from codex.ruleset_source import ConfigError, load_active, shipped_ruleset
-from codex_testing.governance_rfcs import libcst_rule, rfc
+from codex_testing.governance_rfcs import libcst_rule, rfc, unwrap_rule
 
 
 def test_a_tree_without_rules_gets_the_shipped_codex_linking_to_real_rfc_files(tmp_path: Path) -> None:
@@ -133,3 +133,18 @@ def test_new_and_import_hand_out_ids_no_shipped_rule_uses(tmp_path: Path, run_co
     imported = run_codex(["import", "semgrep", tmp_path / "eval.yaml"], cwd=tmp_path)
     assert imported.code == 0 and "no-eval → CX0009" in imported.out
     assert sorted(p.name for p in (tmp_path / "rfcs").glob("*.md")) == ["0006-mine.md", "0007-eval.md"]
+
+
+def test_semgrep_s_acceptance_of_own_rules_is_remembered_per_semgrep_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reviewer.engines.semgrep import ENGINE
+
+    (tmp_path / "rfcs").mkdir()
+    (tmp_path / "rfcs" / "0100-own.md").write_text(rfc("RFC-0100", [unwrap_rule("RX0100")]), encoding="utf-8")
+    memos = tmp_path / ".codex" / "cache" / "semgrep-accepted"
+    load_active(tmp_path, CodexConfig())
+    first = sorted(p.name for p in memos.iterdir())
+    load_active(tmp_path, CodexConfig())
+    assert sorted(p.name for p in memos.iterdir()) == first and len(first) == 1  # the same semgrep: not asked again
+    monkeypatch.setattr(type(ENGINE), "version", lambda self: "semgrep 0.0-another")
+    load_active(tmp_path, CodexConfig())
+    assert len(list(memos.iterdir())) == 2  # another semgrep judged the same rules afresh
