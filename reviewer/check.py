@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
-from codex.config import MAX_FILE_BYTES, LlmConfig
+from codex.config import MAX_FILE_BYTES, CodexConfig, LlmConfig
 from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
 from codex.problems import Problem
@@ -50,6 +50,14 @@ class CheckOptions:
     exclude: tuple[str, ...] = ()  # [tool.codex] exclude: globs of files no rule checks
     linguist: bool = True  # leave out what .gitattributes marks linguist-generated or linguist-vendored
     attributes_from: str | None = None  # the commit whose .gitattributes count (codex review: the target branch's); None: the tree's
+
+    @classmethod
+    def configured(cls, config: CodexConfig, root: Path, *, cache: bool = True, **options: Any) -> "CheckOptions":
+        """The options a repository's configuration sets (LLM, governance, cache, lint packages, size limit,
+        exclusions, test paths), with ``options`` for what the command decides."""
+        return cls(llm=config.llm, governance=config.governance, cache_dir=root / config.cache_dir if cache else None,
+                   lint_packages=config.lint_packages, max_file_bytes=config.max_file_bytes, exclude=config.exclude,
+                   linguist=config.linguist, test_paths=config.test_paths, **options)
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:

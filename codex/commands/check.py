@@ -52,13 +52,9 @@ def run(args: argparse.Namespace) -> int:
         from reviewer.shard import take_shard
 
         changes = take_shard(changes, *args.shard)
-    report = run_check(loaded.ruleset, changes, CheckOptions(use_llm=not args.no_llm, ruleset_origin=loaded.origin, llm=config.llm,
-                                                          llm_budget=args.llm_budget, require_llm=args.require_llm,
-                                                          today=args.today, governance=config.governance,
-                                                          cache_dir=None if args.no_cache else root / config.cache_dir,
-                                                          lint_packages=config.lint_packages, max_file_bytes=config.max_file_bytes,
-                                                          exclude=config.exclude, linguist=config.linguist, test_paths=config.test_paths,
-                                                          shard="{}/{}".format(*args.shard) if args.shard else None))
+    report = run_check(loaded.ruleset, changes, CheckOptions.configured(
+        config, root, cache=not args.no_cache, use_llm=not args.no_llm, ruleset_origin=loaded.origin, llm_budget=args.llm_budget,
+        require_llm=args.require_llm, today=args.today, shard="{}/{}".format(*args.shard) if args.shard else None))
     report.errors[:0] = loaded.problems
     record_history(root, config, report, "check", args.no_history)
     formatter = get_formatter(args.format, loaded.ruleset)

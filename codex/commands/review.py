@@ -59,10 +59,8 @@ def run(args: argparse.Namespace) -> int:
               f"{'failing (--strict)' if args.strict else 'not blocking by itself (use --strict to fail)'}", file=sys.stderr)
         return 2 if args.strict else 0
     config = base_rules.config  # the target branch's settings, like its rules
-    report = run_check(base_rules.ruleset, diff.changes.excluding(config.rfcs), CheckOptions(
-        use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, governance=config.governance, llm=config.llm,
-        cache_dir=root / config.cache_dir, lint_packages=config.lint_packages, trust_llm_base_url=True,
-        max_file_bytes=config.max_file_bytes, exclude=config.exclude, linguist=config.linguist, test_paths=config.test_paths,
+    report = run_check(base_rules.ruleset, diff.changes.excluding(config.rfcs), CheckOptions.configured(
+        config, root, use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, trust_llm_base_url=True,
         attributes_from=mr.base_sha))  # the merge request cannot mark its own files generated
     record_history(root, config, report, "review", args.no_history)
     if base_rules.own:
