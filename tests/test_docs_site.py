@@ -90,7 +90,8 @@ def site(tmp_path_factory, git_repo_factory, run_codex):
     repo = git_repo_factory("docs-project")
     shutil.copytree(PROJECT_ROOT / "rfcs", repo.path / "rfcs")
     repo.write("pyproject.toml", "[tool.codex]\nshipped = false  # its rfcs/ are a copy of the shipped codex\n")
-    hostile = rule("CX0900", statement="If you need <b>bold</b> text, use `markdown` <script>alert(1)</script>.")
+    hostile = rule("CX0900", statement="If you need <b>bold</b> text, use `markdown` <script>alert(1)</script>.").replace(
+        "No eval", "No eval when a < b & \"quoted\"")
     (repo.path / "rfcs/0900-hostile.md").write_text(rfc("RFC-0900", status="draft", rules=hostile).replace("Why it matters.", "Why <img src=x onerror=alert(1)> matters."))
     out = tmp_path_factory.mktemp("site")
     result = run_codex(["docs", "--out", out, "--root", repo.path])
@@ -126,6 +127,9 @@ def test_markup_in_an_rfc_is_shown_not_run(site):
     for page in ("rules/CX0900.html", "rfcs/RFC-0900.html", "index.html"):
         text = (site["out"] / page).read_text()
         assert "<script>alert" not in text and "<img src=x" not in text and "<b>bold</b>" not in text
+    rule_page = (site["out"] / "rules/CX0900.html").read_text()
+    assert "<h1>CX0900: No eval when a &lt; b &amp; &#34;quoted&#34;</h1>" in rule_page  # titles are escaped by the templates
+    assert "<title>CX0900: No eval when a &lt; b &amp; &#34;quoted&#34;</title>" in rule_page
 
 
 def test_with_rfc_base_url_the_source_link_goes_to_the_hosted_rfc(tmp_path, run_codex):
