@@ -378,7 +378,7 @@ def _write(path: Path, parts: list[str]) -> None:
 
 def check(repo: Path, server: LlmServer) -> dict:
     env = {**os.environ, "CODEX_LLM_BASE_URL": server.base_url, "CODEX_LLM_MODEL": MODEL, "CODEX_LLM_API_KEY": "bench"}
-    proc = subprocess.run([sys.executable, "-m", "codex", "check", "--base", "HEAD", "--format", "json", "--no-history"],
+    proc = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--base", "HEAD", "--format", "json", "--no-history"],
                           cwd=repo, env=env, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"codex check failed ({proc.returncode}): {proc.stderr}")

@@ -86,7 +86,7 @@ def prepare(tree: Tree, cache: Path) -> Path:
 
 def run_codex(root: Path, codex: Path) -> list[dict]:
     env = dict(os.environ, PYTHONPATH=str(codex))
-    done = subprocess.run([sys.executable, "-m", "codex", "check", "--all", "--no-llm", "--no-cache", "--no-history",
+    done = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--all", "--no-llm", "--no-cache", "--no-history",
                            "--format", "json", "--root", str(root)], capture_output=True, text=True, env=env, cwd=root)
     if done.returncode not in (0, 1):
         raise SystemExit(f"codex check failed on {root} (exit {done.returncode}):\n{done.stderr[-2000:]}")

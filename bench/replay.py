@@ -39,7 +39,7 @@ def build_history(repo: Path, commits: int) -> None:
 
 def replay(repo: Path, jobs: int) -> tuple[float, list[str]]:
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "codex", "replay", "--fresh", "--format", "json", "--jobs", str(jobs), "--root", str(repo)],
+    out = subprocess.run([sys.executable, "-m", "codex_cli", "replay", "--fresh", "--format", "json", "--jobs", str(jobs), "--root", str(repo)],
                          check=True, capture_output=True, text=True).stdout
     return time.perf_counter() - started, json.loads(out)["summary"]["blocked"]
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from _common import DEFAULT_CACHE, DJANGO, REPO, REQUESTS_HEAVY, RUFF, Sample, fetch, machine, measure, median
 from replay import build_history
 
-CODEX = [sys.executable, "-m", "codex", "check", "--no-llm", "--no-history", "--format", "json"]
+CODEX = [sys.executable, "-m", "codex_cli", "check", "--no-llm", "--no-history", "--format", "json"]
 SEMGREP = ["semgrep", "scan", "--config", str(REPO / "rules" / "semgrep.yml"), "--json", "--metrics=off", "--disable-version-check",
            "--quiet", "--no-git-ignore", "--x-ignore-semgrepignore-files"]
 REPLAY_COMMITS = 24
@@ -102,7 +102,7 @@ def replay_per_commit(repo: Path, pythonpath: Path) -> float:
     """Seconds per commit of ``codex replay --fresh --jobs 1`` over ``repo``, with codex imported from ``pythonpath``."""
     env = dict(os.environ, PYTHONPATH=str(pythonpath))
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "codex", "replay", "--fresh", "--format", "json", "--jobs", "1", "--root", str(repo)],
+    subprocess.run([sys.executable, "-m", "codex_cli", "replay", "--fresh", "--format", "json", "--jobs", "1", "--root", str(repo)],
                    check=True, capture_output=True, env=env, cwd=repo)  # not here: `-m` imports codex from the working directory first
     return (time.perf_counter() - started) / REPLAY_COMMITS
 

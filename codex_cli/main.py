@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _module(name: str):
-    return importlib.import_module(f"codex.commands.{name}_" if keyword.iskeyword(name) else f"codex.commands.{name}")
+    return importlib.import_module(f"codex_cli.commands.{name}_" if keyword.iskeyword(name) else f"codex_cli.commands.{name}")
 
 
 def main(argv: list[str] | None = None) -> int:

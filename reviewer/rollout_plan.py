@@ -12,7 +12,7 @@ import yaml
 
 from codex.front_matter import FRONT_MATTER, front_matter
 from codex.governance_config import GovernanceConfig
-from codex.history import RuleStatus
+from reviewer.history import RuleStatus
 from codex.model import Cohort, Rule, Ruleset, Stage
 from reviewer.rollout import STAGE_ORDER, effective_cohorts, in_force, rank, stage_elsewhere
 

@@ -127,8 +127,8 @@ class CodexResult:
 
 
 def _run_codex(args: list[str], cwd: Path | None = None, stdin: str = "") -> CodexResult:
-    """``codex ARGS`` in-process (``codex.main.main``) in ``cwd``; exit code and captured output."""
-    from codex.main import main
+    """``codex ARGS`` in-process (``codex_cli.main.main``) in ``cwd``; exit code and captured output."""
+    from codex_cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     previous = Path.cwd()

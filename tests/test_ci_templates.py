@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from codex.main import build_parser
+from codex_cli.main import build_parser
 from codex_testing import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent  # check-jsonschema and zizmor come with the test extra
@@ -24,9 +24,9 @@ INPUT = re.compile(r"\$\[\[ inputs\.([\w-]+) \]\]")
 
 
 def _codex_args(line: str, env: dict[str, str]) -> list[str]:
-    """The arguments of a ``python -I -m codex ...`` shell line (up to ``||``), with ``"$VARIABLE"`` filled in."""
+    """The arguments of a ``python -I -m codex_cli ...`` shell line (up to ``||``), with ``"$VARIABLE"`` filled in."""
     words = shlex.split(re.sub(r"\$(\w+)", lambda m: env[m.group(1)], line.split(" || ")[0]))
-    assert words[:4] == ["python", "-I", "-m", "codex"], line
+    assert words[:4] == ["python", "-I", "-m", "codex_cli"], line
     return words[4:]
 
 
@@ -162,7 +162,7 @@ def test_the_component_reviews_merge_requests_and_audits_the_default_branch():
     review, audit = config["codex-review"], config["codex-audit"]
     assert review["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert audit["rules"] == [{"if": '$CI_PIPELINE_SOURCE != "merge_request_event" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}]
-    codex_lines = [line for line in review["script"] + audit["script"] if line.startswith("python -I -m codex ")]
+    codex_lines = [line for line in review["script"] + audit["script"] if line.startswith("python -I -m codex_cli ")]
     parsed = [build_parser().parse_args(_codex_args(line, review["variables"])) for line in codex_lines]
     assert [(a.command, getattr(a, "all", None), getattr(a, "format", None)) for a in parsed] == [
         ("check", True, "gitlab"), ("review", None, None), ("check", True, "gitlab")]
@@ -175,7 +175,7 @@ def test_the_audit_line_keeps_its_report_on_findings_and_fails_on_errors(git_rep
     with the report written; a configuration error (exit 2) fails it."""
     spec, jobs = _component()
     [line] = yaml.safe_load(_with_inputs(jobs, {k: "x" for k in spec["spec"]["inputs"]}))["codex-audit"]["script"]
-    command = line.replace("python -I -m codex", f"{shlex.quote(sys.executable)} -m codex")  # the codex under test
+    command = line.replace("python -I -m codex_cli", f"{shlex.quote(sys.executable)} -m codex_cli")  # the codex under test
     repo = git_repo()
     repo.commit("base", {"app.py": "import requests\nrequests.get(url)\n"})
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}

@@ -88,7 +88,7 @@ def checked_without_path(git_repo_factory) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
     env.update(PATH="/usr/bin:/bin", PYTHONPATH=str(PROJECT_ROOT))
     assert shutil.which("semgrep", path=env["PATH"]) is None
-    proc = subprocess.run([sys.executable, "-m", "codex", "check", "--all", "--no-llm", "--no-history", "--no-cache", "--format", "json"],
+    proc = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--all", "--no-llm", "--no-history", "--no-cache", "--format", "json"],
                           cwd=repo.path, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 1, proc.stderr
     return json.loads(proc.stdout)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex.examples import ExampleRun, run_examples
+from reviewer.examples import ExampleRun, run_examples
 from codex.model import Example, LlmMatcher, Ruleset
 from codex.semgrep_config import SemgrepMatcher
 

@@ -9,7 +9,7 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.governance_config import GovernanceConfig
-from codex.history import record, rule_statuses
+from reviewer.history import record, rule_statuses
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.changes import whole_tree

@@ -33,7 +33,7 @@ def test_without_a_git_program_the_message_says_what_to_install(repo, tmp_path: 
     empty = tmp_path / "bin"
     empty.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_PYTHON", "CODEX_DEBUG"))} | {"PATH": str(empty)}
-    proc = subprocess.run([sys.executable, "-m", "codex", "check", "--no-llm"], cwd=repo.path, env=env,
+    proc = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--no-llm"], cwd=repo.path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == ("codex: git is not installed or not on PATH; codex needs it to read changes and history. Install git, "

@@ -14,9 +14,9 @@ HEAVY = ("pydantic", "libcst", "openai", "tiktoken", "git", "semgrep", "markdown
 
 _PROBE = """
 import json, sys
-import codex.main
+import codex_cli.main
 try:
-    code = codex.main.main(sys.argv[1:])
+    code = codex_cli.main.main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
 print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}), file=sys.stderr)

@@ -140,7 +140,7 @@ def test_console_script_end_to_end(libcst_repo, tmp_path: Path) -> None:
 
 
 def test_python_dash_m_codex() -> None:
-    proc = subprocess.run([sys.executable, "-m", "codex", "--version"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "codex_cli", "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("codex ")
 
 
@@ -150,7 +150,7 @@ def test_python_dash_m_codex_imports_nothing_from_the_working_directory(libcst_r
     for name in ("markdown_it.py", "yaml.py", "pydantic.py", "libcst.py"):  # what `codex check` of this tree imports
         libcst_repo.write(name, poison)
     libcst_repo.write("a.py", "try:\n    pass\nexcept:\n    pass\n")
-    proc = subprocess.run([sys.executable, "-m", "codex", "check", "--format", "json", "--no-llm", "--no-history"],
+    proc = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--format", "json", "--no-llm", "--no-history"],
                           cwd=libcst_repo.path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert [(f["rule_id"], f["path"], f["line"]) for f in json.loads(proc.stdout)["findings"]] == [("CX0100", "a.py", 3)]

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from codex.config import CodexConfig
-from codex.replay import ReplaySettings, list_commits, load_state, replay
+from reviewer.replay import ReplaySettings, list_commits, load_state, replay
 from codex.ruleset_source import load_active
 
 CLEAN = "pub fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {\n    text.trim().parse()\n}\n"
@@ -105,7 +105,7 @@ def mixed_history(git_repo_factory):
 
 
 def test_a_batch_runs_semgrep_once_and_finds_what_commit_by_commit_finds(mixed_history, monkeypatch: pytest.MonkeyPatch) -> None:
-    from codex.replay import replay_commit, replay_commits
+    from reviewer.replay import replay_commit, replay_commits
     from reviewer.engines import semgrep as semgrep_engine
 
     repo, commits = mixed_history

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_today
+from codex_cli.commands._common import add_today
 
 if TYPE_CHECKING:
     from codex.config import CodexConfig
@@ -45,7 +45,7 @@ def record_history(root: Path, config: "CodexConfig", report: "Report", command:
     """Record the run where ``[tool.codex.governance] history`` says; a failure to write is reported, never fatal."""
     import sqlite3
 
-    from codex.history import history_path, record
+    from reviewer.history import history_path, record
 
     if disabled or not config.governance.history:
         return

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, find_root, output_file
-from codex.commands._ruleset_and_history import add_governance_arguments
+from codex_cli.commands._common import add_root, find_root, output_file
+from codex_cli.commands._ruleset_and_history import add_governance_arguments
 
 if TYPE_CHECKING:
     from reviewer.changes import ChangeSet
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex.commands._ruleset_and_history import load_or_fail_open, record_history
+    from codex_cli.commands._ruleset_and_history import load_or_fail_open, record_history
     from codex.config import load_config
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from codex.commands._common import add_root, find_root
+from codex_cli.commands._common import add_root, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from codex.commands._common import add_root, find_root
+from codex_cli.commands._common import add_root, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

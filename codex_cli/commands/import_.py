@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from codex.commands._common import add_root, find_root
+from codex_cli.commands._common import add_root, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

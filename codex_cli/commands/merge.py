@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from codex.commands._common import output_file
+from codex_cli.commands._common import output_file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, add_today, find_root, output_file
+from codex_cli.commands._common import add_root, add_today, find_root, output_file
 
 if TYPE_CHECKING:
-    from codex.replay import ReplayedCommit, ReplaySettings
+    from reviewer.replay import ReplayedCommit, ReplaySettings
     from codex.ruleset_source import LoadedRuleset
 
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from codex.config import load_config
-    from codex.replay import ReplaySettings, default_jobs, list_commits, load_state, replay
+    from reviewer.replay import ReplaySettings, default_jobs, list_commits, load_state, replay
     from codex.ruleset_source import load_active
 
     root = find_root(args.root)

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, find_root, output_file
-from codex.commands._ruleset_and_history import add_governance_arguments
+from codex_cli.commands._common import add_root, find_root, output_file
+from codex_cli.commands._ruleset_and_history import add_governance_arguments
 
 if TYPE_CHECKING:
     from reviewer.platforms import MergeRequest
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex.commands._ruleset_and_history import record_history
+    from codex_cli.commands._ruleset_and_history import record_history
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import ConfigError
     from reviewer.check import CheckOptions, run_check

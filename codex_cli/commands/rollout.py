@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex.commands._common import add_root, add_today, find_root, output_file
+from codex_cli.commands._common import add_root, add_today, find_root, output_file
 
 if TYPE_CHECKING:
     from codex.governance_config import GovernanceConfig
-    from codex.history import RuleStatus
+    from reviewer.history import RuleStatus
     from codex.model import Ruleset
 
 
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codex.config import load_config
-    from codex.history import history_path, rule_statuses
+    from reviewer.history import history_path, rule_statuses
     from codex.ruleset_source import load_active
 
     root = find_root(args.root)
@@ -72,7 +72,7 @@ def _status(ruleset: "Ruleset", statuses: "list[RuleStatus]", today: dt.date, fm
 
 def _plan(root: Path, ruleset: "Ruleset", statuses: "list[RuleStatus]", limits: "GovernanceConfig", today: dt.date,
           output: Path | None) -> int:
-    from codex.rollout_plan import front_matter_patch, propose
+    from reviewer.rollout_plan import front_matter_patch, propose
 
     proposals = propose(ruleset, statuses, limits, today)
     for p in proposals:

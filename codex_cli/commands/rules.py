@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import sys
 
-from codex.commands._common import add_root, add_today, find_root
+from codex_cli.commands._common import add_root, add_today, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from codex.commands._common import add_root, find_root
+from codex_cli.commands._common import add_root, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from codex.config import load_config
-    from codex.examples import run_examples
+    from reviewer.examples import run_examples
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import load_active
 
