@@ -11,9 +11,9 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from codex.rule_class import load_rule_class
+from codex.matchers.libcst import LibcstMatcher
 from codex.model import Ruleset
-from reviewer.engines.libcst import LibcstMatcher
+from codex.rule_class import load_rule_class
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from _common import DEFAULT_CACHE, DJANGO, REPO, fetch
 
+from codex.matchers.libcst import LibcstMatcher
 from codex.model import Ruleset
-from reviewer.engines.libcst import LibcstMatcher
 from reviewer.engines import libcst as engine
 from reviewer.targets import Target, applies
 

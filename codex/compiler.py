@@ -224,16 +224,16 @@ def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | 
 
 
 def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str, lint_packages: Sequence[str] | None):
-    """The rule's matcher, parsed and validated by its engine (reviewer/engines)."""
-    from reviewer.engines import REGISTRY, MatcherSource, engine
+    """The rule's matcher, parsed and validated by its matcher kind (codex/matchers)."""
+    from codex.matchers import REGISTRY, MatcherSource, matcher_kind
 
     if config.matcher == "llm":
         return LlmMatcher(question=config.question or "", do_not_flag=tuple(config.do_not_flag)), []
     if config.matcher not in REGISTRY:
         return None, [Problem(path=path, line=section.line, message=f"unknown matcher {config.matcher!r}",
                               hint=f"use {', '.join(REGISTRY)} or llm")]
-    return engine(config.matcher).parse(MatcherSource(section.rule_id, tuple(config.languages), config.rule_class, fences, path, section.line,
-                                                         None if lint_packages is None else tuple(lint_packages)))
+    return matcher_kind(config.matcher).parse(MatcherSource(section.rule_id, tuple(config.languages), config.rule_class, fences, path, section.line,
+                                                               None if lint_packages is None else tuple(lint_packages)))
 
 
 def _examples(section: RuleSection, config: RuleConfig, fences: list[Block], path: str) -> tuple[list[Example], list[Problem]]:

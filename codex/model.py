@@ -67,7 +67,7 @@ class Prefilter(Frozen):
 
 
 class MatcherConfig(Frozen):
-    """How a rule is matched: ``kind`` names its engine (reviewer/engines), which defines the rest."""
+    """How a rule is matched: ``kind`` names its matcher kind (codex/matchers), which defines the rest."""
 
     kind: str
 
@@ -79,17 +79,17 @@ class LlmMatcher(MatcherConfig):
 
 
 def _matcher_of_kind(value: object) -> object:
-    """A matcher read from JSON, as the model its engine defines (the engine registry is imported only here)."""
+    """A matcher read from JSON, as the model its matcher kind defines (the registry is imported only here)."""
     if not isinstance(value, dict):
         return value
     if value.get("kind") == "llm":
         return LlmMatcher.model_validate(value)
-    from reviewer.engines import REGISTRY, engine
+    from codex.matchers import REGISTRY, matcher_kind
 
     kind = value.get("kind")
     if kind not in REGISTRY:
         raise ValueError(f"unknown matcher kind {kind!r} (known: llm, {', '.join(REGISTRY)})")
-    return engine(str(kind)).matcher.model_validate(value)
+    return matcher_kind(str(kind)).matcher.model_validate(value)
 
 
 Matcher = Annotated[SerializeAsAny[MatcherConfig], BeforeValidator(_matcher_of_kind)]

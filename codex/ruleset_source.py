@@ -133,7 +133,7 @@ def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) ->
     holds this very ruleset (`codex compile` validated it) or this semgrep version accepted these rules before (a
     memo in the cache directory)."""
     from codex.semgrep_config import semgrep_config
-    from codex.semgrep_validate import validate_semgrep
+    from codex.semgrep_validate import semgrep_version, validate_semgrep
 
     rules = [r for r in result.rules if isinstance(r.matcher, SemgrepMatcher)]
     compiled = root / config.rules / "ruleset.json"
@@ -142,9 +142,7 @@ def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) ->
             return []
     except (OSError, ValueError, ValidationError):
         pass  # an unreadable rules/ proves nothing: ask semgrep
-    from reviewer.engines import engine
-
-    accepted = f"{engine('semgrep').version()}\n{semgrep_config(rules)}"  # another semgrep may judge the same rules otherwise
+    accepted = f"{semgrep_version()}\n{semgrep_config(rules)}"  # another semgrep may judge the same rules otherwise
     memo = root / config.cache_dir / "semgrep-accepted" / hashlib.sha256(accepted.encode()).hexdigest()[:32]
     if memo.is_file():
         return []
@@ -190,7 +188,7 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
     """The compiled ruleset in the tree, else as committed at HEAD, else at the merge-base with the default branch."""
     import git
 
-    from reviewer.changes import default_base
+    from codex.git import default_base
 
     rel = f"{config.rules}/ruleset.json"
     try:

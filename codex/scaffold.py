@@ -51,7 +51,7 @@ def slug(text: str) -> str:
 
 def new_rfc(rfc_id: str, rule_id: str, title: str, language: str, author: str) -> str:
     """A draft RFC with one semgrep rule whose examples pass; every [TODO: ...] is for the author."""
-    from reviewer.engines import REGISTRY
+    from codex.matchers import REGISTRY
 
     comment, before, indent, after, end = _SHAPES[language]
     bad = f"{before}{indent}{comment} ruleid: {rule_id}\n{indent}todo_replace_me(value){end}\n{after}"

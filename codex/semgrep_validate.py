@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
 from codex.languages import default_filename
+from codex.matchers import distribution_version
 from codex.model import Rule
 from codex.problems import Problem
 from codex.semgrep_config import SemgrepMatcher, semgrep_config
-from reviewer.engines.semgrep import find_semgrep
 
 _FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--quiet", "--no-git-ignore", "--x-ignore-semgrepignore-files")
+
+
+def find_semgrep() -> str | None:
+    """The semgrep executable installed with the running interpreter (a venv or pipx environment called by its
+    absolute path has no PATH entry), else the one on PATH."""
+    name = "semgrep.exe" if os.name == "nt" else "semgrep"
+    for directory in dict.fromkeys((Path(sys.executable).parent, Path(sysconfig.get_path("scripts")))):
+        candidate = directory / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which("semgrep")
+
+
+def semgrep_version() -> str:
+    """The installed semgrep's version: what judged a ruleset valid, and part of the result cache's key."""
+    return distribution_version("semgrep")
 
 
 def validate_semgrep(compiled: list[Rule], locations: dict[str, tuple[str, int]]) -> list[Problem]:

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from codex.git import default_base, default_branch_ref
 from codex.problems import ProblemError
-from reviewer.changes import (BaseRevision, ChangeSet, FileChange, commit_diff, default_base, default_branch_ref, from_git, from_index,
+from reviewer.changes import (BaseRevision, ChangeSet, FileChange, commit_diff, from_git, from_index,
                               from_patch, printable, unquote, whole_tree)
 
 

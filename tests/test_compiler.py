@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codex.compiler import compile_rfcs, stale_files, write_rules
+from codex.matchers.libcst import LibcstMatcher
 from codex.model import LlmMatcher, Stage
 from codex.semgrep_config import SemgrepMatcher
-from reviewer.engines.libcst import LibcstMatcher
 from codex_testing import PROJECT_ROOT
 from codex_testing.rfcs import LIBCST, LLM, rfc, rule
 

@@ -1,5 +1,5 @@
-"""The engine registry (reviewer/engines): every engine listed, its matcher model read back from a ruleset, its
-compile-time validation, and the tree-sitter engine keeping what works when a matcher or a file does not."""
+"""The engine registry (reviewer/engines) and the matcher kinds they run (codex/matchers): every engine listed,
+its matcher model read back from a ruleset, its compile-time validation, and the tree-sitter engine keeping what works when a matcher or a file does not."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from codex import matchers
 from codex.compiler import compile_rfcs
+from codex.matchers.libcst import LibcstMatcher
+from codex.matchers.treesitter import TreeSitterMatcher
 from codex.model import LlmMatcher, Ruleset
 from codex.semgrep_config import SemgrepMatcher
 from codex.treesitter_lint import TreeSitterRule
 from reviewer.engines import REGISTRY, all_engines, engine
-from reviewer.engines.libcst import LibcstMatcher
-from reviewer.engines.treesitter import TreeSitterMatcher
 from reviewer.matching import run_matchers
 from reviewer.targets import Target
 
@@ -40,6 +41,13 @@ def test_the_registry_lists_each_engine_under_its_kind() -> None:
     assert [e.kind for e in all_engines()] == list(REGISTRY) == ["semgrep", "libcst", "tree-sitter"]
     assert [e.matcher for e in all_engines()] == [SemgrepMatcher, LibcstMatcher, TreeSitterMatcher]
     assert [e.background for e in all_engines()] == [True, False, False]
+
+
+def test_each_engine_runs_the_matcher_kind_of_its_name() -> None:
+    assert list(matchers.REGISTRY) == ["semgrep", "libcst", "tree-sitter"]
+    assert [matchers.matcher_kind(kind).matcher for kind in matchers.REGISTRY] == [SemgrepMatcher, LibcstMatcher, TreeSitterMatcher]
+    assert [matchers.matcher_kind(kind).kind for kind in matchers.REGISTRY] == ["semgrep", "libcst", "tree-sitter"]
+    assert {e.kind: e.matcher for e in all_engines()} == {"semgrep": SemgrepMatcher, "libcst": LibcstMatcher, "tree-sitter": TreeSitterMatcher}
 
 
 def test_versions_name_the_installed_distributions() -> None:

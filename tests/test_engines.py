@@ -11,9 +11,9 @@ import libcst as cst
 import pytest
 
 from codex.lint import LintRule
+from codex.matchers.libcst import LibcstMatcher
 from codex.model import Ruleset
 from codex.semgrep_config import SemgrepMatcher
-from reviewer.engines.libcst import LibcstMatcher
 from reviewer.check import run_matchers
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.targets import Target

@@ -8,10 +8,10 @@ import pytest
 
 from libcst.metadata import MetadataWrapper
 
+from codex.matchers.libcst import LibcstMatcher
 from codex.model import Ruleset
 from codex.problems import Problem
 from reviewer.engines import libcst as libcst_engine
-from reviewer.engines.libcst import LibcstMatcher
 from reviewer.targets import Target
 
 PROJECT = Path(__file__).resolve().parent.parent

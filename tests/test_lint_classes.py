@@ -130,7 +130,7 @@ def test_a_merge_request_s_own_rfcs_are_compiled_without_importing_their_classes
 
 
 def test_a_compiled_ruleset_naming_a_module_outside_the_allowed_packages_runs_every_other_rule(tmp_path: Path, libcst_ruleset) -> None:
-    from reviewer.engines.libcst import LibcstMatcher
+    from codex.matchers.libcst import LibcstMatcher
     from reviewer.check import run_matchers
     from reviewer.targets import Target
 

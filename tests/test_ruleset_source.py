@@ -136,7 +136,7 @@ def test_new_and_import_hand_out_ids_no_shipped_rule_uses(tmp_path: Path, run_co
 
 
 def test_semgrep_s_acceptance_of_own_rules_is_remembered_per_semgrep_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reviewer.engines.semgrep import ENGINE
+    from codex import semgrep_validate
 
     (tmp_path / "rfcs").mkdir()
     (tmp_path / "rfcs" / "0100-own.md").write_text(rfc("RFC-0100", [unwrap_rule("RX0100")]), encoding="utf-8")
@@ -145,6 +145,6 @@ def test_semgrep_s_acceptance_of_own_rules_is_remembered_per_semgrep_version(tmp
     first = sorted(p.name for p in memos.iterdir())
     load_active(tmp_path, CodexConfig())
     assert sorted(p.name for p in memos.iterdir()) == first and len(first) == 1  # the same semgrep: not asked again
-    monkeypatch.setattr(type(ENGINE), "version", lambda self: "semgrep 0.0-another")
+    monkeypatch.setattr(semgrep_validate, "semgrep_version", lambda: "semgrep 0.0-another")
     load_active(tmp_path, CodexConfig())
     assert len(list(memos.iterdir())) == 2  # another semgrep judged the same rules afresh

@@ -1,25 +1,23 @@
-"""The static engines: one protocol and one registry, as pre-commit's ``Language`` and ``all_languages``.
+"""The static engines, the running half: one protocol and one registry, as pre-commit's ``Language`` and
+``all_languages``.
 
-An engine is a module with an ``ENGINE`` object: the matcher ``kind`` a rule's ``yaml codex`` block names,
-the matcher's config model and its parsing and validation at compile time, a version (part of the result
-cache's key) and ``start``/``collect`` to run its rules over files. Adding a matcher kind is one module
-here, one line in ``REGISTRY`` and its tests. Engine modules import their heavy libraries only when they
-run, so listing them (loading a ruleset, keying the cache) costs nothing.
+An engine is a module with an ``ENGINE`` object: the matcher ``kind`` it runs (its configuration half, the config
+model and its parsing and validation at compile time, is codex/matchers under the same kind), a version (part of
+the result cache's key) and ``start``/``collect`` to run its rules over files. Adding a matcher kind is one
+module here and one in codex/matchers, one line in each ``REGISTRY`` and its tests. Engine modules import their
+heavy libraries only when they run, so listing them (keying the cache) costs nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from codex.model import MatcherConfig, Rule
     from codex.problems import Problem
-    from codex.rfc import Block
     from reviewer.targets import Target
 
 # Engines in the order they start: one that runs in another process first, so the others overlap with it.
@@ -47,19 +45,6 @@ Job = tuple["Target", list["Rule"]]
 Results = tuple[dict[str, list[Match]], list["Problem"]]  # matches by target path; problems (with a path: of that file)
 
 
-@dataclass(frozen=True)
-class MatcherSource:
-    """What a rule section gives its engine to build the matcher from."""
-
-    rule_id: str
-    languages: tuple[str, ...]
-    rule_class: str | None
-    fences: list[Block]
-    path: str  # the RFC file
-    line: int  # the rule's heading
-    lint_packages: tuple[str, ...] | None = ()  # where matcher classes may be imported from besides codex.lints; None: none
-
-
 class Run(Protocol):
     transient: set[str]  # target paths with an error that may not recur (a timeout): never cached
 
@@ -68,11 +53,8 @@ class Run(Protocol):
 
 class Engine(Protocol):
     kind: ClassVar[str]
-    matcher: ClassVar[type[MatcherConfig]]
+    matcher: ClassVar[type[MatcherConfig]]  # the config model its kind's codex/matchers module defines
     background: ClassVar[bool]  # ``start`` leaves it running elsewhere (a process): collected after the others
-
-    def parse(self, source: MatcherSource) -> tuple[MatcherConfig | None, list[Problem]]:
-        """The rule's matcher, validated, or the problems (with the RFC's path and line) why not."""
 
     def version(self) -> str: ...
 
@@ -92,17 +74,6 @@ def all_engines() -> list[Engine]:
     return [engine(kind) for kind in REGISTRY]
 
 
-def distribution_version(*names: str) -> str:
-    """Installed versions of these distributions, for an engine's ``version``."""
-    versions = []
-    for name in names:
-        try:
-            versions.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name} absent")
-    return ", ".join(versions)
-
-
 def crash_problem(rule: Rule, target: Target, exc: Exception) -> Problem:
     """A matcher that raised on a file: said plainly, and the other rules' results kept."""
     from codex.problems import Problem
@@ -114,33 +85,7 @@ def crash_problem(rule: Rule, target: Target, exc: Exception) -> Problem:
 class ClassEngine:
     """The part engines whose matchers are classes (``rule_class: package.module:ClassName``) share."""
 
-    base: ClassVar[str]  # the class every matcher class derives from, as 'package.module:ClassName'
-    languages: ClassVar[tuple[str, ...]]
-
-    def parse(self, source: MatcherSource) -> tuple[MatcherConfig | None, list[Problem]]:
-        """The class is checked by importing it from where the configuration allows; with ``lint_packages=None``
-        (a merge request's own RFCs) only its form is checked and nothing is imported."""
-        from codex.problems import Problem
-        from codex.rule_class import RuleClassError, check_form, load_rule_class
-
-        def problem(message: str, hint: str) -> tuple[None, list[Problem]]:
-            return None, [Problem(path=source.path, line=source.line, message=message, hint=hint)]
-
-        if not set(source.languages) <= set(self.languages):
-            names = " and ".join(name.capitalize() for name in self.languages)
-            return problem(f"{self.kind} rules match {names} only", f"set languages: [{', '.join(self.languages)}]")
-        if not source.rule_class:
-            return problem(f"{self.kind} rule without rule_class", "name the class as 'package.module:ClassName'")
-        try:
-            if source.lint_packages is None:
-                check_form(source.rule_class)
-            else:
-                load_rule_class(source.rule_class, self.base, source.lint_packages)
-        except RuleClassError as exc:
-            return problem(f"cannot load {source.rule_class}: {exc}",
-                           f"name a {self.base.replace(':', '.')} subclass in codex.lints or in a package [tool.codex] lint_packages "
-                           "lists, as 'package.module:ClassName'")
-        return self.matcher(rule_class=source.rule_class), []
+    base: ClassVar[str]  # the class every matcher class derives from (its kind's, in codex/matchers)
 
     def identity(self, rule: Rule) -> str:
         """The rule's content hash and the source of its matcher class's module."""

@@ -16,11 +16,11 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, cast
 
-from pydantic import Field
-
-from codex.model import MatcherConfig, Rule
+from codex.matchers import distribution_version
+from codex.matchers.libcst import LibcstKind, LibcstMatcher
+from codex.model import Rule
 from codex.problems import Problem
 from codex.rule_class import loaded_rule_class
 from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
@@ -41,23 +41,15 @@ FileResult = tuple[list[Match], list[Problem]]
 _worker_rules: dict[str, Rule] = {}
 
 
-class LibcstMatcher(MatcherConfig):
-    kind: Literal["libcst"] = "libcst"
-    rule_class: str = Field(description="import path, as 'package.module:ClassName'")
-
-
 class LibcstEngine(ClassEngine):
     """Python rules written as codex.lint.LintRule classes (Fixit's style), batched in one visit per file."""
 
     kind = "libcst"
     matcher = LibcstMatcher
     background = False
-    base = "codex.lint:LintRule"
-    languages = ("python",)
+    base = LibcstKind.base
 
     def version(self) -> str:
-        from reviewer.engines import distribution_version
-
         return distribution_version("libcst")
 
     def start(self, jobs: list[Job], busy_cpus: int) -> "LibcstRun":

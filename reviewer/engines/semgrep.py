@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
-import sysconfig
 import tempfile
 from pathlib import Path
 
 from codex.model import Rule
 from codex.problems import Problem
-from codex.semgrep_config import SEMGREP_RESERVED, SemgrepMatcher, run_rules
-from reviewer.engines import Job, Match, MatcherSource, distribution_version
+from codex.semgrep_config import SemgrepMatcher, run_rules
+from codex.semgrep_validate import find_semgrep, semgrep_version
+from reviewer.engines import Job, Match
 from reviewer.targets import Target, path_matches
 
 # Target paths go on the command line, relative to their common directory (bench/semgrep_targets.py);
@@ -32,17 +30,6 @@ SEMGREP_FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--no-git
 ENGINES = {"osemgrep": ("--experimental",), "pysemgrep": ()}  # the flags that choose semgrep's command line
 NOT_FOUND = Problem(message="semgrep was not found (beside the running Python, nor on PATH): the semgrep rules cannot run",
                     hint="install codex with its dependencies into this environment (pip install codex-rfc)", kind="engine")
-
-
-def find_semgrep() -> str | None:
-    """The semgrep executable installed with the running interpreter (a venv or pipx environment called by its
-    absolute path has no PATH entry), else the one on PATH."""
-    name = "semgrep.exe" if os.name == "nt" else "semgrep"
-    for directory in dict.fromkeys((Path(sys.executable).parent, Path(sysconfig.get_path("scripts")))):
-        candidate = directory / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return shutil.which("semgrep")
 
 
 class SemgrepRun:
@@ -197,29 +184,8 @@ class SemgrepEngine:
     matcher = SemgrepMatcher
     background = True
 
-    def parse(self, source: MatcherSource) -> tuple[SemgrepMatcher | None, list[Problem]]:
-        import yaml
-
-        bodies = [b for b in source.fences if b.info.split()[:2] == ["yaml", "semgrep"]]
-        if len(bodies) != 1:
-            return None, [Problem(path=source.path, line=source.line, message=f"semgrep rule {source.rule_id} needs exactly one ```yaml semgrep``` block",
-                                  hint="put the semgrep rule body (pattern, patterns, pattern-either, ...) in it")]
-        line = bodies[0].line + 1
-        try:
-            body = yaml.safe_load(bodies[0].content)
-        except yaml.YAMLError as exc:
-            return None, [Problem(path=source.path, line=line, message=f"semgrep block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")]
-        if not isinstance(body, dict) or not any(str(k).startswith("pattern") for k in body):
-            return None, [Problem(path=source.path, line=line, message="semgrep block has no pattern",
-                                  hint="give pattern, patterns, pattern-either or pattern-regex")]
-        reserved = SEMGREP_RESERVED & set(body)
-        if reserved:
-            return None, [Problem(path=source.path, line=line, message=f"semgrep block sets {', '.join(sorted(reserved))}",
-                                  hint="these come from the RFC; keep only the matching keys")]
-        return SemgrepMatcher(body=body), []
-
     def version(self) -> str:
-        return distribution_version("semgrep")
+        return semgrep_version()
 
     def identity(self, rule: Rule) -> str:
         return rule.content_hash()

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import Field
-
-from codex.model import MatcherConfig, Rule
+from codex.matchers import distribution_version
+from codex.matchers.treesitter import GRAMMARS, TreeSitterKind, TreeSitterMatcher
+from codex.model import Rule
 from codex.problems import Problem
 from codex.rule_class import loaded_rule_class
-from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem, distribution_version
+from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
 from reviewer.targets import Target
 
 if TYPE_CHECKING:
@@ -22,22 +22,13 @@ if TYPE_CHECKING:
 
     from codex.treesitter_lint import TreeSitterRule
 
-GRAMMARS = {"rust": "tree_sitter_rust"}  # language -> the grammar's module (its wheel)
-
-
-class TreeSitterMatcher(MatcherConfig):
-    kind: Literal["tree-sitter"] = "tree-sitter"
-    rule_class: str = Field(description="import path of a codex.treesitter_lint.TreeSitterRule, as 'package.module:ClassName'")
-
-
 class TreeSitterEngine(ClassEngine):
     """Rules written as TreeSitterRule classes, batched over one parse per file."""
 
     kind = "tree-sitter"
     matcher = TreeSitterMatcher
     background = False
-    base = "codex.treesitter_lint:TreeSitterRule"
-    languages = tuple(GRAMMARS)
+    base = TreeSitterKind.base
 
     def version(self) -> str:
         return distribution_version("tree-sitter", *(module.replace("_", "-") for module in GRAMMARS.values()))

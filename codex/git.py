@@ -1,0 +1,80 @@
+"""What a change is compared with: the base branch CI or the configuration names, and its merge-base with HEAD."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from codex.problems import Problem, ProblemError
+
+if TYPE_CHECKING:  # gitpython runs `git version` twice on import: loaded only where git is used
+    import git
+
+# A merge request's target as CI names it: (variable, the refs it may be fetched as), most specific first.
+_CI_TARGETS = (("GITHUB_BASE_REF", ("origin/{}", "{}")), ("CI_MERGE_REQUEST_DIFF_BASE_SHA", ("{}",)),
+               ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", ("origin/{}", "{}")))
+_FETCH_HINT = "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF"
+
+
+def _exists(repo: git.Repo, ref: str) -> bool:
+    import git
+
+    try:
+        repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def _first_existing(repo: git.Repo, refs: list[str]) -> str | None:
+    return next((ref for ref in refs if _exists(repo, ref)), None)
+
+
+def default_branch_ref(repo: git.Repo, default_branch: str | None, env: dict[str, str] | None = None) -> str:
+    """What a change is compared with: the merge request's target that CI names (GITHUB_BASE_REF,
+    CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME), else the configured ``default_branch``,
+    else the first that exists of origin/HEAD, origin/main, origin/master, main, master, CI_DEFAULT_BRANCH.
+    A named ref that is not here, or no base at all, raises a usage problem saying what to set."""
+    import git
+
+    env = os.environ if env is None else env
+    for variable, shapes in _CI_TARGETS:
+        if value := env.get(variable, "").strip():
+            refs = [shape.format(value) for shape in shapes]
+            if ref := _first_existing(repo, refs):
+                return ref
+            raise ProblemError([Problem(message=f"{variable}={value}: the merge request's target {' / '.join(refs)} is not in this clone",
+                                        hint=_FETCH_HINT, kind="usage")])
+    if default_branch:
+        if ref := _first_existing(repo, [default_branch, f"origin/{default_branch}"]):
+            return ref
+        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex] default_branch {default_branch!r} does not exist here",
+                                    hint="name a branch this clone has, or fetch it; --base REF overrides it", kind="config")])
+    candidates = []
+    try:
+        candidates.append(repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True))
+    except git.GitCommandError:
+        pass
+    candidates += ["origin/main", "origin/master", "main", "master"]
+    if ci_default := env.get("CI_DEFAULT_BRANCH", "").strip():
+        candidates += [f"origin/{ci_default}", ci_default]
+    if ref := _first_existing(repo, candidates):
+        return ref
+    raise ProblemError([Problem(message="no base to compare the change with: no origin/HEAD, main or master here (a trunk-based "
+                                        "repository, or a single-branch clone)",
+                                hint="pass --base REF, set [tool.codex] default_branch, or fetch the default branch; "
+                                     "`codex check --all` checks every file", kind="usage")])
+
+
+def default_base(repo: git.Repo, default_branch: str | None) -> str:
+    """The merge-base of HEAD with the base ref (see ``default_branch_ref``), or HEAD when they share no history."""
+    return merge_base(repo, default_branch_ref(repo, default_branch))
+
+
+def merge_base(repo: git.Repo, ref: str) -> str:
+    import git
+
+    try:
+        return repo.git.merge_base("HEAD", ref)
+    except git.GitCommandError:
+        return "HEAD"
