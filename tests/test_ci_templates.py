@@ -68,7 +68,7 @@ def test_the_action_refuses_pull_request_target_and_runs_nothing_of_the_checkout
     assert "pull_request.head.sha" in checkout["with"]["ref"]
     assert [s["run"] for s in steps if "pip" in s.get("run", "")] == [
         'python -I -m pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"']
-    review = next(s for s in steps if "codex review" in s.get("run", ""))
+    review = next(s for s in steps if "-m codex_cli review" in s.get("run", ""))
     assert review["if"] == "github.event_name == 'pull_request'" and review["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
     env = {k: action["inputs"]["max-comments"]["default"] for k in review["env"]}
     args = build_parser().parse_args(_codex_args(review["run"], env))
@@ -99,7 +99,7 @@ def test_the_example_workflow_runs_on_pull_request_with_least_privilege():
     assert workflow["permissions"] == {}
     job = workflow["jobs"]["codex"]
     assert job["permissions"] == {"contents": "read", "pull-requests": "write", "security-events": "write"}
-    [sarif] = [s for s in job["steps"] if "codex check" in s.get("run", "")]
+    [sarif] = [s for s in job["steps"] if "-m codex_cli check" in s.get("run", "")]
     args = build_parser().parse_args(_codex_args(sarif["run"], {"BASE_SHA": "0" * 40}))
     assert args.format == "sarif" and str(args.output) == "codex.sarif" and args.base == "0" * 40
     uploads = [s for s in job["steps"] if s.get("uses", "").startswith(("actions/upload-artifact@", "github/codeql-action/upload-sarif@"))]
