@@ -12,7 +12,6 @@ import contextlib
 import multiprocessing
 import os
 import re
-import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -23,6 +22,7 @@ from codex.matchers.libcst import LibcstKind, LibcstMatcher
 from codex.model import Rule
 from codex.problems import Problem
 from codex.rule_class import loaded_rule_class
+from reviewer import python_ast
 from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
 from reviewer.targets import Target
 
@@ -78,7 +78,11 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     source = target.abs_path.read_bytes()
-    tree, too_deep = _cpython_parse(source)
+    try:
+        tree, too_deep = _cpython_parse(source)
+    except SystemError as exc:  # CPython's AST constructor still unbalanced after a retry: said, never cached
+        return [], [Problem(path=target.path, line=1, message=f"CPython's parser failed ({exc}); libcst rules skipped", kind="engine",
+                            hint="a fault of CPython 3.11 (gh-106905), not of the file: run the check again")]
     if too_deep:
         line, reason = too_deep
         return [], [Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
@@ -197,9 +201,7 @@ def _cpython_parse(source: bytes) -> tuple[ast.AST | None, tuple[int, str] | Non
     is reported, not parsed. Any other syntax error is libcst's to judge: it knows newer grammar.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes and the like: not this check's business
-            return compile(source, "<source>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True), None
+        return python_ast.parse(source), None
     except (RecursionError, MemoryError):
         return None, (1, "nested too deeply for CPython's parser")
     except SyntaxError as exc:

@@ -11,6 +11,8 @@ import functools
 import importlib
 from typing import TYPE_CHECKING
 
+from reviewer import python_ast
+
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
@@ -34,7 +36,7 @@ def definition_spans(language: str, text: str) -> list[Span]:
 
 def _python(text: str) -> list[Span]:
     try:
-        tree = ast.parse(text)
+        tree = python_ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # not Python this version reads: hunks instead
         return []
     spans: list[Span] = []
