@@ -37,13 +37,12 @@ def fixable(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def apply_to_text(text: str, findings: list[Finding]) -> tuple[str, FixOutcome]:
-    """``text`` with the fixes of ``findings`` (all of one file) applied; lines are counted at "\\n" alone, as git does,
+    """``text`` with the fixes of ``findings`` (all of one file, each with a fix) applied; lines are counted at "\\n" alone, as git does,
     and a line ending in "\\r\\n" keeps it."""
     lines = text.split("\n")
     outcome = FixOutcome()
     taken: list[Finding] = []
     for finding in findings:
-        assert finding.fix is not None
         overlapping = next((t for t in taken if finding.line <= t.end_line and t.line <= finding.end_line), None)
         if overlapping is not None:
             outcome.skipped.append(Skipped(finding, f"overlaps the fix of {overlapping.rule_id} at line {overlapping.line}; "
