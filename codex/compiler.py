@@ -241,9 +241,17 @@ def _examples(section: RuleSection, config: RuleConfig, fences: list[Block], pat
     problems: list[Problem] = []
     for block in fences:
         words = block.info.split()
-        if len(words) < 2 or words[1] not in ("bad", "good"):
+        if len(words) < 2 or words[1] not in ("bad", "good", "fixed"):
             continue
         language, verdict = words[0], words[1]
+        if verdict == "fixed":
+            bad = examples[-1] if examples else None
+            if bad is None or bad.verdict != "bad" or bad.language != language or bad.fixed is not None:
+                problems.append(Problem(path=path, line=block.line, message=f"a {language} fixed block must follow a {language} bad block",
+                                        hint="put it right after the bad block whose fixes it shows (one per bad block)"))
+            else:
+                examples[-1] = bad.model_copy(update={"fixed": block.content})
+            continue
         options = dict(w.split("=", 1) for w in words[2:] if "=" in w)
         if language not in config.languages:
             problems.append(Problem(path=path, line=block.line, message=f"example in {language!r}, which rule {section.rule_id} does not cover",

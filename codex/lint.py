@@ -103,15 +103,17 @@ def _is_none(node: ast.expr) -> bool:
 
 class LintRule(cst.BatchableCSTVisitor):
     """Declare in ``METADATA_DEPENDENCIES`` the metadata the rule reads (positions are not needed to report),
-    and in ``SCREEN`` what a file must contain for the rule to flag anything (None: every file is visited)."""
+    and in ``SCREEN`` what a file must contain for the rule to flag anything (None: every file is visited).
+    A rule that knows a safe fix reports the node with its ``replacement`` (as Fixit's rules do)."""
 
     METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = ()
     SCREEN: ClassVar[Screen | None] = None
 
     def __init__(self) -> None:
         super().__init__()
-        self.flagged: list[tuple[cst.CSTNode, str | None]] = []
+        self.flagged: list[tuple[cst.CSTNode, str | None, cst.CSTNode | None]] = []  # (node, message, replacement)
 
-    def report(self, node: cst.CSTNode, message: str | None = None) -> None:
-        """Flag ``node``; the engine finds its position after the visit, only in files where something was flagged."""
-        self.flagged.append((node, message))
+    def report(self, node: cst.CSTNode, message: str | None = None, replacement: cst.CSTNode | None = None) -> None:
+        """Flag ``node``; the engine finds its position after the visit, only in files where something was flagged.
+        ``replacement``: the node that fixes it, put in ``node``'s place (the finding's ``fix``)."""
+        self.flagged.append((node, message, replacement))

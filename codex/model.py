@@ -101,6 +101,8 @@ class Example(Frozen):
 
     ``expected`` are the lines that must be flagged: those marked ``ruleid:`` (and ``todook:``, a known
     false positive). ``source`` is the file's repository-relative path; path filters do not apply to it.
+    ``fixed`` is a bad block's code with every fix of the rule applied, from a ``fixed`` block after it
+    (Fixit's ``expected_replacement``); None when the RFC states none.
     """
 
     verdict: Literal["bad", "good", "file"]
@@ -110,6 +112,7 @@ class Example(Frozen):
     expected: tuple[int, ...] = ()
     source_line: int
     source: str | None = None
+    fixed: str | None = None
 
 
 class Cohort(Frozen):

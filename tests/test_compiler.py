@@ -140,6 +140,17 @@ def test_examples_are_required_and_checked(tmp_path: Path) -> None:
     assert any("rule CX0101 needs at least one bad and one good example" in line for line in lines)
 
 
+def test_a_fixed_block_attaches_to_the_bad_block_before_it(tmp_path: Path) -> None:
+    fixed = rule().replace("```python good", "```python fixed\nast.literal_eval(x)\n```\n\n```python good")
+    stray = rule("CX0101").replace("ast.literal_eval(x)\n```\n\n", "ast.literal_eval(x)\n```\n\n```python fixed\nx\n```\n\n")
+    result = compiled(tmp_path, {"a.md": rfc(rules=fixed), "b.md": rfc("RFC-0101", rules=stray)})
+    assert problem_lines(result) == ["rfcs/b.md:38: a python fixed block must follow a python bad block — "
+                                     "put it right after the bad block whose fixes it shows (one per bad block)"]
+    result = compiled(tmp_path / "one", {"a.md": rfc(rules=fixed)})
+    [bad, good] = result.ruleset.rule("CX0100").examples
+    assert (bad.verdict, bad.fixed, good.verdict, good.fixed) == ("bad", "ast.literal_eval(x)\n", "good", None)
+
+
 def test_no_rfcs(tmp_path: Path) -> None:
     (tmp_path / "rfcs").mkdir()
     result = compile_rfcs(tmp_path / "rfcs", tmp_path)

@@ -61,7 +61,7 @@ def test_a_ruleset_reads_each_matcher_back_as_its_engines_model(shipped_ruleset:
     loaded = Ruleset.model_validate_json(shipped_ruleset.to_json())
     assert {r.id: type(r.matcher) for r in loaded.rules} == {
         "CX0001": TreeSitterMatcher, "CX0002": LlmMatcher, "CX0003": LibcstMatcher, "CX0004": LibcstMatcher,
-        "CX0005": SemgrepMatcher, "CX0006": SemgrepMatcher, "CX0007": SemgrepMatcher}
+        "CX0005": SemgrepMatcher, "CX0006": LibcstMatcher, "CX0007": SemgrepMatcher}
     assert loaded.rules == shipped_ruleset.rules
 
 

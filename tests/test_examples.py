@@ -21,7 +21,16 @@ def _broken_rules(shipped: Ruleset) -> tuple:
     noisy_good = Example(verdict="good", language="python", code="import requests\nrequests.get(url)\n",
                          filename="example.py", source_line=1)
     flags_good = libcst.model_copy(update={"id": "CX9002", "examples": (*libcst.examples, noisy_good)})
-    return misses, flags_good
+    yaml_rule = shipped.rule("CX0006")
+    wrong_fix = Example(verdict="bad", language="python", filename="example.py", source_line=1, expected=(3, 5),
+                        code="import yaml\n# ruleid: CX9003\na = yaml.load(s)\n# ruleid: CX9003\nb = yaml.full_load(s)\n",
+                        fixed="import yaml\na = yaml.safe_load(s)\nb = yaml.full_load(s)\n")
+    fixes_wrongly = yaml_rule.model_copy(update={"id": "CX9003", "examples": (wrong_fix,)})
+    swallowed = shipped.rule("CX0004")
+    no_fix = Example(verdict="bad", language="python", filename="example.py", source_line=1, expected=(4,),
+                     code="try:\n    run()\n# ruleid: CX9004\nexcept:\n    pass\n", fixed="run()\n")
+    fixes_nothing = swallowed.model_copy(update={"id": "CX9004", "examples": (no_fix,)})
+    return misses, flags_good, fixes_wrongly, fixes_nothing
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +90,19 @@ def test_codex_test_command_exit_code(run_codex, tmp_path) -> None:
     result = run_codex(["test", "--root", tmp_path])
     assert result.code == 1, result.out + result.err
     assert "CX0500" in result.out and "FAIL" in result.out
+
+
+def test_an_example_whose_fixes_do_not_give_its_fixed_block_fails(example_run: ExampleRun) -> None:
+    [wrong] = [r for r in example_run.results if r.rule.id == "CX9003"]
+    assert wrong.actual == wrong.example.expected and not wrong.passed
+    assert wrong.fixed == "import yaml\n# ruleid: CX9003\na = yaml.safe_load(s)\n# ruleid: CX9003\nb = yaml.safe_load(s)\n"
+    assert wrong.mismatches() == ["the fixes do not give the fixed block: line 3 of the fixed block is 'b = yaml.full_load(s)', "
+                                  "the fixes give 'b = yaml.safe_load(s)'"]
+    [nothing] = [r for r in example_run.results if r.rule.id == "CX9004"]
+    assert nothing.mismatches() == ["the rule offered no fix, and the fixed block differs from the bad block"]
+
+
+def test_the_shipped_yaml_rule_states_and_meets_its_fixed_code(example_run: ExampleRun) -> None:
+    [bad] = [r for r in example_run.results if r.rule.id == "CX0006" and r.example.verdict == "bad"]
+    assert bad.example.fixed is not None and "yaml.safe_load(handle)" in bad.example.fixed
+    assert bad.passed and bad.fixed is not None and bad.fix_mismatch() is None

@@ -232,6 +232,18 @@ def test_text_of_one_finding_in_a_diff(shipped_ruleset: Ruleset) -> None:
         "(2 finding(s) already there not reported); 0 problem(s); ruleset 17836d8153abfda7; 1.2 s\n")
 
 
+def test_text_shows_a_known_fix_and_how_to_apply_it(shipped_ruleset: Ruleset) -> None:
+    rule = shipped_ruleset.rule("CX0006")
+    one = Finding.of(rule, "a.py", 3, 3, 8, "yaml.full_load()", "libcst", "    data = yaml.safe_load(text)")
+    two = Finding.of(rule, "a.py", 5, 6, 8, "yaml.load() with Loader=yaml.Loader", "libcst", "    more = yaml.safe_load(\n        text)")
+    allowed = Finding.of(rule, "a.py", 9, 9, 8, "yaml.full_load()", "libcst", "    x = yaml.safe_load(text)").model_copy(
+        update={"overridden": True, "override_reason": "trusted"})
+    text = render(Report(findings=[one, two, allowed], stats=run_stats(files_checked=1)), "text")
+    fixes = [line.strip() for line in text.splitlines() if "autofix:" in line]
+    assert fixes == ["autofix: data = yaml.safe_load(text)  (codex check --fix applies it)",
+                     "autofix: more = yaml.safe_load( …  (codex check --fix applies it)"]
+
+
 def test_text_override_hint_follows_the_file_and_the_finding(shipped_ruleset: Ruleset) -> None:
     llm_rule = shipped_ruleset.rule("CX0002")
     in_lua = Finding.of(llm_rule, "plugins/limits.lua", 3, 3, 1, "config.limits may be nil", "llm")

@@ -20,7 +20,7 @@ def flagged(rule: type[LintRule], source: str) -> list[tuple[int, str | None]]:
     visitor = rule()
     wrapper.visit_batched([visitor])
     positions = wrapper.resolve(PositionProvider)
-    return sorted((positions[node].start.line, message) for node, message in visitor.flagged)
+    return sorted((positions[node].start.line, message) for node, message, _ in visitor.flagged)
 
 
 def test_requests_calls_without_timeout_or_with_timeout_none() -> None:

@@ -226,19 +226,20 @@ def test_dry_run_prints_the_summary_and_posts_nothing(github, run_codex):
 
 def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, tmp_path, monkeypatch, unthrottled, run_codex,
                                                                       shipped_ruleset):
-    from codex_testing.reports import YAML_LOADS, fixable_ruleset
+    from codex_testing.reports import FIXABLE, fixable_ruleset
 
     with FakeGitHub(TOKEN) as fake:
         pull = PullRequest(git_repo, tmp_path, fixable_ruleset(shipped_ruleset), fake)
-        pull.push({"app/config.py": YAML_LOADS})
+        pull.push({"app/config.py": FIXABLE})
         pull.env(monkeypatch)
         result = run_codex(["review", "--root", pull.repo.path])
     assert result.code == 1, result.err
     by_line = {c["line"]: c for c in fake.review_comments}
-    assert set(by_line) == {5, 7} and fake.refused == 0
-    assert "```suggestion\n    data = yaml.safe_load(text)\n```" in by_line[5]["body"] and by_line[5]["start_line"] is None
-    assert by_line[7]["start_line"] == 6, "a two-line finding is commented on both lines, which its suggestion replaces"
-    assert "```suggestion\n    extra = yaml.safe_load(more)\n```" in by_line[7]["body"]
+    assert set(by_line) == {6, 8, 9} and fake.refused == 0
+    assert "```suggestion\n    data = yaml.safe_load(text)\n```" in by_line[6]["body"] and by_line[6]["start_line"] is None  # libcst
+    assert by_line[8]["start_line"] == 7, "a two-line finding is commented on both lines, which its suggestion replaces"
+    assert "```suggestion\n    extra = yaml.safe_load(\n        more)\n```" in by_line[8]["body"]
+    assert "```suggestion\n    subprocess.run(shlex.split(text))\n```" in by_line[9]["body"]  # semgrep
 
 
 def test_a_judgment_finding_is_commented_with_the_models_reason_and_a_rerun_asks_the_model_nothing(

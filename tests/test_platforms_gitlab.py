@@ -134,16 +134,18 @@ def test_detect_reads_merge_request_pipeline_variables():
 
 
 def test_a_known_fix_is_offered_as_a_gitlab_suggestion(git_repo, run_codex, monkeypatch, shipped_ruleset):
-    from codex_testing.reports import YAML_LOADS, fixable_ruleset
+    from codex_testing.reports import FIXABLE, fixable_ruleset
 
     with FakeGitLab(TOKEN) as fake:
         pipeline = MergeRequestPipeline(git_repo, fixable_ruleset(shipped_ruleset), fake)
-        pipeline.push({"app/config.py": YAML_LOADS})
+        pipeline.push({"app/config.py": FIXABLE})
         result = pipeline.review(run_codex, monkeypatch)
     assert result.code == 1, result.err
     bodies = {d["notes"][0]["position"]["new_line"]: d["notes"][0]["body"] for d in fake.discussions if "position" in d["notes"][0]}
-    assert "```suggestion:-0+0\n    data = yaml.safe_load(text)\n```" in bodies[5]
-    assert "```suggestion:-0+1\n    extra = yaml.safe_load(more)\n```" in bodies[6]
+    assert sorted(bodies) == [6, 7, 9]
+    assert "```suggestion:-0+0\n    data = yaml.safe_load(text)\n```" in bodies[6]  # libcst
+    assert "```suggestion:-0+1\n    extra = yaml.safe_load(\n        more)\n```" in bodies[7]
+    assert "```suggestion:-0+0\n    subprocess.run(shlex.split(text))\n```" in bodies[9]  # semgrep
 
 
 def test_a_judgment_finding_is_commented_with_the_models_reason(git_repo, run_codex, monkeypatch, shipped_ruleset):

@@ -11,7 +11,9 @@ from codex_cli.commands._common import add_root, find_root, output_file
 from codex_cli.commands._ruleset_and_history import add_governance_arguments
 
 if TYPE_CHECKING:
+    from codex.config import CodexConfig
     from reviewer.changes import ChangeSet
+    from reviewer.fixes import FixOutcome
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm-budget", metavar="TOKENS", type=_tokens, help="cap the input tokens the LLM pass sends in this run")
     parser.add_argument("--require-llm", action="store_true", help="exit 1 when a judgment rule could not be reviewed (fail closed)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the per-file result cache nor the LLM answer cache")
+    parser.add_argument("--fix", action="store_true", help="apply the rules' safe fixes to the working tree, then report what remains "
+                        "(not with --staged or --diff: only the working tree is written)")
     parser.add_argument("--shard", metavar="I/N", type=_shard, help="check only the I-th of N deterministic parts of the files (CI matrix; combine with `codex merge`)")
     parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
 
@@ -37,24 +41,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from codex_cli.commands._ruleset_and_history import load_or_fail_open, record_history
     from codex.config import load_config
+    from codex.problems import Problem, ProblemError
     from reviewer.check import CheckOptions, run_check
+    from reviewer.fixes import apply_to_tree, digests
     from reviewer.formatters import get_formatter
 
     root = find_root(args.root)
+    if args.fix and (args.staged or args.diff):
+        reason = "--staged checks the index" if args.staged else "--diff describes the tree before any fix"
+        raise ProblemError([Problem(message=f"--fix writes the working tree, and {reason}: refused", kind="usage",
+                                    hint="run `codex check --fix` (or with --base or --all), review the fixes, then stage them")])
     config = load_config(root)
     loaded = load_or_fail_open(root, config, args.strict)
     if loaded is None:
         return 2 if args.strict else 0
-    changes = _changes(args, root, config.default_branch).excluding(config.rfcs)
-    if args.paths:
-        changes = _only(changes, args.paths, root, whole_unless_staged=args.staged)
-    if args.shard:
-        from reviewer.shard import take_shard
-
-        changes = take_shard(changes, *args.shard)
-    report = run_check(loaded.ruleset, changes, CheckOptions.configured(
+    changes = _selected(args, root, config)
+    checked = digests(changes.root, [f.path for f in changes.files]) if args.fix else {}
+    options = CheckOptions.configured(
         config, root, cache=not args.no_cache, use_llm=not args.no_llm, ruleset_origin=loaded.origin, llm_budget=args.llm_budget,
-        require_llm=args.require_llm, today=args.today, shard="{}/{}".format(*args.shard) if args.shard else None))
+        require_llm=args.require_llm, today=args.today, shard="{}/{}".format(*args.shard) if args.shard else None)
+    report = run_check(loaded.ruleset, changes, options)
+    if args.fix:
+        outcome = apply_to_tree(changes.root, report.findings, checked)
+        _say_fixes(outcome)
+        if outcome.applied:  # what remains, as a new check sees it
+            report = run_check(loaded.ruleset, _selected(args, root, config), options)
     report.errors[:0] = loaded.problems
     record_history(root, config, report, "check", args.no_history)
     formatter = get_formatter(args.format, loaded.ruleset)
@@ -64,6 +75,31 @@ def run(args: argparse.Namespace) -> int:
     else:
         formatter.write(report, sys.stdout)
     return report.exit_code
+
+
+def _selected(args: argparse.Namespace, root: Path, config: CodexConfig) -> ChangeSet:
+    """The changes the arguments name."""
+    changes = _changes(args, root, config.default_branch).excluding(config.rfcs)
+    if args.paths:
+        changes = _only(changes, args.paths, root, whole_unless_staged=args.staged)
+    if args.shard:
+        from reviewer.shard import take_shard
+
+        changes = take_shard(changes, *args.shard)
+    return changes
+
+
+def _say_fixes(outcome: FixOutcome) -> None:
+    """What --fix applied and what it could not, on stderr (stdout holds the report in the chosen format)."""
+    from reviewer.changes import printable
+
+    files = len({f.path for f in outcome.applied})
+    lines = [f"codex: applied {len(outcome.applied)} fix(es) in {files} file(s)" + (":" if outcome.applied else "")]
+    lines += [f"  {f.path}:{f.line}: {f.rule_id} {f.message}" for f in outcome.applied]
+    if outcome.skipped:
+        lines.append(f"codex: {len(outcome.skipped)} fix(es) not applied:")
+        lines += [f"  {s}" for s in outcome.skipped]
+    print("\n".join(printable(line) for line in lines), file=sys.stderr)
 
 
 def _only(changes: ChangeSet, paths: list[str], root: Path, whole_unless_staged: bool) -> ChangeSet:

@@ -118,9 +118,25 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         return [], problems + [Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
                                        message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
     matches = [Match(rule.id, positions[node].start.line, positions[node].end.line, positions[node].start.column + 1, message, "libcst",
-                     end_column=positions[node].end.column + 1)
-               for rule, visitor in visitors for node, message in visitor.flagged]
+                     _fixed_lines(module, node, replacement, positions[node].start.line, positions[node].end.line),
+                     positions[node].end.column + 1)
+               for rule, visitor in visitors for node, message, replacement in visitor.flagged]
     return matches, problems
+
+
+def _fixed_lines(module: cst.Module, node: cst.CSTNode, replacement: cst.CSTNode | None, line: int, end_line: int) -> str | None:
+    """Lines ``line``..``end_line`` with ``replacement`` in ``node``'s place (None without one, or when the rewrite would
+    reach other lines, as where libcst and git count lines differently: a lone carriage return)."""
+    import libcst as cst
+
+    if replacement is None:
+        return None
+    before = module.code.split("\n")
+    after = cst.ensure_type(module.deep_replace(node, replacement), cst.Module).code.split("\n")
+    kept_after = len(before) - end_line  # lines after the finding, unchanged
+    if kept_after < 0 or before[: line - 1] != after[: line - 1] or before[end_line:] != after[len(after) - kept_after:]:
+        return None
+    return "\n".join(text.removesuffix("\r") for text in after[line - 1: len(after) - kept_after])
 
 
 def check_files(jobs: list[tuple[Target, list[Rule]]], busy_cpus: int = 0) -> dict[str, FileResult]:

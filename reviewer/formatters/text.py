@@ -56,6 +56,9 @@ def finding_lines(f: Finding) -> list[str]:
         lines.append(f"[green]fix:[/] {escape(f.use)}")
     else:
         lines.append(f"[green]rule:[/] {escape(statement(f.need, f.use))}")
+    if f.fix is not None and not f.overridden:
+        shown = printable_source(f.fix.split("\n")[0]) + (" …" if "\n" in f.fix else "")
+        lines.append(f"[green]autofix:[/] {escape(shown)}  [dim](codex check --fix applies it)[/]")
     if f.reason:
         lines.append(f"[yellow]model:[/] {escape(f.reason)}")
     lines.append(f"[blue]why:[/] {f.rfc.id} {escape(f.rfc.title)} — {escape(f.rfc.link)}")

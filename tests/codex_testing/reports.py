@@ -45,16 +45,19 @@ def sample_report(ruleset: Ruleset) -> Report:
 
 
 def fixable_ruleset(ruleset: Ruleset) -> Ruleset:
-    """The shipped libcst rules plus CX0006 as a semgrep rule with a ``fix:`` (yaml.load → yaml.safe_load)."""
+    """The shipped libcst rules (CX0006 fixes ``yaml.load(x, Loader=yaml.Loader)`` as ``yaml.safe_load(x)``) plus CX0005 as a
+    semgrep rule with a ``fix:`` (``subprocess.run(c, shell=True)`` → ``subprocess.run(shlex.split(c))``)."""
     from codex.semgrep_config import SemgrepMatcher
 
-    yaml_rule = ruleset.rule("CX0006").model_copy(update={"matcher": SemgrepMatcher(
-        body={"pattern": "yaml.load($S, Loader=yaml.Loader)", "fix": "yaml.safe_load($S)"})})
-    rules = [r for r in ruleset.rules if r.matcher.kind == "libcst"] + [yaml_rule]
+    shell_rule = ruleset.rule("CX0005").model_copy(update={"matcher": SemgrepMatcher(
+        body={"pattern": "subprocess.run($C, shell=True)", "fix": "subprocess.run(shlex.split($C))"})})
+    rules = [r for r in ruleset.rules if r.matcher.kind == "libcst"] + [shell_rule]
     return Ruleset.build([m for m in ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)
 
 
-YAML_LOADS = "import yaml\n\n\ndef read(text, more):\n    data = yaml.load(text, Loader=yaml.Loader)\n    extra = yaml.load(\n        more, Loader=yaml.Loader)\n    return data, extra\n"
+# CX0006 on line 6 and on lines 7-8 (libcst fixes), CX0005 on line 9 (a semgrep fix)
+FIXABLE = ("import subprocess\nimport yaml\n\n\ndef read(text, more):\n    data = yaml.load(text, Loader=yaml.Loader)\n"
+           "    extra = yaml.load(\n        more, Loader=yaml.Loader)\n    subprocess.run(text, shell=True)\n    return data, extra\n")
 
 
 JUDGED = 'def limit(settings):\n    region = settings.get("region")\n    return region["limit"]\n'
