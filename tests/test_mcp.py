@@ -80,7 +80,8 @@ def repo(git_repo_factory):
 
 @pytest.fixture(scope="module")
 def agent(repo) -> Iterator[Agent]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("CODEX_LLM_", "OPENAI_"))}  # no endpoint
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     with _serving(StdioServerParameters(command=sys.executable, args=["-m", "codex", "mcp"], cwd=repo.path, env=env)) as client:
         yield client
 
@@ -91,7 +92,8 @@ def test_the_tools_are_listed_with_input_and_output_schemas(agent: Agent):
     assert [sorted(t.inputSchema["properties"]) for t in tools] == [[], ["rule"], ["content", "llm", "path"], ["rfc"]]
     assert [t.inputSchema.get("required", []) for t in tools] == [[], ["rule"], ["path"], ["rfc"]]
     assert [sorted(t.outputSchema["required"]) for t in tools] == [
-        ["date", "origin", "problems", "rules"], ["id", "page"], ["findings", "llm", "origin", "path", "problems"],
+        ["date", "origin", "problems", "rules"], ["id", "page"],
+        ["findings", "llm", "origin", "path", "problems", "unreviewed", "unreviewed_because"],
         ["examples", "passed", "problems", "rules", "skipped"]]
     assert all(t.annotations.readOnlyHint for t in tools)
 
@@ -150,7 +152,8 @@ def test_check_reads_content_as_the_file_at_the_path(agent: Agent):
          "rfc": RFC_0100, "fix": "value = ast.literal_eval(data)", "engine": "semgrep"},
         {"rule_id": "CX0003", "line": 3, "end_line": 3, "column": 1, "end_column": 18, "message": "requests.get() without timeout=",
          "statement": TIMEOUT_STATEMENT, "use": "an explicit `timeout=` (seconds, or a `(connect, read)` tuple) on every call",
-         "severity": "error", "stage": "block", "overridden": False, "rfc": RFC_0003, "fix": None, "engine": "libcst"}]}
+         "severity": "error", "stage": "block", "overridden": False, "rfc": RFC_0003, "fix": None, "engine": "libcst"}],
+        "unreviewed": ["CX0002"], "unreviewed_because": "llm: false"}
     assert text == f"""app/clean.py: 2 finding(s), 2 blocking (shipped codex + rfcs/)
 app/clean.py:2: CX0100 block: No eval
   {EVAL_STATEMENT}
@@ -159,7 +162,15 @@ app/clean.py:2: CX0100 block: No eval
     value = ast.literal_eval(data)
 app/clean.py:3: CX0003 block: requests.get() without timeout=
   {TIMEOUT_STATEMENT}
-  RFC-0003 Outbound calls and errors fail visibly and on time (codex://rfc/RFC-0003)"""
+  RFC-0003 Outbound calls and errors fail visibly and on time (codex://rfc/RFC-0003)
+not reviewed by the LLM pass (llm: false): CX0002"""
+
+
+def test_with_llm_and_no_model_configured_the_judgment_rules_are_said_to_be_unreviewed(agent: Agent):
+    _, result = agent.ok("check", {"path": "app/clean.py", "content": DIRTY, "llm": True})
+    assert [f["rule_id"] for f in result["findings"]] == ["CX0100", "CX0003"]
+    assert (result["llm"], result["unreviewed"], result["unreviewed_because"]) == (
+        True, ["CX0002"], "no model configured: set CODEX_LLM_MODEL or [tool.codex.llm] model")
 
 
 def test_check_without_content_reads_the_file_on_disk(agent: Agent, repo):

@@ -120,6 +120,8 @@ class CheckResult(Result):
     origin: str = Field(description="which ruleset judged it")
     llm: bool = Field(description="whether the LLM pass was asked to run")
     findings: list[FindingSummary]
+    unreviewed: list[str] = Field(description="judgment rules that apply to this file and the LLM pass did not review")
+    unreviewed_because: str | None = Field(description="why the LLM pass did not review them")
     problems: list[Problem] = Field(description="what could not be checked and why: never an empty result in silence")
 
     def text(self) -> str:
@@ -131,6 +133,8 @@ class CheckResult(Result):
                       f"  {f.statement}", f"  {f.rfc}"]
             if f.fix is not None:
                 lines += ["  fix:", *(f"    {line}" for line in f.fix.splitlines())]
+        if self.unreviewed:
+            lines.append(f"not reviewed by the LLM pass ({self.unreviewed_because}): {', '.join(self.unreviewed)}")
         return "\n".join(lines + _problem_lines(self.problems))
 
 
@@ -230,7 +234,8 @@ class Workspace:
         path = repository_path(self.root, arguments.path)
         config, loaded, problems = self.active()
         if loaded is None:
-            return CheckResult(path=path, origin="none", llm=arguments.llm, findings=[], problems=problems)
+            return CheckResult(path=path, origin="none", llm=arguments.llm, findings=[], unreviewed=[], unreviewed_because=None,
+                               problems=problems)
         report = check_buffer(loaded.ruleset, self.root, path, arguments.content,
                               CheckOptions.configured(config, self.root, use_llm=arguments.llm, ruleset_origin=loaded.origin))
         problems += report.errors
@@ -243,7 +248,10 @@ class Workspace:
                                    message=f.message, statement=statement(f.need, f.use), use=f.use, severity=f.severity,
                                    stage=f.stage, overridden=f.overridden, rfc=RfcReference.of(f.rfc), fix=f.fix, engine=f.engine)
                     for f in report.findings]
-        return CheckResult(path=path, origin=loaded.origin, llm=arguments.llm, findings=findings, problems=problems)
+        llm = stats.llm if stats is not None else None
+        because = None if llm is None or not llm.unreviewed else "llm: false" if not arguments.llm else getattr(llm, "reason", "see problems")
+        return CheckResult(path=path, origin=loaded.origin, llm=arguments.llm, findings=findings, unreviewed=llm.unreviewed if llm else [],
+                           unreviewed_because=because, problems=problems)
 
     def test(self, arguments: RfcTestArguments) -> RfcTestResult:
         from codex.compiler import compile_rfc_text
