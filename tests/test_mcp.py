@@ -15,7 +15,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import ClientSession, McpError, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.shared.memory import create_connected_server_and_client_session
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, TextContent, TextResourceContents
 from pydantic import AnyUrl
 
 from codex_testing import PROJECT_ROOT
@@ -48,15 +48,21 @@ class Agent:
     def ok(self, tool: str, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The text and structured content of a call that must succeed."""
         result = self.call(tool, arguments)
-        assert not result.isError, result.content[0].text
-        assert [c.type for c in result.content] == ["text"]
-        return result.content[0].text, result.structuredContent
+        assert not result.isError, _text(result)
+        assert result.structuredContent is not None
+        return _text(result), result.structuredContent
 
     def error(self, tool: str, arguments: dict[str, Any]) -> str:
         """The message of a call that must be a tool error."""
         result = self.call(tool, arguments)
-        assert (result.isError, result.structuredContent, len(result.content)) == (True, None, 1)
-        return result.content[0].text
+        assert (result.isError, result.structuredContent) == (True, None)
+        return _text(result)
+
+
+def _text(result: CallToolResult) -> str:
+    """The one text block of a result."""
+    assert len(result.content) == 1 and isinstance(result.content[0], TextContent), result.content
+    return result.content[0].text
 
 
 @contextmanager
@@ -91,11 +97,11 @@ def test_the_tools_are_listed_with_input_and_output_schemas(agent: Agent):
     assert [t.name for t in tools] == ["rules", "explain", "check", "test"]
     assert [sorted(t.inputSchema["properties"]) for t in tools] == [[], ["rule"], ["content", "llm", "path"], ["rfc"]]
     assert [t.inputSchema.get("required", []) for t in tools] == [[], ["rule"], ["path"], ["rfc"]]
-    assert [sorted(t.outputSchema["required"]) for t in tools] == [
+    assert [sorted((t.outputSchema or {})["required"]) for t in tools] == [
         ["date", "origin", "problems", "rules"], ["id", "page"],
         ["findings", "llm", "origin", "path", "problems", "unreviewed", "unreviewed_because"],
         ["examples", "passed", "problems", "rules", "skipped"]]
-    assert all(t.annotations.readOnlyHint for t in tools)
+    assert [t.annotations.readOnlyHint if t.annotations else None for t in tools] == [True, True, True, True]
 
 
 def test_rules_lists_the_shipped_and_the_own_rules(agent: Agent):
@@ -284,12 +290,16 @@ def test_text_with_no_rule_is_a_tool_error(agent: Agent, draft: str, message: st
 def test_each_rfc_is_a_markdown_resource(agent: Agent, repo):
     resources = agent.portal.call(agent.session.list_resources).resources
     assert [(str(r.uri), r.name, r.mimeType) for r in resources] == [
-        *((f"codex://rfc/{rfc_id}", rfc_id, "text/markdown") for rfc_id in SHIPPED_RFCS), ("codex://rfc/RFC-0100", "RFC-0100", "text/markdown")]
+        *((f"codex://rfc/{rfc_id}", rfc_id, "text/markdown") for rfc_id in SHIPPED_RFCS),
+        ("codex://rfc/RFC-0100", "RFC-0100", "text/markdown")]
     assert resources[-1].title == "Example RFC-0100"
-    contents = agent.portal.call(agent.session.read_resource, AnyUrl("codex://rfc/RFC-0100")).contents
-    assert [(c.mimeType, c.text) for c in contents] == [("text/markdown", OWN_RFC)]
-    shipped = agent.portal.call(agent.session.read_resource, AnyUrl("codex://rfc/RFC-0003")).contents
-    assert shipped[0].text == (PROJECT_ROOT / "rfcs" / "0003-resilient-python-calls.md").read_text(encoding="utf-8")
+
+    def read(uri: str) -> list[tuple[str | None, str]]:
+        contents = agent.portal.call(agent.session.read_resource, AnyUrl(uri)).contents
+        return [(c.mimeType, c.text) for c in contents if isinstance(c, TextResourceContents)]
+
+    assert read("codex://rfc/RFC-0100") == [("text/markdown", OWN_RFC)]
+    assert read("codex://rfc/RFC-0003") == [("text/markdown", (PROJECT_ROOT / "rfcs" / "0003-resilient-python-calls.md").read_text())]
     with pytest.raises(McpError) as caught:
         agent.portal.call(agent.session.read_resource, AnyUrl("codex://rfc/RFC-0999"))
     assert caught.value.error.message == "codex: no RFC resource codex://rfc/RFC-0999 — RFC resources are codex://rfc/RFC-NNNN, as listed"

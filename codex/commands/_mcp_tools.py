@@ -209,8 +209,9 @@ class Workspace:
         today = dt.date.today()
         rules = loaded.ruleset.rules if loaded else ()
         return RulesResult(origin=loaded.origin if loaded else "none", date=today, problems=problems, rules=[
-            RuleSummary(id=r.id, title=r.title, statement=statement(r.need, r.use), use=r.use, severity=r.severity, stage=stage_elsewhere(r, today),
-                        stages=describe(r, today), languages=list(r.languages), matcher=r.matcher.kind, rfc=RfcReference.of(r.rfc))
+            RuleSummary(id=r.id, title=r.title, statement=statement(r.need, r.use), use=r.use, severity=r.severity,
+                        stage=stage_elsewhere(r, today), stages=describe(r, today), languages=list(r.languages), matcher=r.matcher.kind,
+                        rfc=RfcReference.of(r.rfc))
             for r in rules])
 
     def explain(self, arguments: ExplainArguments) -> ExplainResult:
@@ -223,13 +224,15 @@ class Workspace:
         if loaded is None:
             raise ProblemError(problems)
         out = io.StringIO()
-        print_page(Console(file=out, width=100, color_system=None, highlight=False), load_catalog(self.root, config, loaded), arguments.rule)
+        console = Console(file=out, width=100, color_system=None, highlight=False)
+        print_page(console, load_catalog(self.root, config, loaded), arguments.rule)
         return ExplainResult(id=arguments.rule, page="\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n")
 
     def check(self, arguments: CheckArguments) -> CheckResult:
         from codex.languages import language_of
         from reviewer.buffer_check import check_buffer, repository_path
         from reviewer.check import CheckOptions
+        from reviewer.stats import LlmNotRun, RunStats
 
         path = repository_path(self.root, arguments.path)
         config, loaded, problems = self.active()
@@ -239,7 +242,7 @@ class Workspace:
         report = check_buffer(loaded.ruleset, self.root, path, arguments.content,
                               CheckOptions.configured(config, self.root, use_llm=arguments.llm, ruleset_origin=loaded.origin))
         problems += report.errors
-        stats = report.stats
+        stats = report.stats if isinstance(report.stats, RunStats) else None
         if stats is not None and stats.files_checked == 0 and not any(p.path == path for p in problems):
             why = ("excluded by [tool.codex] exclude or a linguist attribute" if stats.files_excluded else
                    f"no active rule covers {language_of(path) or 'this kind of file'}")
@@ -249,8 +252,11 @@ class Workspace:
                                    stage=f.stage, overridden=f.overridden, rfc=RfcReference.of(f.rfc), fix=f.fix, engine=f.engine)
                     for f in report.findings]
         llm = stats.llm if stats is not None else None
-        because = None if llm is None or not llm.unreviewed else "llm: false" if not arguments.llm else getattr(llm, "reason", "see problems")
-        return CheckResult(path=path, origin=loaded.origin, llm=arguments.llm, findings=findings, unreviewed=llm.unreviewed if llm else [],
+        unreviewed = llm.unreviewed if llm is not None else []
+        because = None
+        if llm is not None and unreviewed:
+            because = "llm: false" if not arguments.llm else llm.reason if isinstance(llm, LlmNotRun) else "see problems"
+        return CheckResult(path=path, origin=loaded.origin, llm=arguments.llm, findings=findings, unreviewed=unreviewed,
                            unreviewed_because=because, problems=problems)
 
     def test(self, arguments: RfcTestArguments) -> RfcTestResult:
@@ -270,13 +276,15 @@ class Workspace:
             raise ProblemError([*problems, Problem(path=DRAFT, kind="usage", message="no rule compiled from this text, so nothing was tested",
                                                    hint="give an RFC's markdown: front matter, then '## ID: Title' rule sections")])
         run = run_examples(Ruleset.build([], compiled.rules), compiled.rules, config.lint_packages)
-        rejected = any(p.kind == "engine" for p in run.problems)  # semgrep refused a rule: ask it which, to give the line
-        located = [p for p in validate_semgrep(compiled.rules, {**compiled.locations, **compiled.semgrep_blocks}) if p.kind != "engine"] if rejected else []
+        located: list[Problem] = []
+        if any(p.kind == "engine" for p in run.problems):  # semgrep refused a rule: ask it which, to give the line
+            located = [p for p in validate_semgrep(compiled.rules, {**compiled.locations, **compiled.semgrep_blocks}) if p.kind != "engine"]
         problems += located + [p for p in run.problems if not (located and p.kind == "engine")]
-        examples = [ExampleVerdict(rule_id=r.rule.id, where=r.where, verdict="pass" if r.passed else "fail", expected=list(r.example.expected),
-                                   flagged=list(r.actual), mismatches=r.mismatches(), known_gaps=r.known_gaps()) for r in run.results]
-        return RfcTestResult(rules=[r.id for r in compiled.rules], skipped=[r.id for r in run.skipped], problems=problems, examples=examples,
-                          passed=not problems and all(e.verdict == "pass" for e in examples))
+        examples = [ExampleVerdict(rule_id=r.rule.id, where=r.where, verdict="pass" if r.passed else "fail",
+                                   expected=list(r.example.expected), flagged=list(r.actual), mismatches=r.mismatches(),
+                                   known_gaps=r.known_gaps()) for r in run.results]
+        return RfcTestResult(rules=[r.id for r in compiled.rules], skipped=[r.id for r in run.skipped], problems=problems,
+                             examples=examples, passed=not problems and all(e.verdict == "pass" for e in examples))
 
     def rfcs(self) -> list[RfcResource]:
         """The RFCs of the active ruleset whose markdown can be read."""
