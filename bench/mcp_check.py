@@ -40,7 +40,8 @@ async def measure(runs: int) -> dict[str, float]:
         async def check(content: str) -> float:
             started = time.perf_counter()
             result = await session.call_tool("check", {"path": "bench/sample_1000_lines.py", "content": content})
-            assert not result.isError, result.content
+            if result.isError:
+                raise RuntimeError(f"check failed: {result.content}")
             return time.perf_counter() - started
 
         cold = await check(f"# cold {time.time()}\n{source}")
