@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codex.annotations import ANNOTATION_LINE
 from codex.config import CodexConfig
 from codex.model import Example, RfcMeta, Rule, Ruleset, Stage
 from codex.rfc import read_rfc
+
+if TYPE_CHECKING:
+    from codex.ruleset_source import LoadedRuleset
 
 STAGE_MEANING = {
     Stage.shadow: "recorded only: findings are neither shown nor blocking",
@@ -75,11 +79,12 @@ class Catalog:
         return self.rfcs.get(f"RFC-{int(number[1]):04d}") if number else None
 
 
-def load_catalog(root: Path, config: CodexConfig) -> Catalog:
-    """The active ruleset with its RFC sources (when they can be found) for the motivation and source links."""
+def load_catalog(root: Path, config: CodexConfig, loaded: LoadedRuleset | None = None) -> Catalog:
+    """The active ruleset (``loaded``, else loaded here, failing on a stale one) with its RFC sources (when they
+    can be found) for the motivation and source links."""
     from codex.ruleset_source import load_active, shipped_dir
 
-    loaded = load_active(root, config)
+    loaded = loaded or load_active(root, config)
     ruleset = loaded.ruleset
     pages = {}
     for meta in ruleset.rfcs:

@@ -32,7 +32,7 @@ from codex.model import (
     is_rule_id,
 )
 from codex.problems import Problem
-from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, read_rfc
+from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, parse_rfc, read_rfc
 
 _STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
 
@@ -84,20 +84,32 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_pa
     imported (from ``codex.lints`` or ``lint_packages``) to check it; ``lint_packages=None`` imports none, for
     RFCs nobody vouched for (a merge request's own, summarised by ``codex review``)."""
     problems: list[Problem] = []
+    files = sorted(p for p in rfc_dir.rglob("*.md") if p.name.lower() != "readme.md")
+    if not files:
+        problems.append(Problem(path=_rel(rfc_dir, root), message="no RFC files (*.md) found", hint="add an RFC or run `codex new`"))
+    return _compile_parsed([(path.parent, *read_rfc(path, _rel(path, root))) for path in files], problems, base_url, lint_packages)
+
+
+def compile_rfc_text(text: str, rel: str, rfc_dir: Path, base_url: str | None = None,
+                     lint_packages: Sequence[str] | None = ()) -> Compilation:
+    """One RFC given as markdown text, never written anywhere: compiled as if it were a file in ``rfc_dir`` (its
+    example files are read from there), labelled ``rel`` in problems."""
+    return _compile_parsed([(rfc_dir, *parse_rfc(text, rel))], [], base_url, lint_packages)
+
+
+def _compile_parsed(parsed: list[tuple[Path, RfcDocument | None, list[Problem]]], problems: list[Problem], base_url: str | None,
+                    lint_packages: Sequence[str] | None) -> Compilation:
+    """Parsed RFCs (each with its directory and reading problems) validated into one compilation."""
     metas: list[RfcMeta] = []
     rules: dict[str, tuple[Rule, str, int]] = {}
     rfc_ids: dict[str, str] = {}
     semgrep_blocks: dict[str, tuple[str, int]] = {}
-    files = sorted(p for p in rfc_dir.rglob("*.md") if p.name.lower() != "readme.md")
-    if not files:
-        problems.append(Problem(path=_rel(rfc_dir, root), message="no RFC files (*.md) found", hint="add an RFC or run `codex new`"))
-    for path in files:
-        rel = _rel(path, root)
-        doc, read_problems = read_rfc(path, rel)
+    for directory, doc, read_problems in parsed:
         problems += read_problems
         if doc is None:
             continue
-        meta, rfc_rules, doc_problems = _compile_document(doc, base_url, path.parent, lint_packages)
+        rel = doc.path
+        meta, rfc_rules, doc_problems = _compile_document(doc, base_url, directory, lint_packages)
         problems += doc_problems
         if meta is None:
             continue

@@ -54,6 +54,11 @@ def read_rfc(path: Path, rel: str) -> tuple[RfcDocument | None, list[Problem]]:
         return None, [Problem(path=rel, line=1, message=f"not UTF-8 text ({exc.reason})", hint="save the RFC as UTF-8")]
     except OSError as exc:
         return None, [Problem(path=rel, message=f"cannot read: {exc.strerror}")]
+    return parse_rfc(text, rel)
+
+
+def parse_rfc(text: str, rel: str) -> tuple[RfcDocument | None, list[Problem]]:
+    """Parse an RFC's markdown text, labelled ``rel`` in problems; text that is no RFC gives problems and no document."""
     match = FRONT_MATTER.match(text)
     if not match:
         return None, [Problem(path=rel, line=1, message="no YAML front matter",

@@ -25,6 +25,7 @@ COMMANDS = {
     "rules": "List every rule with the stages in force today (rollout cohorts by path and date).",
     "rollout": "Judge rollouts on run history: `status` per rule, `plan` proposes stage changes as a patch.",
     "replay": "Replay the current ruleset over a range of commits: which would have been blocked or warned.",
+    "mcp": "Serve the codex to coding agents over the Model Context Protocol (stdio): rules, explain, check, test.",
 }
 
 

@@ -32,7 +32,9 @@ def check_buffer(ruleset: Ruleset, root: Path, path: str, content: str | None, o
 
 
 def repository_path(root: Path, path: str) -> str:
-    """``path`` as a clean path relative to ``root``; a usage problem when it leaves the repository."""
+    """``path`` as a clean path relative to ``root``; a usage problem when it leaves the repository or no file can have it."""
+    if "\0" in path:
+        raise ProblemError([Problem(path=path.replace("\0", "\\0"), kind="usage", message="a NUL character in a file path")])
     given = Path(path)
     if given.is_absolute():
         try:

@@ -59,7 +59,7 @@ def test_the_path_decides_the_language(shipped_ruleset: Ruleset, repo: Path):
     assert (report.findings, report.stats.files_checked) == ([], 0)
 
 
-@pytest.mark.parametrize("path", ["../outside.py", "app/../../outside.py", "/etc/passwd", ".", ""])
+@pytest.mark.parametrize("path", ["../outside.py", "app/../../outside.py", "/etc/passwd", "app/a\0b.py", ".", ""])
 def test_a_path_outside_the_repository_is_a_usage_problem(repo: Path, path: str):
     with pytest.raises(ProblemError) as caught:
         repository_path(repo, path)

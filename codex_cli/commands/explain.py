@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from codex_cli.commands._common import add_root, find_root
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from codex.catalog import Catalog
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,22 +21,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from codex.catalog import RfcPage, load_catalog
+    from codex.catalog import load_catalog
     from codex.config import load_config
-    from codex.problems import Problem, ProblemError
 
     root = find_root(args.root)
-    catalog = load_catalog(root, load_config(root))
-    found = catalog.find(args.id)
+    print_page(Console(highlight=False), load_catalog(root, load_config(root)), args.id)
+    return 0
+
+
+def print_page(console: Console, catalog: Catalog, key: str) -> None:
+    """The page of the rule or RFC ``key`` (as ``Catalog.find`` reads it); a usage problem when there is none."""
+    from codex.catalog import RfcPage
+    from codex.problems import Problem, ProblemError
+
+    found = catalog.find(key)
     if found is None:
         known = ", ".join([r.id for r in catalog.ruleset.rules] + list(catalog.rfcs))
-        raise ProblemError([Problem(message=f"no rule or RFC {args.id!r} in the {catalog.origin}", hint=f"known: {known}", kind="usage")])
-    console = Console(highlight=False)
+        raise ProblemError([Problem(message=f"no rule or RFC {key!r} in the {catalog.origin}", hint=f"known: {known}", kind="usage")])
     if isinstance(found, RfcPage):
         _print_rfc(console, found)
     else:
         _print_rule(console, catalog.rule_page(found))
-    return 0
 
 
 def _heading(console, text: str) -> None:
