@@ -81,12 +81,12 @@ def test_the_action_refuses_pull_request_target_and_runs_nothing_of_the_checkout
 
 def test_isolated_mode_runs_neither_a_pip_nor_a_codex_package_from_the_working_directory(tmp_path):
     """What ``-I`` buys: a checked-out ``pip/__main__.py`` runs under ``python -m pip`` and not under ``python -I -m pip``."""
-    for package in ("pip", "codex"):
+    for package in ("pip", "codex_cli"):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").touch()
         (tmp_path / package / "__main__.py").write_text(f"open('{package}-ran', 'w').close()\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    for package, probe in (("pip", "--version"), ("codex", "--help")):
+    for package, probe in (("pip", "--version"), ("codex_cli", "--help")):
         isolated = subprocess.run([sys.executable, "-I", "-m", package, probe], cwd=tmp_path, env=env, capture_output=True, check=False)
         assert isolated.returncode == 0 and not (tmp_path / f"{package}-ran").exists()
         subprocess.run([sys.executable, "-m", package, probe], cwd=tmp_path, env=env, capture_output=True, check=False)
