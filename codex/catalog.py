@@ -84,14 +84,14 @@ def load_catalog(root: Path, config: CodexConfig, loaded: LoadedRuleset | None =
     can be found) for the motivation and source links."""
     from codex.ruleset_source import load_active, shipped_dir
 
-    loaded = loaded or load_active(root, config)
+    loaded = loaded or load_active(root, config.model_copy(update={"docs_url": None}))  # the catalog is what docs_url points at
     ruleset = loaded.ruleset
     pages = {}
     for meta in ruleset.rfcs:
         base = shipped_dir() if meta.id in loaded.shipped_rfcs else root
         source, intro = _read_source(base / meta.path, meta.path)
         rules = tuple(r for r in ruleset.rules if r.rfc.id == meta.id)
-        link = rules[0].rfc.url.split("#")[0] if rules and rules[0].rfc.url else meta.path
+        link = rules[0].rfc.web_url.split("#")[0] if rules and rules[0].rfc.web_url else meta.path
         pages[meta.id] = RfcPage(meta=meta, intro=intro, source=source, rules=rules, link=link)
     return Catalog(ruleset=ruleset, origin=loaded.origin, rfcs=pages)
 

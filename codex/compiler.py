@@ -7,10 +7,10 @@ import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from codex.annotations import expected_lines
 from codex.languages import EXTENSIONS, default_filename, language_of
@@ -66,6 +66,9 @@ class FrontMatter(BaseModel):
     created: dt.date
     incidents: list[str] = []
     supersedes: list[str] = []
+    tags: list[Annotated[str, StringConstraints(pattern=r"^[\w.:/-]{1,64}$")]] = Field(
+        [], max_length=10, description="code-scanning tags for the RFC's rules (GitHub keeps 10)")
+    security_severity: float | None = Field(None, gt=0, le=10, description="CVSS-like score: the RFC's rules are security rules")
     rollout: dict[str, list[Cohort]] = {}
 
 

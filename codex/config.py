@@ -7,13 +7,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
 
 from codex.governance_config import GovernanceConfig
+from codex.model import is_web_url
 from codex.problems import Problem, ProblemError
 
 
 MAX_FILE_BYTES = 1_000_000
+
+
+def _web_url(value: str) -> str:
+    if not is_web_url(value):
+        raise ValueError("must be an http(s) URL a reader can open (https://host/...)")
+    return value.rstrip("/")
+
+
+WebUrl = Annotated[str, AfterValidator(_web_url)]
 
 
 class LlmConfig(BaseModel):
@@ -44,7 +54,9 @@ class CodexConfig(BaseModel):
     shipped: bool = True  # own RFCs extend the codex shipped with codex; false: they replace it
     disable: list[str] = []  # rule ids (shipped or own) that do not apply here
     rules: str = "rules"
-    rfc_base_url: str | None = None
+    rfc_base_url: WebUrl | None = Field(None, description="findings of own rules link <rfc_base_url>/<RFC path>#<anchor>")
+    docs_url: WebUrl | None = Field(None, description="where a `codex docs` catalog is published: findings of rules without "
+                                    "another http(s) link (every shipped rule) link <docs_url>/rules/<ID>.html")
     default_branch: str | None = None
     cache_dir: str = ".codex/cache"  # the per-file result cache, relative to the repository root
     max_file_bytes: int = Field(MAX_FILE_BYTES, ge=1, description="larger files are not checked, and listed as such")

@@ -9,8 +9,10 @@ import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SerializeAsAny
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SerializeAsAny, SerializerFunctionWrapHandler,
+                      model_serializer)
 
 
 class Frozen(BaseModel):
@@ -49,7 +51,13 @@ class RfcRef(Frozen):
 
     @property
     def link(self) -> str:
+        """Where the RFC section is, for readers of the repository that holds it (its url, else path#anchor)."""
         return self.url or f"{self.path}#{self.anchor}"
+
+    @property
+    def web_url(self) -> str | None:
+        """The address any reader can open: ``url`` when it is http(s), else None (never a file path or file: URI)."""
+        return self.url if self.url and is_web_url(self.url) else None
 
 
 class PathFilter(Frozen):
@@ -160,6 +168,17 @@ class RfcMeta(Frozen):
     created: dt.date
     incidents: tuple[str, ...] = ()
     supersedes: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # for code-scanning filters (SARIF ``properties.tags``)
+    security_severity: float | None = None  # 0.1-10.0: the RFC's rules are security rules (SARIF ``security-severity``)
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Without tags or security severity, the JSON (and so the ruleset's version) is what it was before they existed."""
+        data: dict[str, Any] = handler(self)
+        for key, unset in (("tags", ()), ("security_severity", None)):
+            if key in data and data[key] in (unset, []):
+                del data[key]
+        return data
 
 
 class Ruleset(Frozen):
@@ -197,6 +216,12 @@ class Ruleset(Frozen):
 
 
 RULE_ID = r"[A-Z][A-Z0-9]*\d{3,}"  # capital letters (digits may follow), then at least three digits: CX0001
+
+
+def is_web_url(text: str) -> bool:
+    """An absolute http(s) URL with a host."""
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def is_rule_id(text: str) -> bool:

@@ -64,13 +64,13 @@ def with_shipped(own: LoadedRuleset | None, shipped: Ruleset | None, config: Cod
     problems = own.problems if own is not None else ()
     shipped_rfcs = frozenset(m.id for m in shipped.rfcs) if shipped is not None else frozenset()
     if len(parts) == 1 and not config.disable:
-        return LoadedRuleset(parts[0][0], parts[0][1], problems, shipped_rfcs)
+        return LoadedRuleset(with_links(parts[0][0], config.docs_url), parts[0][1], problems, shipped_rfcs)
     kept = tuple(sorted((r for r in rules if r.id not in config.disable), key=lambda r: r.id))
     rfcs = {m.id: m for ruleset, _ in parts for m in ruleset.rfcs if any(r.rfc.id == m.id for r in kept)}
     version = hashlib.sha256("\x1f".join([*(r.version for r, _ in parts), *sorted(config.disable)]).encode()).hexdigest()[:16]
     origin = " + ".join(origin for _, origin in parts) + (f", less {', '.join(sorted(config.disable))}" if config.disable else "")
-    return LoadedRuleset(Ruleset(version=version, rfcs=tuple(sorted(rfcs.values(), key=lambda m: m.id)), rules=kept),
-                         origin, problems, shipped_rfcs)
+    ruleset = Ruleset(version=version, rfcs=tuple(sorted(rfcs.values(), key=lambda m: m.id)), rules=kept)
+    return LoadedRuleset(with_links(ruleset, config.docs_url), origin, problems, shipped_rfcs)
 
 
 def extends_shipped(root: Path, config: CodexConfig) -> bool:
@@ -173,14 +173,19 @@ def id_collisions(rules: list[Rule], locations: dict[str, tuple[str, int]], ship
 
 
 def shipped_ruleset() -> Ruleset:
-    """The codex shipped with codex, its RFC links pointing at the packaged RFC files."""
-    base = shipped_dir()
-    ruleset = _read(base / "rules" / "ruleset.json", "shipped ruleset")
-    rules = tuple(
-        rule if rule.rfc.url else
-        rule.model_copy(update={"rfc": rule.rfc.model_copy(update={"url": f"{(base / rule.rfc.path).as_uri()}#{rule.rfc.anchor}"})})
-        for rule in ruleset.rules
-    )
+    """The codex shipped with codex. Its RFC files are in codex's installation, not in the checked repository, so its
+    rules carry no RFC address of their own (``docs_url`` gives them one: see ``with_links``)."""
+    return _read(shipped_dir() / "rules" / "ruleset.json", "shipped ruleset")
+
+
+def with_links(ruleset: Ruleset, docs_url: str | None) -> Ruleset:
+    """``ruleset`` with every rule whose RFC has no http(s) address linking its page in the ``codex docs`` catalog
+    published at ``docs_url`` (unchanged without one)."""
+    if docs_url is None:
+        return ruleset
+    rules = tuple(rule if rule.rfc.web_url else
+                  rule.model_copy(update={"rfc": rule.rfc.model_copy(update={"url": f"{docs_url}/rules/{rule.id}.html"})})
+                  for rule in ruleset.rules)
     return ruleset.model_copy(update={"rules": rules})
 
 

@@ -23,7 +23,7 @@ from reviewer.engines import Match, all_engines, engine
 from reviewer.stats import CacheStats
 from reviewer.targets import Target
 
-FORMAT = "codex-results/2"  # 2: matches carry their end column
+FORMAT = "codex-results/3"  # 2: matches carry their end column; 3: columns count characters (semgrep's were bytes)
 SUBDIR = "static"
 
 

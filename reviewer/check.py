@@ -105,7 +105,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         base=baseline.label,
         governance=governed.stats,
         llm=_LLM_STATS.validate_python({**llm.stats, "require_llm_failed": options.require_llm and bool(llm.unreviewed)}),
-        cache=cache.stats if cache else None,
+        cache=cache.stats.model_copy(update={"dir": _within(cache.stats.dir, changes.root)}) if cache else None,
         seconds={**seconds, "total": round(time.perf_counter() - started, 3)},
         shard=options.shard,
     )
@@ -133,3 +133,11 @@ def _llm_pass(*args: Any, **kwargs: Any) -> LlmOutcome:
 
     return run_llm_pass(*args, **kwargs)
 
+
+def _within(path: str, root: Path) -> str:
+    """``path`` relative to the checked root when it lies inside it: a report names no directory of the machine that
+    ran codex unless configured to (a cache directory outside the repository)."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path

@@ -16,6 +16,16 @@ from reviewer.stats import ReportStats, RunStats
 SOURCE_LINE_WIDTH = 240  # characters of a flagged line kept in a finding: minified code has lines of megabytes
 
 
+class Columns(BaseModel):
+    """A finding's start and end column (1-based, the end just past the match; None: not known) counted in the units
+    other tools count: ``utf8`` bytes (reviewdog, semgrep) and ``utf16`` code units (SARIF, as GitHub reads it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    utf8: tuple[int, int | None]
+    utf16: tuple[int, int | None]
+
+
 class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -38,6 +48,8 @@ class Finding(BaseModel):
     reason: str | None = None  # the model's one-sentence reason, on findings of the LLM pass
     fix: str | None = None  # lines line..end_line as the rule's fix rewrites them (semgrep ``fix:``)
     end_column: int | None = None  # 1-based, just past the match on end_line (None: the engine gives none, as the LLM pass)
+    columns: Columns | None = None  # column and end_column in bytes and UTF-16 units (None: the lines were not known)
+    explanation: str | None = Field(None, exclude=True)  # the rule's reasoning, for comments of `codex review` without an RFC link
 
     @classmethod
     def of(cls, rule: Rule, path: str, line: int, end_line: int, column: int, message: str | None, engine: str,
@@ -126,8 +138,22 @@ def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]
         seen[(finding.rule_id, finding.path, text)] += 1
         raw = "\x1f".join((finding.rule_id, finding.path, text, str(occurrence)))
         unique[key] = finding.model_copy(update={"fingerprint": hashlib.sha256(raw.encode()).hexdigest()[:20],
-                                                 "source_line": excerpt(line, finding.column) if line is not None else None})
+                                                 "source_line": excerpt(line, finding.column) if line is not None else None,
+                                                 "columns": _columns(finding, lines) if line is not None else None})
     return list(unique.values())
+
+
+def _columns(f: Finding, lines: list[str]) -> Columns:
+    """``f``'s columns (characters) in UTF-8 bytes and UTF-16 code units, from the text before them on their lines."""
+    before_start = lines[f.line - 1][: f.column - 1]
+    before_end = lines[f.end_line - 1][: f.end_column - 1] if f.end_column is not None and f.end_line <= len(lines) else None
+    return Columns(**{unit: (_counted(before_start, unit) + 1, None if before_end is None else _counted(before_end, unit) + 1)
+                      for unit in ("utf8", "utf16")})
+
+
+def _counted(text: str, unit: str) -> int:
+    """``text``'s length in UTF-8 bytes or UTF-16 code units."""
+    return len(text.encode("utf-8", "surrogatepass")) if unit == "utf8" else len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def excerpt(line: str, column: int, width: int = SOURCE_LINE_WIDTH) -> str:

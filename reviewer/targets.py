@@ -38,6 +38,11 @@ class Target:
         a form feed, which PEP 8 allows between sections, and at a lone "\r"), without a CRLF's "\r"."""
         return [line.removesuffix("\r") for line in self.text.split("\n")]
 
+    def char_column(self, line: int, byte_column: int) -> int:
+        """A 1-based column counted in UTF-8 bytes (semgrep's, tree-sitter's) as codex counts it: in characters."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text.encode("utf-8", "surrogatepass")[: byte_column - 1].decode("utf-8", "ignore")) + 1
+
     def touches(self, line: int, end_line: int) -> bool:
         """Does a finding on these lines touch an added or changed line?"""
         return self.added is None or any(n in self.added for n in range(line, end_line + 1))

@@ -18,6 +18,7 @@ import pytest
 
 from codex.catalog import load_catalog
 from codex.config import CodexConfig
+from codex.ruleset_source import shipped_dir
 from codex_testing.rfcs import rfc, rule
 from codex_testing import PROJECT_ROOT
 
@@ -139,7 +140,9 @@ def test_with_rfc_base_url_the_source_link_goes_to_the_hosted_rfc(tmp_path, run_
     assert run_codex(["docs", "--out", tmp_path / "site", "--root", tmp_path]).code == 0
     page = (tmp_path / "site/rules/CX0100.html").read_text()
     assert 'href="https://git.example.com/handbook/-/blob/main/rfcs/0100-eval.md#cx0100-no-eval">RFC source</a>' in page
-    assert not (tmp_path / "site/source").exists()
+    # the shipped RFCs are hosted nowhere a reader can open: the catalog carries their copies, never a file: link
+    assert sorted(p.name for p in (tmp_path / "site/source/rfcs").iterdir()) == sorted(p.name for p in (shipped_dir() / "rfcs").glob("*.md"))
+    assert "file:" not in (tmp_path / "site/rules/CX0003.html").read_text()
 
 
 @needs_chromium

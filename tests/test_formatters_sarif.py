@@ -52,11 +52,22 @@ def test_sarif_rules_carry_need_use_and_the_rfc_link(shipped_ruleset):
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
 
 
-def test_without_an_absolute_rfc_url_there_is_no_help_uri_but_the_help_names_the_rfc(shipped_ruleset):
-    rules = _sarif(sample_report(shipped_ruleset), shipped_ruleset)["runs"][0]["tool"]["driver"]["rules"]
-    assert all("helpUri" not in r for r in rules)  # GitHub refuses a relative helpUri
-    cx3 = next(r for r in rules if r["id"] == "CX0003")
-    assert shipped_ruleset.rule("CX0003").rfc.link in cx3["help"]["text"]
+def test_without_an_http_rfc_url_there_is_no_help_uri_and_the_help_says_how_to_read_the_rule(shipped_ruleset):
+    local = Ruleset.build(list(shipped_ruleset.rfcs), [r.model_copy(update={"rfc": r.rfc.model_copy(update={"url": url})})
+                                                       for r, url in zip(shipped_ruleset.rules, ["file:///opt/codex/rfcs/0001.md", "rfcs/0002.md"])]
+                          + list(shipped_ruleset.rules[2:]))
+    rules = _sarif(sample_report(local), local)["runs"][0]["tool"]["driver"]["rules"]
+    assert [r.get("helpUri") for r in rules] == [None] * 7  # GitHub refuses a relative helpUri; a file: one opens nothing
+    assert [r["help"]["text"].rsplit("\n\n", 1)[1] for r in rules[:3]] == [
+        "Why: RFC-0001 Handle errors, do not panic on input. `codex explain CX0001` prints the rule in full.",
+        "Why: RFC-0002 Validate upstream state before processing. `codex explain CX0002` prints the rule in full.",
+        "Why: RFC-0003 Outbound calls and errors fail visibly and on time. `codex explain CX0003` prints the rule in full."]
+
+
+def test_a_catalog_url_is_the_tool_s_information_uri(shipped_ruleset):
+    out = io.StringIO()
+    get_formatter("sarif", shipped_ruleset, docs_url="https://docs.example.com/codex").write(sample_report(shipped_ruleset), out)
+    assert json.loads(out.getvalue())["runs"][0]["tool"]["driver"]["informationUri"] == "https://docs.example.com/codex/index.html"
 
 
 def test_artifact_paths_are_percent_encoded_uri_references(shipped_ruleset):

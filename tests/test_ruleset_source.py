@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -14,15 +13,26 @@ from codex.ruleset_source import ConfigError, load_active, shipped_ruleset
 from codex_testing.governance_rfcs import libcst_rule, rfc, unwrap_rule
 
 
-def test_a_tree_without_rules_gets_the_shipped_codex_linking_to_real_rfc_files(tmp_path: Path) -> None:
+def test_the_shipped_codex_links_no_rfc_file_and_links_the_published_catalog_when_configured(tmp_path: Path) -> None:
     loaded = load_active(tmp_path, CodexConfig())
     assert loaded.origin == "shipped codex"
-    assert {r.id for r in loaded.ruleset.rules} >= {"CX0001", "CX0003", "CX0007"}
-    for rule in loaded.ruleset.rules:
-        link = urlparse(rule.rfc.url)
-        assert link.scheme == "file" and link.fragment == rule.rfc.anchor
-        rfc_file = Path(unquote(link.path))
-        assert rfc_file.is_file() and f"## {rule.id}" in rfc_file.read_text(encoding="utf-8")
+    assert {r.id: r.rfc.url for r in loaded.ruleset.rules} == {f"CX000{n}": None for n in range(1, 8)}  # its files are not here
+    catalog = load_active(tmp_path, CodexConfig(docs_url="https://docs.example.com/codex/"))
+    assert {r.id: r.rfc.url for r in catalog.ruleset.rules} == {
+        f"CX000{n}": f"https://docs.example.com/codex/rules/CX000{n}.html" for n in range(1, 8)}
+
+
+def test_own_rules_keep_their_rfc_base_url_and_the_catalog_links_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "rfcs").mkdir()
+    (tmp_path / "rfcs" / "0100-example.md").write_text(rfc("RFC-0100", [libcst_rule("CX0100")]), encoding="utf-8")
+    (tmp_path / "rfcs" / "0101-example.md").write_text(rfc("RFC-0101", [libcst_rule("CX0101")]), encoding="utf-8")
+    config = CodexConfig(rfc_base_url="https://git.example.com/h/-/blob/main", docs_url="https://docs.example.com")
+    urls = {r.id: r.rfc.url for r in load_active(tmp_path, config).ruleset.rules}
+    assert (urls["CX0003"], urls["CX0100"], urls["CX0101"]) == (
+        "https://docs.example.com/rules/CX0003.html", "https://git.example.com/h/-/blob/main/rfcs/0100-example.md#cx0100-outbound-requests-calls-have-a-timeout",
+        "https://git.example.com/h/-/blob/main/rfcs/0101-example.md#cx0101-outbound-requests-calls-have-a-timeout")
+    own_only = {r.id: r.rfc.url for r in load_active(tmp_path, CodexConfig(docs_url="https://docs.example.com")).ruleset.rules}
+    assert (own_only["CX0003"], own_only["CX0100"]) == ("https://docs.example.com/rules/CX0003.html", "https://docs.example.com/rules/CX0100.html")
 
 
 def test_a_rule_is_found_by_id_in_a_copy_with_other_rules(shipped_ruleset) -> None:

@@ -37,3 +37,18 @@ def find_root(given: Path | None) -> Path:
         if (candidate / ".git").exists():
             return candidate
     return here
+
+
+def repo_prefix(root: Path) -> str:
+    """Where ``root`` lies in its git repository (``services/api/``), empty at its top or outside git: what code
+    scanning and review platforms, which read repository-relative paths, need before a report's root-relative ones."""
+    import git
+
+    try:
+        top = git.Repo(root, search_parent_directories=True).working_tree_dir
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return ""
+    if top is None:  # a bare repository has no files to point at
+        return ""
+    inside = root.resolve().relative_to(Path(top).resolve()).as_posix()
+    return "" if inside == "." else f"{inside}/"

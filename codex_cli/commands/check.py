@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex_cli.commands._common import add_root, find_root, output_file
+from codex_cli.commands._common import add_root, find_root, output_file, repo_prefix
 from codex_cli.commands._ruleset_and_history import add_governance_arguments
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             report = run_check(loaded.ruleset, _selected(args, root, config), options)
     report.errors[:0] = loaded.problems
     record_history(root, config, report, "check", args.no_history)
-    formatter = get_formatter(args.format, loaded.ruleset)
+    formatter = get_formatter(args.format, loaded.ruleset, path_prefix=repo_prefix(root), docs_url=config.docs_url)
     if args.output:
         with args.output.open("w", encoding="utf-8") as out:
             formatter.write(report, out)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex_cli.commands._common import add_root, find_root, output_file
+from codex_cli.commands._common import add_root, find_root, output_file, repo_prefix
 from codex_cli.commands._ruleset_and_history import add_governance_arguments
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from reviewer.formatters import get_formatter
     from reviewer.platforms import detect
     from reviewer.platforms.merge_request import merge_diff, rules_at
-    from reviewer.platforms.review import Outcome, ReviewInput, link_rfcs, summary_body
+    from reviewer.platforms.review import Outcome, ReviewInput, explain_unlinked, link_rfcs, summary_body
 
     root = find_root(args.root)
     mr = detect(os.environ)
@@ -64,11 +64,12 @@ def run(args: argparse.Namespace) -> int:
         attributes_from=mr.base_sha))  # the merge request cannot mark its own files generated
     record_history(root, config, report, "review", args.no_history)
     if base_rules.own:
-        report = link_rfcs(report, mr.files_url, mr.base_sha)
+        report = link_rfcs(report, mr.files_url, mr.base_sha, base_rules.shipped_rfcs)
+    report = explain_unlinked(report, base_rules.ruleset)
     get_formatter("text", base_rules.ruleset).write(report, sys.stdout)
     if args.code_quality:
         with args.code_quality.open("w", encoding="utf-8") as out:
-            get_formatter("gitlab", base_rules.ruleset).write(report, out)
+            get_formatter("gitlab", base_rules.ruleset, path_prefix=repo_prefix(root), docs_url=config.docs_url).write(report, out)
     notes = _rule_notes(root, base_rules) if diff.touches(config.rfcs, config.rules) else []
     review = ReviewInput(report, diff, base_rules.origin, notes, args.max_comments)
     if args.dry_run:

@@ -108,8 +108,9 @@ class SemgrepRun:
             # osemgrep ignores a rule's paths for targets named on its command line: codex applies them itself
             if rule is not None and target is not None and (target.scope_path is None or path_matches(rule.paths, target.scope_path)):
                 start, end = result["start"], result["end"]
-                matches.setdefault(target.path, []).append(Match(rule.id, start["line"], end["line"], start["col"], None, "semgrep",
-                                                                 _fixed_lines(target, result), end["col"]))
+                matches.setdefault(target.path, []).append(Match(  # semgrep counts columns in bytes, codex in characters
+                    rule.id, start["line"], end["line"], target.char_column(start["line"], start["col"]), None, "semgrep",
+                    _fixed_lines(target, result), target.char_column(end["line"], end["col"])))
         for error in errors:
             if error.get("path"):  # osemgrep's "./" goes, from its messages too
                 if "message" in error:
@@ -160,7 +161,8 @@ def _fixed_lines(target: Target, result: dict) -> str | None:
     start, end = result["start"], result["end"]
     if not 0 < start["line"] <= end["line"] <= len(lines):
         return None
-    return lines[start["line"] - 1][: start["col"] - 1] + fix + lines[end["line"] - 1][end["col"] - 1:]
+    before = lines[start["line"] - 1][: target.char_column(start["line"], start["col"]) - 1]
+    return before + fix + lines[end["line"] - 1][target.char_column(end["line"], end["col"]) - 1:]
 
 
 def _argument_chunks(paths: list[str], budget: int) -> list[list[str]]:

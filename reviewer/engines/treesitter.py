@@ -99,8 +99,9 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
         except Exception as exc:
             problems.append(crash_problem(rule, target, exc))
             continue
-        matches += [Match(rule.id, start.start_point.row + 1, end.end_point.row + 1, start.start_point.column + 1, message, ENGINE.kind,
-                          end_column=end.end_point.column + 1)
+        matches += [Match(rule.id, start.start_point.row + 1, end.end_point.row + 1,
+                          target.char_column(start.start_point.row + 1, start.start_point.column + 1), message, ENGINE.kind,
+                          end_column=target.char_column(end.end_point.row + 1, end.end_point.column + 1))
                     for start, end, message in matcher.flagged]
     return matches, problems
 

@@ -19,6 +19,7 @@ FORMATS = {
 }
 
 
-def get_formatter(name: str, ruleset: Ruleset | None = None) -> Formatter:
+def get_formatter(name: str, ruleset: Ruleset | None = None, *, path_prefix: str = "", docs_url: str | None = None) -> Formatter:
+    """The formatter called ``name`` (see ``Formatter`` for the arguments)."""
     module, _, cls = FORMATS[name].partition(":")
-    return getattr(importlib.import_module(module), cls)(ruleset)
+    return getattr(importlib.import_module(module), cls)(ruleset, path_prefix=path_prefix, docs_url=docs_url)

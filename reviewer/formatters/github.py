@@ -16,7 +16,7 @@ from rich.text import Text
 
 from codex.model import Severity, statement
 from reviewer.finding import Finding, Report
-from reviewer.formatters.base import Formatter, shown, with_reason
+from reviewer.formatters.base import Formatter, shown, why, with_reason
 from reviewer.formatters.text import summary_line
 
 ANNOTATIONS_PER_KIND = 10  # what GitHub shows of each kind per step; the runner drops the rest
@@ -36,8 +36,9 @@ class Annotation:
 class WorkflowCommandFormatter(Formatter):
     def write(self, report: Report, out: TextIO) -> None:
         findings = shown(report)
-        annotations = [_of_finding(f) for f in findings] + [
-            Annotation("warning", str(problem), problem.path, problem.line, "codex: not checked") for problem in report.errors]
+        annotations = [self._of_finding(f) for f in findings] + [
+            Annotation("warning", str(problem), problem.path and self.repo_path(problem.path), problem.line, "codex: not checked")
+            for problem in report.errors]
         per_kind: Counter[str] = Counter()
         overflow = []
         for a in annotations:
@@ -50,9 +51,8 @@ class WorkflowCommandFormatter(Formatter):
             _write_overflow(overflow, out)
         out.write(plain_summary(report, findings) + "\n")
 
-
-def _of_finding(f: Finding) -> Annotation:
-    return Annotation(_level(f), _message(f), f.path, f.line, f"{f.rule_id} {f.rfc.id}", f.end_line, f.column)
+    def _of_finding(self, f: Finding) -> Annotation:
+        return Annotation(_level(f), _message(f), self.repo_path(f.path), f.line, f"{f.rule_id} {f.rfc.id}", f.end_line, f.column)
 
 
 def _write_overflow(overflow: list[Annotation], out: TextIO) -> None:
@@ -89,7 +89,7 @@ def _level(f: Finding) -> str:
 
 
 def _message(f: Finding) -> str:
-    return with_reason(f"{f.message}\n{statement(f.need, f.use)}", f) + f"\nWhy: {f.rfc.title} — {f.rfc.link}"
+    return with_reason(f"{f.message}\n{statement(f.need, f.use)}", f) + f"\nWhy: {why(f)}"
 
 
 def _command(level: str, message: str, **properties: object) -> str:

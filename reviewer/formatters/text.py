@@ -27,9 +27,7 @@ class TextFormatter(Formatter):
         for path, findings in groupby(visible, key=lambda f: f.path):
             console.print(f"[bold underline]{escape(path)}[/]")
             for f in findings:
-                tag = "blocking" if f.blocking else f"overridden: {escape(f.override_reason or '')}" if f.overridden else f.stage.value
-                console.print(f"  {escape(path)}:{f.line}:{f.column}  [{_STYLE[f.severity.value]}]{f.rule_id}[/] "
-                              f"[dim]({tag})[/]  {escape(f.message)}")
+                console.print(f"  {heading(f)}")
                 for line in finding_lines(f):
                     console.print(f"      {line}")
             console.print()
@@ -48,6 +46,12 @@ class TextFormatter(Formatter):
         console.print(summary_line(report, visible))
 
 
+def heading(f: Finding) -> str:
+    """A finding's first line (rich markup): where, the rule, the verdict and the message."""
+    tag = "blocking" if f.blocking else f"overridden: {escape(f.override_reason or '')}" if f.overridden else f.stage.value
+    return f"{escape(f.path)}:{f.line}:{f.column}  [{_STYLE[f.severity.value]}]{f.rule_id}[/] [dim]({tag})[/]  {escape(f.message)}"
+
+
 def finding_lines(f: Finding) -> list[str]:
     """What follows a finding's heading (rich markup): its source line, the rule's statement, the model's reason, the
     RFC, and for a rule's finding ``codex explain`` and the override comment in the file's own comment syntax."""
@@ -61,7 +65,7 @@ def finding_lines(f: Finding) -> list[str]:
         lines.append(f"[green]autofix:[/] {escape(shown)}  [dim](codex check --fix applies it)[/]")
     if f.reason:
         lines.append(f"[yellow]model:[/] {escape(f.reason)}")
-    lines.append(f"[blue]why:[/] {f.rfc.id} {escape(f.rfc.title)} — {escape(f.rfc.link)}")
+    lines.append(f"[blue]why:[/] {f.rfc.id} {escape(f.rfc.title)}" + (f" — {escape(f.rfc.web_url)}" if f.rfc.web_url else ""))
     if f.engine != "codex":
         lines.append(f"[blue]explain:[/] codex explain {f.rule_id}")
         comment = override_comment(f.path, f.rule_id)

@@ -108,6 +108,7 @@ class BaseRules:
     origin: str
     config: CodexConfig
     own: bool = True
+    shipped_rfcs: frozenset[str] = frozenset()  # the RFCs of the shipped codex: their files are not in the repository
 
 
 def rules_at(root: Path, commit: str) -> BaseRules:
@@ -126,7 +127,7 @@ def rules_at(root: Path, commit: str) -> BaseRules:
                                         hint="fix it on the target branch with `codex compile`", kind="config")])
     loaded = with_shipped(own, shipped, config)
     origin = loaded.origin if own is not None else f"{loaded.origin} (no {path} at {commit[:12]})"
-    return BaseRules(loaded.ruleset, origin, config, own=own is not None)
+    return BaseRules(loaded.ruleset, origin, config, own=own is not None, shipped_rfcs=loaded.shipped_rfcs)
 
 
 def _config_at(repo: git.Repo, commit: str) -> CodexConfig:

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from codex.model import statement
+from codex.model import Ruleset, statement
 from reviewer.finding import Finding, Report
-from reviewer.formatters.base import shown, with_reason
+from reviewer.formatters.base import explain_command, shown, with_reason
 from reviewer.formatters.github import plain_summary
 from reviewer.platforms.merge_request import MergeDiff
 
@@ -76,13 +76,23 @@ def parse_marker(body: str) -> tuple[str, bool] | None:
 
 
 def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
-    """The comment for a finding; with ``suggestion_fence`` (the platform's info string) its fix as a suggestion."""
+    """The comment for a finding; with ``suggestion_fence`` (the platform's info string) its fix as a suggestion.
+    Without an RFC link a reader can open, a collapsible "Why" carries the rule's reasoning and the remedy."""
     tag = "blocking" if f.blocking else f"overridden: {inert_markdown(f.override_reason or '')}" if f.overridden else f.stage.value
     suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
     return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
-            f"{statement(f.need, f.use)}\n\n{suggestion}"
-            f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
+            f"{statement(f.need, f.use)}\n\n{suggestion}{_why(f)}\n\n"
             f"<!-- codex:finding {f.fingerprint} -->")
+
+
+def _why(f: Finding) -> str:
+    if f.rfc.web_url:
+        return f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.web_url})"
+    command = explain_command(f)
+    reasoning = f"{f.explanation.strip()}\n\n" if f.explanation and f.explanation.strip() else ""
+    remedy = f"**Instead:** use {f.use}." + (" The suggestion above applies the rule's fix." if f.fix is not None else "")
+    local = f"\n\n`{command}` prints the rule in full, with examples." if command else ""
+    return (f"<details><summary>Why: {f.rfc.id} {f.rfc.title}</summary>\n\n{reasoning}{remedy}{local}\n\n</details>")
 
 
 def fixed_body(body: str, head_sha: str) -> str:
@@ -91,13 +101,23 @@ def fixed_body(body: str, head_sha: str) -> str:
     return f"✅ Fixed in {head_sha[:12]}: codex no longer reports this.\n\n~~{text.splitlines()[0]}~~\n\n<!-- codex:finding {fingerprint} fixed -->"
 
 
-def link_rfcs(report: Report, files_url: str, commit: str) -> Report:
-    """The report with a URL to the RFC file at ``commit`` on every finding whose RFC has none, so comments link somewhere."""
+def link_rfcs(report: Report, files_url: str, commit: str, shipped: frozenset[str] = frozenset()) -> Report:
+    """The report with a URL to the RFC file at ``commit`` on every finding whose RFC has none, so comments link
+    somewhere; not for the ``shipped`` RFCs, whose files are not in the repository."""
     if not files_url:
         return report
     return report.model_copy(update={"findings": [
         f.model_copy(update={"rfc": f.rfc.model_copy(update={"url": f"{files_url}/{commit}/{f.rfc.path}#{f.rfc.anchor}"})})
-        if f.rfc.url is None else f for f in report.findings]})
+        if f.rfc.web_url is None and f.rfc.id not in shipped and f.engine != "codex" else f for f in report.findings]})
+
+
+def explain_unlinked(report: Report, ruleset: Ruleset) -> Report:
+    """The report with each finding that has no RFC link carrying its rule's reasoning, for its comment."""
+    def explained(f: Finding) -> Finding:
+        rule = ruleset.rule(f.rule_id)
+        return f.model_copy(update={"explanation": rule.description}) if rule and not f.rfc.web_url else f
+
+    return report.model_copy(update={"findings": [explained(f) for f in report.findings]})
 
 
 def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[BaseException], ...]) -> Outcome:
@@ -139,6 +159,14 @@ def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[Base
     return outcome
 
 
+def _rfc_cell(f: Finding) -> str:
+    """The finding's RFC in a summary table cell: linked when it has an address, else with ``codex explain``."""
+    if f.rfc.web_url:
+        return f"[{f.rfc.id}]({f.rfc.web_url})"
+    command = explain_command(f)
+    return f"{f.rfc.id}, `{command}`" if command else f.rfc.id
+
+
 def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     report = review.report
     findings = shown(report)
@@ -148,7 +176,7 @@ def summary_body(review: ReviewInput, outcome: Outcome) -> str:
              f"Judged by the target branch's rules: {review.ruleset_origin}.{compared}", ""]
     if outcome.unposted:
         lines += ["#### Not posted inline", "", "| rule | where | finding | why not inline |", "|---|---|---|---|"]
-        lines += [f"| {f.rule_id} | `{f.path}:{f.line}` | {_cell(f.message)} — use {_cell(f.use)} ([{f.rfc.id}]({f.rfc.link})) | {_cell(why)} |"
+        lines += [f"| {f.rule_id} | `{f.path}:{f.line}` | {_cell(f.message)} — use {_cell(f.use)} ({_rfc_cell(f)}) | {_cell(why)} |"
                   for f, why in outcome.unposted]
         lines.append("")
     if report.needs_human_review:
