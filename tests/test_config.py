@@ -139,3 +139,19 @@ def test_a_later_problem_with_a_key_names_the_file_that_won(git_repo, run_codex,
     repo.commit("config", {name: content, "app.py": "x = 1\n"})
     result = run_codex(["check", "--all", "--no-llm", "--no-history", "--root", str(repo.path)])
     assert result.code == 2 and named in result.err, result.err
+
+
+@pytest.mark.parametrize("key, value", [("docs_url", "file:///opt/codex/site"), ("rfc_base_url", "rfcs"), ("docs_url", "https://")])
+def test_a_link_base_must_be_an_http_url_a_reader_can_open(git_repo, key, value) -> None:
+    repo = git_repo()
+    repo.write("pyproject.toml", f'[tool.codex]\n{key} = "{value}"\n')
+    with pytest.raises(ProblemError) as caught:
+        load_config(repo.path)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("pyproject.toml", f"[tool.codex] {key}: Value error, must be an http(s) URL a reader can open (https://host/...)")]
+
+
+def test_a_link_base_loses_its_trailing_slash(git_repo) -> None:
+    repo = git_repo()
+    repo.write("codex.toml", 'docs_url = "https://docs.example.com/codex/"\n')
+    assert load_config(repo.path).docs_url == "https://docs.example.com/codex"

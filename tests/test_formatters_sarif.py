@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 
 from codex_testing.reports import AWKWARD_PATH, sample_report
 from codex_testing.sarif import validate_sarif
 from codex.model import Ruleset
-from reviewer.formatters import get_formatter
+from reviewer.finding import Finding, Report
+from reviewer.formatters import get_formatter, sarif
 
 def _sarif(report, ruleset) -> dict:
     out = io.StringIO()
@@ -119,3 +121,44 @@ def test_a_known_fix_becomes_a_sarif_fix_replacing_the_flagged_lines(shipped_rul
     assert [r["ruleId"] for r in fixed] == ["CX0005"]
     [replacement] = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"]
     assert replacement == {"deletedRegion": {"startLine": 2, "endLine": 2}, "insertedContent": {"text": FIXED_LINE}}
+
+
+def _findings(shipped_ruleset, kinds: str) -> list[Finding]:
+    """One finding per letter, on successive lines: w a warning, n a note (overridden), e an error (blocking)."""
+    rule = {"w": "CX0007", "n": "CX0007", "e": "CX0003"}
+    return [Finding.of(shipped_ruleset.rule(rule[k]), "app.py", line, line, 1, None, "semgrep").model_copy(
+        update={"fingerprint": f"{line:020d}", **({"overridden": True, "override_reason": "fine here"} if k == "n" else {})})
+        for line, k in enumerate(kinds, 1)]
+
+
+def test_past_github_s_limits_the_least_severe_results_go_first_and_a_warning_says_so(shipped_ruleset, monkeypatch, capsys):
+    monkeypatch.setattr(sarif, "RESULTS_SHOWN", 2)
+    monkeypatch.setattr(sarif, "RESULTS_ACCEPTED", 3)
+    run = _sarif(Report(findings=_findings(shipped_ruleset, "wneweww")), shipped_ruleset)["runs"][0]
+    assert [(r["locations"][0]["physicalLocation"]["region"]["startLine"], r["level"]) for r in run["results"]] == [
+        (1, "warning"), (3, "error"), (5, "error")]  # both errors, then the first warning; in report order
+    warning = ("7 results: GitHub code scanning refuses a run of more than 3, so the 4 least severe are left out of this file "
+               "(every blocking one is kept while they fit) and it shows the 2 most severe; `codex check --format text` lists them all")
+    assert run["invocations"][0]["toolExecutionNotifications"] == [{"level": "warning", "message": {"text": warning}}]
+    assert capsys.readouterr().err == f"codex: {warning}\n"
+
+
+def test_past_what_github_shows_every_result_stays_and_a_warning_says_so(shipped_ruleset, monkeypatch, capsys):
+    monkeypatch.setattr(sarif, "RESULTS_SHOWN", 2)
+    run = _sarif(Report(findings=_findings(shipped_ruleset, "wne")), shipped_ruleset)["runs"][0]
+    assert [r["level"] for r in run["results"]] == ["warning", "note", "error"]
+    assert capsys.readouterr().err == ("codex: 3 results: GitHub code scanning shows the 2 most severe of a run (blocking ones are "
+                                       "errors); `codex check --format text` lists them all\n")
+    monkeypatch.setattr(sarif, "RESULTS_SHOWN", 3)
+    _sarif(Report(findings=_findings(shipped_ruleset, "wne")), shipped_ruleset)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("title, name", [
+    ("Outbound requests calls have a timeout", "OutboundRequestsCallsHaveATimeout"),
+    ("No `shell=True` in subprocess calls", "NoShellTrueInSubprocessCalls"),
+    ("Load YAML safely (the 2nd time)", "LoadYAMLSafelyThe2ndTime"),
+    ("Évite les chaînes", "ÉviteLesChaînes"),
+])
+def test_a_rule_s_name_is_its_title_in_pascal_case(title, name):
+    assert sarif.rule_name(title) == name
