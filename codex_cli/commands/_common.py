@@ -40,15 +40,10 @@ def find_root(given: Path | None) -> Path:
 
 
 def repo_prefix(root: Path) -> str:
-    """Where ``root`` lies in its git repository (``services/api/``), empty at its top or outside git: what code
-    scanning and review platforms, which read repository-relative paths, need before a report's root-relative ones."""
-    import git
-
-    try:
-        top = git.Repo(root, search_parent_directories=True).working_tree_dir
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return ""
-    if top is None:  # a bare repository has no files to point at
-        return ""
-    inside = root.resolve().relative_to(Path(top).resolve()).as_posix()
+    """Where ``root`` lies in its repository (``services/api/``; empty at its top or outside one): what code scanning and
+    review platforms, which read paths from the repository's top, need before a report's root-relative paths. The top
+    is the nearest directory with a ``.git`` (as ``find_root`` finds it; a worktree's or submodule's is a file)."""
+    root = root.resolve()
+    top = next((candidate for candidate in (root, *root.parents) if (candidate / ".git").exists()), root)
+    inside = root.relative_to(top).as_posix()
     return "" if inside == "." else f"{inside}/"
