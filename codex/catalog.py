@@ -39,6 +39,13 @@ class RfcPage:
     source: str | None
     rules: tuple[Rule, ...]
     link: str
+    shipped: bool = False  # an RFC of the codex shipped with codex: its file is in codex's installation, not the repository
+
+    @property
+    def reference(self) -> str:
+        """Where a reader finds the RFC: its address or its path in the repository; for a shipped RFC hosted nowhere,
+        how to print it (never a path of codex's installation)."""
+        return f"shipped with codex: `codex explain {self.meta.id}`" if self.shipped and self.link == self.meta.path else self.link
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ def load_catalog(root: Path, config: CodexConfig, loaded: LoadedRuleset | None =
         source, intro = _read_source(base / meta.path, meta.path)
         rules = tuple(r for r in ruleset.rules if r.rfc.id == meta.id)
         link = rules[0].rfc.web_url.split("#")[0] if rules and rules[0].rfc.web_url else meta.path
-        pages[meta.id] = RfcPage(meta=meta, intro=intro, source=source, rules=rules, link=link)
+        pages[meta.id] = RfcPage(meta=meta, intro=intro, source=source, rules=rules, link=link, shipped=meta.id in loaded.shipped_rfcs)
     return Catalog(ruleset=ruleset, origin=loaded.origin, rfcs=pages)
 
 

@@ -52,6 +52,9 @@ def test_explain_uses_the_shipped_codex_outside_a_project(run_codex, tmp_path, w
     assert result.code == 0, result.err
     assert "subprocess" in result.out and "Why is this bad?" in result.out
     assert "From RFC-0004" in result.out  # the shipped RFC sources are found too
+    assert "RFC-0004: Untrusted text never becomes code — shipped with codex: `codex explain RFC-0004`" in result.out.splitlines()
+    rfc_page = run_codex(["explain", "RFC-0004", "--root", tmp_path]).out.splitlines()
+    assert rfc_page[rfc_page.index("Source") + 1] == "shipped with codex: `codex explain RFC-0004`"  # not a path of codex's installation
 
 
 def test_explain_an_unknown_id_is_a_usage_problem(run_codex):

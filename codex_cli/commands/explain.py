@@ -68,7 +68,8 @@ def _print_rule(console, page) -> None:
     for line in page.stage:
         console.print(escape(line))
     _heading(console, "RFC")
-    console.print(f"{rule.rfc.id}: {escape(rule.rfc.title)} — {escape(rule.rfc.link)}")
+    where = page.rfc.reference if page.rfc and page.rfc.shipped and not rule.rfc.web_url else rule.rfc.link
+    console.print(f"{rule.rfc.id}: {escape(rule.rfc.title)} — {escape(where)}")
 
 
 def _print_snippet(console, snippet) -> None:
@@ -101,5 +102,5 @@ def _print_rfc(console, page) -> None:
         table.add_row(rule.id, rule.severity.value, rule.stage.value, escape(rule.need), escape(rule.use))
     console.print(table if page.rules else "No active rules (the RFC is deprecated or superseded).")
     _heading(console, "Source")
-    console.print(escape(page.link))
+    console.print(escape(page.reference))
     console.print(f"[dim]codex explain {page.rules[0].id if page.rules else 'RULE'} shows a rule in full.[/]")
