@@ -307,3 +307,22 @@ def test_code_spans_keep_dunders_and_double_stars_in_every_output(tmp_path: Path
     (finding,) = json.loads(outputs["json"])["findings"]
     assert (finding["need"], finding["use"]) == (need, use)
     assert f"      rule: If you need {need}, use {use}.\n" in outputs["text"]
+
+
+def test_tags_and_security_severity_come_from_the_front_matter_and_leave_other_rfcs_unchanged(tmp_path: Path) -> None:
+    plain = compiled(tmp_path / "plain", {"a.md": rfc()}).ruleset
+    tagged = compiled(tmp_path / "tagged", {"a.md": rfc(front="tags: [security, external/cwe/cwe-95]\nsecurity_severity: 9.1\n")}).ruleset
+    assert (tagged.rfcs[0].tags, tagged.rfcs[0].security_severity) == (("security", "external/cwe/cwe-95"), 9.1)
+    assert "tags" not in plain.to_json() and "security_severity" not in plain.to_json()  # versions of untagged RFCs stay as they were
+    assert plain.version != tagged.version
+
+
+@pytest.mark.parametrize("front, problem", [
+    ("security_severity: 11\n", "security_severity: Input should be less than or equal to 10"),
+    ("security_severity: 0\n", "security_severity: Input should be greater than 0"),
+    ("tags: [a, b, c, d, e, f, g, h, i, j, k]\n", "tags: List should have at most 10 items after validation, not 11"),
+    ("tags: ['two words']\n", "tags.0: String should match pattern '^[\\w.:/-]{1,64}$'"),
+])
+def test_bad_tags_or_security_severity_are_front_matter_problems_at_their_line(tmp_path: Path, front: str, problem: str) -> None:
+    assert problem_lines(compiled(tmp_path, {"a.md": rfc(front=front)})) == [
+        f"rfcs/a.md:7: front matter: {problem} — see the RFC format in the README"]
