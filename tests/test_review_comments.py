@@ -48,3 +48,22 @@ def test_the_review_links_own_rfcs_at_the_base_commit_and_never_the_shipped_ones
     mixed = report.model_copy(update={"findings": [report.findings[1], own, override]})
     linked = link_rfcs(mixed, FILES, "abc123", shipped=frozenset({"RFC-0001", "RFC-0003", "RFC-0005"}))
     assert [f.rfc.url for f in linked.findings] == [None, f"{FILES}/abc123/docs/rfcs/0100-own.md#cx0100", None]
+
+
+def test_the_summary_table_links_an_rfc_only_at_an_address(shipped_ruleset):
+    from pathlib import Path
+
+    from reviewer.changes import ChangeSet
+    from reviewer.platforms.merge_request import MergeDiff
+    from reviewer.platforms.review import Outcome, ReviewInput, summary_body
+
+    report = sample_report(shipped_ruleset)
+    cx3, cx5 = (next(f for f in report.findings if f.rule_id == rule) for rule in ("CX0003", "CX0005"))
+    cx5 = cx5.model_copy(update={"rfc": cx5.rfc.model_copy(update={"url": "https://docs.example.com/rules/CX0005.html"})})
+    diff = MergeDiff(base="0" * 40, head="1" * 40, changes=ChangeSet(Path("."), []), anchors={}, old_paths={})
+    body = summary_body(ReviewInput(report, diff, "shipped codex"), Outcome(unposted=[(cx3, "not a line of the diff"), (cx5, "refused")]))
+    assert [line for line in body.splitlines() if line.startswith("| CX")] == [
+        "| CX0003 | `src/client.py:5` | requests.get() without timeout= — use an explicit `timeout=` (seconds, or a `(connect, read)` "
+        "tuple) on every call (RFC-0003, `codex explain CX0003`) | not a line of the diff |",
+        "| CX0005 | `src/odd, name:50%.py:2` | shell=True with 100% risk — use `subprocess` with an argument list and the default "
+        "`shell=False` ([RFC-0004](https://docs.example.com/rules/CX0005.html)) | refused |"]
