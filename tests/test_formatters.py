@@ -56,6 +56,11 @@ CONTRACT = {
                 "rfc": RFC_REF,
                 "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{8,}$"},
                 "source_line": {"type": ["string", "null"]},
+                "columns": {"oneOf": [{"type": "null"}, {
+                    "type": "object", "required": ["utf8", "utf16"], "additionalProperties": False,
+                    "properties": {unit: {"type": "array", "minItems": 2, "maxItems": 2,
+                                          "prefixItems": [{"type": "integer", "minimum": 1}, {"type": ["integer", "null"], "minimum": 1}]}
+                                   for unit in ("utf8", "utf16")}}]},
             },
         }},
         "errors": {"type": "array", "items": {
