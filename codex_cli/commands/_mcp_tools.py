@@ -56,7 +56,7 @@ class RfcReference(BaseModel):
 
     @classmethod
     def of(cls, ref: RfcRef) -> RfcReference:
-        return cls(id=ref.id, title=ref.title, link=ref.url if (ref.url or "").startswith(("http://", "https://")) else None,
+        return cls(id=ref.id, title=ref.title, link=ref.web_url,
                    resource=f"{RFC_URI}{ref.id}")
 
     def __str__(self) -> str:
