@@ -83,6 +83,21 @@ class FileSkipped(_Stats):
     reason: str
 
 
+class VerificationStats(_Stats):
+    """Findings that may block, sent back to be refuted: requests answered, and the verdicts."""
+
+    requests: int
+    upheld: int
+    refuted: int  # dropped
+    failed: int  # the verification failed: kept as warnings that need human review
+
+
+class FallbackStats(_Stats):
+    model: str  # given up on for the rest of the run
+    reason: str
+    to: str | None  # the model asked instead; None when none was left
+
+
 class LlmRan(_Stats):
     """The LLM pass asked its endpoint (or answered from its cache): what it cost and what it dropped."""
 
@@ -105,10 +120,15 @@ class LlmRan(_Stats):
     dropped: dict[str, int]  # model findings dropped, by reason
     moved: int  # model findings moved to the one other added line their quote names
     confidence: dict[str, int]  # kept model findings by confidence
+    verification: VerificationStats | None = None  # when a rule or the configuration asks for it; absent otherwise
+    models: dict[str, int] = {}  # requests answered, per model
+    fallbacks: list[FallbackStats] = []
     rules: list[str]
     per_rule: dict[str, RuleCost]
     unreviewed: list[str]
     require_llm_failed: bool = False
+
+    OMITTED_WHEN_NONE = ("verification",)
 
 
 LlmStats = Annotated[LlmNotRun | LlmRan, Field(discriminator="status")]

@@ -15,7 +15,7 @@ from reviewer.llm.client import Endpoint, EndpointFailure
 from reviewer.llm.cost import shares
 from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Routed, hunks_of, route
 from reviewer.llm.plan import Costs, plan
-from reviewer.llm.schema import MalformedAnswer, parse_answer
+from reviewer.llm.schema import FINDINGS, MalformedAnswer, parse_answer
 from reviewer.llm.settings import resolve
 from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
@@ -113,6 +113,24 @@ def test_a_hunk_is_sent_once_with_every_rule_that_judges_it(tmp_path, cx0002) ->
     assert "File a.py; rules: CX0901\n24 x24 = config[24]\n25+" in user
 
 
+def test_rules_judged_by_different_models_never_share_a_request(tmp_path, cx0002) -> None:
+    other, third = (cx0002.model_copy(update={"id": rule_id}) for rule_id in ("CX0901", "CX0902"))
+    both, alone = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
+    models = {"CX0002": "big", "CX0901": "small", "CX0902": "big"}
+    requests, _ = plan([Routed(both, (cx0002, other, third)), Routed(alone, (other,))], Costs(WORDS), None, lambda r: models[r.id])
+    assert [(r.model, [(i.hunk.start, [x.id for x in i.rules]) for i in r.items]) for r in requests] == [
+        ("big", [(2, ["CX0002", "CX0902"])]), ("small", [(2, ["CX0901"]), (24, ["CX0901"])])]
+
+
+def test_a_rule_s_model_is_its_own_then_its_severity_s_then_the_default(cx0002) -> None:
+    warning = cx0002.model_copy(update={"id": "CX0901", "severity": Severity.warning})
+    config = LlmConfig(model="default", models={"CX0002": "own", "warning": "mild", "error": "strict"}, fallback_models=("b", "own"))
+    settings, _ = resolve(config, {"CODEX_LLM_API_KEY": "k"})
+    assert [settings.model_of(r) for r in (cx0002, warning, cx0002.model_copy(update={"id": "CX0903"}))] == ["own", "mild", "strict"]
+    assert (settings.chain("own"), settings.chain("b")) == (("own", "b"), ("b", "own"))
+    assert resolve(LlmConfig(model="default"), {"CODEX_LLM_API_KEY": "k"})[0].model_of(warning) == "default"
+
+
 def test_a_file_s_hunks_judged_by_the_same_rules_share_its_header(tmp_path, cx0002) -> None:
     first, second = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
     requests, _ = plan([Routed(second, (cx0002,)), Routed(first, (cx0002,))], Costs(WORDS), None)
@@ -207,15 +225,15 @@ def test_retry_after_is_honoured_and_backoff_doubles() -> None:
     slept: list[float] = []
     with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "7"}), Answer("no", status=502),
                             findings(("A", "p", 1, "r", "x = 1")))) as server:
-        reply = _endpoint(server.base_url, slept, max_retries=2, retry_delay=0.5).ask([{"role": "user", "content": "hi"}])
-    assert slept == [7.0, 1.0] and [f.rule_id for f in reply.findings] == ["A"]
+        reply = _endpoint(server.base_url, slept, max_retries=2, retry_delay=0.5).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
+    assert slept == [7.0, 1.0] and [f.rule_id for f in reply.answer[0]] == ["A"]
 
 
 def test_a_long_retry_after_gives_up_without_waiting() -> None:
     slept: list[float] = []
     with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server:
         with pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s"):
-            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}])
+            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
 
@@ -223,7 +241,7 @@ def test_a_refusal_is_not_retried() -> None:
     slept: list[float] = []
     with LlmServer(in_order(Answer("bad key", status=401))) as server:
         with pytest.raises(EndpointFailure, match=r"refused the request \(401"):
-            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}])
+            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
 
