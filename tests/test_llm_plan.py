@@ -289,15 +289,15 @@ def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
 
 
 def test_a_hunk_in_a_function_starts_at_its_header_when_that_is_near(tmp_path) -> None:
-    """Hunks, for a language without definitions (Go here; Python-shaped text keeps the cases readable)."""
+    """Hunks, for a language without definitions (Kotlin here; Python-shaped text keeps the cases readable)."""
     body = "".join(f"    value{n} = settings.get('k{n}')\n" for n in range(1, 13))
     text = "import os\n\n\ndef handler(settings):\n    if settings is None:\n        return\n" + body + "    return value12['x']\n"
-    [hunk] = hunks_of(target(tmp_path, "h.go", text, {19}, "go"), context=2)
+    [hunk] = hunks_of(target(tmp_path, "h.kt", text, {19}, "kotlin"), context=2)
     assert hunk.start == 4  # def handler(...): 13 lines above the context, within reach
     far = "def handler(settings):\n" + "    x = 1\n" * 40 + "    return settings['x']\n"
-    [hunk] = hunks_of(target(tmp_path, "f.go", far, {42}, "go"), context=2)
+    [hunk] = hunks_of(target(tmp_path, "f.kt", far, {42}, "kotlin"), context=2)
     assert hunk.start == 40
-    two = hunks_of(target(tmp_path, "t.go", text, {8, 19}, "go"), context=2)
+    two = hunks_of(target(tmp_path, "t.kt", text, {8, 19}, "kotlin"), context=2)
     assert [(h.start, h.end) for h in two] == [(4, 10), (11, 19)]  # no line is sent twice
 
 
@@ -305,14 +305,14 @@ def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
     text = ("def before(conf):\n    return conf['x']\n\n\n"  # 1-4
             "def added(conf):\n    value = conf.get('y')\n    return value\n\n\n"  # 5-9, all added
             "def after(conf):\n    return conf['z']\n")  # 10-11
-    [hunk] = hunks_of(target(tmp_path, "a.go", text, {5, 6, 7, 8, 9}, "go"), context=3)
+    [hunk] = hunks_of(target(tmp_path, "a.kt", text, {5, 6, 7, 8, 9}, "kotlin"), context=3)
     assert (hunk.start, hunk.end) == (5, 7)  # neither the tail of before() nor the head of after(), nor added blank lines
     inside = "def f(settings):\n    region = settings.get('r')\n\n    return region['x']\n    # done\n\ndef g():\n    pass\n"
-    [hunk] = hunks_of(target(tmp_path, "b.go", inside, {4}, "go"), context=3)
+    [hunk] = hunks_of(target(tmp_path, "b.kt", inside, {4}, "kotlin"), context=3)
     assert (hunk.start, hunk.end) == (1, 5)  # a change inside a function keeps its context, up to the next definition
     rust = "fn before() {\n    work();\n}\n\npub(crate) fn added(conf: &Conf) -> u8 {\n    conf.limit\n}\n\nimpl Other {\n}\n"
     [hunk] = hunks_of(target(tmp_path, "c.rs", rust, {5, 6, 7}, "rust"), context=3)
-    assert (hunk.start, hunk.end) == (5, 7)  # Rust's fn and impl are definitions too (as are Go's func, JS's function)
+    assert (hunk.start, hunk.end) == (5, 7)  # Rust's fn and impl are definitions too (as are Go's func, JS's function in hunks of languages without definitions)
 
 
 def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:
@@ -362,6 +362,47 @@ def test_a_changed_definition_is_sent_whole_with_its_comments_and_no_neighbour(t
     assert [(h.start, h.end) for h in hunks_of(target(tmp_path, "p.lua", lua, {5}, "lua"), context=3)] == [(3, 6)]
     rust = "impl Limits {\n    fn burst(&self) -> u32 {\n        self.tiers[0].burst\n    }\n}\n"
     assert [(h.start, h.end) for h in hunks_of(target(tmp_path, "l.rs", rust, {3}, "rust"), context=3)] == [(2, 4)]
+
+
+GO = """\
+package limits
+
+// Burst is the burst of the route's tier.
+func (l *Limits) Burst(conf Conf, route Route) int {
+	tier := conf.Tiers[route.Name]
+	return tier.Burst
+}
+
+var fallback = func() int {
+	return 1
+}
+"""
+JS = """\
+const express = require("express");
+
+app.get("/limit", (req, res) => {
+  const tier = config.tiers[req.query.name];
+  res.send(tier.burst);
+});
+
+class Store {
+  get(key) {
+    return process.env[key].trim();
+  }
+}
+"""
+TSX = "const pick = <T,>(x: T) => x;\nfunction Limit(props: Props) {\n  return <div>{() => props.conf.limit}</div>;\n}\n"
+
+
+def test_go_javascript_and_typescript_definitions_are_sent_whole(tmp_path) -> None:
+    def sent(path: str, text: str, added: set[int], language: str) -> list[tuple[int, int]]:
+        return [(h.start, h.end) for h in hunks_of(target(tmp_path, path, text, added, language), context=1)]
+
+    assert sent("l.go", GO, {6, 10}, "go") == [(3, 7), (9, 11)]  # a method with its comment; a function literal
+    assert sent("a.js", JS, {5, 10}, "javascript") == [(3, 6), (9, 11)]  # a callback; a method, not its class
+    assert sent("a.ts", JS.replace("(req, res)", "(req: Request, res: Response)"), {5}, "typescript") == [(3, 6)]
+    assert sent("v.tsx", TSX, {3}, "typescript") == [(2, 4)]  # read as TSX: the TypeScript grammar ends it on line 3
+    assert sent("a.kt", GO.replace("func", "fun"), {6}, "kotlin") == [(5, 7)]  # no definitions: a hunk with its context
 
 
 def test_a_file_rewritten_whole_is_sent_definition_by_definition_and_cached_by_each(tmp_path) -> None:

@@ -73,14 +73,14 @@ def source_lines(text: str) -> list[str]:
 
 def hunks_of(target: Target, context: int) -> list[Hunk]:
     """What is sent of a file's added lines, in file order: each changed definition whole (``definition_spans``:
-    Python, Lua, Rust), with the comment lines right above it, when it has at most MAX_DEFINITION_LINES lines,
+    Python, Lua, Rust, Go, JavaScript, TypeScript), with the comment lines right above it, when it has at most MAX_DEFINITION_LINES lines,
     with no neighbour; and the other added
     lines (not blank) as hunks (``_hunks``), which never reach into those definitions. ``added=None`` means every
     line."""
     lines = source_lines(target.text)
     added = sorted(n for n in (target.added if target.added is not None else range(1, len(lines) + 1)) if 1 <= n <= len(lines))
     units: list[Hunk] = []
-    for first, last in definition_spans(target.language, target.text):
+    for first, last in definition_spans(target.language, target.text, target.path):
         while first > 1 and _COMMENT.match(lines[first - 2]):  # the comments right above it are part of it
             first -= 1
         inside = [n for n in added if first <= n <= last]

@@ -52,7 +52,7 @@ def view(hunk: Hunk, line: int) -> Hunk:
     """What the verifier sees: the hunk joined with the whole definition around ``line`` (when that is at most
     MAX_VIEW_LINES long), its added lines marked; the hunk alone when no definition codex reads holds the line."""
     target = hunk.target
-    around = [(first, last) for first, last in definition_spans(target.language, target.text) if first <= line <= last]
+    around = [(first, last) for first, last in definition_spans(target.language, target.text, target.path) if first <= line <= last]
     if not around:
         return hunk
     first, last = min(hunk.start, around[0][0]), max(hunk.end, around[0][1])
