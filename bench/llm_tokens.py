@@ -467,9 +467,10 @@ def shared_prefix(texts: list[str], counter: TokenCounter) -> tuple[int, int]:
     return counter.count(common), counter.count(texts[0]) if texts else 0
 
 
-def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, int]:
+def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, int, dict[str, int]]:
     """The shipped CX0002 alone on a merge request of 10 files, each adding nine functions of which one reads
-    configuration: the tokens codex sends, and the tokens of the whole diff."""
+    configuration: the tokens codex sends, the tokens of the whole diff, and where the tokens sent go (the fixed
+    instructions, the rule's text, the code with its file headers and line labels)."""
     rng = random.Random(seed)
     quiet = {kind: block for kind, block in PY_BLOCKS.items() if kind in ("format", "log", "validate", "summary", "sql", "lock")}
     names = ["billing", "quota", "invoice", "ledger", "payout", "refund", "search", "profile", "session", "catalog"]
@@ -480,14 +481,20 @@ def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, in
         files[f"services/{name}/handlers.py"] = (base, change(base, rng.sample(fresh, len(fresh)), rng))
     commit(repo, {"0002-validate-upstream-state.md": SHIPPED_CX0002}, files)
     received: list[int] = []
+    parts = dict.fromkeys(("instructions", "rule", "code"), 0)
 
     def count(request: dict) -> Answer:
         received.append(sum(counter.count(m["content"]) + 4 for m in request["messages"]))
+        system, user = (m["content"] for m in request["messages"])
+        rules, _, code = user.partition("\n\nThe code to review")
+        parts["instructions"] += counter.count(system)
+        parts["rule"] += counter.count(rules)
+        parts["code"] += counter.count(code)
         return Answer('{"findings": []}')
 
     with LlmServer(count) as server:
         check(repo, server)
-    return sum(received), counter.count(git_out(repo, "diff", "HEAD"))
+    return sum(received), counter.count(git_out(repo, "diff", "HEAD")), parts
 
 
 def main() -> None:
@@ -518,9 +525,11 @@ def main() -> None:
                    and all(sent == total > 0 for sent, total in result["recall"].values()))
             print(f"  target (<= 1/10 of naive, 0 on the re-run, recall 1.0): {'met' if met else 'NOT met'}")
             failed = failed or not met
-        sent, diff = measure_focus((args.keep or Path(tmp)) / "focus", args.seed, counter)
+        sent, diff, parts = measure_focus((args.keep or Path(tmp)) / "focus", args.seed, counter)
         print(f"\none function in nine reads configuration (CX0002 alone, 10 files): codex sends {sent:,} tokens, "
-              f"the diff is {diff:,} ({sent / diff:.2f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})")
+              f"the diff is {diff:,} ({sent / diff:.3f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})")
+        print(f"  of which the fixed instructions {parts['instructions']:,}, the rule's text {parts['rule']:,}, the code with its "
+              f"headers, line labels and markers {parts['code']:,}")
         failed = failed or sent > diff / 5
     if failed:
         raise SystemExit(1)

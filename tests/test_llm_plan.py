@@ -3,6 +3,7 @@ schema, retries (with an injected sleep) and token counting."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -456,3 +457,22 @@ def test_the_prompt_is_the_golden_one(tmp_path, cx0002) -> None:
     system, user = prompt.messages([Routed(hunk, (cx0002,))], "0" * 24)
     sent = f"PROMPT_VERSION {prompt.PROMPT_VERSION}\n=== system ===\n{system['content']}\n=== user ===\n{user['content']}\n"
     assert sent == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_a_rule_shows_the_examples_in_the_languages_of_the_code_it_judges_and_its_remedy_only_without_description(
+        tmp_path, cx0002) -> None:
+    lua, python = (hunks_of(target(tmp_path, path, text, {2}, language), context=1)[0]
+                   for path, text, language in (("p.lua", "local c = conf.a\nreturn c.b\n", "lua"),
+                                                ("a.py", "c = conf.get('a')\nc.b()\n", "python")))
+
+    def examples(*items: Routed) -> list[str]:
+        return re.findall(r"^Example \((\w+)\) that (violates|does not)", prompt.messages(list(items), "0" * 24)[1]["content"], re.M)
+
+    assert examples(Routed(python, (cx0002,))) == [("python", "violates"), ("python", "does not")]
+    assert examples(Routed(lua, (cx0002,)), Routed(python, (cx0002,))) == [
+        ("lua", "violates"), ("lua", "does not"), ("python", "violates"), ("python", "does not")]
+    bare = cx0002.model_copy(update={"id": "CX0901", "description": ""})
+    text = prompt.render_rule(bare, ())
+    assert text.splitlines()[2:] == [f"Remedy: if you need {cx0002.need}, use {cx0002.use}.", "Do not flag:", *(
+        f"- {case}" for case in cx0002.matcher.do_not_flag)]
+    assert "Remedy:" not in prompt.render_rule(cx0002)

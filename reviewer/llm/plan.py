@@ -46,6 +46,7 @@ class Costs:
         self._memo: dict[object, int] = {}
 
     def rule(self, rule: Rule) -> int:
+        """The rule's text with all its examples: an upper bound (a request shows those in its code's languages)."""
         if rule.id not in self._memo:
             self._memo[rule.id] = self.counter.count(prompt.render_rule(rule)) + 2
         return self._memo[rule.id]
