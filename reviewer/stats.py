@@ -62,6 +62,8 @@ class HunkStats(_Stats):
     sent: int
     over_budget: int
     failed: int
+    helpers: int = 0  # definitions of repository-local functions the sent hunks call, shown with them as context
+    helpers_left_out: int = 0  # such definitions not shown: they did not fit the budget
 
 
 class RuleCost(_Stats):

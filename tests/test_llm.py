@@ -750,3 +750,28 @@ def test_when_every_model_fails_the_hunks_are_not_reviewed_and_the_run_fails_ope
         "  model rule-model given up (model not found (404: Error code: 404 - no)): backup asked instead",
         "  model backup given up (server error (502), 2 tries): no model left"]
     assert code == 1 and "--require-llm: judgment rule(s) CX0002 not reviewed: the check fails." in out
+
+
+USES = 'from svc.lookup import region_of\n\n\ndef limit(settings):\n    return 10\n'
+LOOKUP = 'def region_of(settings):\n    return settings.get("region")\n'
+
+
+def test_the_definition_of_a_repository_helper_the_changed_line_calls_is_shown_as_context(check, repo) -> None:
+    repo.commit("helper", {"svc/lookup.py": LOOKUP})
+    _change(repo, "svc/uses.py", USES, USES.replace("    return 10\n", '    region = region_of(settings)\n    return region["limit"]\n'))
+    report, _, server = check(in_order(findings(("CX0002", "svc/lookup.py", 2, "in the helper", 'return settings.get("region")'),
+                                                ("CX0002", "svc/uses.py", 6, REASON, QUOTE))))
+    [request] = server.requests
+    block = re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", request["messages"][-1]["content"], re.S).group(1)
+    assert block == ('File svc/uses.py; rules: CX0002\n4 def limit(settings):\n5+    region = region_of(settings)\n'
+                     '6+    return region["limit"]\n\nContext, not to judge: svc/lookup.py, a function the lines above call\n'
+                     '1 def region_of(settings):\n2     return settings.get("region")')
+    assert [(f["path"], f["line"]) for f in llm_findings(report)] == [("svc/uses.py", 6)]  # nothing found in the context
+    llm = report["stats"]["llm"]
+    assert (llm["hunks"]["helpers"], llm["hunks"]["helpers_left_out"], llm["dropped"]["not_a_changed_line"]) == (1, 0, 1)
+    _, _, server = check(in_order(Answer("must not be asked")))
+    assert server.requests == []
+    repo.write("svc/lookup.py", LOOKUP.replace('"region")', '"region") or {}'))
+    repo.git("commit", "-q", "-m", "helper changed", "--", "svc/lookup.py")  # svc/uses.py stays changed
+    _, _, server = check(in_order(Answer()))  # the verdict depended on the helper: asked again
+    assert len(server.requests) == 1 and 'settings.get("region") or {}' in server.requests[0]["messages"][-1]["content"]

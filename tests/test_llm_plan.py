@@ -14,6 +14,7 @@ from reviewer.llm import prompt
 from reviewer.llm.cache import cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure
 from reviewer.llm.cost import shares
+from reviewer.llm.helpers import helpers_of
 from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Routed, hunks_of, route
 from reviewer.llm.plan import Costs, plan
 from reviewer.llm.schema import FINDINGS, MalformedAnswer, parse_answer
@@ -476,3 +477,41 @@ def test_a_rule_shows_the_examples_in_the_languages_of_the_code_it_judges_and_it
     assert text.splitlines()[2:] == [f"Remedy: if you need {cx0002.need}, use {cx0002.use}.", "Do not flag:", *(
         f"- {case}" for case in cx0002.matcher.do_not_flag)]
     assert "Remedy:" not in prompt.render_rule(cx0002)
+
+
+def test_helpers_are_the_short_repository_functions_the_added_lines_call_through_the_file_s_imports(tmp_path) -> None:
+    files = {
+        "pkg/mod.py": "import os\n\n\ndef first(x):\n    return x\n\n\n@cached\ndef second(x):\n    return x\n",
+        "pkg/util.py": "def clean(x):\n    return x.strip()\n\n\ndef huge(x):\n" + "    x += 1\n" * 40 + "    return x\n",
+        "src/lib/tools.py": "class Tool:\n    pass\n\n\ndef make():\n    return Tool()\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    code = ("import pkg.mod as m\nfrom os.path import join\nfrom . import util\nfrom lib.tools import Tool, make\n"
+            "from pkg.mod import first\n\n\ndef run(conf):\n    a = join(util.huge(1), Tool())\n    b = util.clean(conf.a)\n"
+            "    c = m.second(first(b))\n    return make(m.first(c))\n")
+    target_ = target(tmp_path, "pkg/run.py", code, {9, 10, 11, 12})
+    [hunk] = hunks_of(target_, context=1)
+    shown = helpers_of(hunk, tmp_path)
+    assert [(h.path, h.start, h.end, h.added) for h in shown] == [("pkg/util.py", 1, 2, frozenset()), ("pkg/mod.py", 8, 10, frozenset())]
+    with_src = helpers_of(hunks_of(target(tmp_path, "pkg/late.py", "from lib.tools import make\nx = make()\n", {2}), 0)[0], tmp_path)
+    assert [(h.path, h.start, h.end) for h in with_src] == [("src/lib/tools.py", 5, 6)]
+    assert helpers_of(hunks_of(target(tmp_path, "a.lua", "local m = require('pkg.mod')\nm.first(1)\n", {2}, "lua"), 0)[0], tmp_path) == ()
+
+
+def test_helpers_go_with_their_hunk_only_where_they_fit_the_budget(tmp_path, cx0002) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/lookup.py").write_text("def region_of(settings):\n    return settings.get('region')\n")
+    code = "from pkg.lookup import region_of\n\n\ndef limit(settings):\n    return region_of(settings)['limit']\n"
+    routed, skipped, _ = route([cx0002], [target(tmp_path, "pkg/use.py", code, {5})], 3, lambda hunk: helpers_of(hunk, tmp_path))
+    assert skipped == {"CX0002": 0} and [len(r.context) for r in routed] == [1]  # the prefilter saw settings.get in the helper
+    costs = Costs(WORDS)
+    [whole], _ = plan(routed, costs, None)
+    [bare], _ = plan([Routed(routed[0].hunk, routed[0].rules)], costs, None)
+    assert whole.tokens > bare.tokens
+    requests, over = plan(routed, costs, whole.tokens - 1)
+    assert over == [] and [[len(i.context) for i in r.items] for r in requests] == [[0]]
+    assert "Context, not to judge" not in prompt.messages(requests[0].items, "0" * 24)[1]["content"]
+    requests, _ = plan(routed, costs, whole.tokens)
+    assert [[len(i.context) for i in r.items] for r in requests] == [[1]]

@@ -52,10 +52,11 @@ class Costs:
         return self._memo[rule.id]
 
     def item(self, item: Routed) -> int:
-        """The hunk's lines and a separator from the one before it."""
-        if item.hunk not in self._memo:
-            self._memo[item.hunk] = self.counter.count(prompt.render_hunk(item)) + 2
-        return self._memo[item.hunk]
+        """The hunk's lines, the helpers shown with it, and a separator from the one before it."""
+        key = (item.hunk, item.context)
+        if key not in self._memo:
+            self._memo[key] = self.counter.count("\n".join([prompt.render_hunk(item), *map(prompt.render_context, item.context)])) + 2
+        return self._memo[key]
 
     def header(self, header: str) -> int:
         if header not in self._memo:
@@ -74,7 +75,7 @@ def plan(routed: list[Routed], costs: Costs, budget: int | None, model_of: Calla
     bulk of unrelated lines does not push a violation out) — and one that does not fit what is left of
     the budget is left out (smaller ones after it may still fit).
     """
-    by_model = [Routed(item.hunk, tuple(r for r in item.rules if model_of(r) == model))
+    by_model = [Routed(item.hunk, tuple(r for r in item.rules if model_of(r) == model), item.context)
                 for item in routed for model in dict.fromkeys(map(model_of, item.rules))]
     ranked = sorted(by_model, key=lambda r: (min(_SEVERITY_RANK[x.severity] for x in r.rules), -relevance(r),
                                              r.hunk.path, r.hunk.start))
@@ -85,11 +86,15 @@ def plan(routed: list[Routed], costs: Costs, budget: int | None, model_of: Calla
     for item in ranked:
         header = prompt.render_header(item)
         model = model_of(item.rules[0])
-        last = filling.get(model)
-        current = last if last and last.hunk_tokens + costs.item(item) <= REQUEST_HUNK_TOKENS else None
-        stated = {r.id for r in current.rules} if current else set()
-        hunk_cost = costs.item(item) + (0 if current and header in current.headers else costs.header(header))
-        cost = hunk_cost + sum(costs.rule(r) for r in item.rules if r.id not in stated) + (0 if current else costs.overhead)
+        for candidate in (item, Routed(item.hunk, item.rules)) if item.context else (item,):  # helpers only where they fit
+            last = filling.get(model)
+            current = last if last and last.hunk_tokens + costs.item(candidate) <= REQUEST_HUNK_TOKENS else None
+            stated = {r.id for r in current.rules} if current else set()
+            hunk_cost = costs.item(candidate) + (0 if current and header in current.headers else costs.header(header))
+            cost = hunk_cost + sum(costs.rule(r) for r in item.rules if r.id not in stated) + (0 if current else costs.overhead)
+            if budget is None or spent + cost <= budget:
+                item = candidate
+                break
         if budget is not None and spent + cost > budget:
             over.append(OverBudget(item, cost, budget - spent))
             continue

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Collection
 
 from codex.model import LlmMatcher, Rule
-from reviewer.llm.hunks import Routed
+from reviewer.llm.hunks import Hunk, Routed
 
 PROMPT_VERSION = "5"  # bump when the instructions or the rendering change: cached answers then no longer apply
 
@@ -67,15 +67,20 @@ def render_header(item: Routed) -> str:
     return f"File {neutralise(item.hunk.path)}; rules: {', '.join(r.id for r in item.rules)}"
 
 
+def render_context(helper: Hunk) -> str:
+    """A helper's definition shown after the code that calls it: its own header says it is not to be judged."""
+    return f"\nContext, not to judge: {neutralise(helper.path)}, a function the lines above call\n{render_hunk(Routed(helper, ()))}"
+
+
 def render_block(items: list[Routed]) -> str:
-    """The hunks in file order; a file's hunks judged by the same rules share one header."""
+    """The hunks in file order; a file's hunks judged by the same rules share one header (not across a context)."""
     parts: list[str] = []
     previous = None
     for item in sorted(items, key=lambda i: (i.hunk.path, i.hunk.start)):
         header = render_header(item)
         parts.append("..." if header == previous else f"\n{header}" if parts else header)
-        previous = header
-        parts.append(render_hunk(item))
+        previous = None if item.context else header
+        parts += [render_hunk(item), *map(render_context, item.context)]
     return "\n".join(parts)
 
 

@@ -23,6 +23,7 @@ from reviewer.llm import verify
 from reviewer.llm.cache import AnswerCache, CachedFinding, cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure, Reply
 from reviewer.llm.cost import money, priced, shares
+from reviewer.llm.helpers import helpers_of
 from reviewer.llm.hunks import Hunk, Routed, Routing, route
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
 from reviewer.llm.schema import FINDINGS, VERDICT, Confidence, ModelFinding, Verdict
@@ -46,6 +47,7 @@ class _Kept:
 
     rule: Rule
     hunk: Hunk
+    context: tuple[Hunk, ...]  # the helpers shown with the hunk
     model: str
     found: list[Candidate] = field(default_factory=list)
 
@@ -83,7 +85,7 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
     try:
         if not rules:
             return LlmOutcome(stats={"status": "skipped", "reason": "no judgment rules", "rules": [], "unreviewed": []})
-        routing = route(rules, targets, config.context_lines)
+        routing = route(rules, targets, config.context_lines, lambda hunk: helpers_of(hunk, root))
         wanted = sorted({r.id for item in routing.routed for r in item.rules})
         settings, reason = resolve(config, env, trust_config_url) if enabled else (None, "--no-llm")
         if settings is None:
@@ -116,6 +118,7 @@ class _Pass:
         self.per_rule: dict[str, dict[str, int]] = {}
         self.unreviewed: set[str] = set()
         self.over_budget = 0
+        self.helpers_left_out = 0  # helper definitions not shown with a hunk sent: they did not fit the budget
         self.endpoint: Endpoint | None = None  # made for the first request: the openai client takes time to load
         self.answered_by: dict[str, int] = {}  # requests answered per model
         self.verification = dict.fromkeys(("requests", "upheld", "refuted", "failed"), 0)
@@ -135,6 +138,8 @@ class _Pass:
             self.counter = counter_for(self.settings.model)
             self.costs = Costs(self.counter)
             requests, over = plan(pending, self.costs, self.budget, self.settings.model_of)
+            offered = {item.hunk: len(item.context) for item in pending}
+            self.helpers_left_out = sum(offered[item.hunk] - len(item.context) for r in requests for item in r.items)
             for left_out in sorted(over, key=lambda o: (o.routed.hunk.path, o.routed.hunk.start)):
                 self._over_budget(left_out)
             self.over_budget = len(over)
@@ -159,7 +164,8 @@ class _Pass:
             "prefilter_skipped": sum(skipped.values()),
             "files_skipped": [{"path": path, "reason": reason} for path, reason in routing.files_skipped],  # (rule, hunk) pairs a rule's prefilter turned away
             "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
-                      "failed": sum(len(r.items) for r in failed)},
+                      "failed": sum(len(r.items) for r in failed), "helpers": sum(len(i.context) for r in requests for i in r.items),
+                      "helpers_left_out": self.helpers_left_out},
             "dropped": self.dropped, "moved": self.moved, "confidence": self.confidence,
             "verification": self.verification if any(self.settings.verifier_of(r) for r in rules) else None,
             "models": dict(sorted(self.answered_by.items())),
@@ -213,7 +219,7 @@ class _Pass:
                 cached.append((found.line - found.hunk.start, found.reason, found.confidence))
                 self._add(found.rule, found.hunk, found.line, found.reason, found.confidence)
             if not any(isinstance(verdicts.get(id(found)), EndpointFailure) for found in entry.found):
-                to_cache[cache_key(self._cache_model(entry.rule, entry.model), entry.rule, entry.hunk)] = cached
+                to_cache[cache_key(self._cache_model(entry.rule, entry.model), entry.rule, entry.hunk, entry.context)] = cached
         return to_cache
 
     def _verify(self, found: Candidate, tokens: dict[str, int]) -> Verdict | EndpointFailure:
@@ -262,7 +268,8 @@ class _Pass:
         for item in routed:
             missing: list[Rule] = []
             for rule in item.rules:
-                keys = (cache_key(self._cache_model(rule, model), rule, item.hunk) for model in self.settings.chain(self.settings.model_of(rule)))
+                keys = (cache_key(self._cache_model(rule, model), rule, item.hunk, context) for context in dict.fromkeys((item.context, ()))
+                        for model in self.settings.chain(self.settings.model_of(rule)))
                 hit = next((found for key in keys if (found := self._lookup(cache, key)) is not None), None) if cache else None
                 if hit is None:
                     missing.append(rule)
@@ -271,7 +278,7 @@ class _Pass:
                 for offset, reason, confidence in hit:
                     self._add(rule, item.hunk, item.hunk.start + offset, reason, confidence)
             if missing:
-                pending.append(Routed(item.hunk, tuple(missing)))
+                pending.append(Routed(item.hunk, tuple(missing), item.context))
         return pending
 
     def _lookup(self, cache: AnswerCache, key: str) -> list[CachedFinding] | None:
@@ -313,7 +320,7 @@ class _Pass:
     def _keep(self, request: Request, answer: FindingsReply) -> list[_Kept]:
         """Findings placed on an added line of a hunk asked about their rule (``_place``), high or medium
         confidence, per (rule, hunk) asked; the rest dropped and counted."""
-        kept = {(rule.id, item.hunk): _Kept(rule, item.hunk, answer.model) for item in request.items for rule in item.rules}
+        kept = {(rule.id, item.hunk): _Kept(rule, item.hunk, item.context, answer.model) for item in request.items for rule in item.rules}
         findings, invalid = answer.answer
         self.dropped["invalid"] += invalid
         for found in findings:
