@@ -713,14 +713,15 @@ def test_a_rule_s_own_model_wins_over_its_severity_s_and_the_default(check, repo
     report, code, server = check(_by_model({"rule-model": GOOD}))
     assert [r["model"] for r in server.requests] == ["rule-model"] and [f["line"] for f in llm_findings(report)] == [6] and code == 1
     assert report["stats"]["llm"]["models"] == {"rule-model": 1}
-    repo.write("pyproject.toml", PYPROJECT + MODELS.replace('CX0002 = "rule-model"\n', ""))
+    repo.write("pyproject.toml", PYPROJECT + MODELS.replace('CX0002 = "rule-model"', 'CX0020 = "rule-model"'))
     report, _, server = check(_by_model({"error-model": GOOD}))
     assert [r["model"] for r in server.requests] == ["error-model"] and [f["line"] for f in llm_findings(report)] == [6]
+    assert not_reviewed(report) == ["[tool.codex.llm] models names CX0020, which is not a judgment rule of this ruleset: that model is not used"]
 
 
 @pytest.mark.parametrize("failure, reason", [
     (Answer("The model `rule-model` does not exist", status=404, code="model_not_found"),
-     "model not found (404: Error code: 404 - The model `rule-model` does not exist)"),
+     "model or URL not found (404: Error code: 404 - The model `rule-model` does not exist)"),
     (Answer("overloaded", status=500), "server error (500), 2 tries"),
 ])
 def test_a_model_error_moves_to_the_next_model_of_the_fallback_list(check, repo, failure, reason) -> None:
@@ -742,12 +743,12 @@ def test_when_every_model_fails_the_hunks_are_not_reviewed_and_the_run_fails_ope
     out, code, server = check(_by_model({"rule-model": Answer("no", status=404), "backup": Answer("overloaded", status=502)}),
                               "--require-llm", fmt="text")
     assert [r["model"] for r in server.requests] == ["rule-model", "backup", "backup"]  # one request: both hunks
-    reason = "rule-model: model not found (404: Error code: 404 - no); backup: server error (502), 2 tries"
+    reason = "rule-model: model or URL not found (404: Error code: 404 - no); backup: server error (502), 2 tries"
     assert [line.split(" — ")[0] for line in out.splitlines() if "not reviewed by" in line] == [
         f"  ! svc/handler.py:5: not reviewed by the LLM pass (CX0002), lines 4-6: {reason}",
         f"  ! svc/handler.py:9: not reviewed by the LLM pass (CX0002), lines 9-10: {reason}"]
     assert [line for line in out.splitlines() if "given up" in line] == [
-        "  model rule-model given up (model not found (404: Error code: 404 - no)): backup asked instead",
+        "  model rule-model given up (model or URL not found (404: Error code: 404 - no)): backup asked instead",
         "  model backup given up (server error (502), 2 tries): no model left"]
     assert code == 1 and "--require-llm: judgment rule(s) CX0002 not reviewed: the check fails." in out
 

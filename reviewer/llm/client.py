@@ -123,7 +123,7 @@ class Endpoint:
                 reason, delay = f"cannot connect to {self.settings.shown_url}", None
             except openai.APIStatusError as exc:
                 if exc.status_code == 404:
-                    raise ModelUnavailable(self._redacted(f"model not found (404: {_detail(exc)})")) from None
+                    raise ModelUnavailable(self._redacted(f"model or URL not found (404: {_detail(exc)})")) from None
                 if exc.status_code < 500 and exc.status_code not in (408, 409):
                     raise self._failure(f"the endpoint refused the request ({exc.status_code}: {_detail(exc)})") from None
                 reason, delay, server_error = f"server error ({exc.status_code})", None, exc.status_code >= 500

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from codex.config import LlmConfig
-from codex.model import Rule, Stage
+from codex.model import Rule, Severity, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding
 from reviewer.llm import prompt
@@ -126,6 +126,10 @@ class _Pass:
 
     def run(self, rules: list[Rule], routing: Routing) -> LlmOutcome:
         routed, skipped = routing.routed, routing.prefilter_skipped
+        for key in sorted(set(self.settings.config.models) - {r.id for r in rules} - {s.value for s in Severity}):
+            self.outcome.problems.append(Problem(message=f"[tool.codex.llm] models names {key}, which is not a judgment rule of this "
+                                                 "ruleset: that model is not used", kind="llm",
+                                                 hint="fix the rule id, or remove it from [tool.codex.llm.models]"))
         for path, reason in routing.files_skipped:
             self.outcome.problems.append(Problem(path=path, message=f"not reviewed by the LLM pass: {reason}", kind="llm",
                                                  hint="review it yourself if the merge request changed it by hand"))
