@@ -675,7 +675,7 @@ def test_a_failed_verification_keeps_the_finding_as_a_warning_that_needs_human_r
     assert code == 1
     assert not_reviewed(report) == [f"CX0002 finding not verified ({reason}): kept as a warning, needs human review"]
     llm = report["stats"]["llm"]
-    assert llm["verification"] == {"requests": 1, "upheld": 1, "refuted": 0, "failed": 1} and llm["unreviewed"] == []
+    assert llm["verification"] == {"requests": 1, "upheld": 1, "refuted": 0, "failed": 1} and llm["unreviewed"] == ["CX0002"]
     assert sorted(r["model"] for r in server.requests) == ["test-model", "verifier", "verifier", "verifier"]
     out, _, _ = check(_verifying(TWO, lambda code: _verdict("upheld", "unchecked")), fmt="text")  # not cached: asked again
     assert "  verification: 2 request(s), 2 upheld, 0 refuted (dropped), 0 failed\n" in out and "needs human review" not in out

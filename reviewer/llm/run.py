@@ -206,8 +206,9 @@ class _Pass:
         """The kept findings reported, those that may block verified first where asked (refuted: dropped; the
         verification failed: a warning that needs human review); what to cache, per (rule, hunk): not the entries
         of a failed verification, which the next run asks again."""
-        asked = [found for entry in kept for found in entry.found if found.may_block and self.settings.verifier_of(found.rule)]
-        verdicts = dict(zip(map(id, asked), self._ask_many([partial(self._verify, found, tokens) for found in asked])))
+        asked = [(found, verifier) for entry in kept for found in entry.found
+                 if found.may_block and (verifier := self.settings.verifier_of(found.rule))]
+        verdicts = dict(zip((id(found) for found, _ in asked), self._ask_many([partial(self._verify, *each, tokens) for each in asked])))
         to_cache: dict[str, list[CachedFinding]] = {}
         for entry in kept:
             cached: list[CachedFinding] = []
@@ -226,8 +227,8 @@ class _Pass:
                 to_cache[cache_key(self._cache_model(entry.rule, entry.model), entry.rule, entry.hunk, entry.context)] = cached
         return to_cache
 
-    def _verify(self, found: Candidate, tokens: dict[str, int]) -> Verdict | EndpointFailure:
-        verifier = self.settings.verifier_of(found.rule) or self.settings.model_of(found.rule)
+    def _verify(self, found: Candidate, verifier: str, tokens: dict[str, int]) -> Verdict | EndpointFailure:
+        """The verdict of ``verifier`` (then the fallbacks) on one finding; its tokens added to ``tokens`` and the rule's."""
         sent = verify.messages(found, prompt.new_boundary())
         try:
             reply = self._endpoint().ask(sent, self.settings.chain(verifier), VERDICT)
@@ -242,7 +243,10 @@ class _Pass:
         return reply.answer
 
     def _unverified(self, found: Candidate, reason: str) -> None:
+        """A finding whose verification failed: a warning that needs human review, and its rule not fully reviewed
+        (``--require-llm`` fails)."""
         self.verification["failed"] += 1
+        self.unreviewed.add(found.rule.id)
         self.outcome.problems.append(Problem(
             path=found.hunk.path, line=found.line, kind="llm", hint=_HINT_UNVERIFIED,
             message=f"{found.rule.id} finding not verified ({reason}): kept as a warning, needs human review"))
