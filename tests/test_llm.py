@@ -734,6 +734,8 @@ def test_a_model_error_moves_to_the_next_model_of_the_fallback_list(check, repo,
     assert llm["fallbacks"][0] == {"model": "rule-model", "reason": reason, "to": "gone-model"}
     assert [(f["model"], f["to"]) for f in llm["fallbacks"]] == [("rule-model", "gone-model"), ("gone-model", "backup")]
     assert llm["models"] == {"backup": 1} and llm["unreviewed"] == []
+    out, _, _ = check(_by_model({"rule-model": failure, "gone-model": gone, "backup": GOOD}), "--no-cache", fmt="text")
+    assert "LLM pass (test-model; answered by backup (1)): 1 request(s)" in out
     again, _, server = check(_by_model({"backup": Answer("must not be asked")}))  # the fallback's answer is cached
     assert server.requests == [] and [f["line"] for f in llm_findings(again)] == [6]
 
@@ -747,6 +749,7 @@ def test_when_every_model_fails_the_hunks_are_not_reviewed_and_the_run_fails_ope
     assert [line.split(" — ")[0] for line in out.splitlines() if "not reviewed by" in line] == [
         f"  ! svc/handler.py:5: not reviewed by the LLM pass (CX0002), lines 4-6: {reason}",
         f"  ! svc/handler.py:9: not reviewed by the LLM pass (CX0002), lines 9-10: {reason}"]
+    assert "LLM pass (test-model): 1 request(s), 0 tokens in / 0 out" in out  # no model answered
     assert [line for line in out.splitlines() if "given up" in line] == [
         "  model rule-model given up (model or URL not found (404: Error code: 404 - no)): backup asked instead",
         "  model backup given up (server error (502), 2 tries): no model left"]
