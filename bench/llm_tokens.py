@@ -497,6 +497,34 @@ def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, in
     return sum(received), counter.count(git_out(repo, "diff", "HEAD")), parts
 
 
+def measure_verification(repo: Path, counter: TokenCounter) -> tuple[int, int, int]:
+    """The focus merge request again with ``verify = true``, the model reporting each planted violation: the findings
+    verified, the tokens of the review requests and of the verification requests."""
+    with (repo / "pyproject.toml").open("a") as config:
+        config.write("\n[tool.codex.llm]\nverify = true\n")
+    review, verification = [], []
+
+    def answer(request: dict) -> Answer:
+        tokens = sum(counter.count(m["content"]) + 4 for m in request["messages"])
+        if request["messages"][0]["content"].startswith("You check a finding"):
+            verification.append(tokens)
+            return Answer(json.dumps({"verdict": "upheld", "reason": "section may be None"}))
+        review.append(tokens)
+        block = re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", request["messages"][-1]["content"], re.S).group(1)
+        found, path = [], ""
+        for text in block.split("\n"):
+            if header := re.match(r"File (\S+);", text):
+                path = header.group(1)
+            elif line := re.match(r'(\d+)\+(\s*limits = section\["limits"\])$', text):
+                found.append({"rule_id": "CX0002", "path": path, "line": int(line.group(1)), "quote": line.group(2).strip(),
+                              "source": "settings.get", "confidence": "high", "reason": "section may be None"})
+        return Answer(json.dumps({"findings": found}))
+
+    with LlmServer(answer) as server:
+        check(repo, server)
+    return len(verification), sum(review), sum(verification)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
@@ -530,6 +558,9 @@ def main() -> None:
               f"the diff is {diff:,} ({sent / diff:.3f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})")
         print(f"  of which the fixed instructions {parts['instructions']:,}, the rule's text {parts['rule']:,}, the code with its "
               f"headers, line labels and markers {parts['code']:,}")
+        verified, review, verification = measure_verification((args.keep or Path(tmp)) / "focus", counter)
+        print(f"  with verify = true and each planted violation reported: {verified} finding(s) verified in {verification:,} tokens "
+              f"({verification // max(1, verified):,} each) after a review of {review:,}")
         failed = failed or sent > diff / 5
     if failed:
         raise SystemExit(1)
