@@ -10,6 +10,7 @@ MAX_HELPERS per hunk.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def helpers_of(hunk: Hunk, root: Path) -> tuple[Hunk, ...]:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=16)  # a file's hunks ask in turn: parsed once
 def _imported(text: str, package: Path) -> dict[str, tuple[str, ...]]:
     """What each name imported at the file's top level stands for, as dotted parts relative to the repository root:
     ``{"helper": ("pkg", "mod", "helper"), "m": ("pkg", "mod")}`` (``package``: the file's directory, for relative
@@ -73,18 +75,20 @@ def _definition(root: Path, own: str, parts: tuple[str, ...]) -> Hunk | None:
             if not file.is_file() or not file.resolve().is_relative_to(inside) or file.stat().st_size > MAX_MODULE_BYTES:
                 continue
             path = file.resolve().relative_to(inside).as_posix()
-            if path == own:
+            stat = file.stat()
+            span = None if path == own else _functions(file, stat.st_mtime_ns, stat.st_size).get(function)
+            if span is None or span[1] - span[0] >= MAX_HELPER_LINES:
                 return None
-            text = file.read_bytes().decode("utf-8", "replace")
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return None
-            for node in tree.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
-                    first, last = min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno or node.lineno
-                    if last - first >= MAX_HELPER_LINES:
-                        return None
-                    return Hunk(Target(path, file, "python", frozenset(), path), first, last, frozenset())
-            return None
+            return Hunk(Target(path, file, "python", frozenset(), path), *span, frozenset())
     return None
+
+
+@functools.lru_cache(maxsize=256)  # per file version (its mtime and size): many hunks call the same helpers
+def _functions(file: Path, _mtime_ns: int, _size: int) -> dict[str, tuple[int, int]]:
+    """The first and last line (decorators included) of each function at the module's top level."""
+    try:
+        tree = ast.parse(file.read_bytes().decode("utf-8", "replace"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    return {node.name: (min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno or node.lineno)
+            for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
