@@ -14,6 +14,7 @@ import functools
 import re
 from pathlib import Path
 
+from reviewer import python_ast
 from reviewer.llm.hunks import Hunk
 from reviewer.targets import Target
 
@@ -49,7 +50,7 @@ def _imported(text: str, package: Path) -> dict[str, tuple[str, ...]]:
     ``{"helper": ("pkg", "mod", "helper"), "m": ("pkg", "mod")}`` (``package``: the file's directory, for relative
     imports)."""
     try:
-        tree = ast.parse(text)
+        tree = python_ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     names: dict[str, tuple[str, ...]] = {}
@@ -87,7 +88,7 @@ def _definition(root: Path, own: str, parts: tuple[str, ...]) -> Hunk | None:
 def _functions(file: Path, _mtime_ns: int, _size: int) -> dict[str, tuple[int, int]]:
     """The first and last line (decorators included) of each function at the module's top level."""
     try:
-        tree = ast.parse(file.read_bytes().decode("utf-8", "replace"))
+        tree = python_ast.parse(file.read_bytes().decode("utf-8", "replace"))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     return {node.name: (min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno or node.lineno)
