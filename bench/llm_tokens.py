@@ -467,9 +467,10 @@ def shared_prefix(texts: list[str], counter: TokenCounter) -> tuple[int, int]:
     return counter.count(common), counter.count(texts[0]) if texts else 0
 
 
-def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, int]:
+def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, int, dict[str, int]]:
     """The shipped CX0002 alone on a merge request of 10 files, each adding nine functions of which one reads
-    configuration: the tokens codex sends, and the tokens of the whole diff."""
+    configuration: the tokens codex sends, the tokens of the whole diff, and where the tokens sent go (the fixed
+    instructions, the rule's text, the code with its file headers and line labels)."""
     rng = random.Random(seed)
     quiet = {kind: block for kind, block in PY_BLOCKS.items() if kind in ("format", "log", "validate", "summary", "sql", "lock")}
     names = ["billing", "quota", "invoice", "ledger", "payout", "refund", "search", "profile", "session", "catalog"]
@@ -480,14 +481,48 @@ def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, in
         files[f"services/{name}/handlers.py"] = (base, change(base, rng.sample(fresh, len(fresh)), rng))
     commit(repo, {"0002-validate-upstream-state.md": SHIPPED_CX0002}, files)
     received: list[int] = []
+    parts = dict.fromkeys(("instructions", "rule", "code"), 0)
 
     def count(request: dict) -> Answer:
         received.append(sum(counter.count(m["content"]) + 4 for m in request["messages"]))
+        system, user = (m["content"] for m in request["messages"])
+        rules, _, code = user.partition("\n\nThe code to review")
+        parts["instructions"] += counter.count(system)
+        parts["rule"] += counter.count(rules)
+        parts["code"] += counter.count(code)
         return Answer('{"findings": []}')
 
     with LlmServer(count) as server:
         check(repo, server)
-    return sum(received), counter.count(git_out(repo, "diff", "HEAD"))
+    return sum(received), counter.count(git_out(repo, "diff", "HEAD")), parts
+
+
+def measure_verification(repo: Path, counter: TokenCounter) -> tuple[int, int, int]:
+    """The focus merge request again with ``verify = true``, the model reporting each planted violation: the findings
+    verified, the tokens of the review requests and of the verification requests."""
+    with (repo / "pyproject.toml").open("a") as config:
+        config.write("\n[tool.codex.llm]\nverify = true\n")
+    review, verification = [], []
+
+    def answer(request: dict) -> Answer:
+        tokens = sum(counter.count(m["content"]) + 4 for m in request["messages"])
+        if request["messages"][0]["content"].startswith("You check a finding"):
+            verification.append(tokens)
+            return Answer(json.dumps({"verdict": "upheld", "reason": "section may be None"}))
+        review.append(tokens)
+        block = re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", request["messages"][-1]["content"], re.S).group(1)
+        found, path = [], ""
+        for text in block.split("\n"):
+            if header := re.match(r"File (\S+);", text):
+                path = header.group(1)
+            elif line := re.match(r'(\d+)\+(\s*limits = section\["limits"\])$', text):
+                found.append({"rule_id": "CX0002", "path": path, "line": int(line.group(1)), "quote": line.group(2).strip(),
+                              "source": "settings.get", "confidence": "high", "reason": "section may be None"})
+        return Answer(json.dumps({"findings": found}))
+
+    with LlmServer(answer) as server:
+        check(repo, server)
+    return len(verification), sum(review), sum(verification)
 
 
 def main() -> None:
@@ -518,9 +553,14 @@ def main() -> None:
                    and all(sent == total > 0 for sent, total in result["recall"].values()))
             print(f"  target (<= 1/10 of naive, 0 on the re-run, recall 1.0): {'met' if met else 'NOT met'}")
             failed = failed or not met
-        sent, diff = measure_focus((args.keep or Path(tmp)) / "focus", args.seed, counter)
+        sent, diff, parts = measure_focus((args.keep or Path(tmp)) / "focus", args.seed, counter)
         print(f"\none function in nine reads configuration (CX0002 alone, 10 files): codex sends {sent:,} tokens, "
-              f"the diff is {diff:,} ({sent / diff:.2f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})")
+              f"the diff is {diff:,} ({sent / diff:.3f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})")
+        print(f"  of which the fixed instructions {parts['instructions']:,}, the rule's text {parts['rule']:,}, the code with its "
+              f"headers, line labels and markers {parts['code']:,}")
+        verified, review, verification = measure_verification((args.keep or Path(tmp)) / "focus", counter)
+        print(f"  with verify = true and each planted violation reported: {verified} finding(s) verified in {verification:,} tokens "
+              f"({verification // max(1, verified):,} each) after a review of {review:,}")
         failed = failed or sent > diff / 5
     if failed:
         raise SystemExit(1)

@@ -52,6 +52,7 @@ class RuleConfig(BaseModel):
     rule_class: str | None = None
     question: str | None = None
     do_not_flag: list[str] = Field(default=[], description="llm matcher: cases the reviewer model must not report")
+    verify: bool = Field(False, description="llm matcher: a finding that may block is verified first (the model asked to refute it)")
     examples: list[str] = Field(default=[], description="annotated example files, relative to the RFC")
     metadata: dict[str, Any] = {}
 
@@ -225,6 +226,9 @@ def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | 
                              message=f"rule block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")
     except ValidationError as exc:
         return None, _validation_problem(path, block.line + 1, "rule block", exc, block.content)
+    if config.verify and config.matcher != "llm":
+        return None, Problem(path=path, line=block.line + 1, message=f"verify: true applies to llm matchers only, not {config.matcher}",
+                             hint="remove verify, or make the rule a judgment rule (matcher: llm)")
     unknown = [lang for lang in config.languages if lang not in EXTENSIONS]
     if unknown:
         return None, Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
@@ -243,7 +247,7 @@ def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path
     from codex.matchers import REGISTRY, MatcherSource, matcher_kind
 
     if config.matcher == "llm":
-        return LlmMatcher(question=config.question or "", do_not_flag=tuple(config.do_not_flag)), []
+        return LlmMatcher(question=config.question or "", do_not_flag=tuple(config.do_not_flag), verify=config.verify), []
     if config.matcher not in REGISTRY:
         return None, [Problem(path=path, line=section.line, message=f"unknown matcher {config.matcher!r}",
                               hint=f"use {', '.join(REGISTRY)} or llm")]

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError, field_validator
 
 from codex.governance_config import GovernanceConfig
-from codex.model import is_web_url
+from codex.model import Severity, is_rule_id, is_web_url
 from codex.problems import Problem, ProblemError
 
 
@@ -24,6 +24,7 @@ def _web_url(value: str) -> str:
 
 
 WebUrl = Annotated[str, AfterValidator(_web_url)]
+ModelName = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
 class LlmConfig(BaseModel):
@@ -45,6 +46,19 @@ class LlmConfig(BaseModel):
     price_input: float | None = Field(None, ge=0, description="price per million input tokens, for stats (any currency)")
     price_cached_input: float | None = Field(None, ge=0, description="price per million cached input tokens (default: price_input)")
     price_output: float | None = Field(None, ge=0, description="price per million output tokens")
+    models: dict[str, ModelName] = Field({}, description="a model per rule id or per severity (the rule id wins)")
+    fallback_models: tuple[ModelName, ...] = Field((), description="asked in turn when a model is not found or fails with 5xx")
+    verify: bool = Field(False, description="every judgment rule's findings that may block are verified (refuted or upheld)")
+    verify_model: ModelName | None = Field(None, description="the model that verifies (default: the one that found)")
+
+    @field_validator("models")
+    @classmethod
+    def _rule_or_severity(cls, models: dict[str, str]) -> dict[str, str]:
+        severities = [s.value for s in Severity]
+        for key in models:
+            if not is_rule_id(key) and key not in severities:
+                raise ValueError(f"{key!r} is neither a rule id (like CX0002) nor a severity ({', '.join(severities)})")
+        return models
 
 
 class CodexConfig(BaseModel):

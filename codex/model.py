@@ -84,6 +84,7 @@ class LlmMatcher(MatcherConfig):
     kind: Literal["llm"] = "llm"
     question: str = Field(description="what the reviewer model must judge")
     do_not_flag: tuple[str, ...] = Field((), description="cases the reviewer model must not report, stated in its prompt")
+    verify: bool = Field(False, description="a finding that may block is sent back to be refuted; only one that survives blocks")
 
 
 def _matcher_of_kind(value: object) -> object:

@@ -62,6 +62,8 @@ class HunkStats(_Stats):
     sent: int
     over_budget: int
     failed: int
+    helpers: int = 0  # definitions of repository-local functions the sent hunks call, shown with them as context
+    helpers_left_out: int = 0  # such definitions not shown: they did not fit the budget
 
 
 class RuleCost(_Stats):
@@ -81,6 +83,21 @@ class RuleCost(_Stats):
 class FileSkipped(_Stats):
     path: str
     reason: str
+
+
+class VerificationStats(_Stats):
+    """Findings that may block, sent back to be refuted: requests answered, and the verdicts."""
+
+    requests: int
+    upheld: int
+    refuted: int  # dropped
+    failed: int  # the verification failed: kept as warnings that need human review
+
+
+class FallbackStats(_Stats):
+    model: str  # given up on for the rest of the run
+    reason: str
+    to: str | None  # the model asked instead; None when none was left
 
 
 class LlmRan(_Stats):
@@ -105,10 +122,15 @@ class LlmRan(_Stats):
     dropped: dict[str, int]  # model findings dropped, by reason
     moved: int  # model findings moved to the one other added line their quote names
     confidence: dict[str, int]  # kept model findings by confidence
+    verification: VerificationStats | None = None  # when a rule or the configuration asks for it; absent otherwise
+    models: dict[str, int] = {}  # requests answered, per model
+    fallbacks: list[FallbackStats] = []
     rules: list[str]
     per_rule: dict[str, RuleCost]
     unreviewed: list[str]
     require_llm_failed: bool = False
+
+    OMITTED_WHEN_NONE = ("verification",)
 
 
 LlmStats = Annotated[LlmNotRun | LlmRan, Field(discriminator="status")]

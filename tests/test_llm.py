@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 
 import pytest
 
@@ -303,6 +304,7 @@ def test_a_refusal_naming_one_option_drops_that_option_only(check, status) -> No
 
 def test_a_too_long_prompt_is_too_big_and_later_requests_keep_their_options() -> None:
     from reviewer.llm.client import Endpoint, EndpointFailure
+    from reviewer.llm.schema import FINDINGS
     from reviewer.llm.settings import resolve
     from codex.config import LlmConfig
 
@@ -312,8 +314,8 @@ def test_a_too_long_prompt_is_too_big_and_later_requests_keep_their_options() ->
         settings, _ = resolve(LlmConfig(model="m", base_url=server.base_url, timeout=5), {})
         endpoint = Endpoint(settings, sleep=lambda _: None)
         with pytest.raises(EndpointFailure, match=r"^too big for the model \(400: Error code: 400 - This model's maximum context length is 8192 tokens\. "):
-            endpoint.ask([{"role": "user", "content": "long"}])
-        endpoint.ask([{"role": "user", "content": "short"}])
+            endpoint.ask([{"role": "user", "content": "long"}], ("m",), FINDINGS)
+        endpoint.ask([{"role": "user", "content": "short"}], ("m",), FINDINGS)
     assert _sent_options(server) == [("json_schema", True, True), ("json_schema", True, True)]
 
 
@@ -460,7 +462,9 @@ def test_the_config_table_names_the_endpoint(repo, run_codex, monkeypatch) -> No
 
 
 @pytest.mark.parametrize("table, key", [('timeout = "soon"', "llm.timeout"), ("max_concurrency = 0", "llm.max_concurrency"),
-                                        ("api_key = 'sk-x'", "llm.api_key"), ("cache_max_age_days = 0", "llm.cache_max_age_days")])
+                                        ("api_key = 'sk-x'", "llm.api_key"), ("cache_max_age_days = 0", "llm.cache_max_age_days"),
+                                        ("verfiy = true", "llm.verfiy"), ("fallback_models = ['']", "llm.fallback_models.0"),
+                                        ('models = {critical = "m"}', "llm.models")])
 def test_a_bad_config_table_is_a_problem_not_a_traceback(repo, run_codex, table, key) -> None:
     repo.write("pyproject.toml", f"[tool.codex.llm]\n{table}\n")
     result = run_codex(["check", "--base", "HEAD"], cwd=repo.path)
@@ -618,3 +622,160 @@ def test_a_vendored_file_is_listed_as_not_reviewed(check, repo) -> None:
     assert not_reviewed(report) == ["not reviewed by the LLM pass: vendored (under vendor/)"]
     assert report["stats"]["llm"]["files_skipped"] == [{"path": "vendor/lib/conf.py", "reason": "vendored (under vendor/)"}]
     assert excerpts(server, "vendor/lib/conf.py") == []
+
+
+def _verifying(review: Answer, verdicts: Callable[[str], Answer]) -> Callable[[dict], Answer]:
+    """Review requests answered with ``review``; a verification request with ``verdicts(its code message)``."""
+    return lambda request: (verdicts(request["messages"][-1]["content"]) if request["messages"][0]["content"].startswith("You check a finding")
+                            else review)
+
+
+def _verdict(verdict: str, why: str) -> Answer:
+    return Answer(json.dumps({"verdict": verdict, "reason": why}))
+
+
+TWO = findings(("CX0002", "svc/handler.py", 5, "settings may be None", 'region = settings.get("region")'),
+               ("CX0002", "svc/handler.py", 6, REASON, QUOTE))
+
+
+def test_verification_drops_a_refuted_finding_and_only_an_upheld_one_blocks(check, repo) -> None:
+    rfc = repo.path / "rfcs/0002-validate-upstream-state.md"
+    rfc.write_text(rfc.read_text().replace("matcher: llm\n", "matcher: llm\nverify: true\n"))  # the rule asks, not the table
+    script = _verifying(TWO, lambda code: _verdict("refuted", "settings is a required parameter") if "handler.py line 5:" in code
+                        else _verdict("upheld", "region is indexed unchecked"))
+    report, code, server = check(script)
+    static_finding_intact(report)
+    assert [(f["line"], f["stage"], f["reason"]) for f in llm_findings(report)] == [(6, "block", REASON)] and code == 1
+    llm = report["stats"]["llm"]
+    assert llm["verification"] == {"requests": 2, "upheld": 1, "refuted": 1, "failed": 0}
+    assert llm["per_rule"]["CX0002"]["requests"] == 3 and llm["models"] == {"test-model": 3}
+    [review, *verifications] = server.requests
+    assert [r["response_format"]["json_schema"]["name"] for r in server.requests] == ["codex_findings", "codex_verdict", "codex_verdict"]
+    [asked] = [r["messages"][-1]["content"] for r in verifications if "line 6:" in r["messages"][-1]["content"]]
+    assert re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", asked, re.S).group(1) == (
+        'Finding: rule CX0002, svc/handler.py line 6: return region["limit"]\nReason given: ' + REASON + "\n\n"
+        'File svc/handler.py\n4 def limit(settings):\n5+    region = settings.get("region")\n6+    return region["limit"]')
+    assert asked.startswith("Rule to apply:\n\nRule CX0002: ")
+    again, code, server = check(in_order(Answer("must not be asked")))  # verdicts are cached with the answer
+    assert server.requests == [] and [f["line"] for f in llm_findings(again)] == [6] and code == 1
+
+
+@pytest.mark.parametrize("failure, reason", [
+    (Answer("not json at all"), "answer is not JSON (Expecting value), 2 tries"),
+    (Answer('{"verdict": "maybe", "reason": "?"}'), 'answer is not an object with a "verdict" of refuted or upheld, 2 tries'),
+    (Answer("overloaded", status=503), "server error (503), 2 tries"),
+    (Answer(_verdict("refuted", "late").content, delay=1.0), "no answer within 0.3 s, 2 tries"),
+])
+def test_a_failed_verification_keeps_the_finding_as_a_warning_that_needs_human_review(check, repo, failure, reason) -> None:
+    repo.write("pyproject.toml", PYPROJECT + 'verify = true\nverify_model = "verifier"\n')
+    report, code, server = check(_verifying(TWO, lambda code: failure if "line 5:" in code else _verdict("upheld", "unchecked")))
+    static_finding_intact(report)
+    assert [(f["line"], f["stage"], f["reason"]) for f in llm_findings(report)] == [
+        (5, "warn", f"needs human review (not verified: {reason}). settings may be None"), (6, "block", REASON)]
+    assert code == 1
+    assert not_reviewed(report) == [f"CX0002 finding not verified ({reason}): kept as a warning, needs human review"]
+    llm = report["stats"]["llm"]
+    assert llm["verification"] == {"requests": 1, "upheld": 1, "refuted": 0, "failed": 1} and llm["unreviewed"] == ["CX0002"]
+    assert sorted(r["model"] for r in server.requests) == ["test-model", "verifier", "verifier", "verifier"]
+    out, _, _ = check(_verifying(TWO, lambda code: _verdict("upheld", "unchecked")), fmt="text")  # not cached: asked again
+    assert "  verification: 2 request(s), 2 upheld, 0 refuted (dropped), 0 failed\n" in out and "needs human review" not in out
+
+
+def test_medium_findings_and_rules_not_asked_to_are_not_verified(check, repo) -> None:
+    medium = findings(("CX0002", "svc/handler.py", 6, REASON, QUOTE, "medium"))
+    report, _, server = check(_verifying(medium, lambda code: _verdict("refuted", "must not be asked")))
+    assert "verification" not in report["stats"]["llm"] and len(server.requests) == 1
+    repo.write("pyproject.toml", PYPROJECT + "verify = true\n")
+    report, _, server = check(_verifying(medium, lambda code: _verdict("refuted", "must not be asked")), "--no-cache")
+    assert [(f["line"], f["stage"]) for f in llm_findings(report)] == [(6, "warn")] and len(server.requests) == 1
+    assert report["stats"]["llm"]["verification"] == {"requests": 0, "upheld": 0, "refuted": 0, "failed": 0}
+
+
+def test_verify_on_a_static_rule_is_a_problem_naming_the_rfc(repo, run_codex) -> None:
+    rfc = repo.path / "rfcs/0003-resilient-python-calls.md"
+    rfc.write_text(rfc.read_text().replace("severity: warning\n", "severity: warning\nverify: true\n", 1))
+    result = run_codex(["check", "--base", "HEAD", "--no-llm"], cwd=repo.path)
+    assert result.err.splitlines() == [
+        "rfcs/0003-resilient-python-calls.md:37: verify: true applies to llm matchers only, not libcst — remove verify, or make "
+        "the rule a judgment rule (matcher: llm)",
+        "codex: no usable ruleset, nothing was checked; not blocking by itself (use --strict to fail)"]
+
+
+def _by_model(answers: dict[str, Answer]) -> Callable[[dict], Answer]:
+    return lambda request: answers[request["model"]]
+
+
+MODELS = '\n[tool.codex.llm.models]\nCX0002 = "rule-model"\nerror = "error-model"\n'
+
+
+def test_a_rule_s_own_model_wins_over_its_severity_s_and_the_default(check, repo) -> None:
+    repo.write("pyproject.toml", PYPROJECT + MODELS)
+    report, code, server = check(_by_model({"rule-model": GOOD}))
+    assert [r["model"] for r in server.requests] == ["rule-model"] and [f["line"] for f in llm_findings(report)] == [6] and code == 1
+    assert report["stats"]["llm"]["models"] == {"rule-model": 1}
+    repo.write("pyproject.toml", PYPROJECT + MODELS.replace('CX0002 = "rule-model"', 'CX0020 = "rule-model"'))
+    report, _, server = check(_by_model({"error-model": GOOD}))
+    assert [r["model"] for r in server.requests] == ["error-model"] and [f["line"] for f in llm_findings(report)] == [6]
+    assert not_reviewed(report) == ["[tool.codex.llm] models names CX0020, which is not a judgment rule of this ruleset: that model is not used"]
+
+
+@pytest.mark.parametrize("failure, reason", [
+    (Answer("The model `rule-model` does not exist", status=404, code="model_not_found"),
+     "model or URL not found (404: Error code: 404 - The model `rule-model` does not exist)"),
+    (Answer("overloaded", status=500), "server error (500), 2 tries"),
+])
+def test_a_model_error_moves_to_the_next_model_of_the_fallback_list(check, repo, failure, reason) -> None:
+    repo.write("pyproject.toml", PYPROJECT + 'fallback_models = ["gone-model", "backup"]\n' + MODELS)
+    gone = Answer("no such model", status=404)
+    report, code, server = check(_by_model({"rule-model": failure, "gone-model": gone, "backup": GOOD}), fmt="json")
+    static_finding_intact(report)
+    assert [f["line"] for f in llm_findings(report)] == [6] and code == 1 and not_reviewed(report) == []
+    llm = report["stats"]["llm"]
+    assert llm["fallbacks"][0] == {"model": "rule-model", "reason": reason, "to": "gone-model"}
+    assert [(f["model"], f["to"]) for f in llm["fallbacks"]] == [("rule-model", "gone-model"), ("gone-model", "backup")]
+    assert llm["models"] == {"backup": 1} and llm["unreviewed"] == []
+    out, _, _ = check(_by_model({"rule-model": failure, "gone-model": gone, "backup": GOOD}), "--no-cache", fmt="text")
+    assert "LLM pass (test-model; answered by backup (1)): 1 request(s)" in out
+    again, _, server = check(_by_model({"backup": Answer("must not be asked")}))  # the fallback's answer is cached
+    assert server.requests == [] and [f["line"] for f in llm_findings(again)] == [6]
+
+
+def test_when_every_model_fails_the_hunks_are_not_reviewed_and_the_run_fails_open(check, repo) -> None:
+    repo.write("pyproject.toml", PYPROJECT + 'fallback_models = ["backup"]\n' + MODELS)
+    out, code, server = check(_by_model({"rule-model": Answer("no", status=404), "backup": Answer("overloaded", status=502)}),
+                              "--require-llm", fmt="text")
+    assert [r["model"] for r in server.requests] == ["rule-model", "backup", "backup"]  # one request: both hunks
+    reason = "rule-model: model or URL not found (404: Error code: 404 - no); backup: server error (502), 2 tries"
+    assert [line.split(" — ")[0] for line in out.splitlines() if "not reviewed by" in line] == [
+        f"  ! svc/handler.py:5: not reviewed by the LLM pass (CX0002), lines 4-6: {reason}",
+        f"  ! svc/handler.py:9: not reviewed by the LLM pass (CX0002), lines 9-10: {reason}"]
+    assert "LLM pass (test-model): 1 request(s), 0 tokens in / 0 out" in out  # no model answered
+    assert [line for line in out.splitlines() if "given up" in line] == [
+        "  model rule-model given up (model or URL not found (404: Error code: 404 - no)): backup asked instead",
+        "  model backup given up (server error (502), 2 tries): no model left"]
+    assert code == 1 and "--require-llm: judgment rule(s) CX0002 not reviewed: the check fails." in out
+
+
+USES = 'from svc.lookup import region_of\n\n\ndef limit(settings):\n    return 10\n'
+LOOKUP = 'def region_of(settings):\n    return settings.get("region")\n'
+
+
+def test_the_definition_of_a_repository_helper_the_changed_line_calls_is_shown_as_context(check, repo) -> None:
+    repo.commit("helper", {"svc/lookup.py": LOOKUP})
+    _change(repo, "svc/uses.py", USES, USES.replace("    return 10\n", '    region = region_of(settings)\n    return region["limit"]\n'))
+    report, _, server = check(in_order(findings(("CX0002", "svc/lookup.py", 2, "in the helper", 'return settings.get("region")'),
+                                                ("CX0002", "svc/uses.py", 6, REASON, QUOTE))))
+    [request] = server.requests
+    block = re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", request["messages"][-1]["content"], re.S).group(1)
+    assert block == ('File svc/uses.py; rules: CX0002\n4 def limit(settings):\n5+    region = region_of(settings)\n'
+                     '6+    return region["limit"]\n\nContext, not to judge: svc/lookup.py, a function the lines above call\n'
+                     '1 def region_of(settings):\n2     return settings.get("region")')
+    assert [(f["path"], f["line"]) for f in llm_findings(report)] == [("svc/uses.py", 6)]  # nothing found in the context
+    llm = report["stats"]["llm"]
+    assert (llm["hunks"]["helpers"], llm["hunks"]["helpers_left_out"], llm["dropped"]["not_a_changed_line"]) == (1, 0, 1)
+    _, _, server = check(in_order(Answer("must not be asked")))
+    assert server.requests == []
+    repo.write("svc/lookup.py", LOOKUP.replace('"region")', '"region") or {}'))
+    repo.git("commit", "-q", "-m", "helper changed", "--", "svc/lookup.py")  # svc/uses.py stays changed
+    _, _, server = check(in_order(Answer()))  # the verdict depended on the helper: asked again
+    assert len(server.requests) == 1 and 'settings.get("region") or {}' in server.requests[0]["messages"][-1]["content"]

@@ -3,6 +3,7 @@ schema, retries (with an injected sleep) and token counting."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ from reviewer.llm import prompt
 from reviewer.llm.cache import cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure
 from reviewer.llm.cost import shares
+from reviewer.llm.helpers import helpers_of
 from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Routed, hunks_of, route
 from reviewer.llm.plan import Costs, plan
-from reviewer.llm.schema import MalformedAnswer, parse_answer
+from reviewer.llm.schema import FINDINGS, MalformedAnswer, parse_answer
 from reviewer.llm.settings import resolve
 from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
@@ -113,6 +115,24 @@ def test_a_hunk_is_sent_once_with_every_rule_that_judges_it(tmp_path, cx0002) ->
     assert "File a.py; rules: CX0901\n24 x24 = config[24]\n25+" in user
 
 
+def test_rules_judged_by_different_models_never_share_a_request(tmp_path, cx0002) -> None:
+    other, third = (cx0002.model_copy(update={"id": rule_id}) for rule_id in ("CX0901", "CX0902"))
+    both, alone = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
+    models = {"CX0002": "big", "CX0901": "small", "CX0902": "big"}
+    requests, _ = plan([Routed(both, (cx0002, other, third)), Routed(alone, (other,))], Costs(WORDS), None, lambda r: models[r.id])
+    assert [(r.model, [(i.hunk.start, [x.id for x in i.rules]) for i in r.items]) for r in requests] == [
+        ("big", [(2, ["CX0002", "CX0902"])]), ("small", [(2, ["CX0901"]), (24, ["CX0901"])])]
+
+
+def test_a_rule_s_model_is_its_own_then_its_severity_s_then_the_default(cx0002) -> None:
+    warning = cx0002.model_copy(update={"id": "CX0901", "severity": Severity.warning})
+    config = LlmConfig(model="default", models={"CX0002": "own", "warning": "mild", "error": "strict"}, fallback_models=("b", "own"))
+    settings, _ = resolve(config, {"CODEX_LLM_API_KEY": "k"})
+    assert [settings.model_of(r) for r in (cx0002, warning, cx0002.model_copy(update={"id": "CX0903"}))] == ["own", "mild", "strict"]
+    assert (settings.chain("own"), settings.chain("b")) == (("own", "b"), ("b", "own"))
+    assert resolve(LlmConfig(model="default"), {"CODEX_LLM_API_KEY": "k"})[0].model_of(warning) == "default"
+
+
 def test_a_file_s_hunks_judged_by_the_same_rules_share_its_header(tmp_path, cx0002) -> None:
     first, second = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
     requests, _ = plan([Routed(second, (cx0002,)), Routed(first, (cx0002,))], Costs(WORDS), None)
@@ -207,15 +227,15 @@ def test_retry_after_is_honoured_and_backoff_doubles() -> None:
     slept: list[float] = []
     with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "7"}), Answer("no", status=502),
                             findings(("A", "p", 1, "r", "x = 1")))) as server:
-        reply = _endpoint(server.base_url, slept, max_retries=2, retry_delay=0.5).ask([{"role": "user", "content": "hi"}])
-    assert slept == [7.0, 1.0] and [f.rule_id for f in reply.findings] == ["A"]
+        reply = _endpoint(server.base_url, slept, max_retries=2, retry_delay=0.5).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
+    assert slept == [7.0, 1.0] and [f.rule_id for f in reply.answer[0]] == ["A"]
 
 
 def test_a_long_retry_after_gives_up_without_waiting() -> None:
     slept: list[float] = []
     with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server:
         with pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s"):
-            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}])
+            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
 
@@ -223,7 +243,7 @@ def test_a_refusal_is_not_retried() -> None:
     slept: list[float] = []
     with LlmServer(in_order(Answer("bad key", status=401))) as server:
         with pytest.raises(EndpointFailure, match=r"refused the request \(401"):
-            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}])
+            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
 
@@ -271,15 +291,15 @@ def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
 
 
 def test_a_hunk_in_a_function_starts_at_its_header_when_that_is_near(tmp_path) -> None:
-    """Hunks, for a language without definitions (Go here; Python-shaped text keeps the cases readable)."""
+    """Hunks, for a language without definitions (Kotlin here; Python-shaped text keeps the cases readable)."""
     body = "".join(f"    value{n} = settings.get('k{n}')\n" for n in range(1, 13))
     text = "import os\n\n\ndef handler(settings):\n    if settings is None:\n        return\n" + body + "    return value12['x']\n"
-    [hunk] = hunks_of(target(tmp_path, "h.go", text, {19}, "go"), context=2)
+    [hunk] = hunks_of(target(tmp_path, "h.kt", text, {19}, "kotlin"), context=2)
     assert hunk.start == 4  # def handler(...): 13 lines above the context, within reach
     far = "def handler(settings):\n" + "    x = 1\n" * 40 + "    return settings['x']\n"
-    [hunk] = hunks_of(target(tmp_path, "f.go", far, {42}, "go"), context=2)
+    [hunk] = hunks_of(target(tmp_path, "f.kt", far, {42}, "kotlin"), context=2)
     assert hunk.start == 40
-    two = hunks_of(target(tmp_path, "t.go", text, {8, 19}, "go"), context=2)
+    two = hunks_of(target(tmp_path, "t.kt", text, {8, 19}, "kotlin"), context=2)
     assert [(h.start, h.end) for h in two] == [(4, 10), (11, 19)]  # no line is sent twice
 
 
@@ -287,14 +307,14 @@ def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
     text = ("def before(conf):\n    return conf['x']\n\n\n"  # 1-4
             "def added(conf):\n    value = conf.get('y')\n    return value\n\n\n"  # 5-9, all added
             "def after(conf):\n    return conf['z']\n")  # 10-11
-    [hunk] = hunks_of(target(tmp_path, "a.go", text, {5, 6, 7, 8, 9}, "go"), context=3)
+    [hunk] = hunks_of(target(tmp_path, "a.kt", text, {5, 6, 7, 8, 9}, "kotlin"), context=3)
     assert (hunk.start, hunk.end) == (5, 7)  # neither the tail of before() nor the head of after(), nor added blank lines
     inside = "def f(settings):\n    region = settings.get('r')\n\n    return region['x']\n    # done\n\ndef g():\n    pass\n"
-    [hunk] = hunks_of(target(tmp_path, "b.go", inside, {4}, "go"), context=3)
+    [hunk] = hunks_of(target(tmp_path, "b.kt", inside, {4}, "kotlin"), context=3)
     assert (hunk.start, hunk.end) == (1, 5)  # a change inside a function keeps its context, up to the next definition
     rust = "fn before() {\n    work();\n}\n\npub(crate) fn added(conf: &Conf) -> u8 {\n    conf.limit\n}\n\nimpl Other {\n}\n"
     [hunk] = hunks_of(target(tmp_path, "c.rs", rust, {5, 6, 7}, "rust"), context=3)
-    assert (hunk.start, hunk.end) == (5, 7)  # Rust's fn and impl are definitions too (as are Go's func, JS's function)
+    assert (hunk.start, hunk.end) == (5, 7)  # Rust's fn and impl are definitions too (as are Go's func, JS's function in hunks of languages without definitions)
 
 
 def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:
@@ -344,6 +364,47 @@ def test_a_changed_definition_is_sent_whole_with_its_comments_and_no_neighbour(t
     assert [(h.start, h.end) for h in hunks_of(target(tmp_path, "p.lua", lua, {5}, "lua"), context=3)] == [(3, 6)]
     rust = "impl Limits {\n    fn burst(&self) -> u32 {\n        self.tiers[0].burst\n    }\n}\n"
     assert [(h.start, h.end) for h in hunks_of(target(tmp_path, "l.rs", rust, {3}, "rust"), context=3)] == [(2, 4)]
+
+
+GO = """\
+package limits
+
+// Burst is the burst of the route's tier.
+func (l *Limits) Burst(conf Conf, route Route) int {
+	tier := conf.Tiers[route.Name]
+	return tier.Burst
+}
+
+var fallback = func() int {
+	return 1
+}
+"""
+JS = """\
+const express = require("express");
+
+app.get("/limit", (req, res) => {
+  const tier = config.tiers[req.query.name];
+  res.send(tier.burst);
+});
+
+class Store {
+  get(key) {
+    return process.env[key].trim();
+  }
+}
+"""
+TSX = "const pick = <T,>(x: T) => x;\nfunction Limit(props: Props) {\n  return <div>{() => props.conf.limit}</div>;\n}\n"
+
+
+def test_go_javascript_and_typescript_definitions_are_sent_whole(tmp_path) -> None:
+    def sent(path: str, text: str, added: set[int], language: str) -> list[tuple[int, int]]:
+        return [(h.start, h.end) for h in hunks_of(target(tmp_path, path, text, added, language), context=1)]
+
+    assert sent("l.go", GO, {6, 10}, "go") == [(3, 7), (9, 11)]  # a method with its comment; a function literal
+    assert sent("a.js", JS, {5, 10}, "javascript") == [(3, 6), (9, 11)]  # a callback; a method, not its class
+    assert sent("a.ts", JS.replace("(req, res)", "(req: Request, res: Response)"), {5}, "typescript") == [(3, 6)]
+    assert sent("v.tsx", TSX, {3}, "typescript") == [(2, 4)]  # read as TSX: the TypeScript grammar ends it on line 3
+    assert sent("a.kt", GO.replace("func", "fun"), {6}, "kotlin") == [(5, 7)]  # no definitions: a hunk with its context
 
 
 def test_a_file_rewritten_whole_is_sent_definition_by_definition_and_cached_by_each(tmp_path) -> None:
@@ -397,3 +458,60 @@ def test_the_prompt_is_the_golden_one(tmp_path, cx0002) -> None:
     system, user = prompt.messages([Routed(hunk, (cx0002,))], "0" * 24)
     sent = f"PROMPT_VERSION {prompt.PROMPT_VERSION}\n=== system ===\n{system['content']}\n=== user ===\n{user['content']}\n"
     assert sent == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_a_rule_shows_the_examples_in_the_languages_of_the_code_it_judges_and_its_remedy_only_without_description(
+        tmp_path, cx0002) -> None:
+    lua, python = (hunks_of(target(tmp_path, path, text, {2}, language), context=1)[0]
+                   for path, text, language in (("p.lua", "local c = conf.a\nreturn c.b\n", "lua"),
+                                                ("a.py", "c = conf.get('a')\nc.b()\n", "python")))
+
+    def examples(*items: Routed) -> list[str]:
+        return re.findall(r"^Example \((\w+)\) that (violates|does not)", prompt.messages(list(items), "0" * 24)[1]["content"], re.M)
+
+    assert examples(Routed(python, (cx0002,))) == [("python", "violates"), ("python", "does not")]
+    assert examples(Routed(lua, (cx0002,)), Routed(python, (cx0002,))) == [
+        ("lua", "violates"), ("lua", "does not"), ("python", "violates"), ("python", "does not")]
+    bare = cx0002.model_copy(update={"id": "CX0901", "description": ""})
+    text = prompt.render_rule(bare, ())
+    assert text.splitlines()[2:] == [f"Remedy: if you need {cx0002.need}, use {cx0002.use}.", "Do not flag:", *(
+        f"- {case}" for case in cx0002.matcher.do_not_flag)]
+    assert "Remedy:" not in prompt.render_rule(cx0002)
+
+
+def test_helpers_are_the_short_repository_functions_the_added_lines_call_through_the_file_s_imports(tmp_path) -> None:
+    files = {
+        "pkg/mod.py": "import os\n\n\ndef first(x):\n    return x\n\n\n@cached\ndef second(x):\n    return x\n",
+        "pkg/util.py": "def clean(x):\n    return x.strip()\n\n\ndef huge(x):\n" + "    x += 1\n" * 40 + "    return x\n",
+        "src/lib/tools.py": "class Tool:\n    pass\n\n\ndef make():\n    return Tool()\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    code = ("import pkg.mod as m\nfrom os.path import join\nfrom . import util\nfrom lib.tools import Tool, make\n"
+            "from pkg.mod import first\n\n\ndef run(conf):\n    a = join(util.huge(1), Tool())\n    b = util.clean(conf.a)\n"
+            "    c = m.second(first(b))\n    return make(m.first(c))\n")
+    target_ = target(tmp_path, "pkg/run.py", code, {9, 10, 11, 12})
+    [hunk] = hunks_of(target_, context=1)
+    shown = helpers_of(hunk, tmp_path)
+    assert [(h.path, h.start, h.end, h.added) for h in shown] == [("pkg/util.py", 1, 2, frozenset()), ("pkg/mod.py", 8, 10, frozenset())]
+    with_src = helpers_of(hunks_of(target(tmp_path, "pkg/late.py", "from lib.tools import make\nx = make()\n", {2}), 0)[0], tmp_path)
+    assert [(h.path, h.start, h.end) for h in with_src] == [("src/lib/tools.py", 5, 6)]
+    assert helpers_of(hunks_of(target(tmp_path, "a.lua", "local m = require('pkg.mod')\nm.first(1)\n", {2}, "lua"), 0)[0], tmp_path) == ()
+
+
+def test_helpers_go_with_their_hunk_only_where_they_fit_the_budget(tmp_path, cx0002) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/lookup.py").write_text("def region_of(settings):\n    return settings.get('region')\n")
+    code = "from pkg.lookup import region_of\n\n\ndef limit(settings):\n    return region_of(settings)['limit']\n"
+    routed, skipped, _ = route([cx0002], [target(tmp_path, "pkg/use.py", code, {5})], 3, lambda hunk: helpers_of(hunk, tmp_path))
+    assert skipped == {"CX0002": 0} and [len(r.context) for r in routed] == [1]  # the prefilter saw settings.get in the helper
+    costs = Costs(WORDS)
+    [whole], _ = plan(routed, costs, None)
+    [bare], _ = plan([Routed(routed[0].hunk, routed[0].rules)], costs, None)
+    assert whole.tokens > bare.tokens
+    requests, over = plan(routed, costs, whole.tokens - 1)
+    assert over == [] and [[len(i.context) for i in r.items] for r in requests] == [[0]]
+    assert "Context, not to judge" not in prompt.messages(requests[0].items, "0" * 24)[1]["content"]
+    requests, _ = plan(routed, costs, whole.tokens)
+    assert [[len(i.context) for i in r.items] for r in requests] == [[1]]

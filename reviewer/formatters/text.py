@@ -107,10 +107,18 @@ def llm_lines(llm: LlmStats | None) -> list[str]:
         cached = lambda c: f" ({c.tokens_cached:,} cached)" if c.tokens_cached else ""  # noqa: E731
         per_rule = "; ".join(f"{rule} {c.tokens_in:,} in{cached(c)} / {c.tokens_out:,} out, {c.requests} request(s), "
                              f"{c.cache_hits} cached{cost(c)}" for rule, c in llm.per_rule.items())
-        lines += [f"LLM pass ({escape(llm.model)}): {llm.requests} request(s), {llm.tokens_in:,} tokens in{cached(llm)} / "
+        others = "" if set(llm.models) <= {llm.model} else "; answered by " + ", ".join(
+            f"{escape(model)} ({count})" for model, count in llm.models.items())
+        lines += [f"LLM pass ({escape(llm.model)}{others}): {llm.requests} request(s), {llm.tokens_in:,} tokens in{cached(llm)} / "
                   f"{llm.tokens_out:,} out, {llm.cache_hits} cache hit(s){cost(llm)}"
                   + (f" [dim](counted with {escape(llm.tokenizer)})[/]" if llm.tokenizer else ""),
                   f"[dim]  per rule: {escape(per_rule)}[/]"]
+        if llm.verification is not None:
+            v = llm.verification
+            lines.append(f"  verification: {v.requests} request(s), {v.upheld} upheld, {v.refuted} refuted (dropped), {v.failed} failed"
+                         + (" [magenta](kept as warnings, need human review)[/]" if v.failed else ""))
+        lines += [f"[magenta]  model {escape(f.model)} given up[/] ({escape(f.reason)}): "
+                  + (f"{escape(f.to)} asked instead" if f.to else "no model left") for f in llm.fallbacks]
         if llm.unreviewed:
             lines.append(f"[magenta]  not reviewed:[/] {', '.join(llm.unreviewed)} (listed under problems)")
     if llm is not None and llm.require_llm_failed:

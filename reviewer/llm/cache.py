@@ -29,8 +29,10 @@ def rule_hash(rule: Rule) -> str:
     return hashlib.sha256(f"{rule.content_hash()}\n{prompt.render_rule(rule)}".encode()).hexdigest()
 
 
-def cache_key(model: str, rule: Rule, hunk: Hunk) -> str:
-    return hashlib.sha256("\x1f".join((model, prompt.PROMPT_VERSION, rule_hash(rule), hunk.content_hash)).encode()).hexdigest()
+def cache_key(model: str, rule: Rule, hunk: Hunk, context: tuple[Hunk, ...] = ()) -> str:
+    """The entry of one rule on one hunk, as judged with the helpers in ``context`` shown (``reviewer.llm.helpers``)."""
+    parts = (model, prompt.PROMPT_VERSION, rule_hash(rule), hunk.content_hash, *(c.content_hash for c in context))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class AnswerCache:

@@ -1,7 +1,7 @@
 """Definitions: the line spans of a file's functions and methods, the unit the LLM pass sends when it can.
 
-Python is read with ``ast``, Lua and Rust with tree-sitter; another language, or a file that does not parse,
-has none (its changes are sent as hunks).
+Python is read with ``ast``; Lua, Rust, Go, JavaScript and TypeScript with tree-sitter; another language, or a file
+that does not parse, has none (its changes are sent as hunks).
 """
 
 from __future__ import annotations
@@ -18,19 +18,33 @@ if TYPE_CHECKING:
 
 Span = tuple[int, int]  # first and last line, 1-based, as git numbers them
 
-_TREE_SITTER = {  # language -> (the grammar's module, the node types of a function)
-    "lua": ("tree_sitter_lua", frozenset({"function_declaration", "function_definition"})),
-    "rust": ("tree_sitter_rust", frozenset({"function_item"})),
+_JS_FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "method_definition", "arrow_function",
+                           "function_expression"})  # an arrow function or function expression: a callback, `const f = ...`
+_FUNCTIONS = {  # language -> the node types of a function
+    "lua": frozenset({"function_declaration", "function_definition"}),
+    "rust": frozenset({"function_item"}),
+    "go": frozenset({"function_declaration", "method_declaration", "func_literal"}),
+    "javascript": _JS_FUNCTIONS,
+    "typescript": _JS_FUNCTIONS,
+}
+_GRAMMARS = {  # (language, the file is TSX) -> (the grammar's module, its function returning the language)
+    ("lua", False): ("tree_sitter_lua", "language"),
+    ("rust", False): ("tree_sitter_rust", "language"),
+    ("go", False): ("tree_sitter_go", "language"),
+    ("javascript", False): ("tree_sitter_javascript", "language"),  # JSX included
+    ("typescript", False): ("tree_sitter_typescript", "language_typescript"),
+    ("typescript", True): ("tree_sitter_typescript", "language_tsx"),
 }
 
 
-def definition_spans(language: str, text: str) -> list[Span]:
+def definition_spans(language: str, text: str, path: str = "") -> list[Span]:
     """The spans of the functions and methods not nested in another function (a method's class is no unit, a
-    closure belongs to its function), in file order; a Python definition starts at its first decorator."""
+    closure belongs to its function), in file order; a Python definition starts at its first decorator. ``path``
+    tells TSX from TypeScript."""
     if language == "python":
         return _python(text)
-    if language in _TREE_SITTER:
-        return _tree_sitter(language, text)
+    if language in _FUNCTIONS:
+        return _tree_sitter(language, text, path.endswith(".tsx"))
     return []
 
 
@@ -52,11 +66,11 @@ def _python(text: str) -> list[Span]:
     return sorted(spans)
 
 
-def _tree_sitter(language: str, text: str) -> list[Span]:
-    parser = _parser(language)
+def _tree_sitter(language: str, text: str, tsx: bool) -> list[Span]:
+    parser = _parser(language, tsx)
     if parser is None:
         return []
-    kinds = _TREE_SITTER[language][1]
+    kinds = _FUNCTIONS[language]
     spans: list[Span] = []
     pending: list[Node] = [parser.parse(text.encode("utf-8", "surrogateescape")).root_node]
     while pending:
@@ -70,12 +84,13 @@ def _tree_sitter(language: str, text: str) -> list[Span]:
 
 
 @functools.cache
-def _parser(language: str) -> Parser | None:
+def _parser(language: str, tsx: bool) -> Parser | None:
     """The grammar's parser; ``None`` when its wheel is not installed (the file is then sent as hunks)."""
     from tree_sitter import Language, Parser
 
+    module, function = _GRAMMARS[(language, tsx and language == "typescript")]
     try:
-        grammar = importlib.import_module(_TREE_SITTER[language][0])
+        grammar = importlib.import_module(module)
     except ImportError:
         return None
-    return Parser(Language(grammar.language()))
+    return Parser(Language(getattr(grammar, function)()))

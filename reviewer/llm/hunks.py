@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -56,10 +57,12 @@ class Hunk:
 
 @dataclass(frozen=True)
 class Routed:
-    """A hunk and the judgment rules that are asked about it."""
+    """A hunk, the judgment rules that are asked about it, and the definitions of helpers it calls shown with it
+    (``reviewer.llm.helpers``: context, never judged)."""
 
     hunk: Hunk
     rules: tuple[Rule, ...]
+    context: tuple[Hunk, ...] = ()
 
 
 def source_lines(text: str) -> list[str]:
@@ -73,14 +76,14 @@ def source_lines(text: str) -> list[str]:
 
 def hunks_of(target: Target, context: int) -> list[Hunk]:
     """What is sent of a file's added lines, in file order: each changed definition whole (``definition_spans``:
-    Python, Lua, Rust), with the comment lines right above it, when it has at most MAX_DEFINITION_LINES lines,
+    Python, Lua, Rust, Go, JavaScript, TypeScript), with the comment lines right above it, when it has at most MAX_DEFINITION_LINES lines,
     with no neighbour; and the other added
     lines (not blank) as hunks (``_hunks``), which never reach into those definitions. ``added=None`` means every
     line."""
     lines = source_lines(target.text)
     added = sorted(n for n in (target.added if target.added is not None else range(1, len(lines) + 1)) if 1 <= n <= len(lines))
     units: list[Hunk] = []
-    for first, last in definition_spans(target.language, target.text):
+    for first, last in definition_spans(target.language, target.text, target.path):
         while first > 1 and _COMMENT.match(lines[first - 2]):  # the comments right above it are part of it
             first -= 1
         inside = [n for n in added if first <= n <= last]
@@ -186,12 +189,15 @@ class Routing(NamedTuple):
     files_skipped: list[tuple[str, str]]
 
 
-def route(rules: list[Rule], targets: list[Target], context: int) -> Routing:
-    """Each hunk with the rules whose languages, paths and prefilter it passes (hunks no rule wants are left out).
+def route(rules: list[Rule], targets: list[Target], context: int,
+          helpers: Callable[[Hunk], tuple[Hunk, ...]] = lambda hunk: ()) -> Routing:
+    """Each hunk with the rules whose languages, paths and prefilter it passes (hunks no rule wants are left out),
+    and the definitions of the helpers it calls (``helpers``: reviewer.llm.helpers) to show with it.
 
     The prefilter reads the hunk as it is sent, not the file: its added lines and their context, which stays
     inside the enclosing definition (a changed ``return rules.action`` under an unchanged ``local rules =
-    conf.rules`` is the incident class). Vendored, generated and minified files are not read (``skip_reason``)."""
+    conf.rules`` is the incident class), and the helpers shown with it (``region = region_of(settings)`` reads
+    configuration in the helper). Vendored, generated and minified files are not read (``skip_reason``)."""
     routing = Routing([], dict.fromkeys((r.id for r in rules), 0), [])
     for target in targets:
         candidates = [r for r in rules if target.language in r.languages and path_matches(r.paths, target.scope_path)]
@@ -201,11 +207,13 @@ def route(rules: list[Rule], targets: list[Target], context: int) -> Routing:
             routing.files_skipped.append((target.path, reason))
             continue
         for hunk in hunks_of(target, context):
-            chosen = tuple(r for r in candidates if prefilter_passes(r.prefilter, hunk.text))
+            shown = helpers(hunk)
+            text = "\n".join([hunk.text, *(helper.text for helper in shown)])
+            chosen = tuple(r for r in candidates if prefilter_passes(r.prefilter, text))
             for rule in candidates:
                 routing.prefilter_skipped[rule.id] += rule not in chosen
             if chosen:
-                routing.routed.append(Routed(hunk, chosen))
+                routing.routed.append(Routed(hunk, chosen, shown))
     return routing
 
 

@@ -5,32 +5,51 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from codex.config import LlmConfig
-from codex.model import Rule, Stage
+from codex.model import Rule, Severity, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding
 from reviewer.llm import prompt
+from reviewer.llm import verify
 from reviewer.llm.cache import AnswerCache, CachedFinding, cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure, Reply
 from reviewer.llm.cost import money, priced, shares
+from reviewer.llm.helpers import helpers_of
 from reviewer.llm.hunks import Hunk, Routed, Routing, route
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
-from reviewer.llm.schema import Confidence, ModelFinding
+from reviewer.llm.schema import FINDINGS, VERDICT, Confidence, ModelFinding, Verdict
 from reviewer.llm.settings import LlmSettings, resolve, secrets
+from reviewer.llm.verify import Candidate
 from reviewer.redact import redact
 from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
 
+_T = TypeVar("_T")
 _LABEL = re.compile(r"^\d+[+ ] ?")  # "12+ " copied from the diff's rendering
 _HINT_FAILED = "the endpoint failed and the run went on without it (fail open); static findings are complete"
 _HINT_BUDGET = "raise --llm-budget or [tool.codex.llm] budget; static findings are complete"
+_HINT_UNVERIFIED = "judge the finding yourself; it warns and does not block (fail stale), the next run verifies it again"
+FindingsReply = Reply[tuple[list[ModelFinding], int]]
+
+
+@dataclass
+class _Kept:
+    """The findings kept of one rule on one hunk, and the model that answered (their cache entry is under it)."""
+
+    rule: Rule
+    hunk: Hunk
+    context: tuple[Hunk, ...]  # the helpers shown with the hunk
+    model: str
+    found: list[Candidate] = field(default_factory=list)
 
 
 @dataclass
@@ -66,7 +85,7 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
     try:
         if not rules:
             return LlmOutcome(stats={"status": "skipped", "reason": "no judgment rules", "rules": [], "unreviewed": []})
-        routing = route(rules, targets, config.context_lines)
+        routing = route(rules, targets, config.context_lines, lambda hunk: helpers_of(hunk, root))
         wanted = sorted({r.id for item in routing.routed for r in item.rules})
         settings, reason = resolve(config, env, trust_config_url) if enabled else (None, "--no-llm")
         if settings is None:
@@ -99,9 +118,18 @@ class _Pass:
         self.per_rule: dict[str, dict[str, int]] = {}
         self.unreviewed: set[str] = set()
         self.over_budget = 0
+        self.helpers_left_out = 0  # helper definitions not shown with a hunk sent: they did not fit the budget
+        self.endpoint: Endpoint | None = None  # made for the first request: the openai client takes time to load
+        self.answered_by: dict[str, int] = {}  # requests answered per model
+        self.verification = dict.fromkeys(("requests", "upheld", "refuted", "failed"), 0)
+        self._lock = threading.Lock()
 
     def run(self, rules: list[Rule], routing: Routing) -> LlmOutcome:
         routed, skipped = routing.routed, routing.prefilter_skipped
+        for key in sorted(set(self.settings.config.models) - {r.id for r in rules} - {s.value for s in Severity}):
+            self.outcome.problems.append(Problem(message=f"[tool.codex.llm] models names {key}, which is not a judgment rule of this "
+                                                 "ruleset: that model is not used", kind="llm",
+                                                 hint="fix the rule id, or remove it from [tool.codex.llm.models]"))
         for path, reason in routing.files_skipped:
             self.outcome.problems.append(Problem(path=path, message=f"not reviewed by the LLM pass: {reason}", kind="llm",
                                                  hint="review it yourself if the merge request changed it by hand"))
@@ -113,12 +141,15 @@ class _Pass:
         if pending:
             self.counter = counter_for(self.settings.model)
             self.costs = Costs(self.counter)
-            requests, over = plan(pending, self.costs, self.budget)
+            requests, over = plan(pending, self.costs, self.budget, self.settings.model_of)
+            offered = {item.hunk: len(item.context) for item in pending}
+            self.helpers_left_out = sum(offered[item.hunk] - len(item.context) for r in requests for item in r.items)
             for left_out in sorted(over, key=lambda o: (o.routed.hunk.path, o.routed.hunk.start)):
                 self._over_budget(left_out)
             self.over_budget = len(over)
         answers = self._ask_all(requests)
-        tokens, to_cache = self._take(requests, answers)
+        tokens, kept = self._take(requests, answers)
+        to_cache = self._settle(kept, tokens)
         if cache is not None:
             self._store(cache, to_cache)
             cache.close()
@@ -137,30 +168,95 @@ class _Pass:
             "prefilter_skipped": sum(skipped.values()),
             "files_skipped": [{"path": path, "reason": reason} for path, reason in routing.files_skipped],  # (rule, hunk) pairs a rule's prefilter turned away
             "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
-                      "failed": sum(len(r.items) for r in failed)},
-            "dropped": self.dropped, "moved": self.moved, "confidence": self.confidence, "rules": [r.id for r in rules], "per_rule": self.per_rule,
-            "unreviewed": self.outcome.unreviewed,
+                      "failed": sum(len(r.items) for r in failed), "helpers": sum(len(i.context) for r in requests for i in r.items),
+                      "helpers_left_out": self.helpers_left_out},
+            "dropped": self.dropped, "moved": self.moved, "confidence": self.confidence,
+            "verification": self.verification if any(self.settings.verifier_of(r) for r in rules) else None,
+            "models": dict(sorted(self.answered_by.items())),
+            "fallbacks": [vars(f) for f in self.endpoint.fallbacks] if self.endpoint else [],
+            "rules": [r.id for r in rules], "per_rule": self.per_rule, "unreviewed": self.outcome.unreviewed,
         }
         return self.outcome
 
-    def _take(self, requests: list[Request], answers: list[tuple[list[dict[str, str]], Reply | EndpointFailure]]
-              ) -> tuple[dict[str, int], dict[str, list[CachedFinding]]]:
-        """Tokens of the answered requests (as the endpoint reported them, else as counted) and what to cache."""
+    def _take(self, requests: list[Request], answers: list[tuple[list[dict[str, str]], FindingsReply | EndpointFailure]]
+              ) -> tuple[dict[str, int], list[_Kept]]:
+        """Tokens of the answered requests (as the endpoint reported them, else as counted) and the findings kept."""
         tokens = {"tokens_in": 0, "tokens_cached": 0, "tokens_out": 0}
-        to_cache: dict[str, list[CachedFinding]] = {}
+        kept: list[_Kept] = []
         for request, (sent, answer) in zip(requests, answers):
             if isinstance(answer, EndpointFailure):
                 self._failed(request, str(answer))
                 continue
-            counter = self.counter or counter_for(self.settings.model)
-            used = {"tokens_in": answer.tokens_in if answer.tokens_in is not None else sum(counter.count(m["content"]) + 4 for m in sent),
-                    "tokens_cached": answer.tokens_cached,
-                    "tokens_out": answer.tokens_out if answer.tokens_out is not None else counter.count(answer.content)}
+            self._charge(request, self._used(tokens, sent, answer))
+            kept += self._keep(request, answer)
+        return tokens, kept
+
+    def _used(self, tokens: dict[str, int], sent: list[dict[str, str]], answer: Reply[Any]) -> dict[str, int]:
+        """An answered request's tokens (as the endpoint reported them, else as counted), added to ``tokens``."""
+        counter = self.counter or counter_for(self.settings.model)
+        used = {"tokens_in": answer.tokens_in if answer.tokens_in is not None else sum(counter.count(m["content"]) + 4 for m in sent),
+                "tokens_cached": answer.tokens_cached,
+                "tokens_out": answer.tokens_out if answer.tokens_out is not None else counter.count(answer.content)}
+        for kind, count in used.items():
+            tokens[kind] += count
+        self.answered_by[answer.model] = self.answered_by.get(answer.model, 0) + 1
+        return used
+
+    def _settle(self, kept: list[_Kept], tokens: dict[str, int]) -> dict[str, list[CachedFinding]]:
+        """The kept findings reported, those that may block verified first where asked (refuted: dropped; the
+        verification failed: a warning that needs human review); what to cache, per (rule, hunk): not the entries
+        of a failed verification, which the next run asks again."""
+        asked = [(found, verifier) for entry in kept for found in entry.found
+                 if found.may_block and (verifier := self.settings.verifier_of(found.rule))]
+        verdicts = dict(zip((id(found) for found, _ in asked), self._ask_many([partial(self._verify, *each, tokens) for each in asked])))
+        to_cache: dict[str, list[CachedFinding]] = {}
+        for entry in kept:
+            cached: list[CachedFinding] = []
+            for found in entry.found:
+                verdict = verdicts.get(id(found))
+                if isinstance(verdict, EndpointFailure):
+                    self._unverified(found, str(verdict))
+                    continue
+                if verdict is not None:
+                    self.verification[verdict.verdict] += 1
+                    if verdict.verdict == "refuted":
+                        continue
+                cached.append((found.line - found.hunk.start, found.reason, found.confidence))
+                self._add(found.rule, found.hunk, found.line, found.reason, found.confidence)
+            if not any(isinstance(verdicts.get(id(found)), EndpointFailure) for found in entry.found):
+                to_cache[cache_key(self._cache_model(entry.rule, entry.model), entry.rule, entry.hunk, entry.context)] = cached
+        return to_cache
+
+    def _verify(self, found: Candidate, verifier: str, tokens: dict[str, int]) -> Verdict | EndpointFailure:
+        """The verdict of ``verifier`` (then the fallbacks) on one finding; its tokens added to ``tokens`` and the rule's."""
+        sent = verify.messages(found, prompt.new_boundary())
+        try:
+            reply = self._endpoint().ask(sent, self.settings.chain(verifier), VERDICT)
+        except EndpointFailure as exc:
+            return exc
+        with self._lock:
+            used = self._used(tokens, sent, reply)
+            self.verification["requests"] += 1
             for kind, count in used.items():
-                tokens[kind] += count
-            self._charge(request, used)
-            to_cache |= self._keep(request, answer)
-        return tokens, to_cache
+                self.per_rule[found.rule.id][kind] += count
+            self.per_rule[found.rule.id]["requests"] += 1
+        return reply.answer
+
+    def _unverified(self, found: Candidate, reason: str) -> None:
+        """A finding whose verification failed: a warning that needs human review, and its rule not fully reviewed
+        (``--require-llm`` fails)."""
+        self.verification["failed"] += 1
+        self.unreviewed.add(found.rule.id)
+        self.outcome.problems.append(Problem(
+            path=found.hunk.path, line=found.line, kind="llm", hint=_HINT_UNVERIFIED,
+            message=f"{found.rule.id} finding not verified ({reason}): kept as a warning, needs human review"))
+        self._add(found.rule, found.hunk, found.line, f"needs human review (not verified: {reason}). {found.reason}",
+                  found.confidence, warn=True)
+
+    def _cache_model(self, rule: Rule, model: str) -> str:
+        """What a cached answer of ``rule`` depends on besides the prompt: the model, and the verifier when there is one."""
+        verifier = self.settings.verifier_of(rule)
+        return f"{model}, verified by {verifier}" if verifier else model
 
     def _price(self, tokens: dict[str, int]) -> float:
         return round(money(self.settings.config, tokens["tokens_in"], tokens["tokens_cached"], tokens["tokens_out"]), 6)
@@ -174,12 +270,15 @@ class _Pass:
             return None
 
     def _from_cache(self, cache: AnswerCache | None, routed: list[Routed]) -> list[Routed]:
-        """Findings of (rule, hunk) pairs answered before; what is left to ask."""
+        """Findings of (rule, hunk) pairs answered before (by the rule's model or one of its fallbacks); what is left
+        to ask."""
         pending: list[Routed] = []
         for item in routed:
             missing: list[Rule] = []
             for rule in item.rules:
-                hit = self._lookup(cache, cache_key(self.settings.model, rule, item.hunk)) if cache else None
+                keys = (cache_key(self._cache_model(rule, model), rule, item.hunk, context) for context in dict.fromkeys((item.context, ()))
+                        for model in self.settings.chain(self.settings.model_of(rule)))
+                hit = next((found for key in keys if (found := self._lookup(cache, key)) is not None), None) if cache else None
                 if hit is None:
                     missing.append(rule)
                     continue
@@ -187,7 +286,7 @@ class _Pass:
                 for offset, reason, confidence in hit:
                     self._add(rule, item.hunk, item.hunk.start + offset, reason, confidence)
             if missing:
-                pending.append(Routed(item.hunk, tuple(missing)))
+                pending.append(Routed(item.hunk, tuple(missing), item.context))
         return pending
 
     def _lookup(self, cache: AnswerCache, key: str) -> list[CachedFinding] | None:
@@ -203,28 +302,36 @@ class _Pass:
             self.outcome.problems.append(Problem(message=f"LLM answers not cached ({exc})", kind="llm",
                                                  hint="the next run sends these hunks again"))
 
-    def _ask_all(self, requests: list[Request]) -> list[tuple[list[dict[str, str]], Reply | EndpointFailure]]:
-        if not requests:
-            return []
-        endpoint = Endpoint(self.settings, self.sleep)
-        with ThreadPoolExecutor(max_workers=min(self.settings.config.max_concurrency, len(requests))) as pool:
-            return list(pool.map(lambda request: self._ask(endpoint, request), requests))
+    def _endpoint(self) -> Endpoint:
+        with self._lock:
+            if self.endpoint is None:
+                self.endpoint = Endpoint(self.settings, self.sleep)
+            return self.endpoint
 
-    def _ask(self, endpoint: Endpoint, request: Request) -> tuple[list[dict[str, str]], Reply | EndpointFailure]:
+    def _ask_many(self, asks: list[Callable[[], _T]]) -> list[_T]:
+        """Each of ``asks`` called, up to ``max_concurrency`` at a time; their results in order."""
+        if not asks:
+            return []
+        with ThreadPoolExecutor(max_workers=min(self.settings.config.max_concurrency, len(asks))) as pool:
+            return list(pool.map(lambda ask: ask(), asks))
+
+    def _ask_all(self, requests: list[Request]) -> list[tuple[list[dict[str, str]], FindingsReply | EndpointFailure]]:
+        return self._ask_many([partial(self._ask, request) for request in requests])
+
+    def _ask(self, request: Request) -> tuple[list[dict[str, str]], FindingsReply | EndpointFailure]:
         sent = prompt.messages(request.items, prompt.new_boundary())
         try:
-            return sent, endpoint.ask(sent)
+            return sent, self._endpoint().ask(sent, self.settings.chain(request.model), FINDINGS)
         except EndpointFailure as exc:
             return sent, exc
 
-    def _keep(self, request: Request, answer: Reply) -> dict[str, list[CachedFinding]]:
+    def _keep(self, request: Request, answer: FindingsReply) -> list[_Kept]:
         """Findings placed on an added line of a hunk asked about their rule (``_place``), high or medium
-        confidence; the rest dropped and counted. Returns what to cache, per (rule, hunk)."""
-        kept: dict[tuple[str, Hunk], list[CachedFinding]] = {}
-        for item in request.items:
-            kept |= {(rule.id, item.hunk): [] for rule in item.rules}
-        self.dropped["invalid"] += answer.invalid
-        for found in answer.findings:
+        confidence, per (rule, hunk) asked; the rest dropped and counted."""
+        kept = {(rule.id, item.hunk): _Kept(rule, item.hunk, item.context, answer.model) for item in request.items for rule in item.rules}
+        findings, invalid = answer.answer
+        self.dropped["invalid"] += invalid
+        for found in findings:
             placed = self._place(request, found)
             if placed is None:
                 continue
@@ -232,11 +339,8 @@ class _Pass:
                 self.dropped["low_confidence"] += 1
                 continue
             rule, hunk, line = placed
-            reason = " ".join(found.reason.split())[:300]
-            kept[(rule.id, hunk)].append((line - hunk.start, reason, found.confidence))
-            self._add(rule, hunk, line, reason, found.confidence)
-        asked = {r.id: r for r in request.rules}
-        return {cache_key(self.settings.model, asked[rule_id], hunk): found for (rule_id, hunk), found in kept.items()}
+            kept[(rule.id, hunk)].found.append(Candidate(rule, hunk, line, " ".join(found.reason.split())[:300], found.confidence))
+        return list(kept.values())
 
     def _place(self, request: Request, found: ModelFinding) -> tuple[Rule, Hunk, int] | None:
         """The rule, hunk and line of a finding: the cited line when it is added and its code is the quote, else
@@ -258,11 +362,11 @@ class _Pass:
         self.dropped["not_a_changed_line" if on_context else "quote_mismatch"] += 1
         return None
 
-    def _add(self, rule: Rule, hunk: Hunk, line: int, reason: str, confidence: Confidence) -> None:
-        """A finding of the model; one of medium confidence warns rather than blocks."""
+    def _add(self, rule: Rule, hunk: Hunk, line: int, reason: str, confidence: Confidence, warn: bool = False) -> None:
+        """A finding of the model; one of medium confidence (or ``warn``) warns rather than blocks."""
         finding = Finding.of(rule, hunk.path, line, line, 1, None, "llm")
         finding.reason = reason
-        if confidence == "medium":
+        if confidence == "medium" or warn:
             self.outcome.uncertain.append(finding)
         self.outcome.findings.append(finding)
         self.per_rule[rule.id]["findings"] += 1

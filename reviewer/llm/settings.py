@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from codex.config import LlmConfig
+from codex.model import LlmMatcher, Rule
 from reviewer.redact import redact_url, url_secrets
 
 NO_KEY_NEEDED = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) ignore the key; the client wants one
@@ -28,6 +29,21 @@ class LlmSettings:
     @property
     def shown_url(self) -> str:
         return redact_url(self.base_url) if self.base_url else "OpenAI"
+
+    def model_of(self, rule: Rule) -> str:
+        """The model that judges ``rule``: the table's ``models`` by rule id, else by severity, else ``model``."""
+        models = self.config.models
+        return models.get(rule.id) or models.get(rule.severity.value) or self.model
+
+    def verifier_of(self, rule: Rule) -> str | None:
+        """The model that verifies ``rule``'s findings that may block (``verify_model``, else the rule's), or ``None``
+        when neither the rule (``verify: true`` in its RFC) nor the table (``verify = true``) asks for it."""
+        wanted = self.config.verify or (isinstance(rule.matcher, LlmMatcher) and rule.matcher.verify)
+        return (self.config.verify_model or self.model_of(rule)) if wanted else None
+
+    def chain(self, model: str) -> tuple[str, ...]:
+        """``model``, then the table's ``fallback_models`` in order (each once)."""
+        return tuple(dict.fromkeys((model, *self.config.fallback_models)))
 
 
 def secrets(config: LlmConfig, env: Mapping[str, str]) -> tuple[str, ...]:
