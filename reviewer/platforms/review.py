@@ -67,6 +67,7 @@ class Outcome:
 
 _MARKDOWN = re.compile(r"[\\`*_{}\[\]()<>#!|~]")
 _MENTION = re.compile(r"@(?=\w)")
+_BACKTICKS = re.compile(r"`+")
 
 
 def parse_marker(body: str) -> tuple[str, bool] | None:
@@ -78,11 +79,19 @@ def parse_marker(body: str) -> tuple[str, bool] | None:
 def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
     """The comment for a finding; with ``suggestion_fence`` (the platform's info string) its fix as a suggestion."""
     tag = "blocking" if f.blocking else f"overridden: {inert_markdown(f.override_reason or '')}" if f.overridden else f.stage.value
-    suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
+    suggestion = fenced(f.fix, suggestion_fence) + "\n\n" if suggestion_fence and f.fix is not None else ""
     return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
             f"{statement(f.need, f.use)}\n\n{suggestion}"
             f"Why: [{f.rfc.id} {f.rfc.title}]({f.rfc.link})\n\n"
             f"<!-- codex:finding {f.fingerprint} -->")
+
+
+def fenced(text: str, info: str) -> str:
+    """``text`` in a fenced code block with the ``info`` string: a fence of backticks longer than any run of backticks
+    in ``text`` (three at least), since CommonMark closes a fence at the first line of as many backticks."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
 
 
 def fixed_body(body: str, head_sha: str) -> str:
