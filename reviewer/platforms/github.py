@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
-from urllib3.exceptions import MaxRetryError, ResponseError
+from github.IssueComment import IssueComment
 from urllib3.util.retry import Retry
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
 from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
 from reviewer.platforms.merge_request import MergeDiff
+from reviewer.platforms.retry import DeadlineRetry, create_once
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
 API_ERRORS = (GithubException, requests.RequestException)
@@ -42,47 +43,41 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
     )
 
 
-class BoundedRetry(GithubRetry):
-    """PyGithub's rate-limit-aware retry, giving up (and waiting no longer) once the review's deadline has passed."""
-
-    def __init__(self, *, deadline: float, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.deadline = deadline  # a time.monotonic() value
-
-    def new(self, **kw: Any) -> Self:
-        return super().new(deadline=self.deadline, **kw)
+class BoundedRetry(DeadlineRetry, GithubRetry):
+    """PyGithub's rate-limit-aware retry (a 403 rate limit waits for its reset), within the review's deadline, and
+    never of a POST that may have landed (see ``reviewer.platforms.retry``)."""
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None, error: Exception | None = None,
                   _pool: Any = None, _stacktrace: Any = None) -> Retry:
         left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise MaxRetryError(_pool, url or "", error or ResponseError(f"no retry: the API deadline of {API_DEADLINE:g} s has passed"))
-        self.max_rate_limit_wait = min(self.max_rate_limit_wait or left, left)
+        self.max_rate_limit_wait = max(0.0, min(self.max_rate_limit_wait or left, left))
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def client(mr: MergeRequest, throttle: bool = True) -> Github:
+def client(mr: MergeRequest, deadline: float, throttle: bool = True) -> Github:
     """PyGithub with its rate-limit-aware retries (403/429 wait for the reset headers, 5xx are retried), at most
-    ``API_RETRIES`` per call and none past ``API_DEADLINE``.
+    ``API_RETRIES`` per call and none past ``deadline`` (a ``time.monotonic()`` value); a POST only on a rate limit.
 
     ``throttle`` keeps GitHub's advice of a pause between writes (off only against a local stand-in).
     """
-    retry = BoundedRetry(total=API_RETRIES, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)],
-                         deadline=time.monotonic() + API_DEADLINE)
+    retry = BoundedRetry(total=API_RETRIES, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)], backoff_factor=0.5,
+                         deadline=deadline)
     token = mr.token.get_secret_value() if mr.token else ""
     return Github(auth=Auth.Token(token), base_url=mr.api_url.rstrip("/"), retry=retry, timeout=30, lazy=True,
                   seconds_between_requests=0.25 if throttle else None, seconds_between_writes=1.0 if throttle else None)
 
 
 def connect(mr: MergeRequest) -> GitHubPlatform:
-    return GitHubPlatform(mr, client(mr))
+    deadline = time.monotonic() + API_DEADLINE
+    return GitHubPlatform(mr, client(mr, deadline), deadline)
 
 
 class GitHubPlatform:
     """One pull request: inline review comments, and one sticky summary comment."""
 
-    def __init__(self, mr: MergeRequest, github: Github):
+    def __init__(self, mr: MergeRequest, github: Github, deadline: float):
         self.mr = mr
+        self.deadline = deadline
         repo = github.get_repo(mr.project)
         self.pull = repo.get_pull(mr.number)
         self.commit = repo.get_commit(mr.head_sha)
@@ -107,16 +102,20 @@ class GitHubPlatform:
             return []
         comments = [_comment(f, diff) for f in findings]
         try:
-            self.pull.create_review(commit=self.commit, event="COMMENT", comments=comments,
-                                    body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all.")
+            self._create(lambda: self.pull.create_review(
+                commit=self.commit, event="COMMENT", comments=comments,
+                body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all."),
+                lambda: {f.fingerprint for f in findings} <= self._posted())  # a review lands whole or not at all
             return []
         except GithubException as exc:
             if exc.status != 422:
                 raise
         refused = []
         for finding, comment in zip(findings, comments):
+            body, path = comment.pop("body"), comment.pop("path")
             try:
-                self.pull.create_review_comment(comment.pop("body"), self.commit, comment.pop("path"), **comment)
+                self._create(lambda: self.pull.create_review_comment(body, self.commit, path, **comment),
+                             lambda: finding.fingerprint in self._posted())
             except GithubException as exc:
                 if exc.status != 422:
                     raise
@@ -124,11 +123,26 @@ class GitHubPlatform:
         return refused
 
     def upsert_summary(self, body: str) -> None:
-        for comment in self.pull.get_issue_comments():
-            if SUMMARY_MARKER in (comment.body or ""):
-                comment.edit(body)
-                return
-        self.pull.create_issue_comment(body)
+        summary = self._summary()
+        if summary is not None:
+            summary.edit(body)
+            return
+        self._create(lambda: self.pull.create_issue_comment(body), lambda: self._summary() is not None)
+
+    def _summary(self) -> IssueComment | None:
+        return next((c for c in self.pull.get_issue_comments() if SUMMARY_MARKER in (c.body or "")), None)
+
+    def _posted(self) -> set[str]:
+        """The fingerprints of the review comments there now."""
+        return {thread.fingerprint for thread in self.threads()}
+
+    def _create(self, create: Callable[[], object], landed: Callable[[], bool]) -> None:
+        create_once(create, landed, _may_have_landed, API_RETRIES + 1, self.deadline)
+
+
+def _may_have_landed(exc: BaseException) -> bool:
+    """A failure after which a POST may have been applied: a 5xx, a timeout, a connection lost."""
+    return isinstance(exc, requests.RequestException) or (isinstance(exc, GithubException) and exc.status >= 500)
 
 
 def _comment(f: Finding, diff: MergeDiff) -> dict:
