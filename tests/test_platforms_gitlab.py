@@ -183,7 +183,7 @@ def _posts(fake: FakeGitLab) -> list[str]:
 
 def test_a_create_whose_answer_is_lost_is_found_and_never_posted_twice(gitlab, run_codex, monkeypatch):
     gitlab.push({"app/worker.py": WORKER_V1})
-    gitlab.fake.lose_answers = {"POST": 3}  # both discussions and the summary: each applied, each answered 502
+    gitlab.fake.lose_answers = {"POST /": 3}  # both discussions and the summary: each applied, each answered 502
     result = gitlab.review(run_codex, monkeypatch)
     assert result.code == 1 and "API error" not in result.err, result.err
     assert len(_threads(gitlab.fake)) == 2
@@ -193,7 +193,7 @@ def test_a_create_whose_answer_is_lost_is_found_and_never_posted_twice(gitlab, r
 
 def test_a_create_refused_unprocessed_is_sent_again_once_it_is_not_found(gitlab, run_codex, monkeypatch):
     gitlab.push({"app/worker.py": WORKER_V1})
-    gitlab.fake.refuse_next = {"POST": [(503, {})]}
+    gitlab.fake.refuse_next = {"POST /": [(503, {})]}
     result = gitlab.review(run_codex, monkeypatch)
     assert result.code == 1 and "API error" not in result.err, result.err
     assert len(_threads(gitlab.fake)) == 2 and len(gitlab.fake.discussions) == 3
@@ -204,7 +204,7 @@ def test_an_edit_is_retried_on_502_and_on_429_after_its_retry_after(gitlab, run_
     gitlab.push({"app/worker.py": WORKER_V1})
     assert gitlab.review(run_codex, monkeypatch).code == 1
     gitlab.push({"app/worker.py": WORKER_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
-    gitlab.fake.refuse_next = {"PUT": [(502, {}), (429, {"Retry-After": "1"})]}
+    gitlab.fake.refuse_next = {"PUT /": [(502, {}), (429, {"Retry-After": "1"})]}
     started = time.monotonic()
     result = gitlab.review(run_codex, monkeypatch)
     assert time.monotonic() - started >= 1.0, "Retry-After was waited out"
@@ -216,7 +216,7 @@ def test_an_edit_is_retried_on_502_and_on_429_after_its_retry_after(gitlab, run_
 
 def test_a_retry_after_past_the_deadline_is_not_waited_for(gitlab, run_codex, monkeypatch):
     gitlab.push({"app/worker.py": WORKER_V1})
-    gitlab.fake.refuse_next = {"POST": [(429, {"Retry-After": "3600"})]}
+    gitlab.fake.refuse_next = {"POST /": [(429, {"Retry-After": "3600"})]}
     started = time.monotonic()
     result = gitlab.review(run_codex, monkeypatch)
     assert time.monotonic() - started < 60

@@ -6,21 +6,23 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import requests
+from pydantic import ValidationError
 from github import Auth, Github, GithubException, GithubRetry
 from github.IssueComment import IssueComment
-from urllib3.util.retry import Retry
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
 from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
 from reviewer.platforms.merge_request import MergeDiff
+from reviewer.platforms.github_threads import OwnThreads, ReviewThread
 from reviewer.platforms.retry import DeadlineRetry, create_once
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
 API_ERRORS = (GithubException, requests.RequestException)
+GRAPHQL_ERRORS = (*API_ERRORS, ValidationError, KeyError, TypeError)  # an answer of another shape too
 _EVENTS = ("pull_request", "pull_request_target")
 
 
@@ -48,7 +50,7 @@ class BoundedRetry(DeadlineRetry, GithubRetry):
     never of a POST that may have landed (see ``reviewer.platforms.retry``)."""
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+                  _pool: Any = None, _stacktrace: Any = None) -> Self:
         left = self.deadline - time.monotonic()
         self.max_rate_limit_wait = max(0.0, min(self.max_rate_limit_wait or left, left))
         return super().increment(method, url, response, error, _pool, _stacktrace)
@@ -78,11 +80,27 @@ class GitHubPlatform:
     def __init__(self, mr: MergeRequest, github: Github, deadline: float):
         self.mr = mr
         self.deadline = deadline
+        self.problems: list[str] = []
         repo = github.get_repo(mr.project)
         self.pull = repo.get_pull(mr.number)
         self.commit = repo.get_commit(mr.head_sha)
+        self.review_threads = OwnThreads(github.requester, mr.project, mr.number)
+        self._threads: tuple[dict[int, ReviewThread], set[int]] | None = None
 
     def threads(self) -> list[Thread]:
+        """codex's review comments, less those GraphQL says someone else wrote (a copied marker is not codex's)."""
+        others = self._graphql_threads()[1]
+        return [thread for thread in self._marked() if thread.handle.id not in others]
+
+    def mark_fixed(self, thread: Thread) -> None:
+        thread.handle.edit(fixed_body(thread.handle.body, self.mr.head_sha))
+        self._set_resolved(thread, True)
+
+    def reopen(self, thread: Thread, finding: Finding) -> None:
+        thread.handle.edit(finding_body(finding))
+        self._set_resolved(thread, False)
+
+    def _marked(self) -> list[Thread]:
         found = []
         for comment in self.pull.get_review_comments():
             marker = parse_marker(comment.body)
@@ -90,11 +108,26 @@ class GitHubPlatform:
                 found.append(Thread(marker[0], marker[1], comment))
         return found
 
-    def mark_fixed(self, thread: Thread) -> None:
-        thread.handle.edit(fixed_body(thread.handle.body, self.mr.head_sha))
+    def _graphql_threads(self) -> tuple[dict[int, ReviewThread], set[int]]:
+        """This token's review threads and the others' (read once); when GraphQL fails, none: reported, never raised."""
+        if self._threads is None:
+            try:
+                self._threads = self.review_threads.load()
+            except GRAPHQL_ERRORS as exc:
+                self.problems.append(f"review threads not read through GraphQL, so none is resolved: {type(exc).__name__}: {exc}")
+                self._threads = ({}, set())
+        return self._threads
 
-    def reopen(self, thread: Thread, finding: Finding) -> None:
-        thread.handle.edit(finding_body(finding))
+    def _set_resolved(self, thread: Thread, resolved: bool) -> None:
+        """Resolve (or unresolve) the thread of a comment of codex's; a GraphQL failure is reported, never raised."""
+        own = self._graphql_threads()[0].get(thread.handle.id)
+        if own is None:
+            return
+        try:
+            self.review_threads.set_resolved(own, resolved)
+        except GRAPHQL_ERRORS as exc:
+            what = "resolved" if resolved else "reopened"
+            self.problems.append(f"review thread of {thread.handle.path}:{thread.handle.line} not {what}: {type(exc).__name__}: {exc}")
 
     def post(self, findings: list[Finding], diff: MergeDiff) -> list[tuple[Finding, str]]:
         """One review with every comment; when GitHub refuses it (422), each comment alone, keeping the refusals."""
@@ -134,7 +167,7 @@ class GitHubPlatform:
 
     def _posted(self) -> set[str]:
         """The fingerprints of the review comments there now."""
-        return {thread.fingerprint for thread in self.threads()}
+        return {thread.fingerprint for thread in self._marked()}
 
     def _create(self, create: Callable[[], object], landed: Callable[[], bool]) -> None:
         create_once(create, landed, _may_have_landed, API_RETRIES + 1, self.deadline)

@@ -76,6 +76,7 @@ class GitLabPlatform:
         self.mr = mr
         self.gl = gl
         self.deadline = deadline
+        self.problems: list[str] = []
 
     @cached_property
     def merge_request(self):

@@ -39,7 +39,7 @@ class DeadlineRetry(Retry):
         return super().is_retry(method, status_code, has_retry_after)
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+                  _pool: Any = None, _stacktrace: Any = None) -> Self:
         left = self.deadline - time.monotonic()
         wait = self.get_retry_after(response) if response is not None else None
         if left <= 0 or (wait is not None and wait > left):

@@ -33,7 +33,10 @@ class Thread:
 
 
 class Platform(Protocol):
-    """What ``publish`` needs from GitHub or GitLab."""
+    """What ``publish`` needs from GitHub or GitLab. ``problems``: what failed without stopping the review (e.g. a
+    thread not resolved), for the summary and the log."""
+
+    problems: list[str]
 
     def threads(self) -> list[Thread]: ...
 
@@ -141,6 +144,7 @@ def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[Base
         outcome.posted = [f for f in anchored[:cap] if id(f) not in refused_ids]
     except api_errors as exc:
         outcome.errors.append(f"{type(exc).__name__}: {exc}")
+    outcome.errors += platform.problems
     try:
         platform.upsert_summary(summary_body(review, outcome))
     except api_errors as exc:

@@ -75,8 +75,9 @@ class FakeServer(LoopbackServer):
         self.rate_limit_pending = 0
         self.rate_limited = 0
         self.outage = 0  # a status (e.g. 502) every request gets while set
-        self.refuse_next: dict[str, list[tuple[int, dict[str, str]]]] = {}  # method → (status, headers) its next requests get, not applied
-        self.lose_answers: dict[str, int] = {}  # method → how many of its next requests are applied, then answered 502 (a proxy's timeout)
+        # keyed by "METHOD /path-prefix": (status, headers) the next such requests get, not applied
+        self.refuse_next: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.lose_answers: dict[str, int] = {}  # likewise: how many of the next such requests are applied, then answered 502 (a proxy's timeout)
         self.lock = threading.Lock()
         fake = self
 
@@ -115,12 +116,15 @@ class FakeServer(LoopbackServer):
                     self.rate_limit_pending -= 1
                     self.rate_limited += 1
                     raise self.rate_limit_reply()
-                if self.refuse_next.get(method):
-                    status, headers = self.refuse_next[method].pop(0)
+                request = f"{method} {parts.path}"
+                refuse = next((k for k, answers in self.refuse_next.items() if answers and request.startswith(k)), None)
+                if refuse is not None:
+                    status, headers = self.refuse_next[refuse].pop(0)
                     raise Reply(status, {"message": "refused unprocessed"}, headers)
                 answer = self.route(method, parts.path, query, json.loads(raw) if raw else {})
-                if self.lose_answers.get(method) and answer[0] < 300:
-                    self.lose_answers[method] -= 1
+                lose = next((k for k, n in self.lose_answers.items() if n and request.startswith(k)), None)
+                if lose is not None and answer[0] < 300:
+                    self.lose_answers[lose] -= 1
                     raise Reply(502, {"message": "Bad Gateway"})  # applied: only the answer is lost
                 return answer
             except Reply as reply:
