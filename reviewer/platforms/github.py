@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
 import requests
-from pydantic import ValidationError
 from github import Auth, Github, GithubException, GithubRetry
 from github.IssueComment import IssueComment
+from pydantic import ValidationError
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
 from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
-from reviewer.platforms.merge_request import MergeDiff
 from reviewer.platforms.github_threads import OwnThreads, ReviewThread
+from reviewer.platforms.merge_request import MergeDiff
 from reviewer.platforms.retry import DeadlineRetry, create_once
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
@@ -138,7 +139,7 @@ class GitHubPlatform:
             self._create(lambda: self.pull.create_review(
                 commit=self.commit, event="COMMENT", comments=comments,
                 body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all."),
-                lambda: {f.fingerprint for f in findings} <= self._posted())  # a review lands whole or not at all
+                partial(self._landed, {f.fingerprint for f in findings}))  # a review lands whole or not at all
             return []
         except GithubException as exc:
             if exc.status != 422:
@@ -147,8 +148,8 @@ class GitHubPlatform:
         for finding, comment in zip(findings, comments):
             body, path = comment.pop("body"), comment.pop("path")
             try:
-                self._create(lambda: self.pull.create_review_comment(body, self.commit, path, **comment),
-                             lambda: finding.fingerprint in self._posted())
+                self._create(partial(self.pull.create_review_comment, body, self.commit, path, **comment),
+                             partial(self._landed, {finding.fingerprint}))
             except GithubException as exc:
                 if exc.status != 422:
                     raise
@@ -165,9 +166,9 @@ class GitHubPlatform:
     def _summary(self) -> IssueComment | None:
         return next((c for c in self.pull.get_issue_comments() if SUMMARY_MARKER in (c.body or "")), None)
 
-    def _posted(self) -> set[str]:
-        """The fingerprints of the review comments there now."""
-        return {thread.fingerprint for thread in self._marked()}
+    def _landed(self, fingerprints: set[str]) -> bool:
+        """Are there review comments with all these fingerprints now?"""
+        return fingerprints <= {thread.fingerprint for thread in self._marked()}
 
     def _create(self, create: Callable[[], object], landed: Callable[[], bool]) -> None:
         create_once(create, landed, _may_have_landed, API_RETRIES + 1, self.deadline)

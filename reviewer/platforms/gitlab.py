@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import gitlab
@@ -112,8 +112,8 @@ class GitLabPlatform:
                 position["old_line"] = old_line  # an unchanged context line needs both
             fence = f"suggestion:-0+{finding.end_line - finding.line}" if diff.shows(finding) else None
             try:
-                self._create(lambda: self.merge_request.discussions.create({"body": finding_body(finding, fence), "position": position}),
-                             lambda: any(t.fingerprint == finding.fingerprint for t in self.threads()))
+                self._create(partial(self.merge_request.discussions.create, {"body": finding_body(finding, fence), "position": position}),
+                             partial(self._landed, finding.fingerprint))
             except GitlabCreateError as exc:
                 if exc.response_code not in (400, 422):
                     raise
@@ -127,6 +127,9 @@ class GitLabPlatform:
             note.save()
             return
         self._create(lambda: self.merge_request.notes.create({"body": body}), lambda: self._summary() is not None)
+
+    def _landed(self, fingerprint: str) -> bool:
+        return any(thread.fingerprint == fingerprint for thread in self.threads())
 
     def _summary(self) -> Any:
         return next((n for n in self.merge_request.notes.list(iterator=True) if SUMMARY_MARKER in (n.body or "")), None)
