@@ -221,3 +221,31 @@ def test_a_retry_after_past_the_deadline_is_not_waited_for(gitlab, run_codex, mo
     result = gitlab.review(run_codex, monkeypatch)
     assert time.monotonic() - started < 60
     assert result.code == 1 and "codex review: gitlab API error (the check result stands): " in result.err and "429" in result.err
+
+
+def test_only_the_token_s_own_notes_are_resolved_or_edited(gitlab, run_codex, monkeypatch):
+    human = {"id": 5, "username": "dev"}
+    gitlab.fake.discussions += [
+        {"id": "human1", "individual_note": False, "notes": [
+            {"id": 1, "body": "same as codex said <!-- codex:finding 0123abcd -->", "resolvable": True, "resolved": False, "author": human}]},
+        {"id": "human2", "individual_note": True, "notes": [
+            {"id": 2, "body": f"{SUMMARY_MARKER} my own notes", "resolvable": False, "resolved": False, "author": human}]}]
+    gitlab.push({"app/worker.py": WORKER_V1})
+    result = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1 and "API error" not in result.err, result.err
+    humans = [d["notes"][0] for d in gitlab.fake.discussions[:2]]
+    assert [(n["body"], n["resolved"]) for n in humans] == [("same as codex said <!-- codex:finding 0123abcd -->", False),
+                                                            (f"{SUMMARY_MARKER} my own notes", False)]
+    assert [path for method, path, _ in gitlab.fake.requests if method == "PUT"] == [], "nothing of theirs changed"
+    assert len(_threads(gitlab.fake)) == 3 and len([n for n in gitlab.fake.notes() if SUMMARY_MARKER in n["body"]]) == 2
+
+
+def test_an_unknown_token_user_is_reported_and_markers_decide(gitlab, run_codex, monkeypatch):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    assert gitlab.review(run_codex, monkeypatch).code == 1
+    gitlab.fake.routes = [r for r in gitlab.fake.routes if r[2] != "current_user"]  # GET /user answers 404
+    result = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1
+    assert result.err.splitlines() == ["codex review: gitlab API error (the check result stands): the token's user is unknown, notes are "
+                                       "told apart by their codex marker alone: GitlabGetError: 404: Not Found"]
+    assert len(_threads(gitlab.fake)) == 2

@@ -82,12 +82,27 @@ class GitLabPlatform:
     def merge_request(self):
         return self.gl.projects.get(self.mr.project, lazy=True).mergerequests.get(self.mr.number)
 
+    @cached_property
+    def user_id(self) -> int | None:
+        """The token's user (a project access token's bot user), the only author whose notes codex changes; None
+        when GitLab does not say (reported, and notes are then told apart by their codex marker alone)."""
+        try:
+            self.gl.auth()
+            return self.gl.user.id if self.gl.user else None
+        except API_ERRORS as exc:
+            self.problems.append(f"the token's user is unknown, notes are told apart by their codex marker alone: {type(exc).__name__}: {exc}")
+            return None
+
+    def _own(self, note: dict[str, Any]) -> bool:
+        return self.user_id is None or (note.get("author") or {}).get("id") == self.user_id
+
     def threads(self) -> list[Thread]:
+        """codex's discussions: a marker in a note someone else wrote is not codex's."""
         found = []
         for discussion in self.merge_request.discussions.list(get_all=True):
             notes = discussion.attributes.get("notes") or [{}]
             marker = parse_marker(notes[0].get("body", ""))
-            if marker:
+            if marker and self._own(notes[0]):
                 found.append(Thread(marker[0], bool(notes[0].get("resolved")), discussion))
         return found
 
@@ -132,7 +147,8 @@ class GitLabPlatform:
         return any(thread.fingerprint == fingerprint for thread in self.threads())
 
     def _summary(self) -> Any:
-        return next((n for n in self.merge_request.notes.list(iterator=True) if SUMMARY_MARKER in (n.body or "")), None)
+        return next((n for n in self.merge_request.notes.list(iterator=True)
+                     if SUMMARY_MARKER in (n.body or "") and self._own(n.attributes)), None)
 
     def _create(self, create: Callable[[], object], landed: Callable[[], bool]) -> None:
         create_once(create, landed, _may_have_landed, API_RETRIES + 1, self.deadline)
