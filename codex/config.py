@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError, field_validator
 
@@ -15,6 +15,7 @@ from codex.problems import Problem, ProblemError
 
 
 MAX_FILE_BYTES = 1_000_000
+PYPROJECT = "pyproject.toml"
 
 
 def _web_url(value: str) -> str:
@@ -27,10 +28,31 @@ WebUrl = Annotated[str, AfterValidator(_web_url)]
 ModelName = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
-class LlmConfig(BaseModel):
+class _FromFile(BaseModel):
+    """A table of the configuration that knows the file it was read from, so messages about its keys name that file
+    and spell the key as that file does."""
+
+    _table: ClassVar[str] = ""  # the table's name in codex.toml ("" for the top level)
+    _file: str = PrivateAttr(PYPROJECT)
+
+    @property
+    def file(self) -> str:
+        """The file this configuration was read from (one of ``CONFIG_FILES``; pyproject.toml when none was)."""
+        return self._file
+
+    def key(self, name: str) -> str:
+        """A key as its file spells it: ``[tool.codex.llm] model`` in pyproject.toml, ``[llm] model`` (a top-level
+        key bare) in codex.toml."""
+        if self._file == PYPROJECT:
+            return f"[tool.codex{'.' + self._table if self._table else ''}] {name}"
+        return f"[{self._table}] {name}" if self._table else name
+
+
+class LlmConfig(_FromFile):
     """``[tool.codex.llm]``: the endpoint and limits of the LLM pass. The API key comes from the environment only."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _table: ClassVar[str] = "llm"
 
     model: str | None = None
     base_url: str | None = None
@@ -61,7 +83,7 @@ class LlmConfig(BaseModel):
         return models
 
 
-class CodexConfig(BaseModel):
+class CodexConfig(_FromFile):
     model_config = ConfigDict(extra="forbid")
 
     rfcs: str = "rfcs"
@@ -81,19 +103,15 @@ class CodexConfig(BaseModel):
     linguist: bool = Field(True, description="leave out the files .gitattributes marks linguist-generated or linguist-vendored")
     governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
-    _file: str = PrivateAttr("pyproject.toml")
 
-    @property
-    def file(self) -> str:
-        """The file this configuration was read from (one of ``CONFIG_FILES``), which problems about it name."""
-        return self._file
-
-    def key(self, name: str) -> str:
-        """A key as its file spells it: ``[tool.codex] disable`` in pyproject.toml, ``disable`` in codex.toml."""
-        return f"[tool.codex] {name}" if self._file == "pyproject.toml" else name
+    def read_from(self, name: str) -> CodexConfig:
+        """This configuration, and its tables, as read from the file ``name``."""
+        self.llm = self.llm.model_copy()  # a default table is shared between instances
+        self._file = self.llm._file = name
+        return self
 
 
-CONFIG_FILES = (".codex.toml", "codex.toml", "pyproject.toml")
+CONFIG_FILES = (".codex.toml", "codex.toml", PYPROJECT)
 """Where the configuration is read from, first found wins (as ruff's ``.ruff.toml`` > ``ruff.toml`` > ``pyproject.toml``);
 a pyproject.toml without ``[tool.codex]`` does not count."""
 
@@ -114,7 +132,7 @@ def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConf
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ProblemError([Problem(path=name, message=f"cannot read{where}: {exc}", hint="fix the TOML", kind="config")])
-        in_pyproject = name == "pyproject.toml"
+        in_pyproject = name == PYPROJECT
         if in_pyproject and not _has_codex_table(document):
             continue
         try:
@@ -125,8 +143,7 @@ def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConf
             prefix = f"[tool.codex]{' ' + key if key else ''}" if in_pyproject else key
             raise ProblemError([Problem(path=name, message=f"{prefix}{where}: {err['msg']}",
                                         hint="see the configuration section of the README", kind="config")])
-        config._file = name
-        return config
+        return config.read_from(name)
     return CodexConfig()
 
 

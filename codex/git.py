@@ -10,6 +10,8 @@ from codex.problems import Problem, ProblemError
 if TYPE_CHECKING:  # gitpython runs `git version` twice on import: loaded only where git is used
     import git
 
+    from codex.config import CodexConfig
+
 # A merge request's target as CI names it: (variable, the refs it may be fetched as), most specific first.
 _CI_TARGETS = (("GITHUB_BASE_REF", ("origin/{}", "{}")), ("CI_MERGE_REQUEST_DIFF_BASE_SHA", ("{}",)),
                ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", ("origin/{}", "{}")))
@@ -30,9 +32,9 @@ def _first_existing(repo: git.Repo, refs: list[str]) -> str | None:
     return next((ref for ref in refs if _exists(repo, ref)), None)
 
 
-def default_branch_ref(repo: git.Repo, default_branch: str | None, env: dict[str, str] | None = None) -> str:
+def default_branch_ref(repo: git.Repo, config: CodexConfig, env: dict[str, str] | None = None) -> str:
     """What a change is compared with: the merge request's target that CI names (GITHUB_BASE_REF,
-    CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME), else the configured ``default_branch``,
+    CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME), else ``config``'s ``default_branch``,
     else the first that exists of origin/HEAD, origin/main, origin/master, main, master, CI_DEFAULT_BRANCH.
     A named ref that is not here, or no base at all, raises a usage problem saying what to set."""
     import git
@@ -45,10 +47,10 @@ def default_branch_ref(repo: git.Repo, default_branch: str | None, env: dict[str
                 return ref
             raise ProblemError([Problem(message=f"{variable}={value}: the merge request's target {' / '.join(refs)} is not in this clone",
                                         hint=_FETCH_HINT, kind="usage")])
-    if default_branch:
+    if default_branch := config.default_branch:
         if ref := _first_existing(repo, [default_branch, f"origin/{default_branch}"]):
             return ref
-        raise ProblemError([Problem(path="pyproject.toml", message=f"[tool.codex] default_branch {default_branch!r} does not exist here",
+        raise ProblemError([Problem(path=config.file, message=f"{config.key('default_branch')} {default_branch!r} does not exist here",
                                     hint="name a branch this clone has, or fetch it; --base REF overrides it", kind="config")])
     candidates = []
     try:
@@ -62,13 +64,13 @@ def default_branch_ref(repo: git.Repo, default_branch: str | None, env: dict[str
         return ref
     raise ProblemError([Problem(message="no base to compare the change with: no origin/HEAD, main or master here (a trunk-based "
                                         "repository, or a single-branch clone)",
-                                hint="pass --base REF, set [tool.codex] default_branch, or fetch the default branch; "
+                                hint=f"pass --base REF, set {config.key('default_branch')} in {config.file}, or fetch the default branch; "
                                      "`codex check --all` checks every file", kind="usage")])
 
 
-def default_base(repo: git.Repo, default_branch: str | None) -> str:
+def default_base(repo: git.Repo, config: CodexConfig) -> str:
     """The merge-base of HEAD with the base ref (see ``default_branch_ref``), or HEAD when they share no history."""
-    return merge_base(repo, default_branch_ref(repo, default_branch))
+    return merge_base(repo, default_branch_ref(repo, config))
 
 
 def merge_base(repo: git.Repo, ref: str) -> str:

@@ -209,7 +209,7 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
     try:
-        revisions += [default_base(repo, config.default_branch)] if revisions else []
+        revisions += [default_base(repo, config)] if revisions else []
     except ProblemError:
         pass  # no base to compare with: HEAD is the only place left to look
     for revision in dict.fromkeys(revisions):

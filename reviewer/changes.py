@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from unidiff import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
+from codex.config import CodexConfig
 from codex.git import default_branch_ref, merge_base
 from codex.problems import Problem, ProblemError
 
@@ -170,7 +171,7 @@ def _resolve(repo: git.Repo, ref: str) -> str:
         raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")])
 
 
-def from_git(root: Path, base: str | None, default_branch: str | None = None) -> ChangeSet:
+def from_git(root: Path, base: str | None, config: CodexConfig | None = None) -> ChangeSet:
     """The working tree (with untracked files) against ``base`` or the merge-base with the default branch."""
     repo = _repo(root)
     top = work_tree(repo)
@@ -178,7 +179,7 @@ def from_git(root: Path, base: str | None, default_branch: str | None = None) ->
     if base:
         commit = _resolve(repo, base)
     elif repo.head.is_valid():
-        ref = default_branch_ref(repo, default_branch)
+        ref = default_branch_ref(repo, config or CodexConfig())
         commit = merge_base(repo, ref)
     else:
         commit = EMPTY_TREE

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from codex.config import CodexConfig
 from codex.git import default_base, default_branch_ref
 from codex.problems import ProblemError
 from reviewer.changes import (BaseRevision, ChangeSet, FileChange, commit_diff, from_git, from_index,
@@ -168,7 +169,7 @@ def test_default_is_merge_base_with_main(feature_repo) -> None:
 
 def test_configured_default_branch(feature_repo) -> None:
     feature_repo.git("branch", "trunk", "feature")
-    assert added(from_git(feature_repo.path, None, default_branch="trunk")) == {}
+    assert added(from_git(feature_repo.path, None, CodexConfig(default_branch="trunk"))) == {}
 
 
 def test_origin_head_names_the_default_branch(feature_repo) -> None:
@@ -338,7 +339,7 @@ def test_no_base_to_compare_with_is_a_usage_error_saying_what_to_set(trunk_repo,
     assert (problem.kind, problem.message, problem.hint) == (
         "usage", "no base to compare the change with: no origin/HEAD, main or master here (a trunk-based repository, "
                  "or a single-branch clone)",
-        "pass --base REF, set [tool.codex] default_branch, or fetch the default branch; `codex check --all` checks every file")
+        "pass --base REF, set [tool.codex] default_branch in pyproject.toml, or fetch the default branch; `codex check --all` checks every file")
     result = run_codex(["check", "--no-llm", "--no-history"], cwd=trunk_repo.path)
     assert result.code == 2 and "no base to compare the change with" in result.err
 
@@ -362,9 +363,9 @@ def test_a_merge_request_target_missing_from_the_clone_is_said(trunk_repo, monke
 
 
 def test_a_configured_default_branch_that_does_not_exist_is_an_error(trunk_repo, run_codex) -> None:
-    assert added(from_git(trunk_repo.path, None, default_branch="release")) == {"b.py": {1}}  # origin/release
+    assert added(from_git(trunk_repo.path, None, CodexConfig(default_branch="release"))) == {"b.py": {1}}  # origin/release
     with pytest.raises(ProblemError) as caught:
-        from_git(trunk_repo.path, None, default_branch="mian")
+        from_git(trunk_repo.path, None, CodexConfig(default_branch="mian"))
     assert [(p.kind, p.message) for p in caught.value.problems] == [("config", "[tool.codex] default_branch 'mian' does not exist here")]
     trunk_repo.write("pyproject.toml", '[tool.codex]\ndefault_branch = "mian"\n')
     result = run_codex(["check", "--no-llm", "--no-history"], cwd=trunk_repo.path)
@@ -428,7 +429,7 @@ def test_an_unknown_base_says_what_to_give(feature_repo) -> None:
 
 def test_an_option_like_default_branch_is_a_branch_that_does_not_exist(trunk_repo) -> None:
     with pytest.raises(ProblemError) as caught:
-        from_git(trunk_repo.path, None, default_branch="--all")
+        from_git(trunk_repo.path, None, CodexConfig(default_branch="--all"))
     assert [(p.path, p.kind, p.message, p.hint) for p in caught.value.problems] == [
         ("pyproject.toml", "config", "[tool.codex] default_branch '--all' does not exist here",
          "name a branch this clone has, or fetch it; --base REF overrides it")]
@@ -439,9 +440,9 @@ def test_the_environment_given_names_the_merge_request_target(trunk_repo, monkey
 
     monkeypatch.setenv("GITHUB_BASE_REF", "elsewhere")  # the process's own environment is not read when one is given
     repo = git.Repo(trunk_repo.path)
-    assert default_branch_ref(repo, None, env={"GITHUB_BASE_REF": "release"}) == "origin/release"
+    assert default_branch_ref(repo, CodexConfig(), env={"GITHUB_BASE_REF": "release"}) == "origin/release"
     with pytest.raises(ProblemError) as caught:
-        default_branch_ref(repo, None, env={"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "-x"})
+        default_branch_ref(repo, CodexConfig(), env={"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "-x"})
     assert [(p.kind, p.message, p.hint) for p in caught.value.problems] == [
         ("usage", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=-x: the merge request's target origin/-x / -x is not in this clone",
          "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF")]
@@ -468,7 +469,7 @@ def test_the_default_base_is_the_first_of_origin_head_main_master_ci_default(tru
             trunk_repo.git("symbolic-ref", *ref.split("="))
         else:
             trunk_repo.git("update-ref", ref, "trunk")
-    assert default_branch_ref(git.Repo(trunk_repo.path), None) == expected
+    assert default_branch_ref(git.Repo(trunk_repo.path), CodexConfig()) == expected
 
 
 def test_whole_tree_outside_git_walks_every_directory_but_hidden_and_tool_ones(tmp_path: Path) -> None:
@@ -570,11 +571,11 @@ def test_default_base_is_the_merge_base_or_head_without_shared_history(feature_r
     import git
 
     repo = git.Repo(feature_repo.path)
-    assert default_base(repo, None) == feature_repo.git("rev-parse", "main~1").strip()
-    assert default_base(repo, "feature") == feature_repo.head()
+    assert default_base(repo, CodexConfig()) == feature_repo.git("rev-parse", "main~1").strip()
+    assert default_base(repo, CodexConfig(default_branch="feature")) == feature_repo.head()
     feature_repo.git("checkout", "--quiet", "--orphan", "lonely")
     feature_repo.commit("unrelated", {"z.py": "z\n"})
-    assert default_base(repo, None) == "HEAD"
+    assert default_base(repo, CodexConfig()) == "HEAD"
 
 
 def test_no_working_tree_to_compare_is_said_exactly(tmp_path: Path, git_repo) -> None:

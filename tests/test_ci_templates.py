@@ -8,8 +8,10 @@ import json
 import os
 import re
 import shlex
+import string
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -133,15 +135,19 @@ def _with_inputs(jobs: str, inputs: dict[str, object]) -> str:
 def test_the_component_declares_every_input_it_uses_and_installs_only_what_it_is_told(tmp_path):
     spec, jobs = _component()
     inputs = spec["spec"]["inputs"]
-    assert set(INPUT.findall(jobs)) == set(inputs) == {"install", "stage", "image", "max-comments", "rfc-base-url"}
-    assert "default" not in inputs["install"]  # required: GitLab refuses the pipeline without it, no guessed package name
+    assert set(INPUT.findall(jobs)) == set(inputs) == {"project", "install", "stage", "image", "max-comments", "rfc-base-url"}
+    assert "default" not in inputs["project"]  # required: GitLab refuses the pipeline without it
+    assert [bool(re.fullmatch(inputs["project"]["regex"], p)) for p in ("g/codex", "a.b/sub-group/co_dex", "codex", "g/x; rm -rf /")] == [
+        True, True, False, False]
+    version = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert inputs["install"]["default"] == f"git+$CI_SERVER_URL/$CODEX_PROJECT.git@{version}"  # this release's tag, never a package name
     assert "codex-rfc" not in (PROJECT_ROOT / "templates" / "codex.yml").read_text(encoding="utf-8")
     assert inputs["max-comments"] == {"type": "number", "default": 25, "description": inputs["max-comments"]["description"]}
 
 
 def test_the_component_validates_against_gitlab_ci_schema(tmp_path):
     spec, jobs = _component()
-    defaults = {name: i.get("default", "git+https://gitlab.example.com/g/codex.git@v0.1.0") for name, i in spec["spec"]["inputs"].items()}
+    defaults = {name: i.get("default", "g/codex") for name, i in spec["spec"]["inputs"].items()}
     header_file, jobs_file, broken_file = tmp_path / "spec.yml", tmp_path / "jobs.yml", tmp_path / "broken.yml"
     header_file.write_text(yaml.safe_dump(spec), encoding="utf-8")
     jobs_file.write_text(_with_inputs(jobs, defaults), encoding="utf-8")
@@ -153,10 +159,13 @@ def test_the_component_validates_against_gitlab_ci_schema(tmp_path):
 
 def test_the_component_reviews_merge_requests_and_audits_the_default_branch():
     spec, jobs = _component()
-    config = yaml.safe_load(_with_inputs(jobs, {"install": "git+https://gitlab.example.com/g/codex.git@v0.1.0",
+    config = yaml.safe_load(_with_inputs(jobs, {"project": "g/codex",
                                                 **{k: v["default"] for k, v in spec["spec"]["inputs"].items() if "default" in v}}))
     base = config[".codex"]
     assert base["variables"]["GIT_DEPTH"] == "0" and base["stage"] == "test" and base["image"] == "python:3.11"
+    expanded = string.Template(base["variables"]["CODEX_INSTALL"]).substitute(  # as the runner expands variables in variables
+        CI_SERVER_URL="https://gitlab.example.com", **base["variables"])
+    assert expanded == "git+https://gitlab.example.com/g/codex.git@0.1.0"
     assert base["before_script"] == ['python -I -m pip install --quiet --disable-pip-version-check "$CODEX_INSTALL"']
     assert base["artifacts"] == {"when": "always", "reports": {"codequality": "gl-code-quality-report.json"}}
     review, audit = config["codex-review"], config["codex-audit"]

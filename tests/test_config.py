@@ -155,3 +155,31 @@ def test_a_link_base_loses_its_trailing_slash(git_repo) -> None:
     repo = git_repo()
     repo.write("codex.toml", 'docs_url = "https://docs.example.com/codex/"\n')
     assert load_config(repo.path).docs_url == "https://docs.example.com/codex"
+
+
+@pytest.mark.parametrize(("name", "content", "named"), [
+    (".codex.toml", 'default_branch = "mian"\n', ".codex.toml: default_branch 'mian' does not exist here"),
+    ("codex.toml", 'default_branch = "mian"\n', "codex.toml: default_branch 'mian' does not exist here"),
+    ("pyproject.toml", '[tool.codex]\ndefault_branch = "mian"\n', "pyproject.toml: [tool.codex] default_branch 'mian' does not exist here"),
+])
+def test_a_default_branch_that_does_not_exist_names_the_file_that_set_it(git_repo, run_codex, name, content, named) -> None:
+    repo = git_repo()
+    repo.commit("config", {name: content, "app.py": "x = 1\n"})
+    result = run_codex(["check", "--no-llm", "--no-history", "--root", str(repo.path)])
+    assert result.code == 2 and named in result.err, result.err
+
+
+@pytest.mark.parametrize(("files", "reason"), [
+    ({"codex.toml": "[llm]\ntimeout = 5\n"}, "no model configured: set CODEX_LLM_MODEL or [llm] model in codex.toml"),
+    ({".codex.toml": "shipped = true\n", "pyproject.toml": "[tool.codex.llm]\ntimeout = 5\n"},
+     "no model configured: set CODEX_LLM_MODEL or [llm] model in .codex.toml"),
+    ({"pyproject.toml": "[tool.codex.llm]\ntimeout = 5\n"}, "no model configured: set CODEX_LLM_MODEL or [tool.codex.llm] model in pyproject.toml"),
+    ({}, "no model configured: set CODEX_LLM_MODEL or [tool.codex.llm] model in pyproject.toml"),
+])
+def test_the_llm_table_s_messages_name_the_file_that_won(files, reason) -> None:
+    from codex.config import config_from
+    from reviewer.llm.settings import resolve
+
+    config = config_from(files.get)
+    assert resolve(config.llm, {}) == (None, reason)
+    assert config.llm.file == config.file == (next(iter(files)) if files else "pyproject.toml")

@@ -443,7 +443,7 @@ def test_nothing_configured_skips_with_one_plain_line(repo, run_codex, monkeypat
     result = run_codex(["check", "--base", "HEAD"], cwd=repo.path)
     assert result.code == 0 and result.err == ""
     [line] = [ln for ln in result.out.splitlines() if "LLM" in ln]
-    assert line == ("LLM pass skipped (no model configured: set CODEX_LLM_MODEL or [tool.codex.llm] model): "
+    assert line == ("LLM pass skipped (no model configured: set CODEX_LLM_MODEL or [tool.codex.llm] model in pyproject.toml): "
                     "1 judgment rule(s) not reviewed.")
     report = run_codex(["check", "--base", "HEAD", "--format", "json"], cwd=repo.path).json()
     static_finding_intact(report)
@@ -515,19 +515,24 @@ def test_credentials_in_the_base_url_and_a_key_echoed_by_the_api_are_never_print
         assert secret not in json_run.out + json_run.err + text_run.out + text_run.err
 
 
-def test_a_base_url_the_repository_names_never_receives_the_user_s_key(repo, run_codex, monkeypatch) -> None:
+# the same table in codex.toml (which wins over pyproject.toml): the message names the file read and spells its key
+CODEX_TOML = PYPROJECT.replace("[tool.codex]\n", "").replace("[tool.codex.llm]", "[llm]")
+
+
+@pytest.mark.parametrize(("name", "content", "key"), [("pyproject.toml", PYPROJECT, "[tool.codex.llm] base_url"),
+                                                      ("codex.toml", CODEX_TOML, "[llm] base_url")])
+def test_a_base_url_the_repository_names_never_receives_the_user_s_key(repo, run_codex, monkeypatch, name, content, key) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-1234")
     with LlmServer(in_order(GOOD)) as server:
-        repo.write("pyproject.toml", PYPROJECT + f'base_url = "{server.base_url}"\n')
+        repo.write(name, content + f'base_url = "{server.base_url}"\n')
         report = run_codex(["check", "--base", "HEAD", "--format", "json"], cwd=repo.path).json()
         monkeypatch.setenv("CODEX_LLM_BASE_URL", server.base_url)  # the environment points there: the key goes
         run_codex(["check", "--base", "HEAD", "--format", "json", "--no-cache"], cwd=repo.path)
     assert server.authorizations == ["Bearer not-needed", "Bearer sk-user-key-1234"]
     assert [f["line"] for f in llm_findings(report)] == [6]  # asked without the key, answered
-    withheld = [e for e in report["errors"] if e["path"] == "pyproject.toml"]
-    assert [e["message"] for e in withheld] == [
-        f"[tool.codex.llm] base_url {server.base_url} is the checked repository's choice: the API key from the environment "
-        "was not sent to it, the endpoint was asked without a key"]
+    withheld = [(e["path"], e["message"]) for e in report["errors"] if "base_url" in e["message"]]
+    assert withheld == [(name, f"{key} {server.base_url} is the checked repository's choice: the API key from the environment "
+                               "was not sent to it, the endpoint was asked without a key")]
     assert report["stats"]["llm"]["key_withheld"] is True
 
 

@@ -176,7 +176,7 @@ def test_with_llm_and_no_model_configured_the_judgment_rules_are_said_to_be_unre
     _, result = agent.ok("check", {"path": "app/clean.py", "content": DIRTY, "llm": True})
     assert [f["rule_id"] for f in result["findings"]] == ["CX0100", "CX0003"]
     assert (result["llm"], result["unreviewed"], result["unreviewed_because"]) == (
-        True, ["CX0002"], "no model configured: set CODEX_LLM_MODEL or [tool.codex.llm] model")
+        True, ["CX0002"], "no model configured: set CODEX_LLM_MODEL or [tool.codex.llm] model in pyproject.toml")
 
 
 def test_check_without_content_reads_the_file_on_disk(agent: Agent, repo):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -304,7 +305,7 @@ def test_the_key_goes_to_the_target_branch_s_llm_endpoint_never_to_one_the_merge
     assert evil.requests == []
 
 
-@pytest.mark.parametrize("deadline, requests", [(120.0, 6), (0.0, 2)])
+@pytest.mark.parametrize("deadline, requests", [(120.0, 7), (0.0, 3)])  # GraphQL's POST once, each list thrice or once
 def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stands(github, run_codex, monkeypatch,
                                                                                    deadline, requests):
     monkeypatch.setattr(github_platform, "API_DEADLINE", deadline)
@@ -312,5 +313,94 @@ def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stan
     github.fake.outage = 502
     result = run_codex(["review", "--root", github.repo.path])
     assert result.code == 1, result.err
-    assert result.err.count("codex review: github API error (the check result stands): ") == 2  # the comments, the summary
+    errors = [line for line in result.err.splitlines() if line.startswith("codex review: github API error (the check result stands): ")]
+    assert len(errors) == 3 and "review threads not read through GraphQL" in errors[1]  # the comments, the threads, the summary
     assert len(github.fake.requests) == requests
+
+
+def _posts(fake: FakeGitHub) -> list[str]:
+    return [path for method, path, _ in fake.requests if method == "POST" and path != "/graphql"]
+
+
+def test_a_create_whose_answer_is_lost_is_found_and_never_posted_twice(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    github.fake.lose_answers = {"POST /repos/": 2}  # the review, then the summary: each applied, each answered 502
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1, result.err
+    assert len(github.fake.reviews) == 1 and len(github.fake.review_comments) == 2
+    assert [c for c in github.fake.issue_comments if SUMMARY_MARKER in c["body"]] == github.fake.issue_comments
+    assert len(github.fake.issue_comments) == 1
+    assert _posts(github.fake) == ["/repos/acme/app/pulls/7/reviews", "/repos/acme/app/issues/7/comments"], "found, not sent again"
+    assert "API error" not in result.err
+
+
+def test_a_create_refused_unprocessed_is_sent_again_once_it_is_not_found(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    github.fake.refuse_next = {"POST /repos/": [(502, {})]}
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1 and "API error" not in result.err, result.err
+    assert len(github.fake.reviews) == 1 and len(github.fake.review_comments) == 2
+    assert _posts(github.fake) == ["/repos/acme/app/pulls/7/reviews"] * 2 + ["/repos/acme/app/issues/7/comments"]
+
+
+def test_an_edit_is_retried_on_502_and_on_429_after_its_retry_after(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    assert run_codex(["review", "--root", github.repo.path]).code == 1
+    github.push({"app/client.py": CLIENT_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
+    github.fake.refuse_next = {"PATCH /": [(502, {}), (429, {"Retry-After": "1"})]}
+    started = time.monotonic()
+    result = run_codex(["review", "--root", github.repo.path])
+    assert time.monotonic() - started >= 1.0, "Retry-After was waited out"
+    assert result.code == 1 and "API error" not in result.err, result.err
+    assert sorted(m[1] for m in _markers(github.fake)) == [False, True], "the third try marked the fixed finding"
+    patches = [path for method, path, _ in github.fake.requests if method == "PATCH"]
+    fixed = next(c for c in github.fake.review_comments if parse_marker(c["body"])[1])
+    assert patches == [f"/repos/acme/app/pulls/comments/{fixed['id']}"] * 3 + [f"/repos/acme/app/issues/comments/{github.fake.issue_comments[0]['id']}"]
+
+
+def test_a_retry_after_past_the_deadline_is_not_waited_for(github, run_codex):
+    github.push({"app/client.py": CLIENT_V1})
+    assert run_codex(["review", "--root", github.repo.path]).code == 1
+    github.push({"app/client.py": CLIENT_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
+    github.fake.refuse_next = {"PATCH /": [(429, {"Retry-After": "3600"})]}
+    started = time.monotonic()
+    result = run_codex(["review", "--root", github.repo.path])
+    assert time.monotonic() - started < 60
+    assert result.code == 1
+    assert "codex review: github API error (the check result stands): " in result.err and "429" in result.err
+
+
+def test_the_threads_of_fixed_findings_are_resolved_and_reopened_through_graphql_and_only_codex_s(github, run_codex):
+    fake = github.fake
+    github.push({"app/client.py": CLIENT_V1})
+    assert run_codex(["review", "--root", github.repo.path]).code == 1
+    [get, post] = fake.review_comments
+    copied = fake.add_review_comment("Looks like codex's <!-- codex:finding 0123abcd -->", get["path"], get["line"], "dev")  # not codex's
+    github.push({"app/client.py": CLIENT_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1 and "API error" not in result.err, result.err
+    assert fake.resolved() == [(get["id"], True), (post["id"], False), (copied["id"], False)]
+    assert get["thread"]["resolved_by"] == "github-actions[bot]"
+    assert parse_marker(get["body"])[1] and copied["body"] == "Looks like codex's <!-- codex:finding 0123abcd -->"
+    assert f"/repos/acme/app/pulls/comments/{copied['id']}" not in [path for _, path, _ in fake.requests], "never edited"
+    github.push({"app/client.py": CLIENT_V1})
+    assert run_codex(["review", "--root", github.repo.path]).code == 1
+    assert fake.resolved() == [(get["id"], False), (post["id"], False), (copied["id"], False)], "a finding back reopens its thread"
+    assert len(fake.review_comments) == 3, "and posts nothing new"
+
+
+def test_a_graphql_failure_is_reported_and_the_review_goes_on(github, run_codex):
+    fake = github.fake
+    github.push({"app/client.py": CLIENT_V1})
+    assert run_codex(["review", "--root", github.repo.path]).code == 1
+    github.push({"app/client.py": CLIENT_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
+    fake.graphql_errors = [{"message": "Something went wrong while executing your query."}]
+    result = run_codex(["review", "--root", github.repo.path])
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "codex review: github API error (the check result stands): review threads not read through GraphQL, so none is resolved: "
+        'GithubException: 400 {"errors": [{"message": "Something went wrong while executing your query."}]}']
+    assert [r for _, r in fake.resolved()] == [False, False]
+    assert sorted(m[1] for m in _markers(fake)) == [False, True], "the comment is still marked fixed"
+    [summary] = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
+    assert "review threads not read through GraphQL" in summary and "1 thread(s) closed as fixed" in summary

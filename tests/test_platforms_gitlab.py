@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from codex.model import Ruleset
@@ -173,3 +175,77 @@ def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stan
     assert result.code == 1, result.err
     assert result.err.count("codex review: gitlab API error (the check result stands): ") == 2  # the comments, the summary
     assert len(gitlab.fake.requests) == requests
+
+
+def _posts(fake: FakeGitLab) -> list[str]:
+    return [path.rsplit("/", 1)[1] for method, path, _ in fake.requests if method == "POST"]
+
+
+def test_a_create_whose_answer_is_lost_is_found_and_never_posted_twice(gitlab, run_codex, monkeypatch):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    gitlab.fake.lose_answers = {"POST /": 3}  # both discussions and the summary: each applied, each answered 502
+    result = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1 and "API error" not in result.err, result.err
+    assert len(_threads(gitlab.fake)) == 2
+    assert len([n for n in gitlab.fake.notes() if SUMMARY_MARKER in n["body"]]) == 1 and len(gitlab.fake.discussions) == 3
+    assert _posts(gitlab.fake) == ["discussions", "discussions", "notes"], "found, not sent again"
+
+
+def test_a_create_refused_unprocessed_is_sent_again_once_it_is_not_found(gitlab, run_codex, monkeypatch):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    gitlab.fake.refuse_next = {"POST /": [(503, {})]}
+    result = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1 and "API error" not in result.err, result.err
+    assert len(_threads(gitlab.fake)) == 2 and len(gitlab.fake.discussions) == 3
+    assert _posts(gitlab.fake) == ["discussions", "discussions", "discussions", "notes"]
+
+
+def test_an_edit_is_retried_on_502_and_on_429_after_its_retry_after(gitlab, run_codex, monkeypatch):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    assert gitlab.review(run_codex, monkeypatch).code == 1
+    gitlab.push({"app/worker.py": WORKER_V1.replace("requests.get(url)", "requests.get(url, timeout=5)")})
+    gitlab.fake.refuse_next = {"PUT /": [(502, {}), (429, {"Retry-After": "1"})]}
+    started = time.monotonic()
+    result = gitlab.review(run_codex, monkeypatch)
+    assert time.monotonic() - started >= 1.0, "Retry-After was waited out"
+    assert result.code == 1 and "API error" not in result.err, result.err
+    assert sorted(resolved for _, resolved in _threads(gitlab.fake)) == [False, True], "the third try resolved the thread"
+    puts = [path.split("/")[-2] for method, path, _ in gitlab.fake.requests if method == "PUT"]
+    assert puts == ["discussions"] * 3 + ["notes"]
+
+
+def test_a_retry_after_past_the_deadline_is_not_waited_for(gitlab, run_codex, monkeypatch):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    gitlab.fake.refuse_next = {"POST /": [(429, {"Retry-After": "3600"})]}
+    started = time.monotonic()
+    result = gitlab.review(run_codex, monkeypatch)
+    assert time.monotonic() - started < 60
+    assert result.code == 1 and "codex review: gitlab API error (the check result stands): " in result.err and "429" in result.err
+
+
+def test_only_the_token_s_own_notes_are_resolved_or_edited(gitlab, run_codex, monkeypatch):
+    human = {"id": 5, "username": "dev"}
+    gitlab.fake.discussions += [
+        {"id": "human1", "individual_note": False, "notes": [
+            {"id": 1, "body": "same as codex said <!-- codex:finding 0123abcd -->", "resolvable": True, "resolved": False, "author": human}]},
+        {"id": "human2", "individual_note": True, "notes": [
+            {"id": 2, "body": f"{SUMMARY_MARKER} my own notes", "resolvable": False, "resolved": False, "author": human}]}]
+    gitlab.push({"app/worker.py": WORKER_V1})
+    result = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1 and "API error" not in result.err, result.err
+    humans = [d["notes"][0] for d in gitlab.fake.discussions[:2]]
+    assert [(n["body"], n["resolved"]) for n in humans] == [("same as codex said <!-- codex:finding 0123abcd -->", False),
+                                                            (f"{SUMMARY_MARKER} my own notes", False)]
+    assert [path for method, path, _ in gitlab.fake.requests if method == "PUT"] == [], "nothing of theirs changed"
+    assert len(_threads(gitlab.fake)) == 3 and len([n for n in gitlab.fake.notes() if SUMMARY_MARKER in n["body"]]) == 2
+
+
+def test_an_unknown_token_user_is_reported_and_markers_decide(gitlab, run_codex, monkeypatch):
+    gitlab.push({"app/worker.py": WORKER_V1})
+    assert gitlab.review(run_codex, monkeypatch).code == 1
+    gitlab.fake.routes = [r for r in gitlab.fake.routes if r[2] != "current_user"]  # GET /user answers 404
+    result = gitlab.review(run_codex, monkeypatch)
+    assert result.code == 1
+    assert result.err.splitlines() == ["codex review: gitlab API error (the check result stands): the token's user is unknown, notes are "
+                                       "told apart by their codex marker alone: GitlabGetError: 404: Not Found"]
+    assert len(_threads(gitlab.fake)) == 2

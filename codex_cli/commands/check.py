@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _selected(args: argparse.Namespace, root: Path, config: CodexConfig) -> ChangeSet:
     """The changes the arguments name."""
-    changes = _changes(args, root, config.default_branch).excluding(config.rfcs)
+    changes = _changes(args, root, config).excluding(config.rfcs)
     if args.paths:
         changes = _only(changes, args.paths, root, whole_unless_staged=args.staged)
     if args.shard:
@@ -127,7 +127,7 @@ def _tokens(value: str) -> int:
     return int(value)
 
 
-def _changes(args: argparse.Namespace, root: Path, default_branch: str | None):
+def _changes(args: argparse.Namespace, root: Path, config: CodexConfig):
     from codex.problems import Problem, ProblemError
     from reviewer import changes
 
@@ -144,4 +144,4 @@ def _changes(args: argparse.Namespace, root: Path, default_branch: str | None):
             raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")])
         utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # e.g. `git diff > x.patch` in Windows PowerShell
         return changes.from_patch(raw.decode("utf-16" if utf16 else "utf-8", "replace"), root, str(args.diff))
-    return changes.from_git(root, args.base, default_branch)
+    return changes.from_git(root, args.base, config)

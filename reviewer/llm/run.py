@@ -36,7 +36,6 @@ from reviewer.targets import Target
 _T = TypeVar("_T")
 _LABEL = re.compile(r"^\d+[+ ] ?")  # "12+ " copied from the diff's rendering
 _HINT_FAILED = "the endpoint failed and the run went on without it (fail open); static findings are complete"
-_HINT_BUDGET = "raise --llm-budget or [tool.codex.llm] budget; static findings are complete"
 _HINT_UNVERIFIED = "judge the finding yourself; it warns and does not block (fail stale), the next run verifies it again"
 FindingsReply = Reply[tuple[list[ModelFinding], int]]
 
@@ -110,7 +109,7 @@ class _Pass:
         self.costs: Costs | None = None  # token estimates of what each rule saw (with the counter)
         self.outcome = LlmOutcome()
         if settings.key_withheld:
-            self.outcome.problems.append(Problem(path="pyproject.toml", message=settings.key_withheld, kind="llm",
+            self.outcome.problems.append(Problem(path=settings.config.file, message=settings.key_withheld, kind="llm",
                                                  hint="to send the key there, set CODEX_LLM_BASE_URL to that URL in the environment"))
         self.dropped = dict.fromkeys(("unknown_rule", "not_a_changed_line", "quote_mismatch", "low_confidence", "invalid"), 0)
         self.moved = 0  # findings whose quote is on another added line of their hunk than the one cited
@@ -266,7 +265,8 @@ class _Pass:
             return AnswerCache(directory, self.settings.config.cache_max_age_days)
         except (OSError, sqlite3.Error) as exc:
             self.outcome.problems.append(Problem(path=str(directory), message=f"LLM cache unusable ({exc}); every hunk is sent",
-                                                 hint="make the directory writable or set [tool.codex.llm] cache_dir", kind="llm"))
+                                                 hint=f"make the directory writable or set {self.settings.config.key('cache_dir')} in {self.settings.config.file}",
+                                                 kind="llm"))
             return None
 
     def _from_cache(self, cache: AnswerCache | None, routed: list[Routed]) -> list[Routed]:
@@ -395,7 +395,9 @@ class _Pass:
         hunk, ids = left_out.routed.hunk, ", ".join(r.id for r in left_out.routed.rules)
         self._not_reviewed(left_out.routed.rules, hunk,
                            f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: over the token budget "
-                           f"of {self.budget} (needs {left_out.needed}, {max(0, left_out.left)} left)", _HINT_BUDGET)
+                           f"of {self.budget} (needs {left_out.needed}, {max(0, left_out.left)} left)",
+                           f"raise --llm-budget or {self.settings.config.key('budget')} in {self.settings.config.file}; "
+                           "static findings are complete")
 
     def _not_reviewed(self, rules: tuple[Rule, ...], hunk: Hunk, message: str, hint: str) -> None:
         self.outcome.problems.append(Problem(path=hunk.path, line=min(hunk.added), message=message, hint=hint, kind="llm"))

@@ -56,7 +56,7 @@ def resolve(config: LlmConfig, env: Mapping[str, str], trust_config_url: bool = 
     """The endpoint to use, or ``None`` and the plain reason the pass is skipped.
 
     ``CODEX_LLM_MODEL`` and ``CODEX_LLM_BASE_URL`` override the table; the key is ``CODEX_LLM_API_KEY``, else
-    ``OPENAI_API_KEY`` (never read from pyproject.toml). The key goes only where the environment points (its base
+    ``OPENAI_API_KEY`` (never read from the configuration file). The key goes only where the environment points (its base
     URL, else OpenAI's), or to the table's ``base_url`` when that table is trusted (``trust_config_url``: codex review
     reads it from the target branch). A ``base_url`` of the checked repository's own is asked without the key.
     """
@@ -65,10 +65,10 @@ def resolve(config: LlmConfig, env: Mapping[str, str], trust_config_url: bool = 
     base_url = env_url or config.base_url
     api_key = env.get("CODEX_LLM_API_KEY") or env.get("OPENAI_API_KEY")
     if not model:
-        return None, "no model configured: set CODEX_LLM_MODEL or [tool.codex.llm] model"
+        return None, f"no model configured: set CODEX_LLM_MODEL or {config.key('model')} in {config.file}"
     withheld = ""
     if api_key and base_url and not env_url and not trust_config_url:
-        withheld = (f"[tool.codex.llm] base_url {redact_url(base_url)} is the checked repository's choice: the API key from "
+        withheld = (f"{config.key('base_url')} {redact_url(base_url)} is the checked repository's choice: the API key from "
                     "the environment was not sent to it, the endpoint was asked without a key")
         api_key = None
     if not api_key and not base_url:

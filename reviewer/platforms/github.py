@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
-from urllib3.exceptions import MaxRetryError, ResponseError
-from urllib3.util.retry import Retry
+from github.IssueComment import IssueComment
+from pydantic import ValidationError
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
 from reviewer.platforms import API_DEADLINE, API_RETRIES, MergeRequest
+from reviewer.platforms.github_threads import OwnThreads, ReviewThread
 from reviewer.platforms.merge_request import MergeDiff
+from reviewer.platforms.retry import DeadlineRetry, create_once
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
 API_ERRORS = (GithubException, requests.RequestException)
+GRAPHQL_ERRORS = (*API_ERRORS, ValidationError, KeyError, TypeError)  # an answer of another shape too
 _EVENTS = ("pull_request", "pull_request_target")
 
 
@@ -42,52 +46,62 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
     )
 
 
-class BoundedRetry(GithubRetry):
-    """PyGithub's rate-limit-aware retry, giving up (and waiting no longer) once the review's deadline has passed."""
-
-    def __init__(self, *, deadline: float, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.deadline = deadline  # a time.monotonic() value
-
-    def new(self, **kw: Any) -> Self:
-        return super().new(deadline=self.deadline, **kw)
+class BoundedRetry(DeadlineRetry, GithubRetry):
+    """PyGithub's rate-limit-aware retry (a 403 rate limit waits for its reset), within the review's deadline, and
+    never of a POST that may have landed (see ``reviewer.platforms.retry``)."""
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+                  _pool: Any = None, _stacktrace: Any = None) -> Self:
         left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise MaxRetryError(_pool, url or "", error or ResponseError(f"no retry: the API deadline of {API_DEADLINE:g} s has passed"))
-        self.max_rate_limit_wait = min(self.max_rate_limit_wait or left, left)
+        self.max_rate_limit_wait = max(0.0, min(self.max_rate_limit_wait or left, left))
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def client(mr: MergeRequest, throttle: bool = True) -> Github:
+def client(mr: MergeRequest, deadline: float, throttle: bool = True) -> Github:
     """PyGithub with its rate-limit-aware retries (403/429 wait for the reset headers, 5xx are retried), at most
-    ``API_RETRIES`` per call and none past ``API_DEADLINE``.
+    ``API_RETRIES`` per call and none past ``deadline`` (a ``time.monotonic()`` value); a POST only on a rate limit.
 
     ``throttle`` keeps GitHub's advice of a pause between writes (off only against a local stand-in).
     """
-    retry = BoundedRetry(total=API_RETRIES, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)],
-                         deadline=time.monotonic() + API_DEADLINE)
+    retry = BoundedRetry(total=API_RETRIES, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)], backoff_factor=0.5,
+                         deadline=deadline)
     token = mr.token.get_secret_value() if mr.token else ""
     return Github(auth=Auth.Token(token), base_url=mr.api_url.rstrip("/"), retry=retry, timeout=30, lazy=True,
                   seconds_between_requests=0.25 if throttle else None, seconds_between_writes=1.0 if throttle else None)
 
 
 def connect(mr: MergeRequest) -> GitHubPlatform:
-    return GitHubPlatform(mr, client(mr))
+    deadline = time.monotonic() + API_DEADLINE
+    return GitHubPlatform(mr, client(mr, deadline), deadline)
 
 
 class GitHubPlatform:
     """One pull request: inline review comments, and one sticky summary comment."""
 
-    def __init__(self, mr: MergeRequest, github: Github):
+    def __init__(self, mr: MergeRequest, github: Github, deadline: float):
         self.mr = mr
+        self.deadline = deadline
+        self.problems: list[str] = []
         repo = github.get_repo(mr.project)
         self.pull = repo.get_pull(mr.number)
         self.commit = repo.get_commit(mr.head_sha)
+        self.review_threads = OwnThreads(github.requester, mr.project, mr.number)
+        self._threads: tuple[dict[int, ReviewThread], set[int]] | None = None
 
     def threads(self) -> list[Thread]:
+        """codex's review comments, less those GraphQL says someone else wrote (a copied marker is not codex's)."""
+        others = self._graphql_threads()[1]
+        return [thread for thread in self._marked() if thread.handle.id not in others]
+
+    def mark_fixed(self, thread: Thread) -> None:
+        thread.handle.edit(fixed_body(thread.handle.body, self.mr.head_sha))
+        self._set_resolved(thread, True)
+
+    def reopen(self, thread: Thread, finding: Finding) -> None:
+        thread.handle.edit(finding_body(finding))
+        self._set_resolved(thread, False)
+
+    def _marked(self) -> list[Thread]:
         found = []
         for comment in self.pull.get_review_comments():
             marker = parse_marker(comment.body)
@@ -95,11 +109,26 @@ class GitHubPlatform:
                 found.append(Thread(marker[0], marker[1], comment))
         return found
 
-    def mark_fixed(self, thread: Thread) -> None:
-        thread.handle.edit(fixed_body(thread.handle.body, self.mr.head_sha))
+    def _graphql_threads(self) -> tuple[dict[int, ReviewThread], set[int]]:
+        """This token's review threads and the others' (read once); when GraphQL fails, none: reported, never raised."""
+        if self._threads is None:
+            try:
+                self._threads = self.review_threads.load()
+            except GRAPHQL_ERRORS as exc:
+                self.problems.append(f"review threads not read through GraphQL, so none is resolved: {type(exc).__name__}: {exc}")
+                self._threads = ({}, set())
+        return self._threads
 
-    def reopen(self, thread: Thread, finding: Finding) -> None:
-        thread.handle.edit(finding_body(finding))
+    def _set_resolved(self, thread: Thread, resolved: bool) -> None:
+        """Resolve (or unresolve) the thread of a comment of codex's; a GraphQL failure is reported, never raised."""
+        own = self._graphql_threads()[0].get(thread.handle.id)
+        if own is None:
+            return
+        try:
+            self.review_threads.set_resolved(own, resolved)
+        except GRAPHQL_ERRORS as exc:
+            what = "resolved" if resolved else "reopened"
+            self.problems.append(f"review thread of {thread.handle.path}:{thread.handle.line} not {what}: {type(exc).__name__}: {exc}")
 
     def post(self, findings: list[Finding], diff: MergeDiff) -> list[tuple[Finding, str]]:
         """One review with every comment; when GitHub refuses it (422), each comment alone, keeping the refusals."""
@@ -107,16 +136,20 @@ class GitHubPlatform:
             return []
         comments = [_comment(f, diff) for f in findings]
         try:
-            self.pull.create_review(commit=self.commit, event="COMMENT", comments=comments,
-                                    body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all.")
+            self._create(lambda: self.pull.create_review(
+                commit=self.commit, event="COMMENT", comments=comments,
+                body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all."),
+                partial(self._landed, {f.fingerprint for f in findings}))  # a review lands whole or not at all
             return []
         except GithubException as exc:
             if exc.status != 422:
                 raise
         refused = []
         for finding, comment in zip(findings, comments):
+            body, path = comment.pop("body"), comment.pop("path")
             try:
-                self.pull.create_review_comment(comment.pop("body"), self.commit, comment.pop("path"), **comment)
+                self._create(partial(self.pull.create_review_comment, body, self.commit, path, **comment),
+                             partial(self._landed, {finding.fingerprint}))
             except GithubException as exc:
                 if exc.status != 422:
                     raise
@@ -124,11 +157,26 @@ class GitHubPlatform:
         return refused
 
     def upsert_summary(self, body: str) -> None:
-        for comment in self.pull.get_issue_comments():
-            if SUMMARY_MARKER in (comment.body or ""):
-                comment.edit(body)
-                return
-        self.pull.create_issue_comment(body)
+        summary = self._summary()
+        if summary is not None:
+            summary.edit(body)
+            return
+        self._create(lambda: self.pull.create_issue_comment(body), lambda: self._summary() is not None)
+
+    def _summary(self) -> IssueComment | None:
+        return next((c for c in self.pull.get_issue_comments() if SUMMARY_MARKER in (c.body or "")), None)
+
+    def _landed(self, fingerprints: set[str]) -> bool:
+        """Are there review comments with all these fingerprints now?"""
+        return fingerprints <= {thread.fingerprint for thread in self._marked()}
+
+    def _create(self, create: Callable[[], object], landed: Callable[[], bool]) -> None:
+        create_once(create, landed, _may_have_landed, API_RETRIES + 1, self.deadline)
+
+
+def _may_have_landed(exc: BaseException) -> bool:
+    """A failure after which a POST may have been applied: a 5xx, a timeout, a connection lost."""
+    return isinstance(exc, requests.RequestException) or (isinstance(exc, GithubException) and exc.status >= 500)
 
 
 def _comment(f: Finding, diff: MergeDiff) -> dict:

@@ -33,7 +33,10 @@ class Thread:
 
 
 class Platform(Protocol):
-    """What ``publish`` needs from GitHub or GitLab."""
+    """What ``publish`` needs from GitHub or GitLab. ``problems``: what failed without stopping the review (e.g. a
+    thread not resolved), for the summary and the log."""
+
+    problems: list[str]
 
     def threads(self) -> list[Thread]: ...
 
@@ -67,6 +70,7 @@ class Outcome:
 
 _MARKDOWN = re.compile(r"[\\`*_{}\[\]()<>#!|~]")
 _MENTION = re.compile(r"@(?=\w)")
+_BACKTICKS = re.compile(r"`+")
 
 
 def parse_marker(body: str) -> tuple[str, bool] | None:
@@ -79,7 +83,7 @@ def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
     """The comment for a finding; with ``suggestion_fence`` (the platform's info string) its fix as a suggestion.
     Without an RFC link a reader can open, a collapsible "Why" carries the rule's reasoning and the remedy."""
     tag = "blocking" if f.blocking else f"overridden: {inert_markdown(f.override_reason or '')}" if f.overridden else f.stage.value
-    suggestion = f"```{suggestion_fence}\n{f.fix}\n```\n\n" if suggestion_fence and f.fix is not None else ""
+    suggestion = fenced(f.fix, suggestion_fence) + "\n\n" if suggestion_fence and f.fix is not None else ""
     return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
             f"{statement(f.need, f.use)}\n\n{suggestion}{_why(f)}\n\n"
             f"<!-- codex:finding {f.fingerprint} -->")
@@ -93,6 +97,14 @@ def _why(f: Finding) -> str:
     remedy = f"**Instead:** use {f.use}." + (" The suggestion above applies the rule's fix." if f.fix is not None else "")
     local = f"\n\n`{command}` prints the rule in full, with examples." if command else ""
     return (f"<details><summary>Why: {f.rfc.id} {f.rfc.title}</summary>\n\n{reasoning}{remedy}{local}\n\n</details>")
+
+
+def fenced(text: str, info: str) -> str:
+    """``text`` in a fenced code block with the ``info`` string: a fence of backticks longer than any run of backticks
+    in ``text`` (three at least), since CommonMark closes a fence at the first line of as many backticks."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
 
 
 def fixed_body(body: str, head_sha: str) -> str:
@@ -152,6 +164,7 @@ def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[Base
         outcome.posted = [f for f in anchored[:cap] if id(f) not in refused_ids]
     except api_errors as exc:
         outcome.errors.append(f"{type(exc).__name__}: {exc}")
+    outcome.errors += platform.problems
     try:
         platform.upsert_summary(summary_body(review, outcome))
     except api_errors as exc:

@@ -1,12 +1,16 @@
-"""A stand-in for the GitHub REST endpoints codex review uses, enforcing GitHub's rules.
+"""A stand-in for the GitHub REST endpoints codex review uses, and the GraphQL review-thread query and mutations,
+enforcing GitHub's rules.
 
 Auth header required (401), one comment on a line outside the diff fails the whole review (422),
 comment lists are paginated (Link headers), and a primary rate limit answers 403 with reset headers.
+GraphQL answers 200 with ``errors`` (an unknown node, a ``first`` over 100); every review comment that
+is no reply opens a thread, which any writer of the repository may resolve (``resolved_by`` records who).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import time
 
 from codex_testing.fake_http import FakeServer, Reply, diff_lines
@@ -26,7 +30,9 @@ class FakeGitHub(FakeServer):
         ("GET", _ISSUE + "/comments", "list_issue_comments"),
         ("POST", _ISSUE + "/comments", "create_issue_comment"),
         ("PATCH", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)", "edit_issue_comment"),
+        ("POST", r"/graphql", "graphql"),
     ]
+    viewer = "github-actions[bot]"  # the token's user, who writes what codex posts
 
     def __init__(self, token: str, repo: str = "acme/app", number: int = 7):
         super().__init__()
@@ -38,6 +44,7 @@ class FakeGitHub(FakeServer):
         self.reviews: list[dict] = []
         self.refused = 0
         self.secondary_limit = False
+        self.graphql_errors: list[dict] = []  # answered (with HTTP 200) to every GraphQL request while set
         self._ids = itertools.count(1001)
 
     def set_diff(self, base_sha: str, head_sha: str, diff_text: str) -> None:
@@ -83,14 +90,56 @@ class FakeGitHub(FakeServer):
             return "Start line could not be resolved" if start not in lines else "start_line must precede line"
         return None
 
-    def _new_review_comment(self, comment: dict, commit_id: str) -> dict:
+    def _new_review_comment(self, comment: dict, commit_id: str, login: str | None = None) -> dict:
         number = next(self._ids)
         stored = {"id": number, "body": comment["body"], "path": comment["path"], "line": comment["line"],
                   "start_line": comment.get("start_line"),
                   "side": "RIGHT", "commit_id": commit_id, "url": self._api(f"/pulls/comments/{number}"),
-                  "user": {"login": "github-actions[bot]"}}
+                  "user": {"login": login or self.viewer}, "thread": {"id": f"PRRT_kw{number}", "resolved_by": None}}
         self.review_comments.append(stored)
         return stored
+
+    def add_review_comment(self, body: str, path: str, line: int, login: str) -> dict:
+        """A comment someone else wrote (e.g. quoting codex's marker)."""
+        return self._new_review_comment({"body": body, "path": path, "line": line}, self.head_sha, login)
+
+    def graphql(self, match, query, body):
+        """``reviewThreads`` of the pull request (pages of two, whatever ``first`` asks), ``resolveReviewThread`` and
+        ``unresolveReviewThread``."""
+        if self.graphql_errors:
+            return {"errors": self.graphql_errors}
+        text, variables = body.get("query", ""), body.get("variables") or {}
+        mutation = re.match(r"\s*mutation\b.*?\{\s*(\w+)\(input:", text, re.S)
+        if mutation:
+            return self._thread_mutation(mutation.group(1), variables.get("input", {}))
+        first = re.search(r"reviewThreads\(first:\s*(\d+)", text)
+        if first is None or not 1 <= int(first.group(1)) <= 100:
+            return {"errors": [{"type": "EXCESSIVE_PAGINATION", "message": "Requesting up to 100 records is allowed."}]}
+        if (f"{variables.get('owner')}/{variables.get('name')}", variables.get("number")) != (self.repo, self.number):
+            return {"errors": [{"type": "NOT_FOUND", "path": ["repository"], "message": "Could not resolve to a Repository."}]}
+        threads = [c for c in self.review_comments if "thread" in c]
+        start = int(variables.get("cursor") or 0)
+        page = threads[start:start + 2]
+        nodes = [{"id": c["thread"]["id"], "isResolved": c["thread"]["resolved_by"] is not None,
+                  "comments": {"nodes": [{"databaseId": c["id"], "viewerDidAuthor": c["user"]["login"] == self.viewer}]}}
+                 for c in page]
+        more = start + 2 < len(threads)
+        return {"data": {"repository": {"pullRequest": {"reviewThreads": {
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + 2) if more else None}, "nodes": nodes}}}}}
+
+    def _thread_mutation(self, name: str, mutation_input: dict) -> dict:
+        if name not in ("resolveReviewThread", "unresolveReviewThread"):
+            return {"errors": [{"message": f"Field '{name}' doesn't exist on type 'Mutation'"}]}
+        thread_id = mutation_input.get("threadId")
+        comment = next((c for c in self.review_comments if c.get("thread", {}).get("id") == thread_id), None)
+        if comment is None:
+            return {"errors": [{"type": "NOT_FOUND", "path": [name], "message": f"Could not resolve to a node with the global id of '{thread_id}'"}]}
+        comment["thread"]["resolved_by"] = self.viewer if name == "resolveReviewThread" else None
+        return {"data": {name: {"thread": {"id": thread_id, "isResolved": name == "resolveReviewThread"}}}}
+
+    def resolved(self) -> list[tuple[int, bool]]:
+        """(id, is its thread resolved) of each review comment."""
+        return [(c["id"], c["thread"]["resolved_by"] is not None) for c in self.review_comments]
 
     def create_review(self, match, query, body):
         self._check_pull(match)

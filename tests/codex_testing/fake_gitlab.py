@@ -27,7 +27,9 @@ class FakeGitLab(FakeServer):
         ("GET", _MR + "/notes", "list_notes"),
         ("POST", _MR + "/notes", "create_note"),
         ("PUT", _MR + "/notes/(?P<id>\\d+)", "update_note"),
+        ("GET", r"/api/v4/user", "current_user"),
     ]
+    bot = {"id": 77, "username": "codex-bot"}  # the token's user: a project access token's bot user
 
     def __init__(self, token: str, project: str = "42", iid: int = 7):
         super().__init__()
@@ -73,7 +75,7 @@ class FakeGitLab(FakeServer):
 
     def _discussion(self, body: str, position: dict | None, individual: bool) -> dict:
         note = {"id": next(self._note_ids), "body": body, "type": None if individual else "DiffNote", "system": False,
-                "resolvable": not individual, "resolved": False, "author": {"username": "codex-bot"}}
+                "resolvable": not individual, "resolved": False, "author": self.bot}
         if position:
             note["position"] = position
         discussion = {"id": uuid.uuid4().hex, "individual_note": individual, "notes": [note]}
@@ -97,6 +99,9 @@ class FakeGitLab(FakeServer):
         for note in discussion["notes"]:
             note["resolved"] = resolved in (True, "true")
         return discussion
+
+    def current_user(self, match, query, body):
+        return self.bot
 
     def notes(self) -> list[dict]:
         return [note for d in self.discussions for note in d["notes"]]

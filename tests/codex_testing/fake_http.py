@@ -75,6 +75,9 @@ class FakeServer(LoopbackServer):
         self.rate_limit_pending = 0
         self.rate_limited = 0
         self.outage = 0  # a status (e.g. 502) every request gets while set
+        # keyed by "METHOD /path-prefix": (status, headers) the next such requests get, not applied
+        self.refuse_next: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.lose_answers: dict[str, int] = {}  # likewise: how many of the next such requests are applied, then answered 502 (a proxy's timeout)
         self.lock = threading.Lock()
         fake = self
 
@@ -113,15 +116,27 @@ class FakeServer(LoopbackServer):
                     self.rate_limit_pending -= 1
                     self.rate_limited += 1
                     raise self.rate_limit_reply()
-                body = json.loads(raw) if raw else {}
-                for route_method, pattern, name in self.routes:
-                    match = re.fullmatch(pattern, parts.path)
-                    if match and route_method == method:
-                        result = getattr(self, name)(match, query, body)
-                        return (200, result, {}) if not isinstance(result, tuple) else result
-                raise Reply(404, {"message": "Not Found"})
+                request = f"{method} {parts.path}"
+                refuse = next((k for k, answers in self.refuse_next.items() if answers and request.startswith(k)), None)
+                if refuse is not None:
+                    status, headers = self.refuse_next[refuse].pop(0)
+                    raise Reply(status, {"message": "refused unprocessed"}, headers)
+                answer = self.route(method, parts.path, query, json.loads(raw) if raw else {})
+                lose = next((k for k, n in self.lose_answers.items() if n and request.startswith(k)), None)
+                if lose is not None and answer[0] < 300:
+                    self.lose_answers[lose] -= 1
+                    raise Reply(502, {"message": "Bad Gateway"})  # applied: only the answer is lost
+                return answer
             except Reply as reply:
                 return reply.status, reply.body, reply.headers
+
+    def route(self, method: str, path: str, query: dict[str, str], body: object) -> tuple[int, object, dict[str, str]]:
+        for route_method, pattern, name in self.routes:
+            match = re.fullmatch(pattern, path)
+            if match and route_method == method:
+                result = getattr(self, name)(match, query, body)
+                return (200, result, {}) if not isinstance(result, tuple) else result
+        raise Reply(404, {"message": "Not Found"})
 
     def authenticate(self, headers: dict[str, str]) -> None:
         raise NotImplementedError
