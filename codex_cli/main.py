@@ -26,6 +26,7 @@ COMMANDS = {
     "rollout": "Judge rollouts on run history: `status` per rule, `plan` proposes stage changes as a patch.",
     "replay": "Replay the current ruleset over a range of commits: which would have been blocked or warned.",
     "mcp": "Serve the codex to coding agents over the Model Context Protocol (stdio): rules, explain, check, test.",
+    "lsp": "Run the language server (stdio): diagnostics while typing, fixes and overrides as code actions, rule pages on hover.",
 }
 
 

@@ -5,7 +5,6 @@ models (the input and output schemas), every result also as plain text. The rule
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -215,18 +214,13 @@ class Workspace:
             for r in rules])
 
     def explain(self, arguments: ExplainArguments) -> ExplainResult:
-        from rich.console import Console
-
         from codex.catalog import load_catalog
-        from codex_cli.commands.explain import print_page
+        from codex_cli.commands.explain import page_text
 
         config, loaded, problems = self.active()
         if loaded is None:
             raise ProblemError(problems)
-        out = io.StringIO()
-        console = Console(file=out, width=100, color_system=None, highlight=False)
-        print_page(console, load_catalog(self.root, config, loaded), arguments.rule)
-        return ExplainResult(id=arguments.rule, page="\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n")
+        return ExplainResult(id=arguments.rule, page=page_text(load_catalog(self.root, config, loaded), arguments.rule))
 
     def check(self, arguments: CheckArguments) -> CheckResult:
         from codex.languages import language_of

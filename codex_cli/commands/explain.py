@@ -44,6 +44,17 @@ def print_page(console: Console, catalog: Catalog, key: str) -> None:
         _print_rule(console, catalog.rule_page(found))
 
 
+def page_text(catalog: Catalog, key: str, width: int = 100) -> str:
+    """The page of ``key`` as plain text, no colour and no trailing blanks (the MCP tool's page, the editor's hover)."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    print_page(Console(file=out, width=width, color_system=None, highlight=False), catalog, key)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
+
+
 def _heading(console, text: str) -> None:
     console.print()
     console.print(f"[bold]{text}[/]")
