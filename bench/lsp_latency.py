@@ -4,8 +4,9 @@ Usage: python bench/lsp_latency.py [--saves 9] [--lines 1000] [--clean] — a re
 repository with the shipped codex, driven by pygls's client. Each save first changes the file (a new line in the
 middle, so no cached result answers it), then sends didSave at once; the time is from didSave to the
 publishDiagnostics of that version. The first open (engines starting cold) is reported apart. Target: median under 1 s.
-One function in eight calls requests without a timeout, so CX0003's screen lets the file through to libcst (its
-scope analysis is most of the time); ``--clean`` gives every call a timeout, and libcst never parses the file.
+One function in eight calls requests without a timeout (8 CX0003 findings), and the file reads YAML: the screens of
+CX0003 and CX0006 let it through to libcst, whose scope analysis is most of the time. ``--clean`` gives every call a
+timeout and reads JSON instead: no finding, no libcst screen passes, and libcst never parses the file.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ FUNCTION = '''def fetch_{n}(session, url, retries=3):
             return response.json()
         except requests.ConnectionError as exc:
             log.warning("attempt %s failed: %s", attempt, exc)
-    data = yaml.safe_load(open("settings.yml"))
+    data = {loader}(open("settings.yml"))
     total = sum(item["size"] for item in data.get("items", []))
     if total > {n}:
         raise ValueError(f"too large: {{total}}")
@@ -52,9 +53,9 @@ def cpu_seconds(pid: int) -> float:
 
 def source(lines: int, edit: int, clean: bool = False) -> str:
     """About ``lines`` lines of Python in functions of 16 lines, with ``edit`` as a comment in the middle line."""
-    text = "import logging\nimport subprocess\n\nimport requests\nimport yaml\n\nlog = logging.getLogger(__name__)\n\n\n"
+    text = f"import {'json' if clean else 'yaml'}\nimport logging\nimport subprocess\n\nimport requests\n\nlog = logging.getLogger(__name__)\n\n\n"
     calls = ("requests.get(url, timeout=10)", "requests.post(url, json={})")  # one function in eight lacks a timeout (CX0003)
-    text += "".join(FUNCTION.format(n=n, call=calls[n % 8 == 0 and not clean]) for n in range(-(-(lines - 9) // 16)))
+    text += "".join(FUNCTION.format(n=n, call=calls[n % 8 == 0 and not clean], loader="json.load" if clean else "yaml.safe_load") for n in range(-(-(lines - 9) // 16)))
     body = text.split("\n")
     body.insert(len(body) // 2, f"# edit {edit}")
     return "\n".join(body)
@@ -121,7 +122,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=9)
     parser.add_argument("--lines", type=int, default=1000)
-    parser.add_argument("--clean", action="store_true", help="no finding: every requests call has a timeout")
+    parser.add_argument("--clean", action="store_true", help="no finding and no libcst: every requests call has a timeout, JSON instead of YAML")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="codex-lsp-bench-") as tmp:
