@@ -1,4 +1,4 @@
-"""Run history (SQLite), `codex rollout status|plan` and `codex rules`, on real checks in a real repository."""
+"""Run history in a SQLite file, `codex rollout status|plan` and `codex rules`, on real checks in a real repository."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.governance_config import GovernanceConfig
-from reviewer.history import record, rule_statuses
+from reviewer.history import RunOrigin, open_history
+from codex.history_location import HistoryLocation
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.changes import whole_tree
@@ -32,11 +33,19 @@ def repo(git_repo_factory):
     repo = git_repo_factory("history")
     repo.commit("rules and code", {"rfcs/0100-test.md": RFC, **CODE})
     ruleset = compile_rfcs(repo.path / "rfcs", repo.path).ruleset
-    history = repo.path / "ci" / "history.sqlite"
+    history = _sqlite(repo.path / "ci" / "history.sqlite")
     for day in (1, 2, 3):
         report = run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False, today=TODAY))
-        record(history, report, "check", now=dt.datetime(2026, 1, day, 12, tzinfo=dt.timezone.utc))
+        history.record(report, RunOrigin("example.com/acme/svc", "1"), "check", now=dt.datetime(2026, 1, day, 12, tzinfo=dt.timezone.utc))
     return repo
+
+
+def _sqlite(path):
+    return open_history(HistoryLocation("sqlite", str(path)), path.parent, timeout=5)
+
+
+def rule_statuses(path):
+    return _sqlite(path).rule_statuses()
 
 
 def test_history_records_runs_findings_and_per_rule_counts(repo):
