@@ -9,8 +9,8 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.governance_config import GovernanceConfig
-from reviewer.history import RunOrigin, open_history
-from codex.history_location import HistoryLocation
+from codex.history_location import HistoryLocation, parse_location
+from reviewer.history import RunOrigin, open_history, repository_identity, run_origin
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.changes import whole_tree
@@ -132,3 +132,83 @@ def test_default_history_lives_in_dot_codex_and_stays_out_of_git(git_repo, run_c
     assert run_codex(["check", "--all", "--root", repo.path]).code == 0
     assert [s.rule_id for s in rule_statuses(repo.path / ".codex" / "history.sqlite")] == ["PY0001", "PY0002"]
     assert repo.git("status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("value, expected", [
+    (".codex/history.sqlite", HistoryLocation("sqlite", ".codex/history.sqlite")),
+    ("/var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
+    ("sqlite:///ci/history.sqlite", HistoryLocation("sqlite", "ci/history.sqlite")),
+    ("sqlite:////var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
+    ("postgresql://codex:pw@db.internal:5432/fleet?sslmode=require", HistoryLocation("postgresql", "postgresql://codex:pw@db.internal:5432/fleet?sslmode=require")),
+    ("postgres://db.internal/fleet", HistoryLocation("postgresql", "postgres://db.internal/fleet")),
+])
+def test_history_locations(value, expected):
+    assert parse_location(value) == expected
+
+
+@pytest.mark.parametrize("value, message", [
+    ("mysql://codex:s3cret-pw@db/fleet", "unsupported scheme 'mysql:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
+    ("postgresql:/db.internal/fleet", "'postgresql:' must be followed by '//': postgresql://user@host:5432/database"),
+    ("postgresql:s3cret-pw@db.internal", "'postgresql:' must be followed by '//': postgresql://user@host:5432/database"),
+    ("postgresq://codex:s3cret-pw@db/fleet", "unsupported scheme 'postgresq:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
+    ("postgre sql://codex:s3cret-pw@db/fleet", "not a URL codex can record into: give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
+    ("sqlite://history.sqlite", "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path"),
+])
+def test_an_unsupported_history_is_a_configuration_error_naming_the_file_and_key(git_repo, run_codex, monkeypatch, value, message):
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "{value}"\n'})
+    for command in (["check", "--all"], ["rollout", "status"]):
+        result = run_codex([*command, "--root", repo.path])
+        assert (result.code, result.out, result.err) == (2, "", f"pyproject.toml: [tool.codex] governance.history: {message} — see the configuration section of the README\n")
+    assert sorted(p.name for p in repo.path.iterdir()) == [".git", "app", "pyproject.toml", "rfcs"]  # no folder named after a scheme
+    repo.write("pyproject.toml", "[tool.codex]\nshipped = false\n")
+    monkeypatch.setenv("CODEX_HISTORY_URL", value)
+    from_env = run_codex(["check", "--all", "--root", repo.path])
+    assert (from_env.code, from_env.out, from_env.err) == (2, "", f"codex: CODEX_HISTORY_URL: {message} — fix the variable or unset it\n")
+    assert "s3cret-pw" not in from_env.err
+
+
+def test_rollout_history_option_takes_a_path_or_a_url(repo, run_codex):
+    result = run_codex(["rollout", "status", "--history", "mysql://codex:s3cret-pw@db/fleet", "--root", repo.path])
+    assert result.code == 2 and "argument --history: unsupported scheme 'mysql:'" in result.err and "s3cret-pw" not in result.err
+    by_url = run_codex(["rollout", "status", "--history", f"sqlite:///{repo.path}/ci/history.sqlite", "--format", "json", "--root", repo.path])
+    assert [(r["rule_id"], r["runs"], r["repositories"]) for r in by_url.json()["rules"]] == [("PY0001", 3, 1), ("PY0002", 3, 1)]
+
+
+def test_codex_history_url_wins_over_the_configured_file(git_repo, run_codex, monkeypatch, tmp_path):
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE})
+    monkeypatch.setenv("CODEX_HISTORY_URL", f"sqlite:///{tmp_path}/fleet.sqlite")
+    assert run_codex(["check", "--all", "--root", repo.path]).code == 0
+    assert not (repo.path / "ci" / "history.sqlite").exists()
+    assert [s.runs for s in rule_statuses(tmp_path / "fleet.sqlite")] == [1, 1]
+
+
+@pytest.mark.parametrize("remote, identity", [
+    ("https://deploy:t0ken@github.com/acme/svc.git", "github.com/acme/svc"),
+    ("git@github.com:acme/svc.git", "github.com/acme/svc"),
+    ("ssh://git@gitlab.example.com:2222/group/sub/svc.git", "gitlab.example.com/group/sub/svc"),
+    ("https://oauth2:glpat-xyz@gitlab.example.com/group/svc", "gitlab.example.com/group/svc"),
+    ("/srv/git/svc.git", "srv/git/svc"),
+    ("github.com/acme/svc", "github.com/acme/svc"),
+])
+def test_a_repository_is_named_by_host_and_path_without_credentials(remote, identity):
+    assert repository_identity(remote) == identity
+
+
+@pytest.mark.parametrize("environ, origin", [
+    ({"GITHUB_REPOSITORY": "acme/svc", "GITHUB_RUN_ID": "42", "CI_PROJECT_PATH": "ignored"}, RunOrigin("github.com/acme/svc", "42")),
+    ({"GITHUB_REPOSITORY": "acme/svc", "GITHUB_SERVER_URL": "https://ghe.acme.com"}, RunOrigin("ghe.acme.com/acme/svc", None)),
+    ({"CI_PROJECT_PATH": "group/svc", "CI_SERVER_HOST": "gitlab.acme.com", "CI_PIPELINE_ID": "9"}, RunOrigin("gitlab.acme.com/group/svc", "9")),
+    ({}, RunOrigin("example.com/acme/from-remote", None)),
+])
+def test_the_run_origin_comes_from_ci_else_the_remote(git_repo, environ, origin):
+    repo = git_repo()
+    repo.git("remote", "add", "upstream", "git@example.com:acme/other.git")
+    repo.git("remote", "add", "origin", "https://u:p4ss@example.com/acme/from-remote.git")
+    assert run_origin(repo.path, environ) == origin
+
+
+def test_a_tree_without_a_remote_has_no_repository_name(git_repo, tmp_path):
+    assert run_origin(git_repo().path, {}) == RunOrigin(None, None)
+    assert run_origin(tmp_path, {"CI_PIPELINE_ID": "9"}) == RunOrigin(None, "9")

@@ -84,7 +84,9 @@ class History:
         with self._connected() as connection, self.backend.transaction(connection, migrating=False) as cursor:
             cursor.execute(self._sql(_STATUS), (repository, repository))
             rows = cursor.fetchall()
-        return sorted((RuleStatus(*row[:7], last_run=self.backend.read_time(row[7])) for row in rows), key=lambda s: s.rule_id)
+        statuses = [RuleStatus(rule_id, runs, repositories, held_runs, clean_runs, hits, overridden, self.backend.read_time(last_run))
+                    for rule_id, runs, repositories, held_runs, clean_runs, hits, overridden, last_run in rows]
+        return sorted(statuses, key=lambda s: s.rule_id)
 
     @contextmanager
     def _connected(self) -> Iterator[Any]:
