@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from codex.problems import Problem, ProblemError
 
@@ -45,6 +46,10 @@ def parse_location(value: str) -> HistoryLocation:
     if scheme in POSTGRES_SCHEMES:
         if not rest.startswith("//"):
             raise ValueError(f"'{match[1]}:' must be followed by '//': postgresql://user@host:5432/database")
+        try:
+            urlsplit(value).port  # noqa: B018 -- reading the port validates it
+        except ValueError as exc:  # urllib's messages name the part (the port, the IPv6 brackets), not the password
+            raise ValueError(f"not a valid URL ({exc}): postgresql://user@host:5432/database") from None
         return HistoryLocation("postgresql", value)
     if scheme == "sqlite":
         if not rest.startswith("///") or len(rest) == 3:

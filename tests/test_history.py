@@ -153,6 +153,8 @@ def test_history_locations(value, expected):
     ("postgresq://codex:s3cret-pw@db/fleet", "unsupported scheme 'postgresq:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
     ("postgre sql://codex:s3cret-pw@db/fleet", "not a URL codex can record into: give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
     ("sqlite://history.sqlite", "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path"),
+    ("postgresql://codex:s3cret-pw@[::1/fleet", "not a valid URL (Invalid IPv6 URL): postgresql://user@host:5432/database"),
+    ("postgresql://codex:s3cret-pw@db:5432x/fleet", "not a valid URL (Port could not be cast to integer value as '5432x'): postgresql://user@host:5432/database"),
 ])
 def test_an_unsupported_history_is_a_configuration_error_naming_the_file_and_key(git_repo, run_codex, monkeypatch, value, message):
     repo = git_repo()
@@ -212,3 +214,29 @@ def test_the_run_origin_comes_from_ci_else_the_remote(git_repo, environ, origin)
 def test_a_tree_without_a_remote_has_no_repository_name(git_repo, tmp_path):
     assert run_origin(git_repo().path, {}) == RunOrigin(None, None)
     assert run_origin(tmp_path, {"CI_PIPELINE_ID": "9"}) == RunOrigin(None, "9")
+
+
+def test_rollout_without_a_history_configured_says_so(git_repo, run_codex):
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = ""\n'})
+    assert run_codex(["check", "--all", "--root", repo.path]).code == 0
+    assert sorted(p.name for p in repo.path.iterdir()) == [".codex", ".git", "app", "pyproject.toml", "rfcs"]
+    assert [p.name for p in (repo.path / ".codex").iterdir()] == ["cache"]  # recorded nothing
+    result = run_codex(["rollout", "status", "--root", repo.path])
+    assert (result.code, result.out, result.err) == (
+        2, "", "pyproject.toml: no run history is configured ([tool.codex.governance] history is empty) — pass --history PATH_OR_URL\n")
+
+
+def test_a_history_from_a_newer_codex_is_left_alone(git_repo, run_codex):
+    import sqlite3
+
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE})
+    assert run_codex(["check", "--all", "--root", repo.path]).code == 0
+    with sqlite3.connect(repo.path / "ci" / "history.sqlite") as db:
+        db.execute("INSERT INTO schema_version VALUES (99, '2027-01-01T00:00:00+00:00')")
+    db.close()
+    result = run_codex(["check", "--all", "--root", repo.path])
+    assert result.code == 0
+    assert (f"codex: run not recorded in {repo.path / 'ci' / 'history.sqlite'}: its schema is version 99, newer than this codex "
+            "knows (2); upgrade codex") in result.err.splitlines()
