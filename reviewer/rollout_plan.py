@@ -39,7 +39,7 @@ class Proposal:
 
 
 def propose(ruleset: Ruleset, statuses: list[RuleStatus], limits: GovernanceConfig, today: dt.date) -> list[Proposal]:
-    """Demote a rule people override often; promote one with enough clean runs and few overrides."""
+    """Demote a rule people override often; promote one with enough clean runs, from enough repositories, and few overrides."""
     proposals = []
     for status in statuses:
         rule = ruleset.rule(status.rule_id)
@@ -47,11 +47,12 @@ def propose(ruleset: Ruleset, statuses: list[RuleStatus], limits: GovernanceConf
             continue
         elsewhere = stage_elsewhere(rule, today)
         top = max([elsewhere, *(c.stage for c in effective_cohorts(rule, today))], key=rank)
-        record = f"{status.overridden} of {status.hits} finding(s) overridden ({status.override_rate:.0%}) in {status.runs} run(s)"
+        record = (f"{status.overridden} of {status.hits} finding(s) overridden ({status.override_rate:.0%}) in {status.runs} run(s)"
+                  f" of {status.repositories} repositor{'y' if status.repositories == 1 else 'ies'}")
         if status.hits >= limits.demote_min_hits and status.override_rate >= limits.demote_min_override_rate and top is not Stage.shadow:
             proposals.append(Proposal(rule, top, STAGE_ORDER[rank(top) - 1], record))
-        elif (status.clean_runs >= limits.promote_min_runs and status.override_rate <= limits.promote_max_override_rate
-              and elsewhere is not Stage.block):
+        elif (status.clean_runs >= limits.promote_min_runs and status.repositories >= limits.promote_min_repositories
+              and status.override_rate <= limits.promote_max_override_rate and elsewhere is not Stage.block):
             proposals.append(Proposal(rule, elsewhere, STAGE_ORDER[rank(elsewhere) + 1], f"{status.clean_runs} clean run(s); {record}"))
     return proposals
 

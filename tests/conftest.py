@@ -96,6 +96,42 @@ def _no_ci_merge_request():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_ci_identity_or_history_url():
+    """Runs are recorded with the repository and pipeline each test gives, into the history it configures, not with
+    those of the CI job running the suite."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "CI_PROJECT_PATH", "CI_SERVER_HOST", "CI_PIPELINE_ID",
+                     "CODEX_HISTORY_URL"):
+            patch.delenv(name, raising=False)
+        yield
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of its own for the session (per xdist worker), stopped and deleted at its end. Without the
+    server binaries the tests that need it are skipped, except in CI, where that fails them."""
+    from codex_testing.postgres import PostgresServer, server_binaries
+
+    bindir = server_binaries()
+    if bindir is None:
+        reason = "no PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = PostgresServer(bindir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres, request) -> str:
+    """The URL of a fresh, empty database on the session's server (the tests' user and password in it)."""
+    import uuid
+
+    return postgres.create_database(f"t_{uuid.uuid4().hex[:16]}")
+
+
 @pytest.fixture(scope="session")
 def git_repo_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., GitRepo]:
     """``git_repo_factory(name="repo", branch="main")``: a fresh repository, usable from any fixture scope."""

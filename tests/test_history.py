@@ -1,4 +1,4 @@
-"""Run history (SQLite), `codex rollout status|plan` and `codex rules`, on real checks in a real repository."""
+"""Run history in a SQLite file, `codex rollout status|plan` and `codex rules`, on real checks in a real repository."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.governance_config import GovernanceConfig
-from reviewer.history import record, rule_statuses
+from codex.history_location import HistoryLocation, parse_location
+from reviewer.history import RunOrigin, open_history, repository_identity, run_origin
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.changes import whole_tree
@@ -32,11 +33,19 @@ def repo(git_repo_factory):
     repo = git_repo_factory("history")
     repo.commit("rules and code", {"rfcs/0100-test.md": RFC, **CODE})
     ruleset = compile_rfcs(repo.path / "rfcs", repo.path).ruleset
-    history = repo.path / "ci" / "history.sqlite"
+    history = _sqlite(repo.path / "ci" / "history.sqlite")
     for day in (1, 2, 3):
         report = run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False, today=TODAY))
-        record(history, report, "check", now=dt.datetime(2026, 1, day, 12, tzinfo=dt.timezone.utc))
+        history.record(report, RunOrigin("example.com/acme/svc", "1"), "check", now=dt.datetime(2026, 1, day, 12, tzinfo=dt.timezone.utc))
     return repo
+
+
+def _sqlite(path):
+    return open_history(HistoryLocation("sqlite", str(path)), path.parent, timeout=5)
+
+
+def rule_statuses(path):
+    return _sqlite(path).rule_statuses()
 
 
 def test_history_records_runs_findings_and_per_rule_counts(repo):
@@ -123,3 +132,111 @@ def test_default_history_lives_in_dot_codex_and_stays_out_of_git(git_repo, run_c
     assert run_codex(["check", "--all", "--root", repo.path]).code == 0
     assert [s.rule_id for s in rule_statuses(repo.path / ".codex" / "history.sqlite")] == ["PY0001", "PY0002"]
     assert repo.git("status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("value, expected", [
+    (".codex/history.sqlite", HistoryLocation("sqlite", ".codex/history.sqlite")),
+    ("/var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
+    ("sqlite:///ci/history.sqlite", HistoryLocation("sqlite", "ci/history.sqlite")),
+    ("sqlite:////var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
+    ("postgresql://codex:pw@db.internal:5432/fleet?sslmode=require", HistoryLocation("postgresql", "postgresql://codex:pw@db.internal:5432/fleet?sslmode=require")),
+    ("postgres://db.internal/fleet", HistoryLocation("postgresql", "postgres://db.internal/fleet")),
+])
+def test_history_locations(value, expected):
+    assert parse_location(value) == expected
+
+
+@pytest.mark.parametrize("value, message", [
+    ("mysql://codex:s3cret-pw@db/fleet", "unsupported scheme 'mysql:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
+    ("postgresql:/db.internal/fleet", "'postgresql:' must be followed by '//': postgresql://user@host:5432/database"),
+    ("postgresql:s3cret-pw@db.internal", "'postgresql:' must be followed by '//': postgresql://user@host:5432/database"),
+    ("postgresq://codex:s3cret-pw@db/fleet", "unsupported scheme 'postgresq:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
+    ("postgre sql://codex:s3cret-pw@db/fleet", "not a URL codex can record into: give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
+    ("sqlite://history.sqlite", "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path"),
+    ("postgresql://codex:s3cret-pw@[::1/fleet", "not a valid URL (Invalid IPv6 URL): postgresql://user@host:5432/database"),
+    ("postgresql://codex:s3cret-pw@db:5432x/fleet", "not a valid URL (Port could not be cast to integer value as '5432x'): postgresql://user@host:5432/database"),
+])
+def test_an_unsupported_history_is_a_configuration_error_naming_the_file_and_key(git_repo, run_codex, monkeypatch, value, message):
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "{value}"\n'})
+    for command in (["check", "--all"], ["rollout", "status"]):
+        result = run_codex([*command, "--root", repo.path])
+        assert (result.code, result.out, result.err) == (2, "", f"pyproject.toml: [tool.codex] governance.history: {message} — see the configuration section of the README\n")
+    assert sorted(p.name for p in repo.path.iterdir()) == [".git", "app", "pyproject.toml", "rfcs"]  # no folder named after a scheme
+    repo.write("pyproject.toml", "[tool.codex]\nshipped = false\n")
+    monkeypatch.setenv("CODEX_HISTORY_URL", value)
+    from_env = run_codex(["check", "--all", "--root", repo.path])
+    assert (from_env.code, from_env.out, from_env.err) == (2, "", f"codex: CODEX_HISTORY_URL: {message} — fix the variable or unset it\n")
+    assert "s3cret-pw" not in from_env.err
+
+
+def test_rollout_history_option_takes_a_path_or_a_url(repo, run_codex):
+    result = run_codex(["rollout", "status", "--history", "mysql://codex:s3cret-pw@db/fleet", "--root", repo.path])
+    assert result.code == 2 and "argument --history: unsupported scheme 'mysql:'" in result.err and "s3cret-pw" not in result.err
+    by_url = run_codex(["rollout", "status", "--history", f"sqlite:///{repo.path}/ci/history.sqlite", "--format", "json", "--root", repo.path])
+    assert [(r["rule_id"], r["runs"], r["repositories"]) for r in by_url.json()["rules"]] == [("PY0001", 3, 1), ("PY0002", 3, 1)]
+
+
+def test_codex_history_url_wins_over_the_configured_file(git_repo, run_codex, monkeypatch, tmp_path):
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE})
+    monkeypatch.setenv("CODEX_HISTORY_URL", f"sqlite:///{tmp_path}/fleet.sqlite")
+    assert run_codex(["check", "--all", "--root", repo.path]).code == 0
+    assert not (repo.path / "ci" / "history.sqlite").exists()
+    assert [s.runs for s in rule_statuses(tmp_path / "fleet.sqlite")] == [1, 1]
+
+
+@pytest.mark.parametrize("remote, identity", [
+    ("https://deploy:t0ken@github.com/acme/svc.git", "github.com/acme/svc"),
+    ("git@github.com:acme/svc.git", "github.com/acme/svc"),
+    ("ssh://git@gitlab.example.com:2222/group/sub/svc.git", "gitlab.example.com/group/sub/svc"),
+    ("https://oauth2:glpat-xyz@gitlab.example.com/group/svc", "gitlab.example.com/group/svc"),
+    ("/srv/git/svc.git", "srv/git/svc"),
+    ("github.com/acme/svc", "github.com/acme/svc"),
+])
+def test_a_repository_is_named_by_host_and_path_without_credentials(remote, identity):
+    assert repository_identity(remote) == identity
+
+
+@pytest.mark.parametrize("environ, origin", [
+    ({"GITHUB_REPOSITORY": "acme/svc", "GITHUB_RUN_ID": "42", "CI_PROJECT_PATH": "ignored"}, RunOrigin("github.com/acme/svc", "42")),
+    ({"GITHUB_REPOSITORY": "acme/svc", "GITHUB_SERVER_URL": "https://ghe.acme.com"}, RunOrigin("ghe.acme.com/acme/svc", None)),
+    ({"CI_PROJECT_PATH": "group/svc", "CI_SERVER_HOST": "gitlab.acme.com", "CI_PIPELINE_ID": "9"}, RunOrigin("gitlab.acme.com/group/svc", "9")),
+    ({}, RunOrigin("example.com/acme/from-remote", None)),
+])
+def test_the_run_origin_comes_from_ci_else_the_remote(git_repo, environ, origin):
+    repo = git_repo()
+    repo.git("remote", "add", "upstream", "git@example.com:acme/other.git")
+    repo.git("remote", "add", "origin", "https://u:p4ss@example.com/acme/from-remote.git")
+    assert run_origin(repo.path, environ) == origin
+
+
+def test_a_tree_without_a_remote_has_no_repository_name(git_repo, tmp_path):
+    assert run_origin(git_repo().path, {}) == RunOrigin(None, None)
+    assert run_origin(tmp_path, {"CI_PIPELINE_ID": "9"}) == RunOrigin(None, "9")
+
+
+def test_rollout_without_a_history_configured_says_so(git_repo, run_codex):
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = ""\n'})
+    assert run_codex(["check", "--all", "--root", repo.path]).code == 0
+    assert sorted(p.name for p in repo.path.iterdir()) == [".codex", ".git", "app", "pyproject.toml", "rfcs"]
+    assert [p.name for p in (repo.path / ".codex").iterdir()] == ["cache"]  # recorded nothing
+    result = run_codex(["rollout", "status", "--root", repo.path])
+    assert (result.code, result.out, result.err) == (
+        2, "", "pyproject.toml: no run history is configured ([tool.codex.governance] history is empty) — pass --history PATH_OR_URL\n")
+
+
+def test_a_history_from_a_newer_codex_is_left_alone(git_repo, run_codex):
+    import sqlite3
+
+    repo = git_repo()
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE})
+    assert run_codex(["check", "--all", "--root", repo.path]).code == 0
+    with sqlite3.connect(repo.path / "ci" / "history.sqlite") as db:
+        db.execute("INSERT INTO schema_version VALUES (99, '2027-01-01T00:00:00+00:00')")
+    db.close()
+    result = run_codex(["check", "--all", "--root", repo.path])
+    assert result.code == 0
+    assert (f"codex: run not recorded in {repo.path / 'ci' / 'history.sqlite'}: its schema is version 99, newer than this codex "
+            "knows (2); upgrade codex") in result.err.splitlines()

@@ -13,12 +13,13 @@ if TYPE_CHECKING:
     from codex.config import CodexConfig
     from codex.ruleset_source import LoadedRuleset
     from reviewer.finding import Report
+    from reviewer.history import History
 
 
 def add_governance_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="exit 2 when no usable ruleset exists (default: report it and exit 0)")
     add_today(parser)
-    parser.add_argument("--no-history", action="store_true", help="do not record this run in the history file")
+    parser.add_argument("--no-history", action="store_true", help="do not record this run in the run history")
 
 
 def load_or_fail_open(root: Path, config: "CodexConfig", strict: bool) -> "LoadedRuleset | None":
@@ -41,16 +42,24 @@ def load_or_fail_open(root: Path, config: "CodexConfig", strict: bool) -> "Loade
     return loaded
 
 
-def record_history(root: Path, config: "CodexConfig", report: "Report", command: str, disabled: bool) -> None:
-    """Record the run where ``[tool.codex.governance] history`` says; a failure to write is reported, never fatal."""
-    import sqlite3
+def history_to_record(root: Path, config: "CodexConfig", disabled: bool) -> "History | None":
+    """The history this run records into (``None``: none); a bad CODEX_HISTORY_URL is a configuration problem,
+    raised before anything is checked."""
+    from codex.history_location import configured_location
+    from reviewer.history import open_history
 
-    from reviewer.history import history_path, record
+    location = None if disabled else configured_location(config)
+    return open_history(location, root, config.governance.history_timeout) if location else None
 
-    if disabled or not config.governance.history:
+
+def record_history(history: "History | None", root: Path, report: "Report", command: str) -> None:
+    """Record the run; a history that cannot be written (a database down, slow, refusing the credentials) is
+    reported and changes nothing else: fail open."""
+    from reviewer.history import HistoryUnavailable, run_origin
+
+    if history is None:
         return
-    path = history_path(root, config.governance.history)
     try:
-        record(path, report, command)
-    except (OSError, sqlite3.Error) as exc:
-        print(f"codex: run not recorded in {path}: {exc}", file=sys.stderr)
+        history.record(report, run_origin(root), command)
+    except HistoryUnavailable as exc:
+        print(f"codex: run not recorded in {history.description}: {exc}", file=sys.stderr)

@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex_cli.commands._ruleset_and_history import load_or_fail_open, record_history
+    from codex_cli.commands._ruleset_and_history import history_to_record, load_or_fail_open, record_history
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
     from reviewer.check import CheckOptions, run_check
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise ProblemError([Problem(message=f"--fix writes the working tree, and {reason}: refused", kind="usage",
                                     hint="run `codex check --fix` (or with --base or --all), review the fixes, then stage them")])
     config = load_config(root)
+    history = history_to_record(root, config, args.no_history)
     loaded = load_or_fail_open(root, config, args.strict)
     if loaded is None:
         return 2 if args.strict else 0
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         if outcome.applied:  # what remains, as a new check sees it
             report = run_check(loaded.ruleset, _selected(args, root, config), options)
     report.errors[:0] = loaded.problems
-    record_history(root, config, report, "check", args.no_history)
+    record_history(history, root, report, "check")
     formatter = get_formatter(args.format, loaded.ruleset, path_prefix=repo_prefix(root), docs_url=config.docs_url)
     if args.output:
         with args.output.open("w", encoding="utf-8") as out:

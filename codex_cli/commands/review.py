@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex_cli.commands._ruleset_and_history import record_history
+    from codex_cli.commands._ruleset_and_history import history_to_record, record_history
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import ConfigError
     from reviewer.check import CheckOptions, run_check
@@ -59,10 +59,11 @@ def run(args: argparse.Namespace) -> int:
               f"{'failing (--strict)' if args.strict else 'not blocking by itself (use --strict to fail)'}", file=sys.stderr)
         return 2 if args.strict else 0
     config = base_rules.config  # the target branch's settings, like its rules
+    history = history_to_record(root, config, args.no_history)
     report = run_check(base_rules.ruleset, diff.changes.excluding(config.rfcs), CheckOptions.configured(
         config, root, use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, trust_llm_base_url=True,
         attributes_from=mr.base_sha))  # the merge request cannot mark its own files generated
-    record_history(root, config, report, "review", args.no_history)
+    record_history(history, root, report, "review")
     if base_rules.own:
         report = link_rfcs(report, mr.files_url, mr.base_sha, base_rules.shipped_rfcs)
     report = explain_unlinked(report, base_rules.ruleset)

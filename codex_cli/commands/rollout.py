@@ -14,6 +14,7 @@ from codex_cli.commands._common import add_root, add_today, find_root, output_fi
 if TYPE_CHECKING:
     from codex.governance_config import GovernanceConfig
     from reviewer.history import RuleStatus
+    from codex.history_location import HistoryLocation
     from codex.model import Ruleset
 
 
@@ -23,7 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     plan = actions.add_parser("plan", help="promotions and demotions, as a patch to RFC front matter (apply with `git apply`)")
     for sub in (status, plan):
         add_root(sub)
-        sub.add_argument("--history", type=Path, help="the SQLite history (default: [tool.codex.governance] history)")
+        sub.add_argument("--history", metavar="PATH_OR_URL", type=_location,
+                         help="a SQLite file or a postgresql:// URL (default: CODEX_HISTORY_URL, else [tool.codex.governance] history)")
+        sub.add_argument("--repo", type=_repository, help="only the runs of this repository (host/path, or its remote URL)")
         add_today(sub)
     status.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
     plan.add_argument("--output", "-o", type=output_file, help="write the patch to this file instead of stdout")
@@ -31,17 +34,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codex.config import load_config
-    from reviewer.history import history_path, rule_statuses
+    from reviewer.history import HistoryUnavailable, open_history
+    from codex.history_location import configured_location
+    from codex.problems import Problem, ProblemError
     from codex.ruleset_source import load_active
 
     root = find_root(args.root)
     config = load_config(root)
     loaded = load_active(root, config, stale_ok=True)
-    path = args.history or history_path(root, config.governance.history)
-    statuses = rule_statuses(path)
+    location = args.history or configured_location(config)
+    if location is None:
+        raise ProblemError([Problem(path=config.file, message="no run history is configured ([tool.codex.governance] history is empty)",
+                                    hint="pass --history PATH_OR_URL", kind="config")])
+    history = open_history(location, root, config.governance.history_timeout)
+    try:
+        statuses = history.rule_statuses(args.repo)
+    except HistoryUnavailable as exc:
+        raise ProblemError([Problem(path=history.description, message=f"cannot read the run history: {exc}",
+                                    hint="point --history at a history `codex check` wrote", kind="config")]) from None
     today = args.today or dt.date.today()
     if not statuses:
-        print(f"codex rollout: no runs recorded in {path}; `codex check` records each run there", file=sys.stderr)
+        of = f" of {args.repo}" if args.repo else ""
+        print(f"codex rollout: no runs{of} recorded in {history.description}; `codex check` records each run there", file=sys.stderr)
     if args.action == "status":
         return _status(loaded.ruleset, statuses, today, args.format)
     return _plan(root, loaded.ruleset, statuses, config.governance, today, args.output)
@@ -53,7 +67,7 @@ def _status(ruleset: "Ruleset", statuses: "list[RuleStatus]", today: dt.date, fm
 
     from reviewer.rollout import describe
 
-    rows = [{"rule_id": s.rule_id, "runs": s.runs, "clean_runs": s.clean_runs, "held_runs": s.held_runs, "hits": s.hits,
+    rows = [{"rule_id": s.rule_id, "runs": s.runs, "repositories": s.repositories, "clean_runs": s.clean_runs, "held_runs": s.held_runs, "hits": s.hits,
              "overridden": s.overridden, "override_rate": round(s.override_rate, 3), "last_run": s.last_run,
              "stages": describe(ruleset.rule(s.rule_id), today) if ruleset.rule(s.rule_id) else ["not in the active ruleset"]}
             for s in statuses]
@@ -61,10 +75,10 @@ def _status(ruleset: "Ruleset", statuses: "list[RuleStatus]", today: dt.date, fm
         print(json.dumps({"date": today.isoformat(), "rules": rows}, indent=2))
         return 0
     table = Table(title=f"codex rollout status on {today.isoformat()}")
-    for column in ("rule", "runs", "clean", "held", "hits", "overridden", "override rate", "stages"):
+    for column in ("rule", "runs", "repos", "clean", "held", "hits", "overridden", "override rate", "stages"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["rule_id"], str(row["runs"]), str(row["clean_runs"]), str(row["held_runs"]), str(row["hits"]),
+        table.add_row(row["rule_id"], str(row["runs"]), str(row["repositories"]), str(row["clean_runs"]), str(row["held_runs"]), str(row["hits"]),
                       str(row["overridden"]), f"{row['override_rate']:.0%}", "\n".join(row["stages"]))
     Console(highlight=False, soft_wrap=True).print(table)
     return 0
@@ -89,3 +103,18 @@ def _plan(root: Path, ruleset: "Ruleset", statuses: "list[RuleStatus]", limits: 
     else:
         sys.stdout.write(patch)
     return 0
+
+
+def _location(value: str) -> "HistoryLocation":
+    from codex.history_location import parse_location
+
+    try:
+        return parse_location(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _repository(value: str) -> str:
+    from reviewer.history.origin import repository_identity
+
+    return repository_identity(value)
