@@ -25,6 +25,7 @@ from codex.problems import Problem
 from codex.rule_class import loaded_rule_class
 from reviewer import python_ast
 from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
+from reviewer.git_lines import GitLines
 from reviewer.targets import Target
 
 if TYPE_CHECKING:  # libcst is imported when a file is checked, not when the engine is listed
@@ -121,16 +122,19 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
         return [], problems + [Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
                                        message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
-    matches = [Match(rule.id, positions[node].start.line, positions[node].end.line, positions[node].start.column + 1, message, "libcst",
-                     _fixed_lines(module, node, replacement, positions[node].start.line, positions[node].end.line),
-                     positions[node].end.column + 1)
-               for rule, visitor in visitors for node, message, replacement in visitor.flagged]
+    git = GitLines(module.code)
+    matches = []
+    for rule, visitor in visitors:
+        for node, message, replacement in visitor.flagged:
+            (line, column), (end_line, end_column) = (git.position(p.line, p.column) for p in (positions[node].start, positions[node].end))
+            matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst",
+                                 _fixed_lines(module, node, replacement, line, end_line), end_column + 1))
     return matches, problems
 
 
 def _fixed_lines(module: cst.Module, node: cst.CSTNode, replacement: cst.CSTNode | None, line: int, end_line: int) -> str | None:
-    """Lines ``line``..``end_line`` with ``replacement`` in ``node``'s place (None without one, or when the rewrite would
-    reach other lines, as where libcst and git count lines differently: a lone carriage return)."""
+    """Lines ``line``..``end_line`` (git's numbering) with ``replacement`` in ``node``'s place (None without one, or when
+    the rewrite would reach other lines)."""
     import libcst as cst
 
     if replacement is None:
