@@ -97,10 +97,12 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         return [], [_unparsed(target, tree, _gap_line(tree, source) or _error_line(exc), exc.message)]
-    except (UnicodeDecodeError, LookupError) as exc:
+    except cst.CSTValidationError as exc:  # libcst refusing a node its own parser built: a gap in libcst
+        return [], [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:  # SyntaxError: an unknown encoding cookie
         return [], [Problem(path=target.path, line=1, message=f"cannot decode as Python source ({exc}); libcst rules skipped",
                             hint="save it as UTF-8 or declare its encoding", kind="parse")]
-    except Exception as exc:  # libcst's own errors on code it mis-parses (CSTValidationError, a TypeError): never the run's end
+    except Exception as exc:  # e.g. a TypeError from inside libcst on code it mis-parses: that file's problem, not the run's end
         return [], [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
     if not rules:
         return [], []
@@ -220,21 +222,20 @@ def libcst_gap(seen: Sighting, source: bytes) -> int | None:
     rather than under: such a file goes to libcst, which then parses it or says why not."""
     lines = [n.lineno for n in seen.nodes.get("AnnAssign", ()) if isinstance(n, ast.AnnAssign)
              and (n.lineno, n.col_offset) != (n.target.lineno, n.target.col_offset)]
-    for node in seen.nodes.get("ClassDef", ()):
-        assert isinstance(node, ast.ClassDef)
+    for node in (n for n in seen.nodes.get("ClassDef", ()) if isinstance(n, ast.ClassDef)):
         stars = [(b.lineno, b.col_offset) for b in node.bases if isinstance(b, ast.Starred)]
         if stars and any((k.lineno, k.col_offset) < max(stars) for k in node.keywords):
             lines.append(node.lineno)
-    expressions = [n for kind in ("Lambda", "IfExp") for n in seen.nodes.get(kind, ())]
+    expressions = [n for kind in ("Lambda", "IfExp") for n in seen.nodes.get(kind, ()) if isinstance(n, ast.expr)]
     if expressions:
         starts = [0]
         for text in source.split(b"\n"):
             starts.append(starts[-1] + len(text) + 1)
-        for node in expressions:
-            begin = starts[node.lineno - 1] + node.col_offset  # type: ignore[attr-defined]
-            end = starts[(node.end_lineno or node.lineno) - 1] + (node.end_col_offset or 0)  # type: ignore[attr-defined]
+        for expression in expressions:
+            begin = starts[expression.lineno - 1] + expression.col_offset
+            end = starts[(expression.end_lineno or expression.lineno) - 1] + (expression.end_col_offset or 0)
             if _KEYWORD_THEN_PAREN.search(source[max(0, begin - _WINDOW):begin]) or _PAREN_THEN_WORD.match(source[end:end + _WINDOW]):
-                lines.append(node.lineno)  # type: ignore[attr-defined]
+                lines.append(expression.lineno)
     return min(lines, default=None)
 
 
