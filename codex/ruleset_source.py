@@ -120,12 +120,16 @@ def _own(root: Path, config: CodexConfig, shipped: Ruleset | None, stale_ok: boo
     return None
 
 
-def compiled_own(ruleset: Ruleset, origin: str, shipped: Ruleset | None) -> LoadedRuleset:
-    """A compiled ruleset of the tree's own; one that reuses shipped ids (compiled with the shipped codex off) is refused."""
+def compiled_own(ruleset: Ruleset, origin: str, shipped: Ruleset | None, fix: str = "in rfcs/") -> LoadedRuleset:
+    """A compiled ruleset of the tree's own. One that reuses shipped ids (compiled with the shipped codex off, or
+    before the shipped codex took the id) fails stale as rfcs/ that do not compile do: no own rules, the shipped
+    codex alone, with the collisions attached. ``fix`` says where the ids are to be changed."""
     collisions = id_collisions(list(ruleset.rules), {}, shipped) if shipped is not None else []
-    if collisions:
-        raise ProblemError(collisions)
-    return LoadedRuleset(ruleset, origin)
+    if not collisions:
+        return LoadedRuleset(ruleset, origin)
+    notice = Problem(path=origin, kind="stale-ruleset", message="reuses shipped ids; checked with the shipped codex alone",
+                     hint=f"pick ids no shipped rule uses {fix} and run `codex compile`, or set [tool.codex] shipped = false")
+    return LoadedRuleset(Ruleset.build([], []), "", (notice, *collisions))
 
 
 def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) -> list[Problem]:

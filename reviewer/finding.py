@@ -76,6 +76,9 @@ class Finding(BaseModel):
         return self.stage is Stage.block and not self.overridden
 
 
+FAILING_KINDS = ("engine", "usage")  # a problem of these kinds means the check did not run as asked: exit 2
+
+
 class Report(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     errors: list[Problem] = Field(default_factory=list)
@@ -102,7 +105,7 @@ class Report(BaseModel):
     @property
     def misconfigured(self) -> bool:
         """A configuration or usage error: a static engine could not run, or an explicit path names nothing."""
-        return any(p.kind in ("engine", "usage") for p in self.errors)
+        return any(p.kind in FAILING_KINDS for p in self.errors)
 
     @property
     def exit_code(self) -> int:

@@ -83,7 +83,8 @@ def merge_stats(stats: list[ReportStats | None], findings: int, blocking: int) -
 
 
 def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, Any]:
-    """One SARIF log with one codex run: results and notifications of every shard, rules once each."""
+    """One SARIF log with one codex run: results of every shard, rules once each, and every shard's invocations as
+    it wrote them (a failed one keeps ``executionSuccessful: false`` and its notifications), each marked with its shard."""
     runs = [run for log in logs for run in log.get("runs", [])]
     stats = [_sarif_stats(run, source) for log, source in zip(logs, sources) for run in log.get("runs", [])]
     _same_ruleset(stats, sources)
@@ -92,19 +93,18 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
         for rule in run.get("tool", {}).get("driver", {}).get("rules", []):
             rules.setdefault(rule["id"], rule)
     index = {rule_id: i for i, rule_id in enumerate(sorted(rules))}
-    results, notes = [], []
-    for run in runs:
+    results, invocations = [], []
+    for run, run_stats in zip(runs, stats):
         for result in run.get("results", []):
             results.append({**result, "ruleIndex": index[result["ruleId"]]} if result.get("ruleId") in index else result)
-        for invocation in run.get("invocations", []):
-            notes += [n for n in invocation.get("toolExecutionNotifications", []) if n not in notes]
+        shard = run_stats.shard if isinstance(run_stats, RunStats) else None
+        invocations += [{**i, "properties": {**i.get("properties", {}), "shard": shard}} if shard else i for i in run.get("invocations", [])]
     base = runs[0] if runs else {"tool": {"driver": {"name": "codex"}}}
     merged_run = {
         **base,
         "tool": {**base["tool"], "driver": {**base["tool"]["driver"], "rules": [rules[k] for k in sorted(rules)]}},
         "results": results,
-        "invocations": [{"executionSuccessful": all(i.get("executionSuccessful", True) for run in runs for i in run.get("invocations", [])),
-                         "toolExecutionNotifications": notes}],
+        "invocations": invocations,
         "properties": {"stats": merge_stats(stats, findings=len(results), blocking=sum(_blocking(r) for r in results)).model_dump(
             mode="json", exclude={"findings", "blocking"})},
     }
@@ -113,6 +113,18 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
 
 def sarif_blocking(log: dict[str, Any]) -> int:
     return sum(_blocking(r) for run in log["runs"] for r in run.get("results", []))
+
+
+def sarif_failures(logs: list[dict[str, Any]], sources: list[Path]) -> list[tuple[Path, list[str]]]:
+    """The shards whose check did not complete (an invocation with ``executionSuccessful: false``), each with its
+    error-level notifications."""
+    failed = []
+    for log, source in zip(logs, sources):
+        invocations = [i for run in log.get("runs", []) for i in run.get("invocations", []) if i.get("executionSuccessful") is False]
+        if invocations:
+            failed.append((source, [n.get("message", {}).get("text", "") for i in invocations
+                                    for n in i.get("toolExecutionNotifications", []) if n.get("level") == "error"]))
+    return failed
 
 
 def _blocking(result: dict[str, Any]) -> bool:

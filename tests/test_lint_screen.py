@@ -4,6 +4,7 @@ ast cannot parse still reaches libcst whole."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,48 @@ def test_screened_out_files_never_reach_libcst(corpus: Path, shipped_ruleset: Ru
         name: [len(source.splitlines())] if name != "session_attribute" else [6]
         for name, (source, _, flagged) in REQUESTS_CASES.items() if flagged} | {"newer_grammar": [3]}
     assert [(name, p.kind) for name, (_, problems) in results.items() for p in problems] == [("python2", "parse")]  # never silent
+
+
+# Valid Python that libcst 1.9 cannot parse: ParserSyntaxError, CSTValidationError, and a TypeError from inside libcst.
+# Each alone (every libcst rule screened out) and after a requests call (CX0003 kept) must be reported alike.
+LIBCST_GAPS = {
+    "parenthesized_annotation_target": ("(x): int = 1\n", 1, "parser error: error at {line}:5: expected one of"),
+    "conditional_right_after_else": ("x = a if b else(c if d else e)\n", 1, "Must have at least one space after 'else' keyword."),
+    "keyword_before_star_base": ("class A(metaclass=M, *bases):\n    pass\n", 1, "parser error: error at {next}:0: expected one of"),
+    "lambda_right_after_else": ("f = a if b else(lambda: 1)\n", 1, "super(type, obj): obj must be an instance or subtype of type"),
+    "lambda_right_after_not": ("f = not(lambda: 1)\n", 1, "super(type, obj): obj must be an instance or subtype of type"),
+}
+REQUESTS_CALL = "import requests\nrequests.get('u')\n"
+
+
+@pytest.mark.parametrize("name", LIBCST_GAPS)
+def test_what_libcst_cannot_parse_is_reported_whether_or_not_the_screen_keeps_a_rule(name: str, tmp_path: Path,
+                                                                                     shipped_ruleset: Ruleset) -> None:
+    source, line, reason = LIBCST_GAPS[name]
+    rules = [shipped_ruleset.rule("CX0003"), shipped_ruleset.rule("CX0004"), shipped_ruleset.rule("CX0006")]
+    reported = []
+    for prefix in ("", REQUESTS_CALL):
+        path = tmp_path / f"{len(prefix)}.py"
+        path.write_text(prefix + source, encoding="utf-8")
+        at = line + prefix.count("\n")
+        matches, problems = libcst_engine.check_file(Target(path.name, path, "python", None, None), rules)
+        assert matches == []
+        expected = reason.format(line=at, next=at + source.count("\n"))
+        assert [(p.kind, p.line, p.message.split("(", 1)[0]) for p in problems] == [("parse", at, "libcst cannot parse it, though CPython can ")]
+        assert expected in problems[0].message
+        reported.append(re.sub(r"error at \d+:", "error at N:", problems[0].message))
+    assert reported[0] == reported[1]
+
+
+def test_an_ordinary_file_with_a_lambda_after_a_keyword_and_a_space_is_still_screened(tmp_path: Path, shipped_ruleset: Ruleset,
+                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import libcst as cst
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("libcst parsed a file the screen should keep from it")
+
+    monkeypatch.setattr(cst, "parse_module", refuse)
+    path = tmp_path / "ordinary.py"
+    path.write_text("f = a if b else (lambda: 1)\ng = not (lambda: 1)\nh = map(lambda x: x, y)\nclass A(B, metaclass=M):\n    x: int = 1\n",
+                    encoding="utf-8")
+    assert libcst_engine.check_file(Target(path.name, path, "python", None, None), [shipped_ruleset.rule("CX0003")]) == ([], [])

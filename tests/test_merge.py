@@ -126,3 +126,58 @@ def test_shard_argument_is_checked(run_codex, repo) -> None:
     for bad in ("0/3", "4/3", "x/3", "3"):
         result = run_codex(["check", "--all", "--shard", bad], cwd=repo.path)
         assert result.code == 2 and "is not a shard" in result.err
+
+
+CRASHING_SEMGREP = "#!/bin/sh\necho 'Traceback (most recent call last): ImportError: no module named semgrep' >&2\nexit 1\n"
+TWO_CALLS = "import subprocess\n\nimport requests\n\n\ndef run(cmd, url):\n    subprocess.run(cmd, shell=True)\n    return requests.get(url)\n"
+
+
+@pytest.fixture(scope="module")
+def one_shard_failed(git_repo_factory, run_codex, tmp_path_factory):
+    """Two shards of a tree the shipped codex checks; shard 1 (a2.py) ran with a semgrep that crashes, shard 2 (a1.py) with
+    the real one. Each wrote a JSON report and a SARIF log."""
+    from reviewer.engines import semgrep as semgrep_engine
+
+    repo = git_repo_factory("one-shard-failed")
+    repo.commit("tree", {"a1.py": TWO_CALLS, "a2.py": TWO_CALLS})
+    out = tmp_path_factory.mktemp("failed-shard")
+    fake = out / "semgrep"
+    fake.write_text(CRASHING_SEMGREP, encoding="utf-8")
+    fake.chmod(0o755)
+    codes = {}
+    for n in (1, 2):
+        with pytest.MonkeyPatch.context() as patch:
+            if n == 1:
+                patch.setattr(semgrep_engine, "find_semgrep", lambda: str(fake))
+            for fmt in ("json", "sarif"):
+                result = run_codex(["check", "--all", "--no-llm", "--no-cache", "--no-history", "--shard", f"{n}/2", "--format", fmt,
+                                    "-o", out / f"shard{n}.{fmt}"], cwd=repo.path)
+                codes[n, fmt] = result.code
+    assert codes == {(1, "json"): 2, (1, "sarif"): 2, (2, "json"): 1, (2, "sarif"): 1}
+    return out
+
+
+def test_a_failed_shard_fails_the_merged_json_report(one_shard_failed, run_codex) -> None:
+    merged = run_codex(["merge", one_shard_failed / "shard2.json", one_shard_failed / "shard1.json"])
+    assert merged.code == 2
+    report = merged.json()
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [("CX0005", "a1.py"), ("CX0003", "a1.py"), ("CX0003", "a2.py")]
+    assert [e["kind"] for e in report["errors"]] == ["fallback", "engine"]
+
+
+def test_a_failed_shard_s_failure_is_in_the_merged_sarif_log_and_fails_the_merge(one_shard_failed, run_codex) -> None:
+    shard1 = json.loads((one_shard_failed / "shard1.sarif").read_text())["runs"][0]["invocations"]
+    assert [(i["executionSuccessful"], [n["level"] for n in i["toolExecutionNotifications"]]) for i in shard1] == [(False, ["warning", "error"])]
+    merged = run_codex(["merge", one_shard_failed / "shard2.sarif", one_shard_failed / "shard1.sarif"])
+    assert merged.code == 2
+    log = merged.json()
+    validate_sarif(log)
+    [run] = log["runs"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run["results"]] == [
+        ("CX0005", "a1.py"), ("CX0003", "a1.py"), ("CX0003", "a2.py")]
+    assert [(i["executionSuccessful"], i["properties"]["shard"], [n["level"] for n in i["toolExecutionNotifications"]])
+            for i in run["invocations"]] == [(True, "2/2", []), (False, "1/2", ["warning", "error"])]
+    failure = run["invocations"][1]["toolExecutionNotifications"][1]["message"]["text"]
+    assert failure.startswith("codex: semgrep failed (exit code 1") and merged.err.splitlines()[0] == f"{one_shard_failed / 'shard1.sarif'}: {failure}"
+    assert merged.err.splitlines()[-1] == (f"codex merge: 1 of 2 shard(s) did not complete ({one_shard_failed / 'shard1.sarif'}); "
+                                           "the merged log says so (executionSuccessful false)")

@@ -7,7 +7,9 @@ import time
 
 import pytest
 
+from codex.compiler import compile_rfcs
 from codex.model import Ruleset
+from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.fake_github import FakeGitHub
 from codex_testing.github_pr import TOKEN, PullRequest
 from reviewer.platforms import github as github_platform
@@ -215,6 +217,30 @@ def test_an_unreadable_target_branch_ruleset_fails_open_unless_strict(git_repo, 
     assert (lenient.code, strict.code) == (0, 2)
     assert "rules/ruleset.json: unreadable ruleset at the target branch" in lenient.err and "Traceback" not in lenient.err
     assert fake.requests == []
+
+
+def test_a_target_branch_ruleset_reusing_a_shipped_id_fails_stale_to_the_shipped_codex(git_repo, tmp_path, monkeypatch, unthrottled,
+                                                                                        run_codex):
+    """As `codex check` treats the same tree: the own rules are dropped, the shipped codex alone judges, and the
+    collision is said on stderr and in the summary; never an exit 0 having checked nothing."""
+    own = tmp_path / "own"
+    (own / "rfcs").mkdir(parents=True)
+    (own / "rfcs" / "0100-timeouts.md").write_text(rfc("RFC-0100", [libcst_rule("CX0003")]), encoding="utf-8")
+    compiled = compile_rfcs(own / "rfcs", own)  # as a codex without CX0003 compiled it, before an upgrade shipped that id
+    with FakeGitHub(TOKEN) as fake:
+        pull = PullRequest(git_repo, tmp_path, compiled.ruleset, fake, {"pyproject.toml": "[tool.codex]\n"})
+        pull.push({"app/client.py": CLIENT_V1})
+        pull.env(monkeypatch)
+        result = run_codex(["review", "--root", pull.repo.path, "--no-llm"])
+    assert result.code == 1
+    assert [line.split()[:2] for line in result.out.splitlines() if "(blocking)" in line] == [
+        ["app/client.py:5:12", "CX0003"], ["app/client.py:9:12", "CX0003"]]  # the shipped CX0003
+    assert result.err.splitlines()[0] == (
+        f"codex review: rules/ruleset.json at {pull.base[:12]}: reuses shipped ids; checked with the shipped codex alone "
+        "— pick ids no shipped rule uses in the target branch's RFCs and run `codex compile`, or set [tool.codex] shipped = false")
+    [summary] = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
+    assert "Judged by the target branch's rules: shipped codex." in summary
+    assert "- rfcs/0100-timeouts.md: rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)" in summary
 
 
 def test_dry_run_prints_the_summary_and_posts_nothing(github, run_codex):

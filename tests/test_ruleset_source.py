@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from codex.compiler import compile_rfcs
 from codex.config import CodexConfig
 from codex.problems import ProblemError
 from codex.ruleset_source import ConfigError, load_active, shipped_ruleset
@@ -131,6 +132,25 @@ def test_check_fails_stale_to_the_shipped_codex_and_never_checks_the_rfc_directo
     assert [(e["path"], e["kind"]) for e in report["errors"]] == [
         ("rfcs", "stale-ruleset"), ("rfcs/0001-mine.md", "input"), ("rfcs/0100-timeouts.md", "input")]
     assert "rule id CX0003 is a shipped rule" in report["errors"][2]["message"]
+
+
+def test_a_compiled_ruleset_reusing_shipped_ids_fails_stale_to_the_shipped_codex(git_repo, tmp_path: Path, run_codex) -> None:
+    """No rfcs/, only rules/ compiled before the shipped codex took the id: checked as a colliding rfcs/ is, never not at all."""
+    (tmp_path / "elsewhere" / "rfcs").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "rfcs" / "0100-timeouts.md").write_text(TIMEOUTS, encoding="utf-8")
+    compiled = compile_rfcs(tmp_path / "elsewhere" / "rfcs", tmp_path / "elsewhere").ruleset
+    repo = git_repo()
+    repo.commit("own", {"rules/ruleset.json": compiled.to_json(), "app.py": SHELL_TRUE})
+    checked = run_codex(["check", "--all", "--no-llm", "--no-history", "--format", "json"], cwd=repo.path)
+    assert checked.code == 1
+    report = checked.json()
+    assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("CX0005", "app.py", 4)]
+    assert report["stats"]["ruleset"]["origin"] == "shipped codex"
+    assert [(e["path"], e["kind"], e["message"]) for e in report["errors"]] == [
+        ("rules/ruleset.json", "stale-ruleset", "reuses shipped ids; checked with the shipped codex alone"),
+        ("rfcs/0100-timeouts.md", "input", "rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)")]
+    assert checked.err == ("codex: rules/ruleset.json: reuses shipped ids; checked with the shipped codex alone — pick ids no shipped "
+                           "rule uses in rfcs/ and run `codex compile`, or set [tool.codex] shipped = false\n")
 
 
 def test_new_and_import_hand_out_ids_no_shipped_rule_uses(tmp_path: Path, run_codex) -> None:

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from codex.problems import Problem, ProblemError
     from reviewer.formatters import get_formatter
-    from reviewer.shard_merge import merge_reports, merge_sarif, read_reports, sarif_blocking
+    from reviewer.shard_merge import merge_reports, merge_sarif, read_reports, sarif_blocking, sarif_failures
 
     kind, documents = read_reports(args.reports)
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
@@ -33,6 +33,14 @@ def run(args: argparse.Namespace) -> int:
             log = merge_sarif(documents, args.reports)
             json.dump(log, out, indent=2, ensure_ascii=False)
             out.write("\n")
+            failed = sarif_failures(documents, args.reports)
+            for source, notes in failed:
+                for note in notes:
+                    print(f"{source}: {note}", file=sys.stderr)
+            if failed:
+                print(f"codex merge: {len(failed)} of {len(documents)} shard(s) did not complete ({', '.join(str(s) for s, _ in failed)}); "
+                      "the merged log says so (executionSuccessful false)", file=sys.stderr)
+                return 2
             return 1 if sarif_blocking(log) else 0
         report = merge_reports(documents, args.reports)
         get_formatter(args.format or "json").write(report, out)

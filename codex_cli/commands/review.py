@@ -58,11 +58,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"codex review: no usable ruleset on the target branch, nothing was checked; "
               f"{'failing (--strict)' if args.strict else 'not blocking by itself (use --strict to fail)'}", file=sys.stderr)
         return 2 if args.strict else 0
+    if base_rules.problems:
+        print(f"codex review: {base_rules.problems[0]}", file=sys.stderr)
     config = base_rules.config  # the target branch's settings, like its rules
     history = history_to_record(root, config, args.no_history)
     report = run_check(base_rules.ruleset, diff.changes.excluding(config.rfcs), CheckOptions.configured(
         config, root, use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, trust_llm_base_url=True,
         attributes_from=mr.base_sha))  # the merge request cannot mark its own files generated
+    report.errors[:0] = base_rules.problems
     record_history(history, root, report, "review")
     if base_rules.own:
         report = link_rfcs(report, mr.files_url, mr.base_sha, base_rules.shipped_rfcs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import keyword
 import multiprocessing
 import os
 import re
@@ -24,13 +25,14 @@ from codex.problems import Problem
 from codex.rule_class import loaded_rule_class
 from reviewer import python_ast
 from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
+from reviewer.git_lines import GitLines
 from reviewer.targets import Target
 
 if TYPE_CHECKING:  # libcst is imported when a file is checked, not when the engine is listed
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
-    from codex.lint import LintRule
+    from codex.lint import LintRule, Sighting
 
 # Below this much source (bytes) one process is faster than starting workers. bench/libcst_parallel.py on
 # 2 CPUs: 11 KB took 0.07 s alone vs 0.10 s with workers, 37 KB 0.22 s vs 0.17 s; set a little above the
@@ -88,17 +90,22 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         return [], [Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
                             hint="generated or minified code is best left out through the rule's paths; the other rules still ran", kind="parse")]
     if tree is not None:  # what CPython's ast cannot parse goes to libcst whole, which knows newer grammar
-        rules = screened(rules, tree)
-        if not rules:
+        rules, seen = screened(rules, tree)
+        if not rules and not (seen and libcst_gap(seen, source)):  # a gap: parsed, so the file is reported as when a rule is kept
             return [], []
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return [], [Problem(path=target.path, line=_error_line(exc), message=f"not valid Python 3 ({exc.message}); libcst rules skipped",
-                            hint="Python 2 or broken sources cannot be parsed; the other rules still ran", kind="parse")]
-    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
+        return [], [_unparsed(target, tree, _gap_line(tree, source) or _error_line(exc), exc.message)]
+    except cst.CSTValidationError as exc:  # libcst refusing a node its own parser built: a gap in libcst
+        return [], [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:  # SyntaxError: an unknown encoding cookie
         return [], [Problem(path=target.path, line=1, message=f"cannot decode as Python source ({exc}); libcst rules skipped",
                             hint="save it as UTF-8 or declare its encoding", kind="parse")]
+    except Exception as exc:  # e.g. a TypeError from inside libcst on code it mis-parses: that file's problem, not the run's end
+        return [], [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
+    if not rules:
+        return [], []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     visitors: list[tuple[Rule, LintRule]] = []
     problems: list[Problem] = []
@@ -117,16 +124,19 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
         return [], problems + [Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
                                        message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
-    matches = [Match(rule.id, positions[node].start.line, positions[node].end.line, positions[node].start.column + 1, message, "libcst",
-                     _fixed_lines(module, node, replacement, positions[node].start.line, positions[node].end.line),
-                     positions[node].end.column + 1)
-               for rule, visitor in visitors for node, message, replacement in visitor.flagged]
+    git = GitLines(module.code)
+    matches = []
+    for rule, visitor in visitors:
+        for node, message, replacement in visitor.flagged:
+            (line, column), (end_line, end_column) = (git.position(p.line, p.column) for p in (positions[node].start, positions[node].end))
+            matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst",
+                                 _fixed_lines(module, node, replacement, line, end_line), end_column + 1))
     return matches, problems
 
 
 def _fixed_lines(module: cst.Module, node: cst.CSTNode, replacement: cst.CSTNode | None, line: int, end_line: int) -> str | None:
-    """Lines ``line``..``end_line`` with ``replacement`` in ``node``'s place (None without one, or when the rewrite would
-    reach other lines, as where libcst and git count lines differently: a lone carriage return)."""
+    """Lines ``line``..``end_line`` (git's numbering) with ``replacement`` in ``node``'s place (None without one, or when
+    the rewrite would reach other lines)."""
     import libcst as cst
 
     if replacement is None:
@@ -189,8 +199,56 @@ def _isolate(wrapper: MetadataWrapper, visitors: list[tuple[Rule, LintRule]], ta
     return working
 
 
-def screened(rules: list[Rule], tree: ast.AST) -> list[Rule]:
-    """The rules whose ``SCREEN`` lets the file through (those without one always do)."""
+def _unparsed(target: Target, tree: ast.AST | None, line: int, reason: str) -> Problem:
+    """libcst could not parse the file: broken or Python 2 source, or (when CPython parsed it) a gap in libcst."""
+    if tree is None:
+        return Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
+                       hint="Python 2 or broken sources cannot be parsed; the other rules still ran", kind="parse")
+    return Problem(path=target.path, line=line, message=f"libcst cannot parse it, though CPython can ({reason}); libcst rules skipped",
+                   hint="valid Python libcst does not support: written otherwise (a space between a keyword and a parenthesis, "
+                        "no parentheses around an annotated name) every rule checks it; the other rules still ran", kind="parse")
+
+
+# Valid Python libcst (1.9) cannot parse, as CPython's ast shows it: a lambda or conditional expression in parentheses
+# touching a keyword (``else(lambda: x)``, ``(a if b else c)if``: CSTValidationError or a TypeError from inside libcst),
+# an annotated target in parentheses (``(x): int``), a class keyword before a ``*`` base (``class A(metaclass=M, *bases)``).
+_KEYWORD_THEN_PAREN = re.compile(rb"(?<![\w.])(?:%s)\([\s(]*$" % b"|".join(k.encode() for k in keyword.kwlist))
+_PAREN_THEN_WORD = re.compile(rb"^[\s)]*\)\w")
+_WINDOW = 64  # bytes either side of an expression that are looked at
+
+
+def libcst_gap(seen: Sighting, source: bytes) -> int | None:
+    """The first line of a construct libcst is known to refuse though CPython parses it (see above), else None. Over-reports
+    rather than under: such a file goes to libcst, which then parses it or says why not."""
+    lines = [n.lineno for n in seen.nodes.get("AnnAssign", ()) if isinstance(n, ast.AnnAssign)
+             and (n.lineno, n.col_offset) != (n.target.lineno, n.target.col_offset)]
+    for node in (n for n in seen.nodes.get("ClassDef", ()) if isinstance(n, ast.ClassDef)):
+        stars = [(b.lineno, b.col_offset) for b in node.bases if isinstance(b, ast.Starred)]
+        if stars and any((k.lineno, k.col_offset) < max(stars) for k in node.keywords):
+            lines.append(node.lineno)
+    expressions = [n for kind in ("Lambda", "IfExp") for n in seen.nodes.get(kind, ()) if isinstance(n, ast.expr)]
+    if expressions:
+        starts = [0]
+        for text in source.split(b"\n"):
+            starts.append(starts[-1] + len(text) + 1)
+        for expression in expressions:
+            begin = starts[expression.lineno - 1] + expression.col_offset
+            end = starts[(expression.end_lineno or expression.lineno) - 1] + (expression.end_col_offset or 0)
+            if _KEYWORD_THEN_PAREN.search(source[max(0, begin - _WINDOW):begin]) or _PAREN_THEN_WORD.match(source[end:end + _WINDOW]):
+                lines.append(expression.lineno)
+    return min(lines, default=None)
+
+
+def _gap_line(tree: ast.AST | None, source: bytes) -> int | None:
+    """The line of a known libcst gap in a file CPython parsed (libcst's own errors name none, or the end of the file)."""
+    from codex.lint import Sighting
+
+    return libcst_gap(Sighting.of(tree), source) if tree is not None else None
+
+
+def screened(rules: list[Rule], tree: ast.AST) -> tuple[list[Rule], Sighting | None]:
+    """The rules whose ``SCREEN`` lets the file through (those without one always do), and what the screens saw
+    (None when no rule has a screen)."""
     from codex.lint import Sighting
 
     seen: Sighting | None = None
@@ -205,7 +263,7 @@ def screened(rules: list[Rule], tree: ast.AST) -> list[Rule]:
             if not screen.passes(seen):
                 continue
         kept.append(rule)
-    return kept
+    return kept, seen
 
 
 def _cpython_parse(source: bytes) -> tuple[ast.AST | None, tuple[int, str] | None]:

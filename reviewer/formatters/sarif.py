@@ -18,7 +18,7 @@ from urllib.parse import quote
 from codex import __version__
 from codex.model import RfcMeta, Rule, Stage, statement
 from codex.problems import Problem
-from reviewer.finding import Finding, Report
+from reviewer.finding import FAILING_KINDS, Finding, Report
 from reviewer.formatters.base import Formatter, shown, with_reason
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -44,7 +44,8 @@ class SarifFormatter(Formatter):
             "columnKind": "utf16CodeUnits",
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the repository root"}}},
             "results": [self._result(f, index[f.rule_id]) for f in kept],
-            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notes}],
+            "invocations": [{"executionSuccessful": not report.misconfigured,  # an engine that failed: the check is incomplete
+                             "toolExecutionNotifications": notes}],
             "properties": {"stats": report.model_dump(mode="json", include={"stats"})["stats"]},
         }
         json.dump({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, out, indent=2, ensure_ascii=False)
@@ -156,7 +157,7 @@ def _descriptor(rule: Rule, meta: RfcMeta | None) -> dict[str, Any]:
 
 
 def _notification(problem: Problem, repo_path: Any) -> dict[str, Any]:
-    note: dict[str, Any] = {"level": "warning", "message": {"text": str(problem)}}
+    note: dict[str, Any] = {"level": "error" if problem.kind in FAILING_KINDS else "warning", "message": {"text": str(problem)}}
     if problem.path:
         region = {"region": {"startLine": problem.line}} if problem.line else {}
         note["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(repo_path(problem.path)), **region}}]

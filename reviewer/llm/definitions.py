@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from reviewer import python_ast
+from reviewer.git_lines import GitLines
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
@@ -53,6 +54,7 @@ def _python(text: str) -> list[Span]:
         tree = python_ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # not Python this version reads: hunks instead
         return []
+    git = GitLines(text)  # ast counts a lone "\r" as a line end, git does not
     spans: list[Span] = []
     pending: list[ast.AST] = [tree]
     while pending:
@@ -60,7 +62,7 @@ def _python(text: str) -> list[Span]:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
-                spans.append((first, child.end_lineno or child.lineno))
+                spans.append((git.line(first), git.line(child.end_lineno or child.lineno)))
             else:
                 pending.append(child)
     return sorted(spans)

@@ -109,6 +109,7 @@ class BaseRules:
     config: CodexConfig
     own: bool = True
     shipped_rfcs: frozenset[str] = frozenset()  # the RFCs of the shipped codex: their files are not in the repository
+    problems: tuple[Problem, ...] = ()  # why the own rules were set aside (they reuse shipped ids)
 
 
 def rules_at(root: Path, commit: str) -> BaseRules:
@@ -121,13 +122,14 @@ def rules_at(root: Path, commit: str) -> BaseRules:
     own = None
     if text is not None:
         try:
-            own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped)
+            own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped, "in the target branch's RFCs")
         except ValidationError as exc:
             raise ProblemError([Problem(path=path, message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
                                         hint="fix it on the target branch with `codex compile`", kind="config")])
     loaded = with_shipped(own, shipped, config)
     origin = loaded.origin if own is not None else f"{loaded.origin} (no {path} at {commit[:12]})"
-    return BaseRules(loaded.ruleset, origin, config, own=own is not None, shipped_rfcs=loaded.shipped_rfcs)
+    return BaseRules(loaded.ruleset, origin, config, own=own is not None and bool(own.origin), shipped_rfcs=loaded.shipped_rfcs,
+                     problems=loaded.problems)
 
 
 def _config_at(repo: git.Repo, commit: str) -> CodexConfig:
