@@ -1,60 +1,23 @@
-"""RFC documents validated into the rule model, and the ruleset written to ``rules/``."""
+"""RFC documents validated into the rule model: front matter, rule sections and their matchers, one ruleset."""
 
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from codex.annotations import expected_lines
-from codex.languages import EXTENSIONS, default_filename, language_of
 from codex.cohorts import attach_rollouts
-from codex.model import (
-    Cohort,
-    Example,
-    LlmMatcher,
-    PathFilter,
-    Prefilter,
-    RfcMeta,
-    RfcRef,
-    RfcStatus,
-    Rule,
-    Ruleset,
-    Severity,
-    Stage,
-    TestCode,
-    is_rule_id,
-)
+from codex.model import Cohort, LlmMatcher, RfcMeta, RfcRef, RfcStatus, Rule, Ruleset, Severity, Stage, is_rule_id
 from codex.problems import Problem
 from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, parse_rfc, read_rfc
+from codex.rule_config import RuleConfig, parse_rule_config, validation_problem
+from codex.rule_examples import block_examples, file_examples, missing_examples_problem
 
 _STATEMENT = re.compile(r"\bIf you need\s+(?P<need>.+?),\s*use\s+(?P<use>.+?)\s*\.?\s*$", re.S | re.I)
-
-
-class RuleConfig(BaseModel):
-    """The ```yaml codex``` block of a rule section."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    severity: Severity
-    languages: list[str] = Field(min_length=1)
-    matcher: str
-    stage: Stage | None = None
-    paths: PathFilter = PathFilter()
-    prefilter: Prefilter | None = None
-    tests: TestCode = Field("checked", description="exempt: findings in test code are dropped (reviewer/test_code.py)")
-    rule_class: str | None = None
-    question: str | None = None
-    do_not_flag: list[str] = Field(default=[], description="llm matcher: cases the reviewer model must not report")
-    verify: bool = Field(False, description="llm matcher: a finding that may block is verified first (the model asked to refute it)")
-    examples: list[str] = Field(default=[], description="annotated example files, relative to the RFC")
-    metadata: dict[str, Any] = {}
 
 
 class FrontMatter(BaseModel):
@@ -143,7 +106,7 @@ def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path,
     try:
         front = FrontMatter.model_validate(doc.front_matter)
     except ValidationError as exc:
-        return None, [], [_validation_problem(doc.path, 2, "front matter", exc, doc.front_text)]
+        return None, [], [validation_problem(doc.path, 2, "front matter", exc, doc.front_text)]
     meta = RfcMeta(path=doc.path, **front.model_dump(exclude={"rollout"}))
     problems: list[Problem] = []
     if not doc.rules:
@@ -179,16 +142,16 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
         problems.append(Problem(path=path, line=section.line, message=f"rule {section.rule_id} needs exactly one ```yaml codex``` block (found {len(config_blocks)})",
                                 hint="add one with severity, languages and matcher"))
         return None, problems
-    config, config_problem = _rule_config(config_blocks[0], path)
+    config, config_problem = parse_rule_config(config_blocks[0], path)
     if config is None:
         return None, problems + [config_problem]
     matcher, matcher_problems = _matcher(section, config, fences, path, lint_packages)
     problems += matcher_problems
-    examples, example_problems = _examples(section, config, fences, path)
-    files, file_problems = _example_files(section.rule_id, config, config_blocks[0].line, path, rfc_dir)
+    examples, example_problems = block_examples(section, config, fences, path)
+    files, file_problems = file_examples(section.rule_id, config, config_blocks[0].line, path, rfc_dir)
     examples += files
     problems += example_problems + file_problems
-    missing = _examples_problem(section.rule_id, examples, path, section.line)
+    missing = missing_examples_problem(section.rule_id, examples, path, section.line)
     if missing:
         problems.append(missing)
     if problems or match is None or matcher is None:
@@ -216,32 +179,6 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
     return rule, []
 
 
-def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | None]:
-    try:
-        raw = yaml.safe_load(block.content) or {}
-        config = RuleConfig.model_validate(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, Problem(path=path, line=block.line + 1 + (mark.line if mark else 0),
-                             message=f"rule block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")
-    except ValidationError as exc:
-        return None, _validation_problem(path, block.line + 1, "rule block", exc, block.content)
-    if config.verify and config.matcher != "llm":
-        return None, Problem(path=path, line=block.line + 1, message=f"verify: true applies to llm matchers only, not {config.matcher}",
-                             hint="remove verify, or make the rule a judgment rule (matcher: llm)")
-    unknown = [lang for lang in config.languages if lang not in EXTENSIONS]
-    if unknown:
-        return None, Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
-                             hint=f"use one of: {', '.join(sorted(EXTENSIONS))}")
-    for pattern in config.prefilter.regex if config.prefilter else ():
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            return None, Problem(path=path, line=block.line + 1, message=f"prefilter regex {pattern!r} is not valid: {exc}",
-                                 hint="fix the regular expression (Python syntax)")
-    return config, None
-
-
 def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str, lint_packages: Sequence[str] | None):
     """The rule's matcher, parsed and validated by its matcher kind (codex/matchers)."""
     from codex.matchers import REGISTRY, MatcherSource, matcher_kind
@@ -255,70 +192,6 @@ def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path
                                                                None if lint_packages is None else tuple(lint_packages)))
 
 
-def _examples(section: RuleSection, config: RuleConfig, fences: list[Block], path: str) -> tuple[list[Example], list[Problem]]:
-    examples: list[Example] = []
-    problems: list[Problem] = []
-    for block in fences:
-        words = block.info.split()
-        if len(words) < 2 or words[1] not in ("bad", "good", "fixed"):
-            continue
-        language, verdict = words[0], words[1]
-        if verdict == "fixed":
-            bad = examples[-1] if examples else None
-            if bad is None or bad.verdict != "bad" or bad.language != language or bad.fixed is not None:
-                problems.append(Problem(path=path, line=block.line, message=f"a {language} fixed block must follow a {language} bad block",
-                                        hint="put it right after the bad block whose fixes it shows (one per bad block)"))
-            else:
-                examples[-1] = bad.model_copy(update={"fixed": block.content})
-            continue
-        options = dict(w.split("=", 1) for w in words[2:] if "=" in w)
-        if language not in config.languages:
-            problems.append(Problem(path=path, line=block.line, message=f"example in {language!r}, which rule {section.rule_id} does not cover",
-                                    hint=f"use one of {config.languages}"))
-            continue
-        expected = expected_lines(block.content, section.rule_id)
-        if verdict == "bad" and not expected:
-            problems.append(Problem(path=path, line=block.line, message="bad example marks no line",
-                                    hint=f"put a comment 'ruleid: {section.rule_id}' on the line before each line that must be flagged"))
-        examples.append(Example(verdict=verdict, language=language, code=block.content,
-                                filename=options.get("path", default_filename(language)),
-                                expected=tuple(expected) if verdict == "bad" else (), source_line=block.line))
-    return examples, problems
-
-
-def _example_files(rule_id: str, config: RuleConfig, line: int, path: str, rfc_dir: Path) -> tuple[list[Example], list[Problem]]:
-    """The annotated example files a rule names (``examples:``), read relative to its RFC."""
-    examples: list[Example] = []
-    problems: list[Problem] = []
-    for entry in config.examples:
-        source = posixpath.normpath(posixpath.join(posixpath.dirname(path), entry))
-        language = language_of(entry)
-        if language not in config.languages:
-            problems.append(Problem(path=path, line=line, message=f"example file {entry} is not in a language rule {rule_id} covers",
-                                    hint=f"name a file ending in {', '.join(e for lang in config.languages for e in EXTENSIONS[lang])}"))
-            continue
-        try:
-            code = (rfc_dir / entry).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(path=path, line=line, message=f"cannot read example file {source}: {getattr(exc, 'strerror', None) or exc}",
-                                    hint="give a path relative to the RFC file"))
-            continue
-        examples.append(Example(verdict="file", language=language, code=code, filename=posixpath.basename(entry),
-                                expected=tuple(expected_lines(code, rule_id)), source_line=1, source=source))
-    return examples, problems
-
-
-def _examples_problem(rule_id: str, examples: list[Example], path: str, line: int) -> Problem | None:
-    """A rule shows at least one flagged and one clean case: bad and good blocks, or an annotated file."""
-    files = [e for e in examples if e.verdict == "file"]
-    has_bad = any(e.verdict == "bad" for e in examples) or any(e.expected for e in files)
-    has_good = any(e.verdict == "good" for e in examples) or bool(files)
-    if has_bad and has_good:
-        return None
-    return Problem(path=path, line=line, message=f"rule {rule_id} needs at least one bad and one good example",
-                   hint="add fenced blocks such as ```python bad and ```python good, or an annotated file under examples:")
-
-
 def _first_sentence(text: str) -> str:
     """The statement ends where the next sentence starts (a period, space, capital), outside `code`."""
     for end in re.finditer(r"\.\s+(?=[A-Z])", text):
@@ -327,43 +200,8 @@ def _first_sentence(text: str) -> str:
     return text
 
 
-def _validation_problem(path: str, line: int, what: str, exc: ValidationError, source: str = "") -> Problem:
-    """One problem listing every validation error, at the line of the first key at fault."""
-    errors = exc.errors()
-    err = errors[0]
-    key_line = next((i for i, text in enumerate(source.splitlines()) if text.startswith(f"{err['loc'][0]}:")), 0) if err["loc"] else 0
-    details = "; ".join(": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"]))) for e in errors)
-    return Problem(path=path, line=line + key_line, message=f"{what}: {details}", hint="see the RFC format in the README")
-
-
 def _rel(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def write_rules(ruleset: Ruleset, rules_dir: Path) -> list[Path]:
-    """Write ``ruleset.json`` and ``semgrep.yml``; returns the files written."""
-    from codex.semgrep_config import semgrep_config
-
-    rules_dir.mkdir(parents=True, exist_ok=True)
-    outputs = {rules_dir / "ruleset.json": ruleset.to_json(), rules_dir / "semgrep.yml": semgrep_config(ruleset.rules)}
-    for target, text in outputs.items():
-        target.write_text(text, encoding="utf-8")
-    return list(outputs)
-
-
-def stale_files(ruleset: Ruleset, rules_dir: Path) -> list[str]:
-    """Which files of ``rules/`` differ from what compiling would write."""
-    from codex.semgrep_config import semgrep_config
-
-    expected = {"ruleset.json": ruleset.to_json(), "semgrep.yml": semgrep_config(ruleset.rules)}
-    stale = []
-    for name, text in expected.items():
-        target = rules_dir / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            stale.append(name)
-    return stale
-
-

@@ -12,7 +12,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codex.compiler import compile_rfcs, stale_files, write_rules
+from codex.compiler import compile_rfcs
+from codex.rules_dir import stale_files, write_rules
 from codex.matchers.libcst import LibcstMatcher
 from codex.model import LlmMatcher, Stage
 from codex.semgrep_config import SemgrepMatcher
@@ -178,7 +179,7 @@ def test_written_rules_are_deterministic_and_semgrep_format(tmp_path: Path, ship
 
 def test_byte_identical_across_processes(tmp_path: Path) -> None:
     """Set ordering and hash seeds must not leak into rules/: compile in two processes with different seeds."""
-    script = ("import sys; from pathlib import Path; from codex.compiler import compile_rfcs, write_rules; "
+    script = ("import sys; from pathlib import Path; from codex.compiler import compile_rfcs; from codex.rules_dir import write_rules; "
               "r = compile_rfcs(Path(sys.argv[1]) / 'rfcs', Path(sys.argv[1])); write_rules(r.ruleset, Path(sys.argv[2]))")
     outputs = []
     for seed in ("1", "2"):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from codex.compiler import compile_rfcs, write_rules
+from codex.compiler import compile_rfcs
+from codex.rules_dir import write_rules
 from codex.config import CodexConfig
 from codex.problems import ProblemError
 from codex.ruleset_source import load_active

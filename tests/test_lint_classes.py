@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from codex.compiler import compile_rfcs, write_rules
+from codex.compiler import compile_rfcs
+from codex.rules_dir import write_rules
 from codex.config import CodexConfig
 from codex.rule_class import RuleClassError, loaded_rule_class
 from codex.ruleset_source import load_active

@@ -15,7 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codex.changelog import update_changelog
-    from codex.compiler import compile_rfcs, stale_files, write_rules
+    from codex.compiler import compile_rfcs
+    from codex.rules_dir import stale_files, write_rules
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import extends_shipped, id_collisions, shipped_ruleset
