@@ -1,8 +1,10 @@
-"""What a change is compared with: the base branch CI or the configuration names, and its merge-base with HEAD."""
+"""git access (gitpython): the repository and its working tree, diffs and commits, and what a change is compared with
+(the base branch CI or the configuration names, and its merge-base with HEAD)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex.problems import Problem, ProblemError
@@ -15,7 +17,44 @@ if TYPE_CHECKING:  # gitpython runs `git version` twice on import: loaded only w
 # A merge request's target as CI names it: (variable, the refs it may be fetched as), most specific first.
 _CI_TARGETS = (("GITHUB_BASE_REF", ("origin/{}", "{}")), ("CI_MERGE_REQUEST_DIFF_BASE_SHA", ("{}",)),
                ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", ("origin/{}", "{}")))
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree: the base of an unborn branch
 _FETCH_HINT = "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF"
+
+
+def repository(root: Path) -> git.Repo:
+    """The repository at or above ``root``; outside one, a usage problem."""
+    import git
+
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ProblemError([Problem(path=str(root), message="not inside a git repository",
+                                    hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")])
+
+
+def work_tree(repo: git.Repo) -> Path:
+    """The repository's working tree; a bare repository has none to check."""
+    if repo.working_tree_dir is None:
+        raise ProblemError([Problem(path=str(repo.git_dir), message="a bare repository: no working tree to check",
+                                    hint="run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR", kind="usage")])
+    return Path(repo.working_tree_dir)
+
+
+def diff_text(repo: git.Repo, *args: str) -> str:
+    """``git diff`` of ``args`` as a unified diff with a/ and b/ prefixes, renames found, file names unquoted."""
+    raw = repo.git(c="core.quotePath=false").diff("--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/",
+                                                  *args, stdout_as_string=False)
+    return raw.decode("utf-8", "surrogateescape") + "\n"  # file names as the file system has them
+
+
+def resolve_commit(repo: git.Repo, ref: str) -> str:
+    """The commit id ``ref`` names; an unknown one is a usage problem."""
+    import git
+
+    try:
+        return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+    except git.GitCommandError:
+        raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")])
 
 
 def _exists(repo: git.Repo, ref: str) -> bool:

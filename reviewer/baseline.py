@@ -28,7 +28,8 @@ from typing import Self
 from unidiff import PatchedFile
 
 from codex.problems import Problem
-from reviewer.changes import BaseRevision, ChangeSet, unquote
+from reviewer.changes import BaseRevision, ChangeSet
+from reviewer.unified_diff import unquote
 from reviewer.finding import Finding
 from reviewer.targets import Target
 

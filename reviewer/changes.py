@@ -1,29 +1,17 @@
-"""What changed: unified diffs (unidiff) and git (gitpython) turned into changed files and lines."""
+"""What changed: the files and lines a check covers (``ChangeSet``), read from a unified diff (unified_diff.py) or
+git (git_changes.py)."""
 
 from __future__ import annotations
 
-import codecs
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from unidiff import PatchedFile, PatchSet
-from unidiff.errors import UnidiffParseError
+from unidiff import PatchedFile
 
-from codex.config import CodexConfig
-from codex.git import default_branch_ref, merge_base
+from codex.git import repository
 from codex.problems import Problem, ProblemError
-
-if TYPE_CHECKING:  # gitpython runs `git version` twice on import: loaded only where git is used, not for --diff FILE
-    import git
-
-_FILE_START = re.compile(r"^diff --git ", re.M)
-_HUNK_START = re.compile(r"^@@ ", re.M)
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".codex", ".tox", ".mypy_cache"}
 
 
 @dataclass(frozen=True)
@@ -85,180 +73,12 @@ class ChangeSet:
         return replace(self, files=files, problems=problems)
 
 
-def from_patch(text: str, root: Path, source: str) -> ChangeSet:
-    """Parse a unified diff; a part that does not parse is reported with its line, the rest kept."""
-    changes = ChangeSet(root, [])
-    text = text.replace("\r\n", "\n").removeprefix("\ufeff")  # a patch saved with CRLF line ends or a BOM
-    files_seen = 0
-    starts = [m.start() for m in _FILE_START.finditer(text)] or [0]
-    if starts[0] != 0 and text[: starts[0]].strip():
-        starts.insert(0, 0)
-    for begin, end in zip(starts, starts[1:] + [len(text)]):
-        chunk = text[begin:end]
-        line = text.count("\n", 0, begin) + 1
-        try:
-            patch = PatchSet(chunk)
-        except UnidiffParseError as exc:
-            changes.problems.append(Problem(path=source, line=line, message=f"cannot parse this part of the diff: {exc}",
-                                            hint="give a unified diff as `git diff` writes it; the other files are still checked", kind="diff"))
-            continue
-        unparsed = len(_HUNK_START.findall(chunk)) - sum(len(patched) for patched in patch)
-        if unparsed > 0:
-            changes.problems.append(Problem(path=source, line=line, message=f"{unparsed} hunk header(s) in this part of the diff are not valid",
-                                            hint="give a unified diff as `git diff` writes it; the other files are still checked", kind="diff"))
-        files_seen += len(patch)
-        for patched in patch:
-            if patched.is_removed_file:
-                continue
-            path = unquote(patched.path)
-            if patched.is_binary_file:
-                changes.problems.append(Problem(path=printable(path), message="binary file, not checked", kind="skipped"))
-                continue
-            added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added)
-            if added or patched.removed:  # removing lines can introduce a finding too (a `timeout=` argument)
-                changes.files.append(FileChange(path, added, patch=patched))
-    if text.strip() and not files_seen and not changes.problems:
-        changes.problems.append(Problem(path=source, line=1, message="no file changes found in this diff",
-                                        hint="give a unified diff as `git diff` writes it (UTF-8, not UTF-16)", kind="diff"))
-    return changes
-
-
-def printable(path: str) -> str:
-    """A file name as reports can show it: bytes that are not UTF-8 become U+FFFD."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def unquote(path: str) -> str:
-    """Git C-quotes unusual paths ("a/\\303\\244.py"); undo it."""
-    if len(path) >= 2 and path[0] == path[-1] == '"':
-        try:
-            return codecs.escape_decode(path[1:-1].encode())[0].decode("utf-8", "surrogateescape")
-        except ValueError:  # not valid C quoting: keep the name as written
-            return path[1:-1]
-    return path
-
-
-def _repo(root: Path) -> git.Repo:
-    import git
-
-    try:
-        return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ProblemError([Problem(path=str(root), message="not inside a git repository",
-                                    hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")])
-
-
-def work_tree(repo: git.Repo) -> Path:
-    """The repository's working tree; a bare repository has none to check."""
-    if repo.working_tree_dir is None:
-        raise ProblemError([Problem(path=str(repo.git_dir), message="a bare repository: no working tree to check",
-                                    hint="run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR", kind="usage")])
-    return Path(repo.working_tree_dir)
-
-
-def _git_diff(repo: git.Repo, *args: str) -> str:
-    raw = repo.git(c="core.quotePath=false").diff("--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/",
-                                                  *args, stdout_as_string=False)
-    return raw.decode("utf-8", "surrogateescape") + "\n"  # file names as the file system has them
-
-
-def _resolve(repo: git.Repo, ref: str) -> str:
-    import git
-
-    try:
-        return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
-    except git.GitCommandError:
-        raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")])
-
-
-def from_git(root: Path, base: str | None, config: CodexConfig | None = None) -> ChangeSet:
-    """The working tree (with untracked files) against ``base`` or the merge-base with the default branch."""
-    repo = _repo(root)
-    top = work_tree(repo)
-    ref = None
-    if base:
-        commit = _resolve(repo, base)
-    elif repo.head.is_valid():
-        ref = default_branch_ref(repo, config or CodexConfig())
-        commit = merge_base(repo, ref)
-    else:
-        commit = EMPTY_TREE
-    changes = _scoped(from_patch(_git_diff(repo, commit), top, "git diff"), top, root)
-    if commit == "HEAD" and ref is not None:
-        changes.problems.append(Problem(message=f"HEAD has no common history with {ref} (a shallow clone?): only uncommitted changes were checked",
-                                        hint="fetch the history (e.g. fetch-depth: 0) or pass --base REF", kind="diff"))
-    if commit != EMPTY_TREE:
-        sha = repo.head.commit.hexsha if commit == "HEAD" else commit
-        named = base or ("HEAD" if commit == "HEAD" or ref is None else f"the merge-base with {ref}")
-        changes.base = BaseRevision(top, sha, f"{named} at {sha[:7]}")
-    untracked = repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
-    changes.files += _scoped_files([FileChange(p, None) for p in untracked if p], top, root)
-    return changes
-
-
-def from_index(root: Path) -> ChangeSet:
-    """What is staged, against HEAD (the pre-commit view)."""
-    repo = _repo(root)
-    top = work_tree(repo)
-    commit = "HEAD" if repo.head.is_valid() else EMPTY_TREE
-    changes = from_patch(_git_diff(repo, "--cached", commit), top, "git diff --cached")
-    if commit == "HEAD":
-        sha = repo.head.commit.hexsha
-        changes.base = BaseRevision(top, sha, f"HEAD at {sha[:7]}")
-    unstaged = set(repo.git.diff("--name-only", "--no-ext-diff", "-z").split("\0"))
-    differing = [f.path for f in changes.files if f.path in unstaged]
-    if differing:  # the working tree has other edits on top: check the staged version itself
-        changes.staged_copy = tempfile.TemporaryDirectory(prefix="codex-staged-")
-        repo.git.checkout_index(f"--prefix={changes.staged_copy.name}/", "--", *differing)
-        changes.files = [replace(f, source=Path(changes.staged_copy.name, f.path)) if f.path in unstaged else f
-                         for f in changes.files]
-    return _scoped(changes, top, root)
-
-
-def commit_diff(root: Path, base: str, head: str) -> str:
-    """The unified diff from commit ``base`` to commit ``head`` (a merge request's changes), repository-relative."""
-    repo = _repo(root)
-    return _git_diff(repo, _resolve(repo, base), _resolve(repo, head))
-
-
-def whole_tree(root: Path) -> ChangeSet:
-    """Every file (git's tracked and untracked-unignored ones in a checkout), all lines in scope."""
-    import git
-
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-        top = work_tree(repo)
-        listed = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z").split("\0")
-        files = _scoped_files([FileChange(p, None) for p in listed if p and os.path.lexists(top / p)], top, root)  # not deleted ones
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        files = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
-            rel_dir = Path(dirpath).relative_to(root)
-            files += [FileChange((rel_dir / name).as_posix(), None) for name in sorted(filenames)]
-    return ChangeSet(root, files, mode="all")
-
-
-def _scoped(changes: ChangeSet, top: Path, root: Path) -> ChangeSet:
-    changes.files = _scoped_files(changes.files, top, root)
-    changes.root = root
-    return changes
-
-
-def _scoped_files(files: list[FileChange], top: Path, root: Path) -> list[FileChange]:
-    """Re-express repository paths relative to ``root``, dropping files outside it."""
-    prefix = root.resolve().relative_to(top.resolve()).as_posix()
-    if prefix == ".":
-        return files
-    return [replace(f, path=f.path[len(prefix) + 1:]) for f in files if f.path.startswith(prefix + "/")]
-
-
 def _tracked_at_head(root: Path, rel: str) -> bool:
     """Does HEAD hold this path (a file deleted since)? False outside git."""
     import git
 
     try:
-        return bool(_repo(root).git.ls_tree("--name-only", "HEAD", "--", rel))
+        return bool(repository(root).git.ls_tree("--name-only", "HEAD", "--", rel))
     except (ProblemError, git.GitCommandError, ValueError):
         return False
 

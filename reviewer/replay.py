@@ -204,7 +204,9 @@ def _commit_of(repo: git.Repo, commit: str) -> _Commit:
 
 def _changes(settings: ReplaySettings, repo: git.Repo, meta: _Commit, tree: Path) -> ChangeSet:
     """What the commit changed against its first parent, its files written under ``tree``."""
-    from reviewer.changes import BaseRevision, ChangeSet, FileChange, commit_diff, from_patch
+    from reviewer.changes import BaseRevision, ChangeSet, FileChange
+    from reviewer.git_changes import commit_diff
+    from reviewer.unified_diff import from_patch
 
     tree.mkdir(parents=True)
     if meta.parent:

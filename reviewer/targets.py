@@ -13,7 +13,8 @@ from wcmatch import glob
 from codex.languages import language_of
 from codex.model import PathFilter, Prefilter, Rule
 from codex.problems import Problem
-from reviewer.changes import ChangeSet, printable
+from reviewer.changes import ChangeSet
+from reviewer.unified_diff import printable
 
 _GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 

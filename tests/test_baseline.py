@@ -10,7 +10,8 @@ import pytest
 
 from codex_testing.reports import run_stats
 from codex.model import Ruleset
-from reviewer.changes import from_git, from_index, from_patch
+from reviewer.git_changes import from_git, from_index
+from reviewer.unified_diff import from_patch
 from reviewer.check import run_check
 from reviewer.finding import Report
 from reviewer.platforms.review import SUMMARY_MARKER

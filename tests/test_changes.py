@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from codex.config import CodexConfig
 from codex.git import default_base, default_branch_ref
 from codex.problems import ProblemError
-from reviewer.changes import (BaseRevision, ChangeSet, FileChange, commit_diff, from_git, from_index,
-                              from_patch, printable, unquote, whole_tree)
+from reviewer.changes import BaseRevision, ChangeSet, FileChange
+from reviewer.git_changes import commit_diff, from_git, from_index, whole_tree
+from reviewer.unified_diff import from_patch, printable, unquote
 
 
 def added(changes: ChangeSet) -> dict[str, set[int] | None]:

@@ -287,7 +287,7 @@ def test_code_spans_keep_dunders_and_double_stars_in_every_output(tmp_path: Path
     import io
     import json
 
-    from reviewer.changes import whole_tree
+    from reviewer.git_changes import whole_tree
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
 

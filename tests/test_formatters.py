@@ -12,7 +12,7 @@ import pytest
 from codex_testing.reports import run_stats
 from codex.model import Ruleset, Stage
 from codex.problems import Problem
-from reviewer.changes import whole_tree
+from reviewer.git_changes import whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.finding import Finding, Report
 from reviewer.formatters import get_formatter

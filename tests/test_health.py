@@ -10,7 +10,7 @@ from codex.compiler import compile_rfcs
 from codex.governance_config import GovernanceConfig
 from codex.model import Stage
 from codex_testing.governance_rfcs import semgrep_rule, unwrap_rule, rfc
-from reviewer.changes import whole_tree
+from reviewer.git_changes import whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.formatters import get_formatter
 from reviewer.health import held_stage, hold_broken_rules

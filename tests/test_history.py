@@ -13,7 +13,7 @@ from codex.history_location import HistoryLocation, parse_location
 from reviewer.history import RunOrigin, open_history, repository_identity, run_origin
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
-from reviewer.changes import whole_tree
+from reviewer.git_changes import whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.rollout import stage_in_force
 

@@ -11,7 +11,7 @@ import pytest
 from codex.compiler import compile_rfcs
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.sarif import validate_sarif
-from reviewer.changes import from_git, whole_tree
+from reviewer.git_changes import from_git, whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.formatters import get_formatter
 from reviewer.overrides import OVERRIDE_RULE_ID, parse_overrides

@@ -9,7 +9,7 @@ import pytest
 from codex.compiler import compile_rfcs
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
-from reviewer.changes import whole_tree
+from reviewer.git_changes import whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.rollout import describe, stage_in_force
 

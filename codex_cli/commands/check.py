@@ -92,7 +92,7 @@ def _selected(args: argparse.Namespace, root: Path, config: CodexConfig) -> Chan
 
 def _say_fixes(outcome: FixOutcome) -> None:
     """What --fix applied and what it could not, on stderr (stdout holds the report in the chosen format)."""
-    from reviewer.changes import printable
+    from reviewer.unified_diff import printable
 
     files = len({f.path for f in outcome.applied})
     lines = [f"codex: applied {len(outcome.applied)} fix(es) in {files} file(s)" + (":" if outcome.applied else "")]
@@ -106,7 +106,7 @@ def _say_fixes(outcome: FixOutcome) -> None:
 def _only(changes: ChangeSet, paths: list[str], root: Path, whole_unless_staged: bool) -> ChangeSet:
     """The changes to ``paths``; with ``--staged``, a path that is not a staged change is checked whole
     (``pre-commit run --all-files`` or ``--files``, and pre-push, pass files with nothing staged)."""
-    from reviewer.changes import whole_tree
+    from reviewer.git_changes import whole_tree
 
     selected = changes.only(paths)
     if whole_unless_staged:
@@ -130,19 +130,19 @@ def _tokens(value: str) -> int:
 
 def _changes(args: argparse.Namespace, root: Path, config: CodexConfig):
     from codex.problems import Problem, ProblemError
-    from reviewer import changes
+    from reviewer import git_changes, unified_diff
 
     if args.all:
-        return changes.whole_tree(root)
+        return git_changes.whole_tree(root)
     if args.staged:
-        return changes.from_index(root)
+        return git_changes.from_index(root)
     if args.diff:
         if str(args.diff) == "-":
-            return changes.from_patch(sys.stdin.read(), root, "<stdin>")
+            return unified_diff.from_patch(sys.stdin.read(), root, "<stdin>")
         try:
             raw = args.diff.read_bytes()
         except OSError as exc:
             raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")])
         utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # e.g. `git diff > x.patch` in Windows PowerShell
-        return changes.from_patch(raw.decode("utf-16" if utf16 else "utf-8", "replace"), root, str(args.diff))
-    return changes.from_git(root, args.base, config)
+        return unified_diff.from_patch(raw.decode("utf-16" if utf16 else "utf-8", "replace"), root, str(args.diff))
+    return git_changes.from_git(root, args.base, config)

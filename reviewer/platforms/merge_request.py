@@ -14,7 +14,9 @@ from codex.config import CodexConfig, config_from
 from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
 from codex.ruleset_source import compiled_own, extends_shipped, shipped_ruleset, with_shipped
-from reviewer.changes import BaseRevision, ChangeSet, commit_diff, from_patch, unquote
+from reviewer.changes import BaseRevision, ChangeSet
+from reviewer.git_changes import commit_diff
+from reviewer.unified_diff import from_patch, unquote
 from reviewer.finding import Finding
 from reviewer.platforms import MergeRequest
 

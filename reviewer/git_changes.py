@@ -1,0 +1,98 @@
+"""What changed in a git checkout: the working tree against a base, the index against HEAD, a commit range, every file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from codex.config import CodexConfig
+from codex.git import EMPTY_TREE, default_branch_ref, diff_text, merge_base, repository, resolve_commit, work_tree
+from codex.problems import Problem
+from reviewer.changes import BaseRevision, ChangeSet, FileChange
+from reviewer.unified_diff import from_patch
+
+_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".codex", ".tox", ".mypy_cache"}
+
+
+def from_git(root: Path, base: str | None, config: CodexConfig | None = None) -> ChangeSet:
+    """The working tree (with untracked files) against ``base`` or the merge-base with the default branch."""
+    repo = repository(root)
+    top = work_tree(repo)
+    ref = None
+    if base:
+        commit = resolve_commit(repo, base)
+    elif repo.head.is_valid():
+        ref = default_branch_ref(repo, config or CodexConfig())
+        commit = merge_base(repo, ref)
+    else:
+        commit = EMPTY_TREE
+    changes = _scoped(from_patch(diff_text(repo, commit), top, "git diff"), top, root)
+    if commit == "HEAD" and ref is not None:
+        changes.problems.append(Problem(message=f"HEAD has no common history with {ref} (a shallow clone?): only uncommitted changes were checked",
+                                        hint="fetch the history (e.g. fetch-depth: 0) or pass --base REF", kind="diff"))
+    if commit != EMPTY_TREE:
+        sha = repo.head.commit.hexsha if commit == "HEAD" else commit
+        named = base or ("HEAD" if commit == "HEAD" or ref is None else f"the merge-base with {ref}")
+        changes.base = BaseRevision(top, sha, f"{named} at {sha[:7]}")
+    untracked = repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
+    changes.files += _scoped_files([FileChange(p, None) for p in untracked if p], top, root)
+    return changes
+
+
+def from_index(root: Path) -> ChangeSet:
+    """What is staged, against HEAD (the pre-commit view)."""
+    repo = repository(root)
+    top = work_tree(repo)
+    commit = "HEAD" if repo.head.is_valid() else EMPTY_TREE
+    changes = from_patch(diff_text(repo, "--cached", commit), top, "git diff --cached")
+    if commit == "HEAD":
+        sha = repo.head.commit.hexsha
+        changes.base = BaseRevision(top, sha, f"HEAD at {sha[:7]}")
+    unstaged = set(repo.git.diff("--name-only", "--no-ext-diff", "-z").split("\0"))
+    differing = [f.path for f in changes.files if f.path in unstaged]
+    if differing:  # the working tree has other edits on top: check the staged version itself
+        changes.staged_copy = tempfile.TemporaryDirectory(prefix="codex-staged-")
+        repo.git.checkout_index(f"--prefix={changes.staged_copy.name}/", "--", *differing)
+        changes.files = [replace(f, source=Path(changes.staged_copy.name, f.path)) if f.path in unstaged else f
+                         for f in changes.files]
+    return _scoped(changes, top, root)
+
+
+def commit_diff(root: Path, base: str, head: str) -> str:
+    """The unified diff from commit ``base`` to commit ``head`` (a merge request's changes), repository-relative."""
+    repo = repository(root)
+    return diff_text(repo, resolve_commit(repo, base), resolve_commit(repo, head))
+
+
+def whole_tree(root: Path) -> ChangeSet:
+    """Every file (git's tracked and untracked-unignored ones in a checkout), all lines in scope."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        top = work_tree(repo)
+        listed = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z").split("\0")
+        files = _scoped_files([FileChange(p, None) for p in listed if p and os.path.lexists(top / p)], top, root)  # not deleted ones
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        files = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+            rel_dir = Path(dirpath).relative_to(root)
+            files += [FileChange((rel_dir / name).as_posix(), None) for name in sorted(filenames)]
+    return ChangeSet(root, files, mode="all")
+
+
+def _scoped(changes: ChangeSet, top: Path, root: Path) -> ChangeSet:
+    changes.files = _scoped_files(changes.files, top, root)
+    changes.root = root
+    return changes
+
+
+def _scoped_files(files: list[FileChange], top: Path, root: Path) -> list[FileChange]:
+    """Re-express repository paths relative to ``root``, dropping files outside it."""
+    prefix = root.resolve().relative_to(top.resolve()).as_posix()
+    if prefix == ".":
+        return files
+    return [replace(f, path=f.path[len(prefix) + 1:]) for f in files if f.path.startswith(prefix + "/")]
