@@ -152,6 +152,19 @@ def git_repo(tmp_path: Path) -> Callable[..., GitRepo]:
     return make
 
 
+@pytest.fixture
+def feature_repo(git_repo):
+    """main has a.py; branch feature changed line 2 of a.py and committed b.py; main moved on after."""
+    repo = git_repo()
+    repo.commit("base", {"a.py": "1\n2\n3\n", "c.py": "c\n"})
+    repo.branch("feature")
+    repo.commit("feature work", {"a.py": "1\nTWO\n3\n", "b.py": "b1\nb2\n"})
+    repo.checkout("main")
+    repo.commit("main moves on", {"c.py": "c\nmain-only\n"})
+    repo.checkout("feature")
+    return repo
+
+
 @dataclass
 class CodexResult:
     code: int
