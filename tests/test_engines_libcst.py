@@ -34,7 +34,7 @@ def jobs(tmp_path_factory: pytest.TempPathFactory, shipped_ruleset: Ruleset):
         (root / name).write_bytes(content.encode() if isinstance(content, str) else content)
     rules = [r for r in shipped_ruleset.rules if isinstance(r.matcher, LibcstMatcher)]
     crashing = rules[0].model_copy(update={"id": "CX9002", "prefilter": None,
-                                           "matcher": LibcstMatcher(rule_class="test_engines:CrashesOnCalls")})
+                                           "matcher": LibcstMatcher(rule_class="codex_testing.lints:CrashesOnCalls")})
     targets = [Target(name, root / name, "python", None, name) for name in EXTRA]
     targets += [Target(p.relative_to(PROJECT).as_posix(), p, "python", None, p.name) for p in PROJECT_PY]
     return [(t, [*rules, crashing]) for t in targets]

@@ -1,4 +1,4 @@
-"""The semgrep and libcst engines through reviewer.check.run_matchers: a failing part never loses the rest.
+"""reviewer.matching: every engine over the targets, through run_matchers; a failing part never loses the rest.
 
 One semgrep process for the module: valid and invalid semgrep rules, good and crashing libcst matchers.
 """
@@ -7,23 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import libcst as cst
 import pytest
 
-from codex.lint import LintRule
 from codex.matchers.libcst import LibcstMatcher
 from codex.model import Ruleset
 from codex.semgrep_config import SemgrepMatcher
-from reviewer.check import run_matchers
+from reviewer.matching import run_matchers
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.targets import Target
-
-
-class CrashesOnCalls(LintRule):
-    """A deliberately broken matcher: raises inside the batched visit."""
-
-    def visit_Call(self, node: cst.Call) -> None:
-        raise RuntimeError("matcher bug")
 
 
 SOURCE = """\
@@ -48,11 +39,11 @@ def matched(tmp_path_factory, shipped_ruleset: Ruleset):
         shell.model_copy(update={"id": "CX9001", "matcher": SemgrepMatcher(body={"pattern": "subprocess.run(((("})}),
         swallowed,
         swallowed.model_copy(update={"id": "CX9002", "prefilter": None,
-                                     "matcher": LibcstMatcher(rule_class="test_engines:CrashesOnCalls")}),
+                                     "matcher": LibcstMatcher(rule_class="codex_testing.lints:CrashesOnCalls")}),
         swallowed.model_copy(update={"id": "CX9003", "matcher": LibcstMatcher(rule_class="no_such_module:Rule")}),
     )
     targets = [Target(name, root / name, "python", None, name) for name in ("app.py", "py2.py")]
-    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets, lint_packages=("test_engines", "no_such_module"))
+    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets, lint_packages=("codex_testing.lints", "no_such_module"))
 
 
 def test_good_rules_still_find(matched) -> None:
@@ -84,3 +75,32 @@ def test_semgrep_missing_is_a_problem_not_a_crash(shipped_ruleset: Ruleset, tmp_
                                          [Target("a.py", tmp_path / "a.py", "python", None, "a.py")])
     assert [f.rule_id for f in findings] == ["CX0004"]
     assert [p.kind for p in problems] == ["engine"] and "semgrep was not found" in problems[0].message
+
+
+def test_a_file_no_rule_applies_to_does_not_stop_the_files_after_it(libcst_ruleset: Ruleset, tmp_path: Path) -> None:
+    (tmp_path / "lib.rs").write_text("fn main() { let x = 1; }\n", encoding="utf-8")
+    (tmp_path / "a.py").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "b.py").write_text("try:\n    pass\nexcept Exception:\n    pass\n", encoding="utf-8")
+    targets = [Target("lib.rs", tmp_path / "lib.rs", "rust", None, "lib.rs"),
+               Target("a.py", tmp_path / "a.py", "python", None, "a.py"), Target("b.py", tmp_path / "b.py", "python", None, "b.py")]
+    calls: list[str] = []
+    findings, problems, seconds = run_matchers(libcst_ruleset, targets, meanwhile=lambda: calls.append("meanwhile"))
+    assert sorted((f.rule_id, f.path, f.line, f.engine) for f in findings) == [
+        ("CX0004", "a.py", 6, "libcst"), ("CX0004", "b.py", 3, "libcst")]
+    assert problems == []
+    assert calls == ["meanwhile"]
+    assert sorted(seconds) == ["libcst", "static"]
+
+
+def test_a_rule_whose_class_cannot_load_is_one_problem_and_the_other_rules_run_in_every_file(shipped_ruleset: Ruleset,
+                                                                                            tmp_path: Path) -> None:
+    swallowed = shipped_ruleset.rule("CX0004")
+    unloadable = swallowed.model_copy(update={"id": "CX9003", "matcher": LibcstMatcher(rule_class="no_such_module:Rule")})
+    ruleset = shipped_ruleset.model_copy(update={"rules": (unloadable, swallowed)})
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(SOURCE, encoding="utf-8")
+    targets = [Target(name, tmp_path / name, "python", None, name) for name in ("a.py", "b.py")]
+    findings, problems, _ = run_matchers(ruleset, targets, lint_packages=("no_such_module",))
+    assert sorted((f.rule_id, f.path, f.line) for f in findings) == [("CX0004", "a.py", 6), ("CX0004", "b.py", 6)]
+    assert [(p.path, p.kind, p.message.split(":")[0]) for p in problems] == [
+        (swallowed.rfc.path, "rule", "rule CX9003 did not run")]
