@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT = ROOT / "bench" / "mutation_equivalent.txt"
 MODULES = {  # the module mutated: the tests that mirror it
     "reviewer/changes.py": ["tests/test_changes.py"],
+    "reviewer/unified_diff.py": ["tests/test_unified_diff.py"],
+    "reviewer/git_changes.py": ["tests/test_git_changes.py", "tests/test_git.py"],
+    "codex/git.py": ["tests/test_git.py", "tests/test_git_changes.py"],
     "reviewer/overrides.py": ["tests/test_overrides.py"],
     "reviewer/targets.py": ["tests/test_targets.py"],
     "reviewer/llm/plan.py": ["tests/test_llm_plan.py"],
