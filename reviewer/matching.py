@@ -9,7 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
+from codex.matchers import ClassMatcher
 from codex.model import LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
 from reviewer.cache import ResultCache
@@ -112,7 +114,7 @@ def _drop_unloadable(plans: list[_Plan], lint_packages: Sequence[str]) -> list[P
                     continue
                 checked.add(rule.id)
                 try:
-                    load_rule_class(rule.matcher.rule_class, base, lint_packages)  # type: ignore[attr-defined]
+                    load_rule_class(cast(ClassMatcher, rule.matcher).rule_class, base, lint_packages)
                 except RuleClassError as exc:
                     problems[rule.id] = Problem(path=rule.rfc.path, message=f"rule {rule.id} did not run: {exc}", kind="rule",
                                                 hint="name a matcher class in codex.lints or in a package [tool.codex] lint_packages lists")

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from pydantic import Field
+
+from codex.model import MatcherConfig
+
 if TYPE_CHECKING:
-    from codex.model import MatcherConfig
     from codex.problems import Problem
     from codex.rfc import Block
 
@@ -62,11 +65,17 @@ def distribution_version(*names: str) -> str:
     return ", ".join(versions)
 
 
+class ClassMatcher(MatcherConfig):
+    """A matcher that is a class: the config model of every matcher kind whose rules name one."""
+
+    rule_class: str = Field(description="import path of a subclass of its kind's base class, as 'package.module:ClassName'")
+
+
 class ClassMatcherKind:
     """The part matcher kinds whose matchers are classes (``rule_class: package.module:ClassName``) share."""
 
     kind: ClassVar[str]
-    matcher: ClassVar[type[MatcherConfig]]
+    matcher: ClassVar[type[ClassMatcher]]
     base: ClassVar[str]  # the class every matcher class derives from, as 'package.module:ClassName'
     languages: ClassVar[tuple[str, ...]]
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
-from codex.matchers import ClassMatcherKind
-from codex.model import MatcherConfig
+from codex.matchers import ClassMatcher, ClassMatcherKind
 
 
-class LibcstMatcher(MatcherConfig):
+class LibcstMatcher(ClassMatcher):
     kind: Literal["libcst"] = "libcst"
-    rule_class: str = Field(description="import path, as 'package.module:ClassName'")
 
 
 class LibcstKind(ClassMatcherKind):

@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol, cast
 
 if TYPE_CHECKING:
+    from codex.matchers import ClassMatcher
     from codex.model import MatcherConfig, Rule
     from codex.problems import Problem
     from reviewer.targets import Target
@@ -86,13 +87,20 @@ class ClassEngine:
     """The part engines whose matchers are classes (``rule_class: package.module:ClassName``) share."""
 
     base: ClassVar[str]  # the class every matcher class derives from (its kind's, in codex/matchers)
+    background: ClassVar[bool] = False  # matcher classes run in this process
+
+    def matcher_class(self, rule: Rule) -> type:
+        """The rule's matcher class, imported when the ruleset was loaded (or a shipped one)."""
+        from codex.rule_class import loaded_rule_class
+
+        return loaded_rule_class(cast("ClassMatcher", rule.matcher).rule_class, self.base)
 
     def identity(self, rule: Rule) -> str:
         """The rule's content hash and the source of its matcher class's module."""
         from codex.rule_class import module_file
 
         try:
-            origin = module_file(rule.matcher.rule_class.partition(":")[0])  # type: ignore[attr-defined]
+            origin = module_file(cast("ClassMatcher", rule.matcher).rule_class.partition(":")[0])
             source = Path(origin).read_bytes() if origin else b""
         except (ImportError, ValueError, OSError):
             source = b""  # the engine reports the broken class; nothing of it is worth keying on

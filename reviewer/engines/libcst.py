@@ -16,13 +16,12 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from codex.matchers import distribution_version
 from codex.matchers.libcst import LibcstKind, LibcstMatcher
 from codex.model import Rule
 from codex.problems import Problem
-from codex.rule_class import loaded_rule_class
 from reviewer import python_ast
 from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
 from reviewer.git_lines import GitLines
@@ -48,7 +47,6 @@ class LibcstEngine(ClassEngine):
 
     kind = "libcst"
     matcher = LibcstMatcher
-    background = False
     base = LibcstKind.base
 
     def version(self) -> str:
@@ -111,7 +109,7 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     problems: list[Problem] = []
     for rule in rules:
         try:
-            visitors.append((rule, loaded_rule_class(cast(LibcstMatcher, rule.matcher).rule_class, LibcstEngine.base)()))
+            visitors.append((rule, ENGINE.matcher_class(rule)()))
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(crash_problem(rule, target, exc))
     try:
@@ -167,7 +165,7 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
     tasks = [(t.path, str(t.abs_path), t.language, t.scope_path, tuple(r.id for r in rs)) for t, rs in largest_first]
     for rule in rules.values():  # imported here, so a forked worker never imports while another thread holds a lock
         with contextlib.suppress(Exception):  # a broken class is reported per file by the worker
-            loaded_rule_class(rule.matcher.rule_class, LibcstEngine.base)
+            ENGINE.matcher_class(rule)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
@@ -255,7 +253,7 @@ def screened(rules: list[Rule], tree: ast.AST) -> tuple[list[Rule], Sighting | N
     kept = []
     for rule in rules:
         try:
-            screen = loaded_rule_class(cast(LibcstMatcher, rule.matcher).rule_class, LibcstEngine.base).SCREEN
+            screen = ENGINE.matcher_class(rule).SCREEN
         except Exception:  # a broken class: reported by the visit
             screen = None
         if screen is not None:
