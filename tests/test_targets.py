@@ -150,6 +150,33 @@ def test_symbolic_links_are_listed_never_read(tmp_path: Path) -> None:
         ("linked_dir/a.py", "symbolic link to src/a.py, not checked here", "skipped")]
 
 
+
+def test_binary_content_is_sniffed_in_exactly_the_first_8192_bytes(tmp_path: Path) -> None:
+    (tmp_path / "nul_at_8191.py").write_bytes(b"#" * 8191 + b"\x00")  # the 8192nd byte: inside the sniffed head
+    (tmp_path / "nul_at_8192.py").write_bytes(b"#" * 8191 + b"\n\x00")  # the 8193rd byte: past it
+    changes = ChangeSet(tmp_path, [FileChange("nul_at_8191.py", None), FileChange("nul_at_8192.py", None)])
+    targets, problems = select_targets(changes, {"python"})
+    assert [t.path for t in targets] == ["nul_at_8192.py"]
+    assert [(p.path, p.message) for p in problems] == [("nul_at_8191.py", "binary content, not checked")]
+
+
+def test_a_root_reached_through_a_link_is_no_symbolic_link_of_its_files(tmp_path: Path) -> None:
+    """Only links inside the checked tree count; a path leaving the tree is outside it, even when it ends in a link."""
+    real = tmp_path / "real"
+    (real / "src").mkdir(parents=True)
+    (real / "src" / "a.py").write_text("x = 1\n")
+    (real / "inside.py").symlink_to("src/a.py")
+    (tmp_path / "secret.py").write_text("token = 1\n")
+    (tmp_path / "link_out.py").symlink_to(tmp_path / "secret.py")
+    root = tmp_path / "root_link"
+    root.symlink_to(real)
+    changes = ChangeSet(root, [FileChange("inside.py", None), FileChange("../link_out.py", None), FileChange("src/a.py", None)])
+    targets, problems = select_targets(changes, {"python"})
+    assert [t.path for t in targets] == ["src/a.py"]
+    assert [(p.path, p.message, p.kind, p.hint) for p in problems] == [
+        ("inside.py", "symbolic link to src/a.py, not checked here", "skipped", "src/a.py is checked as its own file when the change touches it"),
+        ("../link_out.py", "outside the checked tree, not checked", "skipped", "")]
+
 SHELL_TRUE = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n"
 
 
