@@ -15,26 +15,9 @@ from codex.matchers.libcst import LibcstMatcher
 from codex.matchers.treesitter import TreeSitterMatcher
 from codex.model import LlmMatcher, Ruleset
 from codex.semgrep_config import SemgrepMatcher
-from codex.treesitter_lint import TreeSitterRule
 from reviewer.engines import REGISTRY, all_engines, engine
 from reviewer.matching import run_matchers
 from reviewer.targets import Target
-
-
-class RaisesOnCalls(TreeSitterRule):
-    """A deliberately broken matcher."""
-
-    LANGUAGE = "rust"
-
-    def visit_call_expression(self, node) -> None:
-        raise RuntimeError("matcher bug")
-
-
-class VisitsUnknownNodes(TreeSitterRule):
-    LANGUAGE = "rust"
-
-    def visit_no_such_node(self, node) -> None:
-        pass
 
 
 def test_the_registry_lists_each_engine_under_its_kind() -> None:
@@ -142,15 +125,15 @@ def test_a_tree_sitter_rule_compiles_into_its_matcher(tmp_path: Path) -> None:
 def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
     unwrap = shipped_ruleset.rule("CX0001")
     rules = (
-        unwrap.model_copy(update={"id": "CX9001", "matcher": TreeSitterMatcher(rule_class="test_engine_registry:RaisesOnCalls")}),
-        unwrap.model_copy(update={"id": "CX9002", "matcher": TreeSitterMatcher(rule_class="test_engine_registry:VisitsUnknownNodes")}),
+        unwrap.model_copy(update={"id": "CX9001", "matcher": TreeSitterMatcher(rule_class="codex_testing.lints:RaisesOnCalls")}),
+        unwrap.model_copy(update={"id": "CX9002", "matcher": TreeSitterMatcher(rule_class="codex_testing.lints:VisitsUnknownNodes")}),
         unwrap,
     )
     (tmp_path / "broken.rs").write_text("fn f() {\n    let = ;\n}\nfn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
     (tmp_path / "fine.rs").write_text("fn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
     targets = [Target(name, tmp_path / name, "rust", None, name) for name in ("broken.rs", "fine.rs")]
     findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets,
-                                         lint_packages=("test_engine_registry",))
+                                         lint_packages=("codex_testing.lints",))
     assert sorted((f.rule_id, f.path, f.line, f.engine) for f in findings) == [
         ("CX0001", "broken.rs", 5, "tree-sitter"), ("CX0001", "fine.rs", 2, "tree-sitter")]
     assert sorted(((p.path, p.line, p.kind, p.message.split(":")[0]) for p in problems), key=str) == [

@@ -1,10 +1,11 @@
-"""Matcher classes for tests: a libcst matcher that fails, to show a broken matcher is isolated."""
+"""Matcher classes for tests: broken libcst and tree-sitter matchers, to show a broken matcher is isolated."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 from codex.lint import LintRule
+from codex.treesitter_lint import TreeSitterRule
 
 
 class CrashesOnCalls(LintRule):
@@ -12,3 +13,21 @@ class CrashesOnCalls(LintRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         raise RuntimeError("matcher bug")
+
+
+class RaisesOnCalls(TreeSitterRule):
+    """A deliberately broken matcher."""
+
+    LANGUAGE = "rust"
+
+    def visit_call_expression(self, node) -> None:
+        raise RuntimeError("matcher bug")
+
+
+class VisitsUnknownNodes(TreeSitterRule):
+    """A matcher visiting a node type the grammar lacks."""
+
+    LANGUAGE = "rust"
+
+    def visit_no_such_node(self, node) -> None:
+        pass
