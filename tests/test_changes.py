@@ -85,3 +85,20 @@ def test_excluding_a_directory_drops_the_files_under_that_very_name() -> None:
     changes = ChangeSet(Path("."), [FileChange(p, None) for p in ("rfcs/a.md", "rfcs2/b.py", "rfcsX/d.md", "src/c.py")])
     assert [f.path for f in changes.excluding("rfcs/").files] == ["rfcs2/b.py", "rfcsX/d.md", "src/c.py"]
     assert [f.path for f in changes.excluding("rfcsX").files] == ["rfcs/a.md", "rfcs2/b.py", "src/c.py"]
+
+
+def test_a_path_outside_the_tree_says_which_tree_and_what_to_name(feature_repo, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.py"
+    outside.write_text("x = 1\n")
+    only = ChangeSet(feature_repo.path, [FileChange("b.py", None)]).only([str(outside), "b.py"])
+    assert [f.path for f in only.files] == ["b.py"]
+    assert [(p.path, p.kind, p.message, p.hint) for p in only.problems] == [
+        (str(outside), "usage", f"outside the checked tree {feature_repo.path}, not checked",
+         "name files inside the tree codex checks (--root, or the repository)")]
+
+
+def test_outside_git_a_path_that_names_nothing_is_missing_not_deleted(tmp_path: Path) -> None:
+    (tmp_path / "kept.py").write_text("x = 1\n")
+    only = ChangeSet(tmp_path, [FileChange("kept.py", None)]).only(["missing.py", "kept.py"])
+    assert [f.path for f in only.files] == ["kept.py"]
+    assert [(p.path, p.kind, p.message) for p in only.problems] == [("missing.py", "usage", f"no such file under {tmp_path}")]

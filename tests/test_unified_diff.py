@@ -174,3 +174,9 @@ def test_each_file_keeps_its_part_of_the_diff() -> None:
 def test_printable_names_show_undecodable_bytes_as_replacement_characters() -> None:
     assert printable(os.fsdecode(b"caf\xe9.py")) == "caf\ufffd.py"
     assert printable("\u00e4.py") == "\u00e4.py"
+
+
+def test_a_plain_diff_saved_with_a_bom_is_read_as_without() -> None:
+    """Without git's header the BOM would stand before `---`, where unidiff no longer sees the file's source."""
+    changes = from_patch("\ufeff--- a/x.py\n+++ b/x.py\n@@ -1 +1,2 @@\n x\n+y\n", Path("."), "p")
+    assert (added(changes), changes.problems) == ({"x.py": {2}}, [])
