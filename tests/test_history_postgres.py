@@ -268,7 +268,7 @@ def test_concurrent_first_runs_create_the_schema_once(git_repo, postgres_databas
     CREATE TABLEs collide in PostgreSQL's catalog (a unique violation) and ALTER TABLEs apply twice."""
     from codex.compiler import compile_rfcs
     from codex.history_location import parse_location
-    from reviewer.changes import whole_tree
+    from reviewer.git_changes import whole_tree
     from reviewer.check import CheckOptions, run_check
     from reviewer.history import RunOrigin, open_history
 
