@@ -211,3 +211,9 @@ def test_no_working_tree_to_compare_is_said_exactly(tmp_path: Path, git_repo) ->
         assert [(p.path, p.kind, p.message, p.hint) for p in caught.value.problems] == [
             (str(bare), "usage", "a bare repository: no working tree to check",
              "run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR")]
+
+
+def test_untracked_files_are_whole_files_and_ignored_ones_are_left_out(feature_repo) -> None:
+    feature_repo.write_files({".gitignore": "build/\n*.log\n", "build/out.py": "x\n", "debug.log": "l\n", "new one.py": "n\n", "zz.py": "z\n"})
+    assert added(from_git(feature_repo.path, None)) == {
+        "a.py": {2}, "b.py": {1, 2}, ".gitignore": None, "new one.py": None, "zz.py": None}
