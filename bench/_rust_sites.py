@@ -18,7 +18,6 @@ from pathlib import Path
 
 import tree_sitter as ts
 import tree_sitter_rust
-
 from _sites import Site
 
 RULE = "CX0001"

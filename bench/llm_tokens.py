@@ -27,9 +27,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the project, and the test sui
 
 from codex.compiler import compile_rfcs  # noqa: E402
 from codex.model import LlmMatcher, Rule  # noqa: E402
+from codex_testing.llm_server import Answer, LlmServer  # noqa: E402
 from reviewer.llm import prompt  # noqa: E402
 from reviewer.llm.tokens import TokenCounter, counter_for  # noqa: E402
-from codex_testing.llm_server import Answer, LlmServer  # noqa: E402
 
 MODEL = "gpt-4"
 

@@ -13,8 +13,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from codex.annotations import expected_lines
-from codex.languages import EXTENSIONS, default_filename, language_of
 from codex.cohorts import attach_rollouts
+from codex.languages import EXTENSIONS, default_filename, language_of
 from codex.model import (
     Cohort,
     Example,

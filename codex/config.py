@@ -13,7 +13,6 @@ from codex.governance_config import GovernanceConfig
 from codex.model import Severity, is_rule_id, is_web_url
 from codex.problems import Problem, ProblemError
 
-
 MAX_FILE_BYTES = 1_000_000
 PYPROJECT = "pyproject.toml"
 

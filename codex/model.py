@@ -191,7 +191,7 @@ class Ruleset(Frozen):
     _index: tuple[tuple[Rule, ...], dict[str, Rule]] | None = PrivateAttr(None)  # (the rules it indexes, by id)
 
     @classmethod
-    def build(cls, rfcs: list[RfcMeta], rules: list[Rule]) -> "Ruleset":
+    def build(cls, rfcs: list[RfcMeta], rules: list[Rule]) -> Ruleset:
         rfcs = sorted(rfcs, key=lambda r: r.id)
         rules = sorted(rules, key=lambda r: r.id)
         body = {
@@ -201,7 +201,7 @@ class Ruleset(Frozen):
         return cls(version=_digest(body), rfcs=tuple(rfcs), rules=tuple(rules))
 
     @classmethod
-    def load(cls, path: Path) -> "Ruleset":
+    def load(cls, path: Path) -> Ruleset:
         """A compiled ruleset (``rules/ruleset.json``)."""
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
 

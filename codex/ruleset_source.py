@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from codex.config import CodexConfig
 from codex.model import Rule, Ruleset
-from codex.semgrep_config import SemgrepMatcher
 from codex.problems import Problem, ProblemError
+from codex.semgrep_config import SemgrepMatcher
 
 if TYPE_CHECKING:
     from codex.compiler import Compilation

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from codex.model import LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
 from reviewer.cache import ResultCache
-from reviewer.engines import Match, Results, Run, all_engines
-from reviewer.engines import engine as engine_of
+from reviewer.engines import Match, Results, Run, all_engines, engine as engine_of
 from reviewer.finding import Finding
 from reviewer.targets import Target, applies
 from reviewer.test_code import TestCodeModel

@@ -5,11 +5,10 @@ One repository holds every case in its own file; each mode runs once over it (a 
 
 from __future__ import annotations
 
-
 import pytest
 
-from codex_testing.reports import run_stats
 from codex.model import Ruleset
+from codex_testing.reports import run_stats
 from reviewer.changes import from_git, from_index, from_patch
 from reviewer.check import run_check
 from reviewer.finding import Report

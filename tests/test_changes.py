@@ -6,14 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from codex.config import CodexConfig
 from codex.git import default_base, default_branch_ref
 from codex.problems import ProblemError
-from reviewer.changes import (BaseRevision, ChangeSet, FileChange, commit_diff, from_git, from_index,
-                              from_patch, printable, unquote, whole_tree)
+from reviewer.changes import BaseRevision, ChangeSet, FileChange, commit_diff, from_git, from_index, from_patch, printable, unquote, whole_tree
 
 
 def added(changes: ChangeSet) -> dict[str, set[int] | None]:

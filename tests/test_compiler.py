@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from codex.compiler import compile_rfcs, stale_files, write_rules
 from codex.matchers.libcst import LibcstMatcher

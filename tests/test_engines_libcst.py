@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from libcst.metadata import MetadataWrapper
 
 from codex.matchers.libcst import LibcstMatcher

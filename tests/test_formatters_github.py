@@ -6,8 +6,8 @@ import io
 import re
 from urllib.parse import unquote
 
-from codex_testing.reports import AWKWARD_PATH, run_stats, sample_report
 from codex.problems import Problem
+from codex_testing.reports import AWKWARD_PATH, run_stats, sample_report
 from reviewer.finding import Finding, Report
 from reviewer.formatters import get_formatter
 

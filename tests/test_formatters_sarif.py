@@ -7,11 +7,12 @@ import json
 
 import pytest
 
+from codex.model import Ruleset
 from codex_testing.reports import AWKWARD_PATH, sample_report
 from codex_testing.sarif import validate_sarif
-from codex.model import Ruleset
 from reviewer.finding import Finding, Report
 from reviewer.formatters import get_formatter, sarif
+
 
 def _sarif(report, ruleset) -> dict:
     out = io.StringIO()

@@ -9,7 +9,7 @@ import pytest
 from codex.compiler import compile_rfcs
 from codex.governance_config import GovernanceConfig
 from codex.model import Stage
-from codex_testing.governance_rfcs import semgrep_rule, unwrap_rule, rfc
+from codex_testing.governance_rfcs import rfc, semgrep_rule, unwrap_rule
 from reviewer.changes import whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.formatters import get_formatter

@@ -303,10 +303,10 @@ def test_a_refusal_naming_one_option_drops_that_option_only(check, status) -> No
 
 
 def test_a_too_long_prompt_is_too_big_and_later_requests_keep_their_options() -> None:
+    from codex.config import LlmConfig
     from reviewer.llm.client import Endpoint, EndpointFailure
     from reviewer.llm.schema import FINDINGS
     from reviewer.llm.settings import resolve
-    from codex.config import LlmConfig
 
     too_long = Answer("This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
                       status=400, param="messages", code="context_length_exceeded")

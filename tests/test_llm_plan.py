@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from codex.config import LlmConfig
-from codex.model import PathFilter, Prefilter, Rule, Severity
+from codex.model import PathFilter, Rule, Severity
+from codex_testing.llm_server import Answer, LlmServer, findings, in_order
 from reviewer.llm import prompt
 from reviewer.llm.cache import cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure
@@ -21,7 +22,6 @@ from reviewer.llm.schema import FINDINGS, MalformedAnswer, parse_answer
 from reviewer.llm.settings import resolve
 from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
-from codex_testing.llm_server import Answer, LlmServer, findings, in_order
 
 WORDS = TokenCounter("words", lambda text: len(text.split()))
 
@@ -157,7 +157,7 @@ def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, 
     error_hunk = hunks_of(target(tmp_path, "e.py", numbered(3), {1}), context=0)[0]
     warning_hunk = hunks_of(target(tmp_path, "w.py", numbered(20), set(range(1, 21))), context=0)[0]
     tiny = hunks_of(target(tmp_path, "t.py", numbered(1), {1}), context=0)[0]
-    cost = lambda hunk: costs.header(prompt.render_header(Routed(hunk, (cx0002,)))) + costs.item(Routed(hunk, (cx0002,)))  # noqa: E731
+    cost = lambda hunk: costs.header(prompt.render_header(Routed(hunk, (cx0002,)))) + costs.item(Routed(hunk, (cx0002,)))
     budget = costs.overhead + costs.rule(cx0002) + cost(error_hunk) + cost(tiny)
     routed = [Routed(warning_hunk, (warning,)), Routed(tiny, (cx0002,)), Routed(error_hunk, (cx0002,))]
     requests, over = plan(routed, costs, budget)
@@ -241,9 +241,8 @@ def test_a_long_retry_after_gives_up_without_waiting() -> None:
 
 def test_a_refusal_is_not_retried() -> None:
     slept: list[float] = []
-    with LlmServer(in_order(Answer("bad key", status=401))) as server:
-        with pytest.raises(EndpointFailure, match=r"refused the request \(401"):
-            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
+    with LlmServer(in_order(Answer("bad key", status=401))) as server, pytest.raises(EndpointFailure, match=r"refused the request \(401"):
+        _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
 

@@ -17,7 +17,6 @@ from reviewer.formatters import get_formatter
 from reviewer.overrides import OVERRIDE_RULE_ID, parse_overrides
 
 
-
 def allow(text: str) -> str:
     """Spell the override marker only at run time, so this file does not carry overrides itself."""
     return text.replace("ALLOW", "codex: " + "allow")

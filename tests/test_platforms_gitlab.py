@@ -151,8 +151,8 @@ def test_a_known_fix_is_offered_as_a_gitlab_suggestion(git_repo, run_codex, monk
 
 
 def test_a_judgment_finding_is_commented_with_the_models_reason(git_repo, run_codex, monkeypatch, shipped_ruleset):
-    from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
     from codex_testing.llm_server import LlmServer, findings, in_order
+    from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
 
     with FakeGitLab(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON, 'return region["limit"]')))) as llm:
         pipeline = MergeRequestPipeline(git_repo, judgment_ruleset(shipped_ruleset), fake)

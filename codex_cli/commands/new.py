@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codex.config import load_config
-    from codex.problems import Problem, ProblemError
     from codex.model import Ruleset, is_rule_id
+    from codex.problems import Problem, ProblemError
     from codex.ruleset_source import extends_shipped, shipped_ruleset
     from codex.scaffold import new_rfc, next_rfc_id, next_rule_ids, slug
 

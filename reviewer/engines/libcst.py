@@ -54,7 +54,7 @@ class LibcstEngine(ClassEngine):
     def version(self) -> str:
         return distribution_version("libcst")
 
-    def start(self, jobs: list[Job], busy_cpus: int) -> "LibcstRun":
+    def start(self, jobs: list[Job], busy_cpus: int) -> LibcstRun:
         return LibcstRun(jobs, busy_cpus)
 
 

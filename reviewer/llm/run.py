@@ -18,8 +18,7 @@ from codex.config import LlmConfig
 from codex.model import Rule, Severity, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding
-from reviewer.llm import prompt
-from reviewer.llm import verify
+from reviewer.llm import prompt, verify
 from reviewer.llm.cache import AnswerCache, CachedFinding, cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure, Reply
 from reviewer.llm.cost import money, priced, shares
@@ -28,9 +27,9 @@ from reviewer.llm.hunks import Hunk, Routed, Routing, route
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
 from reviewer.llm.schema import FINDINGS, VERDICT, Confidence, ModelFinding, Verdict
 from reviewer.llm.settings import LlmSettings, resolve, secrets
+from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.llm.verify import Candidate
 from reviewer.redact import redact
-from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
 
 _T = TypeVar("_T")

@@ -29,7 +29,7 @@ class MergeDiff:
     anchors: dict[str, dict[int, int | None]]
     old_paths: dict[str, str]
 
-    def anchor(self, path: str, line: int) -> int | None | bool:
+    def anchor(self, path: str, line: int) -> int | bool | None:
         """``False`` when ``path:line`` is not in the diff; else the old line of a context line (``None`` if added)."""
         lines = self.anchors.get(path, {})
         return lines[line] if line in lines else False

@@ -33,7 +33,7 @@ def diff_lines(diff_text: str) -> dict[str, dict[int, int | None]]:
                 continue
             old, new = int(hunk.group(1)), int(hunk.group(3))
             for row in body[i + 1:]:
-                if row.startswith("@@") or not row[:1] in ("+", "-", " "):
+                if row.startswith("@@") or row[:1] not in ("+", "-", " "):
                     break
                 if row.startswith("+"):
                     lines[new] = None
