@@ -95,7 +95,7 @@ def alternated(ours: list[str], theirs: list[str], cwd: Path, times: int, before
         if before_theirs:
             before_theirs()
         b.append(measure(theirs, cwd))
-    return Pair(median(a), median(b), [x.wall / y.wall for x, y in zip(a, b)])
+    return Pair(median(a), median(b), [x.wall / y.wall for x, y in zip(a, b, strict=True)])
 
 
 def replay_per_commit(repo: Path, pythonpath: Path) -> float:
@@ -159,7 +159,7 @@ def main() -> int:
         theirs = [replay_per_commit(Path(tmp), args.replay_baseline) for _ in range(args.runs)] if args.replay_baseline else []
     replay_row = f"| 6. `codex replay`, per commit ({REPLAY_COMMITS} commits, --jobs 1) | {statistics.median(ours):.2f} s |"
     if theirs:
-        ratios = [t / o for o, t in zip(ours, theirs)]
+        ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
         replay_row += f" {args.replay_baseline.name}: {statistics.median(theirs):.2f} s | {statistics.median(ratios):.1f}× faster ({min(ratios):.1f}–{max(ratios):.1f}) | ≥ 4× faster |"
     print(f"  replay: {ours} vs {theirs}", flush=True)
 

@@ -231,4 +231,4 @@ def _read(path: Path, label: str) -> Ruleset:
     except (OSError, ValueError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
         raise ProblemError([Problem(path=label, message=f"unreadable ruleset: {first}",
-                                    hint="recompile it with `codex compile`", kind="config")])
+                                    hint="recompile it with `codex compile`", kind="config")]) from exc

@@ -93,7 +93,7 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
     starts = [m.start() for m in _FILE_START.finditer(text)] or [0]
     if starts[0] != 0 and text[: starts[0]].strip():
         starts.insert(0, 0)
-    for begin, end in zip(starts, starts[1:] + [len(text)]):
+    for begin, end in zip(starts, starts[1:] + [len(text)], strict=True):
         chunk = text[begin:end]
         line = text.count("\n", 0, begin) + 1
         try:
@@ -143,9 +143,9 @@ def _repo(root: Path) -> git.Repo:
 
     try:
         return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise ProblemError([Problem(path=str(root), message="not inside a git repository",
-                                    hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")])
+                                    hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")]) from exc
 
 
 def work_tree(repo: git.Repo) -> Path:
@@ -167,8 +167,8 @@ def _resolve(repo: git.Repo, ref: str) -> str:
 
     try:
         return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
-    except git.GitCommandError:
-        raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")])
+    except git.GitCommandError as exc:
+        raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")]) from exc
 
 
 def from_git(root: Path, base: str | None, config: CodexConfig | None = None) -> ChangeSet:

@@ -47,7 +47,7 @@ def merge_reports(documents: list[dict[str, Any]], sources: list[Path]) -> Repor
     """One report: every finding and problem once, in report order, with the shards' stats added up."""
     reports: list[Report] = []
     problems: list[Problem] = []
-    for document, source in zip(documents, sources):
+    for document, source in zip(documents, sources, strict=True):
         try:
             reports.append(Report.model_validate(document))
         except ValidationError as exc:
@@ -86,7 +86,7 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
     """One SARIF log with one codex run: results of every shard, rules once each, and every shard's invocations as
     it wrote them (a failed one keeps ``executionSuccessful: false`` and its notifications), each marked with its shard."""
     runs = [run for log in logs for run in log.get("runs", [])]
-    stats = [_sarif_stats(run, source) for log, source in zip(logs, sources) for run in log.get("runs", [])]
+    stats = [_sarif_stats(run, source) for log, source in zip(logs, sources, strict=True) for run in log.get("runs", [])]
     _same_ruleset(stats, sources)
     rules: dict[str, dict[str, Any]] = {}
     for run in runs:

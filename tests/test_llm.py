@@ -421,7 +421,7 @@ def test_over_the_budget_nothing_is_sent_and_the_hunks_are_named(check) -> None:
     assert server.requests == [] and code == 0
     problems = [e for e in report["errors"] if e["kind"] == "llm"]
     assert [(p["path"], p["line"]) for p in problems] == [("svc/handler.py", 5), ("svc/handler.py", 9)]
-    for problem, lines in zip(problems, ("4-6", "9-10")):
+    for problem, lines in zip(problems, ("4-6", "9-10"), strict=True):
         assert re.match(rf"not reviewed by the LLM pass \(CX0002\), lines {lines}: over the token budget of 10 \(needs \d+, 10 left\)",
                         problem["message"])
         assert "--llm-budget" in problem["hint"]

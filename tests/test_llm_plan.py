@@ -410,7 +410,7 @@ def test_a_file_rewritten_whole_is_sent_definition_by_definition_and_cached_by_e
     hunks = hunks_of(target(tmp_path, "a.py", PY_DEFS, None), context=3)
     assert [(h.start, h.end) for h in hunks] == [(1, 1), (4, 8), (11, 11), (12, 14), (16, 17), (20, 20)]
     edited = hunks_of(target(tmp_path, "a.py", PY_DEFS.replace("value.strip()", "value.lower()"), None), context=3)
-    assert [a.content_hash == b.content_hash for a, b in zip(hunks, edited)] == [True, True, True, False, True, True]
+    assert [a.content_hash == b.content_hash for a, b in zip(hunks, edited, strict=True)] == [True, True, True, False, True, True]
 
 
 def test_vendored_generated_and_minified_files_are_listed_not_read(tmp_path, cx0002) -> None:

@@ -142,7 +142,7 @@ def _changes(args: argparse.Namespace, root: Path, config: CodexConfig):
         try:
             raw = args.diff.read_bytes()
         except OSError as exc:
-            raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")])
+            raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")]) from exc
         utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # e.g. `git diff > x.patch` in Windows PowerShell
         return changes.from_patch(raw.decode("utf-16" if utf16 else "utf-8", "replace"), root, str(args.diff))
     return changes.from_git(root, args.base, config)

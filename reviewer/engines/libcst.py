@@ -172,7 +172,7 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
     context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
         results = list(pool.map(_work, tasks, chunksize=max(1, len(tasks) // (workers * 8))))
-    return {task[0]: result for task, result in zip(tasks, results)}
+    return {task[0]: result for task, result in zip(tasks, results, strict=True)}
 
 
 def _init_worker(rules: dict[str, Rule]) -> None:

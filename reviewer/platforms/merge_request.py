@@ -47,8 +47,8 @@ def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
     """Diff the merge request (merge-base of base and head → head), after checking the clone has the commits."""
     try:
         repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint=mr.checkout_hint, kind="usage")])
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint=mr.checkout_hint, kind="usage")]) from exc
     for sha, what in ((mr.base_sha, "target branch (base)"), (mr.head_sha, "merge request head")):
         if not _has_commit(repo, sha):
             raise ProblemError([_shallow(f"the {what} commit {sha[:12]} is not in this clone", mr)])
@@ -59,8 +59,8 @@ def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
                                     kind="usage")])
     try:
         base = repo.git.merge_base(mr.base_sha, mr.head_sha)
-    except git.GitCommandError:
-        raise ProblemError([_shallow("no common ancestor of the target branch and the merge request head in this clone", mr)])
+    except git.GitCommandError as exc:
+        raise ProblemError([_shallow("no common ancestor of the target branch and the merge request head in this clone", mr)]) from exc
     text = commit_diff(root, base, mr.head_sha)
     anchors, old_paths = _anchors(text)
     changes = from_patch(text, root, f"git diff {base[:12]}..{mr.head_sha[:12]}")
@@ -125,7 +125,7 @@ def rules_at(root: Path, commit: str) -> BaseRules:
             own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped, "in the target branch's RFCs")
         except ValidationError as exc:
             raise ProblemError([Problem(path=path, message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
-                                        hint="fix it on the target branch with `codex compile`", kind="config")])
+                                        hint="fix it on the target branch with `codex compile`", kind="config")]) from exc
     loaded = with_shipped(own, shipped, config)
     origin = loaded.origin if own is not None else f"{loaded.origin} (no {path} at {commit[:12]})"
     return BaseRules(loaded.ruleset, origin, config, own=own is not None and bool(own.origin), shipped_rfcs=loaded.shipped_rfcs,
