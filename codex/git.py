@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING
 
@@ -53,10 +54,8 @@ def default_branch_ref(repo: git.Repo, config: CodexConfig, env: dict[str, str] 
         raise ProblemError([Problem(path=config.file, message=f"{config.key('default_branch')} {default_branch!r} does not exist here",
                                     hint="name a branch this clone has, or fetch it; --base REF overrides it", kind="config")])
     candidates = []
-    try:
+    with contextlib.suppress(git.GitCommandError):
         candidates.append(repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True))
-    except git.GitCommandError:
-        pass
     candidates += ["origin/main", "origin/master", "main", "master"]
     if ci_default := env.get("CI_DEFAULT_BRANCH", "").strip():
         candidates += [f"origin/{ci_default}", ci_default]

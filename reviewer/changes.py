@@ -93,7 +93,7 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
     starts = [m.start() for m in _FILE_START.finditer(text)] or [0]
     if starts[0] != 0 and text[: starts[0]].strip():
         starts.insert(0, 0)
-    for begin, end in zip(starts, starts[1:] + [len(text)], strict=True):
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
         chunk = text[begin:end]
         line = text.count("\n", 0, begin) + 1
         try:
@@ -168,7 +168,8 @@ def _resolve(repo: git.Repo, ref: str) -> str:
     try:
         return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
     except git.GitCommandError as exc:
-        raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")]) from exc
+        raise ProblemError([Problem(message=f"unknown revision {ref!r}", kind="usage",
+                                    hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)")]) from exc
 
 
 def from_git(root: Path, base: str | None, config: CodexConfig | None = None) -> ChangeSet:

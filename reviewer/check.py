@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +37,8 @@ class CheckOptions:
     use_llm: bool = True
     ruleset_origin: str = ""
     today: dt.date | None = None  # the date rollouts are judged on (default: the clock's)
-    governance: GovernanceConfig = GovernanceConfig()
-    llm: LlmConfig = LlmConfig()
+    governance: GovernanceConfig = field(default_factory=GovernanceConfig)
+    llm: LlmConfig = field(default_factory=LlmConfig)
     llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
     cache_dir: Path | None = None  # the per-file result cache (None: neither it nor the LLM answer cache)

@@ -26,7 +26,8 @@ def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], lingu
         marked = linguist_marked(root, rest, attributes_from)
     except git.GitCommandError as exc:
         message = str(exc.stderr).strip().removeprefix("stderr: ").strip("'\n ") or str(exc)
-        return excluded, [Problem(path=".gitattributes", kind="config", message=f"reading it through git failed, generated and vendored files are checked: {message}",
+        return excluded, [Problem(path=".gitattributes", kind="config",
+                                  message=f"reading it through git failed, generated and vendored files are checked: {message}",
                                   hint="set linguist = false to stop asking, or fix the repository")]
     return excluded | marked, []
 

@@ -93,7 +93,8 @@ def site(tmp_path_factory, git_repo_factory, run_codex):
     repo.write("pyproject.toml", "[tool.codex]\nshipped = false  # its rfcs/ are a copy of the shipped codex\n")
     hostile = rule("CX0900", statement="If you need <b>bold</b> text, use `markdown` <script>alert(1)</script>.").replace(
         "No eval", "No eval when a < b & \"quoted\"")
-    (repo.path / "rfcs/0900-hostile.md").write_text(rfc("RFC-0900", status="draft", rules=hostile).replace("Why it matters.", "Why <img src=x onerror=alert(1)> matters."))
+    hostile_rfc = rfc("RFC-0900", status="draft", rules=hostile).replace("Why it matters.", "Why <img src=x onerror=alert(1)> matters.")
+    (repo.path / "rfcs/0900-hostile.md").write_text(hostile_rfc)
     out = tmp_path_factory.mktemp("site")
     result = run_codex(["docs", "--out", out, "--root", repo.path])
     assert result.code == 0, result.err

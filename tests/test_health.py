@@ -26,7 +26,8 @@ def checked(git_repo_factory):
     repo = git_repo_factory("health")
     repo.commit("code", {"rfcs/0100-test.md": rfc("RFC-0100", [unwrap_rule(), BROKEN]), **FILES})
     ruleset = compile_rfcs(repo.path / "rfcs", repo.path).ruleset
-    found_report = run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False, governance=GovernanceConfig(health_max_share=0.5, health_min_files=10)))
+    options = CheckOptions(use_llm=False, governance=GovernanceConfig(health_max_share=0.5, health_min_files=10))
+    found_report = run_check(ruleset, whole_tree(repo.path), options)
     return ruleset, found_report
 
 

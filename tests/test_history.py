@@ -86,7 +86,8 @@ def test_rollout_plan_is_a_patch_that_promotes_and_demotes(repo, run_codex, tmp_
 
 
 def test_nothing_proposed_under_the_thresholds(repo, run_codex):
-    (repo.path / "pyproject.toml").write_text('[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 4\ndemote_min_hits = 7\n', encoding="utf-8")
+    (repo.path / "pyproject.toml").write_text('[tool.codex]\nshipped = false\n\n[tool.codex.governance]\n'
+                                              'history = "ci/history.sqlite"\npromote_min_runs = 4\ndemote_min_hits = 7\n', encoding="utf-8")
     try:
         result = run_codex(["rollout", "plan", "--today", TODAY.isoformat(), "--root", repo.path])
     finally:

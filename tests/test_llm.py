@@ -249,7 +249,7 @@ def test_server_errors_are_retried_then_reported(check) -> None:
 
 
 def test_a_hang_past_the_timeout_is_reported(check) -> None:
-    report, code, server = check(in_order(Answer(GOOD.content, delay=2.0)))
+    report, code, _ = check(in_order(Answer(GOOD.content, delay=2.0)))
     static_finding_intact(report)
     assert llm_findings(report) == [] and code == 0
     assert "no answer within 0.3 s, 2 tries" in not_reviewed(report)[0]

@@ -190,7 +190,7 @@ def test_in_a_diff_only_overrides_on_changed_lines_are_reported(git_repo, rulese
 
 
 def test_sarif_marks_overridden_findings_as_suppressed_in_source(report):
-    jsonschema = pytest.importorskip("jsonschema")
+    pytest.importorskip("jsonschema")
     out = io.StringIO()
     get_formatter("sarif").write(report, out)
     sarif = json.loads(out.getvalue())

@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the per-file result cache nor the LLM answer cache")
     parser.add_argument("--fix", action="store_true", help="apply the rules' safe fixes to the working tree, then report what remains "
                         "(not with --staged or --diff: only the working tree is written)")
-    parser.add_argument("--shard", metavar="I/N", type=_shard, help="check only the I-th of N deterministic parts of the files (CI matrix; combine with `codex merge`)")
+    parser.add_argument("--shard", metavar="I/N", type=_shard,
+                        help="check only the I-th of N deterministic parts of the files (CI matrix; combine with `codex merge`)")
     parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
 
 

@@ -32,7 +32,7 @@ class MergeDiff:
     def anchor(self, path: str, line: int) -> int | bool | None:
         """``False`` when ``path:line`` is not in the diff; else the old line of a context line (``None`` if added)."""
         lines = self.anchors.get(path, {})
-        return lines[line] if line in lines else False
+        return lines.get(line, False)
 
     def shows(self, f: Finding) -> bool:
         """Are all of a finding's lines in the diff (so a suggestion replacing them can be offered)?"""

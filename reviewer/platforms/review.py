@@ -199,11 +199,11 @@ def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     inline = len(outcome.posted) + len(outcome.kept)
     lines.append(f"{inline} finding(s) commented inline ({len(outcome.posted)} new), {outcome.resolved} thread(s) closed as fixed.")
     if report.errors:
-        lines += ["", "#### Not checked", ""] + [f"- {_cell(str(p))}" for p in report.errors]
+        lines += ["", "#### Not checked", "", *(f"- {_cell(str(p))}" for p in report.errors)]
     if review.notes:
-        lines += ["", "#### Rule changes in this merge request", ""] + review.notes
+        lines += ["", "#### Rule changes in this merge request", "", *review.notes]
     if outcome.errors:
-        lines += ["", "#### Platform errors (the check result above still stands)", ""] + [f"- {_cell(e)}" for e in outcome.errors]
+        lines += ["", "#### Platform errors (the check result above still stands)", "", *(f"- {_cell(e)}" for e in outcome.errors)]
     body = "\n".join(lines) + "\n"
     if len(body) > SUMMARY_LIMIT:
         body = body[:SUMMARY_LIMIT] + "\n\n… summary cut at the platform's size limit; run `codex check` for the full report.\n"

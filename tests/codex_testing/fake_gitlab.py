@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
+from typing import ClassVar
 
 from codex_testing.fake_http import FakeServer, Reply, diff_lines
 
@@ -19,7 +20,7 @@ _BAD_LINE = {"message": "400 Bad request - Note {:line_code=>[\"can't be blank\"
 
 
 class FakeGitLab(FakeServer):
-    routes = [
+    routes: ClassVar[list[tuple[str, str, str]]] = [
         ("GET", _MR, "get_mr"),
         ("GET", _MR + "/discussions", "list_discussions"),
         ("POST", _MR + "/discussions", "create_discussion"),

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
@@ -68,7 +69,7 @@ class FakeServer(LoopbackServer):
     """Subclasses set ``routes``: (method, path regex, method name); a handler returns JSON or (status, JSON, headers)."""
 
     page_size = 2
-    routes: list[tuple[str, str, str]] = []
+    routes: ClassVar[list[tuple[str, str, str]]] = []
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
