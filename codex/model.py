@@ -80,6 +80,12 @@ class MatcherConfig(Frozen):
     kind: str
 
 
+class ClassMatcher(MatcherConfig):
+    """A matcher that is a class (the libcst and tree-sitter kinds): ``rule_class`` names it, as 'package.module:ClassName'."""
+
+    rule_class: str
+
+
 class LlmMatcher(MatcherConfig):
     kind: Literal["llm"] = "llm"
     question: str = Field(description="what the reviewer model must judge")

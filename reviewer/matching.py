@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from codex.model import LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
 from reviewer.cache import ResultCache
-from reviewer.engines import Match, Results, Run, all_engines, engine as engine_of
+from reviewer.engines import ClassEngine, Match, Results, Run, all_engines, engine as engine_of, rule_class
 from reviewer.finding import Finding
 from reviewer.targets import Target, applies
 from reviewer.test_code import TestCodeModel
@@ -105,13 +105,15 @@ def _drop_unloadable(plans: list[_Plan], lint_packages: Sequence[str]) -> list[P
     checked: set[str] = set()
     for plan in plans:
         for kind, rules in plan.rules.items():
-            base = getattr(engine_of(kind), "base", None)  # engines whose matchers are classes
-            for rule in rules if base else ():
+            engine = engine_of(kind)
+            if not isinstance(engine, ClassEngine):  # only matchers that are classes are loaded
+                continue
+            for rule in rules:
                 if rule.id in checked:
                     continue
                 checked.add(rule.id)
                 try:
-                    load_rule_class(rule.matcher.rule_class, base, lint_packages)  # type: ignore[attr-defined]
+                    load_rule_class(rule_class(rule), engine.base, lint_packages)
                 except RuleClassError as exc:
                     problems[rule.id] = Problem(path=rule.rfc.path, message=f"rule {rule.id} did not run: {exc}", kind="rule",
                                                 hint="name a matcher class in codex.lints or in a package [tool.codex] lint_packages lists")

@@ -14,7 +14,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from codex.model import MatcherConfig
+    from codex.model import ClassMatcher, MatcherConfig
     from codex.problems import Problem
     from codex.rfc import Block
 
@@ -66,7 +66,7 @@ class ClassMatcherKind:
     """The part matcher kinds whose matchers are classes (``rule_class: package.module:ClassName``) share."""
 
     kind: ClassVar[str]
-    matcher: ClassVar[type[MatcherConfig]]
+    matcher: ClassVar[type[ClassMatcher]]
     base: ClassVar[str]  # the class every matcher class derives from, as 'package.module:ClassName'
     languages: ClassVar[tuple[str, ...]]
 
@@ -93,4 +93,4 @@ class ClassMatcherKind:
             return problem(f"cannot load {source.rule_class}: {exc}",
                            f"name a {self.base.replace(':', '.')} subclass in codex.lints or in a package [tool.codex] lint_packages "
                            "lists, as 'package.module:ClassName'")
-        return self.matcher(rule_class=source.rule_class), []
+        return self.matcher(kind=self.kind, rule_class=source.rule_class), []

@@ -7,10 +7,10 @@ from typing import Literal
 from pydantic import Field
 
 from codex.matchers import ClassMatcherKind
-from codex.model import MatcherConfig
+from codex.model import ClassMatcher
 
 
-class LibcstMatcher(MatcherConfig):
+class LibcstMatcher(ClassMatcher):
     kind: Literal["libcst"] = "libcst"
     rule_class: str = Field(description="import path, as 'package.module:ClassName'")
 

@@ -8,12 +8,12 @@ from typing import Literal
 from pydantic import Field
 
 from codex.matchers import ClassMatcherKind
-from codex.model import MatcherConfig
+from codex.model import ClassMatcher
 
 GRAMMARS = {"rust": "tree_sitter_rust"}  # language -> the grammar's module (its wheel)
 
 
-class TreeSitterMatcher(MatcherConfig):
+class TreeSitterMatcher(ClassMatcher):
     kind: Literal["tree-sitter"] = "tree-sitter"
     rule_class: str = Field(description="import path of a codex.treesitter_lint.TreeSitterRule, as 'package.module:ClassName'")
 

@@ -82,6 +82,15 @@ def crash_problem(rule: Rule, target: Target, exc: Exception) -> Problem:
                    hint="report it to the rule's authors; the other rules still ran", kind="rule")
 
 
+def rule_class(rule: Rule) -> str:
+    """The matcher class a libcst or tree-sitter rule names, as 'package.module:ClassName'."""
+    from codex.model import ClassMatcher
+
+    if not isinstance(rule.matcher, ClassMatcher):
+        raise TypeError(f"rule {rule.id}: a {rule.matcher.kind} matcher names no class")
+    return rule.matcher.rule_class
+
+
 class ClassEngine:
     """The part engines whose matchers are classes (``rule_class: package.module:ClassName``) share."""
 
@@ -92,7 +101,7 @@ class ClassEngine:
         from codex.rule_class import module_file
 
         try:
-            origin = module_file(rule.matcher.rule_class.partition(":")[0])  # type: ignore[attr-defined]
+            origin = module_file(rule_class(rule).partition(":")[0])
             source = Path(origin).read_bytes() if origin else b""
         except (ImportError, ValueError, OSError):
             source = b""  # the engine reports the broken class; nothing of it is worth keying on

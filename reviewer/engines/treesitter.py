@@ -14,7 +14,7 @@ from codex.matchers.treesitter import GRAMMARS, TreeSitterKind, TreeSitterMatche
 from codex.model import Rule
 from codex.problems import Problem
 from codex.rule_class import loaded_rule_class
-from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
+from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem, rule_class
 from reviewer.targets import Target
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
     matchers: list[tuple[Rule, TreeSitterRule]] = []
     for rule in rules:
         try:
-            matcher = loaded_rule_class(rule.matcher.rule_class, TreeSitterEngine.base)(source)  # type: ignore[attr-defined]
+            matcher = loaded_rule_class(rule_class(rule), TreeSitterEngine.base)(source)
             _query(target.language, matcher.node_types())  # a node type the grammar lacks raises here, for this rule only
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(crash_problem(rule, target, exc))
