@@ -142,7 +142,8 @@ def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) ->
     rules = [r for r in result.rules if isinstance(r.matcher, SemgrepMatcher)]
     compiled = root / config.rules / "ruleset.json"
     try:
-        if not rules or (compiled.is_file() and Ruleset.load(compiled).version == result.ruleset.version):
+        version = result.ruleset.version if result.ruleset is not None else None
+        if not rules or (compiled.is_file() and Ruleset.load(compiled).version == version):
             return []
     except (OSError, ValueError, ValidationError):
         pass  # an unreadable rules/ proves nothing: ask semgrep
@@ -206,7 +207,7 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
         pass
     try:
         repo = git.Repo(root, search_parent_directories=True)
-        if repo.bare:
+        if repo.bare or repo.working_tree_dir is None:
             return None
         in_repo = (root.resolve() / rel).relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
         revisions = ["HEAD"] if repo.head.is_valid() else []
