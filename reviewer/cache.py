@@ -69,13 +69,16 @@ class ResultCache:
             self.misses += 1
             return None
         except OSError as exc:
-            return self._unreadable(path, target, exc.strerror or str(exc))
+            self._unreadable(path, target, exc.strerror or str(exc))
+            return None
         try:
             entry = CacheEntry.model_validate_json(raw)
         except ValidationError as exc:
-            return self._unreadable(path, target, f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
+            self._unreadable(path, target, f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
+            return None
         if entry.format != FORMAT:
-            return self._unreadable(path, target, f"format {entry.format!r}, expected {FORMAT!r}")
+            self._unreadable(path, target, f"format {entry.format!r}, expected {FORMAT!r}")
+            return None
         self.hits += 1
         return entry.matches, [Problem(path=target.path, **p.model_dump()) for p in entry.problems]
 

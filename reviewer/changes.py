@@ -114,7 +114,7 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
             if patched.is_binary_file:
                 changes.problems.append(Problem(path=printable(path), message="binary file, not checked", kind="skipped"))
                 continue
-            added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added)
+            added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added and ln.target_line_no is not None)
             if added or patched.removed:  # removing lines can introduce a finding too (a `timeout=` argument)
                 changes.files.append(FileChange(path, added, patch=patched))
     if text.strip() and not files_seen and not changes.problems:

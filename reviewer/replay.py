@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 _FIELDS = "%H%x1f%P%x1f%an%x1f%aI%x1f%s"
 
+Verdict = Literal["blocked", "warned", "clean"]
+
 
 class ReplayedCommit(BaseModel):
     """What the ruleset says about one commit; one line of the state file."""
@@ -48,7 +50,7 @@ class ReplayedCommit(BaseModel):
     author: str
     date: str
     subject: str
-    verdict: Literal["blocked", "warned", "clean"]
+    verdict: Verdict
     findings: list[Finding]
     errors: list[Problem]
 
@@ -219,7 +221,7 @@ def _changes(settings: ReplaySettings, repo: git.Repo, meta: _Commit, tree: Path
 def _verdict(commit: _Commit, report: Report) -> ReplayedCommit:
     sha, parent, author, date, subject = commit.sha, commit.parent, commit.author, commit.date, commit.subject
     shown = [f for f in report.findings if f.stage is not Stage.shadow]
-    verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
+    verdict: Verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
     return ReplayedCommit(commit=sha, parent=parent, author=author, date=date, subject=subject, verdict=verdict,
                           findings=report.findings, errors=report.errors)
 

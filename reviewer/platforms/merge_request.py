@@ -93,6 +93,8 @@ def _anchors(diff_text: str) -> tuple[dict[str, dict[int, int | None]], dict[str
         lines = anchors.setdefault(path, {})
         for hunk in patched:
             for line in hunk:
+                if line.target_line_no is None:  # a removed line
+                    continue
                 if line.is_added:
                     lines[line.target_line_no] = None
                 elif line.is_context:
