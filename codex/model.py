@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SerializeAsAny, SerializerFunctionWrapHandler,
-                      model_serializer)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SerializeAsAny, SerializerFunctionWrapHandler, model_serializer
 
 
 class Frozen(BaseModel):
