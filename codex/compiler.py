@@ -180,9 +180,9 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
                                 message=f"rule {section.rule_id} needs exactly one ```yaml codex``` block (found {len(config_blocks)})",
                                 hint="add one with severity, languages and matcher"))
         return None, problems
-    config, config_problem = _rule_config(config_blocks[0], path)
-    if config is None:
-        return None, [*problems, config_problem]
+    config = _rule_config(config_blocks[0], path)
+    if isinstance(config, Problem):
+        return None, [*problems, config]
     matcher, matcher_problems = _matcher(section, config, fences, path, lint_packages)
     problems += matcher_problems
     examples, example_problems = _examples(section, config, fences, path)
@@ -217,30 +217,30 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
     return rule, []
 
 
-def _rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | None]:
+def _rule_config(block: Block, path: str) -> RuleConfig | Problem:
     try:
         raw = yaml.safe_load(block.content) or {}
         config = RuleConfig.model_validate(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return None, Problem(path=path, line=block.line + 1 + (mark.line if mark else 0),
-                             message=f"rule block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")
+        return Problem(path=path, line=block.line + 1 + (mark.line if mark else 0),
+                       message=f"rule block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")
     except ValidationError as exc:
-        return None, _validation_problem(path, block.line + 1, "rule block", exc, block.content)
+        return _validation_problem(path, block.line + 1, "rule block", exc, block.content)
     if config.verify and config.matcher != "llm":
-        return None, Problem(path=path, line=block.line + 1, message=f"verify: true applies to llm matchers only, not {config.matcher}",
-                             hint="remove verify, or make the rule a judgment rule (matcher: llm)")
+        return Problem(path=path, line=block.line + 1, message=f"verify: true applies to llm matchers only, not {config.matcher}",
+                       hint="remove verify, or make the rule a judgment rule (matcher: llm)")
     unknown = [lang for lang in config.languages if lang not in EXTENSIONS]
     if unknown:
-        return None, Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
-                             hint=f"use one of: {', '.join(sorted(EXTENSIONS))}")
+        return Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
+                       hint=f"use one of: {', '.join(sorted(EXTENSIONS))}")
     for pattern in config.prefilter.regex if config.prefilter else ():
         try:
             re.compile(pattern)
         except re.error as exc:
-            return None, Problem(path=path, line=block.line + 1, message=f"prefilter regex {pattern!r} is not valid: {exc}",
-                                 hint="fix the regular expression (Python syntax)")
-    return config, None
+            return Problem(path=path, line=block.line + 1, message=f"prefilter regex {pattern!r} is not valid: {exc}",
+                           hint="fix the regular expression (Python syntax)")
+    return config
 
 
 def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str, lint_packages: Sequence[str] | None):
@@ -281,7 +281,7 @@ def _examples(section: RuleSection, config: RuleConfig, fences: list[Block], pat
         if verdict == "bad" and not expected:
             problems.append(Problem(path=path, line=block.line, message="bad example marks no line",
                                     hint=f"put a comment 'ruleid: {section.rule_id}' on the line before each line that must be flagged"))
-        examples.append(Example(verdict=verdict, language=language, code=block.content,
+        examples.append(Example(verdict="bad" if verdict == "bad" else "good", language=language, code=block.content,
                                 filename=options.get("path", default_filename(language)),
                                 expected=tuple(expected) if verdict == "bad" else (), source_line=block.line))
     return examples, problems

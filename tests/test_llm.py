@@ -654,7 +654,7 @@ def test_verification_drops_a_refuted_finding_and_only_an_upheld_one_blocks(chec
     llm = report["stats"]["llm"]
     assert llm["verification"] == {"requests": 2, "upheld": 1, "refuted": 1, "failed": 0}
     assert llm["per_rule"]["CX0002"]["requests"] == 3 and llm["models"] == {"test-model": 3}
-    [review, *verifications] = server.requests
+    [_, *verifications] = server.requests  # the review, then its verifications
     assert [r["response_format"]["json_schema"]["name"] for r in server.requests] == ["codex_findings", "codex_verdict", "codex_verdict"]
     [asked] = [r["messages"][-1]["content"] for r in verifications if "line 6:" in r["messages"][-1]["content"]]
     assert re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", asked, re.S).group(1) == (

@@ -16,7 +16,7 @@ from reviewer.llm.cache import cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure
 from reviewer.llm.cost import shares
 from reviewer.llm.helpers import helpers_of
-from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Routed, hunks_of, route
+from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Hunk, Routed, hunks_of, route
 from reviewer.llm.plan import Costs, plan
 from reviewer.llm.schema import FINDINGS, MalformedAnswer, parse_answer
 from reviewer.llm.settings import resolve
@@ -157,7 +157,10 @@ def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, 
     error_hunk = hunks_of(target(tmp_path, "e.py", numbered(3), {1}), context=0)[0]
     warning_hunk = hunks_of(target(tmp_path, "w.py", numbered(20), set(range(1, 21))), context=0)[0]
     tiny = hunks_of(target(tmp_path, "t.py", numbered(1), {1}), context=0)[0]
-    cost = lambda hunk: costs.header(prompt.render_header(Routed(hunk, (cx0002,)))) + costs.item(Routed(hunk, (cx0002,)))
+
+    def cost(hunk: Hunk) -> int:
+        return costs.header(prompt.render_header(Routed(hunk, (cx0002,)))) + costs.item(Routed(hunk, (cx0002,)))
+
     budget = costs.overhead + costs.rule(cx0002) + cost(error_hunk) + cost(tiny)
     routed = [Routed(warning_hunk, (warning,)), Routed(tiny, (cx0002,)), Routed(error_hunk, (cx0002,))]
     requests, over = plan(routed, costs, budget)
@@ -233,9 +236,9 @@ def test_retry_after_is_honoured_and_backoff_doubles() -> None:
 
 def test_a_long_retry_after_gives_up_without_waiting() -> None:
     slept: list[float] = []
-    with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server:
-        with pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s"):
-            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
+    with (LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server,
+          pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s")):
+        _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
 
@@ -313,7 +316,8 @@ def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
     assert (hunk.start, hunk.end) == (1, 5)  # a change inside a function keeps its context, up to the next definition
     rust = "fn before() {\n    work();\n}\n\npub(crate) fn added(conf: &Conf) -> u8 {\n    conf.limit\n}\n\nimpl Other {\n}\n"
     [hunk] = hunks_of(target(tmp_path, "c.rs", rust, {5, 6, 7}, "rust"), context=3)
-    assert (hunk.start, hunk.end) == (5, 7)  # Rust's fn and impl are definitions too (as are Go's func, JS's function in hunks of languages without definitions)
+    # Rust's fn and impl are definitions too (as are Go's func, JS's function in hunks of languages without definitions)
+    assert (hunk.start, hunk.end) == (5, 7)
 
 
 def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:
