@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
 from codex.compiler import compile_rfcs
-from codex.governance_config import GovernanceConfig
 from codex.history_location import HistoryLocation, parse_location
-from reviewer.history import RunOrigin, open_history, repository_identity, run_origin
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.changes import whole_tree
 from reviewer.check import CheckOptions, run_check
+from reviewer.history import RunOrigin, open_history, repository_identity, run_origin
 from reviewer.rollout import stage_in_force
 
 RFC = rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],
@@ -36,7 +34,7 @@ def repo(git_repo_factory):
     history = _sqlite(repo.path / "ci" / "history.sqlite")
     for day in (1, 2, 3):
         report = run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False, today=TODAY))
-        history.record(report, RunOrigin("example.com/acme/svc", "1"), "check", now=dt.datetime(2026, 1, day, 12, tzinfo=dt.timezone.utc))
+        history.record(report, RunOrigin("example.com/acme/svc", "1"), "check", now=dt.datetime(2026, 1, day, 12, tzinfo=dt.UTC))
     return repo
 
 

@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+
 from codex_testing import PROJECT_ROOT
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.postgres import PASSWORD
-
 from reviewer.history.migrations import MIGRATIONS
 
 RFC = rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from codex_testing import PROJECT_ROOT
-from codex_testing.rfcs import rfc, rule
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from codex_testing import PROJECT_ROOT
+from codex_testing.rfcs import rfc, rule
 
 E, W, I = types.DiagnosticSeverity.Error, types.DiagnosticSeverity.Warning, types.DiagnosticSeverity.Information
 EVAL_RULE = rule("CX0100", matcher="pattern: eval($X)\nfix: ast.literal_eval($X)\n")

@@ -40,9 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex_cli.commands._ruleset_and_history import history_to_record, load_or_fail_open, record_history
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
+    from codex_cli.commands._ruleset_and_history import history_to_record, load_or_fail_open, record_history
     from reviewer.check import CheckOptions, run_check
     from reviewer.fixes import apply_to_tree, digests
     from reviewer.formatters import get_formatter

@@ -13,9 +13,9 @@ from codex_cli.commands._common import add_root, add_today, find_root, output_fi
 
 if TYPE_CHECKING:
     from codex.governance_config import GovernanceConfig
-    from reviewer.history import RuleStatus
     from codex.history_location import HistoryLocation
     from codex.model import Ruleset
+    from reviewer.history import RuleStatus
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codex.config import load_config
-    from reviewer.history import HistoryUnavailable, open_history
     from codex.history_location import configured_location
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import load_active
+    from reviewer.history import HistoryUnavailable, open_history
 
     root = find_root(args.root)
     config = load_config(root)
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     return _plan(root, loaded.ruleset, statuses, config.governance, today, args.output)
 
 
-def _status(ruleset: "Ruleset", statuses: "list[RuleStatus]", today: dt.date, fmt: str) -> int:
+def _status(ruleset: Ruleset, statuses: list[RuleStatus], today: dt.date, fmt: str) -> int:
     from rich.console import Console
     from rich.table import Table
 
@@ -84,7 +84,7 @@ def _status(ruleset: "Ruleset", statuses: "list[RuleStatus]", today: dt.date, fm
     return 0
 
 
-def _plan(root: Path, ruleset: "Ruleset", statuses: "list[RuleStatus]", limits: "GovernanceConfig", today: dt.date,
+def _plan(root: Path, ruleset: Ruleset, statuses: list[RuleStatus], limits: GovernanceConfig, today: dt.date,
           output: Path | None) -> int:
     from reviewer.rollout_plan import front_matter_patch, propose
 
@@ -105,7 +105,7 @@ def _plan(root: Path, ruleset: "Ruleset", statuses: "list[RuleStatus]", limits: 
     return 0
 
 
-def _location(value: str) -> "HistoryLocation":
+def _location(value: str) -> HistoryLocation:
     from codex.history_location import parse_location
 
     try:

@@ -119,7 +119,7 @@ class PostgresBackend:
         return at
 
     def read_time(self, value: object) -> str:
-        return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds") if isinstance(value, dt.datetime) else str(value)
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds") if isinstance(value, dt.datetime) else str(value)
 
     def failure(self, exc: Exception) -> HistoryUnavailable | None:
         import psycopg
