@@ -3,6 +3,7 @@ rules/), less the rules its configuration disables."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,10 +214,8 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
         revisions = ["HEAD"] if repo.head.is_valid() else []
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
-    try:
+    with contextlib.suppress(ProblemError):  # no base to compare with: HEAD is the only place left to look
         revisions += [default_base(repo, config)] if revisions else []
-    except ProblemError:
-        pass  # no base to compare with: HEAD is the only place left to look
     for revision in dict.fromkeys(revisions):
         try:
             text = repo.git.show(f"{revision}:{in_repo}")

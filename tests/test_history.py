@@ -157,10 +157,12 @@ def test_history_locations(value, expected):
 ])
 def test_an_unsupported_history_is_a_configuration_error_naming_the_file_and_key(git_repo, run_codex, monkeypatch, value, message):
     repo = git_repo()
-    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "{value}"\n'})
+    pyproject = f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "{value}"\n'
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": pyproject})
     for command in (["check", "--all"], ["rollout", "status"]):
         result = run_codex([*command, "--root", repo.path])
-        assert (result.code, result.out, result.err) == (2, "", f"pyproject.toml: [tool.codex] governance.history: {message} — see the configuration section of the README\n")
+        expected = f"pyproject.toml: [tool.codex] governance.history: {message} — see the configuration section of the README\n"
+        assert (result.code, result.out, result.err) == (2, "", expected)
     assert sorted(p.name for p in repo.path.iterdir()) == [".git", "app", "pyproject.toml", "rfcs"]  # no folder named after a scheme
     repo.write("pyproject.toml", "[tool.codex]\nshipped = false\n")
     monkeypatch.setenv("CODEX_HISTORY_URL", value)

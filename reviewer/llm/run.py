@@ -262,9 +262,9 @@ class _Pass:
         try:
             return AnswerCache(directory, self.settings.config.cache_max_age_days)
         except (OSError, sqlite3.Error) as exc:
+            setting = f"{self.settings.config.key('cache_dir')} in {self.settings.config.file}"
             self.outcome.problems.append(Problem(path=str(directory), message=f"LLM cache unusable ({exc}); every hunk is sent",
-                                                 hint=f"make the directory writable or set {self.settings.config.key('cache_dir')} in {self.settings.config.file}",
-                                                 kind="llm"))
+                                                 hint=f"make the directory writable or set {setting}", kind="llm"))
             return None
 
     def _from_cache(self, cache: AnswerCache | None, routed: list[Routed]) -> list[Routed]:

@@ -36,7 +36,7 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
         number, base, head = int(pull["number"]), pull["base"]["sha"], pull["head"]["sha"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ProblemError([Problem(path=event_path or "GITHUB_EVENT_PATH", message=f"cannot read the pull request event: {exc!r}",
-                                    hint="run codex review in a workflow triggered by pull_request", kind="usage")])
+                                    hint="run codex review in a workflow triggered by pull_request", kind="usage")]) from exc
     return MergeRequest(
         platform="github", api_url=env.get("GITHUB_API_URL", "https://api.github.com"), project=env.get("GITHUB_REPOSITORY", ""),
         number=number, base_sha=base, head_sha=head, token=env.get("GITHUB_TOKEN") or None, token_name="GITHUB_TOKEN",
@@ -145,7 +145,7 @@ class GitHubPlatform:
             if exc.status != 422:
                 raise
         refused = []
-        for finding, comment in zip(findings, comments):
+        for finding, comment in zip(findings, comments, strict=True):
             body, path = comment.pop("body"), comment.pop("path")
             try:
                 self._create(partial(self.pull.create_review_comment, body, self.commit, path, **comment),

@@ -30,7 +30,7 @@ class FakeGitLab(FakeServer):
         ("PUT", _MR + "/notes/(?P<id>\\d+)", "update_note"),
         ("GET", r"/api/v4/user", "current_user"),
     ]
-    bot = {"id": 77, "username": "codex-bot"}  # the token's user: a project access token's bot user
+    bot: ClassVar[dict[str, object]] = {"id": 77, "username": "codex-bot"}  # the token's user: a project access token's bot user
 
     def __init__(self, token: str, project: str = "42", iid: int = 7):
         super().__init__()
