@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from codex.problems import Problem, ProblemError
@@ -33,7 +34,7 @@ def _first_existing(repo: git.Repo, refs: list[str]) -> str | None:
     return next((ref for ref in refs if _exists(repo, ref)), None)
 
 
-def default_branch_ref(repo: git.Repo, config: CodexConfig, env: dict[str, str] | None = None) -> str:
+def default_branch_ref(repo: git.Repo, config: CodexConfig, env: Mapping[str, str] | None = None) -> str:
     """What a change is compared with: the merge request's target that CI names (GITHUB_BASE_REF,
     CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME), else ``config``'s ``default_branch``,
     else the first that exists of origin/HEAD, origin/main, origin/master, main, master, CI_DEFAULT_BRANCH.
