@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from codex_cli.commands._common import add_root, add_today, find_root, output_file
 
@@ -61,16 +61,32 @@ def run(args: argparse.Namespace) -> int:
     return _plan(root, loaded.ruleset, statuses, config.governance, today, args.output)
 
 
+class _StatusRow(TypedDict):
+    """One rule's record, as ``codex rollout status --format json`` prints it."""
+
+    rule_id: str
+    runs: int
+    repositories: int
+    clean_runs: int
+    held_runs: int
+    hits: int
+    overridden: int
+    override_rate: float
+    last_run: str
+    stages: list[str]
+
+
 def _status(ruleset: Ruleset, statuses: list[RuleStatus], today: dt.date, fmt: str) -> int:
     from rich.console import Console
     from rich.table import Table
 
     from reviewer.rollout import describe
 
-    rows = [{"rule_id": s.rule_id, "runs": s.runs, "repositories": s.repositories, "clean_runs": s.clean_runs, "held_runs": s.held_runs, "hits": s.hits,
-             "overridden": s.overridden, "override_rate": round(s.override_rate, 3), "last_run": s.last_run,
-             "stages": describe(ruleset.rule(s.rule_id), today) if ruleset.rule(s.rule_id) else ["not in the active ruleset"]}
-            for s in statuses]
+    rows: list[_StatusRow] = [
+        {"rule_id": s.rule_id, "runs": s.runs, "repositories": s.repositories, "clean_runs": s.clean_runs, "held_runs": s.held_runs,
+         "hits": s.hits, "overridden": s.overridden, "override_rate": round(s.override_rate, 3), "last_run": s.last_run,
+         "stages": describe(rule, today) if (rule := ruleset.rule(s.rule_id)) else ["not in the active ruleset"]}
+        for s in statuses]
     if fmt == "json":
         print(json.dumps({"date": today.isoformat(), "rules": rows}, indent=2))
         return 0
