@@ -94,7 +94,7 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
             rules.setdefault(rule["id"], rule)
     index = {rule_id: i for i, rule_id in enumerate(sorted(rules))}
     results, invocations = [], []
-    for run, run_stats in zip(runs, stats):
+    for run, run_stats in zip(runs, stats, strict=True):
         for result in run.get("results", []):
             results.append({**result, "ruleIndex": index[result["ruleId"]]} if result.get("ruleId") in index else result)
         shard = run_stats.shard if isinstance(run_stats, RunStats) else None
@@ -119,7 +119,7 @@ def sarif_failures(logs: list[dict[str, Any]], sources: list[Path]) -> list[tupl
     """The shards whose check did not complete (an invocation with ``executionSuccessful: false``), each with its
     error-level notifications."""
     failed = []
-    for log, source in zip(logs, sources):
+    for log, source in zip(logs, sources, strict=True):
         invocations = [i for run in log.get("runs", []) for i in run.get("invocations", []) if i.get("executionSuccessful") is False]
         if invocations:
             failed.append((source, [n.get("message", {}).get("text", "") for i in invocations

@@ -9,9 +9,9 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.model import Ruleset
-from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.fake_github import FakeGitHub
 from codex_testing.github_pr import TOKEN, PullRequest
+from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.platforms import github as github_platform
 from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
 

@@ -24,7 +24,7 @@ from codex.model import Rule
 from codex.problems import Problem
 from codex.rule_class import loaded_rule_class
 from reviewer import python_ast
-from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
+from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem, rule_class
 from reviewer.git_lines import GitLines
 from reviewer.targets import Target
 
@@ -74,6 +74,11 @@ class LibcstRun:
 ENGINE = LibcstEngine()
 
 
+def _lint_class(rule: Rule) -> type[LintRule]:
+    """The rule's matcher class; loading it checked that it derives from ``LibcstEngine.base``."""
+    return cast("type[LintRule]", loaded_rule_class(rule_class(rule), LibcstEngine.base))
+
+
 def check_file(target: Target, rules: list[Rule]) -> FileResult:
     """Run ``rules`` (all libcst-matched) over one file."""
     import libcst as cst
@@ -111,7 +116,7 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     problems: list[Problem] = []
     for rule in rules:
         try:
-            visitors.append((rule, loaded_rule_class(cast(LibcstMatcher, rule.matcher).rule_class, LibcstEngine.base)()))
+            visitors.append((rule, _lint_class(rule)()))
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(crash_problem(rule, target, exc))
     try:
@@ -122,8 +127,8 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         positions = wrapper.resolve(PositionProvider) if any(v.flagged for _, v in visitors) else {}
     except Exception as exc:  # e.g. too deeply nested: what the rules found cannot be placed on a line
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
-        return [], problems + [Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
-                                       message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
+        return [], [*problems, Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
+                                        message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
     git = GitLines(module.code)
     matches = []
     for rule, visitor in visitors:
@@ -167,7 +172,7 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
     tasks = [(t.path, str(t.abs_path), t.language, t.scope_path, tuple(r.id for r in rs)) for t, rs in largest_first]
     for rule in rules.values():  # imported here, so a forked worker never imports while another thread holds a lock
         with contextlib.suppress(Exception):  # a broken class is reported per file by the worker
-            loaded_rule_class(rule.matcher.rule_class, LibcstEngine.base)
+            _lint_class(rule)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
@@ -255,7 +260,7 @@ def screened(rules: list[Rule], tree: ast.AST) -> tuple[list[Rule], Sighting | N
     kept = []
     for rule in rules:
         try:
-            screen = loaded_rule_class(cast(LibcstMatcher, rule.matcher).rule_class, LibcstEngine.base).SCREEN
+            screen = _lint_class(rule).SCREEN
         except Exception:  # a broken class: reported by the visit
             screen = None
         if screen is not None:
