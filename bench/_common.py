@@ -10,8 +10,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from importlib import metadata
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 DJANGO = "django==5.1.4"  # Python: ~2,800 files, ~470k lines

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import tree_sitter as ts
 import tree_sitter_rust
-
 from _sites import Site
 
 RULE = "CX0001"
@@ -66,9 +65,8 @@ def _is_test_item(node: ts.Node) -> bool:
 def _in_test_item(node: ts.Node) -> bool:
     current = node
     while current.parent is not None:
-        if current.parent.type in ITEM_PARENTS and current.type not in {"attribute_item", "line_comment", "block_comment"}:
-            if _is_test_item(current):
-                return True
+        if current.parent.type in ITEM_PARENTS and current.type not in {"attribute_item", "line_comment", "block_comment"} and _is_test_item(current):
+            return True
         current = current.parent
     return False
 

@@ -27,9 +27,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the project, and the test sui
 
 from codex.compiler import compile_rfcs  # noqa: E402
 from codex.model import LlmMatcher, Rule  # noqa: E402
+from codex_testing.llm_server import Answer, LlmServer  # noqa: E402
 from reviewer.llm import prompt  # noqa: E402
 from reviewer.llm.tokens import TokenCounter, counter_for  # noqa: E402
-from codex_testing.llm_server import Answer, LlmServer  # noqa: E402
 
 MODEL = "gpt-4"
 
@@ -183,7 +183,7 @@ limit = region["limit"]
 region = settings.get("region") or {}
 limit = region.get("limit", 10)
 ```
-'''
+'''  # noqa: E501  # the RFC's question is one YAML line
 SHIPPED_CX0002 = (ROOT / "rfcs/0002-validate-upstream-state.md").read_text()
 SCENARIOS = {
     "selective rules": {"0100-bench.md": RULES_RFC, "0101-upstream.md": UPSTREAM_RFC},
@@ -463,7 +463,7 @@ def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) 
 
 def shared_prefix(texts: list[str], counter: TokenCounter) -> tuple[int, int]:
     """Tokens two requests share from their start (what a provider's prompt cache can serve), and the first one's."""
-    common = os.path.commonprefix(texts) if len(texts) == 2 else ""
+    common = os.path.commonprefix(texts) if len(texts) == 2 else ""  # noqa: RUF071  # characters: a prompt cache serves a shared text prefix
     return counter.count(common), counter.count(texts[0]) if texts else 0
 
 
@@ -476,7 +476,7 @@ def measure_focus(repo: Path, seed: int, counter: TokenCounter) -> tuple[int, in
     names = ["billing", "quota", "invoice", "ledger", "payout", "refund", "search", "profile", "session", "catalog"]
     files = {}
     for name in names:
-        fresh = [PY_BLOCKS["config"].format(n=name, N=name.title(), k=1)] + blocks(quiet, dict.fromkeys(quiet, 1), names, rng, 8)
+        fresh = [PY_BLOCKS["config"].format(n=name, N=name.title(), k=1), *blocks(quiet, dict.fromkeys(quiet, 1), names, rng, 8)]
         base = blocks(quiet, dict.fromkeys(quiet, 1), names, rng, 6)
         files[f"services/{name}/handlers.py"] = (base, change(base, rng.sample(fresh, len(fresh)), rng))
     commit(repo, {"0002-validate-upstream-state.md": SHIPPED_CX0002}, files)

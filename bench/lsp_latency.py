@@ -55,7 +55,8 @@ def source(lines: int, edit: int, clean: bool = False) -> str:
     """About ``lines`` lines of Python in functions of 16 lines, with ``edit`` as a comment in the middle line."""
     text = f"import {'json' if clean else 'yaml'}\nimport logging\nimport subprocess\n\nimport requests\n\nlog = logging.getLogger(__name__)\n\n\n"
     calls = ("requests.get(url, timeout=10)", "requests.post(url, json={})")  # one function in eight lacks a timeout (CX0003)
-    text += "".join(FUNCTION.format(n=n, call=calls[n % 8 == 0 and not clean], loader="json.load" if clean else "yaml.safe_load") for n in range(-(-(lines - 9) // 16)))
+    loader = "json.load" if clean else "yaml.safe_load"
+    text += "".join(FUNCTION.format(n=n, call=calls[n % 8 == 0 and not clean], loader=loader) for n in range(-(-(lines - 9) // 16)))
     body = text.split("\n")
     body.insert(len(body) // 2, f"# edit {edit}")
     return "\n".join(body)

@@ -13,10 +13,9 @@ import sys
 import time
 
 import anyio
+from _common import REPO
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
-
-from _common import REPO
 
 LINES = 1000
 

@@ -30,12 +30,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import TypeAdapter
-
 from _common import DEFAULT_CACHE, REPO, fetch
 from _python_sites import python_sites
 from _rust_sites import rust_sites
 from _sites import Label, Site
+from pydantic import TypeAdapter
 
 TARGET = 0.97
 RUST_RULES = ("CX0001",)

@@ -95,7 +95,7 @@ def alternated(ours: list[str], theirs: list[str], cwd: Path, times: int, before
         if before_theirs:
             before_theirs()
         b.append(measure(theirs, cwd))
-    return Pair(median(a), median(b), [x.wall / y.wall for x, y in zip(a, b)])
+    return Pair(median(a), median(b), [x.wall / y.wall for x, y in zip(a, b, strict=True)])
 
 
 def replay_per_commit(repo: Path, pythonpath: Path) -> float:
@@ -159,8 +159,9 @@ def main() -> int:
         theirs = [replay_per_commit(Path(tmp), args.replay_baseline) for _ in range(args.runs)] if args.replay_baseline else []
     replay_row = f"| 6. `codex replay`, per commit ({REPLAY_COMMITS} commits, --jobs 1) | {statistics.median(ours):.2f} s |"
     if theirs:
-        ratios = [t / o for o, t in zip(ours, theirs)]
-        replay_row += f" {args.replay_baseline.name}: {statistics.median(theirs):.2f} s | {statistics.median(ratios):.1f}× faster ({min(ratios):.1f}–{max(ratios):.1f}) | ≥ 4× faster |"
+        ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
+        replay_row += (f" {args.replay_baseline.name}: {statistics.median(theirs):.2f} s | {statistics.median(ratios):.1f}× faster "
+                       f"({min(ratios):.1f}–{max(ratios):.1f}) | ≥ 4× faster |")
     print(f"  replay: {ours} vs {theirs}", flush=True)
 
     print("\n| comparison | codex | wall s | CPU s | peak MB | baseline | wall s | CPU s | peak MB | ratio (wall, spread) | target |")
@@ -171,7 +172,8 @@ def main() -> int:
             ratio = f"{1 / pair.ratio:.1f}× faster ({1 / max(pair.ratios):.1f}–{1 / min(pair.ratios):.1f})"
         else:
             ratio = f"{pair.ratio:.2f}× ({pair.spread()})"
-        print(f"| {name} | {ours_name} | {a.wall:.2f} | {a.cpu:.2f} | {a.peak_mb:.0f} | {theirs_name} | {b.wall:.2f} | {b.cpu:.2f} | {b.peak_mb:.0f} | {ratio} | {target} |")
+        print(f"| {name} | {ours_name} | {a.wall:.2f} | {a.cpu:.2f} | {a.peak_mb:.0f} | "
+              f"{theirs_name} | {b.wall:.2f} | {b.cpu:.2f} | {b.peak_mb:.0f} | {ratio} | {target} |")
     print(f"| 7. peak memory, full tree | `codex check --all` | | | {full.ours.peak_mb:.0f} | semgrep alone | | | {full.theirs.peak_mb:.0f} | "
           f"{full.ours.peak_mb / full.theirs.peak_mb:.2f}× | ≤ 1.2× |")
     print(replay_row)

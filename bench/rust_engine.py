@@ -24,7 +24,6 @@ from reviewer.matching import run_matchers
 from reviewer.targets import Target
 from reviewer.test_code import TestCodeModel
 
-
 TEXTUAL = re.compile(r"\.\s*(unwrap\(\)|expect\()")
 
 

@@ -56,25 +56,27 @@ def changes(previous: Ruleset | None, current: Ruleset, link: Callable[[Rule], s
     """One markdown line per rule added, changed (in what decides enforcement) or removed."""
     lines = []
     for rule_id, old, new in paired(previous, current):
-        if old is None:
-            lines.append(f"- **added** {rule_id} {new.title} ({new.severity.value}, {_stages(new)}) — {link(new)}")
-        elif new is None:
-            lines.append(f"- **removed** {rule_id} {old.title} — {link(old)}")
-        else:
-            what = [_difference(aspect, getattr(old, aspect), getattr(new, aspect)) for aspect in _ASPECTS
-                    if getattr(old, aspect) != getattr(new, aspect)]
-            if old.message != new.message:
-                what.append("statement")
-            if what:
-                lines.append(f"- **changed** {rule_id} {new.title}: {'; '.join(what)} — {link(new)}")
+        match old, new:
+            case None, Rule():
+                lines.append(f"- **added** {rule_id} {new.title} ({new.severity.value}, {_stages(new)}) — {link(new)}")
+            case Rule(), None:
+                lines.append(f"- **removed** {rule_id} {old.title} — {link(old)}")
+            case Rule(), Rule():
+                what = [_difference(aspect, old, new) for aspect in _ASPECTS if getattr(old, aspect) != getattr(new, aspect)]
+                if old.message != new.message:
+                    what.append("statement")
+                if what:
+                    lines.append(f"- **changed** {rule_id} {new.title}: {'; '.join(what)} — {link(new)}")
     return lines
 
 
-def _difference(aspect: str, old: object, new: object) -> str:
-    if aspect in ("severity", "stage"):
-        return f"{aspect} {old.value} → {new.value}"
+def _difference(aspect: str, old: Rule, new: Rule) -> str:
+    if aspect == "severity":
+        return f"severity {old.severity.value} → {new.severity.value}"
+    if aspect == "stage":
+        return f"stage {old.stage.value} → {new.stage.value}"
     if aspect == "rollout":
-        return f"rollout → {_cohorts(new) or 'none'}"
+        return f"rollout → {_cohorts(new.rollout) or 'none'}"
     return aspect
 
 

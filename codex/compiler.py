@@ -139,12 +139,12 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
                                 hint="add a paragraph 'If you need <what>, use <remedy>.' under the heading"))
     config_blocks = [b for b in fences if b.info.split()[:2] == ["yaml", "codex"]]
     if len(config_blocks) != 1:
-        problems.append(Problem(path=path, line=section.line, message=f"rule {section.rule_id} needs exactly one ```yaml codex``` block (found {len(config_blocks)})",
-                                hint="add one with severity, languages and matcher"))
+        problems.append(Problem(path=path, line=section.line, hint="add one with severity, languages and matcher",
+                                message=f"rule {section.rule_id} needs exactly one ```yaml codex``` block (found {len(config_blocks)})"))
         return None, problems
-    config, config_problem = parse_rule_config(config_blocks[0], path)
-    if config is None:
-        return None, problems + [config_problem]
+    config = parse_rule_config(config_blocks[0], path)
+    if isinstance(config, Problem):
+        return None, [*problems, config]
     matcher, matcher_problems = _matcher(section, config, fences, path, lint_packages)
     problems += matcher_problems
     examples, example_problems = block_examples(section, config, fences, path)

@@ -13,7 +13,6 @@ from codex.governance_config import GovernanceConfig
 from codex.model import Severity, is_rule_id, is_web_url
 from codex.problems import Problem, ProblemError
 
-
 MAX_FILE_BYTES = 1_000_000
 PYPROJECT = "pyproject.toml"
 
@@ -131,7 +130,7 @@ def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConf
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ProblemError([Problem(path=name, message=f"cannot read{where}: {exc}", hint="fix the TOML", kind="config")])
+            raise ProblemError([Problem(path=name, message=f"cannot read{where}: {exc}", hint="fix the TOML", kind="config")]) from exc
         in_pyproject = name == PYPROJECT
         if in_pyproject and not _has_codex_table(document):
             continue
@@ -142,7 +141,7 @@ def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConf
             key = ".".join(str(p) for p in err["loc"])
             prefix = f"[tool.codex]{' ' + key if key else ''}" if in_pyproject else key
             raise ProblemError([Problem(path=name, message=f"{prefix}{where}: {err['msg']}",
-                                        hint="see the configuration section of the README", kind="config")])
+                                        hint="see the configuration section of the README", kind="config")]) from exc
         return config.read_from(name)
     return CodexConfig()
 
@@ -159,7 +158,7 @@ def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ProblemError([Problem(path=path.name, message=f"cannot read: {exc}", hint="save it as UTF-8", kind="config")])
+        raise ProblemError([Problem(path=path.name, message=f"cannot read: {exc}", hint="save it as UTF-8", kind="config")]) from exc
 
 
 def parse_config(document: dict[str, object]) -> CodexConfig:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ def repository(root: Path) -> git.Repo:
         return git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise ProblemError([Problem(path=str(root), message="not inside a git repository",
-                                    hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")])
+                                    hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")]) from None
 
 
 def work_tree(repo: git.Repo) -> Path:
@@ -54,7 +55,8 @@ def resolve_commit(repo: git.Repo, ref: str) -> str:
     try:
         return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
     except git.GitCommandError:
-        raise ProblemError([Problem(message=f"unknown revision {ref!r}", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)", kind="usage")])
+        raise ProblemError([Problem(message=f"unknown revision {ref!r}", kind="usage",
+                                    hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)")]) from None
 
 
 def _exists(repo: git.Repo, ref: str) -> bool:
@@ -78,7 +80,7 @@ def default_branch_ref(repo: git.Repo, config: CodexConfig, env: dict[str, str] 
     A named ref that is not here, or no base at all, raises a usage problem saying what to set."""
     import git
 
-    env = os.environ if env is None else env
+    env = dict(os.environ) if env is None else env
     for variable, shapes in _CI_TARGETS:
         if value := env.get(variable, "").strip():
             refs = [shape.format(value) for shape in shapes]
@@ -92,10 +94,8 @@ def default_branch_ref(repo: git.Repo, config: CodexConfig, env: dict[str, str] 
         raise ProblemError([Problem(path=config.file, message=f"{config.key('default_branch')} {default_branch!r} does not exist here",
                                     hint="name a branch this clone has, or fetch it; --base REF overrides it", kind="config")])
     candidates = []
-    try:
+    with contextlib.suppress(git.GitCommandError):
         candidates.append(repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True))
-    except git.GitCommandError:
-        pass
     candidates += ["origin/main", "origin/master", "main", "master"]
     if ci_default := env.get("CI_DEFAULT_BRANCH", "").strip():
         candidates += [f"origin/{ci_default}", ci_default]

@@ -9,8 +9,8 @@ the RFC that names it.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
@@ -93,7 +93,7 @@ class Screen:
     def _holds(self, imported: list[tuple[str, str]], seen: Sighting) -> bool:
         """Does the file call a holder (``Session()``, ``requests.session()``, an imported alias of one)?"""
         names = self.holders | {local for name, local in imported if name in self.holders}
-        return any(isinstance(f := c.func, ast.Name) and f.id in names or isinstance(f, ast.Attribute) and f.attr in names
+        return any((isinstance(f := c.func, ast.Name) and f.id in names) or (isinstance(f, ast.Attribute) and f.attr in names)
                    for c in seen.nodes.get("Call", ()) if isinstance(c, ast.Call))
 
 

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SerializeAsAny, SerializerFunctionWrapHandler,
-                      model_serializer)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SerializeAsAny, SerializerFunctionWrapHandler, model_serializer
 
 
 class Frozen(BaseModel):
@@ -78,6 +77,12 @@ class MatcherConfig(Frozen):
     """How a rule is matched: ``kind`` names its matcher kind (codex/matchers), which defines the rest."""
 
     kind: str
+
+
+class ClassMatcher(MatcherConfig):
+    """A matcher that is a class (the libcst and tree-sitter kinds): ``rule_class`` names it, as 'package.module:ClassName'."""
+
+    rule_class: str
 
 
 class LlmMatcher(MatcherConfig):
@@ -191,7 +196,7 @@ class Ruleset(Frozen):
     _index: tuple[tuple[Rule, ...], dict[str, Rule]] | None = PrivateAttr(None)  # (the rules it indexes, by id)
 
     @classmethod
-    def build(cls, rfcs: list[RfcMeta], rules: list[Rule]) -> "Ruleset":
+    def build(cls, rfcs: list[RfcMeta], rules: list[Rule]) -> Ruleset:
         rfcs = sorted(rfcs, key=lambda r: r.id)
         rules = sorted(rules, key=lambda r: r.id)
         body = {
@@ -201,7 +206,7 @@ class Ruleset(Frozen):
         return cls(version=_digest(body), rfcs=tuple(rfcs), rules=tuple(rules))
 
     @classmethod
-    def load(cls, path: Path) -> "Ruleset":
+    def load(cls, path: Path) -> Ruleset:
         """A compiled ruleset (``rules/ruleset.json``)."""
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
 

@@ -34,30 +34,31 @@ class RuleConfig(BaseModel):
     metadata: dict[str, Any] = {}
 
 
-def parse_rule_config(block: Block, path: str) -> tuple[RuleConfig | None, Problem | None]:
+def parse_rule_config(block: Block, path: str) -> RuleConfig | Problem:
+    """The rule's ```yaml codex``` block as its config, or the problem that keeps it from being one."""
     try:
         raw = yaml.safe_load(block.content) or {}
         config = RuleConfig.model_validate(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return None, Problem(path=path, line=block.line + 1 + (mark.line if mark else 0),
+        return Problem(path=path, line=block.line + 1 + (mark.line if mark else 0),
                              message=f"rule block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")
     except ValidationError as exc:
-        return None, validation_problem(path, block.line + 1, "rule block", exc, block.content)
+        return validation_problem(path, block.line + 1, "rule block", exc, block.content)
     if config.verify and config.matcher != "llm":
-        return None, Problem(path=path, line=block.line + 1, message=f"verify: true applies to llm matchers only, not {config.matcher}",
+        return Problem(path=path, line=block.line + 1, message=f"verify: true applies to llm matchers only, not {config.matcher}",
                              hint="remove verify, or make the rule a judgment rule (matcher: llm)")
     unknown = [lang for lang in config.languages if lang not in EXTENSIONS]
     if unknown:
-        return None, Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
+        return Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
                              hint=f"use one of: {', '.join(sorted(EXTENSIONS))}")
     for pattern in config.prefilter.regex if config.prefilter else ():
         try:
             re.compile(pattern)
         except re.error as exc:
-            return None, Problem(path=path, line=block.line + 1, message=f"prefilter regex {pattern!r} is not valid: {exc}",
+            return Problem(path=path, line=block.line + 1, message=f"prefilter regex {pattern!r} is not valid: {exc}",
                                  hint="fix the regular expression (Python syntax)")
-    return config, None
+    return config
 
 
 def validation_problem(path: str, line: int, what: str, exc: ValidationError, source: str = "") -> Problem:

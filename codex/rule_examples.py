@@ -38,7 +38,7 @@ def block_examples(section: RuleSection, config: RuleConfig, fences: list[Block]
         if verdict == "bad" and not expected:
             problems.append(Problem(path=path, line=block.line, message="bad example marks no line",
                                     hint=f"put a comment 'ruleid: {section.rule_id}' on the line before each line that must be flagged"))
-        examples.append(Example(verdict=verdict, language=language, code=block.content,
+        examples.append(Example(verdict="bad" if verdict == "bad" else "good", language=language, code=block.content,
                                 filename=options.get("path", default_filename(language)),
                                 expected=tuple(expected) if verdict == "bad" else (), source_line=block.line))
     return examples, problems

@@ -3,6 +3,7 @@ rules/), less the rules its configuration disables."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,8 @@ from pydantic import ValidationError
 
 from codex.config import CodexConfig
 from codex.model import Rule, Ruleset
-from codex.semgrep_config import SemgrepMatcher
 from codex.problems import Problem, ProblemError
+from codex.semgrep_config import SemgrepMatcher
 
 if TYPE_CHECKING:
     from codex.compiler import Compilation
@@ -142,7 +143,8 @@ def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) ->
     rules = [r for r in result.rules if isinstance(r.matcher, SemgrepMatcher)]
     compiled = root / config.rules / "ruleset.json"
     try:
-        if not rules or (compiled.is_file() and Ruleset.load(compiled).version == result.ruleset.version):
+        version = result.ruleset.version if result.ruleset is not None else None
+        if not rules or (compiled.is_file() and Ruleset.load(compiled).version == version):
             return []
     except (OSError, ValueError, ValidationError):
         pass  # an unreadable rules/ proves nothing: ask semgrep
@@ -206,16 +208,14 @@ def last_good(root: Path, config: CodexConfig) -> LoadedRuleset | None:
         pass
     try:
         repo = git.Repo(root, search_parent_directories=True)
-        if repo.bare:
+        if repo.bare or repo.working_tree_dir is None:
             return None
         in_repo = (root.resolve() / rel).relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
         revisions = ["HEAD"] if repo.head.is_valid() else []
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
-    try:
+    with contextlib.suppress(ProblemError):  # no base to compare with: HEAD is the only place left to look
         revisions += [default_base(repo, config)] if revisions else []
-    except ProblemError:
-        pass  # no base to compare with: HEAD is the only place left to look
     for revision in dict.fromkeys(revisions):
         try:
             text = repo.git.show(f"{revision}:{in_repo}")
@@ -231,4 +231,4 @@ def _read(path: Path, label: str) -> Ruleset:
     except (OSError, ValueError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
         raise ProblemError([Problem(path=label, message=f"unreadable ruleset: {first}",
-                                    hint="recompile it with `codex compile`", kind="config")])
+                                    hint="recompile it with `codex compile`", kind="config")]) from exc

@@ -11,11 +11,11 @@ from typing import Any
 import yaml
 
 from codex.annotations import ANNOTATION, marked_lines
-from codex.semgrep_config import SEMGREP_RESERVED
 from codex.languages import EXTENSIONS, language_of
 from codex.model import Ruleset
 from codex.problems import Problem
 from codex.scaffold import PLACEHOLDER, next_rfc_id, next_rule_ids, slug
+from codex.semgrep_config import SEMGREP_RESERVED
 
 _SEVERITY = {"ERROR": "error", "CRITICAL": "error", "HIGH": "error", "WARNING": "warning", "MEDIUM": "warning",
              "INFO": "info", "LOW": "info", "INVENTORY": "info", "EXPERIMENT": "info"}

@@ -46,7 +46,7 @@ def validate_semgrep(compiled: list[Rule], locations: dict[str, tuple[str, int]]
         return [Problem(message="semgrep is not installed, so semgrep patterns were not validated", hint="pip install semgrep", kind="engine")]
     problems: list[Problem] = []
     with tempfile.TemporaryDirectory(prefix="codex-validate-") as tmp:
-        targets = [Path(tmp) / default_filename(lang) for lang in sorted({l for r in rules for l in r.languages})]
+        targets = [Path(tmp) / default_filename(lang) for lang in sorted({language for r in rules for language in r.languages})]
         for target in targets:
             target.touch()
         config = Path(tmp) / "rules.yml"

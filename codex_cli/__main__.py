@@ -6,6 +6,6 @@ import sys
 if not sys.flags.safe_path and sys.path:  # -P or PYTHONSAFEPATH already leave it out
     del sys.path[0]
 
-from codex_cli.main import main  # noqa: E402
+from codex_cli.main import main
 
 sys.exit(main())

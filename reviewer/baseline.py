@@ -29,9 +29,9 @@ from unidiff import PatchedFile
 
 from codex.problems import Problem
 from reviewer.changes import BaseRevision, ChangeSet
-from reviewer.unified_diff import unquote
 from reviewer.finding import Finding
 from reviewer.targets import Target
+from reviewer.unified_diff import unquote
 
 BASE_PREFIX = "\0base/"  # no path holds a NUL: a base version's target never collides with a changed file's
 _NOT_COMPARED = frozenset({"llm", "codex"})  # the LLM pass (its answers vary) and codex's findings about overrides

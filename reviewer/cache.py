@@ -1,9 +1,10 @@
 """The per-file result cache: what the static rules found in a file, keyed by its content and the rules.
 
 An entry's key hashes the file's bytes, its language, the content hash of every static rule that
-applies to it (with the source of matcher classes) and the versions of codex and every engine, so a changed file, rule or engine is simply a miss. Entries hold raw matches, never
-findings: severity, stage and messages come from the current ruleset, and diff scope and
-fingerprints are computed afresh on every run. A corrupt entry is a note and a miss, never a crash.
+applies to it (with the source of matcher classes) and the versions of codex and every engine, so a
+changed file, rule or engine is simply a miss. Entries hold raw matches, never findings: severity,
+stage and messages come from the current ruleset, and diff scope and fingerprints are computed
+afresh on every run. A corrupt entry is a note and a miss, never a crash.
 """
 
 from __future__ import annotations
@@ -68,13 +69,16 @@ class ResultCache:
             self.misses += 1
             return None
         except OSError as exc:
-            return self._unreadable(path, target, exc.strerror or str(exc))
+            self._unreadable(path, target, exc.strerror or str(exc))
+            return None
         try:
             entry = CacheEntry.model_validate_json(raw)
         except ValidationError as exc:
-            return self._unreadable(path, target, f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
+            self._unreadable(path, target, f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
+            return None
         if entry.format != FORMAT:
-            return self._unreadable(path, target, f"format {entry.format!r}, expected {FORMAT!r}")
+            self._unreadable(path, target, f"format {entry.format!r}, expected {FORMAT!r}")
+            return None
         self.hits += 1
         return entry.matches, [Problem(path=target.path, **p.model_dump()) for p in entry.problems]
 

@@ -46,12 +46,12 @@ class ChangeSet:
     base: BaseRevision | None = None  # None: no commit to read base versions from (a diff file: its hunks tell them)
     staged_copy: tempfile.TemporaryDirectory | None = field(default=None, repr=False)  # keeps the sources alive
 
-    def excluding(self, directory: str) -> "ChangeSet":
+    def excluding(self, directory: str) -> ChangeSet:
         """Without the files under ``directory`` (the RFCs and their example files: documentation, never code to check)."""
         prefix = Path(directory).as_posix().strip("/") + "/"
         return replace(self, files=[f for f in self.files if not f.path.startswith(prefix)])
 
-    def only(self, paths: list[str]) -> "ChangeSet":
+    def only(self, paths: list[str]) -> ChangeSet:
         """Restrict to explicit paths (as pre-commit passes them; a directory keeps the files under it), relative to
         the root or the cwd. A path that names nothing here is a usage problem; a deleted file, a note."""
         wanted = {_relative(Path(p), self.root): p for p in paths}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +20,11 @@ from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
 from reviewer.exclusion import excluded_paths
 from reviewer.finding import Report, sort_and_fingerprint
-from reviewer.verdicts import govern
 from reviewer.matching import run_matchers
 from reviewer.stats import LlmStats, RulesetStats, RunStats
 from reviewer.targets import Target, select_targets
 from reviewer.test_code import TestCodeModel
+from reviewer.verdicts import govern
 
 if TYPE_CHECKING:
     from reviewer.llm.run import LlmOutcome
@@ -37,8 +37,8 @@ class CheckOptions:
     use_llm: bool = True
     ruleset_origin: str = ""
     today: dt.date | None = None  # the date rollouts are judged on (default: the clock's)
-    governance: GovernanceConfig = GovernanceConfig()
-    llm: LlmConfig = LlmConfig()
+    governance: GovernanceConfig = field(default_factory=GovernanceConfig)
+    llm: LlmConfig = field(default_factory=LlmConfig)
     llm_budget: int | None = None  # input tokens the LLM pass may send (default: the config's budget)
     require_llm: bool = False  # a judgment rule left unreviewed fails the check
     cache_dir: Path | None = None  # the per-file result cache (None: neither it nor the LLM answer cache)
@@ -52,7 +52,7 @@ class CheckOptions:
     attributes_from: str | None = None  # the commit whose .gitattributes count (codex review: the target branch's); None: the tree's
 
     @classmethod
-    def configured(cls, config: CodexConfig, root: Path, *, cache: bool = True, **options: Any) -> "CheckOptions":
+    def configured(cls, config: CodexConfig, root: Path, *, cache: bool = True, **options: Any) -> CheckOptions:
         """The options a repository's configuration sets (LLM, governance, cache, lint packages, size limit,
         exclusions, test paths), with ``options`` for what the command decides."""
         return cls(llm=config.llm, governance=config.governance, cache_dir=root / config.cache_dir if cache else None,

@@ -36,7 +36,7 @@ class ExampleResult:
             return None
         if [text for _, text in got] == [text for _, text in _unannotated(self.example.code)]:
             return "the rule offered no fix, and the fixed block differs from the bad block"
-        at = next((i for i, (a, b) in enumerate(zip(wanted, got)) if a[1] != b[1]), min(len(wanted), len(got)))
+        at = next((i for i, (a, b) in enumerate(zip(wanted, got, strict=False)) if a[1] != b[1]), min(len(wanted), len(got)))
         expected = f"line {wanted[at][0]} of the fixed block is {wanted[at][1].strip()!r}" if at < len(wanted) else "the fixed block ends"
         actual = f"the fixes give {got[at][1].strip()!r}" if at < len(got) else "the fixed code ends there"
         return f"the fixes do not give the fixed block: {expected}, {actual}"

@@ -26,7 +26,8 @@ def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], lingu
         marked = linguist_marked(root, rest, attributes_from)
     except git.GitCommandError as exc:
         message = str(exc.stderr).strip().removeprefix("stderr: ").strip("'\n ") or str(exc)
-        return excluded, [Problem(path=".gitattributes", kind="config", message=f"reading it through git failed, generated and vendored files are checked: {message}",
+        return excluded, [Problem(path=".gitattributes", kind="config",
+                                  message=f"reading it through git failed, generated and vendored files are checked: {message}",
                                   hint="set linguist = false to stop asking, or fix the repository")]
     return excluded | marked, []
 
@@ -52,7 +53,7 @@ def linguist_marked(root: Path, paths: list[str], commit: str | None = None) -> 
                 runner.read_tree(commit)
                 output = runner.check_attr("--cached", *LINGUIST_ATTRIBUTES, "-z", "--stdin", istream=names, stdout_as_string=False)
     fields = output.split(b"\0")
-    triples = zip(fields[0::3], fields[1::3], fields[2::3])
+    triples = zip(fields[0::3], fields[1::3], fields[2::3], strict=False)  # the output ends in NUL: one more (empty) path
     return {path.decode("utf-8", "surrogateescape") for path, _, value in triples if value in (b"set", b"true")}
 
 

@@ -12,7 +12,6 @@ from codex.model import RfcRef, Rule, Severity, Stage
 from codex.problems import Problem
 from reviewer.stats import ReportStats, RunStats
 
-
 SOURCE_LINE_WIDTH = 240  # characters of a flagged line kept in a finding: minified code has lines of megabytes
 
 
@@ -53,7 +52,7 @@ class Finding(BaseModel):
 
     @classmethod
     def of(cls, rule: Rule, path: str, line: int, end_line: int, column: int, message: str | None, engine: str,
-           fix: str | None = None, end_column: int | None = None) -> "Finding":
+           fix: str | None = None, end_column: int | None = None) -> Finding:
         return cls(
             rule_id=rule.id,
             path=path,

@@ -9,7 +9,7 @@ from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding
-from reviewer.targets import Target, path_matches
+from reviewer.targets import Target, in_scope
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def rule_health(ruleset: Ruleset, targets: list[Target], found: list[Finding]) -
     hit: dict[str, set[str]] = {}
     for finding in found:
         hit.setdefault(finding.rule_id, set()).add(finding.path)
-    return [RuleHealth(rule.id, sum(t.language in rule.languages and path_matches(rule.paths, t.scope_path) for t in targets),
+    return [RuleHealth(rule.id, sum(t.language in rule.languages and in_scope(rule.paths, t.scope_path) for t in targets),
                        len(hit.get(rule.id, ())))
             for rule in ruleset.rules if not isinstance(rule.matcher, LlmMatcher)]
 

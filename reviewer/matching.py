@@ -15,8 +15,7 @@ from codex.matchers import ClassMatcher
 from codex.model import LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
 from reviewer.cache import ResultCache
-from reviewer.engines import Match, Results, Run, all_engines
-from reviewer.engines import engine as engine_of
+from reviewer.engines import Match, Results, Run, all_engines, engine as engine_of
 from reviewer.finding import Finding
 from reviewer.targets import Target, applies
 from reviewer.test_code import TestCodeModel
@@ -109,7 +108,9 @@ def _drop_unloadable(plans: list[_Plan], lint_packages: Sequence[str]) -> list[P
     for plan in plans:
         for kind, rules in plan.rules.items():
             base = getattr(engine_of(kind), "base", None)  # engines whose matchers are classes
-            for rule in rules if base else ():
+            if base is None:
+                continue
+            for rule in rules:
                 if rule.id in checked:
                     continue
                 checked.add(rule.id)

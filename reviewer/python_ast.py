@@ -27,4 +27,4 @@ def parse(source: str | bytes) -> ast.Module:
 
 
 def _compile(source: str | bytes) -> ast.Module:
-    return compile(source, "<source>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    return ast.parse(source, "<source>")

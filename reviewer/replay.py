@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 _FIELDS = "%H%x1f%P%x1f%an%x1f%aI%x1f%s"
 
+Verdict = Literal["blocked", "warned", "clean"]
+
 
 class ReplayedCommit(BaseModel):
     """What the ruleset says about one commit; one line of the state file."""
@@ -48,7 +50,7 @@ class ReplayedCommit(BaseModel):
     author: str
     date: str
     subject: str
-    verdict: Literal["blocked", "warned", "clean"]
+    verdict: Verdict
     findings: list[Finding]
     errors: list[Problem]
 
@@ -75,12 +77,12 @@ def list_commits(root: Path, rev_range: str | None, since: dt.date | None, first
             rev_range or "HEAD", "--"]
     try:
         return git.Repo(root, search_parent_directories=True).git.rev_list(*args).split()
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint="run codex replay in a git checkout", kind="usage")])
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint="run codex replay in a git checkout", kind="usage")]) from exc
     except git.GitCommandError as exc:
         detail = (exc.stderr or "").strip().splitlines()
         raise ProblemError([Problem(message=f"git cannot list {rev_range or 'HEAD'!r}: {detail[-1] if detail else exc}",
-                                    hint="give a range such as main~50..main or v1.2..v1.3 (fetch it first in a shallow clone)", kind="usage")])
+                                    hint="give a range such as main~50..main or v1.2..v1.3 (fetch it first in a shallow clone)", kind="usage")]) from exc
 
 
 def load_state(path: Path, commits: list[str]) -> dict[str, ReplayedCommit]:
@@ -221,7 +223,7 @@ def _changes(settings: ReplaySettings, repo: git.Repo, meta: _Commit, tree: Path
 def _verdict(commit: _Commit, report: Report) -> ReplayedCommit:
     sha, parent, author, date, subject = commit.sha, commit.parent, commit.author, commit.date, commit.subject
     shown = [f for f in report.findings if f.stage is not Stage.shadow]
-    verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
+    verdict: Verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
     return ReplayedCommit(commit=sha, parent=parent, author=author, date=date, subject=subject, verdict=verdict,
                           findings=report.findings, errors=report.errors)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from codex.model import Cohort, PathFilter, Rule, Stage
-from reviewer.targets import path_matches
+from reviewer.targets import in_scope
 
 STAGE_ORDER = (Stage.shadow, Stage.warn, Stage.block)
 
@@ -23,11 +23,11 @@ def in_force(cohort: Cohort, today: dt.date) -> bool:
     return cohort.since is None or cohort.since <= today
 
 
-def covers(cohort: Cohort, path: str) -> bool:
-    return not cohort.paths or path_matches(PathFilter(include=cohort.paths), path)
+def covers(cohort: Cohort, path: str | None) -> bool:
+    return not cohort.paths or in_scope(PathFilter(include=cohort.paths), path)
 
 
-def stage_in_force(rule: Rule, path: str, today: dt.date) -> Stage:
+def stage_in_force(rule: Rule, path: str | None, today: dt.date) -> Stage:
     covering = [c.stage for c in rule.rollout if in_force(c, today) and covers(c, path)]
     return covering[-1] if covering else rule.stage
 
@@ -50,5 +50,5 @@ def describe(rule: Rule, today: dt.date) -> list[str]:
     lines = [f"{c.stage.value} on {', '.join(c.paths)}" for c in effective_cohorts(rule, today)]
     lines.append(f"{stage_elsewhere(rule, today).value} {'elsewhere' if lines else 'everywhere'}")
     lines += [f"{c.stage.value} on {', '.join(c.paths) or 'everywhere'} from {c.since.isoformat()}"
-              for c in rule.rollout if not in_force(c, today)]
+              for c in rule.rollout if c.since is not None and c.since > today]  # not in force yet
     return lines

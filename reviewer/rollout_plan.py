@@ -12,8 +12,8 @@ import yaml
 
 from codex.front_matter import FRONT_MATTER, front_matter
 from codex.governance_config import GovernanceConfig
-from reviewer.history import RuleStatus
 from codex.model import Cohort, Rule, Ruleset, Stage
+from reviewer.history import RuleStatus
 from reviewer.rollout import STAGE_ORDER, effective_cohorts, in_force, rank, stage_elsewhere
 
 _ROLLOUT_KEY = re.compile(r"^rollout\s*:")

@@ -47,7 +47,7 @@ def merge_reports(documents: list[dict[str, Any]], sources: list[Path]) -> Repor
     """One report: every finding and problem once, in report order, with the shards' stats added up."""
     reports: list[Report] = []
     problems: list[Problem] = []
-    for document, source in zip(documents, sources):
+    for document, source in zip(documents, sources, strict=True):
         try:
             reports.append(Report.model_validate(document))
         except ValidationError as exc:
@@ -86,7 +86,7 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
     """One SARIF log with one codex run: results of every shard, rules once each, and every shard's invocations as
     it wrote them (a failed one keeps ``executionSuccessful: false`` and its notifications), each marked with its shard."""
     runs = [run for log in logs for run in log.get("runs", [])]
-    stats = [_sarif_stats(run, source) for log, source in zip(logs, sources) for run in log.get("runs", [])]
+    stats = [_sarif_stats(run, source) for log, source in zip(logs, sources, strict=True) for run in log.get("runs", [])]
     _same_ruleset(stats, sources)
     rules: dict[str, dict[str, Any]] = {}
     for run in runs:
@@ -94,7 +94,7 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
             rules.setdefault(rule["id"], rule)
     index = {rule_id: i for i, rule_id in enumerate(sorted(rules))}
     results, invocations = [], []
-    for run, run_stats in zip(runs, stats):
+    for run, run_stats in zip(runs, stats, strict=True):
         for result in run.get("results", []):
             results.append({**result, "ruleIndex": index[result["ruleId"]]} if result.get("ruleId") in index else result)
         shard = run_stats.shard if isinstance(run_stats, RunStats) else None
@@ -119,7 +119,7 @@ def sarif_failures(logs: list[dict[str, Any]], sources: list[Path]) -> list[tupl
     """The shards whose check did not complete (an invocation with ``executionSuccessful: false``), each with its
     error-level notifications."""
     failed = []
-    for log, source in zip(logs, sources):
+    for log, source in zip(logs, sources, strict=True):
         invocations = [i for run in log.get("runs", []) for i in run.get("invocations", []) if i.get("executionSuccessful") is False]
         if invocations:
             failed.append((source, [n.get("message", {}).get("text", "") for i in invocations

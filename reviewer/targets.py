@@ -55,6 +55,11 @@ def path_matches(paths: PathFilter, path: str) -> bool:
     return not (paths.exclude and matches_any(paths.exclude, path))
 
 
+def in_scope(paths: PathFilter, scope_path: str | None) -> bool:
+    """Do path globs take in a file at ``scope_path`` (always when None: no path filter applies to it)?"""
+    return scope_path is None or path_matches(paths, scope_path)
+
+
 def matches_any(patterns: tuple[str, ...], path: str) -> bool:
     """Does a root-relative ``path`` match one of the globs (``**`` spans directories)?"""
     return any(r.match(path) for r in _globs(patterns))
@@ -75,7 +80,7 @@ def prefilter_passes(prefilter: Prefilter | None, text: str) -> bool:
 def applies(rule: Rule, target: Target) -> bool:
     return (
         target.language in rule.languages
-        and (target.scope_path is None or path_matches(rule.paths, target.scope_path))
+        and in_scope(rule.paths, target.scope_path)
         and prefilter_passes(rule.prefilter, target.text)
     )
 

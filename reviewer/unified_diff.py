@@ -24,7 +24,7 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
     starts = [m.start() for m in _FILE_START.finditer(text)] or [0]
     if starts[0] != 0 and text[: starts[0]].strip():
         starts.insert(0, 0)
-    for begin, end in zip(starts, starts[1:] + [len(text)]):
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
         chunk = text[begin:end]
         line = text.count("\n", 0, begin) + 1
         try:
@@ -45,7 +45,7 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
             if patched.is_binary_file:
                 changes.problems.append(Problem(path=printable(path), message="binary file, not checked", kind="skipped"))
                 continue
-            added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added)
+            added = frozenset(ln.target_line_no for hunk in patched for ln in hunk if ln.is_added and ln.target_line_no is not None)
             if added or patched.removed:  # removing lines can introduce a finding too (a `timeout=` argument)
                 changes.files.append(FileChange(path, added, patch=patched))
     if text.strip() and not files_seen and not changes.problems:

@@ -43,7 +43,7 @@ def verdicts(ruleset: Ruleset, targets: list[Target], found: list[Finding], toda
     by_path = {t.path: t for t in targets}
     reasons, about_overrides = override_reasons(ruleset, targets, found)
     decided = []
-    for finding, reason in zip(found, reasons):
+    for finding, reason in zip(found, reasons, strict=True):
         rule = ruleset.rule(finding.rule_id)
         stage = finding.stage if rule is None else stage_in_force(rule, by_path[finding.path].scope_path, today)
         decided.append(Verdict(held_stage(stage, finding.rule_id in held), finding.rule_id in held and stage is Stage.block, reason))
@@ -60,4 +60,4 @@ def govern(ruleset: Ruleset, targets: list[Target], found: list[Finding], today:
     decided, about_overrides = verdicts(ruleset, targets, found, today, set(held))
     stats = GovernanceStats(date=today, held=held,
                             rules={h.rule_id: RuleHealthStats(files_seen=h.files_seen, files_hit=h.files_hit) for h in health})
-    return Governed([v.applied(f) for v, f in zip(decided, found)] + about_overrides, problems, stats)
+    return Governed([v.applied(f) for v, f in zip(decided, found, strict=True)] + about_overrides, problems, stats)

@@ -19,7 +19,6 @@ from codex.compiler import compile_rfcs
 from codex.model import Ruleset
 from codex_testing import PROJECT_ROOT
 
-
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Codex Test",
     "GIT_AUTHOR_EMAIL": "test@codex.invalid",

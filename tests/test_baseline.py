@@ -5,16 +5,15 @@ One repository holds every case in its own file; each mode runs once over it (a 
 
 from __future__ import annotations
 
-
 import pytest
 
-from codex_testing.reports import run_stats
 from codex.model import Ruleset
-from reviewer.git_changes import from_git, from_index
-from reviewer.unified_diff import from_patch
+from codex_testing.reports import run_stats
 from reviewer.check import run_check
 from reviewer.finding import Report
+from reviewer.git_changes import from_git, from_index
 from reviewer.platforms.review import SUMMARY_MARKER
+from reviewer.unified_diff import from_patch
 
 SHELL_BASE = 'import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy " + name,\n        shell=True,\n    )\n'
 SHELL_HEAD = ('import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy --fast " + name,\n        shell=True,\n    )\n'

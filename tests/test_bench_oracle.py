@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from _python_sites import python_sites  # noqa: E402
-from _rust_sites import rust_sites  # noqa: E402
+from _python_sites import python_sites
+from _rust_sites import rust_sites
 
 LIB_RS = """\
 #[cfg(test)]

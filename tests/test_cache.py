@@ -15,8 +15,7 @@ from codex.model import PathFilter, Ruleset, Stage
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet, FileChange
 from reviewer.check import CheckOptions, run_check
-from reviewer.engines import libcst as libcst_engine
-from reviewer.engines import semgrep as semgrep_engine
+from reviewer.engines import libcst as libcst_engine, semgrep as semgrep_engine
 from reviewer.matching import run_matchers
 from reviewer.targets import Target
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from codex.catalog import load_catalog, snippet
 from codex.config import CodexConfig
 from codex.model import Example
-from codex_testing.rfcs import LIBCST, rfc, rule
 from codex_testing import PROJECT_ROOT
+from codex_testing.rfcs import LIBCST, rfc, rule
 
 SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Stage and rollout", "RFC"]
 

@@ -44,7 +44,8 @@ def test_changelog_after_adding_editing_and_removing_rules(git_repo, run_codex):
     assert _compile(repo, run_codex) == removed
     sections = _sections(removed)
     assert len(sections) == 4
-    assert sections[0].splitlines()[-1] == "- **removed** PY0002 Outbound requests calls have a timeout — [RFC-0101 Test RFC-0101](../rfcs/0101-errors.md#py0002-outbound-requests-calls-have-a-timeout)"
+    assert sections[0].splitlines()[-1] == ("- **removed** PY0002 Outbound requests calls have a timeout — "
+                                            "[RFC-0101 Test RFC-0101](../rfcs/0101-errors.md#py0002-outbound-requests-calls-have-a-timeout)")
     versions = [s.splitlines()[0] for s in sections]
     assert versions[1:] == [s.splitlines()[0] for s in _sections(edited)], "newest first, older sections kept as they were"
     assert f"Against ruleset {versions[1].removeprefix('Ruleset ')}." in sections[0]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from codex.compiler import compile_rfcs
 from codex.matchers.libcst import LibcstMatcher
@@ -249,9 +248,9 @@ def test_code_spans_keep_dunders_and_double_stars_in_every_output(tmp_path: Path
     import io
     import json
 
-    from reviewer.git_changes import whole_tree
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
+    from reviewer.git_changes import whole_tree
 
     statement = "If you need to know the module's `__name__`, use **`logging.getLogger(__name__)`** and pass `**kwargs` on."
     result = compiled(tmp_path / "project", {"a.md": rfc(rules=rule("CX0100", LIBCST, statement=statement))})

@@ -102,7 +102,7 @@ def test_excluded_generated_and_vendored_files_are_left_out_and_counted(calls_re
 
 
 def test_linguist_false_checks_generated_and_vendored_files(calls_repo, run_codex) -> None:
-    code, paths, stats = _check(run_codex, calls_repo, 'shipped = false\nlinguist = false\nexclude = ["**/skip/*.py"]\n')
+    _, paths, stats = _check(run_codex, calls_repo, 'shipped = false\nlinguist = false\nexclude = ["**/skip/*.py"]\n')
     assert paths == ["a.py", "gen/b.py", "kept_gen.py", "n.py", "third_party/d.py", "z.py"]
     assert (stats["files_checked"], stats["files_excluded"]) == (6, 1)
 

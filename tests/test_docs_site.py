@@ -19,8 +19,8 @@ import pytest
 from codex.catalog import load_catalog
 from codex.config import CodexConfig
 from codex.ruleset_source import shipped_dir
-from codex_testing.rfcs import rfc, rule
 from codex_testing import PROJECT_ROOT
+from codex_testing.rfcs import rfc, rule
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -44,7 +44,7 @@ class Page(HTMLParser):
             self.links.append(attrs["href"])
             if self.rows and self.rows[-1]["id"] is None:
                 self.rows[-1]["id"] = attrs["href"].rsplit("/", 1)[-1].removesuffix(".html")
-        if tag in ("script", "img", "iframe") and attrs.get("src") or tag == "link":
+        if (tag in ("script", "img", "iframe") and attrs.get("src")) or tag == "link":
             self.loads.append(attrs.get("src") or attrs.get("href", ""))
         if tag == "tr" and "data-severity" in attrs:
             self.rows.append({**attrs, "id": None, "hidden": "hidden" in attrs})
@@ -93,7 +93,8 @@ def site(tmp_path_factory, git_repo_factory, run_codex):
     repo.write("pyproject.toml", "[tool.codex]\nshipped = false  # its rfcs/ are a copy of the shipped codex\n")
     hostile = rule("CX0900", statement="If you need <b>bold</b> text, use `markdown` <script>alert(1)</script>.").replace(
         "No eval", "No eval when a < b & \"quoted\"")
-    (repo.path / "rfcs/0900-hostile.md").write_text(rfc("RFC-0900", status="draft", rules=hostile).replace("Why it matters.", "Why <img src=x onerror=alert(1)> matters."))
+    hostile_rfc = rfc("RFC-0900", status="draft", rules=hostile).replace("Why it matters.", "Why <img src=x onerror=alert(1)> matters.")
+    (repo.path / "rfcs/0900-hostile.md").write_text(hostile_rfc)
     out = tmp_path_factory.mktemp("site")
     result = run_codex(["docs", "--out", out, "--root", repo.path])
     assert result.code == 0, result.err

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from libcst.metadata import MetadataWrapper
 
 from codex.matchers.libcst import LibcstMatcher
@@ -110,6 +109,6 @@ def test_a_cpu_is_left_to_semgrep(jobs, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(libcst_engine, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(libcst_engine, "_in_workers", lambda jobs_, workers: started.append(workers) or {})
     for cpus in (2, 4):
-        monkeypatch.setattr(libcst_engine.os, "cpu_count", lambda: cpus)
+        monkeypatch.setattr(libcst_engine.os, "cpu_count", lambda cpus=cpus: cpus)
         libcst_engine.check_files(jobs[:3], busy_cpus=1)
     assert started == [3]  # 2 CPUs: one for semgrep, libcst here in this process; 4 CPUs: 3 workers

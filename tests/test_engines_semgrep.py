@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from codex.model import PathFilter, Ruleset
-from codex.semgrep_config import SemgrepMatcher
-from codex.semgrep_config import run_rules
+from codex.semgrep_config import SemgrepMatcher, run_rules
+from codex_testing import PROJECT_ROOT
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.targets import Target
-from codex_testing import PROJECT_ROOT
 
 
 def test_argument_chunks_fit_the_budget_and_keep_every_path() -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.examples import ExampleRun, run_examples
 from codex.model import Example, LlmMatcher, Ruleset
 from codex.semgrep_config import SemgrepMatcher
+from reviewer.examples import ExampleRun, run_examples
 
 SHIPPED_IDS = ["CX0001", "CX0002", "CX0003", "CX0004", "CX0005", "CX0006", "CX0007"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from codex.compiler import compile_rfcs
-from codex.rules_dir import write_rules
 from codex.config import CodexConfig
 from codex.problems import ProblemError
+from codex.rules_dir import write_rules
 from codex.ruleset_source import load_active
 from codex_testing.governance_rfcs import libcst_rule, rfc, semgrep_rule
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 
-from codex_testing.reports import run_stats
 from codex.model import Ruleset, Stage
 from codex.problems import Problem
-from reviewer.git_changes import whole_tree
+from codex_testing.reports import run_stats
+from reviewer import overrides
 from reviewer.check import CheckOptions, run_check
 from reviewer.finding import Finding, Report
 from reviewer.formatters import get_formatter
-from reviewer import overrides
 from reviewer.formatters.text import summary_line
+from reviewer.git_changes import whole_tree
 
 ALLOW = "codex: " + "allow"  # spelled at run time, so this file carries no override itself
 

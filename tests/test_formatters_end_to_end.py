@@ -11,10 +11,10 @@ import json
 
 import pytest
 
+from codex.ruleset_source import shipped_dir
 from codex_testing.rdjson import validate_rdjson
 from codex_testing.rfcs import rfc
 from codex_testing.sarif import validate_sarif
-from codex.ruleset_source import shipped_dir
 
 FORMATS = ("text", "json", "sarif", "gitlab", "rdjson", "github")
 APP = ('import subprocess\nimport requests\nlabel = "héllo😀"; subprocess.run(cmd, shell=True)\nx = "ü"; requests.get(url)\n'

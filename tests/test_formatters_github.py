@@ -6,8 +6,8 @@ import io
 import re
 from urllib.parse import unquote
 
-from codex_testing.reports import AWKWARD_PATH, run_stats, sample_report
 from codex.problems import Problem
+from codex_testing.reports import AWKWARD_PATH, run_stats, sample_report
 from reviewer.finding import Finding, Report
 from reviewer.formatters import get_formatter
 
@@ -30,7 +30,7 @@ def test_one_annotation_per_visible_finding_and_problem(shipped_ruleset):
     assert [(lvl, p.get("title", "")[:6]) for lvl, p, _ in commands] == [
         ("warning", "CX0007"), ("error", "CX0003"), ("error", "CX0005"), ("warning", "codex:")]
     assert all("\n" not in line for line in lines)
-    level, props, message = commands[2]
+    _, props, message = commands[2]
     assert props["file"] == AWKWARD_PATH and props["line"] == "2"
     assert message.startswith("shell=True\nwith 100% risk")
     assert lines[-1].startswith("codex: blocked") and "[" not in lines[-1]

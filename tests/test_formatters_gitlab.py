@@ -20,7 +20,7 @@ def test_code_quality_issues_have_the_fields_gitlab_reads(shipped_ruleset):
     issues = json.loads(_write(report))
     visible = [f for f in report.findings if f.stage.value != "shadow"]
     assert [i["fingerprint"] for i in issues] == [f.fingerprint for f in visible]
-    for issue, finding in zip(issues, visible):
+    for issue, finding in zip(issues, visible, strict=True):
         assert issue["check_name"] == finding.rule_id
         assert finding.message.splitlines()[0] in issue["description"]
         assert issue["location"]["path"] == finding.path

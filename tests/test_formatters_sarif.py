@@ -7,11 +7,12 @@ import json
 
 import pytest
 
+from codex.model import Ruleset
 from codex_testing.reports import AWKWARD_PATH, sample_report
 from codex_testing.sarif import validate_sarif
-from codex.model import Ruleset
 from reviewer.finding import Finding, Report
 from reviewer.formatters import get_formatter, sarif
+
 
 def _sarif(report, ruleset) -> dict:
     out = io.StringIO()
@@ -55,8 +56,9 @@ def test_sarif_rules_carry_need_use_and_the_rfc_link(shipped_ruleset):
 
 
 def test_without_an_http_rfc_url_there_is_no_help_uri_and_the_help_says_how_to_read_the_rule(shipped_ruleset):
+    urls = ["file:///opt/codex/rfcs/0001.md", "rfcs/0002.md"]  # the first two rules
     local = Ruleset.build(list(shipped_ruleset.rfcs), [r.model_copy(update={"rfc": r.rfc.model_copy(update={"url": url})})
-                                                       for r, url in zip(shipped_ruleset.rules, ["file:///opt/codex/rfcs/0001.md", "rfcs/0002.md"])]
+                                                       for r, url in zip(shipped_ruleset.rules, urls, strict=False)]
                           + list(shipped_ruleset.rules[2:]))
     rules = _sarif(sample_report(local), local)["runs"][0]["tool"]["driver"]["rules"]
     assert [r.get("helpUri") for r in rules] == [None] * 7  # GitHub refuses a relative helpUri; a file: one opens nothing

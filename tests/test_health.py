@@ -9,10 +9,10 @@ import pytest
 from codex.compiler import compile_rfcs
 from codex.governance_config import GovernanceConfig
 from codex.model import Stage
-from codex_testing.governance_rfcs import semgrep_rule, unwrap_rule, rfc
-from reviewer.git_changes import whole_tree
+from codex_testing.governance_rfcs import rfc, semgrep_rule, unwrap_rule
 from reviewer.check import CheckOptions, run_check
 from reviewer.formatters import get_formatter
+from reviewer.git_changes import whole_tree
 from reviewer.health import held_stage, hold_broken_rules
 
 BROKEN = semgrep_rule("RX0002", "pattern-regex: fn", bad="// ruleid: RX0002\nfn f() {}", good="struct S;", title="Broken rule")
@@ -26,7 +26,8 @@ def checked(git_repo_factory):
     repo = git_repo_factory("health")
     repo.commit("code", {"rfcs/0100-test.md": rfc("RFC-0100", [unwrap_rule(), BROKEN]), **FILES})
     ruleset = compile_rfcs(repo.path / "rfcs", repo.path).ruleset
-    found_report = run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False, governance=GovernanceConfig(health_max_share=0.5, health_min_files=10)))
+    governance = GovernanceConfig(health_max_share=0.5, health_min_files=10)
+    found_report = run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False, governance=governance))
     return ruleset, found_report
 
 

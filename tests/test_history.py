@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
 from codex.compiler import compile_rfcs
-from codex.governance_config import GovernanceConfig
 from codex.history_location import HistoryLocation, parse_location
-from reviewer.history import RunOrigin, open_history, repository_identity, run_origin
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
-from reviewer.git_changes import whole_tree
 from reviewer.check import CheckOptions, run_check
+from reviewer.git_changes import whole_tree
+from reviewer.history import RunOrigin, open_history, repository_identity, run_origin
 from reviewer.rollout import stage_in_force
 
 RFC = rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],
@@ -36,7 +34,7 @@ def repo(git_repo_factory):
     history = _sqlite(repo.path / "ci" / "history.sqlite")
     for day in (1, 2, 3):
         report = run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False, today=TODAY))
-        history.record(report, RunOrigin("example.com/acme/svc", "1"), "check", now=dt.datetime(2026, 1, day, 12, tzinfo=dt.timezone.utc))
+        history.record(report, RunOrigin("example.com/acme/svc", "1"), "check", now=dt.datetime(2026, 1, day, 12, tzinfo=dt.UTC))
     return repo
 
 
@@ -86,7 +84,8 @@ def test_rollout_plan_is_a_patch_that_promotes_and_demotes(repo, run_codex, tmp_
 
 
 def test_nothing_proposed_under_the_thresholds(repo, run_codex):
-    (repo.path / "pyproject.toml").write_text('[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 4\ndemote_min_hits = 7\n', encoding="utf-8")
+    (repo.path / "pyproject.toml").write_text('[tool.codex]\nshipped = false\n\n[tool.codex.governance]\n'
+                                              'history = "ci/history.sqlite"\npromote_min_runs = 4\ndemote_min_hits = 7\n', encoding="utf-8")
     try:
         result = run_codex(["rollout", "plan", "--today", TODAY.isoformat(), "--root", repo.path])
     finally:
@@ -158,10 +157,12 @@ def test_history_locations(value, expected):
 ])
 def test_an_unsupported_history_is_a_configuration_error_naming_the_file_and_key(git_repo, run_codex, monkeypatch, value, message):
     repo = git_repo()
-    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "{value}"\n'})
+    pyproject = f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "{value}"\n'
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": pyproject})
     for command in (["check", "--all"], ["rollout", "status"]):
         result = run_codex([*command, "--root", repo.path])
-        assert (result.code, result.out, result.err) == (2, "", f"pyproject.toml: [tool.codex] governance.history: {message} — see the configuration section of the README\n")
+        expected = f"pyproject.toml: [tool.codex] governance.history: {message} — see the configuration section of the README\n"
+        assert (result.code, result.out, result.err) == (2, "", expected)
     assert sorted(p.name for p in repo.path.iterdir()) == [".git", "app", "pyproject.toml", "rfcs"]  # no folder named after a scheme
     repo.write("pyproject.toml", "[tool.codex]\nshipped = false\n")
     monkeypatch.setenv("CODEX_HISTORY_URL", value)

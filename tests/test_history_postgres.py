@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+
 from codex_testing import PROJECT_ROOT
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.postgres import PASSWORD
-
 from reviewer.history.migrations import MIGRATIONS
 
 RFC = rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],
@@ -268,8 +268,8 @@ def test_concurrent_first_runs_create_the_schema_once(git_repo, postgres_databas
     CREATE TABLEs collide in PostgreSQL's catalog (a unique violation) and ALTER TABLEs apply twice."""
     from codex.compiler import compile_rfcs
     from codex.history_location import parse_location
-    from reviewer.git_changes import whole_tree
     from reviewer.check import CheckOptions, run_check
+    from reviewer.git_changes import whole_tree
     from reviewer.history import RunOrigin, open_history
 
     repo = _repo(git_repo, "svc", SVC)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from codex.compiler import compile_rfcs
-from codex.rules_dir import write_rules
 from codex.config import CodexConfig
 from codex.rule_class import RuleClassError, loaded_rule_class
+from codex.rules_dir import write_rules
 from codex.ruleset_source import load_active
 from codex_testing.governance_rfcs import libcst_rule, rfc
 

@@ -249,7 +249,7 @@ def test_server_errors_are_retried_then_reported(check) -> None:
 
 
 def test_a_hang_past_the_timeout_is_reported(check) -> None:
-    report, code, server = check(in_order(Answer(GOOD.content, delay=2.0)))
+    report, code, _ = check(in_order(Answer(GOOD.content, delay=2.0)))
     static_finding_intact(report)
     assert llm_findings(report) == [] and code == 0
     assert "no answer within 0.3 s, 2 tries" in not_reviewed(report)[0]
@@ -303,10 +303,10 @@ def test_a_refusal_naming_one_option_drops_that_option_only(check, status) -> No
 
 
 def test_a_too_long_prompt_is_too_big_and_later_requests_keep_their_options() -> None:
+    from codex.config import LlmConfig
     from reviewer.llm.client import Endpoint, EndpointFailure
     from reviewer.llm.schema import FINDINGS
     from reviewer.llm.settings import resolve
-    from codex.config import LlmConfig
 
     too_long = Answer("This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
                       status=400, param="messages", code="context_length_exceeded")
@@ -421,7 +421,7 @@ def test_over_the_budget_nothing_is_sent_and_the_hunks_are_named(check) -> None:
     assert server.requests == [] and code == 0
     problems = [e for e in report["errors"] if e["kind"] == "llm"]
     assert [(p["path"], p["line"]) for p in problems] == [("svc/handler.py", 5), ("svc/handler.py", 9)]
-    for problem, lines in zip(problems, ("4-6", "9-10")):
+    for problem, lines in zip(problems, ("4-6", "9-10"), strict=True):
         assert re.match(rf"not reviewed by the LLM pass \(CX0002\), lines {lines}: over the token budget of 10 \(needs \d+, 10 left\)",
                         problem["message"])
         assert "--llm-budget" in problem["hint"]
@@ -654,7 +654,7 @@ def test_verification_drops_a_refuted_finding_and_only_an_upheld_one_blocks(chec
     llm = report["stats"]["llm"]
     assert llm["verification"] == {"requests": 2, "upheld": 1, "refuted": 1, "failed": 0}
     assert llm["per_rule"]["CX0002"]["requests"] == 3 and llm["models"] == {"test-model": 3}
-    [review, *verifications] = server.requests
+    [_, *verifications] = server.requests  # the review, then its verifications
     assert [r["response_format"]["json_schema"]["name"] for r in server.requests] == ["codex_findings", "codex_verdict", "codex_verdict"]
     [asked] = [r["messages"][-1]["content"] for r in verifications if "line 6:" in r["messages"][-1]["content"]]
     assert re.search(r"<<<BEGIN-\w+>>>\n(.*)\n<<<END-", asked, re.S).group(1) == (

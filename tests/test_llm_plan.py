@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 
 from codex.config import LlmConfig
-from codex.model import PathFilter, Prefilter, Rule, Severity
+from codex.model import PathFilter, Rule, Severity
+from codex_testing.llm_server import Answer, LlmServer, findings, in_order
 from reviewer.llm import prompt
 from reviewer.llm.cache import cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure
 from reviewer.llm.cost import shares
 from reviewer.llm.helpers import helpers_of
-from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Routed, hunks_of, route
+from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Hunk, Routed, hunks_of, route
 from reviewer.llm.plan import Costs, plan
 from reviewer.llm.schema import FINDINGS, MalformedAnswer, parse_answer
 from reviewer.llm.settings import resolve
 from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
-from codex_testing.llm_server import Answer, LlmServer, findings, in_order
 
 WORDS = TokenCounter("words", lambda text: len(text.split()))
 
@@ -157,7 +157,10 @@ def test_the_budget_keeps_the_highest_ranked_hunks_and_names_the_rest(tmp_path, 
     error_hunk = hunks_of(target(tmp_path, "e.py", numbered(3), {1}), context=0)[0]
     warning_hunk = hunks_of(target(tmp_path, "w.py", numbered(20), set(range(1, 21))), context=0)[0]
     tiny = hunks_of(target(tmp_path, "t.py", numbered(1), {1}), context=0)[0]
-    cost = lambda hunk: costs.header(prompt.render_header(Routed(hunk, (cx0002,)))) + costs.item(Routed(hunk, (cx0002,)))  # noqa: E731
+
+    def cost(hunk: Hunk) -> int:
+        return costs.header(prompt.render_header(Routed(hunk, (cx0002,)))) + costs.item(Routed(hunk, (cx0002,)))
+
     budget = costs.overhead + costs.rule(cx0002) + cost(error_hunk) + cost(tiny)
     routed = [Routed(warning_hunk, (warning,)), Routed(tiny, (cx0002,)), Routed(error_hunk, (cx0002,))]
     requests, over = plan(routed, costs, budget)
@@ -233,17 +236,16 @@ def test_retry_after_is_honoured_and_backoff_doubles() -> None:
 
 def test_a_long_retry_after_gives_up_without_waiting() -> None:
     slept: list[float] = []
-    with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server:
-        with pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s"):
-            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
+    with (LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server,
+          pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s")):
+        _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
 
 def test_a_refusal_is_not_retried() -> None:
     slept: list[float] = []
-    with LlmServer(in_order(Answer("bad key", status=401))) as server:
-        with pytest.raises(EndpointFailure, match=r"refused the request \(401"):
-            _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
+    with LlmServer(in_order(Answer("bad key", status=401))) as server, pytest.raises(EndpointFailure, match=r"refused the request \(401"):
+        _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
 
@@ -314,7 +316,8 @@ def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
     assert (hunk.start, hunk.end) == (1, 5)  # a change inside a function keeps its context, up to the next definition
     rust = "fn before() {\n    work();\n}\n\npub(crate) fn added(conf: &Conf) -> u8 {\n    conf.limit\n}\n\nimpl Other {\n}\n"
     [hunk] = hunks_of(target(tmp_path, "c.rs", rust, {5, 6, 7}, "rust"), context=3)
-    assert (hunk.start, hunk.end) == (5, 7)  # Rust's fn and impl are definitions too (as are Go's func, JS's function in hunks of languages without definitions)
+    # Rust's fn and impl are definitions too (as are Go's func, JS's function in hunks of languages without definitions)
+    assert (hunk.start, hunk.end) == (5, 7)
 
 
 def test_a_nested_definition_keeps_the_lines_it_closes_over(tmp_path) -> None:
@@ -411,7 +414,7 @@ def test_a_file_rewritten_whole_is_sent_definition_by_definition_and_cached_by_e
     hunks = hunks_of(target(tmp_path, "a.py", PY_DEFS, None), context=3)
     assert [(h.start, h.end) for h in hunks] == [(1, 1), (4, 8), (11, 11), (12, 14), (16, 17), (20, 20)]
     edited = hunks_of(target(tmp_path, "a.py", PY_DEFS.replace("value.strip()", "value.lower()"), None), context=3)
-    assert [a.content_hash == b.content_hash for a, b in zip(hunks, edited)] == [True, True, True, False, True, True]
+    assert [a.content_hash == b.content_hash for a, b in zip(hunks, edited, strict=True)] == [True, True, True, False, True, True]
 
 
 def test_vendored_generated_and_minified_files_are_listed_not_read(tmp_path, cx0002) -> None:

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from codex_testing import PROJECT_ROOT
-from codex_testing.rfcs import rfc, rule
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-E, W, I = types.DiagnosticSeverity.Error, types.DiagnosticSeverity.Warning, types.DiagnosticSeverity.Information
+from codex_testing import PROJECT_ROOT
+from codex_testing.rfcs import rfc, rule
+
+E, W, I = types.DiagnosticSeverity.Error, types.DiagnosticSeverity.Warning, types.DiagnosticSeverity.Information  # noqa: E741  # as editors letter them
 EVAL_RULE = rule("CX0100", matcher="pattern: eval($X)\nfix: ast.literal_eval($X)\n")
 CONFIG = 'rfc_base_url = "https://example.invalid/codex/blob/main"\nmax_file_bytes = 4096\n'
 # Line 2: semgrep counts UTF-8 bytes ("é" 2, "😀" 4); line 4: libcst counts characters; UTF-16 counts "😀" as 2.
@@ -243,7 +244,8 @@ async def test_code_actions_apply_the_fix_and_insert_an_override(client: Client,
         context=types.CodeActionContext(diagnostics=diagnostics)))
     assert [_edits(a) for a in actions] == [
         ("Apply the fix of CX0100", uri, 1, [((4, 0, 4, 18), "    return ast.literal_eval(u)")]),
-        ("Allow CX0100 here (codex: allow, with a reason)", uri, 1, [((4, 0, 4, 0), "    # codex" ": allow CX0100 -- <why it is safe here>\n")]),  # split: no override of this file
+        # the marker split: no override of this file
+        ("Allow CX0100 here (codex: allow, with a reason)", uri, 1, [((4, 0, 4, 0), "    # codex" ": allow CX0100 -- <why it is safe here>\n")]),
     ]
     assert [a.diagnostics[0].code for a in actions] == ["CX0100", "CX0100"]
     after_non_ascii = await client.text_document_code_action_async(types.CodeActionParams(
@@ -342,7 +344,8 @@ async def test_bad_input_is_answered_and_the_server_goes_on(client: Client, repo
         assert list((await client.published_for(uri, 1)).diagnostics) == []
     _replace_all(client, untitled, 2, "exec(x)\n")
     await client.published_for(untitled, 2)  # said once per document, not on every change
-    logged = [m.message for m in client.log_messages if m.type == types.MessageType.Warning and ("elsewhere" in m.message or "ntitled" in m.message or "notes" in m.message)]
+    logged = [m.message for m in client.log_messages
+              if m.type == types.MessageType.Warning and ("elsewhere" in m.message or "ntitled" in m.message or "notes" in m.message)]
     assert logged == [f"codex: {tmp_path / 'elsewhere.py'}: outside the repository {repo}",
                       f"codex: {untitled}: not a file on disk; codex checks the workspace's files",
                       "codex: app/notes.txt: no active rule covers this kind of file; not checked"]

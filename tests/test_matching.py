@@ -12,10 +12,9 @@ import pytest
 from codex.matchers.libcst import LibcstMatcher
 from codex.model import Ruleset
 from codex.semgrep_config import SemgrepMatcher
-from reviewer.matching import run_matchers
 from reviewer.engines import semgrep as semgrep_engine
+from reviewer.matching import run_matchers
 from reviewer.targets import Target
-
 
 SOURCE = """\
 import subprocess

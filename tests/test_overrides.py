@@ -11,11 +11,10 @@ import pytest
 from codex.compiler import compile_rfcs
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.sarif import validate_sarif
-from reviewer.git_changes import from_git, whole_tree
 from reviewer.check import CheckOptions, run_check
 from reviewer.formatters import get_formatter
+from reviewer.git_changes import from_git, whole_tree
 from reviewer.overrides import OVERRIDE_RULE_ID, parse_overrides
-
 
 
 def allow(text: str) -> str:
@@ -191,7 +190,7 @@ def test_in_a_diff_only_overrides_on_changed_lines_are_reported(git_repo, rulese
 
 
 def test_sarif_marks_overridden_findings_as_suppressed_in_source(report):
-    jsonschema = pytest.importorskip("jsonschema")
+    pytest.importorskip("jsonschema")
     out = io.StringIO()
     get_formatter("sarif").write(report, out)
     sarif = json.loads(out.getvalue())

@@ -9,9 +9,9 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.model import Ruleset
-from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.fake_github import FakeGitHub
 from codex_testing.github_pr import TOKEN, PullRequest
+from codex_testing.governance_rfcs import libcst_rule, rfc
 from reviewer.platforms import github as github_platform
 from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
 
@@ -271,8 +271,8 @@ def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, t
 
 def test_a_judgment_finding_is_commented_with_the_models_reason_and_a_rerun_asks_the_model_nothing(
         git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
-    from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
     from codex_testing.llm_server import LlmServer, findings, in_order
+    from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
 
     with FakeGitHub(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON, 'return region["limit"]')))) as llm:
         pull = PullRequest(git_repo, tmp_path, judgment_ruleset(shipped_ruleset), fake)
@@ -314,8 +314,8 @@ def test_the_merge_request_s_own_rfcs_never_import_a_matcher_class(github, run_c
 
 def test_the_key_goes_to_the_target_branch_s_llm_endpoint_never_to_one_the_merge_request_names(
         git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
-    from codex_testing.reports import JUDGED, judgment_ruleset
     from codex_testing.llm_server import Answer, LlmServer, in_order
+    from codex_testing.reports import JUDGED, judgment_ruleset
 
     with FakeGitHub(TOKEN) as fake, LlmServer(in_order(Answer())) as trusted, LlmServer(in_order(Answer())) as evil:
         table = '[tool.codex]\nshipped = false\n\n[tool.codex.llm]\nmodel = "test-model"\nbase_url = "{}"\n'

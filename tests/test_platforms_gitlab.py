@@ -15,14 +15,16 @@ from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
 TOKEN = "glpat-SECRETtoken0987654321"
 # the `except Exception:` line stays, its body changes: a new finding reported on an unchanged line
 WORKER_V0 = "def run(job):\n    try:\n        job()\n    except Exception:\n        raise\n"
-WORKER_V1 = "import requests\n\n\ndef run(job):\n    try:\n        job()\n    except Exception:\n        pass\n\n\ndef ping(url):\n    return requests.get(url)\n"
+WORKER_V1 = ("import requests\n\n\ndef run(job):\n    try:\n        job()\n    except Exception:\n        pass\n\n\n"
+             "def ping(url):\n    return requests.get(url)\n")
 
 
 
 class MergeRequestPipeline:
     def __init__(self, git_repo, ruleset: Ruleset, fake: FakeGitLab):
         self.repo, self.fake = git_repo(), fake
-        self.base = self.repo.commit("base", {"pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n", "rules/ruleset.json": ruleset.to_json(), "app/worker.py": WORKER_V0})
+        self.base = self.repo.commit("base", {"pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n",
+                                              "rules/ruleset.json": ruleset.to_json(), "app/worker.py": WORKER_V0})
         self.repo.branch("feature")
         self.head = ""
 
@@ -151,8 +153,8 @@ def test_a_known_fix_is_offered_as_a_gitlab_suggestion(git_repo, run_codex, monk
 
 
 def test_a_judgment_finding_is_commented_with_the_models_reason(git_repo, run_codex, monkeypatch, shipped_ruleset):
-    from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
     from codex_testing.llm_server import LlmServer, findings, in_order
+    from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
 
     with FakeGitLab(TOKEN) as fake, LlmServer(in_order(findings(("CX0002", "app/handler.py", 3, MODEL_REASON, 'return region["limit"]')))) as llm:
         pipeline = MergeRequestPipeline(git_repo, judgment_ruleset(shipped_ruleset), fake)

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from codex_testing import PROJECT_ROOT
 
 LEGACY = "import requests\nrequests.get(url)\n"  # committed before codex came: a blocking finding on line 2

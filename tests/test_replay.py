@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from codex.config import CodexConfig
-from reviewer.replay import ReplaySettings, list_commits, load_state, replay
 from codex.ruleset_source import load_active
+from reviewer.replay import ReplaySettings, list_commits, load_state, replay
 
 CLEAN = "pub fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {\n    text.trim().parse()\n}\n"
 UNWRAP = "pub fn load(path: &str) -> String {\n    let text = std::fs::read_to_string(path).unwrap();\n    text\n}\n"
@@ -105,8 +105,8 @@ def mixed_history(git_repo_factory):
 
 
 def test_a_batch_runs_semgrep_once_and_finds_what_commit_by_commit_finds(mixed_history, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reviewer.replay import replay_commit, replay_commits
     from reviewer.engines import semgrep as semgrep_engine
+    from reviewer.replay import replay_commit, replay_commits
 
     repo, commits = mixed_history
     settings = ReplaySettings(repo.path, load_active(repo.path, CodexConfig()).ruleset, TODAY, CodexConfig().governance)

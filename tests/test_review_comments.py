@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from codex_testing.reports import sample_report
 from codex.model import RfcRef
+from codex_testing.reports import sample_report
 from reviewer.platforms.review import explain_unlinked, finding_body, link_rfcs
 
 FILES = "https://github.example/acme/app/blob"

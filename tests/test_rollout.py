@@ -9,8 +9,8 @@ import pytest
 from codex.compiler import compile_rfcs
 from codex.model import Stage
 from codex_testing.governance_rfcs import libcst_rule, rfc
-from reviewer.git_changes import whole_tree
 from reviewer.check import CheckOptions, run_check
+from reviewer.git_changes import whole_tree
 from reviewer.rollout import describe, stage_in_force
 
 ROLLOUT = {"PY0001": [{"stage": "warn"},

@@ -10,8 +10,7 @@ import pytest
 
 from codex.model import PathFilter, Rule, Ruleset
 from codex.semgrep_config import SemgrepMatcher
-from reviewer.engines import Match
-from reviewer.engines import semgrep as semgrep_engine
+from reviewer.engines import Match, semgrep as semgrep_engine
 from reviewer.targets import Target
 
 # A sample of semgrep features beyond the shipped rules': (id, languages, body, paths exclude); every id flags

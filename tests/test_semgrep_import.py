@@ -11,10 +11,9 @@ import pytest
 import yaml
 
 from codex.compiler import compile_rfcs
-from codex.model import RfcStatus, Stage
+from codex.model import PathFilter, RfcStatus, Stage
 from codex.semgrep_import import _paths, import_semgrep
 from reviewer.targets import path_matches
-from codex.model import PathFilter
 
 RULES = """\
 rules:

@@ -133,10 +133,7 @@ class RequestsWithoutTimeout(LintRule):
         """Does every return of ``function`` (of this module) with the shape the caller takes give a session name
         (at ``index`` of a tuple of ``size``; the whole value when ``index`` is None)? And is there one?"""
         returns = self._returns.get(function, [])
-        if index is None:
-            taken = returns
-        else:
-            taken = [r.elements[index].value for r in returns if isinstance(r, cst.Tuple) and len(r.elements) == size]
+        taken = returns if index is None else [r.elements[index].value for r in returns if isinstance(r, cst.Tuple) and len(r.elements) == size]
         return bool(taken) and all(isinstance(value, cst.Name) and self._holds_session(value) for value in taken)
 
     def _holds_session(self, name: cst.Name) -> bool:

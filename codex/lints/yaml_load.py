@@ -178,7 +178,7 @@ def _bind(function: cst.FunctionDef, args: Sequence[cst.Arg], caller: Bindings) 
     positional = [*params.posonly_params, *params.params]
     bound: Bindings = {}
     given = [arg for arg in args if arg.keyword is None]
-    for param, arg in zip(positional, given):
+    for param, arg in zip(positional, given, strict=False):
         bound[param] = (arg.value, caller)
     by_name = {p.name.value: p for p in [*positional, *params.kwonly_params]}
     for arg in args:

@@ -102,4 +102,4 @@ class ClassMatcherKind:
             return problem(f"cannot load {source.rule_class}: {exc}",
                            f"name a {self.base.replace(':', '.')} subclass in codex.lints or in a package [tool.codex] lint_packages "
                            "lists, as 'package.module:ClassName'")
-        return self.matcher(rule_class=source.rule_class), []
+        return self.matcher.model_validate({"rule_class": source.rule_class}), []

@@ -63,6 +63,7 @@ class CodexLanguageServer(LanguageServer):
         self.unusable: list[Problem] = []  # why there is no ruleset at all
         self.checked: dict[str, Checked] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.watching: asyncio.Task[None] | None = None  # the file-watch registration, held so it is not collected mid-flight
         self.told: set[tuple[str, str]] = set()  # (document, why it is not checked) already logged
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codex-check")  # loads and checks, in order
 
@@ -220,7 +221,7 @@ def build_server() -> CodexLanguageServer:
         folders = ls.workspace.folders
         root = ls.workspace.root_path or (to_fs_path(next(iter(folders.values())).uri) if folders else None)
         ls.root = Path(root).resolve() if root is not None else find_root(None)  # no workspace: the checkout around here
-        asyncio.ensure_future(_watch(ls, ls.worker.submit(ls.load)))
+        ls.watching = asyncio.ensure_future(_watch(ls, ls.worker.submit(ls.load)))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CodexLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -263,8 +264,8 @@ async def _watch(ls: CodexLanguageServer, loading: Future[None]) -> None:
     await asyncio.wrap_future(loading)
     capability = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
     if not (capability and capability.dynamic_registration):
-        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning,
-                                                     message="codex: the client cannot watch files; restart the server after changing rfcs/ or the configuration"))
+        message = "codex: the client cannot watch files; restart the server after changing rfcs/ or the configuration"
+        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=message))
         return
     options = types.DidChangeWatchedFilesRegistrationOptions(watchers=ls.watchers())
     registration = types.Registration(id="codex-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)

@@ -18,6 +18,7 @@ from mcp.server.stdio import stdio_server
 from pydantic import AnyUrl, BaseModel, ValidationError
 
 from codex import __version__
+from codex.problems import ProblemError
 from codex_cli.commands._mcp_tools import (
     Arguments,
     CheckArguments,
@@ -31,7 +32,6 @@ from codex_cli.commands._mcp_tools import (
     RulesResult,
     Workspace,
 )
-from codex.problems import ProblemError
 
 logger = logging.getLogger("codex.mcp")
 T = TypeVar("T")

@@ -256,10 +256,10 @@ class Workspace:
     def test(self, arguments: RfcTestArguments) -> RfcTestResult:
         from codex.compiler import compile_rfc_text
         from codex.config import load_config
-        from reviewer.examples import run_examples
         from codex.model import Ruleset
         from codex.ruleset_source import extends_shipped, id_collisions, shipped_ruleset
         from codex.semgrep_validate import validate_semgrep
+        from reviewer.examples import run_examples
 
         config = load_config(self.root)
         compiled = compile_rfc_text(arguments.rfc, DRAFT, self.root / config.rfcs, config.rfc_base_url, config.lint_packages)

@@ -22,7 +22,7 @@ def add_governance_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-history", action="store_true", help="do not record this run in the run history")
 
 
-def load_or_fail_open(root: Path, config: "CodexConfig", strict: bool) -> "LoadedRuleset | None":
+def load_or_fail_open(root: Path, config: CodexConfig, strict: bool) -> LoadedRuleset | None:
     """The active ruleset, stale if rfcs/ does not compile; ``None`` (problems printed) when there is none at all."""
     from codex.problems import ProblemError
     from codex.ruleset_source import ConfigError, load_active
@@ -42,7 +42,7 @@ def load_or_fail_open(root: Path, config: "CodexConfig", strict: bool) -> "Loade
     return loaded
 
 
-def history_to_record(root: Path, config: "CodexConfig", disabled: bool) -> "History | None":
+def history_to_record(root: Path, config: CodexConfig, disabled: bool) -> History | None:
     """The history this run records into (``None``: none); a bad CODEX_HISTORY_URL is a configuration problem,
     raised before anything is checked."""
     from codex.history_location import configured_location
@@ -52,7 +52,7 @@ def history_to_record(root: Path, config: "CodexConfig", disabled: bool) -> "His
     return open_history(location, root, config.governance.history_timeout) if location else None
 
 
-def record_history(history: "History | None", root: Path, report: "Report", command: str) -> None:
+def record_history(history: History | None, root: Path, report: Report, command: str) -> None:
     """Record the run; a history that cannot be written (a database down, slow, refusing the credentials) is
     reported and changes nothing else: fail open."""
     from reviewer.history import HistoryUnavailable, run_origin

@@ -34,14 +34,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the per-file result cache nor the LLM answer cache")
     parser.add_argument("--fix", action="store_true", help="apply the rules' safe fixes to the working tree, then report what remains "
                         "(not with --staged or --diff: only the working tree is written)")
-    parser.add_argument("--shard", metavar="I/N", type=_shard, help="check only the I-th of N deterministic parts of the files (CI matrix; combine with `codex merge`)")
+    parser.add_argument("--shard", metavar="I/N", type=_shard,
+                        help="check only the I-th of N deterministic parts of the files (CI matrix; combine with `codex merge`)")
     parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex_cli.commands._ruleset_and_history import history_to_record, load_or_fail_open, record_history
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
+    from codex_cli.commands._ruleset_and_history import history_to_record, load_or_fail_open, record_history
     from reviewer.check import CheckOptions, run_check
     from reviewer.fixes import apply_to_tree, digests
     from reviewer.formatters import get_formatter
@@ -142,7 +143,7 @@ def _changes(args: argparse.Namespace, root: Path, config: CodexConfig):
         try:
             raw = args.diff.read_bytes()
         except OSError as exc:
-            raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")])
+            raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")]) from exc
         utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # e.g. `git diff > x.patch` in Windows PowerShell
         return unified_diff.from_patch(raw.decode("utf-16" if utf16 else "utf-8", "replace"), root, str(args.diff))
     return git_changes.from_git(root, args.base, config)

@@ -16,9 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from codex.changelog import update_changelog
     from codex.compiler import compile_rfcs
-    from codex.rules_dir import stale_files, write_rules
     from codex.config import load_config
     from codex.problems import Problem, ProblemError
+    from codex.rules_dir import stale_files, write_rules
     from codex.ruleset_source import extends_shipped, id_collisions, shipped_ruleset
     from codex.semgrep_validate import validate_semgrep
 
@@ -31,22 +31,23 @@ def run(args: argparse.Namespace) -> int:
     problems = result.problems + validate_semgrep(result.rules, {**result.locations, **result.semgrep_blocks})
     if extends_shipped(root, config):
         problems += id_collisions(result.rules, result.locations, shipped_ruleset())
-    if problems:
+    ruleset = result.ruleset
+    if problems or ruleset is None:
         for problem in problems:
             print(problem, file=sys.stderr)
         print(f"codex compile: {len(problems)} problem(s); rules/ left unchanged", file=sys.stderr)
         return 2
     rules_dir = root / config.rules
     if args.check:
-        stale = stale_files(result.ruleset, rules_dir)
+        stale = stale_files(ruleset, rules_dir)
         if stale:
             print(f"codex compile --check: {config.rules}/ is stale ({', '.join(stale)}); run `codex compile` and commit it")
             return 1
-        print(f"codex compile --check: {config.rules}/ is up to date (ruleset {result.ruleset.version})")
+        print(f"codex compile --check: {config.rules}/ is up to date (ruleset {ruleset.version})")
         return 0
-    if update_changelog(root, rules_dir, result.ruleset):
+    if update_changelog(root, rules_dir, ruleset):
         print(f"codex compile: {config.rules}/CHANGELOG.md updated")
-    write_rules(result.ruleset, rules_dir)
-    print(f"codex compile: {len(result.ruleset.rules)} rule(s) from {len(result.ruleset.rfcs)} RFC(s) → "
-          f"{config.rules}/ (ruleset {result.ruleset.version})")
+    write_rules(ruleset, rules_dir)
+    print(f"codex compile: {len(ruleset.rules)} rule(s) from {len(ruleset.rfcs)} RFC(s) → "
+          f"{config.rules}/ (ruleset {ruleset.version})")
     return 0

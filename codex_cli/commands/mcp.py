@@ -12,8 +12,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex_cli.commands._mcp_tools import Workspace
     from codex.problems import Problem, ProblemError
+    from codex_cli.commands._mcp_tools import Workspace
 
     root = find_root(args.root)
     try:

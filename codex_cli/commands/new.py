@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codex.config import load_config
-    from codex.problems import Problem, ProblemError
     from codex.model import Ruleset, is_rule_id
+    from codex.problems import Problem, ProblemError
     from codex.ruleset_source import extends_shipped, shipped_ruleset
     from codex.scaffold import new_rfc, next_rfc_id, next_rule_ids, slug
 
@@ -34,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
     rule_id = args.rule_id or next(next_rule_ids(rfc_dir, args.prefix, [r.id for r in shipped.rules]))
     if not is_rule_id(rule_id):
         raise ProblemError([Problem(message=f"bad rule id {rule_id!r}", hint="use capital letters then at least three digits, e.g. CX0001", kind="usage")])
-    if shipped.rule(rule_id) is not None:
-        raise ProblemError([Problem(message=f"rule id {rule_id} is a shipped rule ({shipped.rule(rule_id).title})",
+    if (taken := shipped.rule(rule_id)) is not None:
+        raise ProblemError([Problem(message=f"rule id {rule_id} is a shipped rule ({taken.title})",
                                     hint="leave --rule-id out for the next free id", kind="usage")])
     rfc_id = next_rfc_id(rfc_dir, [m.id for m in shipped.rfcs])
     target = rfc_dir / f"{rfc_id.split('-')[1]}-{slug(args.title.replace('[TODO: title]', 'new-rfc'))}.md"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from codex_cli.commands._common import add_root, add_today, find_root, output_file
 
 if TYPE_CHECKING:
-    from reviewer.replay import ReplayedCommit, ReplaySettings
     from codex.ruleset_source import LoadedRuleset
+    from reviewer.replay import ReplayedCommit, ReplaySettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from codex.config import load_config
-    from reviewer.replay import ReplaySettings, default_jobs, list_commits, load_state, replay
     from codex.ruleset_source import load_active
+    from reviewer.replay import ReplaySettings, default_jobs, list_commits, load_state, replay
 
     root = find_root(args.root)
     config = load_config(root)
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _payload(results: "list[ReplayedCommit]", loaded: "LoadedRuleset", settings: "ReplaySettings", args: argparse.Namespace,
+def _payload(results: list[ReplayedCommit], loaded: LoadedRuleset, settings: ReplaySettings, args: argparse.Namespace,
              resumed: int) -> dict:
     commits = []
     for result in results:

@@ -33,9 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codex_cli.commands._ruleset_and_history import history_to_record, record_history
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import ConfigError
+    from codex_cli.commands._ruleset_and_history import history_to_record, record_history
     from reviewer.check import CheckOptions, run_check
     from reviewer.formatters import get_formatter
     from reviewer.platforms import detect

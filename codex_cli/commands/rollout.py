@@ -7,15 +7,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from codex_cli.commands._common import add_root, add_today, find_root, output_file
 
 if TYPE_CHECKING:
     from codex.governance_config import GovernanceConfig
-    from reviewer.history import RuleStatus
     from codex.history_location import HistoryLocation
     from codex.model import Ruleset
+    from reviewer.history import RuleStatus
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codex.config import load_config
-    from reviewer.history import HistoryUnavailable, open_history
     from codex.history_location import configured_location
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import load_active
+    from reviewer.history import HistoryUnavailable, open_history
 
     root = find_root(args.root)
     config = load_config(root)
@@ -61,16 +61,32 @@ def run(args: argparse.Namespace) -> int:
     return _plan(root, loaded.ruleset, statuses, config.governance, today, args.output)
 
 
-def _status(ruleset: "Ruleset", statuses: "list[RuleStatus]", today: dt.date, fmt: str) -> int:
+class _StatusRow(TypedDict):
+    """One rule's record, as ``codex rollout status --format json`` prints it."""
+
+    rule_id: str
+    runs: int
+    repositories: int
+    clean_runs: int
+    held_runs: int
+    hits: int
+    overridden: int
+    override_rate: float
+    last_run: str
+    stages: list[str]
+
+
+def _status(ruleset: Ruleset, statuses: list[RuleStatus], today: dt.date, fmt: str) -> int:
     from rich.console import Console
     from rich.table import Table
 
     from reviewer.rollout import describe
 
-    rows = [{"rule_id": s.rule_id, "runs": s.runs, "repositories": s.repositories, "clean_runs": s.clean_runs, "held_runs": s.held_runs, "hits": s.hits,
-             "overridden": s.overridden, "override_rate": round(s.override_rate, 3), "last_run": s.last_run,
-             "stages": describe(ruleset.rule(s.rule_id), today) if ruleset.rule(s.rule_id) else ["not in the active ruleset"]}
-            for s in statuses]
+    rows: list[_StatusRow] = [
+        {"rule_id": s.rule_id, "runs": s.runs, "repositories": s.repositories, "clean_runs": s.clean_runs, "held_runs": s.held_runs,
+         "hits": s.hits, "overridden": s.overridden, "override_rate": round(s.override_rate, 3), "last_run": s.last_run,
+         "stages": describe(rule, today) if (rule := ruleset.rule(s.rule_id)) else ["not in the active ruleset"]}
+        for s in statuses]
     if fmt == "json":
         print(json.dumps({"date": today.isoformat(), "rules": rows}, indent=2))
         return 0
@@ -84,7 +100,7 @@ def _status(ruleset: "Ruleset", statuses: "list[RuleStatus]", today: dt.date, fm
     return 0
 
 
-def _plan(root: Path, ruleset: "Ruleset", statuses: "list[RuleStatus]", limits: "GovernanceConfig", today: dt.date,
+def _plan(root: Path, ruleset: Ruleset, statuses: list[RuleStatus], limits: GovernanceConfig, today: dt.date,
           output: Path | None) -> int:
     from reviewer.rollout_plan import front_matter_patch, propose
 
@@ -105,7 +121,7 @@ def _plan(root: Path, ruleset: "Ruleset", statuses: "list[RuleStatus]", limits: 
     return 0
 
 
-def _location(value: str) -> "HistoryLocation":
+def _location(value: str) -> HistoryLocation:
     from codex.history_location import parse_location
 
     try:

@@ -6,8 +6,22 @@ import argparse
 import datetime as dt
 import json
 import sys
+from typing import TypedDict
 
 from codex_cli.commands._common import add_root, add_today, find_root
+
+
+class _Row(TypedDict):
+    """One rule, as --format json prints it."""
+
+    rule_id: str
+    title: str
+    rfc: str
+    link: str
+    severity: str
+    matcher: str
+    stage: str
+    stages: list[str]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     loaded = load_active(root, load_config(root), stale_ok=True)
     today = args.today or dt.date.today()
-    rows = [{"rule_id": r.id, "title": r.title, "rfc": r.rfc.id, "link": r.rfc.link, "severity": r.severity.value,
+    rows: list[_Row] = [{"rule_id": r.id, "title": r.title, "rfc": r.rfc.id, "link": r.rfc.link, "severity": r.severity.value,
              "matcher": r.matcher.kind, "stage": r.stage.value, "stages": describe(r, today)} for r in loaded.ruleset.rules]
     for problem in loaded.problems:
         print(problem, file=sys.stderr)

@@ -19,9 +19,9 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from codex.config import load_config
-    from reviewer.examples import run_examples
     from codex.problems import Problem, ProblemError
     from codex.ruleset_source import load_active
+    from reviewer.examples import run_examples
 
     root = find_root(args.root)
     config = load_config(root)

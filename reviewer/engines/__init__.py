@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, cast
 
 if TYPE_CHECKING:
     from codex.matchers import ClassMatcher
@@ -89,7 +89,7 @@ class ClassEngine:
     base: ClassVar[str]  # the class every matcher class derives from (its kind's, in codex/matchers)
     background: ClassVar[bool] = False  # matcher classes run in this process
 
-    def matcher_class(self, rule: Rule) -> type:
+    def matcher_class(self, rule: Rule) -> type[Any]:
         """The rule's matcher class, imported when the ruleset was loaded (or a shipped one)."""
         from codex.rule_class import loaded_rule_class
 

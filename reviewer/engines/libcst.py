@@ -52,7 +52,7 @@ class LibcstEngine(ClassEngine):
     def version(self) -> str:
         return distribution_version("libcst")
 
-    def start(self, jobs: list[Job], busy_cpus: int) -> "LibcstRun":
+    def start(self, jobs: list[Job], busy_cpus: int) -> LibcstRun:
         return LibcstRun(jobs, busy_cpus)
 
 
@@ -120,7 +120,7 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         positions = wrapper.resolve(PositionProvider) if any(v.flagged for _, v in visitors) else {}
     except Exception as exc:  # e.g. too deeply nested: what the rules found cannot be placed on a line
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
-        return [], problems + [Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
+        return [], [*problems, Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
                                        message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
     git = GitLines(module.code)
     matches = []
@@ -170,7 +170,7 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
     context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
         results = list(pool.map(_work, tasks, chunksize=max(1, len(tasks) // (workers * 8))))
-    return {task[0]: result for task, result in zip(tasks, results)}
+    return {task[0]: result for task, result in zip(tasks, results, strict=True)}
 
 
 def _init_worker(rules: dict[str, Rule]) -> None:

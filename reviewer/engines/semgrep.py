@@ -62,8 +62,8 @@ class SemgrepRun:
     def _start(self, paths: list[str]) -> None:
         env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
         self._paths = paths
-        self._out = open(Path(self._tmp.name) / "out.json", "wb")
-        self._err = open(Path(self._tmp.name) / "err.txt", "wb")
+        self._out = open(Path(self._tmp.name) / "out.json", "wb")  # noqa: SIM115  # open while semgrep runs; collect() closes it
+        self._err = open(Path(self._tmp.name) / "err.txt", "wb")  # noqa: SIM115
         self._proc = subprocess.Popen([*self._command[:2], *ENGINES[self.engine], *self._command[2:], *(f"./{p}" for p in paths)],
                                       stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL, env=env,
                                       cwd=self.cwd)  # "./": no path is read as an option

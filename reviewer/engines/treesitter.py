@@ -31,7 +31,7 @@ class TreeSitterEngine(ClassEngine):
     def version(self) -> str:
         return distribution_version("tree-sitter", *(module.replace("_", "-") for module in GRAMMARS.values()))
 
-    def start(self, jobs: list[Job], busy_cpus: int) -> "TreeSitterRun":
+    def start(self, jobs: list[Job], busy_cpus: int) -> TreeSitterRun:
         return TreeSitterRun(jobs)
 
 

@@ -87,7 +87,8 @@ def summary_line(report: Report, visible: list[Finding]) -> str:
     stats = report.stats
     blocking = len(report.blocking)
     files = len({f.path for f in visible})
-    verdict = {0: "[bold green]passed[/]", 1: "[bold red]blocked[/]"}.get(report.exit_code, "[bold red]failed: a configuration or usage error (see problems)[/]")
+    verdict = {0: "[bold green]passed[/]", 1: "[bold red]blocked[/]"}.get(
+        report.exit_code, "[bold red]failed: a configuration or usage error (see problems)[/]")
     seconds = stats.seconds.get("total", 0.0) if isinstance(stats, RunStats) else 0.0
     compared = f"compared with {escape(stats.base)} ({stats.preexisting} finding(s) already there not reported); " if stats and stats.base else ""
     version = stats.ruleset.version if stats and stats.ruleset else "?"

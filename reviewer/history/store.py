@@ -61,7 +61,7 @@ class History:
         if not isinstance(stats, RunStats):
             raise TypeError("only the report of a check run is recorded, not a merged one")
         held = set(stats.governance.held)
-        at = self.backend.timestamp(now or dt.datetime.now(dt.timezone.utc))
+        at = self.backend.timestamp(now or dt.datetime.now(dt.UTC))
         with self._connected() as connection, self.backend.transaction(connection, migrating=False) as cursor:
             cursor.execute(self._sql("INSERT INTO runs (at, command, ruleset, mode, files_checked, blocking, repository, pipeline)"
                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
@@ -111,7 +111,7 @@ class History:
             current = cursor.fetchone()[0]
             if current > len(MIGRATIONS):
                 raise HistoryUnavailable(f"its schema is version {current}, newer than this codex knows ({len(MIGRATIONS)}); upgrade codex")
-            now = self.backend.timestamp(dt.datetime.now(dt.timezone.utc))
+            now = self.backend.timestamp(dt.datetime.now(dt.UTC))
             for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in statements:
                     cursor.execute(statement.format(**self.backend.types))

@@ -174,10 +174,16 @@ class Endpoint:
         http = openai.DefaultHttpxClient(timeout=self.settings.config.timeout, verify=self._tls)
         client = self._client.with_options(http_client=http)
         expired = threading.Event()
-        watchdog = threading.Timer(self.settings.config.timeout, lambda: (expired.set(), http.close()))
+
+        def expire() -> None:
+            expired.set()
+            http.close()
+
+        watchdog = threading.Timer(self.settings.config.timeout, expire)
         watchdog.start()
         try:
-            completion = client.chat.completions.create(model=model, messages=messages, **options)
+            completion = client.chat.completions.create(  # type: ignore[call-overload]  # options: the create() arguments the endpoint still accepts, by name
+                model=model, messages=messages, **options)
             content = completion.choices[0].message.content if completion.choices else None
             usage = completion.usage
             tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (None, None)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from codex.model import Rule
 from reviewer.llm.definitions import definition_spans
-from reviewer.targets import Target, path_matches, prefilter_passes
+from reviewer.targets import Target, in_scope, prefilter_passes
 
 _DEFINITION = re.compile(r"\s*(async\s+def|def|class|local\s+function|function|func|(pub(\([^)]*\))?\s+)?(async\s+)?fn|impl)\b")
 MAX_LINE_CHARS = 400  # a longer line is cut (minified code, a data blob): the rest of the hunk is still sent
@@ -200,7 +200,7 @@ def route(rules: list[Rule], targets: list[Target], context: int,
     configuration in the helper). Vendored, generated and minified files are not read (``skip_reason``)."""
     routing = Routing([], dict.fromkeys((r.id for r in rules), 0), [])
     for target in targets:
-        candidates = [r for r in rules if target.language in r.languages and path_matches(r.paths, target.scope_path)]
+        candidates = [r for r in rules if target.language in r.languages and in_scope(r.paths, target.scope_path)]
         if not candidates:
             continue
         if reason := skip_reason(target):

@@ -18,8 +18,7 @@ from codex.config import LlmConfig
 from codex.model import Rule, Severity, Stage
 from codex.problems import Problem
 from reviewer.finding import Finding
-from reviewer.llm import prompt
-from reviewer.llm import verify
+from reviewer.llm import prompt, verify
 from reviewer.llm.cache import AnswerCache, CachedFinding, cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure, Reply
 from reviewer.llm.cost import money, priced, shares
@@ -28,9 +27,9 @@ from reviewer.llm.hunks import Hunk, Routed, Routing, route
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
 from reviewer.llm.schema import FINDINGS, VERDICT, Confidence, ModelFinding, Verdict
 from reviewer.llm.settings import LlmSettings, resolve, secrets
+from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.llm.verify import Candidate
 from reviewer.redact import redact
-from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.targets import Target
 
 _T = TypeVar("_T")
@@ -153,10 +152,9 @@ class _Pass:
             self._store(cache, to_cache)
             cache.close()
         self.outcome.unreviewed = sorted(self.unreviewed)
-        if priced(self.settings.config):
-            for stats in self.per_rule.values():
-                stats["cost"] = self._price(stats)
-        failed = [r for r, (_, answer) in zip(requests, answers) if isinstance(answer, EndpointFailure)]
+        per_rule = {rule_id: {**counts, "cost": self._price(counts)} if priced(self.settings.config) else counts
+                    for rule_id, counts in self.per_rule.items()}
+        failed = [r for r, (_, answer) in zip(requests, answers, strict=True) if isinstance(answer, EndpointFailure)]
         self.outcome.stats = {
             "status": "ran", "model": self.settings.model, "endpoint": self.settings.shown_url,
             "key_withheld": bool(self.settings.key_withheld),
@@ -173,7 +171,7 @@ class _Pass:
             "verification": self.verification if any(self.settings.verifier_of(r) for r in rules) else None,
             "models": dict(sorted(self.answered_by.items())),
             "fallbacks": [vars(f) for f in self.endpoint.fallbacks] if self.endpoint else [],
-            "rules": [r.id for r in rules], "per_rule": self.per_rule, "unreviewed": self.outcome.unreviewed,
+            "rules": [r.id for r in rules], "per_rule": per_rule, "unreviewed": self.outcome.unreviewed,
         }
         return self.outcome
 
@@ -182,7 +180,7 @@ class _Pass:
         """Tokens of the answered requests (as the endpoint reported them, else as counted) and the findings kept."""
         tokens = {"tokens_in": 0, "tokens_cached": 0, "tokens_out": 0}
         kept: list[_Kept] = []
-        for request, (sent, answer) in zip(requests, answers):
+        for request, (sent, answer) in zip(requests, answers, strict=True):
             if isinstance(answer, EndpointFailure):
                 self._failed(request, str(answer))
                 continue
@@ -207,7 +205,7 @@ class _Pass:
         of a failed verification, which the next run asks again."""
         asked = [(found, verifier) for entry in kept for found in entry.found
                  if found.may_block and (verifier := self.settings.verifier_of(found.rule))]
-        verdicts = dict(zip((id(found) for found, _ in asked), self._ask_many([partial(self._verify, *each, tokens) for each in asked])))
+        verdicts = dict(zip((id(found) for found, _ in asked), self._ask_many([partial(self._verify, *each, tokens) for each in asked]), strict=True))
         to_cache: dict[str, list[CachedFinding]] = {}
         for entry in kept:
             cached: list[CachedFinding] = []
@@ -264,9 +262,9 @@ class _Pass:
         try:
             return AnswerCache(directory, self.settings.config.cache_max_age_days)
         except (OSError, sqlite3.Error) as exc:
+            setting = f"{self.settings.config.key('cache_dir')} in {self.settings.config.file}"
             self.outcome.problems.append(Problem(path=str(directory), message=f"LLM cache unusable ({exc}); every hunk is sent",
-                                                 hint=f"make the directory writable or set {self.settings.config.key('cache_dir')} in {self.settings.config.file}",
-                                                 kind="llm"))
+                                                 hint=f"make the directory writable or set {setting}", kind="llm"))
             return None
 
     def _from_cache(self, cache: AnswerCache | None, routed: list[Routed]) -> list[Routed]:
@@ -380,7 +378,7 @@ class _Pass:
             raise RuntimeError("LLM requests charged before they were planned")
         seen = [costs.rule(rule) + sum(costs.item(item) for item in request.items if rule in item.rules) for rule in request.rules]
         for kind, count in used.items():
-            for rule, share in zip(request.rules, shares(count, seen)):
+            for rule, share in zip(request.rules, shares(count, seen), strict=True):
                 self.per_rule[rule.id][kind] += share
         for rule in request.rules:
             self.per_rule[rule.id]["requests"] += 1

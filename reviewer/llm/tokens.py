@@ -13,7 +13,7 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class TokenCounter:
         return self.encode(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def counter_for(model: str) -> TokenCounter:
     import tiktoken  # only a run that talks to a model pays for it
 

@@ -11,8 +11,11 @@ from typing import Any, Self
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
+from github.GithubObject import NotSet
 from github.IssueComment import IssueComment
-from pydantic import ValidationError
+from github.PullRequest import ReviewComment
+from github.PullRequestComment import PullRequestComment
+from pydantic import SecretStr, ValidationError
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Finding
@@ -36,10 +39,10 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
         number, base, head = int(pull["number"]), pull["base"]["sha"], pull["head"]["sha"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ProblemError([Problem(path=event_path or "GITHUB_EVENT_PATH", message=f"cannot read the pull request event: {exc!r}",
-                                    hint="run codex review in a workflow triggered by pull_request", kind="usage")])
+                                    hint="run codex review in a workflow triggered by pull_request", kind="usage")]) from exc
     return MergeRequest(
         platform="github", api_url=env.get("GITHUB_API_URL", "https://api.github.com"), project=env.get("GITHUB_REPOSITORY", ""),
-        number=number, base_sha=base, head_sha=head, token=env.get("GITHUB_TOKEN") or None, token_name="GITHUB_TOKEN",
+        number=number, base_sha=base, head_sha=head, token=SecretStr(env["GITHUB_TOKEN"]) if env.get("GITHUB_TOKEN") else None, token_name="GITHUB_TOKEN",
         files_url=f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env.get('GITHUB_REPOSITORY', '')}/blob",
         fetch_hint="fetch the whole history: actions/checkout with `fetch-depth: 0`",
         checkout_hint="check out the head commit: actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`",
@@ -88,20 +91,20 @@ class GitHubPlatform:
         self.review_threads = OwnThreads(github.requester, mr.project, mr.number)
         self._threads: tuple[dict[int, ReviewThread], set[int]] | None = None
 
-    def threads(self) -> list[Thread]:
+    def threads(self) -> list[Thread[PullRequestComment]]:
         """codex's review comments, less those GraphQL says someone else wrote (a copied marker is not codex's)."""
         others = self._graphql_threads()[1]
         return [thread for thread in self._marked() if thread.handle.id not in others]
 
-    def mark_fixed(self, thread: Thread) -> None:
+    def mark_fixed(self, thread: Thread[PullRequestComment]) -> None:
         thread.handle.edit(fixed_body(thread.handle.body, self.mr.head_sha))
         self._set_resolved(thread, True)
 
-    def reopen(self, thread: Thread, finding: Finding) -> None:
+    def reopen(self, thread: Thread[PullRequestComment], finding: Finding) -> None:
         thread.handle.edit(finding_body(finding))
         self._set_resolved(thread, False)
 
-    def _marked(self) -> list[Thread]:
+    def _marked(self) -> list[Thread[PullRequestComment]]:
         found = []
         for comment in self.pull.get_review_comments():
             marker = parse_marker(comment.body)
@@ -119,7 +122,7 @@ class GitHubPlatform:
                 self._threads = ({}, set())
         return self._threads
 
-    def _set_resolved(self, thread: Thread, resolved: bool) -> None:
+    def _set_resolved(self, thread: Thread[PullRequestComment], resolved: bool) -> None:
         """Resolve (or unresolve) the thread of a comment of codex's; a GraphQL failure is reported, never raised."""
         own = self._graphql_threads()[0].get(thread.handle.id)
         if own is None:
@@ -145,10 +148,11 @@ class GitHubPlatform:
             if exc.status != 422:
                 raise
         refused = []
-        for finding, comment in zip(findings, comments):
-            body, path = comment.pop("body"), comment.pop("path")
+        for finding, comment in zip(findings, comments, strict=True):
             try:
-                self._create(partial(self.pull.create_review_comment, body, self.commit, path, **comment),
+                self._create(partial(self.pull.create_review_comment, comment["body"], self.commit, comment["path"],
+                                     line=comment.get("line", NotSet), side=comment.get("side", NotSet),
+                                     start_line=comment.get("start_line", NotSet), start_side=comment.get("start_side", NotSet)),
                              partial(self._landed, {finding.fingerprint}))
             except GithubException as exc:
                 if exc.status != 422:
@@ -179,11 +183,13 @@ def _may_have_landed(exc: BaseException) -> bool:
     return isinstance(exc, requests.RequestException) or (isinstance(exc, GithubException) and exc.status >= 500)
 
 
-def _comment(f: Finding, diff: MergeDiff) -> dict:
+def _comment(f: Finding, diff: MergeDiff) -> ReviewComment:
     """An inline comment on the finding's line; with a known fix, on all its lines with a suggestion replacing them."""
     if f.fix is not None and diff.shows(f):
-        ranged = {"start_line": f.line, "start_side": "RIGHT"} if f.end_line > f.line else {}
-        return {"path": f.path, "line": f.end_line, "side": "RIGHT", **ranged, "body": finding_body(f, "suggestion")}
+        body = finding_body(f, "suggestion")
+        if f.end_line > f.line:
+            return {"path": f.path, "line": f.end_line, "side": "RIGHT", "start_line": f.line, "start_side": "RIGHT", "body": body}
+        return {"path": f.path, "line": f.end_line, "side": "RIGHT", "body": body}
     return {"path": f.path, "line": f.line, "side": "RIGHT", "body": finding_body(f)}
 
 

@@ -11,6 +11,8 @@ import gitlab
 import requests
 from gitlab.const import RETRYABLE_TRANSIENT_ERROR_CODES
 from gitlab.exceptions import GitlabCreateError, GitlabError
+from gitlab.v4.objects import ProjectMergeRequestDiscussion
+from pydantic import SecretStr
 from requests.adapters import HTTPAdapter
 
 from codex.problems import Problem, ProblemError
@@ -36,7 +38,7 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
         platform="gitlab", api_url=env.get("CI_SERVER_URL", "https://gitlab.com"), project=env.get("CI_PROJECT_ID", ""),
         number=int(env["CI_MERGE_REQUEST_IID"]), base_sha=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", ""),
         head_sha=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA", ""),
-        token=env.get(token_name) or None, token_name=token_name,
+        token=SecretStr(env[token_name]) if env.get(token_name) else None, token_name=token_name,
         files_url=f"{env['CI_PROJECT_URL']}/-/blob" if env.get("CI_PROJECT_URL") else "",
         fetch_hint="set `GIT_DEPTH: 0` (or a depth that reaches the merge-base) in the job's variables",
         checkout_hint='check out the source branch head first: `git checkout "${CI_MERGE_REQUEST_SOURCE_BRANCH_SHA:-$CI_COMMIT_SHA}"`',
@@ -96,7 +98,7 @@ class GitLabPlatform:
     def _own(self, note: dict[str, Any]) -> bool:
         return self.user_id is None or (note.get("author") or {}).get("id") == self.user_id
 
-    def threads(self) -> list[Thread]:
+    def threads(self) -> list[Thread[ProjectMergeRequestDiscussion]]:
         """codex's discussions: a marker in a note someone else wrote is not codex's."""
         found = []
         for discussion in self.merge_request.discussions.list(get_all=True):
@@ -106,11 +108,11 @@ class GitLabPlatform:
                 found.append(Thread(marker[0], bool(notes[0].get("resolved")), discussion))
         return found
 
-    def mark_fixed(self, thread: Thread) -> None:
+    def mark_fixed(self, thread: Thread[ProjectMergeRequestDiscussion]) -> None:
         thread.handle.resolved = True
         thread.handle.save()
 
-    def reopen(self, thread: Thread, finding: Finding) -> None:
+    def reopen(self, thread: Thread[ProjectMergeRequestDiscussion], finding: Finding) -> None:
         thread.handle.resolved = False
         thread.handle.save()
 

@@ -15,10 +15,10 @@ from codex.model import Ruleset
 from codex.problems import Problem, ProblemError
 from codex.ruleset_source import compiled_own, extends_shipped, shipped_ruleset, with_shipped
 from reviewer.changes import BaseRevision, ChangeSet
-from reviewer.git_changes import commit_diff
-from reviewer.unified_diff import from_patch, unquote
 from reviewer.finding import Finding
+from reviewer.git_changes import commit_diff
 from reviewer.platforms import MergeRequest
+from reviewer.unified_diff import from_patch, unquote
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,10 @@ class MergeDiff:
     anchors: dict[str, dict[int, int | None]]
     old_paths: dict[str, str]
 
-    def anchor(self, path: str, line: int) -> int | None | bool:
+    def anchor(self, path: str, line: int) -> int | bool | None:
         """``False`` when ``path:line`` is not in the diff; else the old line of a context line (``None`` if added)."""
         lines = self.anchors.get(path, {})
-        return lines[line] if line in lines else False
+        return lines.get(line, False)
 
     def shows(self, f: Finding) -> bool:
         """Are all of a finding's lines in the diff (so a suggestion replacing them can be offered)?"""
@@ -49,8 +49,8 @@ def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
     """Diff the merge request (merge-base of base and head → head), after checking the clone has the commits."""
     try:
         repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint=mr.checkout_hint, kind="usage")])
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint=mr.checkout_hint, kind="usage")]) from exc
     for sha, what in ((mr.base_sha, "target branch (base)"), (mr.head_sha, "merge request head")):
         if not _has_commit(repo, sha):
             raise ProblemError([_shallow(f"the {what} commit {sha[:12]} is not in this clone", mr)])
@@ -61,8 +61,8 @@ def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
                                     kind="usage")])
     try:
         base = repo.git.merge_base(mr.base_sha, mr.head_sha)
-    except git.GitCommandError:
-        raise ProblemError([_shallow("no common ancestor of the target branch and the merge request head in this clone", mr)])
+    except git.GitCommandError as exc:
+        raise ProblemError([_shallow("no common ancestor of the target branch and the merge request head in this clone", mr)]) from exc
     text = commit_diff(root, base, mr.head_sha)
     anchors, old_paths = _anchors(text)
     changes = from_patch(text, root, f"git diff {base[:12]}..{mr.head_sha[:12]}")
@@ -95,6 +95,8 @@ def _anchors(diff_text: str) -> tuple[dict[str, dict[int, int | None]], dict[str
         lines = anchors.setdefault(path, {})
         for hunk in patched:
             for line in hunk:
+                if line.target_line_no is None:  # a removed line
+                    continue
                 if line.is_added:
                     lines[line.target_line_no] = None
                 elif line.is_context:
@@ -127,7 +129,7 @@ def rules_at(root: Path, commit: str) -> BaseRules:
             own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped, "in the target branch's RFCs")
         except ValidationError as exc:
             raise ProblemError([Problem(path=path, message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
-                                        hint="fix it on the target branch with `codex compile`", kind="config")])
+                                        hint="fix it on the target branch with `codex compile`", kind="config")]) from exc
     loaded = with_shipped(own, shipped, config)
     origin = loaded.origin if own is not None else f"{loaded.origin} (no {path} at {commit[:12]})"
     return BaseRules(loaded.ruleset, origin, config, own=own is not None and bool(own.origin), shipped_rfcs=loaded.shipped_rfcs,

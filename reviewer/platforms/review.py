@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from codex.model import Ruleset, statement
 from reviewer.finding import Finding, Report
@@ -23,26 +23,29 @@ _FINDING_MARKER = re.compile(r"<!-- codex:finding ([0-9a-f]+)(?: (fixed))? -->")
 SUMMARY_LIMIT = 60_000  # GitHub caps a comment body at 65,536 characters
 
 
+Handle = TypeVar("Handle")  # a platform's object for a comment thread
+
+
 @dataclass
-class Thread:
+class Thread(Generic[Handle]):
     """A comment codex posted earlier; ``handle`` is the platform's object for it."""
 
     fingerprint: str
     fixed: bool
-    handle: object
+    handle: Handle
 
 
-class Platform(Protocol):
+class Platform(Protocol[Handle]):
     """What ``publish`` needs from GitHub or GitLab. ``problems``: what failed without stopping the review (e.g. a
     thread not resolved), for the summary and the log."""
 
     problems: list[str]
 
-    def threads(self) -> list[Thread]: ...
+    def threads(self) -> list[Thread[Handle]]: ...
 
-    def mark_fixed(self, thread: Thread) -> None: ...
+    def mark_fixed(self, thread: Thread[Handle]) -> None: ...
 
-    def reopen(self, thread: Thread, finding: Finding) -> None: ...
+    def reopen(self, thread: Thread[Handle], finding: Finding) -> None: ...
 
     def post(self, findings: list[Finding], diff: MergeDiff) -> list[tuple[Finding, str]]:
         """Post inline comments; return the ones the API refused, with its reason."""
@@ -132,12 +135,12 @@ def explain_unlinked(report: Report, ruleset: Ruleset) -> Report:
     return report.model_copy(update={"findings": [explained(f) for f in report.findings]})
 
 
-def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[BaseException], ...]) -> Outcome:
+def publish(platform: Platform[Handle], review: ReviewInput, api_errors: tuple[type[BaseException], ...]) -> Outcome:
     """Bring the merge request's codex comments in line with the report; API failures are recorded, not raised."""
     outcome = Outcome()
     findings = shown(review.report)
     current = {f.fingerprint for f in findings}
-    threads: dict[str, Thread] = {}
+    threads: dict[str, Thread[Handle]] = {}
     try:
         for thread in platform.threads():
             threads.setdefault(thread.fingerprint, thread)
@@ -147,12 +150,12 @@ def publish(platform: Platform, review: ReviewInput, api_errors: tuple[type[Base
                 outcome.resolved += 1
         fresh: list[Finding] = []
         for f in findings:
-            thread = threads.get(f.fingerprint)
-            if thread is None:
+            existing = threads.get(f.fingerprint)
+            if existing is None:
                 fresh.append(f)
                 continue
-            if thread.fixed:
-                platform.reopen(thread, f)
+            if existing.fixed:
+                platform.reopen(existing, f)
             outcome.kept.append(f)
         anchored = [f for f in fresh if review.diff.anchor(f.path, f.line) is not False]
         outcome.unposted += [(f, "not a line of the diff") for f in fresh if f not in anchored]
@@ -199,11 +202,11 @@ def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     inline = len(outcome.posted) + len(outcome.kept)
     lines.append(f"{inline} finding(s) commented inline ({len(outcome.posted)} new), {outcome.resolved} thread(s) closed as fixed.")
     if report.errors:
-        lines += ["", "#### Not checked", ""] + [f"- {_cell(str(p))}" for p in report.errors]
+        lines += ["", "#### Not checked", "", *(f"- {_cell(str(p))}" for p in report.errors)]
     if review.notes:
-        lines += ["", "#### Rule changes in this merge request", ""] + review.notes
+        lines += ["", "#### Rule changes in this merge request", "", *review.notes]
     if outcome.errors:
-        lines += ["", "#### Platform errors (the check result above still stands)", ""] + [f"- {_cell(e)}" for e in outcome.errors]
+        lines += ["", "#### Platform errors (the check result above still stands)", "", *(f"- {_cell(e)}" for e in outcome.errors)]
     body = "\n".join(lines) + "\n"
     if len(body) > SUMMARY_LIMIT:
         body = body[:SUMMARY_LIMIT] + "\n\n… summary cut at the platform's size limit; run `codex check` for the full report.\n"

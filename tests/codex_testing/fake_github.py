@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from typing import ClassVar
 
 from codex_testing.fake_http import FakeServer, Reply, diff_lines
 
@@ -20,7 +21,7 @@ _ISSUE = r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)"
 
 
 class FakeGitHub(FakeServer):
-    routes = [
+    routes: ClassVar[list[tuple[str, str, str]]] = [
         ("GET", _PULL, "get_pull"),
         ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/commits/(?P<sha>\w+)", "get_commit"),
         ("GET", _PULL + "/comments", "list_review_comments"),

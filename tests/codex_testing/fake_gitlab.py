@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
+from typing import ClassVar
 
 from codex_testing.fake_http import FakeServer, Reply, diff_lines
 
@@ -19,7 +20,7 @@ _BAD_LINE = {"message": "400 Bad request - Note {:line_code=>[\"can't be blank\"
 
 
 class FakeGitLab(FakeServer):
-    routes = [
+    routes: ClassVar[list[tuple[str, str, str]]] = [
         ("GET", _MR, "get_mr"),
         ("GET", _MR + "/discussions", "list_discussions"),
         ("POST", _MR + "/discussions", "create_discussion"),
@@ -29,7 +30,7 @@ class FakeGitLab(FakeServer):
         ("PUT", _MR + "/notes/(?P<id>\\d+)", "update_note"),
         ("GET", r"/api/v4/user", "current_user"),
     ]
-    bot = {"id": 77, "username": "codex-bot"}  # the token's user: a project access token's bot user
+    bot: ClassVar[dict[str, object]] = {"id": 77, "username": "codex-bot"}  # the token's user: a project access token's bot user
 
     def __init__(self, token: str, project: str = "42", iid: int = 7):
         super().__init__()

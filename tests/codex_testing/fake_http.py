@@ -6,6 +6,7 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
@@ -33,7 +34,7 @@ def diff_lines(diff_text: str) -> dict[str, dict[int, int | None]]:
                 continue
             old, new = int(hunk.group(1)), int(hunk.group(3))
             for row in body[i + 1:]:
-                if row.startswith("@@") or not row[:1] in ("+", "-", " "):
+                if row.startswith("@@") or row[:1] not in ("+", "-", " "):
                     break
                 if row.startswith("+"):
                     lines[new] = None
@@ -68,7 +69,7 @@ class FakeServer(LoopbackServer):
     """Subclasses set ``routes``: (method, path regex, method name); a handler returns JSON or (status, JSON, headers)."""
 
     page_size = 2
-    routes: list[tuple[str, str, str]] = []
+    routes: ClassVar[list[tuple[str, str, str]]] = []
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
