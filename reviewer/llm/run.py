@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -24,8 +23,9 @@ from reviewer.llm.client import Endpoint, EndpointFailure, Reply
 from reviewer.llm.cost import money, priced, shares
 from reviewer.llm.helpers import helpers_of
 from reviewer.llm.hunks import Hunk, Routed, Routing, route
+from reviewer.llm.placement import FindingsReply, Kept, Placement
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
-from reviewer.llm.schema import FINDINGS, VERDICT, Confidence, ModelFinding, Verdict
+from reviewer.llm.schema import FINDINGS, VERDICT, Confidence, Verdict
 from reviewer.llm.settings import LlmSettings, resolve, secrets
 from reviewer.llm.tokens import TokenCounter, counter_for
 from reviewer.llm.verify import Candidate
@@ -33,21 +33,8 @@ from reviewer.redact import redact
 from reviewer.targets import Target
 
 _T = TypeVar("_T")
-_LABEL = re.compile(r"^\d+[+ ] ?")  # "12+ " copied from the diff's rendering
 _HINT_FAILED = "the endpoint failed and the run went on without it (fail open); static findings are complete"
 _HINT_UNVERIFIED = "judge the finding yourself; it warns and does not block (fail stale), the next run verifies it again"
-FindingsReply = Reply[tuple[list[ModelFinding], int]]
-
-
-@dataclass
-class _Kept:
-    """The findings kept of one rule on one hunk, and the model that answered (their cache entry is under it)."""
-
-    rule: Rule
-    hunk: Hunk
-    context: tuple[Hunk, ...]  # the helpers shown with the hunk
-    model: str
-    found: list[Candidate] = field(default_factory=list)
 
 
 @dataclass
@@ -110,8 +97,7 @@ class _Pass:
         if settings.key_withheld:
             self.outcome.problems.append(Problem(path=settings.config.file, message=settings.key_withheld, kind="llm",
                                                  hint="to send the key there, set CODEX_LLM_BASE_URL to that URL in the environment"))
-        self.dropped = dict.fromkeys(("unknown_rule", "not_a_changed_line", "quote_mismatch", "low_confidence", "invalid"), 0)
-        self.moved = 0  # findings whose quote is on another added line of their hunk than the one cited
+        self.placement = Placement()
         self.confidence: dict[str, int] = {"high": 0, "medium": 0}
         self.per_rule: dict[str, dict[str, int]] = {}
         self.unreviewed: set[str] = set()
@@ -167,7 +153,7 @@ class _Pass:
             "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
                       "failed": sum(len(r.items) for r in failed), "helpers": sum(len(i.context) for r in requests for i in r.items),
                       "helpers_left_out": self.helpers_left_out},
-            "dropped": self.dropped, "moved": self.moved, "confidence": self.confidence,
+            "dropped": self.placement.dropped, "moved": self.placement.moved, "confidence": self.confidence,
             "verification": self.verification if any(self.settings.verifier_of(r) for r in rules) else None,
             "models": dict(sorted(self.answered_by.items())),
             "fallbacks": [vars(f) for f in self.endpoint.fallbacks] if self.endpoint else [],
@@ -176,16 +162,16 @@ class _Pass:
         return self.outcome
 
     def _take(self, requests: list[Request], answers: list[tuple[list[dict[str, str]], FindingsReply | EndpointFailure]]
-              ) -> tuple[dict[str, int], list[_Kept]]:
+              ) -> tuple[dict[str, int], list[Kept]]:
         """Tokens of the answered requests (as the endpoint reported them, else as counted) and the findings kept."""
         tokens = {"tokens_in": 0, "tokens_cached": 0, "tokens_out": 0}
-        kept: list[_Kept] = []
+        kept: list[Kept] = []
         for request, (sent, answer) in zip(requests, answers, strict=True):
             if isinstance(answer, EndpointFailure):
                 self._failed(request, str(answer))
                 continue
             self._charge(request, self._used(tokens, sent, answer))
-            kept += self._keep(request, answer)
+            kept += self.placement.keep(request, answer)
         return tokens, kept
 
     def _used(self, tokens: dict[str, int], sent: list[dict[str, str]], answer: Reply[Any]) -> dict[str, int]:
@@ -199,7 +185,7 @@ class _Pass:
         self.answered_by[answer.model] = self.answered_by.get(answer.model, 0) + 1
         return used
 
-    def _settle(self, kept: list[_Kept], tokens: dict[str, int]) -> dict[str, list[CachedFinding]]:
+    def _settle(self, kept: list[Kept], tokens: dict[str, int]) -> dict[str, list[CachedFinding]]:
         """The kept findings reported, those that may block verified first where asked (refuted: dropped; the
         verification failed: a warning that needs human review); what to cache, per (rule, hunk): not the entries
         of a failed verification, which the next run asks again."""
@@ -323,43 +309,6 @@ class _Pass:
         except EndpointFailure as exc:
             return sent, exc
 
-    def _keep(self, request: Request, answer: FindingsReply) -> list[_Kept]:
-        """Findings placed on an added line of a hunk asked about their rule (``_place``), high or medium
-        confidence, per (rule, hunk) asked; the rest dropped and counted."""
-        kept = {(rule.id, item.hunk): _Kept(rule, item.hunk, item.context, answer.model) for item in request.items for rule in item.rules}
-        findings, invalid = answer.answer
-        self.dropped["invalid"] += invalid
-        for found in findings:
-            placed = self._place(request, found)
-            if placed is None:
-                continue
-            if found.confidence == "low":
-                self.dropped["low_confidence"] += 1
-                continue
-            rule, hunk, line = placed
-            kept[(rule.id, hunk)].found.append(Candidate(rule, hunk, line, " ".join(found.reason.split())[:300], found.confidence))
-        return list(kept.values())
-
-    def _place(self, request: Request, found: ModelFinding) -> tuple[Rule, Hunk, int] | None:
-        """The rule, hunk and line of a finding: the cited line when it is added and its code is the quote, else
-        the one other added line of that hunk whose code is the quote (moved, counted). ``None`` when there is
-        none (dropped, counted by reason)."""
-        item = next((i for i in request.items if i.hunk.path == found.path and i.hunk.start <= found.line <= i.hunk.end), None)
-        rule = next((r for r in item.rules if r.id == found.rule_id), None) if item else None
-        if item is None or rule is None:
-            self.dropped["not_a_changed_line" if item is None else "unknown_rule"] += 1
-            return None
-        code = dict(item.hunk.lines)
-        if found.line in item.hunk.added and _quotes(found.quote, code[found.line]):
-            return rule, item.hunk, found.line
-        others = [n for n in sorted(item.hunk.added) if n != found.line and _quotes(found.quote, code[n])]
-        if len(others) == 1:
-            self.moved += 1
-            return rule, item.hunk, others[0]
-        on_context = found.line not in item.hunk.added and not others and _quotes(found.quote, code[found.line])
-        self.dropped["not_a_changed_line" if on_context else "quote_mismatch"] += 1
-        return None
-
     def _add(self, rule: Rule, hunk: Hunk, line: int, reason: str, confidence: Confidence, warn: bool = False) -> None:
         """A finding of the model; one of medium confidence (or ``warn``) warns rather than blocks."""
         finding = Finding.of(rule, hunk.path, line, line, 1, None, "llm")
@@ -402,11 +351,3 @@ class _Pass:
         for rule in rules:
             self.per_rule[rule.id]["not_reviewed"] += 1
             self.unreviewed.add(rule.id)
-
-
-def _quotes(quote: str, line: str) -> bool:
-    """Is ``quote`` (a model's copy of a line, maybe with its number and mark) the code of ``line``: the whole of it,
-    or at least half of it (spaces aside), not a word that several lines share?"""
-    wanted = " ".join(_LABEL.sub("", quote.strip()).split())
-    code = " ".join(line.split())
-    return bool(re.search(r"\w", wanted)) and wanted in code and 2 * len(wanted.replace(" ", "")) >= len(code.replace(" ", ""))
