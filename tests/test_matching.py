@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from codex.matchers.libcst import LibcstMatcher
+from codex.rule_class import LintPackages
 from codex.model import Ruleset
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines import semgrep as semgrep_engine
@@ -42,7 +43,8 @@ def matched(tmp_path_factory, shipped_ruleset: Ruleset):
         swallowed.model_copy(update={"id": "CX9003", "matcher": LibcstMatcher(rule_class="no_such_module:Rule")}),
     )
     targets = [Target(name, root / name, "python", None, name) for name in ("app.py", "py2.py")]
-    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets, lint_packages=("codex_testing.lints", "no_such_module"))
+    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets,
+                        lint_packages=LintPackages(("codex_testing.lints", "no_such_module")))
 
 
 def test_good_rules_still_find(matched) -> None:

@@ -237,7 +237,7 @@ def test_a_target_branch_ruleset_reusing_a_shipped_id_fails_stale_to_the_shipped
         ["app/client.py:5:12", "CX0003"], ["app/client.py:9:12", "CX0003"]]  # the shipped CX0003
     assert result.err.splitlines()[0] == (
         f"codex review: rules/ruleset.json at {pull.base[:12]}: reuses shipped ids; checked with the shipped codex alone "
-        "— pick ids no shipped rule uses in the target branch's RFCs and run `codex compile`, or set [tool.codex] shipped = false")
+        "— pick ids no shipped rule uses in the target branch's RFCs and run `codex compile`, or set [tool.codex] shipped = false in pyproject.toml")
     [summary] = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
     assert "Judged by the target branch's rules: shipped codex." in summary
     assert "- rfcs/0100-timeouts.md: rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)" in summary
