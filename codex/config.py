@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
 from codex.config_file import PYPROJECT, FromFile
 from codex.governance_config import GovernanceConfig
@@ -106,9 +107,26 @@ def load_config(root: Path) -> CodexConfig:
     return config_from(lambda name: _read(root / name))
 
 
+DOCS_URL_VARIABLE = "CODEX_DOCS_URL"
+
+
 def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConfig:
-    """The configuration from the first of ``CONFIG_FILES`` that ``read`` finds (None: absent) and that holds one;
-    a problem names the file that won, and ``where`` it was read (e.g. " at the target branch (…)")."""
+    """The configuration from the first of ``CONFIG_FILES`` that ``read`` finds (None: absent) and that holds one,
+    with ``docs_url`` from ``CODEX_DOCS_URL`` when that is set (CI publishing the catalog knows its address); a
+    problem names the file that won, and ``where`` it was read (e.g. " at the target branch (…)")."""
+    config = _from_files(read, where)
+    docs_url = os.environ.get(DOCS_URL_VARIABLE, "").strip()
+    if not docs_url:
+        return config
+    try:
+        return config.model_copy(update={"docs_url": TypeAdapter(WebUrl).validate_python(docs_url)})
+    except ValidationError as exc:
+        raise ProblemError([Problem(path=DOCS_URL_VARIABLE, message=f"{docs_url!r}: {exc.errors()[0]['msg']}",
+                                    hint="set it to the http(s) address of the published `codex docs` catalog, or unset it",
+                                    kind="config")]) from None
+
+
+def _from_files(read: Callable[[str], str | None], where: str) -> CodexConfig:
     for name in CONFIG_FILES:
         text = read(name)
         if text is None:
