@@ -169,8 +169,10 @@ def test_the_component_validates_against_gitlab_ci_schema(tmp_path):
     header_file, jobs_file, broken_file = tmp_path / "spec.yml", tmp_path / "jobs.yml", tmp_path / "broken.yml"
     header_file.write_text(yaml.safe_dump(spec), encoding="utf-8")
     jobs_file.write_text(_with_inputs(jobs, defaults), encoding="utf-8")
+    pages_file = tmp_path / "pages.yml"
+    pages_file.write_text(_with_inputs(jobs, {**defaults, "pages": True, "docs-url": "https://docs.example/codex"}), encoding="utf-8")
     broken_file.write_text(_with_inputs(jobs, defaults).replace("  rules:\n    - if:", "  rules:\n    - iff:", 1), encoding="utf-8")
-    assert _validate("vendor.gitlab-ci", header_file, jobs_file).stdout == "ok -- validation done\n"
+    assert _validate("vendor.gitlab-ci", header_file, jobs_file, pages_file).stdout == "ok -- validation done\n"
     refused = _validate("vendor.gitlab-ci", broken_file)
     assert refused.returncode == 1 and "$['codex-review'].rules[0]" in refused.stdout
 
