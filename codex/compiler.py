@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from codex.cohorts import attach_rollouts
 from codex.model import Cohort, LlmMatcher, RfcMeta, RfcRef, RfcStatus, Rule, Ruleset, Severity, Stage, is_rule_id
 from codex.problems import Problem
-from codex.rule_class import LintPackages
 from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, parse_rfc, read_rfc
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from codex.rule_config import RuleConfig, parse_rule_config, validation_problem
 from codex.rule_examples import block_examples, file_examples, missing_examples_problem
 
@@ -46,7 +46,7 @@ class Compilation(BaseModel):
     semgrep_blocks: dict[str, tuple[str, int]] = {}  # where each semgrep rule's ```yaml semgrep``` body starts
 
 
-def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_packages: LintPackages | None = LintPackages()) -> Compilation:
+def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_packages: LintPackages | None = NO_LINT_PACKAGES) -> Compilation:
     """Compile every ``*.md`` under ``rfc_dir``; all problems are collected, none raised. A libcst rule's class is
     imported (from ``codex.lints`` or ``lint_packages``) to check it; ``lint_packages=None`` imports none, for
     RFCs nobody vouched for (a merge request's own, summarised by ``codex review``)."""
@@ -58,7 +58,7 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_pa
 
 
 def compile_rfc_text(text: str, rel: str, rfc_dir: Path, base_url: str | None = None,
-                     lint_packages: LintPackages | None = LintPackages()) -> Compilation:
+                     lint_packages: LintPackages | None = NO_LINT_PACKAGES) -> Compilation:
     """One RFC given as markdown text, never written anywhere: compiled as if it were a file in ``rfc_dir`` (its
     example files are read from there), labelled ``rel`` in problems."""
     return _compile_parsed([(rfc_dir, *parse_rfc(text, rel))], [], base_url, lint_packages)

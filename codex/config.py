@@ -69,7 +69,7 @@ class CodexConfig(FromFile):
 
     rfcs: str = "rfcs"
     shipped: bool = True  # own RFCs extend the codex shipped with codex; false: they replace it
-    disable: list[str] = []  # rule ids (shipped or own) that do not apply here
+    disable: list[str] = Field(default_factory=list)  # rule ids (shipped or own) that do not apply here
     rules: str = "rules"
     rfc_base_url: WebUrl | None = Field(None, description="findings of own rules link <rfc_base_url>/<RFC path>#<anchor>")
     docs_url: WebUrl | None = Field(None, description="where a `codex docs` catalog is published: findings of rules without "

@@ -32,6 +32,9 @@ class LintPackages:
                 "as 'package.module:ClassName'")
 
 
+NO_LINT_PACKAGES = LintPackages()  # the shipped lints alone
+
+
 class RuleClassError(Exception):
     """A ``rule_class`` that cannot be used; the message says why, for a person."""
 

@@ -49,10 +49,10 @@ class CacheEntry(BaseModel):
 class ResultCache:
     """Entries under ``<directory>/static/``, one JSON file per key."""
 
-    def __init__(self, directory: Path, keys: FromFile = FromFile()):
+    def __init__(self, directory: Path, keys: FromFile | None = None):
         """``keys``: the configuration file read, which a problem names where ``cache_dir`` is set."""
         self.directory = directory / SUBDIR
-        self.keys = keys
+        self.keys = keys or FromFile()
         self.hits = 0
         self.misses = 0
         self.problems: list[Problem] = []

@@ -16,7 +16,7 @@ from codex.config_file import FromFile
 from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
 from codex.problems import Problem
-from codex.rule_class import LintPackages
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
@@ -47,7 +47,7 @@ class CheckOptions:
     trust_llm_base_url: bool = False  # [tool.codex.llm] base_url may receive the environment's key (codex review: the target branch's)
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are listed, not checked
     keys: FromFile = field(default_factory=FromFile)  # the configuration file read, which messages name with its keys spelled its way
-    lint_packages: LintPackages = LintPackages()  # packages matcher classes may be imported from, besides codex.lints
+    lint_packages: LintPackages = NO_LINT_PACKAGES  # packages matcher classes may be imported from, besides codex.lints
     test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths: the project's own test-support files
     shard: str | None = None  # "I/N" under --shard
     exclude: tuple[str, ...] = ()  # [tool.codex] exclude: globs of files no rule checks

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from codex.annotations import ANNOTATION_LINE, KINDS, marked_lines
 from codex.model import Example, LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
-from codex.rule_class import LintPackages
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 
 if TYPE_CHECKING:
     from reviewer.finding import Finding
@@ -77,7 +77,7 @@ class ExampleRun:
     problems: list[Problem]
 
 
-def run_examples(ruleset: Ruleset, rules: list[Rule], lint_packages: LintPackages = LintPackages()) -> ExampleRun:
+def run_examples(ruleset: Ruleset, rules: list[Rule], lint_packages: LintPackages = NO_LINT_PACKAGES) -> ExampleRun:
     """All examples of ``rules`` in one matcher run (one semgrep process); libcst classes from ``lint_packages`` too."""
     from reviewer.check import run_matchers
     from reviewer.fixes import apply_to_text

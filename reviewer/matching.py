@@ -14,7 +14,7 @@ from typing import cast
 from codex.matchers import ClassMatcher
 from codex.model import LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
-from codex.rule_class import LintPackages
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.cache import ResultCache
 from reviewer.engines import Match, Results, Run, all_engines, engine as engine_of
 from reviewer.finding import Finding
@@ -34,7 +34,7 @@ class _Plan:
 def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | None = None,
                  meanwhile: Callable[[], object] | None = None,
                  test_code: TestCodeModel | None = None,
-                 lint_packages: LintPackages = LintPackages()) -> tuple[list[Finding], list[Problem], dict[str, float]]:
+                 lint_packages: LintPackages = NO_LINT_PACKAGES) -> tuple[list[Finding], list[Problem], dict[str, float]]:
     """Every static rule over the targets it applies to; findings in no particular order, none of a ``tests: exempt``
     rule in test code. ``meanwhile`` is called once the background engines (semgrep) run, to start other work
     without delaying them. Matcher classes are imported only from the shipped lints and ``lint_packages``."""

@@ -119,7 +119,8 @@ def test_the_docs_workflow_publishes_the_catalog_to_pages_and_the_review_workflo
     [upload] = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert (args.command, str(args.out), upload["with"]["path"]) == ("docs", "public", "public")
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"] and deploy["needs"] == "build"
-    assert [s["run"] for s in build["steps"] if "pip" in s.get("run", "")][0].startswith("python -I -m pip install ")
+    [install] = [s["run"] for s in build["steps"] if "pip" in s.get("run", "")]
+    assert install.startswith("python -I -m pip install ")
     review = _load("ci/github/codex.yml")["jobs"]["codex"]
     assert review["env"] == {"CODEX_DOCS_URL": "${{ vars.CODEX_DOCS_URL }}"}  # the action's steps and the SARIF step see it
 

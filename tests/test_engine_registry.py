@@ -11,10 +11,10 @@ from pydantic import ValidationError
 
 from codex import matchers
 from codex.compiler import compile_rfcs
-from codex.rule_class import LintPackages
 from codex.matchers.libcst import LibcstMatcher
 from codex.matchers.treesitter import TreeSitterMatcher
 from codex.model import LlmMatcher, Ruleset
+from codex.rule_class import LintPackages
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines import REGISTRY, all_engines, engine
 from reviewer.matching import run_matchers

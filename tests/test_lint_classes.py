@@ -10,8 +10,7 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.config import CodexConfig
-from codex.rule_class import LintPackages
-from codex.rule_class import RuleClassError, loaded_rule_class
+from codex.rule_class import LintPackages, RuleClassError, loaded_rule_class
 from codex.rules_dir import write_rules
 from codex.ruleset_source import load_active
 from codex_testing.governance_rfcs import libcst_rule, rfc

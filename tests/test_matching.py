@@ -11,8 +11,8 @@ import pytest
 
 from codex.config import CodexConfig
 from codex.matchers.libcst import LibcstMatcher
-from codex.rule_class import LintPackages
 from codex.model import Ruleset
+from codex.rule_class import LintPackages
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.matching import run_matchers

@@ -445,7 +445,7 @@ def test_the_summary_is_the_token_user_s_comment_never_one_quoting_its_marker(gi
     quote = f"the bot wrote this:\n> {SUMMARY_MARKER} codex: blocked"
     fake.issue_comments.append({"id": 1, "body": quote, "url": f"{fake.url}/repos/acme/app/issues/comments/1", "user": {"login": "dev"}})
     github.push({"app/client.py": CLIENT_V1})
-    for run in range(2):
+    for _ in range(2):
         assert run_codex(["review", "--root", github.repo.path]).code == 1
         assert [(c["user"]["login"], SUMMARY_MARKER in c["body"]) for c in fake.issue_comments] == [("dev", True), (fake.viewer, True)]
     assert fake.issue_comments[0]["body"] == quote

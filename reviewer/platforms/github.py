@@ -27,7 +27,6 @@ from reviewer.platforms.retry import DeadlineRetry, create_once
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
 
-
 class SummaryUnknown(Exception):
     """Comments carry the summary marker, and GraphQL did not say which (if any) the token's user wrote."""
 
