@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from codex.cohorts import attach_rollouts
 from codex.model import Cohort, LlmMatcher, RfcMeta, RfcRef, RfcStatus, Rule, Ruleset, Severity, Stage, is_rule_id
 from codex.problems import Problem
 from codex.rfc import Block, RfcDocument, RuleSection, github_anchor, inline_source, parse_rfc, read_rfc
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from codex.rule_config import RuleConfig, parse_rule_config, validation_problem
 from codex.rule_examples import block_examples, file_examples, missing_examples_problem
 
@@ -46,7 +46,7 @@ class Compilation(BaseModel):
     semgrep_blocks: dict[str, tuple[str, int]] = {}  # where each semgrep rule's ```yaml semgrep``` body starts
 
 
-def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_packages: Sequence[str] | None = ()) -> Compilation:
+def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_packages: LintPackages | None = NO_LINT_PACKAGES) -> Compilation:
     """Compile every ``*.md`` under ``rfc_dir``; all problems are collected, none raised. A libcst rule's class is
     imported (from ``codex.lints`` or ``lint_packages``) to check it; ``lint_packages=None`` imports none, for
     RFCs nobody vouched for (a merge request's own, summarised by ``codex review``)."""
@@ -58,14 +58,14 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_pa
 
 
 def compile_rfc_text(text: str, rel: str, rfc_dir: Path, base_url: str | None = None,
-                     lint_packages: Sequence[str] | None = ()) -> Compilation:
+                     lint_packages: LintPackages | None = NO_LINT_PACKAGES) -> Compilation:
     """One RFC given as markdown text, never written anywhere: compiled as if it were a file in ``rfc_dir`` (its
     example files are read from there), labelled ``rel`` in problems."""
     return _compile_parsed([(rfc_dir, *parse_rfc(text, rel))], [], base_url, lint_packages)
 
 
 def _compile_parsed(parsed: list[tuple[Path, RfcDocument | None, list[Problem]]], problems: list[Problem], base_url: str | None,
-                    lint_packages: Sequence[str] | None) -> Compilation:
+                    lint_packages: LintPackages | None) -> Compilation:
     """Parsed RFCs (each with its directory and reading problems) validated into one compilation."""
     metas: list[RfcMeta] = []
     rules: dict[str, tuple[Rule, str, int]] = {}
@@ -102,7 +102,7 @@ def _compile_parsed(parsed: list[tuple[Path, RfcDocument | None, list[Problem]]]
 
 
 def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path,
-                      lint_packages: Sequence[str] | None) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
+                      lint_packages: LintPackages | None) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
     try:
         front = FrontMatter.model_validate(doc.front_matter)
     except ValidationError as exc:
@@ -124,7 +124,7 @@ def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path,
 
 
 def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc_dir: Path,
-                  lint_packages: Sequence[str] | None) -> tuple[Rule | None, list[Problem]]:
+                  lint_packages: LintPackages | None) -> tuple[Rule | None, list[Problem]]:
     path = meta.path
     problems: list[Problem] = []
     fences = [b for b in section.blocks if b.kind == "fence"]
@@ -179,7 +179,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
     return rule, []
 
 
-def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str, lint_packages: Sequence[str] | None):
+def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path: str, lint_packages: LintPackages | None):
     """The rule's matcher, parsed and validated by its matcher kind (codex/matchers)."""
     from codex.matchers import REGISTRY, MatcherSource, matcher_kind
 
@@ -189,7 +189,7 @@ def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path
         return None, [Problem(path=path, line=section.line, message=f"unknown matcher {config.matcher!r}",
                               hint=f"use {', '.join(REGISTRY)} or llm")]
     return matcher_kind(config.matcher).parse(MatcherSource(section.rule_id, tuple(config.languages), config.rule_class, fences, path, section.line,
-                                                               None if lint_packages is None else tuple(lint_packages)))
+                                                               lint_packages))
 
 
 def _first_sentence(text: str) -> str:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
+from codex.config_file import PYPROJECT, FromFile
 from codex.governance_config import GovernanceConfig
 from codex.model import Severity, is_rule_id, is_web_url
 from codex.problems import Problem, ProblemError
+from codex.rule_class import LintPackages
 
 MAX_FILE_BYTES = 1_000_000
-PYPROJECT = "pyproject.toml"
 
 
 def _web_url(value: str) -> str:
@@ -27,27 +29,7 @@ WebUrl = Annotated[str, AfterValidator(_web_url)]
 ModelName = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
-class _FromFile(BaseModel):
-    """A table of the configuration that knows the file it was read from, so messages about its keys name that file
-    and spell the key as that file does."""
-
-    _table: ClassVar[str] = ""  # the table's name in codex.toml ("" for the top level)
-    _file: str = PrivateAttr(PYPROJECT)
-
-    @property
-    def file(self) -> str:
-        """The file this configuration was read from (one of ``CONFIG_FILES``; pyproject.toml when none was)."""
-        return self._file
-
-    def key(self, name: str) -> str:
-        """A key as its file spells it: ``[tool.codex.llm] model`` in pyproject.toml, ``[llm] model`` (a top-level
-        key bare) in codex.toml."""
-        if self._file == PYPROJECT:
-            return f"[tool.codex{'.' + self._table if self._table else ''}] {name}"
-        return f"[{self._table}] {name}" if self._table else name
-
-
-class LlmConfig(_FromFile):
+class LlmConfig(FromFile):
     """``[tool.codex.llm]``: the endpoint and limits of the LLM pass. The API key comes from the environment only."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -82,12 +64,12 @@ class LlmConfig(_FromFile):
         return models
 
 
-class CodexConfig(_FromFile):
+class CodexConfig(FromFile):
     model_config = ConfigDict(extra="forbid")
 
     rfcs: str = "rfcs"
     shipped: bool = True  # own RFCs extend the codex shipped with codex; false: they replace it
-    disable: list[str] = []  # rule ids (shipped or own) that do not apply here
+    disable: list[str] = Field(default_factory=list)  # rule ids (shipped or own) that do not apply here
     rules: str = "rules"
     rfc_base_url: WebUrl | None = Field(None, description="findings of own rules link <rfc_base_url>/<RFC path>#<anchor>")
     docs_url: WebUrl | None = Field(None, description="where a `codex docs` catalog is published: findings of rules without "
@@ -103,10 +85,15 @@ class CodexConfig(_FromFile):
     governance: GovernanceConfig = GovernanceConfig()
     llm: LlmConfig = LlmConfig()
 
+    @property
+    def lint_sources(self) -> LintPackages:
+        """``lint_packages`` with the setting that lists them, for messages."""
+        return LintPackages(self.lint_packages, self.setting("lint_packages"))
+
     def read_from(self, name: str) -> CodexConfig:
         """This configuration, and its tables, as read from the file ``name``."""
-        self.llm = self.llm.model_copy()  # a default table is shared between instances
-        self._file = self.llm._file = name
+        self.llm, self.governance = self.llm.model_copy(), self.governance.model_copy()  # a default table is shared
+        self._file = self.llm._file = self.governance._file = name
         return self
 
 
@@ -120,9 +107,26 @@ def load_config(root: Path) -> CodexConfig:
     return config_from(lambda name: _read(root / name))
 
 
+DOCS_URL_VARIABLE = "CODEX_DOCS_URL"
+
+
 def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConfig:
-    """The configuration from the first of ``CONFIG_FILES`` that ``read`` finds (None: absent) and that holds one;
-    a problem names the file that won, and ``where`` it was read (e.g. " at the target branch (…)")."""
+    """The configuration from the first of ``CONFIG_FILES`` that ``read`` finds (None: absent) and that holds one,
+    with ``docs_url`` from ``CODEX_DOCS_URL`` when that is set (CI publishing the catalog knows its address); a
+    problem names the file that won, and ``where`` it was read (e.g. " at the target branch (…)")."""
+    config = _from_files(read, where)
+    docs_url = os.environ.get(DOCS_URL_VARIABLE, "").strip()
+    if not docs_url:
+        return config
+    try:
+        return config.model_copy(update={"docs_url": TypeAdapter(WebUrl).validate_python(docs_url)})
+    except ValidationError as exc:
+        raise ProblemError([Problem(path=DOCS_URL_VARIABLE, message=f"{docs_url!r}: {exc.errors()[0]['msg']}",
+                                    hint="set it to the http(s) address of the published `codex docs` catalog, or unset it",
+                                    kind="config")]) from None
+
+
+def _from_files(read: Callable[[str], str | None], where: str) -> CodexConfig:
     for name in CONFIG_FILES:
         text = read(name)
         if text is None:

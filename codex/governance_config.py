@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from codex.config_file import FromFile
 from codex.history_location import parse_location
 
 
-class GovernanceConfig(BaseModel):
+class GovernanceConfig(FromFile):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _table: ClassVar[str] = "governance"
 
     history: str = Field(".codex/history.sqlite", description="SQLite file or sqlite:/// or postgresql:// URL recording runs; empty to record nothing")
     history_timeout: float = Field(5.0, gt=0, le=300, description="seconds a history database may take to connect, and to run each statement")

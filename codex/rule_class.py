@@ -11,8 +11,28 @@ import importlib.machinery
 import importlib.util
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from codex.config_file import FromFile
 
 SHIPPED_LINTS = "codex.lints"
+
+
+@dataclass(frozen=True)
+class LintPackages:
+    """The packages matcher classes may be imported from besides the shipped lints, and the setting that lists them
+    as the configuration file read spells it (``lint_packages in codex.toml``), for messages."""
+
+    packages: tuple[str, ...] = ()
+    setting: str = FromFile().setting("lint_packages")
+
+    def hint(self, base: str) -> str:
+        """How to name a usable class: a subclass of ``base`` ('package.module:ClassName') where it may come from."""
+        return (f"name a {base.replace(':', '.')} subclass in {SHIPPED_LINTS} or in a package listed by {self.setting}, "
+                "as 'package.module:ClassName'")
+
+
+NO_LINT_PACKAGES = LintPackages()  # the shipped lints alone
 
 
 class RuleClassError(Exception):

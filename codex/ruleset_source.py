@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from codex.config import CodexConfig
+from codex.config_file import FromFile
 from codex.model import Rule, Ruleset
 from codex.problems import Problem, ProblemError
 from codex.semgrep_config import SemgrepMatcher
@@ -98,14 +99,14 @@ def _own(root: Path, config: CodexConfig, shipped: Ruleset | None, stale_ok: boo
     if rfc_dir.is_dir():
         from codex.compiler import compile_rfcs  # markdown-it and the RFC parser: only when there are RFCs to compile
 
-        result = compile_rfcs(rfc_dir, root, config.rfc_base_url, config.lint_packages if import_classes else None)
-        problems = result.problems + (id_collisions(result.rules, result.locations, shipped) if shipped else [])
+        result = compile_rfcs(rfc_dir, root, config.rfc_base_url, config.lint_sources if import_classes else None)
+        problems = result.problems + (id_collisions(result.rules, result.locations, shipped, config) if shipped else [])
         if not problems and result.ruleset is not None:
             problems = _semgrep_rejections(result, root, config)
         if not problems and result.ruleset is not None:
             return LoadedRuleset(result.ruleset, f"{config.rfcs}/")
         stale = last_good(root, config) if stale_ok else None
-        if stale is not None and shipped is not None and id_collisions(list(stale.ruleset.rules), {}, shipped):
+        if stale is not None and shipped is not None and id_collisions(list(stale.ruleset.rules), {}, shipped, config):
             stale = None  # compiled with the shipped codex off: its ids clash with the shipped ones
         if stale is None and shipped is not None and stale_ok:
             stale = LoadedRuleset(Ruleset.build([], []), "")  # the shipped codex alone
@@ -117,19 +118,20 @@ def _own(root: Path, config: CodexConfig, shipped: Ruleset | None, stale_ok: boo
     compiled = root / config.rules / "ruleset.json"
     if compiled.is_file():
         rel = f"{config.rules}/ruleset.json"
-        return compiled_own(_read(compiled, rel), rel, shipped)
+        return compiled_own(_read(compiled, rel), rel, shipped, config)
     return None
 
 
-def compiled_own(ruleset: Ruleset, origin: str, shipped: Ruleset | None, fix: str = "in rfcs/") -> LoadedRuleset:
+def compiled_own(ruleset: Ruleset, origin: str, shipped: Ruleset | None, config: FromFile, fix: str = "in rfcs/") -> LoadedRuleset:
     """A compiled ruleset of the tree's own. One that reuses shipped ids (compiled with the shipped codex off, or
     before the shipped codex took the id) fails stale as rfcs/ that do not compile do: no own rules, the shipped
-    codex alone, with the collisions attached. ``fix`` says where the ids are to be changed."""
-    collisions = id_collisions(list(ruleset.rules), {}, shipped) if shipped is not None else []
+    codex alone, with the collisions attached. ``fix`` says where the ids are to be changed, ``config`` where the
+    shipped codex is turned off."""
+    collisions = id_collisions(list(ruleset.rules), {}, shipped, config) if shipped is not None else []
     if not collisions:
         return LoadedRuleset(ruleset, origin)
     notice = Problem(path=origin, kind="stale-ruleset", message="reuses shipped ids; checked with the shipped codex alone",
-                     hint=f"pick ids no shipped rule uses {fix} and run `codex compile`, or set [tool.codex] shipped = false")
+                     hint=f"pick ids no shipped rule uses {fix} and run `codex compile`, or set {config.setting('shipped', 'false')}")
     return LoadedRuleset(Ruleset.build([], []), "", (notice, *collisions))
 
 
@@ -162,19 +164,21 @@ def _semgrep_rejections(result: Compilation, root: Path, config: CodexConfig) ->
     return [p for p in problems if p.kind != "engine"]  # semgrep missing or broken: the check itself says so (exit 2)
 
 
-def id_collisions(rules: list[Rule], locations: dict[str, tuple[str, int]], shipped: Ruleset) -> list[Problem]:
-    """Rules and RFCs of the tree's own reusing a shipped id: each at its RFC heading (an RFC at its front matter)."""
+def id_collisions(rules: list[Rule], locations: dict[str, tuple[str, int]], shipped: Ruleset, config: FromFile) -> list[Problem]:
+    """Rules and RFCs of the tree's own reusing a shipped id: each at its RFC heading (an RFC at its front matter);
+    the hint names where ``config`` was read to turn the shipped codex off."""
+    turn_off = f"or set {config.setting('shipped', 'false')}"
     problems = []
     shipped_rfcs = {m.id: m for m in shipped.rfcs}
     for rfc_id, path in sorted({r.rfc.id: r.rfc.path for r in rules if r.rfc.id in shipped_rfcs}.items()):
         problems.append(Problem(path=path, line=2, message=f"RFC id {rfc_id} is a shipped RFC ({shipped_rfcs[rfc_id].title})",
-                                hint="give the RFC a number no shipped RFC uses (`codex new` hands one out), or set [tool.codex] shipped = false"))
+                                hint=f"give the RFC a number no shipped RFC uses (`codex new` hands one out), {turn_off}"))
     for rule in rules:
         taken = shipped.rule(rule.id)
         if taken is not None:
             path, line = locations.get(rule.id, (rule.rfc.path, None))
             problems.append(Problem(path=path, line=line, message=f"rule id {rule.id} is a shipped rule ({taken.title})",
-                                    hint="pick an id no shipped rule uses (`codex new` hands one out), or set [tool.codex] shipped = false"))
+                                    hint=f"pick an id no shipped rule uses (`codex new` hands one out), {turn_off}"))
     return problems
 
 

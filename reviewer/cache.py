@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from codex import __version__
+from codex.config_file import FromFile
 from codex.model import Rule
 from codex.problems import Problem
 from reviewer.engines import Match, all_engines, engine
@@ -48,8 +49,10 @@ class CacheEntry(BaseModel):
 class ResultCache:
     """Entries under ``<directory>/static/``, one JSON file per key."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, keys: FromFile | None = None):
+        """``keys``: the configuration file read, which a problem names where ``cache_dir`` is set."""
         self.directory = directory / SUBDIR
+        self.keys = keys or FromFile()
         self.hits = 0
         self.misses = 0
         self.problems: list[Problem] = []
@@ -96,7 +99,7 @@ class ResultCache:
         except OSError as exc:
             self._writable = False
             self.problems.append(Problem(path=str(self.directory), message=f"cannot write the result cache ({exc.strerror or exc}); results not cached",
-                                         hint="make it writable, or set [tool.codex] cache_dir, or pass --no-cache", kind="cache"))
+                                         hint=f"make it writable, or set {self.keys.setting('cache_dir')}, or pass --no-cache", kind="cache"))
 
     @property
     def stats(self) -> CacheStats:

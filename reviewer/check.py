@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter
 
 from codex.config import MAX_FILE_BYTES, CodexConfig, LlmConfig
+from codex.config_file import FromFile
 from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
 from codex.problems import Problem
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
@@ -44,7 +46,8 @@ class CheckOptions:
     cache_dir: Path | None = None  # the per-file result cache (None: neither it nor the LLM answer cache)
     trust_llm_base_url: bool = False  # [tool.codex.llm] base_url may receive the environment's key (codex review: the target branch's)
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are listed, not checked
-    lint_packages: tuple[str, ...] = ()  # packages libcst matcher classes may be imported from, besides codex.lints
+    keys: FromFile = field(default_factory=FromFile)  # the configuration file read, which messages name with its keys spelled its way
+    lint_packages: LintPackages = NO_LINT_PACKAGES  # packages matcher classes may be imported from, besides codex.lints
     test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths: the project's own test-support files
     shard: str | None = None  # "I/N" under --shard
     exclude: tuple[str, ...] = ()  # [tool.codex] exclude: globs of files no rule checks
@@ -55,8 +58,8 @@ class CheckOptions:
     def configured(cls, config: CodexConfig, root: Path, *, cache: bool = True, **options: Any) -> CheckOptions:
         """The options a repository's configuration sets (LLM, governance, cache, lint packages, size limit,
         exclusions, test paths), with ``options`` for what the command decides."""
-        return cls(llm=config.llm, governance=config.governance, cache_dir=root / config.cache_dir if cache else None,
-                   lint_packages=config.lint_packages, max_file_bytes=config.max_file_bytes, exclude=config.exclude,
+        return cls(keys=config, llm=config.llm, governance=config.governance, cache_dir=root / config.cache_dir if cache else None,
+                   lint_packages=config.lint_sources, max_file_bytes=config.max_file_bytes, exclude=config.exclude,
                    linguist=config.linguist, test_paths=config.test_paths, **options)
 
 
@@ -68,7 +71,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     report.errors += exclusion_problems
     checked = replace(changes, files=[f for f in changes.files if f.path not in excluded])
     targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages})
-    targets, too_large = _within_size(targets, options.max_file_bytes)
+    targets, too_large = _within_size(targets, options.max_file_bytes, options.keys)
     report.errors += skipped + too_large
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
     with ThreadPoolExecutor(max_workers=1) as background, Baseline(changes, targets) as baseline:
@@ -76,7 +79,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         start_llm = lambda: llm_pass.append(background.submit(  # noqa: E731
             _llm_pass, llm_rules, targets, changes.root, options.llm, enabled=options.use_llm, budget=options.llm_budget,
             use_cache=options.cache_dir is not None, trust_config_url=options.trust_llm_base_url))
-        cache = ResultCache(options.cache_dir) if options.cache_dir else None
+        cache = ResultCache(options.cache_dir, options.keys) if options.cache_dir else None
         test_code = TestCodeModel(options.test_paths, changes.root)
         found, problems, seconds = run_matchers(ruleset, targets + baseline.targets, cache, meanwhile=start_llm, test_code=test_code,
                                                 lint_packages=options.lint_packages)
@@ -112,16 +115,16 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     return report
 
 
-def _within_size(targets: list[Target], max_bytes: int) -> tuple[list[Target], list[Problem]]:
+def _within_size(targets: list[Target], max_bytes: int, keys: FromFile) -> tuple[list[Target], list[Problem]]:
     """The targets of at most ``max_bytes``, and a problem naming each larger one (checking is not linear in size:
-    a 10 MB file took minutes)."""
+    a 10 MB file took minutes) and where ``keys`` says the limit is set."""
     kept: list[Target] = []
     problems: list[Problem] = []
     for target in targets:
         size = target.abs_path.stat().st_size
         if size > max_bytes:
             problems.append(Problem(path=target.path, kind="skipped", message=f"{size:,} bytes, over the limit of {max_bytes:,}: not checked",
-                                    hint="raise [tool.codex] max_file_bytes to check it, or leave generated files out of the rules' paths"))
+                                    hint=f"raise {keys.setting('max_file_bytes')} to check it, or leave generated files out of the rules' paths"))
         else:
             kept.append(target)
     return kept, problems

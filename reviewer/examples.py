@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 from codex.annotations import ANNOTATION_LINE, KINDS, marked_lines
 from codex.model import Example, LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 
 if TYPE_CHECKING:
     from reviewer.finding import Finding
@@ -77,7 +77,7 @@ class ExampleRun:
     problems: list[Problem]
 
 
-def run_examples(ruleset: Ruleset, rules: list[Rule], lint_packages: Sequence[str] = ()) -> ExampleRun:
+def run_examples(ruleset: Ruleset, rules: list[Rule], lint_packages: LintPackages = NO_LINT_PACKAGES) -> ExampleRun:
     """All examples of ``rules`` in one matcher run (one semgrep process); libcst classes from ``lint_packages`` too."""
     from reviewer.check import run_matchers
     from reviewer.fixes import apply_to_text

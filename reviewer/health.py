@@ -40,7 +40,8 @@ def hold_broken_rules(health: list[RuleHealth], limits: GovernanceConfig) -> tup
     problems = [Problem(kind="health",
                         message=f"{h.rule_id} fired on {h.files_hit} of the {h.files_seen} files it applies to ({h.share:.0%}); held at warn for this run, "
                                 "since a rule firing this widely is more likely broken than the code",
-                        hint=f"check the rule (`codex test {h.rule_id}`); thresholds: [tool.codex.governance] health_max_share, health_min_files")
+                        hint=f"check the rule (`codex test {h.rule_id}`); thresholds: {limits.key('health_max_share')} and "
+                             f"{limits.setting('health_min_files')}")
                 for h in held]
     return sorted(ids), problems
 

@@ -7,13 +7,14 @@ An engine's library is imported only when a file needs it: a Rust-only change ne
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
 from codex.matchers import ClassMatcher
 from codex.model import LlmMatcher, Rule, Ruleset
 from codex.problems import Problem
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.cache import ResultCache
 from reviewer.engines import Match, Results, Run, all_engines, engine as engine_of
 from reviewer.finding import Finding
@@ -33,7 +34,7 @@ class _Plan:
 def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | None = None,
                  meanwhile: Callable[[], object] | None = None,
                  test_code: TestCodeModel | None = None,
-                 lint_packages: Sequence[str] = ()) -> tuple[list[Finding], list[Problem], dict[str, float]]:
+                 lint_packages: LintPackages = NO_LINT_PACKAGES) -> tuple[list[Finding], list[Problem], dict[str, float]]:
     """Every static rule over the targets it applies to; findings in no particular order, none of a ``tests: exempt``
     rule in test code. ``meanwhile`` is called once the background engines (semgrep) run, to start other work
     without delaying them. Matcher classes are imported only from the shipped lints and ``lint_packages``."""
@@ -98,7 +99,7 @@ def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | N
     return found, problems, {**seconds, "static": round(time.perf_counter() - started, 3)}
 
 
-def _drop_unloadable(plans: list[_Plan], lint_packages: Sequence[str]) -> list[Problem]:
+def _drop_unloadable(plans: list[_Plan], lint_packages: LintPackages) -> list[Problem]:
     """A problem for each rule whose matcher class cannot be loaded from where the configuration allows; that rule
     is left out of the plans, and every other rule runs."""
     from codex.rule_class import RuleClassError, load_rule_class
@@ -115,10 +116,10 @@ def _drop_unloadable(plans: list[_Plan], lint_packages: Sequence[str]) -> list[P
                     continue
                 checked.add(rule.id)
                 try:
-                    load_rule_class(cast(ClassMatcher, rule.matcher).rule_class, base, lint_packages)
+                    load_rule_class(cast(ClassMatcher, rule.matcher).rule_class, base, lint_packages.packages)
                 except RuleClassError as exc:
                     problems[rule.id] = Problem(path=rule.rfc.path, message=f"rule {rule.id} did not run: {exc}", kind="rule",
-                                                hint="name a matcher class in codex.lints or in a package [tool.codex] lint_packages lists")
+                                                hint=lint_packages.hint(base))
     if problems:
         for plan in plans:
             for kind in list(plan.rules):

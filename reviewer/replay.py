@@ -31,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 from codex.governance_config import GovernanceConfig, make_private_dir
 from codex.model import Ruleset, Stage
 from codex.problems import Problem, ProblemError
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.finding import Finding
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class ReplaySettings:
     ruleset: Ruleset
     today: dt.date
     governance: GovernanceConfig
-    lint_packages: tuple[str, ...] = ()
+    lint_packages: LintPackages = NO_LINT_PACKAGES
     test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths
 
     def state_key(self) -> str:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from codex.problems import Problem, ProblemError
 from reviewer.finding import Report
+from reviewer.formatters.sarif import within_limits
 from reviewer.stats import MergedStats, ReportStats, RunStats, ShardSeconds
 
 _COUNTED = ("files_changed", "files_checked", "files_excluded", "outside_diff", "preexisting")
@@ -84,7 +85,9 @@ def merge_stats(stats: list[ReportStats | None], findings: int, blocking: int) -
 
 def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, Any]:
     """One SARIF log with one codex run: results of every shard, rules once each, and every shard's invocations as
-    it wrote them (a failed one keeps ``executionSuccessful: false`` and its notifications), each marked with its shard."""
+    it wrote them (a failed one keeps ``executionSuccessful: false`` and its notifications), each marked with its shard.
+    GitHub's result limits apply to the merged run as to one ``codex check`` (``within_limits``): past them, one more
+    invocation (``properties.merge``) carries the warning."""
     runs = [run for log in logs for run in log.get("runs", [])]
     stats = [_sarif_stats(run, source) for log, source in zip(logs, sources, strict=True) for run in log.get("runs", [])]
     _same_ruleset(stats, sources)
@@ -99,14 +102,18 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
             results.append({**result, "ruleIndex": index[result["ruleId"]]} if result.get("ruleId") in index else result)
         shard = run_stats.shard if isinstance(run_stats, RunStats) else None
         invocations += [{**i, "properties": {**i.get("properties", {}), "shard": shard}} if shard else i for i in run.get("invocations", [])]
+    stats_json = merge_stats(stats, findings=len(results), blocking=sum(_blocking(r) for r in results)).model_dump(
+        mode="json", exclude={"findings", "blocking"})
+    results, warning = within_limits(results, [r.get("level", "warning") for r in results])  # as one `codex check` run
+    if warning:
+        invocations.append({"executionSuccessful": True, "toolExecutionNotifications": [warning], "properties": {"merge": True}})
     base = runs[0] if runs else {"tool": {"driver": {"name": "codex"}}}
     merged_run = {
         **base,
         "tool": {**base["tool"], "driver": {**base["tool"]["driver"], "rules": [rules[k] for k in sorted(rules)]}},
         "results": results,
         "invocations": invocations,
-        "properties": {"stats": merge_stats(stats, findings=len(results), blocking=sum(_blocking(r) for r in results)).model_dump(
-            mode="json", exclude={"findings", "blocking"})},
+        "properties": {"stats": stats_json},
     }
     return {**(logs[0] if logs else {"version": "2.1.0"}), "runs": [merged_run]}
 

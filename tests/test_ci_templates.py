@@ -14,6 +14,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from codex_cli.main import build_parser
@@ -108,11 +109,27 @@ def test_the_example_workflow_runs_on_pull_request_with_least_privilege():
     assert [u["with"].get("path") or u["with"]["sarif_file"] for u in uploads] == ["codex.sarif", "codex.sarif"]
 
 
-def test_action_and_workflow_validate_and_zizmor_finds_nothing_at_medium_or_above(tmp_path):
-    action, workflow = PROJECT_ROOT / "action.yml", PROJECT_ROOT / "ci" / "github" / "codex.yml"
+def test_the_docs_workflow_publishes_the_catalog_to_pages_and_the_review_workflow_links_it():
+    docs = _load("ci/github/codex-docs.yml")
+    assert docs[True] == {"push": {"branches": ["main"]}, "workflow_dispatch": None} and docs["permissions"] == {}
+    build, deploy = docs["jobs"]["build"], docs["jobs"]["deploy"]
+    assert build["permissions"] == {"contents": "read"} and deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    [line] = [s["run"] for s in build["steps"] if "-m codex_cli" in s.get("run", "")]
+    args = build_parser().parse_args(_codex_args(line, {}))
+    [upload] = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert (args.command, str(args.out), upload["with"]["path"]) == ("docs", "public", "public")
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"] and deploy["needs"] == "build"
+    [install] = [s["run"] for s in build["steps"] if "pip" in s.get("run", "")]
+    assert install.startswith("python -I -m pip install ")
+    review = _load("ci/github/codex.yml")["jobs"]["codex"]
+    assert review["env"] == {"CODEX_DOCS_URL": "${{ vars.CODEX_DOCS_URL }}"}  # the action's steps and the SARIF step see it
+
+
+def test_action_and_workflows_validate_and_zizmor_finds_nothing_at_medium_or_above(tmp_path):
+    action, workflow, docs = PROJECT_ROOT / "action.yml", PROJECT_ROOT / "ci" / "github" / "codex.yml", PROJECT_ROOT / "ci" / "github" / "codex-docs.yml"
     assert _validate("vendor.github-actions", action).stdout == "ok -- validation done\n"
-    assert _validate("vendor.github-workflows", workflow).stdout == "ok -- validation done\n"
-    assert _zizmor(action, workflow) == []
+    assert _validate("vendor.github-workflows", workflow, docs).stdout == "ok -- validation done\n"
+    assert _zizmor(action, workflow, docs) == []
     weakened = tmp_path / "weakened" / "action.yml"  # the same audit catches what the hardening removed
     weakened.parent.mkdir()
     weakened.write_text(action.read_text(encoding="utf-8").replace("persist-credentials: false", "")
@@ -129,13 +146,15 @@ def _component() -> tuple[dict, str]:
 
 
 def _with_inputs(jobs: str, inputs: dict[str, object]) -> str:
-    return INPUT.sub(lambda m: str(inputs[m.group(1)]), jobs)
+    """The jobs with inputs interpolated as GitLab does (a boolean as ``true`` / ``false``)."""
+    return INPUT.sub(lambda m: json.dumps(value) if isinstance(value := inputs[m.group(1)], bool) else str(value), jobs)
 
 
 def test_the_component_declares_every_input_it_uses_and_installs_only_what_it_is_told(tmp_path):
     spec, jobs = _component()
     inputs = spec["spec"]["inputs"]
-    assert set(INPUT.findall(jobs)) == set(inputs) == {"project", "install", "stage", "image", "max-comments", "rfc-base-url"}
+    assert set(INPUT.findall(jobs)) == set(inputs) == {"project", "install", "stage", "image", "max-comments", "rfc-base-url", "pages",
+                                                       "docs-url"}
     assert "default" not in inputs["project"]  # required: GitLab refuses the pipeline without it
     assert [bool(re.fullmatch(inputs["project"]["regex"], p)) for p in ("g/codex", "a.b/sub-group/co_dex", "codex", "g/x; rm -rf /")] == [
         True, True, False, False]
@@ -151,8 +170,10 @@ def test_the_component_validates_against_gitlab_ci_schema(tmp_path):
     header_file, jobs_file, broken_file = tmp_path / "spec.yml", tmp_path / "jobs.yml", tmp_path / "broken.yml"
     header_file.write_text(yaml.safe_dump(spec), encoding="utf-8")
     jobs_file.write_text(_with_inputs(jobs, defaults), encoding="utf-8")
+    pages_file = tmp_path / "pages.yml"
+    pages_file.write_text(_with_inputs(jobs, {**defaults, "pages": True, "docs-url": "https://docs.example/codex"}), encoding="utf-8")
     broken_file.write_text(_with_inputs(jobs, defaults).replace("  rules:\n    - if:", "  rules:\n    - iff:", 1), encoding="utf-8")
-    assert _validate("vendor.gitlab-ci", header_file, jobs_file).stdout == "ok -- validation done\n"
+    assert _validate("vendor.gitlab-ci", header_file, jobs_file, pages_file).stdout == "ok -- validation done\n"
     refused = _validate("vendor.gitlab-ci", broken_file)
     assert refused.returncode == 1 and "$['codex-review'].rules[0]" in refused.stdout
 
@@ -161,13 +182,14 @@ def test_the_component_reviews_merge_requests_and_audits_the_default_branch():
     spec, jobs = _component()
     config = yaml.safe_load(_with_inputs(jobs, {"project": "g/codex",
                                                 **{k: v["default"] for k, v in spec["spec"]["inputs"].items() if "default" in v}}))
-    base = config[".codex"]
+    base = config[".codex-setup"]
+    assert config[".codex"]["extends"] == ".codex-setup" and config["codex-pages"]["extends"] == ".codex-setup"
     assert base["variables"]["GIT_DEPTH"] == "0" and base["stage"] == "test" and base["image"] == "python:3.11"
     expanded = string.Template(base["variables"]["CODEX_INSTALL"]).substitute(  # as the runner expands variables in variables
         CI_SERVER_URL="https://gitlab.example.com", **base["variables"])
     assert expanded == "git+https://gitlab.example.com/g/codex.git@0.1.0"
-    assert base["before_script"] == ['python -I -m pip install --quiet --disable-pip-version-check "$CODEX_INSTALL"']
-    assert base["artifacts"] == {"when": "always", "reports": {"codequality": "gl-code-quality-report.json"}}
+    assert base["before_script"][0] == 'python -I -m pip install --quiet --disable-pip-version-check "$CODEX_INSTALL"'
+    assert config[".codex"]["artifacts"] == {"when": "always", "reports": {"codequality": "gl-code-quality-report.json"}}
     review, audit = config["codex-review"], config["codex-audit"]
     assert review["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert audit["rules"] == [{"if": '$CI_PIPELINE_SOURCE != "merge_request_event" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}]
@@ -176,7 +198,7 @@ def test_the_component_reviews_merge_requests_and_audits_the_default_branch():
     assert [(a.command, getattr(a, "all", None), getattr(a, "format", None)) for a in parsed] == [
         ("check", True, "gitlab"), ("review", None, None), ("check", True, "gitlab")]
     assert parsed[1].max_comments == 25
-    assert {str(parsed[0].output), str(parsed[2].output)} == {base["artifacts"]["reports"]["codequality"]}
+    assert {str(parsed[0].output), str(parsed[2].output)} == {config[".codex"]["artifacts"]["reports"]["codequality"]}
 
 
 def test_the_audit_line_keeps_its_report_on_findings_and_fails_on_errors(git_repo):
@@ -195,3 +217,52 @@ def test_the_audit_line_keeps_its_report_on_findings_and_fails_on_errors(git_rep
     (repo.path / "pyproject.toml").write_text("[tool.codex]\nno_such_key = 1\n", encoding="utf-8")
     failed = subprocess.run(["bash", "-c", command], cwd=repo.path, env=env, capture_output=True, text=True, check=False, timeout=300)
     assert failed.returncode == 1, failed.stdout + failed.stderr
+
+
+def test_the_pages_job_publishes_the_catalog_from_the_default_branch_only_when_asked():
+    spec, jobs = _component()
+    inputs = spec["spec"]["inputs"]
+    assert (inputs["pages"]["type"], inputs["pages"]["default"], inputs["docs-url"]["default"]) == ("boolean", False, "")
+    config = yaml.safe_load(_with_inputs(jobs, {k: v.get("default", "g/codex") for k, v in inputs.items()}))
+    assert config[".codex-setup"]["variables"]["CODEX_PAGES"] == "false"
+    pages = config["codex-pages"]
+    assert pages["rules"] == [{"if": '$CODEX_PAGES == "true" && $CI_PIPELINE_SOURCE != "merge_request_event" && '
+                                     "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
+    assert pages["pages"] is True and pages["artifacts"] == {"paths": ["public"]}
+    [line] = pages["script"]
+    args = build_parser().parse_args(_codex_args(line, {}))
+    assert (args.command, str(args.out)) == ("docs", "public")
+
+
+@pytest.mark.parametrize("pages, docs_url, linked", [
+    ("true", "", "https://g.pages.example/codex"),  # the Pages site
+    ("true", "https://docs.example/codex", "https://docs.example/codex"),  # an address given wins
+    ("false", "", ""),  # no catalog: no links
+    ("false", "https://docs.example/codex", "https://docs.example/codex"),  # published elsewhere
+])
+def test_the_jobs_give_codex_the_catalog_s_address(pages, docs_url, linked):
+    """The component's before_script, run by bash with the variables GitLab sets: what CODEX_DOCS_URL codex sees."""
+    spec, jobs = _component()
+    [_, line] = yaml.safe_load(_with_inputs(jobs, {k: "x" for k in spec["spec"]["inputs"]}))[".codex-setup"]["before_script"]
+    env = {"PATH": os.environ["PATH"], "CODEX_PAGES": pages, "CODEX_DOCS_URL": docs_url, "CI_PAGES_URL": "https://g.pages.example/codex"}
+    ran = subprocess.run(["bash", "-c", f'{line}\nprintf %s "$CODEX_DOCS_URL"'], env=env, capture_output=True, text=True, check=False)
+    assert (ran.returncode, ran.stdout) == (0, linked), ran.stderr
+
+
+def test_codex_links_findings_to_the_catalog_at_codex_docs_url(git_repo, run_codex, monkeypatch):
+    from codex_testing.sarif import validate_sarif
+
+    repo = git_repo()
+    repo.commit("base", {"app.py": "import requests\nrequests.get(url)\n"})
+    monkeypatch.setenv("CODEX_DOCS_URL", "https://g.pages.example/codex/")
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--format", "sarif"], cwd=repo.path)
+    assert result.code == 1, result.err
+    document = result.json()
+    validate_sarif(document)
+    driver = document["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://g.pages.example/codex/index.html"
+    assert {r["id"]: r.get("helpUri") for r in driver["rules"]}["CX0003"] == "https://g.pages.example/codex/rules/CX0003.html"
+    monkeypatch.setenv("CODEX_DOCS_URL", "public/")
+    refused = run_codex(["check", "--all", "--no-llm", "--no-history", "--format", "sarif"], cwd=repo.path)
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err.startswith("CODEX_DOCS_URL: 'public/': Value error, must be an http(s) URL a reader can open")

@@ -183,3 +183,51 @@ def test_the_llm_table_s_messages_name_the_file_that_won(files, reason) -> None:
     config = config_from(files.get)
     assert resolve(config.llm, {}) == (None, reason)
     assert config.llm.file == config.file == (next(iter(files)) if files else "pyproject.toml")
+
+
+# The same settings in both files: a size limit app.py is under and big.py over, a cache directory under a file (so
+# it cannot be written), health thresholds that a rule firing on its only file passes, and no history.
+CHECK_SETTINGS = 'shipped = false\nmax_file_bytes = 200\ncache_dir = "app.py/cache"\n'
+GOVERNANCE = 'history = ""\nhealth_min_files = 1\nhealth_max_share = 0.5\n'
+SPELLED = {
+    "codex.toml": (CHECK_SETTINGS + "\n[governance]\n" + GOVERNANCE, "{key} in codex.toml", "[governance] {key}"),
+    "pyproject.toml": ("[tool.codex]\n" + CHECK_SETTINGS + "\n[tool.codex.governance]\n" + GOVERNANCE,
+                       "[tool.codex] {key} in pyproject.toml", "[tool.codex.governance] {key}"),
+}
+BARE_EXCEPT = "import requests\n\ndef fetch(url):\n    try:\n        return requests.get(url, timeout=5)\n    except:\n        pass\n"
+
+
+@pytest.mark.parametrize("name", list(SPELLED))
+def test_every_hint_names_the_file_read_and_spells_the_key_its_way(git_repo, run_codex, name) -> None:
+    from codex_testing import PROJECT_ROOT
+
+    content, top, table = SPELLED[name]
+    repo = git_repo()
+    repo.commit("tree", {"rfcs/0003-resilient-python-calls.md": (PROJECT_ROOT / "rfcs/0003-resilient-python-calls.md").read_text(),
+                         name: content, "app.py": BARE_EXCEPT, "big.py": "x = 1\n" * 50})
+    result = run_codex(["check", "--all", "--no-llm", "--format", "json"], cwd=repo.path)
+    assert result.code == 0, result.err  # CX0004 held at warn by the health guard
+    errors = [(e["kind"], e["hint"]) for e in result.json()["errors"]]
+    assert errors == [
+        ("skipped", f"raise {top.format(key='max_file_bytes')} to check it, or leave generated files out of the rules' paths"),
+        ("cache", "nothing to do: the entry is rewritten (delete the cache directory to clear it)"),  # reading under a file
+        ("cache", f"make it writable, or set {top.format(key='cache_dir')}, or pass --no-cache"),
+        ("health", f"check the rule (`codex test CX0004`); thresholds: {table.format(key='health_max_share')} and "
+                   f"{table.format(key='health_min_files')} in {name}"),
+    ]
+
+
+@pytest.mark.parametrize("name", list(SPELLED))
+def test_a_matcher_class_outside_lint_packages_names_the_setting_as_its_file_spells_it(git_repo, run_codex, name) -> None:
+    from codex_testing.governance_rfcs import libcst_rule, rfc
+
+    _, top, _ = SPELLED[name]
+    repo = git_repo()
+    repo.commit("tree", {"rfcs/0100-lints.md": rfc("RFC-0100", [libcst_rule("PY0001", rule_class="acme_lints.rules:Rule")]),
+                         name: ("" if name == "codex.toml" else "[tool.codex]\n") + 'shipped = false\nlint_packages = ["other_lints"]\n'})
+    result = run_codex(["compile"], cwd=repo.path)
+    assert result.code == 2
+    [problem] = [line for line in result.err.splitlines() if "acme_lints" in line]
+    assert problem.endswith("cannot load acme_lints.rules:Rule: acme_lints.rules is not a package matcher classes may come from "
+                            f"(codex.lints, other_lints) — name a codex.lint.LintRule subclass in codex.lints or in a package "
+                            f"listed by {top.format(key='lint_packages')}, as 'package.module:ClassName'")

@@ -14,6 +14,7 @@ from codex.compiler import compile_rfcs
 from codex.matchers.libcst import LibcstMatcher
 from codex.matchers.treesitter import TreeSitterMatcher
 from codex.model import LlmMatcher, Ruleset
+from codex.rule_class import LintPackages
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines import REGISTRY, all_engines, engine
 from reviewer.matching import run_matchers
@@ -133,7 +134,7 @@ def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, t
     (tmp_path / "fine.rs").write_text("fn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
     targets = [Target(name, tmp_path / name, "rust", None, name) for name in ("broken.rs", "fine.rs")]
     findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets,
-                                         lint_packages=("codex_testing.lints",))
+                                         lint_packages=LintPackages(("codex_testing.lints",)))
     assert sorted((f.rule_id, f.path, f.line, f.engine) for f in findings) == [
         ("CX0001", "broken.rs", 5, "tree-sitter"), ("CX0001", "fine.rs", 2, "tree-sitter")]
     assert sorted(((p.path, p.line, p.kind, p.message.split(":")[0]) for p in problems), key=str) == [

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from codex import home_url
 from codex.ruleset_source import shipped_dir
 from codex_testing.rdjson import validate_rdjson
 from codex_testing.rfcs import rfc
@@ -83,7 +84,7 @@ def test_sarif_to_the_letter(outputs):
     }
     assert rules["CX0005"]["help"]["text"].endswith(
         "\n\nWhy: RFC-0004 Untrusted text never becomes code. `codex explain CX0005` prints the rule in full.")
-    assert "informationUri" not in run["tool"]["driver"]  # no catalog configured, and codex has no public home to name
+    assert run["tool"]["driver"].get("informationUri") == home_url()  # no catalog configured: codex's home (tested alone)
     assert run["invocations"][0]["toolExecutionNotifications"] == []
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from importlib import metadata
+from pathlib import Path
 
 import pytest
 
+from codex import home_url
 from codex.model import Ruleset
 from codex_testing.reports import AWKWARD_PATH, sample_report
 from codex_testing.sarif import validate_sarif
@@ -72,6 +75,41 @@ def test_a_catalog_url_is_the_tool_s_information_uri(shipped_ruleset):
     out = io.StringIO()
     get_formatter("sarif", shipped_ruleset, docs_url="https://docs.example.com/codex").write(sample_report(shipped_ruleset), out)
     assert json.loads(out.getvalue())["runs"][0]["tool"]["driver"]["informationUri"] == "https://docs.example.com/codex/index.html"
+
+
+def _installed(tmp_path: Path, metadata_lines: list[str], direct_url: dict | None = None) -> metadata.Distribution:
+    """A real installed distribution's metadata directory (as pip writes it), read by importlib.metadata."""
+    info = tmp_path / "codex_rfc-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("\n".join(["Metadata-Version: 2.4", "Name: codex-rfc", "Version: 0.1.0", *metadata_lines]) + "\n")
+    if direct_url is not None:
+        (info / "direct_url.json").write_text(json.dumps(direct_url))
+    return metadata.PathDistribution(info)
+
+
+PROJECT_URLS = ["Project-URL: Documentation, https://docs.example.org/codex", "Project-URL: Repository, https://git.example.org/acme/codex"]
+
+
+@pytest.mark.parametrize("lines, direct_url, home", [
+    # installed from a repository (the GitLab component's git URL): that repository, without credentials or .git
+    (PROJECT_URLS, {"url": "https://ci:s3cret@gitlab.example.org:8443/tools/codex.git", "vcs_info": {"vcs": "git", "commit_id": "ab" * 20}},
+     "https://gitlab.example.org:8443/tools/codex"),
+    # installed from a directory (the GitHub Action's checkout): never the path, the metadata's Repository
+    (PROJECT_URLS, {"url": "file:///home/runner/work/_actions/acme/codex", "dir_info": {}}, "https://git.example.org/acme/codex"),
+    (["Home-page: http://codex.example.org/"], None, "http://codex.example.org/"),
+    (["Project-URL: Source, ftp://example.org/codex", "Home-page: /opt/codex"], None, None),  # nothing a browser opens
+])
+def test_codex_s_home_is_where_it_was_installed_from_else_its_metadata_and_never_a_path(tmp_path, lines, direct_url, home):
+    assert home_url(_installed(tmp_path, lines, direct_url)) == home
+
+
+def test_without_a_catalog_the_information_uri_is_codex_s_home(shipped_ruleset, monkeypatch):
+    monkeypatch.setattr(sarif, "home_url", lambda: "https://git.example.org/acme/codex")
+    document = _sarif(sample_report(shipped_ruleset), shipped_ruleset)
+    validate_sarif(document)
+    assert document["runs"][0]["tool"]["driver"]["informationUri"] == "https://git.example.org/acme/codex"
+    monkeypatch.setattr(sarif, "home_url", lambda: None)
+    assert "informationUri" not in _sarif(sample_report(shipped_ruleset), shipped_ruleset)["runs"][0]["tool"]["driver"]
 
 
 def test_artifact_paths_are_percent_encoded_uri_references(shipped_ruleset):

@@ -217,15 +217,19 @@ def test_a_tree_without_a_remote_has_no_repository_name(git_repo, tmp_path):
     assert run_origin(tmp_path, {"CI_PIPELINE_ID": "9"}) == RunOrigin(None, "9")
 
 
-def test_rollout_without_a_history_configured_says_so(git_repo, run_codex):
+@pytest.mark.parametrize("name, config, key", [
+    ("codex.toml", 'shipped = false\n\n[governance]\nhistory = ""\n', "[governance] history"),
+    ("pyproject.toml", '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = ""\n', "[tool.codex.governance] history"),
+])
+def test_rollout_without_a_history_configured_says_so(git_repo, run_codex, name, config, key):
     repo = git_repo()
-    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, "pyproject.toml": '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = ""\n'})
+    repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, name: config})
     assert run_codex(["check", "--all", "--root", repo.path]).code == 0
-    assert sorted(p.name for p in repo.path.iterdir()) == [".codex", ".git", "app", "pyproject.toml", "rfcs"]
+    assert sorted(p.name for p in repo.path.iterdir() if not p.name.endswith(".toml")) == [".codex", ".git", "app", "rfcs"]
     assert [p.name for p in (repo.path / ".codex").iterdir()] == ["cache"]  # recorded nothing
     result = run_codex(["rollout", "status", "--root", repo.path])
     assert (result.code, result.out, result.err) == (
-        2, "", "pyproject.toml: no run history is configured ([tool.codex.governance] history is empty) — pass --history PATH_OR_URL\n")
+        2, "", f"{name}: no run history is configured ({key} is empty) — pass --history PATH_OR_URL\n")
 
 
 def test_a_history_from_a_newer_codex_is_left_alone(git_repo, run_codex):

@@ -10,7 +10,7 @@ import pytest
 
 from codex.compiler import compile_rfcs
 from codex.config import CodexConfig
-from codex.rule_class import RuleClassError, loaded_rule_class
+from codex.rule_class import LintPackages, RuleClassError, loaded_rule_class
 from codex.rules_dir import write_rules
 from codex.ruleset_source import load_active
 from codex_testing.governance_rfcs import libcst_rule, rfc
@@ -52,11 +52,12 @@ def write_rfc(root: Path, rule_class: str) -> int:
 def test_a_class_whose_import_raises_is_a_compile_problem_at_its_line(tmp_path: Path, lint_site) -> None:
     package = lint_site("acme", BOOM)
     line = write_rfc(tmp_path, f"{package}.rules:Rule")
-    result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=(package,))
+    result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=LintPackages((package,)))
     assert result.ruleset is None
     assert [str(p) for p in result.problems] == [
         f"rfcs/0100-lints.md:{line}: cannot load {package}.rules:Rule: importing {package}.rules failed: RuntimeError: lint package broken"
-        " — name a codex.lint.LintRule subclass in codex.lints or in a package [tool.codex] lint_packages lists, as 'package.module:ClassName'"]
+        " — name a codex.lint.LintRule subclass in codex.lints or in a package listed by [tool.codex] lint_packages in pyproject.toml, "
+        "as 'package.module:ClassName'"]
     assert [r.id for r in result.rules] == ["PY0002"]
 
 
@@ -65,7 +66,7 @@ def test_a_module_outside_the_allowed_packages_is_never_imported(tmp_path: Path,
     marker = tmp_path / "imported"
     package = lint_site("evil", marking(marker))
     line = write_rfc(tmp_path, f"{package}.rules:Rule")
-    result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=allowed)
+    result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=LintPackages(allowed))
     assert [str(p).split(" — ")[0] for p in result.problems] == [
         f"rfcs/0100-lints.md:{line}: cannot load {package}.rules:Rule: {package}.rules is not a package matcher classes "
         f"may come from ({', '.join(('codex.lints', *allowed))})"]
@@ -83,7 +84,7 @@ def test_only_a_lint_rule_subclass_is_accepted_and_nothing_is_instantiated(tmp_p
     marker = tmp_path / "instantiated"
     package = lint_site("plain", f"import pathlib\nclass Rule:\n    def __init__(self):\n        pathlib.Path({str(marker)!r}).write_text('x')\n")
     write_rfc(tmp_path, f"{package}.rules:Rule")
-    result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=(package,))
+    result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=LintPackages((package,)))
     assert [p.message for p in result.problems] == [f"cannot load {package}.rules:Rule: {package}.rules:Rule is not a codex.lint.LintRule subclass"]
     assert not marker.exists()
 
@@ -91,7 +92,7 @@ def test_only_a_lint_rule_subclass_is_accepted_and_nothing_is_instantiated(tmp_p
 def test_an_allowed_package_s_lint_rule_compiles(tmp_path: Path, lint_site) -> None:
     package = lint_site("good", "from codex.lints.requests_timeout import RequestsWithoutTimeout as Rule\n")
     write_rfc(tmp_path, f"{package}.rules:Rule")
-    result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=(package,))
+    result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=LintPackages((package,)))
     assert result.problems == [] and [r.id for r in result.ruleset.rules] == ["PY0001", "PY0002"]
 
 

@@ -325,7 +325,7 @@ async def test_a_file_over_the_size_limit_is_said_on_its_first_line(client: Clie
     _open(client, uri, "x = 1\n" + "eval(x)\n" * 1000)
     (problem,) = (await client.published_for(uri, 1)).diagnostics
     assert (problem.code, problem.severity, _brief([problem])[0][2], problem.message) == ("skipped", W, (0, 0, 0, 5), (
-        "app/big.py: 8,006 bytes, over the limit of 4,096: not checked — raise [tool.codex] max_file_bytes to check it, "
+        "app/big.py: 8,006 bytes, over the limit of 4,096: not checked — raise max_file_bytes in .codex.toml to check it, "
         "or leave generated files out of the rules' paths"))
 
 

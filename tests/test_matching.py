@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from codex.config import CodexConfig
 from codex.matchers.libcst import LibcstMatcher
 from codex.model import Ruleset
+from codex.rule_class import LintPackages
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.matching import run_matchers
@@ -42,7 +44,8 @@ def matched(tmp_path_factory, shipped_ruleset: Ruleset):
         swallowed.model_copy(update={"id": "CX9003", "matcher": LibcstMatcher(rule_class="no_such_module:Rule")}),
     )
     targets = [Target(name, root / name, "python", None, name) for name in ("app.py", "py2.py")]
-    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets, lint_packages=("codex_testing.lints", "no_such_module"))
+    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets,
+                        lint_packages=LintPackages(("codex_testing.lints", "no_such_module")))
 
 
 def test_good_rules_still_find(matched) -> None:
@@ -99,7 +102,9 @@ def test_a_rule_whose_class_cannot_load_is_one_problem_and_the_other_rules_run_i
     for name in ("a.py", "b.py"):
         (tmp_path / name).write_text(SOURCE, encoding="utf-8")
     targets = [Target(name, tmp_path / name, "python", None, name) for name in ("a.py", "b.py")]
-    findings, problems, _ = run_matchers(ruleset, targets, lint_packages=("no_such_module",))
+    allowed = CodexConfig(lint_packages=("no_such_module",)).read_from("codex.toml").lint_sources
+    findings, problems, _ = run_matchers(ruleset, targets, lint_packages=allowed)
     assert sorted((f.rule_id, f.path, f.line) for f in findings) == [("CX0004", "a.py", 6), ("CX0004", "b.py", 6)]
-    assert [(p.path, p.kind, p.message.split(":")[0]) for p in problems] == [
-        (swallowed.rfc.path, "rule", "rule CX9003 did not run")]
+    assert [(p.path, p.kind, p.message.split(":")[0], p.hint) for p in problems] == [
+        (swallowed.rfc.path, "rule", "rule CX9003 did not run", "name a codex.lint.LintRule subclass in codex.lints or in a package "
+         "listed by lint_packages in codex.toml, as 'package.module:ClassName'")]

@@ -181,3 +181,34 @@ def test_a_failed_shard_s_failure_is_in_the_merged_sarif_log_and_fails_the_merge
     assert failure.startswith("codex: semgrep failed (exit code 1") and merged.err.splitlines()[0] == f"{one_shard_failed / 'shard1.sarif'}: {failure}"
     assert merged.err.splitlines()[-1] == (f"codex merge: 1 of 2 shard(s) did not complete ({one_shard_failed / 'shard1.sarif'}); "
                                            "the merged log says so (executionSuccessful false)")
+
+
+def test_github_s_result_limits_apply_to_the_merged_sarif_run_as_to_one_check(reports, run_codex, monkeypatch, tmp_path) -> None:
+    from reviewer.formatters import sarif
+
+    _, out = reports
+    shards = []
+    for n in range(1, SHARDS + 1):  # CX0004 at warn: each shard's findings are half errors, half warnings
+        log = json.loads((out / f"shard{n}.sarif").read_text())
+        for result in log["runs"][0]["results"]:
+            if result["ruleId"] == "CX0004":
+                result.update(level="warning", properties={**result["properties"], "stage": "warn", "blocking": False})
+        shards.append(tmp_path / f"shard{n}.sarif")
+        shards[-1].write_text(json.dumps(log))
+    monkeypatch.setattr(sarif, "RESULTS_SHOWN", 2)
+    monkeypatch.setattr(sarif, "RESULTS_ACCEPTED", 8)
+    merged = run_codex(["merge", *shards])
+    assert merged.code == 1, merged.err
+    log = merged.json()
+    validate_sarif(log)
+    [run] = log["runs"]
+    kept = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run["results"]]
+    assert kept == [("CX0003", "error", "pkg/mod4.py"), ("CX0004", "warning", "pkg/mod4.py"), ("CX0003", "error", "pkg/mod5.py"),
+                    ("CX0004", "warning", "pkg/mod5.py"), ("CX0003", "error", "pkg/mod1.py"), ("CX0003", "error", "pkg/mod3.py"),
+                    ("CX0003", "error", "pkg/mod0.py"), ("CX0003", "error", "pkg/mod2.py")]  # every error, then the first warnings
+    warning = ("12 results: GitHub code scanning refuses a run of more than 8, so the 4 least severe are left out of this file "
+               "(every blocking one is kept while they fit) and it shows the 2 most severe; `codex check --format text` lists them all")
+    assert run["invocations"][-1] == {"executionSuccessful": True, "properties": {"merge": True},
+                                      "toolExecutionNotifications": [{"level": "warning", "message": {"text": warning}}]}
+    assert merged.err == f"codex: {warning}\n"
+    assert (run["properties"]["stats"]["files_checked"], len(run["invocations"])) == (12, SHARDS + 1)

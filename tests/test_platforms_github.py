@@ -237,7 +237,7 @@ def test_a_target_branch_ruleset_reusing_a_shipped_id_fails_stale_to_the_shipped
         ["app/client.py:5:12", "CX0003"], ["app/client.py:9:12", "CX0003"]]  # the shipped CX0003
     assert result.err.splitlines()[0] == (
         f"codex review: rules/ruleset.json at {pull.base[:12]}: reuses shipped ids; checked with the shipped codex alone "
-        "— pick ids no shipped rule uses in the target branch's RFCs and run `codex compile`, or set [tool.codex] shipped = false")
+        "— pick ids no shipped rule uses in the target branch's RFCs and run `codex compile`, or set [tool.codex] shipped = false in pyproject.toml")
     [summary] = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
     assert "Judged by the target branch's rules: shipped codex." in summary
     assert "- rfcs/0100-timeouts.md: rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)" in summary
@@ -423,10 +423,31 @@ def test_a_graphql_failure_is_reported_and_the_review_goes_on(github, run_codex)
     fake.graphql_errors = [{"message": "Something went wrong while executing your query."}]
     result = run_codex(["review", "--root", github.repo.path])
     assert result.code == 1
+    failure = 'GithubException: 400 {"errors": [{"message": "Something went wrong while executing your query."}]}'
     assert result.err.splitlines() == [
-        "codex review: github API error (the check result stands): review threads not read through GraphQL, so none is resolved: "
-        'GithubException: 400 {"errors": [{"message": "Something went wrong while executing your query."}]}']
+        f"codex review: github API error (the check result stands): review threads not read through GraphQL, so none is resolved: {failure}",
+        "codex review: github API error (the check result stands): summary not updated: SummaryUnknown: cannot tell codex's summary "
+        f"comment from a quote of it (GraphQL: {failure})"]
     assert [r for _, r in fake.resolved()] == [False, False]
     assert sorted(m[1] for m in _markers(fake)) == [False, True], "the comment is still marked fixed"
     [summary] = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
-    assert "review threads not read through GraphQL" in summary and "1 thread(s) closed as fixed" in summary
+    assert "0 thread(s) closed as fixed" in summary, "not knowing whose it is, the first run's summary is left alone"
+    fake.graphql_errors = []
+    assert run_codex(["review", "--root", github.repo.path]).code == 1
+    assert [r for _, r in fake.resolved()] == [True, False], "the next run resolves the thread of the comment marked fixed"
+    assert sorted(m[1] for m in _markers(fake)) == [False, True] and len(fake.review_comments) == 2
+    [summary] = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
+    assert "1 thread(s) closed as fixed" in summary and "GraphQL" not in summary
+
+
+def test_the_summary_is_the_token_user_s_comment_never_one_quoting_its_marker(github, run_codex):
+    fake = github.fake
+    quote = f"the bot wrote this:\n> {SUMMARY_MARKER} codex: blocked"
+    fake.issue_comments.append({"id": 1, "body": quote, "url": f"{fake.url}/repos/acme/app/issues/comments/1", "user": {"login": "dev"}})
+    github.push({"app/client.py": CLIENT_V1})
+    for _ in range(2):
+        assert run_codex(["review", "--root", github.repo.path]).code == 1
+        assert [(c["user"]["login"], SUMMARY_MARKER in c["body"]) for c in fake.issue_comments] == [("dev", True), (fake.viewer, True)]
+    assert fake.issue_comments[0]["body"] == quote
+    assert "/repos/acme/app/issues/comments/1" not in [path for _, path, _ in fake.requests], "never edited"
+    assert [method for method, path, _ in fake.requests if path.startswith("/repos/acme/app/issues/")].count("PATCH") == 1

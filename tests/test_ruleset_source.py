@@ -134,13 +134,19 @@ def test_check_fails_stale_to_the_shipped_codex_and_never_checks_the_rfc_directo
     assert "rule id CX0003 is a shipped rule" in report["errors"][2]["message"]
 
 
-def test_a_compiled_ruleset_reusing_shipped_ids_fails_stale_to_the_shipped_codex(git_repo, tmp_path: Path, run_codex) -> None:
+@pytest.mark.parametrize("config, setting", [
+    ({}, "[tool.codex] shipped = false in pyproject.toml"),  # no configuration: where it would go
+    ({"codex.toml": 'rules = "rules"\n'}, "shipped = false in codex.toml"),
+    ({"pyproject.toml": '[tool.codex]\nrules = "rules"\n'}, "[tool.codex] shipped = false in pyproject.toml"),
+])
+def test_a_compiled_ruleset_reusing_shipped_ids_fails_stale_to_the_shipped_codex(git_repo, tmp_path: Path, run_codex, config,
+                                                                                 setting) -> None:
     """No rfcs/, only rules/ compiled before the shipped codex took the id: checked as a colliding rfcs/ is, never not at all."""
     (tmp_path / "elsewhere" / "rfcs").mkdir(parents=True)
     (tmp_path / "elsewhere" / "rfcs" / "0100-timeouts.md").write_text(TIMEOUTS, encoding="utf-8")
     compiled = compile_rfcs(tmp_path / "elsewhere" / "rfcs", tmp_path / "elsewhere").ruleset
     repo = git_repo()
-    repo.commit("own", {"rules/ruleset.json": compiled.to_json(), "app.py": SHELL_TRUE})
+    repo.commit("own", {"rules/ruleset.json": compiled.to_json(), "app.py": SHELL_TRUE, **config})
     checked = run_codex(["check", "--all", "--no-llm", "--no-history", "--format", "json"], cwd=repo.path)
     assert checked.code == 1
     report = checked.json()
@@ -150,7 +156,7 @@ def test_a_compiled_ruleset_reusing_shipped_ids_fails_stale_to_the_shipped_codex
         ("rules/ruleset.json", "stale-ruleset", "reuses shipped ids; checked with the shipped codex alone"),
         ("rfcs/0100-timeouts.md", "input", "rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)")]
     assert checked.err == ("codex: rules/ruleset.json: reuses shipped ids; checked with the shipped codex alone — pick ids no shipped "
-                           "rule uses in rfcs/ and run `codex compile`, or set [tool.codex] shipped = false\n")
+                           f"rule uses in rfcs/ and run `codex compile`, or set {setting}\n")
 
 
 def test_new_and_import_hand_out_ids_no_shipped_rule_uses(tmp_path: Path, run_codex) -> None:

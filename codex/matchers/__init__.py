@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 from pydantic import Field
 
 from codex.model import MatcherConfig
+from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 
 if TYPE_CHECKING:
     from codex.problems import Problem
@@ -38,7 +39,7 @@ class MatcherSource:
     fences: list[Block]
     path: str  # the RFC file
     line: int  # the rule's heading
-    lint_packages: tuple[str, ...] | None = ()  # where matcher classes may be imported from besides codex.lints; None: none
+    lint_packages: LintPackages | None = NO_LINT_PACKAGES  # where matcher classes may be imported from besides codex.lints; None: none
 
 
 class MatcherKind(Protocol):
@@ -97,9 +98,7 @@ class ClassMatcherKind:
             if source.lint_packages is None:
                 check_form(source.rule_class)
             else:
-                load_rule_class(source.rule_class, self.base, source.lint_packages)
+                load_rule_class(source.rule_class, self.base, source.lint_packages.packages)
         except RuleClassError as exc:
-            return problem(f"cannot load {source.rule_class}: {exc}",
-                           f"name a {self.base.replace(':', '.')} subclass in codex.lints or in a package [tool.codex] lint_packages "
-                           "lists, as 'package.module:ClassName'")
+            return problem(f"cannot load {source.rule_class}: {exc}", (source.lint_packages or NO_LINT_PACKAGES).hint(self.base))
         return self.matcher.model_validate({"rule_class": source.rule_class}), []

@@ -238,7 +238,7 @@ class Workspace:
         problems += report.errors
         stats = report.stats if isinstance(report.stats, RunStats) else None
         if stats is not None and stats.files_checked == 0 and not any(p.path == path for p in problems):
-            why = ("excluded by [tool.codex] exclude or a linguist attribute" if stats.files_excluded else
+            why = (f"excluded by {config.setting('exclude')} or a linguist attribute" if stats.files_excluded else
                    f"no active rule covers {language_of(path) or 'this kind of file'}")
             problems.append(Problem(path=path, kind="skipped", message=f"not checked: {why}"))
         findings = [FindingSummary(rule_id=f.rule_id, line=f.line, end_line=f.end_line, column=f.column, end_column=f.end_column,
@@ -262,14 +262,14 @@ class Workspace:
         from reviewer.examples import run_examples
 
         config = load_config(self.root)
-        compiled = compile_rfc_text(arguments.rfc, DRAFT, self.root / config.rfcs, config.rfc_base_url, config.lint_packages)
+        compiled = compile_rfc_text(arguments.rfc, DRAFT, self.root / config.rfcs, config.rfc_base_url, config.lint_sources)
         problems = list(compiled.problems)
         if extends_shipped(self.root, config):
-            problems += id_collisions(compiled.rules, compiled.locations, shipped_ruleset())
+            problems += id_collisions(compiled.rules, compiled.locations, shipped_ruleset(), config)
         if not compiled.rules:
             raise ProblemError([*problems, Problem(path=DRAFT, kind="usage", message="no rule compiled from this text, so nothing was tested",
                                                    hint="give an RFC's markdown: front matter, then '## ID: Title' rule sections")])
-        run = run_examples(Ruleset.build([], compiled.rules), compiled.rules, config.lint_packages)
+        run = run_examples(Ruleset.build([], compiled.rules), compiled.rules, config.lint_sources)
         located: list[Problem] = []
         if any(p.kind == "engine" for p in run.problems):  # semgrep refused a rule: ask it which, to give the line
             located = [p for p in validate_semgrep(compiled.rules, {**compiled.locations, **compiled.semgrep_blocks}) if p.kind != "engine"]

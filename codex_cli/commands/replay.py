@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_active(root, config, stale_ok=True)
     for problem in loaded.problems[:1]:
         print(f"codex: {problem}", file=sys.stderr)
-    settings = ReplaySettings(root, loaded.ruleset, args.today or dt.date.today(), config.governance, config.lint_packages,
+    settings = ReplaySettings(root, loaded.ruleset, args.today or dt.date.today(), config.governance, config.lint_sources,
                               config.test_paths)
     commits = list_commits(root, args.range, args.since, args.first_parent)
     state = args.state or root / ".codex" / "replay" / f"{settings.state_key()}.jsonl"

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise ProblemError([Problem(message=f"unknown rule {r}", hint="see `codex compile` output for the rule ids", kind="usage") for r in unknown])
     rules = [r for r in ruleset.rules if not args.rules or r.id in args.rules]
-    run_ = run_examples(ruleset, rules, config.lint_packages)
+    run_ = run_examples(ruleset, rules, config.lint_sources)
     console = Console(highlight=False, soft_wrap=True)
     table = Table(title=f"codex test — {loaded.origin}")
     for column in ("rule", "result", "examples", "known gaps"):

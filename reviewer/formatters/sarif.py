@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 from urllib.parse import quote
 
-from codex import __version__
+from codex import __version__, home_url
 from codex.model import RfcMeta, Rule, Stage, statement
 from codex.problems import Problem
 from reviewer.finding import FAILING_KINDS, Finding, Report
@@ -25,22 +25,20 @@ SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sar
 FINGERPRINT_KEY = "codexFingerprint/v1"
 RESULTS_SHOWN = 5_000  # GitHub shows the top 5,000 results of a run, by severity
 RESULTS_ACCEPTED = 25_000  # GitHub refuses a run with more results
+T = TypeVar("T")
 _RULE_LEVEL = {Stage.block: "error", Stage.warn: "warning", Stage.shadow: "warning"}
 
 
 class SarifFormatter(Formatter):
     def write(self, report: Report, out: TextIO) -> None:
         findings = shown(report)
-        kept, warning = _within_limits(findings)
-        notes = [_notification(p, self.repo_path) for p in report.errors]
-        if warning:
-            print(f"codex: {warning}", file=sys.stderr)
-            notes.append({"level": "warning", "message": {"text": warning}})
+        kept, warning = within_limits(findings, [level(f) for f in findings])
+        notes = [_notification(p, self.repo_path) for p in report.errors] + ([warning] if warning else [])
         rules = self._rules(findings)
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         run = {
             "tool": {"driver": {"name": "codex", "version": __version__, "rules": rules,
-                                **({"informationUri": f"{self.docs_url}/index.html"} if self.docs_url else {})}},
+                                **_information_uri(self.docs_url)}},
             "columnKind": "utf16CodeUnits",
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the repository root"}}},
             "results": [self._result(f, index[f.rule_id]) for f in kept],
@@ -93,20 +91,29 @@ def level(f: Finding) -> str:
     return "error" if f.blocking else "warning"
 
 
-def _within_limits(findings: list[Finding]) -> tuple[list[Finding], str | None]:
-    """The findings GitHub accepts in one run, in report order, and a warning when it will not show or take them all."""
-    if len(findings) <= RESULTS_SHOWN:
-        return findings, None
-    if len(findings) <= RESULTS_ACCEPTED:
-        return findings, (f"{len(findings)} results: GitHub code scanning shows the {RESULTS_SHOWN:,} most severe of a run "
-                          "(blocking ones are errors); `codex check --format text` lists them all")
-    rank = {"error": 0, "warning": 1, "note": 2}
-    ranked = sorted(range(len(findings)), key=lambda i: (rank[level(findings[i])], i))[:RESULTS_ACCEPTED]
-    kept = [findings[i] for i in sorted(ranked)]
-    left_out = len(findings) - len(kept)
-    return kept, (f"{len(findings)} results: GitHub code scanning refuses a run of more than {RESULTS_ACCEPTED:,}, so the "
-                  f"{left_out:,} least severe are left out of this file (every blocking one is kept while they fit) and it "
-                  f"shows the {RESULTS_SHOWN:,} most severe; `codex check --format text` lists them all")
+def within_limits(results: list[T], levels: list[str]) -> tuple[list[T], dict[str, Any] | None]:
+    """The results (with their SARIF ``levels``) GitHub accepts in one run, in order, and when it will not show or
+    take them all a warning notification, also printed to stderr."""
+    if len(results) <= RESULTS_SHOWN:
+        return results, None
+    if len(results) <= RESULTS_ACCEPTED:
+        kept, warning = results, (f"{len(results)} results: GitHub code scanning shows the {RESULTS_SHOWN:,} most severe of a run "
+                                  "(blocking ones are errors); `codex check --format text` lists them all")
+    else:
+        rank = {"error": 0, "warning": 1, "note": 2}
+        ranked = sorted(range(len(results)), key=lambda i: (rank.get(levels[i], 1), i))[:RESULTS_ACCEPTED]
+        kept = [results[i] for i in sorted(ranked)]
+        warning = (f"{len(results)} results: GitHub code scanning refuses a run of more than {RESULTS_ACCEPTED:,}, so the "
+                   f"{len(results) - len(kept):,} least severe are left out of this file (every blocking one is kept while they "
+                   f"fit) and it shows the {RESULTS_SHOWN:,} most severe; `codex check --format text` lists them all")
+    print(f"codex: {warning}", file=sys.stderr)
+    return kept, {"level": "warning", "message": {"text": warning}}
+
+
+def _information_uri(docs_url: str | None) -> dict[str, str]:
+    """The tool's home page: the published catalog, else where codex comes from (see ``codex.home_url``)."""
+    url = f"{docs_url}/index.html" if docs_url else home_url()
+    return {"informationUri": url} if url else {}
 
 
 def _utf16(f: Finding) -> tuple[int, int | None]:

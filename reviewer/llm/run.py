@@ -111,9 +111,10 @@ class _Pass:
     def run(self, rules: list[Rule], routing: Routing) -> LlmOutcome:
         routed, skipped = routing.routed, routing.prefilter_skipped
         for key in sorted(set(self.settings.config.models) - {r.id for r in rules} - {s.value for s in Severity}):
-            self.outcome.problems.append(Problem(message=f"[tool.codex.llm] models names {key}, which is not a judgment rule of this "
-                                                 "ruleset: that model is not used", kind="llm",
-                                                 hint="fix the rule id, or remove it from [tool.codex.llm.models]"))
+            config = self.settings.config
+            self.outcome.problems.append(Problem(path=config.file, message=f"{config.key('models')} names {key}, which is not a judgment "
+                                                 "rule of this ruleset: that model is not used", kind="llm",
+                                                 hint=f"fix the rule id, or remove it from {config.setting('models')}"))
         for path, reason in routing.files_skipped:
             self.outcome.problems.append(Problem(path=path, message=f"not reviewed by the LLM pass: {reason}", kind="llm",
                                                  hint="review it yourself if the merge request changed it by hand"))

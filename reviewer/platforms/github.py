@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Self
@@ -25,7 +26,12 @@ from reviewer.platforms.merge_request import MergeDiff
 from reviewer.platforms.retry import DeadlineRetry, create_once
 from reviewer.platforms.review import SUMMARY_MARKER, Thread, finding_body, fixed_body, parse_marker
 
-API_ERRORS = (GithubException, requests.RequestException)
+
+class SummaryUnknown(Exception):
+    """Comments carry the summary marker, and GraphQL did not say which (if any) the token's user wrote."""
+
+
+API_ERRORS = (GithubException, requests.RequestException, SummaryUnknown)
 GRAPHQL_ERRORS = (*API_ERRORS, ValidationError, KeyError, TypeError)  # an answer of another shape too
 _EVENTS = ("pull_request", "pull_request_target")
 
@@ -92,12 +98,15 @@ class GitHubPlatform:
         self._threads: tuple[dict[int, ReviewThread], set[int]] | None = None
 
     def threads(self) -> list[Thread[PullRequestComment]]:
-        """codex's review comments, less those GraphQL says someone else wrote (a copied marker is not codex's)."""
-        others = self._graphql_threads()[1]
-        return [thread for thread in self._marked() if thread.handle.id not in others]
+        """codex's review comments, less those GraphQL says someone else wrote (a copied marker is not codex's); one
+        marked fixed whose thread is still open is not settled, so the next run resolves it."""
+        own, others = self._graphql_threads()
+        return [replace(thread, settled=not (thread.fixed and thread.handle.id in own and not own[thread.handle.id].is_resolved))
+                for thread in self._marked() if thread.handle.id not in others]
 
     def mark_fixed(self, thread: Thread[PullRequestComment]) -> None:
-        thread.handle.edit(fixed_body(thread.handle.body, self.mr.head_sha))
+        if not thread.fixed:  # one marked on an earlier run has only its thread left to resolve
+            thread.handle.edit(fixed_body(thread.handle.body, self.mr.head_sha))
         self._set_resolved(thread, True)
 
     def reopen(self, thread: Thread[PullRequestComment], finding: Finding) -> None:
@@ -168,7 +177,16 @@ class GitHubPlatform:
         self._create(lambda: self.pull.create_issue_comment(body), lambda: self._summary() is not None)
 
     def _summary(self) -> IssueComment | None:
-        return next((c for c in self.pull.get_issue_comments() if SUMMARY_MARKER in (c.body or "")), None)
+        """codex's summary comment: the marker in a comment the token's user wrote (GraphQL says which), never someone
+        else's comment quoting it. With marked comments but no word from GraphQL, none is touched: raised."""
+        marked = [c for c in self.pull.get_issue_comments() if SUMMARY_MARKER in (c.body or "")]
+        if not marked:
+            return None
+        try:
+            own = self.review_threads.own_comments()
+        except GRAPHQL_ERRORS as exc:
+            raise SummaryUnknown(f"cannot tell codex's summary comment from a quote of it (GraphQL: {type(exc).__name__}: {exc})") from None
+        return next((c for c in marked if c.id in own), None)
 
     def _landed(self, fingerprints: set[str]) -> bool:
         """Are there review comments with all these fingerprints now?"""

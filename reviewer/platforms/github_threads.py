@@ -1,7 +1,11 @@
-"""A pull request's review threads through GitHub's GraphQL API: REST cannot resolve a thread, GraphQL's
-``resolveReviewThread`` can. Which threads codex may touch is decided by ``viewerDidAuthor`` of their first comment."""
+"""A pull request's review threads and conversation comments through GitHub's GraphQL API: REST cannot resolve a
+thread, GraphQL's ``resolveReviewThread`` can; and REST cannot say whether the token's user wrote a comment (``GET
+/user`` is refused to an Actions token), GraphQL's ``viewerDidAuthor`` can. Which threads and comments codex may
+touch is decided by it."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from github.Requester import Requester
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,6 +17,20 @@ query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
       reviewThreads(first: 100, after: $cursor) {
         pageInfo { hasNextPage endCursor }
         nodes { id isResolved comments(first: 1) { nodes { databaseId viewerDidAuthor } } }
+      }
+    }
+  }
+}
+"""
+
+
+COMMENTS_QUERY = """
+query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      comments(first: 100, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
+        nodes { databaseId viewerDidAuthor }
       }
     }
   }
@@ -49,6 +67,11 @@ class _Threads(_Model):
     nodes: list[ReviewThread]
 
 
+class _IssueComments(_Model):
+    page_info: _PageInfo = Field(alias="pageInfo")
+    nodes: list[_Comment]
+
+
 class OwnThreads:
     """The review threads a comment of this token's user opens, by the REST id of that comment."""
 
@@ -61,19 +84,31 @@ class OwnThreads:
         """(own threads by their first comment's REST id, the REST ids of first comments someone else wrote)."""
         own: dict[int, ReviewThread] = {}
         others: set[int] = set()
-        cursor = None
-        while True:
-            _, data = self.requester.graphql_query(THREADS_QUERY, {**self.variables, "cursor": cursor})
-            page = _Threads.model_validate(data["data"]["repository"]["pullRequest"]["reviewThreads"])
-            for thread in page.nodes:
+        for data in self._pages(THREADS_QUERY, "reviewThreads"):
+            for thread in _Threads.model_validate(data).nodes:
                 for first in thread.comments.nodes[:1]:
                     if first.viewer_did_author:
                         own[first.database_id] = thread
                     else:
                         others.add(first.database_id)
-            if not page.page_info.has_next_page:
-                return own, others
-            cursor = page.page_info.end_cursor
+        return own, others
+
+    def own_comments(self) -> set[int]:
+        """The REST ids of the pull request's conversation comments this token's user wrote."""
+        return {c.database_id for data in self._pages(COMMENTS_QUERY, "comments")
+                for c in _IssueComments.model_validate(data).nodes if c.viewer_did_author}
+
+    def _pages(self, query: str, connection: str) -> Iterator[dict]:
+        """Each page of the pull request's ``connection``, following its cursor."""
+        cursor = None
+        while True:
+            _, data = self.requester.graphql_query(query, {**self.variables, "cursor": cursor})
+            page = data["data"]["repository"]["pullRequest"][connection]
+            yield page
+            info = _PageInfo.model_validate(page["pageInfo"])
+            if not info.has_next_page:
+                return
+            cursor = info.end_cursor
 
     def set_resolved(self, thread: ReviewThread, resolved: bool) -> None:
         """Resolve (or unresolve) one thread, unless it already is."""

@@ -126,7 +126,7 @@ def rules_at(root: Path, commit: str) -> BaseRules:
     own = None
     if text is not None:
         try:
-            own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped, "in the target branch's RFCs")
+            own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped, config, "in the target branch's RFCs")
         except ValidationError as exc:
             raise ProblemError([Problem(path=path, message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
                                         hint="fix it on the target branch with `codex compile`", kind="config")]) from exc

@@ -33,6 +33,7 @@ class Thread(Generic[Handle]):
     fingerprint: str
     fixed: bool
     handle: Handle
+    settled: bool = True  # False: marked fixed, but its thread is still open (resolving it failed on an earlier run)
 
 
 class Platform(Protocol[Handle]):
@@ -145,7 +146,7 @@ def publish(platform: Platform[Handle], review: ReviewInput, api_errors: tuple[t
         for thread in platform.threads():
             threads.setdefault(thread.fingerprint, thread)
         for thread in threads.values():
-            if thread.fingerprint not in current and not thread.fixed:
+            if thread.fingerprint not in current and not (thread.fixed and thread.settled):
                 platform.mark_fixed(thread)
                 outcome.resolved += 1
         fresh: list[Finding] = []

@@ -4,7 +4,8 @@ enforcing GitHub's rules.
 Auth header required (401), one comment on a line outside the diff fails the whole review (422),
 comment lists are paginated (Link headers), and a primary rate limit answers 403 with reset headers.
 GraphQL answers 200 with ``errors`` (an unknown node, a ``first`` over 100); every review comment that
-is no reply opens a thread, which any writer of the repository may resolve (``resolved_by`` records who).
+is no reply opens a thread, which any writer of the repository may resolve (``resolved_by`` records who); a comment's
+``viewerDidAuthor`` is true when the token's user (``viewer``) wrote it.
 """
 
 from __future__ import annotations
@@ -105,27 +106,28 @@ class FakeGitHub(FakeServer):
         return self._new_review_comment({"body": body, "path": path, "line": line}, self.head_sha, login)
 
     def graphql(self, match, query, body):
-        """``reviewThreads`` of the pull request (pages of two, whatever ``first`` asks), ``resolveReviewThread`` and
-        ``unresolveReviewThread``."""
+        """The pull request's ``reviewThreads`` and ``comments`` (pages of two, whatever ``first`` asks, each comment
+        with ``viewerDidAuthor``), ``resolveReviewThread`` and ``unresolveReviewThread``."""
         if self.graphql_errors:
             return {"errors": self.graphql_errors}
         text, variables = body.get("query", ""), body.get("variables") or {}
         mutation = re.match(r"\s*mutation\b.*?\{\s*(\w+)\(input:", text, re.S)
         if mutation:
             return self._thread_mutation(mutation.group(1), variables.get("input", {}))
-        first = re.search(r"reviewThreads\(first:\s*(\d+)", text)
-        if first is None or not 1 <= int(first.group(1)) <= 100:
+        first = re.search(r"\b(reviewThreads|comments)\(first:\s*(\d+)", text)
+        if first is None or not 1 <= int(first.group(2)) <= 100:
             return {"errors": [{"type": "EXCESSIVE_PAGINATION", "message": "Requesting up to 100 records is allowed."}]}
         if (f"{variables.get('owner')}/{variables.get('name')}", variables.get("number")) != (self.repo, self.number):
             return {"errors": [{"type": "NOT_FOUND", "path": ["repository"], "message": "Could not resolve to a Repository."}]}
-        threads = [c for c in self.review_comments if "thread" in c]
+        connection = first.group(1)
+        items = [c for c in self.review_comments if "thread" in c] if connection == "reviewThreads" else self.issue_comments
         start = int(variables.get("cursor") or 0)
-        page = threads[start:start + 2]
-        nodes = [{"id": c["thread"]["id"], "isResolved": c["thread"]["resolved_by"] is not None,
-                  "comments": {"nodes": [{"databaseId": c["id"], "viewerDidAuthor": c["user"]["login"] == self.viewer}]}}
-                 for c in page]
-        more = start + 2 < len(threads)
-        return {"data": {"repository": {"pullRequest": {"reviewThreads": {
+        page = items[start:start + 2]
+        authored = lambda c: {"databaseId": c["id"], "viewerDidAuthor": c["user"]["login"] == self.viewer}  # noqa: E731
+        nodes = ([{"id": c["thread"]["id"], "isResolved": c["thread"]["resolved_by"] is not None, "comments": {"nodes": [authored(c)]}}
+                  for c in page] if connection == "reviewThreads" else [authored(c) for c in page])
+        more = start + 2 < len(items)
+        return {"data": {"repository": {"pullRequest": {connection: {
             "pageInfo": {"hasNextPage": more, "endCursor": str(start + 2) if more else None}, "nodes": nodes}}}}}
 
     def _thread_mutation(self, name: str, mutation_input: dict) -> dict:
@@ -183,7 +185,7 @@ class FakeGitHub(FakeServer):
         self._check_pull(match)
         number = next(self._ids)
         comment = {"id": number, "body": body["body"], "url": self._api(f"/issues/comments/{number}"),
-                   "user": {"login": "github-actions[bot]"}}
+                   "user": {"login": self.viewer}}
         self.issue_comments.append(comment)
         return 201, comment, {}
 
