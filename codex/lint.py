@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import ProviderT
+from libcst.metadata import ProviderT, ScopeProvider
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,10 @@ class LintRule(cst.BatchableCSTVisitor):
         """Flag ``node``; the engine finds its position after the visit, only in files where something was flagged.
         ``replacement``: the node that fixes it, put in ``node``'s place (the finding's ``fix``)."""
         self.flagged.append((node, message, replacement))
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """What ``node`` may name, resolved through imports: exactly what libcst's ``QualifiedNameProvider`` gives it, but
+        computed for this node alone (the provider walks the whole module, about as costly as the scope analysis itself).
+        Needs ``ScopeProvider`` in ``METADATA_DEPENDENCIES``."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        return {q.name for q in scope.get_qualified_names_for(node)} if scope is not None else set()

@@ -16,7 +16,7 @@ timeout and is not flagged.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import Assignment, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import Assignment, ScopeProvider
 
 from codex.lint import LintRule, Screen
 
@@ -26,7 +26,7 @@ SESSION_CONSTRUCTORS = frozenset({"requests.Session", "requests.session", "reque
 
 
 class RequestsWithoutTimeout(LintRule):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider,)
     # every call flagged is requests.<method>, a name imported from requests, or <session>.<method>, without a timeout
     SCREEN = Screen(modules=frozenset({"requests"}), calls=frozenset(_METHODS), holders=frozenset({"Session", "session"}), keyword="timeout")
 
@@ -83,7 +83,7 @@ class RequestsWithoutTimeout(LintRule):
         if timeout is not None and not (isinstance(timeout.value, cst.Name) and timeout.value.value == "None"):
             return
         problem = "with timeout=None" if timeout else "without timeout="
-        called = next((q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set()) if q.name in REQUESTS_CALLS), None)
+        called = next((name for name in sorted(self.qualified_names(node.func)) if name in REQUESTS_CALLS), None)
         if called:
             self.report(node, f"{called}() {problem}")
             return
@@ -127,7 +127,7 @@ class RequestsWithoutTimeout(LintRule):
 
     def _is_new_session(self, value: cst.BaseExpression) -> bool:
         return isinstance(value, cst.Call) and any(
-            q.name in SESSION_CONSTRUCTORS for q in self.get_metadata(QualifiedNameProvider, value.func, set()))
+            name in SESSION_CONSTRUCTORS for name in self.qualified_names(value.func))
 
     def _returns_session(self, function: str, index: int | None, size: int) -> bool:
         """Does every return of ``function`` (of this module) with the shape the caller takes give a session name

@@ -16,6 +16,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from codex.matchers import distribution_version
@@ -29,7 +30,7 @@ from reviewer.targets import Target
 
 if TYPE_CHECKING:  # libcst is imported when a file is checked, not when the engine is listed
     import libcst as cst
-    from libcst.metadata import MetadataWrapper
+    from libcst.metadata import CodeRange, MetadataWrapper
 
     from codex.lint import LintRule, Sighting
 
@@ -75,7 +76,7 @@ ENGINE = LibcstEngine()
 def check_file(target: Target, rules: list[Rule]) -> FileResult:
     """Run ``rules`` (all libcst-matched) over one file."""
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    from libcst.metadata import MetadataWrapper
 
     source = target.abs_path.read_bytes()
     try:
@@ -116,13 +117,15 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         wrapper.visit_batched([v for _, v in visitors])
     except Exception:
         visitors = _isolate(wrapper, visitors, target, problems)
+    if not any(v.flagged for _, v in visitors):
+        return [], problems
     try:
-        positions = wrapper.resolve(PositionProvider) if any(v.flagged for _, v in visitors) else {}
+        positions, code = _positions(module, {node for _, v in visitors for node, _, _ in v.flagged})
     except Exception as exc:  # e.g. too deeply nested: what the rules found cannot be placed on a line
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
         return [], [*problems, Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
                                        message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
-    git = GitLines(module.code)
+    git = GitLines(code)
     matches = []
     for rule, visitor in visitors:
         for node, message, replacement in visitor.flagged:
@@ -130,6 +133,43 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
             matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst",
                                  _fixed_lines(module, node, replacement, line, end_line), end_column + 1))
     return matches, problems
+
+
+def _positions(module: cst.Module, nodes: set[cst.CSTNode]) -> tuple[Mapping[cst.CSTNode, CodeRange], str]:
+    """Where ``nodes`` are (libcst's ``PositionProvider``), and the module's code. The provider is run on the top-level
+    statements that hold the nodes alone, each shifted by the lines before it: over the whole module it costs about
+    as much as the scope analysis. A node in no statement (the module itself) is placed by a run over the whole module."""
+    from libcst._nodes.internal import CodegenState
+    from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+    from libcst.metadata.position_provider import NEWLINE_RE
+
+    statements = set(module.body)
+    holders: dict[cst.CSTNode, cst.CSTNode] = {}  # a node → the top-level statement it is in
+    starts: dict[cst.CSTNode, int] = {}  # a top-level statement → how many characters precede it
+
+    class Locating(CodegenState):  # plain code generation that notes the statements and the nodes in them
+        current: cst.CSTNode | None = None
+
+        def before_codegen(self, node: cst.CSTNode) -> None:
+            if node in statements:
+                self.current = node
+                starts[node] = len(self.tokens)
+            if node in nodes and self.current is not None:
+                holders[node] = self.current
+
+    state = Locating(default_indent=module.default_indent, default_newline=module.default_newline)
+    module._codegen(state)
+    code = "".join(state.tokens)
+    if len(holders) < len(nodes):
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider), code
+    positions: dict[cst.CSTNode, CodeRange] = {}
+    for statement in set(holders.values()):  # a statement starts a line: only the line numbers shift
+        before = len(NEWLINE_RE.findall(code, 0, sum(map(len, state.tokens[: starts[statement]]))))  # newlines are whole tokens
+        alone = MetadataWrapper(module.with_changes(header=[], body=[statement], footer=[]), unsafe_skip_copy=True).resolve(PositionProvider)
+        for node in (n for n, holder in holders.items() if holder is statement):
+            start, end = alone[node].start, alone[node].end
+            positions[node] = CodeRange(CodePosition(start.line + before, start.column), CodePosition(end.line + before, end.column))
+    return positions, code
 
 
 def _fixed_lines(module: cst.Module, node: cst.CSTNode, replacement: cst.CSTNode | None, line: int, end_line: int) -> str | None:
