@@ -15,10 +15,12 @@ timeout and is not flagged.
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 from libcst.metadata import Assignment, ScopeProvider
 
-from codex.lint import LintRule, Screen
+from codex.lint import LintRule, Screen, Sighting
 
 _METHODS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
 REQUESTS_CALLS = frozenset(f"requests.{m}" for m in _METHODS) | frozenset(f"requests.api.{m}" for m in _METHODS)
@@ -40,6 +42,22 @@ class RequestsWithoutTimeout(LintRule):
         self._functions: list[cst.FunctionDef] = []
         self._returns: dict[str, list[cst.BaseExpression | None]] = {}  # module-level function: what its returns give
         self._from_calls: list[tuple[cst.Name, str, int | None, int]] = []  # name, function, element of a tuple of n
+
+    @classmethod
+    def decided(cls, seen: Sighting) -> list[tuple[ast.expr, str | None]] | None:
+        """Settled without libcst when every call that could be flagged is ``requests.<method>(...)`` (``requests.api`` too)
+        and ``requests`` is only ever the module imported: each is then flagged."""
+        assert cls.SCREEN is not None
+        if not seen.only_imported("requests"):
+            return None
+        found: list[tuple[ast.expr, str | None]] = []
+        for call in cls.SCREEN.candidates(seen):
+            called = _dotted(call.func)
+            if called not in REQUESTS_CALLS:
+                return None
+            timeout = any(keyword.arg == "timeout" for keyword in call.keywords)  # a candidate's timeout is None
+            found.append((call, f"{called}() {'with timeout=None' if timeout else 'without timeout='}"))
+        return found
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not self._functions and not self._classes:
@@ -161,3 +179,10 @@ def _called_name(value: cst.BaseExpression | None) -> str | None:
 
 def _method(call: cst.Call) -> str:
     return cst.ensure_type(call.func, cst.Attribute).attr.value
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for that attribute chain on a name; None for anything else."""
+    if isinstance(node, ast.Attribute):
+        return None if (value := _dotted(node.value)) is None else f"{value}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else None

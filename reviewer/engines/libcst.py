@@ -8,6 +8,7 @@ spread over worker processes (see ``PARALLEL_MIN_BYTES``).
 from __future__ import annotations
 
 import ast
+import codecs
 import contextlib
 import keyword
 import multiprocessing
@@ -88,10 +89,14 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         line, reason = too_deep
         return [], [Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
                             hint="generated or minified code is best left out through the rule's paths; the other rules still ran", kind="parse")]
+    decided: list[Match] = []
     if tree is not None:  # what CPython's ast cannot parse goes to libcst whole, which knows newer grammar
         rules, seen = screened(rules, tree)
-        if not rules and not (seen and libcst_gap(seen, source)):  # a gap: parsed, so the file is reported as when a rule is kept
-            return [], []
+        gap = seen is not None and libcst_gap(seen, source) is not None  # parsed, so the file is reported as when a rule is kept
+        if seen is not None and not gap:
+            rules, decided = _decided(rules, seen, source)
+        if not rules and not gap:
+            return decided, []
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -118,13 +123,13 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     except Exception:
         visitors = _isolate(wrapper, visitors, target, problems)
     if not any(v.flagged for _, v in visitors):
-        return [], problems
+        return decided, problems
     try:
         positions, code = _positions(module, {node for _, v in visitors for node, _, _ in v.flagged})
     except Exception as exc:  # e.g. too deeply nested: what the rules found cannot be placed on a line
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
-        return [], [*problems, Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
-                                       message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
+        return decided, [*problems, Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
+                                           message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
     git = GitLines(code)
     matches = []
     for rule, visitor in visitors:
@@ -132,7 +137,41 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
             (line, column), (end_line, end_column) = (git.position(p.line, p.column) for p in (positions[node].start, positions[node].end))
             matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst",
                                  _fixed_lines(module, node, replacement, line, end_line), end_column + 1))
-    return matches, problems
+    return decided + matches, problems
+
+
+def _decided(rules: list[Rule], seen: Sighting, source: bytes) -> tuple[list[Rule], list[Match]]:
+    """The rules CPython's ast settles (``LintRule.decided``) taken out of the libcst pass, and their matches, placed where
+    libcst would place them (both leave out an expression's parentheses). A rule stays in the pass when the source is not
+    UTF-8 (``ast`` counts columns in its bytes, the file's encoding may differ) or starts with a byte order mark."""
+    kept, matches = [], []
+    try:
+        text = source.decode("utf-8") if not source.startswith(codecs.BOM_UTF8) else None
+    except UnicodeDecodeError:
+        text = None
+    lines = _CPYTHON_LINE_END.split(text) if text is not None else []
+    for rule in rules:
+        try:
+            found = ENGINE.matcher_class(rule).decided(seen)
+        except Exception:  # a broken class: reported by the visit
+            found = None
+        if found is None or text is None:
+            kept.append(rule)
+            continue
+        git = GitLines(text)
+        for node, message in sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset)):  # as the visit meets them
+            (line, column), (end_line, end_column) = (git.position(at, _characters(lines[at - 1], offset)) for at, offset in
+                                                      ((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)))
+            matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst", None, end_column + 1))
+    return kept, matches
+
+
+_CPYTHON_LINE_END = re.compile(r"\r\n|\r|\n")  # as CPython's tokenizer and libcst end lines
+
+
+def _characters(line: str, offset: int) -> int:
+    """The column in characters of ``offset``, counted by ``ast`` in UTF-8 bytes."""
+    return len(line.encode()[:offset].decode())
 
 
 def _positions(module: cst.Module, nodes: set[cst.CSTNode]) -> tuple[Mapping[cst.CSTNode, CodeRange], str]:
