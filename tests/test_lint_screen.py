@@ -150,7 +150,8 @@ def test_an_ordinary_file_with_a_lambda_after_a_keyword_and_a_space_is_still_scr
 
 
 # name: (source, settled by CPython's ast without libcst, CX0003's matches as (line, column, end line, end column, message));
-# the cases libcst must look at (a name not only the module imported, a session) sit between those ast settles.
+# the cases libcst must look at (a name not only the module imported, a session, a file not in UTF-8) sit between those
+# ast settles.
 DECIDED_CASES = {
     "plain": ("import requests\nx = 1\nrequests.get('u')\n", True, [(3, 1, 3, 18, "requests.get() without timeout=")]),
     "parenthesized": ("import requests\nx = (requests.get('u'))\n", True, [(2, 6, 2, 23, "requests.get() without timeout=")]),
@@ -162,6 +163,8 @@ DECIDED_CASES = {
     "lone_carriage_returns": ("import requests\rx = 1\rrequests.get('u')\n", True, [(1, 23, 1, 40, "requests.get() without timeout=")]),
     "import_in_function": ("import requests\ndef f():\n    import requests\n    requests.get('u')\n", False,
                            [(4, 5, 4, 22, "requests.get() without timeout=")]),
+    "latin1_cookie": ("# -*- coding: latin-1 -*-\nimport requests\ns = '\xe9'; requests.get('u')\n", False,
+                      [(3, 10, 3, 27, "requests.get() without timeout=")]),
     "rebound": ("try:\n    import requests\nexcept ImportError:\n    requests = None\nrequests.get('u')\n", False,
                 [(5, 1, 5, 18, "requests.get() without timeout=")]),
     "continued_line": ("import requests\nx = 1 + \\\n    requests.get('u').status_code\n", True, [(3, 5, 3, 22, "requests.get() without timeout=")]),
@@ -175,9 +178,10 @@ def test_what_the_ast_settles_is_found_as_libcst_finds_it(name: str, tmp_path: P
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     source, settled, expected = DECIDED_CASES[name]
     path = tmp_path / "calls.py"
-    path.write_bytes(source.encode())
+    data = source.encode("latin-1" if source.startswith("# -*- coding: latin-1") else "utf-8")
+    path.write_bytes(data)
     target, rules = Target(path.name, path, "python", None, None), [shipped_ruleset.rule("CX0003")]
-    kept, _ = libcst_engine._decided(rules, Sighting.of(ast.parse(source.encode())), source.encode())
+    kept, _ = libcst_engine._decided(rules, Sighting.of(ast.parse(data)), data)
     matches, problems = libcst_engine.check_file(target, rules)
     monkeypatch.setattr(RequestsWithoutTimeout, "decided", classmethod(lambda cls, seen: None))
     by_libcst, _ = libcst_engine.check_file(target, rules)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import codecs
 import contextlib
+import io
 import keyword
 import multiprocessing
 import os
 import re
+import tokenize
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -143,11 +145,12 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
 def _decided(rules: list[Rule], seen: Sighting, source: bytes) -> tuple[list[Rule], list[Match]]:
     """The rules CPython's ast settles (``LintRule.decided``) taken out of the libcst pass, and their matches, placed where
     libcst would place them (both leave out an expression's parentheses). A rule stays in the pass when the source is not
-    UTF-8 (``ast`` counts columns in its bytes, the file's encoding may differ) or starts with a byte order mark."""
+    UTF-8 without a byte order mark (``ast`` counts columns in UTF-8 bytes of the line as decoded)."""
     kept, matches = [], []
     try:
-        text = source.decode("utf-8") if not source.startswith(codecs.BOM_UTF8) else None
-    except UnicodeDecodeError:
+        utf8 = codecs.lookup(tokenize.detect_encoding(io.BytesIO(source).readline)[0]).name == "utf-8"  # not utf-8-sig: a BOM
+        text = source.decode("utf-8") if utf8 else None
+    except (UnicodeDecodeError, SyntaxError, LookupError):  # an unknown or invalid encoding cookie
         text = None
     lines = _CPYTHON_LINE_END.split(text) if text is not None else []
     for rule in rules:
