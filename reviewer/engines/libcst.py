@@ -16,10 +16,10 @@ import multiprocessing
 import os
 import re
 import tokenize
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from codex.matchers import distribution_version
