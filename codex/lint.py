@@ -9,12 +9,12 @@ the RFC that names it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import ProviderT
+from libcst.metadata import ProviderT, ScopeProvider
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,44 @@ class Sighting:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 imports |= {(node.module, alias.name, alias.asname or alias.name) for alias in node.names}
         return cls(frozenset(imports), nodes)
+
+    def only_imported(self, module: str) -> bool:
+        """Is the name ``module`` bound in this file only by ``import <module>`` at module level (and once at least)?
+        Then libcst resolves ``<module>.x`` to the qualified name ``<module>.x`` wherever it is read. A star import
+        makes it unknown."""
+        bindings = [alias for kind in ("Import", "ImportFrom") for node in self.nodes.get(kind, ()) if isinstance(node, (ast.Import, ast.ImportFrom))
+                    for alias in node.names if alias.name == "*" or (alias.asname or alias.name.split(".")[0]) == module]
+        at_module_level = {id(alias) for node in _module_level(self.nodes.get("Module", [])) if isinstance(node, ast.Import) for alias in node.names}
+        if not bindings or any(alias.name != module or id(alias) not in at_module_level for alias in bindings):
+            return False
+        return not any(_binds(node, module) for kind in _BINDING for node in self.nodes.get(kind, ()))
+
+
+# ast nodes that bind a name other than by import
+_BINDING = ("Name", "arg", "FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping",
+            "Global", "Nonlocal")
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id == name and not isinstance(node.ctx, ast.Load)
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return name in node.names
+    return name in (getattr(node, "name", None), getattr(node, "arg", None), getattr(node, "rest", None))
+
+
+def _module_level(modules: list[ast.AST]) -> Iterator[ast.stmt]:
+    """The statements of the module's own scope: in its body and in the blocks of its compound statements, not in
+    functions or classes."""
+    pending = [statement for module in modules if isinstance(module, ast.Module) for statement in module.body]
+    while pending:
+        statement = pending.pop()
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            pending.extend(getattr(statement, field, []))
+        pending.extend(inner for block in getattr(statement, "handlers", []) + getattr(statement, "cases", []) for inner in block.body)
 
 
 def _within(module: str, modules: frozenset[str]) -> bool:
@@ -74,9 +112,14 @@ class Screen:
         imported = [(name, local) for module, name, local in seen.imports if _within(module, self.modules)]
         if self.modules and not imported:
             return False
-        if self.calls and not any(self._candidate(call, imported, seen) for call in seen.nodes.get("Call", ()) if isinstance(call, ast.Call)):
+        if self.calls and not any(self.candidates(seen)):
             return False
         return not self.nodes or any(self.node_test is None or self.node_test(node) for kind in self.nodes for node in seen.nodes.get(kind, ()))
+
+    def candidates(self, seen: Sighting) -> Iterator[ast.Call]:
+        """The calls that can reach ``calls`` (see above): every call the rule can flag is one of them."""
+        imported = [(name, local) for module, name, local in seen.imports if _within(module, self.modules)]
+        return (call for call in seen.nodes.get("Call", ()) if isinstance(call, ast.Call) and self._candidate(call, imported, seen))
 
     def _candidate(self, call: ast.Call, imported: list[tuple[str, str]], seen: Sighting) -> bool:
         if self.keyword and any(k.arg is None or (k.arg == self.keyword and not _is_none(k.value)) for k in call.keywords):
@@ -117,3 +160,16 @@ class LintRule(cst.BatchableCSTVisitor):
         """Flag ``node``; the engine finds its position after the visit, only in files where something was flagged.
         ``replacement``: the node that fixes it, put in ``node``'s place (the finding's ``fix``)."""
         self.flagged.append((node, message, replacement))
+
+    @classmethod
+    def decided(cls, seen: Sighting) -> list[tuple[ast.expr, str | None]] | None:
+        """The nodes the rule flags and their messages, when CPython's ``ast`` alone settles them exactly as the visit
+        would (then libcst never looks at the file for this rule); None when it does not (the default)."""
+        return None
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """What ``node`` may name, resolved through imports: exactly what libcst's ``QualifiedNameProvider`` gives it, but
+        computed for this node alone (the provider walks the whole module, about as costly as the scope analysis itself).
+        Needs ``ScopeProvider`` in ``METADATA_DEPENDENCIES``."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        return {q.name for q in scope.get_qualified_names_for(node)} if scope is not None else set()

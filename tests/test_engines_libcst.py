@@ -75,7 +75,7 @@ def test_little_work_stays_in_this_process(jobs, monkeypatch: pytest.MonkeyPatch
 
 
 def test_only_the_metadata_the_batched_rules_declare_is_computed(jobs, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
-    from libcst.metadata import MetadataWrapper, QualifiedNameProvider
+    from libcst.metadata import MetadataWrapper, ScopeProvider
 
     requested: set[type] = set()
     original = MetadataWrapper.resolve_many
@@ -88,9 +88,9 @@ def test_only_the_metadata_the_batched_rules_declare_is_computed(jobs, shipped_r
     target = next(t for t, _ in jobs if t.path == "bad_calls.py")
     swallowed, requests_timeout = shipped_ruleset.rule("CX0004"), shipped_ruleset.rule("CX0003")
     matches, _ = libcst_engine.check_file(target, [swallowed])  # positions only: no scope analysis
-    assert [m.rule_id for m in matches] == ["CX0004"] and requested and QualifiedNameProvider not in requested
+    assert [m.rule_id for m in matches] == ["CX0004"] and requested and ScopeProvider not in requested
     matches, _ = libcst_engine.check_file(target, [swallowed, requests_timeout])
-    assert sorted(m.rule_id for m in matches) == ["CX0003", "CX0004"] and QualifiedNameProvider in requested
+    assert sorted(m.rule_id for m in matches) == ["CX0003", "CX0004"] and ScopeProvider in requested
 
 
 def test_findings_that_cannot_be_placed_are_reported(jobs, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,10 +15,12 @@ timeout and is not flagged.
 
 from __future__ import annotations
 
-import libcst as cst
-from libcst.metadata import Assignment, QualifiedNameProvider, ScopeProvider
+import ast
 
-from codex.lint import LintRule, Screen
+import libcst as cst
+from libcst.metadata import Assignment, ScopeProvider
+
+from codex.lint import LintRule, Screen, Sighting
 
 _METHODS = ("request", "get", "options", "head", "post", "put", "patch", "delete")
 REQUESTS_CALLS = frozenset(f"requests.{m}" for m in _METHODS) | frozenset(f"requests.api.{m}" for m in _METHODS)
@@ -26,7 +28,7 @@ SESSION_CONSTRUCTORS = frozenset({"requests.Session", "requests.session", "reque
 
 
 class RequestsWithoutTimeout(LintRule):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider,)
     # every call flagged is requests.<method>, a name imported from requests, or <session>.<method>, without a timeout
     SCREEN = Screen(modules=frozenset({"requests"}), calls=frozenset(_METHODS), holders=frozenset({"Session", "session"}), keyword="timeout")
 
@@ -40,6 +42,22 @@ class RequestsWithoutTimeout(LintRule):
         self._functions: list[cst.FunctionDef] = []
         self._returns: dict[str, list[cst.BaseExpression | None]] = {}  # module-level function: what its returns give
         self._from_calls: list[tuple[cst.Name, str, int | None, int]] = []  # name, function, element of a tuple of n
+
+    @classmethod
+    def decided(cls, seen: Sighting) -> list[tuple[ast.expr, str | None]] | None:
+        """Settled without libcst when every call that could be flagged is ``requests.<method>(...)`` (``requests.api`` too)
+        and ``requests`` is only ever the module imported: each is then flagged."""
+        assert cls.SCREEN is not None
+        if not seen.only_imported("requests"):
+            return None
+        found: list[tuple[ast.expr, str | None]] = []
+        for call in cls.SCREEN.candidates(seen):
+            called = _dotted(call.func)
+            if called not in REQUESTS_CALLS:
+                return None
+            timeout = any(keyword.arg == "timeout" for keyword in call.keywords)  # a candidate's timeout is None
+            found.append((call, f"{called}() {'with timeout=None' if timeout else 'without timeout='}"))
+        return found
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not self._functions and not self._classes:
@@ -83,7 +101,7 @@ class RequestsWithoutTimeout(LintRule):
         if timeout is not None and not (isinstance(timeout.value, cst.Name) and timeout.value.value == "None"):
             return
         problem = "with timeout=None" if timeout else "without timeout="
-        called = next((q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set()) if q.name in REQUESTS_CALLS), None)
+        called = next((name for name in sorted(self.qualified_names(node.func)) if name in REQUESTS_CALLS), None)
         if called:
             self.report(node, f"{called}() {problem}")
             return
@@ -127,7 +145,7 @@ class RequestsWithoutTimeout(LintRule):
 
     def _is_new_session(self, value: cst.BaseExpression) -> bool:
         return isinstance(value, cst.Call) and any(
-            q.name in SESSION_CONSTRUCTORS for q in self.get_metadata(QualifiedNameProvider, value.func, set()))
+            name in SESSION_CONSTRUCTORS for name in self.qualified_names(value.func))
 
     def _returns_session(self, function: str, index: int | None, size: int) -> bool:
         """Does every return of ``function`` (of this module) with the shape the caller takes give a session name
@@ -161,3 +179,10 @@ def _called_name(value: cst.BaseExpression | None) -> str | None:
 
 def _method(call: cst.Call) -> str:
     return cst.ensure_type(call.func, cst.Attribute).attr.value
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for that attribute chain on a name; None for anything else."""
+    if isinstance(node, ast.Attribute):
+        return None if (value := _dotted(node.value)) is None else f"{value}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else None

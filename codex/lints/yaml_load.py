@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
-from libcst.metadata import Assignment, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import Assignment, ScopeProvider
 
 from codex.lint import LintRule, Screen
 
@@ -39,8 +39,9 @@ Bindings = dict[cst.Param, tuple[cst.BaseExpression, "Bindings"]]  # a parameter
 
 
 class UnsafeYamlLoad(LintRule):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
-    SCREEN = Screen(modules=frozenset({"yaml"}))
+    METADATA_DEPENDENCIES = (ScopeProvider,)
+    # every call flagged is one of these functions, imported from yaml or on a name imported from it
+    SCREEN = Screen(modules=frozenset({"yaml"}), calls=frozenset(name.removeprefix("yaml.") for name in (*UNSAFE_CALLS, *LOAD_CALLS)))
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,7 +76,7 @@ class UnsafeYamlLoad(LintRule):
             self._values[target] = value
 
     def visit_Call(self, node: cst.Call) -> None:
-        called = self._qualified(node.func)
+        called = self.qualified_names(node.func)
         if name := next((q for q in called if q in UNSAFE_CALLS), None):
             self.report(node, f"{name}()", self._renamed(node, UNSAFE_CALLS[name], list(node.args)))
             return
@@ -93,7 +94,7 @@ class UnsafeYamlLoad(LintRule):
             origin = self._unsafe_origin(loader.value, {}, set())
             if origin is None:
                 continue
-            direct = origin in self._qualified(loader.value)
+            direct = origin in self.qualified_names(loader.value)
             shown = origin if direct else f"{cst.Module([]).code_for_node(loader.value)} (from {origin})"
             self.report(call, f"{name}() with Loader={shown}", self._fix(call, name, loader, origin) if direct else None)
 
@@ -113,20 +114,17 @@ class UnsafeYamlLoad(LintRule):
         """The call as ``<the same yaml>.<function>(args)``; None when the callee is not an attribute of the yaml module
         (``from yaml import load``: ``safe_load`` may not be imported)."""
         func = call.func
-        if not isinstance(func, cst.Attribute) or "yaml" not in self._qualified(func.value):
+        if not isinstance(func, cst.Attribute) or "yaml" not in self.qualified_names(func.value):
             return None
         kept = [*args[:-1], args[-1].with_changes(comma=call.args[-1].comma)] if args else []  # a trailing comma stays
         return call.with_changes(func=func.with_changes(attr=cst.Name(function)), args=kept)
-
-    def _qualified(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
 
     def _unsafe_origin(self, expr: cst.BaseExpression, bindings: Bindings, seen: set[int]) -> str | None:
         """The unsafe PyYAML loader ``expr`` may be or derive from, followed through this module; None when none is seen."""
         if id(expr) in seen:
             return None
         seen = seen | {id(expr)}
-        names = self._qualified(expr)
+        names = self.qualified_names(expr)
         if unsafe := sorted(names & UNSAFE_LOADERS):
             return unsafe[0]
         if any(n == "yaml" or n.startswith("yaml.") for n in names):

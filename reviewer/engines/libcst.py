@@ -8,11 +8,15 @@ spread over worker processes (see ``PARALLEL_MIN_BYTES``).
 from __future__ import annotations
 
 import ast
+import codecs
 import contextlib
+import io
 import keyword
 import multiprocessing
 import os
 import re
+import tokenize
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -29,7 +33,7 @@ from reviewer.targets import Target
 
 if TYPE_CHECKING:  # libcst is imported when a file is checked, not when the engine is listed
     import libcst as cst
-    from libcst.metadata import MetadataWrapper
+    from libcst.metadata import CodeRange, MetadataWrapper
 
     from codex.lint import LintRule, Sighting
 
@@ -75,7 +79,7 @@ ENGINE = LibcstEngine()
 def check_file(target: Target, rules: list[Rule]) -> FileResult:
     """Run ``rules`` (all libcst-matched) over one file."""
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    from libcst.metadata import MetadataWrapper
 
     source = target.abs_path.read_bytes()
     try:
@@ -87,10 +91,14 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         line, reason = too_deep
         return [], [Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
                             hint="generated or minified code is best left out through the rule's paths; the other rules still ran", kind="parse")]
+    decided: list[Match] = []
     if tree is not None:  # what CPython's ast cannot parse goes to libcst whole, which knows newer grammar
         rules, seen = screened(rules, tree)
-        if not rules and not (seen and libcst_gap(seen, source)):  # a gap: parsed, so the file is reported as when a rule is kept
-            return [], []
+        gap = seen is not None and libcst_gap(seen, source) is not None  # parsed, so the file is reported as when a rule is kept
+        if seen is not None and not gap:
+            rules, decided = _decided(rules, seen, source)
+        if not rules and not gap:
+            return decided, []
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -116,20 +124,94 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         wrapper.visit_batched([v for _, v in visitors])
     except Exception:
         visitors = _isolate(wrapper, visitors, target, problems)
+    if not any(v.flagged for _, v in visitors):
+        return decided, problems
     try:
-        positions = wrapper.resolve(PositionProvider) if any(v.flagged for _, v in visitors) else {}
+        positions, code = _positions(module, {node for _, v in visitors for node, _, _ in v.flagged})
     except Exception as exc:  # e.g. too deeply nested: what the rules found cannot be placed on a line
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
-        return [], [*problems, Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
-                                       message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
-    git = GitLines(module.code)
+        return decided, [*problems, Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
+                                           message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
+    git = GitLines(code)
     matches = []
     for rule, visitor in visitors:
         for node, message, replacement in visitor.flagged:
             (line, column), (end_line, end_column) = (git.position(p.line, p.column) for p in (positions[node].start, positions[node].end))
             matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst",
                                  _fixed_lines(module, node, replacement, line, end_line), end_column + 1))
-    return matches, problems
+    return decided + matches, problems
+
+
+def _decided(rules: list[Rule], seen: Sighting, source: bytes) -> tuple[list[Rule], list[Match]]:
+    """The rules CPython's ast settles (``LintRule.decided``) taken out of the libcst pass, and their matches, placed where
+    libcst would place them (both leave out an expression's parentheses). A rule stays in the pass when the source is not
+    UTF-8 without a byte order mark (``ast`` counts columns in UTF-8 bytes of the line as decoded)."""
+    kept, matches = [], []
+    try:
+        utf8 = codecs.lookup(tokenize.detect_encoding(io.BytesIO(source).readline)[0]).name == "utf-8"  # not utf-8-sig: a BOM
+        text = source.decode("utf-8") if utf8 else None
+    except (UnicodeDecodeError, SyntaxError, LookupError):  # an unknown or invalid encoding cookie
+        text = None
+    lines = _CPYTHON_LINE_END.split(text) if text is not None else []
+    for rule in rules:
+        try:
+            found = ENGINE.matcher_class(rule).decided(seen)
+        except Exception:  # a broken class: reported by the visit
+            found = None
+        if found is None or text is None:
+            kept.append(rule)
+            continue
+        git = GitLines(text)
+        for node, message in sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset)):  # as the visit meets them
+            (line, column), (end_line, end_column) = (git.position(at, _characters(lines[at - 1], offset)) for at, offset in
+                                                      ((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)))
+            matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst", None, end_column + 1))
+    return kept, matches
+
+
+_CPYTHON_LINE_END = re.compile(r"\r\n|\r|\n")  # as CPython's tokenizer and libcst end lines
+
+
+def _characters(line: str, offset: int) -> int:
+    """The column in characters of ``offset``, counted by ``ast`` in UTF-8 bytes."""
+    return len(line.encode()[:offset].decode())
+
+
+def _positions(module: cst.Module, nodes: set[cst.CSTNode]) -> tuple[Mapping[cst.CSTNode, CodeRange], str]:
+    """Where ``nodes`` are (libcst's ``PositionProvider``), and the module's code. The provider is run on the top-level
+    statements that hold the nodes alone, each shifted by the lines before it: over the whole module it costs about
+    as much as the scope analysis. A node in no statement (the module itself) is placed by a run over the whole module."""
+    from libcst._nodes.internal import CodegenState
+    from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+    from libcst.metadata.position_provider import NEWLINE_RE
+
+    statements = set(module.body)
+    holders: dict[cst.CSTNode, cst.CSTNode] = {}  # a node → the top-level statement it is in
+    starts: dict[cst.CSTNode, int] = {}  # a top-level statement → how many characters precede it
+
+    class Locating(CodegenState):  # plain code generation that notes the statements and the nodes in them
+        current: cst.CSTNode | None = None
+
+        def before_codegen(self, node: cst.CSTNode) -> None:
+            if node in statements:
+                self.current = node
+                starts[node] = len(self.tokens)
+            if node in nodes and self.current is not None:
+                holders[node] = self.current
+
+    state = Locating(default_indent=module.default_indent, default_newline=module.default_newline)
+    module._codegen(state)
+    code = "".join(state.tokens)
+    if len(holders) < len(nodes):
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider), code
+    positions: dict[cst.CSTNode, CodeRange] = {}
+    for statement in set(holders.values()):  # a statement starts a line: only the line numbers shift
+        before = len(NEWLINE_RE.findall(code, 0, sum(map(len, state.tokens[: starts[statement]]))))  # newlines are whole tokens
+        alone = MetadataWrapper(module.with_changes(header=[], body=[statement], footer=[]), unsafe_skip_copy=True).resolve(PositionProvider)
+        for node in (n for n, holder in holders.items() if holder is statement):
+            start, end = alone[node].start, alone[node].end
+            positions[node] = CodeRange(CodePosition(start.line + before, start.column), CodePosition(end.line + before, end.column))
+    return positions, code
 
 
 def _fixed_lines(module: cst.Module, node: cst.CSTNode, replacement: cst.CSTNode | None, line: int, end_line: int) -> str | None:
