@@ -18,11 +18,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from codex.history_location import parse_location
 from codex_testing import PROJECT_ROOT
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.postgres import PASSWORD
-
-from codex.history_location import parse_location
 from reviewer.history import HistoryUnavailable, open_history
 from reviewer.history.migrations import MIGRATIONS
 
