@@ -346,7 +346,7 @@ async def test_bad_input_is_answered_and_the_server_goes_on(client: Client, repo
     await client.published_for(untitled, 2)  # said once per document, not on every change
     logged = [m.message for m in client.log_messages
               if m.type == types.MessageType.Warning and ("elsewhere" in m.message or "ntitled" in m.message or "notes" in m.message)]
-    assert logged == [f"codex: {tmp_path / 'elsewhere.py'}: outside the repository {repo}",
+    assert logged == [f"codex: {tmp_path / 'elsewhere.py'}: in no workspace folder ({repo}); not checked",
                       f"codex: {untitled}: not a file on disk; codex checks the workspace's files",
                       "codex: app/notes.txt: no active rule covers this kind of file; not checked"]
     hover = await client.text_document_hover_async(types.HoverParams(
