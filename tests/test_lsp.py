@@ -427,6 +427,13 @@ async def test_each_workspace_folder_is_checked_with_its_own_configuration_and_r
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uris["own"]), position=types.Position(line=1, character=1)))
     assert hover.contents.value.startswith("```text\nCX0100 No eval (RFC-0100)\n")  # the own folder's catalog
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(event=types.WorkspaceFoldersChangeEvent(
+        added=[], removed=[types.WorkspaceFolder(uri=shipped.as_uri(), name=shipped.name)])))
+    later = (shipped / "app" / "later.py").as_uri()
+    _open(client, later, text)
+    assert list((await client.published_for(later, 1)).diagnostics) == []
+    assert [m.message for m in client.log_messages if "later.py" in m.message] == [
+        f"codex: {shipped / 'app' / 'later.py'}: in no workspace folder ({own}); not checked"]
 
 
 @pytest.mark.asyncio
