@@ -241,7 +241,7 @@ def test_a_record_has_one_deadline_however_many_silent_addresses_it_tries(git_re
         assert PASSWORD not in result.out + result.err
         history = open_history(parse_location(f"postgresql://codex:{PASSWORD}@{hosts}/fleet"), repo.path, timeout=1)
         started = time.monotonic()
-        with pytest.raises(HistoryUnavailable, match="^no answer within 1 s$"):
+        with pytest.raises(HistoryUnavailable, match=r"^no answer within 1 s$"):
             history.rule_statuses()
         assert 1 <= time.monotonic() - started < 3  # one deadline (1 s and its grace), not 2 s per address
 

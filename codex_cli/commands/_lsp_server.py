@@ -311,8 +311,8 @@ async def _watch(ls: CodexLanguageServer, loading: list[Future[None]]) -> None:
         capability = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
         if not (capability and capability.dynamic_registration):
             if ls.watching is None:
-                ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning,
-                                                             message="codex: the client cannot watch files; restart the server after changing rfcs/ or the configuration"))
+                message = "codex: the client cannot watch files; restart the server after changing rfcs/ or the configuration"
+                ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=message))
                 ls.watching = []
             return
         try:

@@ -121,7 +121,7 @@ class History:
         def run() -> None:
             try:
                 done.set_result(work())
-            except BaseException as exc:  # noqa: BLE001 -- handed to the caller as it is
+            except BaseException as exc:  # handed to the caller as it is
                 done.set_exception(exc)
 
         threading.Thread(target=run, name="codex-history", daemon=True).start()
