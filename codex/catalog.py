@@ -55,6 +55,7 @@ class RulePage:
     what: str
     why: str
     example: Snippet | None
+    fix: Snippet | None  # the example's code with the rule's fix applied, when the RFC states it (a ``fixed`` block)
     instead: Snippet | None
     stage: list[str]
 
@@ -70,11 +71,14 @@ class Catalog:
         why = rule.description
         if rfc and rfc.intro:
             why = f"{why}\n\nFrom {rfc.meta.id}, *{rfc.meta.title}*:\n\n{rfc.intro}".strip()
-        bad = next((e for e in rule.examples if e.verdict == "bad"), None) or next(
+        bads = [e for e in rule.examples if e.verdict == "bad"]
+        bad = next((e for e in bads if e.fixed is not None), None) or next(iter(bads), None) or next(
             (e for e in rule.examples if e.verdict == "file" and e.expected), None)
         good = next((e for e in rule.examples if e.verdict == "good"), None)
+        fixed = bad.model_copy(update={"code": bad.fixed, "expected": ()}) if bad and bad.fixed is not None else None
         return RulePage(rule=rule, rfc=rfc, what=f"**{rule.title}.** {rule.message}", why=why,
-                        example=snippet(bad, rule) if bad else None, instead=snippet(good, rule) if good else None,
+                        example=snippet(bad, rule) if bad else None, fix=snippet(fixed, rule) if fixed else None,
+                        instead=snippet(good, rule) if good else None,
                         stage=stage_lines(rule, rfc.meta if rfc else None))
 
     def find(self, key: str) -> Rule | RfcPage | None:

@@ -62,7 +62,8 @@ def _index(catalog: Catalog, title: str) -> str:
 
 def _rule_page(page: RulePage, site_title: str) -> str:
     rule = page.rule
-    snippets = [(heading, _snippet(s)) for heading, s in (("Example", page.example), ("Use instead", page.instead)) if s is not None]
+    snippets = [(heading, _snippet(s)) for heading, s in (("Example", page.example), ("Fix", page.fix), ("Use instead", page.instead))
+                if s is not None]
     return _render("rule.html.j2", f"{rule.id}: {rule.title}", site_title, 1, page=page, statement=_statement(rule),
                    why=_markdown(page.why or "The RFC gives no more detail."), snippets=snippets)
 

@@ -47,7 +47,8 @@ def parse_location(value: str) -> HistoryLocation:
         if not rest.startswith("//"):
             raise ValueError(f"'{match[1]}:' must be followed by '//': postgresql://user@host:5432/database")
         try:
-            urlsplit(value).port  # noqa: B018 -- reading the port validates it
+            for host in urlsplit(value).netloc.rpartition("@")[2].split(","):  # libpq takes several: host1:5432,host2:5432
+                urlsplit(f"//{host}").port  # noqa: B018 -- reading the port validates it
         except ValueError as exc:  # urllib's messages name the part (the port, the IPv6 brackets), not the password
             raise ValueError(f"not a valid URL ({exc}): postgresql://user@host:5432/database") from None
         return HistoryLocation("postgresql", value)

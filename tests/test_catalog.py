@@ -75,6 +75,24 @@ def test_a_rule_with_only_an_example_file_shows_it_with_its_flagged_lines(tmp_pa
     assert "Example" in out and "Use instead" not in out and "flagged: line 3 (from rfcs/examples/x.py)" in out
 
 
+def test_explain_shows_the_fixed_code_of_the_example_that_states_it(tmp_path, run_codex, wide):
+    fixed = rule("CX0700", matcher="pattern: eval($X)\nfix: ast.literal_eval($X)\n").replace(
+        "```python good", "```python bad\nimport ast\n# ruleid: CX0700\ny = eval(s)\n```\n\n"
+                          "```python fixed\nimport ast\n# ruleid: CX0700\ny = ast.literal_eval(s)\n```\n\n```python good")
+    (tmp_path / "rfcs").mkdir()
+    (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0700", rules=fixed))
+    assert run_codex(["test", "--root", tmp_path]).code == 0  # the fixed block is what the fix gives
+    out = run_codex(["explain", "CX0700", "--root", tmp_path]).out.splitlines()
+    start = out.index("Example")
+    assert out[start:out.index("Stage and rollout")] == [
+        "Example", "  1 import ast", "❱ 2 y = eval(s)", "flagged: line 2 (from rfcs/a.md:35)", "",  # the second bad block: the one with a fixed block
+        "Fix", "  1 import ast", "  2 y = ast.literal_eval(s)", "",
+        "Use instead", "  1 ast.literal_eval(x)", ""]
+    plain = rfc("RFC-0700", rules=rule("CX0700"))
+    (tmp_path / "rfcs/a.md").write_text(plain)
+    assert "Fix" not in run_codex(["explain", "CX0700", "--root", tmp_path]).out.splitlines()
+
+
 def test_snippet_keeps_flagged_lines_aligned_after_removing_annotations(shipped_ruleset):
     rule = shipped_ruleset.rule("CX0003")
     example = Example(verdict="bad", language="python", code="a()\n# ruleid: CX0003\nb()\n// ok: CX0003\nc()\n",

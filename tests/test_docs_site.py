@@ -5,6 +5,7 @@ Screenshots are kept in ``test-artifacts/`` (git-ignored) at the project root; t
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import struct
@@ -123,6 +124,18 @@ def test_a_rule_page_links_its_rfc_source_and_highlights_its_examples(site):
     assert "ruleid:" not in text
     rfc_page = (site["out"] / "rfcs/RFC-0003.html").read_text()
     assert 'id="cx0003-outbound-requests-calls-have-a-timeout"' in rfc_page  # the anchor the rule pages link to
+
+
+def test_a_rule_page_shows_the_fixed_code_after_its_example_when_the_rfc_states_it(site):
+    headings = {rule_id: re.findall(r"<h2>([^<]*)</h2>", (site["out"] / f"rules/{rule_id}.html").read_text()) for rule_id in ("CX0006", "CX0003")}
+    assert headings == {"CX0006": ["What it does", "Why is this bad?", "Example", "Fix", "Use instead", "Stage and rollout", "RFC"],
+                        "CX0003": ["What it does", "Why is this bad?", "Example", "Use instead", "Stage and rollout", "RFC"]}
+    text = (site["out"] / "rules/CX0006.html").read_text()
+    fix = text[text.index("<h2>Fix</h2>"):text.index("<h2>Use instead</h2>")]
+    stated = re.search(r"```python fixed\n(.*?)```", (PROJECT_ROOT / "rfcs/0004-no-injection-by-construction.md").read_text(), re.S)[1]
+    code = fix[fix.index('<div class="highlight">'):fix.index("</pre>")]
+    assert html.unescape(re.sub(r"<[^>]+>", "", code)) == "".join(line for line in stated.splitlines(True) if "ruleid:" not in line)
+    assert '<span class="n">safe_load</span>' in code  # highlighted as the other examples
 
 
 def test_markup_in_an_rfc_is_shown_not_run(site):

@@ -140,6 +140,7 @@ def test_default_history_lives_in_dot_codex_and_stays_out_of_git(git_repo, run_c
     ("sqlite:////var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
     ("postgresql://codex:pw@db.internal:5432/fleet?sslmode=require", HistoryLocation("postgresql", "postgresql://codex:pw@db.internal:5432/fleet?sslmode=require")),
     ("postgres://db.internal/fleet", HistoryLocation("postgresql", "postgres://db.internal/fleet")),
+    ("postgresql://codex:pw@db1:5432,db2:5433/fleet", HistoryLocation("postgresql", "postgresql://codex:pw@db1:5432,db2:5433/fleet")),
 ])
 def test_history_locations(value, expected):
     assert parse_location(value) == expected
@@ -154,6 +155,7 @@ def test_history_locations(value, expected):
     ("sqlite://history.sqlite", "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path"),
     ("postgresql://codex:s3cret-pw@[::1/fleet", "not a valid URL (Invalid IPv6 URL): postgresql://user@host:5432/database"),
     ("postgresql://codex:s3cret-pw@db:5432x/fleet", "not a valid URL (Port could not be cast to integer value as '5432x'): postgresql://user@host:5432/database"),
+    ("postgresql://codex:s3cret-pw@db1:5432,db2:x/fleet", "not a valid URL (Port could not be cast to integer value as 'x'): postgresql://user@host:5432/database"),
 ])
 def test_an_unsupported_history_is_a_configuration_error_naming_the_file_and_key(git_repo, run_codex, monkeypatch, value, message):
     repo = git_repo()

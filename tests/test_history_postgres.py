@@ -11,14 +11,18 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+from psycopg import sql
 
+from codex.history_location import parse_location
 from codex_testing import PROJECT_ROOT
 from codex_testing.governance_rfcs import libcst_rule, rfc
 from codex_testing.postgres import PASSWORD
+from reviewer.history import HistoryUnavailable, open_history
 from reviewer.history.migrations import MIGRATIONS
 
 RFC = rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],
@@ -114,6 +118,42 @@ def test_rollout_plan_proposes_from_the_fleets_evidence(fleet, run_codex, min_re
         "demote PY0002 (rfcs/0100-test.md): block → warn everywhere — 4 of 5 finding(s) overridden (80%) in 4 run(s) of 3 repositories"]
 
 
+def _reader(postgres, url: str) -> str:
+    """A role that may read every table of the database at ``url`` and write nothing (nor create anything); its URL."""
+    database, name = url.rsplit("/", 1)[1], f"reader_{uuid.uuid4().hex[:12]}"
+    with postgres.admin() as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(PASSWORD)))
+    with postgres.admin(database) as admin:
+        admin.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+    return url.replace("postgresql://codex:", f"postgresql://{name}:")
+
+
+def test_rollout_status_reads_with_a_read_only_role(fleet, run_codex, postgres):
+    url, svc = fleet
+    as_owner, as_reader = (run_codex(["rollout", "status", "--history", u, "--format", "json", "--root", svc.path])
+                           for u in (url, _reader(postgres, url)))
+    assert (as_reader.code, as_reader.err) == (0, "")
+    assert as_reader.json()["rules"] == as_owner.json()["rules"] and [r["rule_id"] for r in as_reader.json()["rules"]] == ["PY0001", "PY0002"]
+
+
+def test_rollout_status_on_an_older_schema_says_to_migrate_and_writes_nothing(git_repo, run_codex, postgres, postgres_database):
+    from reviewer.history.backends import PostgresBackend
+
+    with psycopg.connect(postgres_database, autocommit=True) as owner:  # as a codex knowing only the first migration left it
+        for statement in ("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)", *MIGRATIONS[0]):
+            owner.execute(statement.format(**PostgresBackend.types))
+        owner.execute("INSERT INTO schema_version VALUES (1, now())")
+    web = _repo(git_repo, "web", WEB).path
+    for url in (postgres_database, _reader(postgres, postgres_database)):
+        result = run_codex(["rollout", "status", "--history", url, "--root", web])
+        assert (result.code, result.out) == (2, "")
+        assert result.err.startswith(f"postgresql://***@127.0.0.1:{postgres.port}/{postgres_database.rsplit('/', 1)[1]}: cannot read "
+                                     "the run history: schema version 1, this codex needs 2: run a check to migrate")
+    assert _rows(postgres_database, "SELECT version FROM schema_version") == [(1,)]
+    assert _rows(postgres_database, "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'runs' AND column_name = 'repository'") == [(0,)]
+
+
 def test_migrations_run_once_under_a_lock_and_an_old_sqlite_history_is_brought_up_to_date(tmp_path, git_repo, run_codex):
     import sqlite3
 
@@ -187,6 +227,25 @@ def test_a_server_that_never_answers_costs_the_connect_timeout_and_changes_nothi
     assert elapsed < 10  # history_timeout = 2: about 2 s, not forever
 
 
+def test_a_record_has_one_deadline_however_many_silent_addresses_it_tries(git_repo, run_codex, monkeypatch):
+    """Two addresses that accept TCP and never answer: psycopg tries each for its connect_timeout (2 s at least), the
+    record gives up once, after history_timeout."""
+    with socket.socket() as first, socket.socket() as second:
+        for listener, address in ((first, "127.0.0.1"), (second, "127.0.0.2")):
+            listener.bind((address, 0))
+            listener.listen(64)
+        hosts = f"127.0.0.1:{first.getsockname()[1]},127.0.0.2:{second.getsockname()[1]}"
+        result, unrecorded, _, repo = _check_with_history(git_repo, run_codex, monkeypatch, f"postgresql://codex:{PASSWORD}@{hosts}/fleet", timeout=1)
+        assert _same_check(result, unrecorded)
+        assert result.err.splitlines()[0] == f"codex: run not recorded in postgresql://***@{hosts}/fleet: no answer within 1 s"
+        assert PASSWORD not in result.out + result.err
+        history = open_history(parse_location(f"postgresql://codex:{PASSWORD}@{hosts}/fleet"), repo.path, timeout=1)
+        started = time.monotonic()
+        with pytest.raises(HistoryUnavailable, match=r"^no answer within 1 s$"):
+            history.rule_statuses()
+        assert 1 <= time.monotonic() - started < 3  # one deadline (1 s and its grace), not 2 s per address
+
+
 def test_wrong_credentials_are_reported_without_the_password(git_repo, run_codex, monkeypatch, postgres, postgres_database):
     wrong = "wr0ng-" + PASSWORD
     url = postgres_database.replace(PASSWORD, wrong) + f"?application_name=x&password={wrong}"
@@ -213,14 +272,15 @@ def test_a_database_down_is_reported_and_no_sqlite_file_appears(git_repo, run_co
 
 def test_a_statement_that_waits_is_cancelled_by_the_statement_timeout(git_repo, run_codex, monkeypatch, postgres, postgres_database):
     database = postgres_database.rsplit("/", 1)[1]
-    assert run_codex(["rollout", "status", "--history", postgres_database, "--root", _repo(git_repo, "web", WEB).path]).code == 0  # migrates
+    monkeypatch.setenv("CODEX_HISTORY_URL", postgres_database)
+    assert run_codex(["check", "--all", "--root", _repo(git_repo, "web", WEB).path]).code == 0  # migrates, records one run
     with postgres.admin(database) as admin, admin.transaction():
         admin.execute("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE")  # held until the check has given up
         result, unrecorded, elapsed, _ = _check_with_history(git_repo, run_codex, monkeypatch, postgres_database, timeout=1)
     assert _same_check(result, unrecorded)
     assert "codex: run not recorded in postgresql://***@" in result.err and "canceling statement due to statement timeout" in result.err
     assert elapsed < 10
-    assert _rows(postgres_database, "SELECT COUNT(*) FROM runs") == [(0,)]
+    assert _rows(postgres_database, "SELECT COUNT(*) FROM runs") == [(1,)]
 
 
 def test_without_psycopg_the_run_is_not_recorded_and_says_how_to_install_it(git_repo, run_codex, monkeypatch):
@@ -244,8 +304,10 @@ def test_rollout_status_on_a_database_down_is_a_problem_without_the_password(git
 
 def test_fifty_concurrent_checks_record_every_run(git_repo, run_codex, postgres_database, tmp_path):
     """Fifty `codex check` processes start together against a database with no schema yet: the first runs race to
-    migrate it and all fifty insert at once. None may fail, none may be lost."""
-    repo = _repo(git_repo, "svc", SVC, "git@example.com:acme/svc.git")
+    migrate it and all fifty insert at once. None may fail, none may be lost. (Fifty processes on two cores take longer
+    than the default history_timeout bounds a record to: the test gives them a minute.)"""
+    patient = SVC["pyproject.toml"].replace("[tool.codex.governance]\n", "[tool.codex.governance]\nhistory_timeout = 60\n")
+    repo = _repo(git_repo, "svc", {**SVC, "pyproject.toml": patient}, "git@example.com:acme/svc.git")
     assert run_codex(["compile", "--root", repo.path]).code == 0  # each process reads rules/, compiles nothing
     env = {**os.environ, "CODEX_HISTORY_URL": postgres_database, "PYTHONPATH": str(PROJECT_ROOT)}
     started = time.monotonic()

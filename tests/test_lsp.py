@@ -56,6 +56,7 @@ class Client(LanguageClient):
         super().__init__(*args, **kwargs)
         self.published: list[types.PublishDiagnosticsParams] = []
         self.registrations: list[types.Registration] = []
+        self.unregistrations: list[types.Unregistration] = []
 
     async def published_for(self, uri: str, version: int | None = None, timeout: float = 60) -> types.PublishDiagnosticsParams:
         """The first diagnostics published for ``uri`` (at ``version``), waiting for them."""
@@ -70,10 +71,14 @@ def _register(client: Client, params: types.RegistrationParams) -> None:
     client.registrations += params.registrations
 
 
+def _unregister(client: Client, params: types.UnregistrationParams) -> None:
+    client.unregistrations += params.unregisterations
+
+
 def _make_client() -> Client:
     client = Client(converter_factory=default_converter)
     register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _publish,
-                                   types.CLIENT_REGISTER_CAPABILITY: _register})
+                                   types.CLIENT_REGISTER_CAPABILITY: _register, types.CLIENT_UNREGISTER_CAPABILITY: _unregister})
     return client
 
 
@@ -107,8 +112,10 @@ SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "codex_cli", "
                             server_env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
 
 
-async def _session(client: Client, root: Path):
-    await client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri()))
+async def _session(client: Client, root: Path, *more: Path):
+    folders = [types.WorkspaceFolder(uri=r.as_uri(), name=r.name) for r in (root, *more)] if more else None
+    await client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri(),
+                                                           workspace_folders=folders))
     yield
     await client.shutdown_session()
 
@@ -122,6 +129,31 @@ async def client(lsp_client: Client, repo: Path):
 @pytest_lsp.fixture(config=SERVER)
 async def own_client(lsp_client: Client, own_repo: Path):
     async for _ in _session(lsp_client, own_repo):
+        yield
+
+
+# a rule for Python and JSON alike (JSON has no comments: no rule can be written for JSON alone, its examples need them)
+SETTINGS_RULE = rule("CX0200", config="severity: error\nlanguages: [python, json]\nmatcher: semgrep\n",
+                     matcher='pattern: |\n  {..., "debug": $V, ...}\n', statement="If you need verbose output, use `log_level`.").replace(
+    "eval(x)", 'settings = {"debug": 1}').replace("ast.literal_eval(x)", 'settings = {"log_level": "debug"}')
+DOCS_URL = "https://docs.example.invalid/codex"
+
+
+@pytest.fixture
+def two_repos(git_repo) -> tuple[Path, Path]:
+    """Two workspace folders: `own` with its RFCs (CX0100, CX0200) and rfc_base_url, `shipped` with the shipped codex
+    alone and a published catalog (docs_url)."""
+    own = git_repo("own")
+    own.commit("codex", {".codex.toml": CONFIG, "rfcs/0100-no-eval.md": rfc(rules=EVAL_RULE),
+                         "rfcs/0200-settings.md": rfc("RFC-0200", rules=SETTINGS_RULE), "app/__init__.py": ""})
+    shipped = git_repo("shipped")
+    shipped.commit("codex", {"codex.toml": f'docs_url = "{DOCS_URL}"\n', "app/__init__.py": ""})
+    return own.path, shipped.path
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def two_folders_client(lsp_client: Client, two_repos: tuple[Path, Path]):
+    async for _ in _session(lsp_client, *two_repos):
         yield
 
 
@@ -346,7 +378,7 @@ async def test_bad_input_is_answered_and_the_server_goes_on(client: Client, repo
     await client.published_for(untitled, 2)  # said once per document, not on every change
     logged = [m.message for m in client.log_messages
               if m.type == types.MessageType.Warning and ("elsewhere" in m.message or "ntitled" in m.message or "notes" in m.message)]
-    assert logged == [f"codex: {tmp_path / 'elsewhere.py'}: outside the repository {repo}",
+    assert logged == [f"codex: {tmp_path / 'elsewhere.py'}: in no workspace folder ({repo}); not checked",
                       f"codex: {untitled}: not a file on disk; codex checks the workspace's files",
                       "codex: app/notes.txt: no active rule covers this kind of file; not checked"]
     hover = await client.text_document_hover_async(types.HoverParams(
@@ -365,3 +397,80 @@ async def test_an_exception_inside_a_check_is_shown_on_the_document_and_the_serv
     assert _brief((await crashing_client.published_for(fine, 1)).diagnostics) == [("CX0100", E, (0, 0, 0, 7))]
     errors = [m.message for m in crashing_client.log_messages if m.type == types.MessageType.Error]
     assert len(errors) == 1 and errors[0].startswith("Traceback") and errors[0].endswith("RuntimeError: engine exploded\n")
+
+
+def _actions(client: Client, uri: str, line: int, character: int, diagnostics):
+    return client.text_document_code_action_async(types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri),
+                                                  range=_range(line, character, line, character), context=types.CodeActionContext(diagnostics=diagnostics)))
+
+
+@pytest.mark.asyncio
+async def test_each_workspace_folder_is_checked_with_its_own_configuration_and_ruleset(two_folders_client: Client, two_repos, tmp_path: Path):
+    own, shipped = two_repos
+    client = two_folders_client
+    text = 'settings = {"debug": 1}\neval(x)\nassert x\n'
+    uris = {name: (root / "app" / "main.py").as_uri() for name, root in (("own", own), ("shipped", shipped))}
+    outside = (tmp_path / "elsewhere.py").as_uri()
+    for uri in (outside, uris["own"], uris["shipped"]):
+        _open(client, uri, text)
+    mine = (await client.published_for(uris["own"], 1)).diagnostics
+    assert [(d.code, d.severity, d.range.start.line, d.code_description) for d in mine] == [
+        ("CX0200", E, 0, types.CodeDescription(href="https://example.invalid/codex/blob/main/rfcs/0200-settings.md#cx0200-no-eval")),
+        ("CX0100", E, 1, types.CodeDescription(href="https://example.invalid/codex/blob/main/rfcs/0100-no-eval.md#cx0100-no-eval")),
+        ("CX0007", W, 2, None)]  # no docs_url in this folder: a shipped rule has no web address
+    theirs = (await client.published_for(uris["shipped"], 1)).diagnostics
+    assert [(d.code, d.severity, d.range.start.line, d.code_description) for d in theirs] == [
+        ("CX0007", W, 2, types.CodeDescription(href=f"{DOCS_URL}/rules/CX0007.html"))]  # docs_url: the published catalog's page
+    assert list((await client.published_for(outside, 1)).diagnostics) == []
+    assert [m.message for m in client.log_messages if "elsewhere" in m.message] == [
+        f"codex: {tmp_path / 'elsewhere.py'}: in no workspace folder ({own}, {shipped}); not checked"]
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uris["own"]), position=types.Position(line=1, character=1)))
+    assert hover.contents.value.startswith("```text\nCX0100 No eval (RFC-0100)\n")  # the own folder's catalog
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(event=types.WorkspaceFoldersChangeEvent(
+        added=[], removed=[types.WorkspaceFolder(uri=shipped.as_uri(), name=shipped.name)])))
+    later = (shipped / "app" / "later.py").as_uri()
+    _open(client, later, text)
+    assert list((await client.published_for(later, 1)).diagnostics) == []
+    assert [m.message for m in client.log_messages if "later.py" in m.message] == [
+        f"codex: {shipped / 'app' / 'later.py'}: in no workspace folder ({own}); not checked"]
+
+
+@pytest.mark.asyncio
+async def test_no_override_is_offered_in_a_file_without_comments(two_folders_client: Client, two_repos):
+    own, _ = two_repos
+    client = two_folders_client
+    json_uri, python_uri = (own / "app" / "settings.json").as_uri(), (own / "app" / "settings.py").as_uri()
+    _open(client, json_uri, '{\n  "name": "x",\n  "debug": true\n}\n', language="json")
+    _open(client, python_uri, 'x = 1\nsettings = {"debug": 1}\n')
+    in_json = (await client.published_for(json_uri, 1)).diagnostics
+    in_python = (await client.published_for(python_uri, 1)).diagnostics
+    assert _brief(in_json) == [("CX0200", E, (0, 0, 3, 1))] and _brief(in_python) == [("CX0200", E, (1, 11, 1, 23))]
+    assert list(await _actions(client, json_uri, 2, 3, in_json)) == []  # JSON has no comments: an override cannot be written
+    assert [_edits(a) for a in await _actions(client, python_uri, 1, 12, in_python)] == [
+        ("Allow CX0200 here (codex: allow, with a reason)", python_uri, 1, [((1, 0, 1, 0), "# codex" ": allow CX0200 -- <why it is safe here>\n")])]
+
+
+@pytest.mark.asyncio
+async def test_a_configuration_that_moves_rfcs_rewatches_and_the_new_folder_reloads(own_client: Client, own_repo: Path):
+    uri = (own_repo / "app" / "main.py").as_uri()
+    _open(own_client, uri, "eval(x)\nexec(x)\n")
+    assert _brief((await own_client.published_for(uri, 1)).diagnostics) == [("CX0100", E, (0, 0, 0, 7))]
+    (own_repo / "docs" / "rfcs").mkdir(parents=True)
+    (own_repo / "rfcs" / "0100-no-eval.md").rename(own_repo / "docs" / "rfcs" / "0100-no-eval.md")
+    (own_repo / ".codex.toml").write_text(CONFIG + 'rfcs = "docs/rfcs"\n')
+    own_client.published.clear()
+    own_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=(own_repo / ".codex.toml").as_uri(), type=types.FileChangeType.Changed)]))
+    assert _brief((await own_client.published_for(uri, 1)).diagnostics) == [("CX0100", E, (0, 0, 0, 7))]
+    await _until(lambda: own_client.registrations[1:] or None)
+    assert [u.id for u in own_client.unregistrations] == [own_client.registrations[0].id]
+    assert [(r.method, r.register_options) for r in own_client.registrations[1:]] == [("workspace/didChangeWatchedFiles", {"watchers": [
+        {"globPattern": "**/docs/rfcs/**"}, {"globPattern": "**/rules/**"}, {"globPattern": "**/.codex.toml"},
+        {"globPattern": "**/codex.toml"}, {"globPattern": "**/pyproject.toml"}]})]
+    moved = own_repo / "docs" / "rfcs" / "0100-no-eval.md"
+    moved.write_text(rfc(rules=EVAL_RULE + rule("CX0101", matcher="pattern: exec(...)\n").replace("eval(x)", "exec(x)")))
+    own_client.published.clear()
+    own_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=moved.as_uri(), type=types.FileChangeType.Changed)]))
+    assert _brief((await own_client.published_for(uri, 1)).diagnostics) == [("CX0100", E, (0, 0, 0, 7)), ("CX0101", E, (1, 0, 1, 7))]

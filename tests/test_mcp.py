@@ -22,7 +22,8 @@ from codex_testing import PROJECT_ROOT
 from codex_testing.rfcs import rfc, rule
 
 BASE = "https://git.example/acme/blob/main"
-OWN_RFC = rfc("RFC-0100", rules=rule("CX0100", matcher="pattern: eval($X)\nfix: ast.literal_eval($X)\n"))
+OWN_RFC = rfc("RFC-0100", rules=rule("CX0100", matcher="pattern: eval($X)\nfix: ast.literal_eval($X)\n").replace(
+    "```python good", "```python fixed\nast.literal_eval(x)\n```\n\n```python good"))  # the fixed code the rule's fix gives
 DIRTY = "import requests\nvalue = eval(data)\nrequests.get(url)\n"
 SHIPPED_RULES = ["CX0001", "CX0002", "CX0003", "CX0004", "CX0005", "CX0006", "CX0007"]
 SHIPPED_RFCS = ["RFC-0001", "RFC-0002", "RFC-0003", "RFC-0004", "RFC-0005"]
@@ -135,6 +136,9 @@ Why it matters.
 Example
 ❱ 1 eval(x)
 flagged: line 1 (from rfcs/0100-no-eval.md:30)
+
+Fix
+  1 ast.literal_eval(x)
 
 Use instead
   1 ast.literal_eval(x)

@@ -71,7 +71,7 @@ def _print_rule(console, page) -> None:
     console.print(Markdown(page.what))
     _heading(console, "Why is this bad?")
     console.print(Markdown(page.why or "The RFC gives no more detail."))
-    for title, snippet in (("Example", page.example), ("Use instead", page.instead)):
+    for title, snippet in (("Example", page.example), ("Fix", page.fix), ("Use instead", page.instead)):
         if snippet is not None:
             _heading(console, title)
             _print_snippet(console, snippet)

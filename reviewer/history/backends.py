@@ -24,6 +24,7 @@ class HistoryUnavailable(Exception):
 
 class Backend(Protocol):
     description: str  # where the history is, fit to print
+    timeout: float  # seconds: bounds each step, and (with a moment's grace) a whole record or read
     types: ClassVar[Mapping[str, str]]  # column types the migrations name: id, ref, flag, time
 
     def exists(self) -> bool: ...
@@ -31,6 +32,10 @@ class Backend(Protocol):
     def connect(self) -> Any: ...  # a context manager giving a DB-API connection, closed on exit
 
     def transaction(self, connection: Any, migrating: bool) -> Any: ...  # a context manager giving a cursor
+
+    def read_only(self, connection: Any) -> Any: ...  # a context manager giving a cursor that writes nothing
+
+    def tables(self, cursor: Any) -> set[str]: ...  # the tables the history has
 
     def sql(self, query: str) -> str: ...  # a query written with ``?`` placeholders, as this driver takes it
 
@@ -68,6 +73,19 @@ class SqliteBackend:
             raise
         connection.commit()
 
+    @contextmanager
+    def read_only(self, connection: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
+        cursor = connection.cursor()
+        cursor.execute("BEGIN")  # deferred: a reader takes no writer's lock
+        try:
+            yield cursor
+        finally:
+            connection.rollback()
+
+    def tables(self, cursor: sqlite3.Cursor) -> set[str]:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in cursor.fetchall()}
+
     def sql(self, query: str) -> str:
         return query
 
@@ -99,8 +117,8 @@ class PostgresBackend:
         except ImportError:
             raise HistoryUnavailable("psycopg is not installed; install codex with the postgres extra: pip install 'codex-rfc[postgres]'") from None
         milliseconds = str(math.ceil(self.timeout * 1000))
-        # connect_timeout bounds connecting (per address), statement_timeout each statement (lock waits included),
-        # tcp_user_timeout a server that stops acknowledging what is sent to it
+        # connect_timeout bounds connecting (per address: History's deadline bounds them all), statement_timeout each
+        # statement (lock waits included), tcp_user_timeout a server that stops acknowledging what is sent to it
         with psycopg.connect(self.url, autocommit=True, application_name="codex", connect_timeout=math.ceil(self.timeout),
                              tcp_user_timeout=milliseconds) as connection:
             connection.execute("SELECT set_config('statement_timeout', %s, false)", [milliseconds])
@@ -112,6 +130,16 @@ class PostgresBackend:
             if migrating:  # concurrent first runs wait here for the one creating the schema
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
             yield cursor
+
+    @contextmanager
+    def read_only(self, connection: Any) -> Iterator[Any]:
+        with connection.transaction(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION READ ONLY")
+            yield cursor
+
+    def tables(self, cursor: Any) -> set[str]:
+        cursor.execute("SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND pg_table_is_visible(oid)")
+        return {name for (name,) in cursor.fetchall()}
 
     def sql(self, query: str) -> str:
         return query.replace("?", "%s")

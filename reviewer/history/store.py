@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from reviewer.finding import Report
 from reviewer.history.backends import Backend, HistoryUnavailable
 from reviewer.history.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE
 from reviewer.history.origin import RunOrigin
 from reviewer.stats import RunStats
+
+T = TypeVar("T")
+GRACE = 0.5  # seconds past the timeout a record or read may take, so a step's own timeout can say which step it was
 
 _STATUS = """
 WITH scoped AS (SELECT id, at, COALESCE(repository, '') AS repository FROM runs WHERE CAST(? AS TEXT) IS NULL OR repository = ?),
@@ -56,44 +61,80 @@ class History:
         return self.backend.description
 
     def record(self, report: Report, origin: RunOrigin, command: str, now: dt.datetime | None = None) -> int:
-        """Append one run with its findings and per-rule counts; returns the run's id."""
+        """Append one run with its findings and per-rule counts, within the deadline; returns the run's id."""
         stats = report.stats
         if not isinstance(stats, RunStats):
             raise TypeError("only the report of a check run is recorded, not a merged one")
+        return self._within_deadline(lambda: self._record(report, stats, origin, command, now))
+
+    def _record(self, report: Report, stats: RunStats, origin: RunOrigin, command: str, now: dt.datetime | None) -> int:
         held = set(stats.governance.held)
         at = self.backend.timestamp(now or dt.datetime.now(dt.UTC))
-        with self._connected() as connection, self.backend.transaction(connection, migrating=False) as cursor:
-            cursor.execute(self._sql("INSERT INTO runs (at, command, ruleset, mode, files_checked, blocking, repository, pipeline)"
-                                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-                           (at, command, stats.ruleset.version, stats.mode, stats.files_checked, len(report.blocking),
-                            origin.repository, origin.pipeline))
-            run_id = cursor.fetchone()[0]
-            cursor.executemany(self._sql("INSERT INTO rule_runs (run_id, rule_id, files_seen, files_hit, held) VALUES (?, ?, ?, ?, ?)"),
-                               [(run_id, rule_id, counts.files_seen, counts.files_hit, rule_id in held)
-                                for rule_id, counts in stats.governance.rules.items()])
-            cursor.executemany(self._sql("INSERT INTO findings (run_id, rule_id, fingerprint, path, line, stage, overridden, reason)"
-                                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                               [(run_id, f.rule_id, f.fingerprint, f.path, f.line, f.stage.value, f.overridden, f.override_reason)
-                                for f in report.findings])
+        with self._connection() as connection:
+            self._migrate(connection)
+            with self.backend.transaction(connection, migrating=False) as cursor:
+                cursor.execute(self._sql("INSERT INTO runs (at, command, ruleset, mode, files_checked, blocking, repository, pipeline)"
+                                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                               (at, command, stats.ruleset.version, stats.mode, stats.files_checked, len(report.blocking),
+                                origin.repository, origin.pipeline))
+                run_id = cursor.fetchone()[0]
+                cursor.executemany(self._sql("INSERT INTO rule_runs (run_id, rule_id, files_seen, files_hit, held) VALUES (?, ?, ?, ?, ?)"),
+                                   [(run_id, rule_id, counts.files_seen, counts.files_hit, rule_id in held)
+                                    for rule_id, counts in stats.governance.rules.items()])
+                cursor.executemany(self._sql("INSERT INTO findings (run_id, rule_id, fingerprint, path, line, stage, overridden, reason)"
+                                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                                   [(run_id, f.rule_id, f.fingerprint, f.path, f.line, f.stage.value, f.overridden, f.override_reason)
+                                    for f in report.findings])
         return run_id
 
     def rule_statuses(self, repository: str | None = None) -> list[RuleStatus]:
-        """Per rule, its record over every run (of ``repository`` alone when given)."""
+        """Per rule, its record over every run (of ``repository`` alone when given), within the deadline. A read writes
+        nothing (a read-only role will do): a schema older than this codex's is a ``HistoryUnavailable`` saying so."""
         if not self.backend.exists():
             return []
-        with self._connected() as connection, self.backend.transaction(connection, migrating=False) as cursor:
-            cursor.execute(self._sql(_STATUS), (repository, repository))
-            rows = cursor.fetchall()
+        rows = self._within_deadline(lambda: self._read_statuses(repository))
         statuses = [RuleStatus(rule_id, runs, repositories, held_runs, clean_runs, hits, overridden, self.backend.read_time(last_run))
                     for rule_id, runs, repositories, held_runs, clean_runs, hits, overridden, last_run in rows]
         return sorted(statuses, key=lambda s: s.rule_id)
 
+    def _read_statuses(self, repository: str | None) -> list[tuple[Any, ...]]:
+        with self._connection() as connection, self.backend.read_only(connection) as cursor:
+            tables = self.backend.tables(cursor)
+            if "runs" not in tables:
+                return []  # nothing recorded yet
+            if "schema_version" in tables:
+                cursor.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+                version = cursor.fetchone()[0]
+            else:
+                version = 0  # written before schema versions were kept
+            if version != len(MIGRATIONS):
+                raise HistoryUnavailable(_version_problem(version))
+            cursor.execute(self._sql(_STATUS), (repository, repository))
+            return list(cursor.fetchall())
+
+    def _within_deadline(self, work: Callable[[], T]) -> T:
+        """``work`` on a thread of its own, given up after the timeout (and a moment's grace): a host name that resolves
+        to several silent addresses costs one timeout, not one per address. An abandoned thread holds nothing anyone
+        waits for (its connection goes with the process)."""
+        done: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(work())
+            except BaseException as exc:  # handed to the caller as it is
+                done.set_exception(exc)
+
+        threading.Thread(target=run, name="codex-history", daemon=True).start()
+        try:
+            return done.result(timeout=self.backend.timeout + GRACE)
+        except TimeoutError:
+            raise HistoryUnavailable(f"no answer within {self.backend.timeout:g} s") from None
+
     @contextmanager
-    def _connected(self) -> Iterator[Any]:
-        """A connection to a schema brought up to date; a driver error (connecting or later) as ``HistoryUnavailable``."""
+    def _connection(self) -> Iterator[Any]:
+        """A connection; a driver error (connecting or later) as ``HistoryUnavailable``."""
         try:
             with self.backend.connect() as connection:
-                self._migrate(connection)
                 yield connection
         except HistoryUnavailable:
             raise
@@ -110,7 +151,7 @@ class History:
             cursor.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
             current = cursor.fetchone()[0]
             if current > len(MIGRATIONS):
-                raise HistoryUnavailable(f"its schema is version {current}, newer than this codex knows ({len(MIGRATIONS)}); upgrade codex")
+                raise HistoryUnavailable(_version_problem(current))
             now = self.backend.timestamp(dt.datetime.now(dt.UTC))
             for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in statements:
@@ -119,3 +160,10 @@ class History:
 
     def _sql(self, query: str) -> str:
         return self.backend.sql(query)
+
+
+def _version_problem(version: int) -> str:
+    needed = len(MIGRATIONS)
+    if version > needed:
+        return f"its schema is version {version}, newer than this codex knows ({needed}); upgrade codex"
+    return f"schema version {version}, this codex needs {needed}: run a check to migrate"
