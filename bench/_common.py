@@ -35,8 +35,13 @@ def fetch(requirement: str, cache: Path) -> Path:
         # A maturin sdist (ruff) cannot have its metadata prepared offline (cargo needs crates.io), so pip
         # refuses to save it; --no-clean keeps the tree pip unpacked in its temporary directory.
         env = dict(os.environ, TMPDIR=tmp)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:", "--no-clean",
-                        requirement, "-d", str(downloads)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:", "--no-clean", requirement, "-d", str(downloads)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         archives = [p for p in downloads.iterdir() if p.name.lower().startswith(f"{name.lower()}-{version}") and p.name.endswith(".tar.gz")]
         if archives:
             with tarfile.open(archives[0]) as archive:
@@ -77,8 +82,7 @@ def measure(command: list[str], cwd: Path) -> Sample:
 
 
 def median(samples: list[Sample]) -> Sample:
-    return Sample(statistics.median(s.wall for s in samples), statistics.median(s.cpu for s in samples),
-                  max(s.peak_mb for s in samples), samples[-1].code)
+    return Sample(statistics.median(s.wall for s in samples), statistics.median(s.cpu for s in samples), max(s.peak_mb for s in samples), samples[-1].code)
 
 
 def machine() -> str:
@@ -86,5 +90,7 @@ def machine() -> str:
     mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
     semgrep = metadata.version("semgrep")  # `semgrep --version` may wait on the network for its version check
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
-    return (f"{cpus} CPUs, {int(mem) // 1024 // 1024 if mem.isdigit() else '?'} GiB RAM, Python {sys.version.split()[0]}, "
-            f"semgrep {semgrep}, load average at start {load}")
+    return (
+        f"{cpus} CPUs, {int(mem) // 1024 // 1024 if mem.isdigit() else '?'} GiB RAM, Python {sys.version.split()[0]}, "
+        f"semgrep {semgrep}, load average at start {load}"
+    )

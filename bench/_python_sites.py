@@ -35,8 +35,7 @@ SESSION_FACTORIES = {"requests.Session", "requests.session", "requests.sessions.
 def is_test_file(relative: str) -> bool:
     parts = relative.split("/")
     name = parts[-1]
-    return (name.startswith("test_") or name.endswith("_test.py") or name in {"tests.py", "conftest.py"}
-            or any(part in {"tests", "test"} for part in parts[:-1]))
+    return name.startswith("test_") or name.endswith("_test.py") or name in {"tests.py", "conftest.py"} or any(part in {"tests", "test"} for part in parts[:-1])
 
 
 def _aliases(module: ast.Module) -> dict[str, str]:
@@ -99,20 +98,25 @@ def _sessions(module: ast.Module, aliases: dict[str, str], scope_of: dict[ast.AS
                 bound |= {_binding(t, scope_of[node]) for t in targets}
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
-                if (isinstance(item.context_expr, ast.Call) and item.optional_vars is not None
-                        and _qualified(item.context_expr.func, aliases) in SESSION_FACTORIES):
+                if (
+                    isinstance(item.context_expr, ast.Call)
+                    and item.optional_vars is not None
+                    and _qualified(item.context_expr.func, aliases) in SESSION_FACTORIES
+                ):
                     bound.add(_binding(item.optional_vars, scope_of[node]))
     return bound
 
 
-def _requests(call: ast.Call, aliases: dict[str, str], sessions: set[tuple[ast.AST | None, str]],
-              scope: ast.AST, module: ast.Module) -> tuple[str, str] | None:
+def _requests(call: ast.Call, aliases: dict[str, str], sessions: set[tuple[ast.AST | None, str]], scope: ast.AST, module: ast.Module) -> tuple[str, str] | None:
     qualified = _qualified(call.func, aliases) or ""
     is_call = qualified.removeprefix("requests.api.").removeprefix("requests.") in HTTP_METHODS and qualified.startswith("requests.")
     if not is_call and isinstance(call.func, ast.Attribute) and call.func.attr in HTTP_METHODS:
         receiver = call.func.value
-        is_call = _binding(receiver, scope) in sessions or _binding(receiver, module) in sessions or (
-            isinstance(receiver, ast.Call) and _qualified(receiver.func, aliases) in SESSION_FACTORIES)
+        is_call = (
+            _binding(receiver, scope) in sessions
+            or _binding(receiver, module) in sessions
+            or (isinstance(receiver, ast.Call) and _qualified(receiver.func, aliases) in SESSION_FACTORIES)
+        )
     if not is_call:
         return None
     timeout = _keyword(call, "timeout")
@@ -134,8 +138,7 @@ def _swallows(handler: ast.ExceptHandler) -> tuple[str, str] | None:
         return None
     if all(isinstance(s, ast.Pass | ast.Continue) for s in handler.body):
         return "violation", "broad except whose body only passes or continues"
-    if all(isinstance(s, ast.Pass | ast.Continue) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
-           for s in handler.body):
+    if all(isinstance(s, ast.Pass | ast.Continue) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in handler.body):
         return "?", "broad except whose body is only constants (`...`, a string) besides pass/continue"
     return "ok", "broad except that does something"
 
@@ -179,8 +182,11 @@ def _file_sites(relative: str, source: str) -> Iterator[tuple[str, int, int, str
     test_file = is_test_file(relative)
     for node in ast.walk(module):
         if isinstance(node, ast.Call):
-            for rule, verdict in (("CX0003", _requests(node, aliases, sessions, scope_of[node], module)), ("CX0005", _shell(node, aliases)),
-                                  ("CX0006", _yaml(node, aliases))):
+            for rule, verdict in (
+                ("CX0003", _requests(node, aliases, sessions, scope_of[node], module)),
+                ("CX0005", _shell(node, aliases)),
+                ("CX0006", _yaml(node, aliases)),
+            ):
                 if verdict:
                     yield rule, node.lineno, node.col_offset + 1, *verdict
         elif isinstance(node, ast.ExceptHandler) and (verdict := _swallows(node)):
@@ -202,6 +208,8 @@ def python_sites(tree: Path) -> tuple[list[Site], list[str]]:
         except (SyntaxError, ValueError) as error:
             unparsable.append(f"{relative}: {error}")
             continue
-        sites += [Site(rule=rule, path=relative, line=line, column=column, verdict=verdict, reason=reason,
-                       snippet=lines[line - 1].strip()[:120]) for rule, line, column, verdict, reason in found]
+        sites += [
+            Site(rule=rule, path=relative, line=line, column=column, verdict=verdict, reason=reason, snippet=lines[line - 1].strip()[:120])
+            for rule, line, column, verdict, reason in found
+        ]
     return sites, unparsable

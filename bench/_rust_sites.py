@@ -72,8 +72,7 @@ def _in_test_item(node: ts.Node) -> bool:
 
 
 def _file_is_test(root: ts.Node) -> bool:
-    return any(child.type == "inner_attribute_item" and re.sub(r"\s+", "", child.text.decode())[3:-1] == "cfg(test)"
-               for child in root.children)
+    return any(child.type == "inner_attribute_item" and re.sub(r"\s+", "", child.text.decode())[3:-1] == "cfg(test)" for child in root.children)
 
 
 def _module_dir(path: Path) -> Path:
@@ -142,8 +141,13 @@ def _calls(root: ts.Node) -> Iterator[tuple[ts.Node, str, str, list[ts.Node], bo
         elif node.type == "token_tree":
             children = node.children
             for i, child in enumerate(children[1:-1], start=1):
-                if (child.type == "identifier" and child.text in (b"unwrap", b"expect") and children[i - 1].type == "."
-                        and children[i + 1].type == "token_tree" and children[i + 1].children[0].type == "("):
+                if (
+                    child.type == "identifier"
+                    and child.text in (b"unwrap", b"expect")
+                    and children[i - 1].type == "."
+                    and children[i + 1].type == "token_tree"
+                    and children[i + 1].children[0].type == "("
+                ):
                     receiver = children[i - 2].text.decode(errors="replace") if i >= 2 else ""
                     inner = children[i + 1].children[1:-1]
                     # a token tree's arguments: one string literal is one node; anything else is several
@@ -175,11 +179,20 @@ def rust_sites(tree: Path) -> list[Site]:
             elif receiver == "self":
                 verdict, reason = "ok", "self.expect: the type's own method"
             elif len(arguments) == 1 and arguments[0].type in STRINGS:
-                verdict, reason = "violation", "expect(\"literal\") in production code"
+                verdict, reason = "violation", 'expect("literal") in production code'
             elif not own_expect:
                 verdict, reason = "violation", "expect in production code (the crate defines no expect of its own)"
             else:
                 verdict, reason = "?", "expect with a non-literal argument in a crate that defines its own expect"
-            sites.append(Site(rule=RULE, path=relative, line=line, column=name.start_point[1] + 1, verdict=verdict,
-                              reason=f"{reason}, in a macro or attribute" if in_macro else reason, snippet=lines[line - 1].strip()[:120]))
+            sites.append(
+                Site(
+                    rule=RULE,
+                    path=relative,
+                    line=line,
+                    column=name.start_point[1] + 1,
+                    verdict=verdict,
+                    reason=f"{reason}, in a macro or attribute" if in_macro else reason,
+                    snippet=lines[line - 1].strip()[:120],
+                )
+            )
     return sites

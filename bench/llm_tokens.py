@@ -33,7 +33,7 @@ from reviewer.llm.tokens import TokenCounter, counter_for  # noqa: E402
 
 MODEL = "gpt-4"
 
-RULES_RFC = '''\
+RULES_RFC = """\
 ---
 id: RFC-0100
 title: Service code that survives its dependencies
@@ -141,9 +141,9 @@ question: Does a changed line acquire a lock that an exception before its releas
 ```python good
 with lock:\n    work()
 ```
-'''
+"""
 
-UPSTREAM_RFC = '''\
+UPSTREAM_RFC = """\
 ---
 id: RFC-0101
 title: Upstream values are checked
@@ -183,7 +183,7 @@ limit = region["limit"]
 region = settings.get("region") or {}
 limit = region.get("limit", 10)
 ```
-'''  # noqa: E501  # the RFC's question is one YAML line
+"""  # noqa: E501  # the RFC's question is one YAML line
 SHIPPED_CX0002 = (ROOT / "rfcs/0002-validate-upstream-state.md").read_text()
 SCENARIOS = {
     "selective rules": {"0100-bench.md": RULES_RFC, "0101-upstream.md": UPSTREAM_RFC},
@@ -191,12 +191,12 @@ SCENARIOS = {
 }
 
 PY_BLOCKS = {
-    "config": '''def load_{n}_limits(settings: dict) -> dict:
+    "config": """def load_{n}_limits(settings: dict) -> dict:
     section = settings.get("{n}")
     limits = section["limits"]
     return {{"max": limits["max"], "min": limits.get("min", {k})}}
-''',
-    "retry": '''def call_{n}(client, payload):
+""",
+    "retry": """def call_{n}(client, payload):
     attempt = 0
     while True:
         try:
@@ -204,103 +204,103 @@ PY_BLOCKS = {
         except TimeoutError:
             attempt += 1
             time.sleep(min(2 ** attempt, 30))
-''',
-    "sql": '''def find_{n}(cursor, user_id):
+""",
+    "sql": """def find_{n}(cursor, user_id):
     query = "SELECT id, state FROM {n} WHERE user_id = %s LIMIT {k}"
     cursor.execute(query, (user_id,))
     return cursor.fetchall()
-''',
-    "lock": '''def update_{n}(store, key, value):
+""",
+    "lock": """def update_{n}(store, key, value):
     _lock.acquire()
     store.put(key, value, version={k})
     _lock.release()
-''',
-    "format": '''def format_{n}(amount: float, currency: str) -> str:
+""",
+    "format": """def format_{n}(amount: float, currency: str) -> str:
     rounded = round(amount, {k})
     text = f"{{rounded:.2f}} {{currency}}"
     return text.strip()
-''',
-    "summary": '''@dataclass
+""",
+    "summary": """@dataclass
 class {N}Summary:
     total: int
     count: int
 
     def mean(self) -> float:
         return self.total / self.count if self.count else float({k})
-''',
-    "log": '''def log_{n}(logger, event: str, duration: float) -> None:
+""",
+    "log": """def log_{n}(logger, event: str, duration: float) -> None:
     logger.info("%s finished in %.3f s", event, duration)
     if duration > {k}.5:
         logger.warning("%s is slow", event)
-''',
-    "validate": '''def validate_{n}(name: str, size: int, tags: list[str]) -> None:
+""",
+    "validate": """def validate_{n}(name: str, size: int, tags: list[str]) -> None:
     if not name.isidentifier():
         raise ValueError(f"bad name: {{name!r}}")
     if size < 0 or size > {k}000:
         raise ValueError(f"size out of range: {{size}}")
-''',
-    "compute": '''def score_{n}(hits: int, misses: int, weights: dict[str, float] | None = None) -> float:
+""",
+    "compute": """def score_{n}(hits: int, misses: int, weights: dict[str, float] | None = None) -> float:
     weight = (weights or {{}}).get("{n}", 1.{k})
     total = hits + misses
     if total == 0:
         return 0.0
     ratio = hits / total
     return round(ratio * weight, 3)
-''',
+""",
 }
 PY_WEIGHTS = {"config": 3, "retry": 1, "sql": 1, "lock": 1, "format": 3, "summary": 2, "log": 3, "validate": 3, "compute": 3}
 
 LUA_BLOCKS = {
-    "config": '''local function {n}_action(conf, ctx)
+    "config": """local function {n}_action(conf, ctx)
   local rules = conf.rules
   return rules.{n}.action
 end
-''',
-    "kong": '''local function {n}_limit(conf, route)
+""",
+    "kong": """local function {n}_limit(conf, route)
   local per_minute = conf.limits.per_minute
   local burst = conf.tiers[route.name].burst
   return per_minute + burst * {k}
 end
-''',
-    "module": '''function M.{n}_weight(ctx)
+""",
+    "module": """function M.{n}_weight(ctx)
   local total = {k}
   for _, item in ipairs(ctx.items) do
     total = total + item.weight
   end
   return total
 end
-''',
-    "global": '''function {n}_init(opts)
+""",
+    "global": """function {n}_init(opts)
   counter = {k}
   return opts
 end
-''',
-    "string": '''local function {n}_label(name, count)
+""",
+    "string": """local function {n}_label(name, count)
   local suffix = count == 1 and "" or "s"
   return string.format("%s: %d item%s", name, count + {k}, suffix)
 end
-''',
+""",
 }
 LUA_WEIGHTS = {"config": 2, "kong": 2, "module": 3, "global": 1, "string": 3}
 PLANTED = re.compile(r'^\s*(?:limits = section\["limits"\]|return rules\.\w+\.action|local burst = conf\.tiers\[route\.name\]\.burst)$')
 """The lines of the blocks above that violate the upstream rule (CX0002, BX0100): each must reach the model."""
 UPSTREAM_RULES = {"CX0002", "BX0100"}
 
-TEST_BLOCK = '''def test_{n}_case_{k}():
+TEST_BLOCK = """def test_{n}_case_{k}():
     result = load_{n}_limits({{"{n}": {{"limits": {{"max": {k}}}}}}})
     assert result["max"] == {k}
     assert result["min"] == 0
-'''
-DOC_BLOCK = '''## {N} ({k})
+"""
+DOC_BLOCK = """## {N} ({k})
 
 The {n} endpoint answers within the budget agreed with its callers. It retries
 on timeouts with a bounded backoff and logs every failure with its request id.
-'''
-YAML_BLOCK = '''{n}_{k}:
+"""
+YAML_BLOCK = """{n}_{k}:
   timeout: {k}
   retries: 3
   endpoint: https://{n}.internal/v{k}
-'''
+"""
 
 
 def blocks(kind: dict[str, str], weights: dict[str, int], names: list[str], rng: random.Random, count: int) -> list[str]:
@@ -322,8 +322,28 @@ def change(base: list[str], fresh: list[str], rng: random.Random) -> list[str]:
 
 def build(repo: Path, rfcs: dict[str, str], rng: random.Random) -> None:
     """The base commit, then the merge request's changes in the working tree."""
-    names = ["billing", "quota", "invoice", "ledger", "payout", "refund", "search", "profile", "session", "catalog",
-             "pricing", "shipping", "inventory", "review", "notify", "audit", "export", "import_", "report", "alert"]
+    names = [
+        "billing",
+        "quota",
+        "invoice",
+        "ledger",
+        "payout",
+        "refund",
+        "search",
+        "profile",
+        "session",
+        "catalog",
+        "pricing",
+        "shipping",
+        "inventory",
+        "review",
+        "notify",
+        "audit",
+        "export",
+        "import_",
+        "report",
+        "alert",
+    ]
     files: dict[str, tuple[list[str], list[str]]] = {}
     for i in range(11):
         base = blocks(PY_BLOCKS, PY_WEIGHTS, names, rng, 14)
@@ -378,8 +398,9 @@ def _write(path: Path, parts: list[str]) -> None:
 
 def check(repo: Path, server: LlmServer) -> dict:
     env = {**os.environ, "CODEX_LLM_BASE_URL": server.base_url, "CODEX_LLM_MODEL": MODEL, "CODEX_LLM_API_KEY": "bench"}
-    proc = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--base", "HEAD", "--format", "json", "--no-history"],
-                          cwd=repo, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codex_cli", "check", "--base", "HEAD", "--format", "json", "--no-history"], cwd=repo, env=env, capture_output=True, text=True
+    )
     if proc.returncode not in (0, 1):
         raise SystemExit(f"codex check failed ({proc.returncode}): {proc.stderr}")
     return json.loads(proc.stdout)
@@ -441,24 +462,32 @@ def measure(repo: Path, rfcs: dict[str, str], seed: int, counter: TokenCounter) 
     numstat = [line.split("\t") for line in git_out(repo, "diff", "--numstat", "HEAD").splitlines()]
     rules = judgment_rules(repo)
     violations = planted(repo)
-    naive = sum(counter.count(prompt.SYSTEM) + 4 +
-                counter.count(f"Rules to apply:\n\n{prompt.render_rule(rule)}\n\n{diff}") + 4 for rule in rules)
+    naive = sum(counter.count(prompt.SYSTEM) + 4 + counter.count(f"Rules to apply:\n\n{prompt.render_rule(rule)}\n\n{diff}") + 4 for rule in rules)
     runs: dict[str, tuple[int, int]] = {}
     with LlmServer(count) as server:
         for name in ("first run", "unchanged re-run", "one hunk changed"):
             if name == "one hunk changed":
                 edited = repo / "services/billing/handlers.py"
-                edited.write_text(edited.read_text().replace('section = settings.get(', 'section = settings.get("v2") or settings.get(', 1))
+                edited.write_text(edited.read_text().replace("section = settings.get(", 'section = settings.get("v2") or settings.get(', 1))
             before = (len(received), sum(received))
             report = check(repo, server)
             runs[name] = (len(received) - before[0], sum(received) - before[1])
             if name == "first run":
                 first = report["stats"]["llm"]
-                recall = {language: (len({v for v in violations if v[0].endswith(suffix)} & routed),
-                                     len({v for v in violations if v[0].endswith(suffix)}))
-                          for language, suffix in (("Python", ".py"), ("Lua", ".lua"))}
-    return {"files": len(numstat), "lines": sum(int(a) + int(d) for a, d, _ in numstat), "rules": len(rules),
-            "naive": naive, "runs": runs, "stats": first, "recall": recall, "shared": shared_prefix(texts[:2], counter)}
+                recall = {
+                    language: (len({v for v in violations if v[0].endswith(suffix)} & routed), len({v for v in violations if v[0].endswith(suffix)}))
+                    for language, suffix in (("Python", ".py"), ("Lua", ".lua"))
+                }
+    return {
+        "files": len(numstat),
+        "lines": sum(int(a) + int(d) for a, d, _ in numstat),
+        "rules": len(rules),
+        "naive": naive,
+        "runs": runs,
+        "stats": first,
+        "recall": recall,
+        "shared": shared_prefix(texts[:2], counter),
+    }
 
 
 def shared_prefix(texts: list[str], counter: TokenCounter) -> tuple[int, int]:
@@ -516,8 +545,17 @@ def measure_verification(repo: Path, counter: TokenCounter) -> tuple[int, int, i
             if header := re.match(r"File (\S+);", text):
                 path = header.group(1)
             elif line := re.match(r'(\d+)\+(\s*limits = section\["limits"\])$', text):
-                found.append({"rule_id": "CX0002", "path": path, "line": int(line.group(1)), "quote": line.group(2).strip(),
-                              "source": "settings.get", "confidence": "high", "reason": "section may be None"})
+                found.append(
+                    {
+                        "rule_id": "CX0002",
+                        "path": path,
+                        "line": int(line.group(1)),
+                        "quote": line.group(2).strip(),
+                        "source": "settings.get",
+                        "confidence": "high",
+                        "reason": "section may be None",
+                    }
+                )
         return Answer(json.dumps({"findings": found}))
 
     with LlmServer(answer) as server:
@@ -543,27 +581,41 @@ def main() -> None:
                 share = f" ({tokens / result['naive']:.3f} of naive)" if name == "first run" else ""
                 print(f"  codex, {name}: {requests} request(s), {tokens:,} tokens{share}")
             stats = result["stats"]
-            print(f"  first run: {stats['hunks']['routed']} of the changed hunks routed to a rule; per rule "
-                  + ", ".join(f"{rule} {c['tokens_in']:,}" for rule, c in stats["per_rule"].items()))
+            print(
+                f"  first run: {stats['hunks']['routed']} of the changed hunks routed to a rule; per rule "
+                + ", ".join(f"{rule} {c['tokens_in']:,}" for rule, c in stats["per_rule"].items())
+            )
             shared, whole = result["shared"]
             print(f"  shared prefix of the first run's first request and the next one sent: {shared:,} of {whole:,} tokens")
-            print("  routing recall (planted violations sent to the upstream rule / planted): "
-                  + ", ".join(f"{language} {sent}/{total}" for language, (sent, total) in result["recall"].items()))
-            met = (first_tokens <= result["naive"] / 10 and result["runs"]["unchanged re-run"][1] == 0
-                   and all(sent == total > 0 for sent, total in result["recall"].values()))
+            print(
+                "  routing recall (planted violations sent to the upstream rule / planted): "
+                + ", ".join(f"{language} {sent}/{total}" for language, (sent, total) in result["recall"].items())
+            )
+            met = (
+                first_tokens <= result["naive"] / 10
+                and result["runs"]["unchanged re-run"][1] == 0
+                and all(sent == total > 0 for sent, total in result["recall"].values())
+            )
             print(f"  target (<= 1/10 of naive, 0 on the re-run, recall 1.0): {'met' if met else 'NOT met'}")
             failed = failed or not met
         sent, diff, parts = measure_focus((args.keep or Path(tmp)) / "focus", args.seed, counter)
-        print(f"\none function in nine reads configuration (CX0002 alone, 10 files): codex sends {sent:,} tokens, "
-              f"the diff is {diff:,} ({sent / diff:.3f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})")
-        print(f"  of which the fixed instructions {parts['instructions']:,}, the rule's text {parts['rule']:,}, the code with its "
-              f"headers, line labels and markers {parts['code']:,}")
+        print(
+            f"\none function in nine reads configuration (CX0002 alone, 10 files): codex sends {sent:,} tokens, "
+            f"the diff is {diff:,} ({sent / diff:.3f} of it; target <= 0.2: {'met' if sent <= diff / 5 else 'NOT met'})"
+        )
+        print(
+            f"  of which the fixed instructions {parts['instructions']:,}, the rule's text {parts['rule']:,}, the code with its "
+            f"headers, line labels and markers {parts['code']:,}"
+        )
         verified, review, verification = measure_verification((args.keep or Path(tmp)) / "focus", counter)
-        print(f"  with verify = true and each planted violation reported: {verified} finding(s) verified in {verification:,} tokens "
-              f"({verification // max(1, verified):,} each) after a review of {review:,}")
+        print(
+            f"  with verify = true and each planted violation reported: {verified} finding(s) verified in {verification:,} tokens "
+            f"({verification // max(1, verified):,} each) after a review of {review:,}"
+        )
         failed = failed or sent > diff / 5
     if failed:
         raise SystemExit(1)
+
 
 if __name__ == "__main__":
     main()

@@ -89,25 +89,30 @@ async def measure(root: Path, saves: int, lines: int, clean: bool) -> tuple[floa
 
     await client.start_io(sys.executable, "-m", "codex_cli", "lsp", cwd=root, env={**os.environ, "PYTHONPATH": str(REPO)})
     drain = asyncio.ensure_future(client._server.stderr.read())  # the server's log: never left to fill the pipe
-    capabilities = types.ClientCapabilities(workspace=types.WorkspaceClientCapabilities(
-        did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=False)))
+    capabilities = types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=False))
+    )
     await client.initialize_async(types.InitializeParams(capabilities=capabilities, root_uri=root.as_uri()))
     client.initialized(types.InitializedParams())
     path = root / "app" / "service.py"
     uri = path.as_uri()
     path.write_text(source(lines, 0, clean))
     started = time.perf_counter()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=path.read_text())))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=path.read_text()))
+    )
     cold = await diagnostics_of(1) - started
     samples, cpu = [], []
     pid = client._server.pid
     for version in range(2, saves + 2):
         text = source(lines, version, clean)
         path.write_text(text)
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
         saved, cpu_before = time.perf_counter(), cpu_seconds(pid)
         client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
         samples.append(await diagnostics_of(version) - saved)
@@ -135,8 +140,10 @@ def main() -> int:
     lines = len(source(args.lines, 0).split("\n"))
     print(f"codex lsp, {lines}-line Python file, shipped codex, {os.cpu_count()} CPUs, load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
     print(f"first open (cold): {cold:.2f} s; diagnostics per version: {sorted(set(found.values()))}")
-    print(f"save -> diagnostics over {len(samples)} saves: median {statistics.median(samples):.2f} s, "
-          f"min {min(samples):.2f} s, max {max(samples):.2f} s  ({', '.join(f'{s:.2f}' for s in samples)})")
+    print(
+        f"save -> diagnostics over {len(samples)} saves: median {statistics.median(samples):.2f} s, "
+        f"min {min(samples):.2f} s, max {max(samples):.2f} s  ({', '.join(f'{s:.2f}' for s in samples)})"
+    )
     print(f"server CPU per save (with semgrep): median {statistics.median(cpu):.2f} s")
     return 0 if statistics.median(samples) < 1.0 else 1
 

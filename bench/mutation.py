@@ -62,8 +62,11 @@ def main() -> int:
 
 
 def _run(module: str, tests: list[str], work: Path, jobs: int) -> tuple[dict[str, int], list[str]]:
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         source = ROOT / rel
         if source.is_file():
@@ -73,9 +76,12 @@ def _run(module: str, tests: list[str], work: Path, jobs: int) -> tuple[dict[str
     (work / "setup.cfg").write_text(
         f"[mutmut]\nsource_paths=\n    codex\n    reviewer\nonly_mutate=\n    {module}\n"
         f"pytest_add_cli_args_test_selection=\n    {selection}\npytest_add_cli_args=\n    -p no:xdist\n"
-        "also_copy=\n    rfcs\n    rules\n    bench\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)], cwd=work, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        "also_copy=\n    rfcs\n    rules\n    bench\n",
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)], cwd=work, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     subprocess.run([sys.executable, "-m", "mutmut", "export-cicd-stats"], cwd=work, check=True, stdout=subprocess.DEVNULL)
     stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text(encoding="utf-8"))
     results = subprocess.run([sys.executable, "-m", "mutmut", "results"], cwd=work, check=True, capture_output=True, text=True).stdout

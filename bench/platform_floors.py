@@ -43,8 +43,22 @@ def install(requirements: list[str], cache: Path) -> Path:
     """``requirements`` and their dependencies in a directory of their own under ``cache/floors``."""
     target = cache / "floors" / "+".join(sorted(r.replace("==", "-") for r in requirements))
     if not target.is_dir():
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "--only-binary", ":all:", "--target", str(target), *requirements], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--only-binary",
+                ":all:",
+                "--target",
+                str(target),
+                *requirements,
+            ],
+            check=True,
+        )
     return target
 
 
@@ -55,11 +69,16 @@ def main() -> int:
     args = parser.parse_args()
     requirements = args.requirements or floors()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(install(requirements, args.cache)), str(REPO)]))
-    probe = "; ".join(f"import importlib.metadata as m; print('{d}', m.version('{d}'), __import__('{p}').__file__)"
-                      for d, p in LIBRARIES.items())
+    probe = "; ".join(f"import importlib.metadata as m; print('{d}', m.version('{d}'), __import__('{p}').__file__)" for d, p in LIBRARIES.items())
     print(subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout, end="")
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-n", "0", "-p", "no:cacheprovider", *TESTS],
-                           cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-n", "0", "-p", "no:cacheprovider", *TESTS],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     print("\n".join(line for line in tests.stdout.splitlines() if re.match(r"(FAILED|ERROR)\b|=*\s*\d+ (passed|failed)", line)))
     return 0 if tests.returncode == 0 else 1
 

@@ -78,21 +78,26 @@ def prepare(tree: Tree, cache: Path) -> Path:
     work = cache / "precision" / f"{tree.name}-{tree.subdir.replace('/', '-')}"
     if not work.is_dir():
         suffix = ".rs" if tree.language == "rust" else ".py"
-        shutil.copytree(unpacked / tree.subdir, work,
-                        ignore=lambda d, names: [n for n in names if not (Path(d, n).is_dir() or n.endswith(suffix))])
+        shutil.copytree(unpacked / tree.subdir, work, ignore=lambda d, names: [n for n in names if not (Path(d, n).is_dir() or n.endswith(suffix))])
     return work
 
 
 def run_codex(root: Path, codex: Path) -> list[dict]:
     env = dict(os.environ, PYTHONPATH=str(codex))
-    done = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--all", "--no-llm", "--no-cache", "--no-history",
-                           "--format", "json", "--root", str(root)], capture_output=True, text=True, env=env, cwd=root)
+    done = subprocess.run(
+        [sys.executable, "-m", "codex_cli", "check", "--all", "--no-llm", "--no-cache", "--no-history", "--format", "json", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"codex check failed on {root} (exit {done.returncode}):\n{done.stderr[-2000:]}")
     report = json.loads(done.stdout)
     stats = report["stats"]
-    print(f"  codex: {stats['files_checked']} files checked with the {stats['ruleset']['origin']}, "
-          f"{stats['findings']} findings, {len(report['errors'])} errors")
+    print(
+        f"  codex: {stats['files_checked']} files checked with the {stats['ruleset']['origin']}, {stats['findings']} findings, {len(report['errors'])} errors"
+    )
     if stats["ruleset"]["origin"] != "shipped codex":
         raise SystemExit(f"codex did not check {root} with the shipped codex: {stats['ruleset']}")
     for error in report["errors"]:
@@ -109,15 +114,23 @@ def apply_labels(tree: Tree, root: Path, sites: list[Site]) -> list[str]:
     errors = []
     for label in labels:
         where = f"{path.name}: label {label.rule} {label.path}:{label.line}"
-        matched = [s for s in sites if (s.rule, s.path, s.line) == (label.rule, label.path, label.line)
-                   and label.column in (None, s.column)]
+        matched = [s for s in sites if (s.rule, s.path, s.line) == (label.rule, label.path, label.line) and label.column in (None, s.column)]
         if label.add:
             if matched:
                 errors.append(f"{where} adds a site the oracle already finds")
                 continue
             lines = (root / label.path).read_text(encoding="utf-8", errors="replace").splitlines()
-            sites.append(Site(rule=label.rule, path=label.path, line=label.line, column=label.column or 1,
-                              verdict=label.verdict, reason=f"manual: {label.note}", snippet=lines[label.line - 1].strip()[:120]))
+            sites.append(
+                Site(
+                    rule=label.rule,
+                    path=label.path,
+                    line=label.line,
+                    column=label.column or 1,
+                    verdict=label.verdict,
+                    reason=f"manual: {label.note}",
+                    snippet=lines[label.line - 1].strip()[:120],
+                )
+            )
         elif not matched:
             errors.append(f"{where} matches no candidate site")
         for site in matched:
@@ -134,8 +147,9 @@ class Outcome:
     fn: int = 0
 
 
-def score(tree: Tree, sites: list[Site], findings: list[dict], skipped: set[str], outcomes: dict[str, Outcome],
-          errors: list[tuple[str, str, str, Site | dict]]) -> None:
+def score(
+    tree: Tree, sites: list[Site], findings: list[dict], skipped: set[str], outcomes: dict[str, Outcome], errors: list[tuple[str, str, str, Site | dict]]
+) -> None:
     """Match findings to labelled sites by (rule, path, line) as multisets; FP/FN go to ``errors``."""
     rules = RUST_RULES if tree.language == "rust" else PYTHON_RULES
     by_key: dict[tuple[str, str, int], list[Site]] = defaultdict(list)
@@ -212,8 +226,10 @@ def main() -> int:
             items = [(p, i) for r, k, p, i in errors if (r, k) == (rule, kind)]
             if items:
                 reasons = Counter(i.reason if isinstance(i, Site) else "no candidate site on the line" for _, i in items)
-                print(f"\n{rule} {kind} ({len(items)}), by the oracle's reason for the site: "
-                      + "; ".join(f"{reason} {count}" for reason, count in reasons.most_common()))
+                print(
+                    f"\n{rule} {kind} ({len(items)}), by the oracle's reason for the site: "
+                    + "; ".join(f"{reason} {count}" for reason, count in reasons.most_common())
+                )
                 print("\n".join(_describe("  " + p, i) for p, i in items[: args.list]))
                 if len(items) > args.list:
                     print(f"  … {len(items) - args.list} more (--list)")

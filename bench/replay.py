@@ -18,8 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@codex.invalid", "GIT_COMMITTER_NAME": "Bench",
-           "GIT_COMMITTER_EMAIL": "bench@codex.invalid"}
+GIT_ENV = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@codex.invalid", "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@codex.invalid"}
 
 
 def git(repo: Path, *args: str) -> None:
@@ -39,8 +38,12 @@ def build_history(repo: Path, commits: int) -> None:
 
 def replay(repo: Path, jobs: int) -> tuple[float, list[str]]:
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "codex_cli", "replay", "--fresh", "--format", "json", "--jobs", str(jobs), "--root", str(repo)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "codex_cli", "replay", "--fresh", "--format", "json", "--jobs", str(jobs), "--root", str(repo)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return time.perf_counter() - started, json.loads(out)["summary"]["blocked"]
 
 

@@ -37,8 +37,18 @@ from _common import DEFAULT_CACHE, DJANGO, REPO, REQUESTS_HEAVY, RUFF, Sample, f
 from replay import build_history
 
 CODEX = [sys.executable, "-m", "codex_cli", "check", "--no-llm", "--no-history", "--format", "json"]
-SEMGREP = ["semgrep", "scan", "--config", str(REPO / "rules" / "semgrep.yml"), "--json", "--metrics=off", "--disable-version-check",
-           "--quiet", "--no-git-ignore", "--x-ignore-semgrepignore-files"]
+SEMGREP = [
+    "semgrep",
+    "scan",
+    "--config",
+    str(REPO / "rules" / "semgrep.yml"),
+    "--json",
+    "--metrics=off",
+    "--disable-version-check",
+    "--quiet",
+    "--no-git-ignore",
+    "--x-ignore-semgrepignore-files",
+]
 REPLAY_COMMITS = 24
 
 
@@ -102,8 +112,13 @@ def replay_per_commit(repo: Path, pythonpath: Path) -> float:
     """Seconds per commit of ``codex replay --fresh --jobs 1`` over ``repo``, with codex imported from ``pythonpath``."""
     env = dict(os.environ, PYTHONPATH=str(pythonpath))
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "codex_cli", "replay", "--fresh", "--format", "json", "--jobs", "1", "--root", str(repo)],
-                   check=True, capture_output=True, env=env, cwd=repo)  # not here: `-m` imports codex from the working directory first
+    subprocess.run(
+        [sys.executable, "-m", "codex_cli", "replay", "--fresh", "--format", "json", "--jobs", "1", "--root", str(repo)],
+        check=True,
+        capture_output=True,
+        env=env,
+        cwd=repo,
+    )  # not here: `-m` imports codex from the working directory first
     return (time.perf_counter() - started) / REPLAY_COMMITS
 
 
@@ -139,12 +154,21 @@ def main() -> int:
         if fixit.code != 0:
             raise SystemExit(f"the Fixit-style baseline failed (exit {fixit.code}): run bench/fixit_style.py {work}")
         separate = Sample(full.theirs.wall + fixit.wall, full.theirs.cpu + fixit.cpu, max(full.theirs.peak_mb, fixit.peak_mb), 0)
-        row("1. the same, with the libcst rules", "`codex check --all`", Pair(full.ours, separate, [full.ours.wall / separate.wall]),
-            "semgrep + Fixit-style libcst passes", "")
+        row(
+            "1. the same, with the libcst rules",
+            "`codex check --all`",
+            Pair(full.ours, separate, [full.ours.wall / separate.wall]),
+            "semgrep + Fixit-style libcst passes",
+            "",
+        )
     diff = alternated([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)], [*SEMGREP, *fifty], work, args.runs)
     row("2. diff mode, 50 files", "`codex check --diff`", diff, "semgrep on the 50 files", "≤ 1.15×")
-    no_base = alternated([*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)],
-                         [*CODEX, "--no-cache", "--diff", str(args.cache / "fifty-no-base.patch"), "--root", str(work)], work, args.runs)
+    no_base = alternated(
+        [*CODEX, "--no-cache", "--diff", str(args.cache / "fifty.patch"), "--root", str(work)],
+        [*CODEX, "--no-cache", "--diff", str(args.cache / "fifty-no-base.patch"), "--root", str(work)],
+        work,
+        args.runs,
+    )
     row("2. the base comparison, 50 files", "`codex check --diff`", no_base, "the same without base versions", "")
     single = alternated([*CODEX, "--no-cache", "--diff", str(args.cache / "one.patch"), "--root", str(work)], [*SEMGREP, one], work, args.runs)
     row("3. one-file pre-commit check", "`codex check` (1 file)", single, "semgrep on the file", "≤ 0.5×")
@@ -160,8 +184,10 @@ def main() -> int:
     replay_row = f"| 6. `codex replay`, per commit ({REPLAY_COMMITS} commits, --jobs 1) | {statistics.median(ours):.2f} s |"
     if theirs:
         ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
-        replay_row += (f" {args.replay_baseline.name}: {statistics.median(theirs):.2f} s | {statistics.median(ratios):.1f}× faster "
-                       f"({min(ratios):.1f}–{max(ratios):.1f}) | ≥ 4× faster |")
+        replay_row += (
+            f" {args.replay_baseline.name}: {statistics.median(theirs):.2f} s | {statistics.median(ratios):.1f}× faster "
+            f"({min(ratios):.1f}–{max(ratios):.1f}) | ≥ 4× faster |"
+        )
     print(f"  replay: {ours} vs {theirs}", flush=True)
 
     print("\n| comparison | codex | wall s | CPU s | peak MB | baseline | wall s | CPU s | peak MB | ratio (wall, spread) | target |")
@@ -172,10 +198,14 @@ def main() -> int:
             ratio = f"{1 / pair.ratio:.1f}× faster ({1 / max(pair.ratios):.1f}–{1 / min(pair.ratios):.1f})"
         else:
             ratio = f"{pair.ratio:.2f}× ({pair.spread()})"
-        print(f"| {name} | {ours_name} | {a.wall:.2f} | {a.cpu:.2f} | {a.peak_mb:.0f} | "
-              f"{theirs_name} | {b.wall:.2f} | {b.cpu:.2f} | {b.peak_mb:.0f} | {ratio} | {target} |")
-    print(f"| 7. peak memory, full tree | `codex check --all` | | | {full.ours.peak_mb:.0f} | semgrep alone | | | {full.theirs.peak_mb:.0f} | "
-          f"{full.ours.peak_mb / full.theirs.peak_mb:.2f}× | ≤ 1.2× |")
+        print(
+            f"| {name} | {ours_name} | {a.wall:.2f} | {a.cpu:.2f} | {a.peak_mb:.0f} | "
+            f"{theirs_name} | {b.wall:.2f} | {b.cpu:.2f} | {b.peak_mb:.0f} | {ratio} | {target} |"
+        )
+    print(
+        f"| 7. peak memory, full tree | `codex check --all` | | | {full.ours.peak_mb:.0f} | semgrep alone | | | {full.theirs.peak_mb:.0f} | "
+        f"{full.ours.peak_mb / full.theirs.peak_mb:.2f}× | ≤ 1.2× |"
+    )
     print(replay_row)
     results = {name: {"codex": vars(p.ours), "baseline": vars(p.theirs), "ratios": p.ratios} for name, _, p, _, _ in rows}
     results["replay"] = {"codex": ours, "baseline": theirs}

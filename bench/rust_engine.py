@@ -61,12 +61,15 @@ def main() -> int:
     for name, targets in (("full tree", everything), ("50 files", everything[::28][:50])):
         plain, found_all = timed(without_model, targets, root, args.runs)
         modelled, found_production = timed(with_model, targets, root, args.runs)
-        print(f"| {name} ({len(targets)}) | {plain:.2f} s | {modelled:.2f} s | {(modelled - plain) / modelled:.0%} | "
-              f"{found_all} → {found_production} |")
+        print(f"| {name} ({len(targets)}) | {plain:.2f} s | {modelled:.2f} s | {(modelled - plain) / modelled:.0%} | {found_all} → {found_production} |")
     findings, _, _ = run_matchers(with_model, everything, test_code=(model := TestCodeModel(root=root)))
     flagged = {(f.path, f.line) for f in findings}
-    unflagged = [f"{t.path}:{n}: {text.strip()}" for t in everything for n, text in enumerate(t.text.splitlines(), 1)
-                 if TEXTUAL.search(text) and not text.lstrip().startswith("//") and (t.path, n) not in flagged and not model.is_test(t, n)]
+    unflagged = [
+        f"{t.path}:{n}: {text.strip()}"
+        for t in everything
+        for n, text in enumerate(t.text.splitlines(), 1)
+        if TEXTUAL.search(text) and not text.lstrip().startswith("//") and (t.path, n) not in flagged and not model.is_test(t, n)
+    ]
     print(f"text scan: {len(unflagged)} line(s) outside test code with .unwrap() or .expect( not flagged")
     if args.show:
         print("\n".join(unflagged))

@@ -24,8 +24,14 @@ def home_url(dist: metadata.Distribution | None = None) -> str | None:
         installed_from = None
     labelled = dict(entry.partition(",")[::2] for entry in dist.metadata.get_all("Project-URL") or [])
     labelled = {label.strip().lower(): url.strip() for label, url in labelled.items()}
-    candidates = [installed_from, labelled.get("repository"), labelled.get("source"), labelled.get("homepage"),
-                  *labelled.values(), *(dist.metadata.get_all("Home-page") or [])]
+    candidates = [
+        installed_from,
+        labelled.get("repository"),
+        labelled.get("source"),
+        labelled.get("homepage"),
+        *labelled.values(),
+        *(dist.metadata.get_all("Home-page") or []),
+    ]
     return next((url for url in map(_web_url, candidates) if url), None)
 
 

@@ -72,14 +72,23 @@ class Catalog:
         if rfc and rfc.intro:
             why = f"{why}\n\nFrom {rfc.meta.id}, *{rfc.meta.title}*:\n\n{rfc.intro}".strip()
         bads = [e for e in rule.examples if e.verdict == "bad"]
-        bad = next((e for e in bads if e.fixed is not None), None) or next(iter(bads), None) or next(
-            (e for e in rule.examples if e.verdict == "file" and e.expected), None)
+        bad = (
+            next((e for e in bads if e.fixed is not None), None)
+            or next(iter(bads), None)
+            or next((e for e in rule.examples if e.verdict == "file" and e.expected), None)
+        )
         good = next((e for e in rule.examples if e.verdict == "good"), None)
         fixed = bad.model_copy(update={"code": bad.fixed, "expected": ()}) if bad and bad.fixed is not None else None
-        return RulePage(rule=rule, rfc=rfc, what=f"**{rule.title}.** {rule.message}", why=why,
-                        example=snippet(bad, rule) if bad else None, fix=snippet(fixed, rule) if fixed else None,
-                        instead=snippet(good, rule) if good else None,
-                        stage=stage_lines(rule, rfc.meta if rfc else None))
+        return RulePage(
+            rule=rule,
+            rfc=rfc,
+            what=f"**{rule.title}.** {rule.message}",
+            why=why,
+            example=snippet(bad, rule) if bad else None,
+            fix=snippet(fixed, rule) if fixed else None,
+            instead=snippet(good, rule) if good else None,
+            stage=stage_lines(rule, rfc.meta if rfc else None),
+        )
 
     def find(self, key: str) -> Rule | RfcPage | None:
         """A rule by id, or an RFC by id (``RFC-0001``, ``rfc-1`` and ``0001`` all work)."""
@@ -117,7 +126,7 @@ def _read_source(path: Path, rel: str) -> tuple[str | None, str]:
         return text, ""
     lines = text.splitlines()
     end = doc.rules[0].line - 1 if doc.rules else len(lines)
-    intro = [line for line in lines[doc.body_line - 1: end] if not line.startswith("# ")]
+    intro = [line for line in lines[doc.body_line - 1 : end] if not line.startswith("# ")]
     return text, "\n".join(intro).strip()
 
 

@@ -14,8 +14,7 @@ from pydantic import ValidationError
 
 from codex.model import Cohort, Rule, Ruleset
 
-HEADER = ("# Ruleset changelog\n\nWritten by `codex compile`: the rules each compiled ruleset added, changed and removed, "
-          "newest first. Do not edit by hand.\n")
+HEADER = "# Ruleset changelog\n\nWritten by `codex compile`: the rules each compiled ruleset added, changed and removed, newest first. Do not edit by hand.\n"
 _ASPECTS = ("matcher", "severity", "stage", "rollout", "paths", "languages", "prefilter", "tests")
 
 
@@ -85,8 +84,9 @@ def _stages(rule: Rule) -> str:
 
 
 def _cohorts(cohorts: tuple[Cohort, ...]) -> str:
-    return "; ".join(f"{c.stage.value}" + (f" on {', '.join(c.paths)}" if c.paths else " everywhere")
-                     + (f" from {c.since.isoformat()}" if c.since else "") for c in cohorts)
+    return "; ".join(
+        f"{c.stage.value}" + (f" on {', '.join(c.paths)}" if c.paths else " everywhere") + (f" from {c.since.isoformat()}" if c.since else "") for c in cohorts
+    )
 
 
 def _link(rule: Rule, root: Path, rules_dir: Path) -> str:

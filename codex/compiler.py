@@ -31,7 +31,8 @@ class FrontMatter(BaseModel):
     incidents: list[str] = []
     supersedes: list[str] = []
     tags: list[Annotated[str, StringConstraints(pattern=r"^[\w.:/-]{1,64}$")]] = Field(
-        [], max_length=10, description="code-scanning tags for the RFC's rules (GitHub keeps 10)")
+        [], max_length=10, description="code-scanning tags for the RFC's rules (GitHub keeps 10)"
+    )
     security_severity: float | None = Field(None, gt=0, le=10, description="CVSS-like score: the RFC's rules are security rules")
     rollout: dict[str, list[Cohort]] = {}
 
@@ -57,15 +58,15 @@ def compile_rfcs(rfc_dir: Path, root: Path, base_url: str | None = None, lint_pa
     return _compile_parsed([(path.parent, *read_rfc(path, _rel(path, root))) for path in files], problems, base_url, lint_packages)
 
 
-def compile_rfc_text(text: str, rel: str, rfc_dir: Path, base_url: str | None = None,
-                     lint_packages: LintPackages | None = NO_LINT_PACKAGES) -> Compilation:
+def compile_rfc_text(text: str, rel: str, rfc_dir: Path, base_url: str | None = None, lint_packages: LintPackages | None = NO_LINT_PACKAGES) -> Compilation:
     """One RFC given as markdown text, never written anywhere: compiled as if it were a file in ``rfc_dir`` (its
     example files are read from there), labelled ``rel`` in problems."""
     return _compile_parsed([(rfc_dir, *parse_rfc(text, rel))], [], base_url, lint_packages)
 
 
-def _compile_parsed(parsed: list[tuple[Path, RfcDocument | None, list[Problem]]], problems: list[Problem], base_url: str | None,
-                    lint_packages: LintPackages | None) -> Compilation:
+def _compile_parsed(
+    parsed: list[tuple[Path, RfcDocument | None, list[Problem]]], problems: list[Problem], base_url: str | None, lint_packages: LintPackages | None
+) -> Compilation:
     """Parsed RFCs (each with its directory and reading problems) validated into one compilation."""
     metas: list[RfcMeta] = []
     rules: dict[str, tuple[Rule, str, int]] = {}
@@ -85,13 +86,25 @@ def _compile_parsed(parsed: list[tuple[Path, RfcDocument | None, list[Problem]]]
             continue
         rfc_ids[meta.id] = rel
         metas.append(meta)
-        semgrep_blocks.update({section.rule_id: (rel, block.line + 1) for section in doc.rules for block in section.blocks
-                               if block.kind == "fence" and block.info.split()[:2] == ["yaml", "semgrep"]})
+        semgrep_blocks.update(
+            {
+                section.rule_id: (rel, block.line + 1)
+                for section in doc.rules
+                for block in section.blocks
+                if block.kind == "fence" and block.info.split()[:2] == ["yaml", "semgrep"]
+            }
+        )
         for rule, line in rfc_rules:
             if rule.id in rules:
                 _, other_path, other_line = rules[rule.id]
-                problems.append(Problem(path=rel, line=line, message=f"duplicate rule id {rule.id} (also at {other_path}:{other_line})",
-                                        hint="rule ids are stable and unique: pick a new one"))
+                problems.append(
+                    Problem(
+                        path=rel,
+                        line=line,
+                        message=f"duplicate rule id {rule.id} (also at {other_path}:{other_line})",
+                        hint="rule ids are stable and unique: pick a new one",
+                    )
+                )
                 continue
             rules[rule.id] = (rule, rel, line)
     active = [rule for rule, _, _ in rules.values()]
@@ -101,8 +114,9 @@ def _compile_parsed(parsed: list[tuple[Path, RfcDocument | None, list[Problem]]]
     return Compilation(ruleset=Ruleset.build(metas, active), problems=[], rules=active, locations=locations, semgrep_blocks=semgrep_blocks)
 
 
-def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path,
-                      lint_packages: LintPackages | None) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
+def _compile_document(
+    doc: RfcDocument, base_url: str | None, rfc_dir: Path, lint_packages: LintPackages | None
+) -> tuple[RfcMeta | None, list[tuple[Rule, int]], list[Problem]]:
     try:
         front = FrontMatter.model_validate(doc.front_matter)
     except ValidationError as exc:
@@ -110,21 +124,22 @@ def _compile_document(doc: RfcDocument, base_url: str | None, rfc_dir: Path,
     meta = RfcMeta(path=doc.path, **front.model_dump(exclude={"rollout"}))
     problems: list[Problem] = []
     if not doc.rules:
-        problems.append(Problem(path=doc.path, line=doc.body_line, message="no rule sections",
-                                hint="add a heading such as '## CX0001: Title' with the rule under it"))
+        problems.append(
+            Problem(path=doc.path, line=doc.body_line, message="no rule sections", hint="add a heading such as '## CX0001: Title' with the rule under it")
+        )
     compiled: list[tuple[Rule, int]] = []
     for section in doc.rules:
         rule, rule_problems = _compile_rule(section, meta, base_url, rfc_dir, lint_packages)
         problems += rule_problems
         if rule is not None and meta.status in (RfcStatus.accepted, RfcStatus.draft):
             compiled.append((rule, section.line))
-    compiled, rollout_problems = attach_rollouts(compiled, front.rollout, {r.rule_id for r in doc.rules}, doc.path,
-                                                  draft=meta.status is RfcStatus.draft)
+    compiled, rollout_problems = attach_rollouts(compiled, front.rollout, {r.rule_id for r in doc.rules}, doc.path, draft=meta.status is RfcStatus.draft)
     return meta, compiled, problems + rollout_problems
 
 
-def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc_dir: Path,
-                  lint_packages: LintPackages | None) -> tuple[Rule | None, list[Problem]]:
+def _compile_rule(
+    section: RuleSection, meta: RfcMeta, base_url: str | None, rfc_dir: Path, lint_packages: LintPackages | None
+) -> tuple[Rule | None, list[Problem]]:
     path = meta.path
     problems: list[Problem] = []
     fences = [b for b in section.blocks if b.kind == "fence"]
@@ -134,13 +149,24 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
     statement = next((b for b in texts if "if you need" in b.content.lower()), None)
     match = _STATEMENT.search(inline_source(statement.content)) if statement else None
     if match is None:
-        problems.append(Problem(path=path, line=statement.line if statement else section.line,
-                                message=f"rule {section.rule_id} has no 'If you need X, use Y' statement",
-                                hint="add a paragraph 'If you need <what>, use <remedy>.' under the heading"))
+        problems.append(
+            Problem(
+                path=path,
+                line=statement.line if statement else section.line,
+                message=f"rule {section.rule_id} has no 'If you need X, use Y' statement",
+                hint="add a paragraph 'If you need <what>, use <remedy>.' under the heading",
+            )
+        )
     config_blocks = [b for b in fences if b.info.split()[:2] == ["yaml", "codex"]]
     if len(config_blocks) != 1:
-        problems.append(Problem(path=path, line=section.line, hint="add one with severity, languages and matcher",
-                                message=f"rule {section.rule_id} needs exactly one ```yaml codex``` block (found {len(config_blocks)})"))
+        problems.append(
+            Problem(
+                path=path,
+                line=section.line,
+                hint="add one with severity, languages and matcher",
+                message=f"rule {section.rule_id} needs exactly one ```yaml codex``` block (found {len(config_blocks)})",
+            )
+        )
         return None, problems
     config = parse_rule_config(config_blocks[0], path)
     if isinstance(config, Problem):
@@ -173,8 +199,7 @@ def _compile_rule(section: RuleSection, meta: RfcMeta, base_url: str | None, rfc
         description="\n\n".join(b.content for b in texts if b is not statement).strip(),
         examples=tuple(examples),
         metadata=config.metadata,
-        rfc=RfcRef(id=meta.id, title=meta.title, path=path, anchor=anchor,
-                   url=f"{base_url.rstrip('/')}/{path}#{anchor}" if base_url else None),
+        rfc=RfcRef(id=meta.id, title=meta.title, path=path, anchor=anchor, url=f"{base_url.rstrip('/')}/{path}#{anchor}" if base_url else None),
     )
     return rule, []
 
@@ -186,10 +211,10 @@ def _matcher(section: RuleSection, config: RuleConfig, fences: list[Block], path
     if config.matcher == "llm":
         return LlmMatcher(question=config.question or "", do_not_flag=tuple(config.do_not_flag), verify=config.verify), []
     if config.matcher not in REGISTRY:
-        return None, [Problem(path=path, line=section.line, message=f"unknown matcher {config.matcher!r}",
-                              hint=f"use {', '.join(REGISTRY)} or llm")]
-    return matcher_kind(config.matcher).parse(MatcherSource(section.rule_id, tuple(config.languages), config.rule_class, fences, path, section.line,
-                                                               lint_packages))
+        return None, [Problem(path=path, line=section.line, message=f"unknown matcher {config.matcher!r}", hint=f"use {', '.join(REGISTRY)} or llm")]
+    return matcher_kind(config.matcher).parse(
+        MatcherSource(section.rule_id, tuple(config.languages), config.rule_class, fences, path, section.line, lint_packages)
+    )
 
 
 def _first_sentence(text: str) -> str:

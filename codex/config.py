@@ -72,13 +72,17 @@ class CodexConfig(FromFile):
     disable: list[str] = Field(default_factory=list)  # rule ids (shipped or own) that do not apply here
     rules: str = "rules"
     rfc_base_url: WebUrl | None = Field(None, description="findings of own rules link <rfc_base_url>/<RFC path>#<anchor>")
-    docs_url: WebUrl | None = Field(None, description="where a `codex docs` catalog is published: findings of rules without "
-                                    "another http(s) link (every shipped rule) link <docs_url>/rules/<ID>.html")
+    docs_url: WebUrl | None = Field(
+        None,
+        description="where a `codex docs` catalog is published: findings of rules without "
+        "another http(s) link (every shipped rule) link <docs_url>/rules/<ID>.html",
+    )
     default_branch: str | None = None
     cache_dir: str = ".codex/cache"  # the per-file result cache, relative to the repository root
     max_file_bytes: int = Field(MAX_FILE_BYTES, ge=1, description="larger files are not checked, and listed as such")
     lint_packages: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")], ...] = Field(
-        (), description="packages libcst matcher classes may be imported from, besides codex.lints")
+        (), description="packages libcst matcher classes may be imported from, besides codex.lints"
+    )
     test_paths: tuple[str, ...] = Field((), description="globs of the project's own test-support files, test code to rules with tests: exempt")
     exclude: tuple[str, ...] = Field((), description="globs on repository-relative paths no rule checks (counted as excluded)")
     linguist: bool = Field(True, description="leave out the files .gitattributes marks linguist-generated or linguist-vendored")
@@ -121,9 +125,16 @@ def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConf
     try:
         return config.model_copy(update={"docs_url": TypeAdapter(WebUrl).validate_python(docs_url)})
     except ValidationError as exc:
-        raise ProblemError([Problem(path=DOCS_URL_VARIABLE, message=f"{docs_url!r}: {exc.errors()[0]['msg']}",
-                                    hint="set it to the http(s) address of the published `codex docs` catalog, or unset it",
-                                    kind="config")]) from None
+        raise ProblemError(
+            [
+                Problem(
+                    path=DOCS_URL_VARIABLE,
+                    message=f"{docs_url!r}: {exc.errors()[0]['msg']}",
+                    hint="set it to the http(s) address of the published `codex docs` catalog, or unset it",
+                    kind="config",
+                )
+            ]
+        ) from None
 
 
 def _from_files(read: Callable[[str], str | None], where: str) -> CodexConfig:
@@ -144,8 +155,9 @@ def _from_files(read: Callable[[str], str | None], where: str) -> CodexConfig:
             err = exc.errors()[0]
             key = ".".join(str(p) for p in err["loc"])
             prefix = f"[tool.codex]{' ' + key if key else ''}" if in_pyproject else key
-            raise ProblemError([Problem(path=name, message=f"{prefix}{where}: {err['msg']}",
-                                        hint="see the configuration section of the README", kind="config")]) from exc
+            raise ProblemError(
+                [Problem(path=name, message=f"{prefix}{where}: {err['msg']}", hint="see the configuration section of the README", kind="config")]
+            ) from exc
         return config.read_from(name)
     return CodexConfig()
 

@@ -23,8 +23,9 @@ from codex.front_matter import without_front_matter
 from codex.model import Rule, statement
 from codex.rfc import _plain_text, github_anchor
 
-_TEMPLATES = Environment(loader=PackageLoader("codex", "site_templates"), autoescape=select_autoescape(("j2",), default=True),
-                         undefined=StrictUndefined, keep_trailing_newline=True)
+_TEMPLATES = Environment(
+    loader=PackageLoader("codex", "site_templates"), autoescape=select_autoescape(("j2",), default=True), undefined=StrictUndefined, keep_trailing_newline=True
+)
 
 
 def build_site(catalog: Catalog, out_dir: Path, title: str = "The codex") -> list[Path]:
@@ -48,24 +49,44 @@ def _write(path: Path, text: str) -> Path:
 
 def _render(template: str, title: str, site_title: str, depth: int, **context: object) -> str:
     return _TEMPLATES.get_template(template).render(
-        title=title, site_title=site_title, up="../" * depth, pygments_css=Markup(HtmlFormatter(style="default").get_style_defs(".highlight")),
-        **context)
+        title=title, site_title=site_title, up="../" * depth, pygments_css=Markup(HtmlFormatter(style="default").get_style_defs(".highlight")), **context
+    )
 
 
 def _index(catalog: Catalog, title: str) -> str:
     rules = catalog.ruleset.rules
-    filters = {"language": sorted({lang for r in rules for lang in r.languages}), "severity": ["error", "warning", "info"],
-               "stage": ["block", "warn", "shadow"]}
-    return _render("index.html.j2", title, title, 0, rules=rules, rfcs=list(catalog.rfcs.values()), filters=filters,
-                   statements={r.id: _statement(r) for r in rules}, version=catalog.ruleset.version, origin=catalog.origin)
+    filters = {
+        "language": sorted({lang for r in rules for lang in r.languages}),
+        "severity": ["error", "warning", "info"],
+        "stage": ["block", "warn", "shadow"],
+    }
+    return _render(
+        "index.html.j2",
+        title,
+        title,
+        0,
+        rules=rules,
+        rfcs=list(catalog.rfcs.values()),
+        filters=filters,
+        statements={r.id: _statement(r) for r in rules},
+        version=catalog.ruleset.version,
+        origin=catalog.origin,
+    )
 
 
 def _rule_page(page: RulePage, site_title: str) -> str:
     rule = page.rule
-    snippets = [(heading, _snippet(s)) for heading, s in (("Example", page.example), ("Fix", page.fix), ("Use instead", page.instead))
-                if s is not None]
-    return _render("rule.html.j2", f"{rule.id}: {rule.title}", site_title, 1, page=page, statement=_statement(rule),
-                   why=_markdown(page.why or "The RFC gives no more detail."), snippets=snippets)
+    snippets = [(heading, _snippet(s)) for heading, s in (("Example", page.example), ("Fix", page.fix), ("Use instead", page.instead)) if s is not None]
+    return _render(
+        "rule.html.j2",
+        f"{rule.id}: {rule.title}",
+        site_title,
+        1,
+        page=page,
+        statement=_statement(rule),
+        why=_markdown(page.why or "The RFC gives no more detail."),
+        snippets=snippets,
+    )
 
 
 def _rfc_page(page: RfcPage, site_title: str) -> str:

@@ -22,4 +22,4 @@ def front_matter(text: str) -> dict[str, Any] | None:
 
 def without_front_matter(text: str) -> str:
     match = FRONT_MATTER.match(text)
-    return text[match.end():] if match else text
+    return text[match.end() :] if match else text

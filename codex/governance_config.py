@@ -17,8 +17,9 @@ class GovernanceConfig(FromFile):
     _table: ClassVar[str] = "governance"
 
     history: str = Field(".codex/history.sqlite", description="SQLite file or sqlite:/// or postgresql:// URL recording runs; empty to record nothing")
-    history_timeout: float = Field(5.0, gt=0, le=300,
-                                   description="seconds a history database may take to record or read a run, connecting and every statement included")
+    history_timeout: float = Field(
+        5.0, gt=0, le=300, description="seconds a history database may take to record or read a run, connecting and every statement included"
+    )
     health_max_share: float = Field(0.8, gt=0, le=1, description="a rule firing on more than this share of the files it sees is held at warn")
     health_min_files: int = Field(10, ge=1, description="... when it fires on at least this many files")
     promote_min_runs: int = Field(20, ge=1, description="runs a rule must have seen files in before a promotion is proposed")

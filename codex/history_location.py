@@ -42,7 +42,7 @@ def parse_location(value: str) -> HistoryLocation:
         if "://" in value:
             raise ValueError(f"not a URL codex can record into: give {_FORMS}")
         return HistoryLocation("sqlite", value)
-    scheme, rest = match[1].lower(), value[match.end():]
+    scheme, rest = match[1].lower(), value[match.end() :]
     if scheme in POSTGRES_SCHEMES:
         if not rest.startswith("//"):
             raise ValueError(f"'{match[1]}:' must be followed by '//': postgresql://user@host:5432/database")

@@ -41,8 +41,14 @@ class Sighting:
         """Is the name ``module`` bound in this file only by ``import <module>`` at module level (and once at least)?
         Then libcst resolves ``<module>.x`` to the qualified name ``<module>.x`` wherever it is read. A star import
         makes it unknown."""
-        bindings = [alias for kind in ("Import", "ImportFrom") for node in self.nodes.get(kind, ()) if isinstance(node, (ast.Import, ast.ImportFrom))
-                    for alias in node.names if alias.name == "*" or (alias.asname or alias.name.split(".")[0]) == module]
+        bindings = [
+            alias
+            for kind in ("Import", "ImportFrom")
+            for node in self.nodes.get(kind, ())
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+            if alias.name == "*" or (alias.asname or alias.name.split(".")[0]) == module
+        ]
         at_module_level = {id(alias) for node in _module_level(self.nodes.get("Module", [])) if isinstance(node, ast.Import) for alias in node.names}
         if not bindings or any(alias.name != module or id(alias) not in at_module_level for alias in bindings):
             return False
@@ -50,8 +56,7 @@ class Sighting:
 
 
 # ast nodes that bind a name other than by import
-_BINDING = ("Name", "arg", "FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping",
-            "Global", "Nonlocal")
+_BINDING = ("Name", "arg", "FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping", "Global", "Nonlocal")
 
 
 def _binds(node: ast.AST, name: str) -> bool:
@@ -136,8 +141,11 @@ class Screen:
     def _holds(self, imported: list[tuple[str, str]], seen: Sighting) -> bool:
         """Does the file call a holder (``Session()``, ``requests.session()``, an imported alias of one)?"""
         names = self.holders | {local for name, local in imported if name in self.holders}
-        return any((isinstance(f := c.func, ast.Name) and f.id in names) or (isinstance(f, ast.Attribute) and f.attr in names)
-                   for c in seen.nodes.get("Call", ()) if isinstance(c, ast.Call))
+        return any(
+            (isinstance(f := c.func, ast.Name) and f.id in names) or (isinstance(f, ast.Attribute) and f.attr in names)
+            for c in seen.nodes.get("Call", ())
+            if isinstance(c, ast.Call)
+        )
 
 
 def _is_none(node: ast.expr) -> bool:

@@ -61,19 +61,21 @@ def parse_rfc(text: str, rel: str) -> tuple[RfcDocument | None, list[Problem]]:
     """Parse an RFC's markdown text, labelled ``rel`` in problems; text that is no RFC gives problems and no document."""
     match = FRONT_MATTER.match(text)
     if not match:
-        return None, [Problem(path=rel, line=1, message="no YAML front matter",
-                              hint="start the file with '---', the id/title/status/authors/created keys, and '---'")]
+        return None, [
+            Problem(path=rel, line=1, message="no YAML front matter", hint="start the file with '---', the id/title/status/authors/created keys, and '---'")
+        ]
     try:
         front = yaml.safe_load(match.group("body"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
-        return None, [Problem(path=rel, line=line, message=f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}",
-                              hint="fix the YAML between the '---' lines")]
+        return None, [
+            Problem(path=rel, line=line, message=f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML between the '---' lines")
+        ]
     if not isinstance(front, dict):
         return None, [Problem(path=rel, line=1, message="front matter is not a mapping", hint="write 'key: value' lines")]
     offset = text[: match.end()].count("\n")
-    doc = _parse_body(rel, front, text[match.end():], offset)
+    doc = _parse_body(rel, front, text[match.end() :], offset)
     doc.front_text = match.group("body")
     return doc, []
 
@@ -105,7 +107,7 @@ def _parse_body(rel: str, front: dict, body: str, offset: int) -> RfcDocument:
         elif tok.type == "fence":
             current.blocks.append(Block("fence", line, tok.content, tok.info.strip()))
         elif tok.type.endswith("_open") and tok.nesting == 1:
-            source = "\n".join(lines[tok.map[0]: tok.map[1]])
+            source = "\n".join(lines[tok.map[0] : tok.map[1]])
             current.blocks.append(Block("text", line, source))
     return doc
 

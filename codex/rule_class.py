@@ -28,8 +28,7 @@ class LintPackages:
 
     def hint(self, base: str) -> str:
         """How to name a usable class: a subclass of ``base`` ('package.module:ClassName') where it may come from."""
-        return (f"name a {base.replace(':', '.')} subclass in {SHIPPED_LINTS} or in a package listed by {self.setting}, "
-                "as 'package.module:ClassName'")
+        return f"name a {base.replace(':', '.')} subclass in {SHIPPED_LINTS} or in a package listed by {self.setting}, as 'package.module:ClassName'"
 
 
 NO_LINT_PACKAGES = LintPackages()  # the shipped lints alone

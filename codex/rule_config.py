@@ -41,23 +41,31 @@ def parse_rule_config(block: Block, path: str) -> RuleConfig | Problem:
         config = RuleConfig.model_validate(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return Problem(path=path, line=block.line + 1 + (mark.line if mark else 0),
-                             message=f"rule block is not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")
+        return Problem(
+            path=path,
+            line=block.line + 1 + (mark.line if mark else 0),
+            message=f"rule block is not valid YAML: {getattr(exc, 'problem', exc)}",
+            hint="fix the YAML",
+        )
     except ValidationError as exc:
         return validation_problem(path, block.line + 1, "rule block", exc, block.content)
     if config.verify and config.matcher != "llm":
-        return Problem(path=path, line=block.line + 1, message=f"verify: true applies to llm matchers only, not {config.matcher}",
-                             hint="remove verify, or make the rule a judgment rule (matcher: llm)")
+        return Problem(
+            path=path,
+            line=block.line + 1,
+            message=f"verify: true applies to llm matchers only, not {config.matcher}",
+            hint="remove verify, or make the rule a judgment rule (matcher: llm)",
+        )
     unknown = [lang for lang in config.languages if lang not in EXTENSIONS]
     if unknown:
-        return Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}",
-                             hint=f"use one of: {', '.join(sorted(EXTENSIONS))}")
+        return Problem(path=path, line=block.line + 1, message=f"unknown language {', '.join(unknown)}", hint=f"use one of: {', '.join(sorted(EXTENSIONS))}")
     for pattern in config.prefilter.regex if config.prefilter else ():
         try:
             re.compile(pattern)
         except re.error as exc:
-            return Problem(path=path, line=block.line + 1, message=f"prefilter regex {pattern!r} is not valid: {exc}",
-                                 hint="fix the regular expression (Python syntax)")
+            return Problem(
+                path=path, line=block.line + 1, message=f"prefilter regex {pattern!r} is not valid: {exc}", hint="fix the regular expression (Python syntax)"
+            )
     return config
 
 

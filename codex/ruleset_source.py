@@ -53,16 +53,32 @@ def load_active(root: Path, config: CodexConfig, stale_ok: bool = False, import_
 def with_shipped(own: LoadedRuleset | None, shipped: Ruleset | None, config: CodexConfig) -> LoadedRuleset:
     """Shipped and own rules as one ruleset, less ``disable``; an id there that names no rule is a config error."""
     if own is None and shipped is None:
-        raise ProblemError([Problem(path=config.file, message=f"{config.key('shipped')} = false and no {config.rfcs}/ nor {config.rules}/ruleset.json",
-                                    hint="write RFCs (`codex new`), or use the shipped codex", kind="config")])
+        raise ProblemError(
+            [
+                Problem(
+                    path=config.file,
+                    message=f"{config.key('shipped')} = false and no {config.rfcs}/ nor {config.rules}/ruleset.json",
+                    hint="write RFCs (`codex new`), or use the shipped codex",
+                    kind="config",
+                )
+            ]
+        )
     parts = [(shipped, SHIPPED)] if shipped is not None else []
     if own is not None and own.origin:
         parts.append((own.ruleset, own.origin))
     rules = [rule for ruleset, _ in parts for rule in ruleset.rules]
     unknown = sorted(set(config.disable) - {r.id for r in rules})
     if unknown:
-        raise ConfigError([Problem(path=config.file, message=f"{config.key('disable')}: no rule {', '.join(unknown)} in the active rules",
-                                   hint="list ids that `codex rules` shows", kind="config")])
+        raise ConfigError(
+            [
+                Problem(
+                    path=config.file,
+                    message=f"{config.key('disable')}: no rule {', '.join(unknown)} in the active rules",
+                    hint="list ids that `codex rules` shows",
+                    kind="config",
+                )
+            ]
+        )
     problems = own.problems if own is not None else ()
     shipped_rfcs = frozenset(m.id for m in shipped.rfcs) if shipped is not None else frozenset()
     if len(parts) == 1 and not config.disable:
@@ -112,8 +128,12 @@ def _own(root: Path, config: CodexConfig, shipped: Ruleset | None, stale_ok: boo
             stale = LoadedRuleset(Ruleset.build([], []), "")  # the shipped codex alone
         if stale is None:
             raise ProblemError(problems)
-        notice = Problem(path=config.rfcs, kind="stale-ruleset", hint="fix the problems below and run `codex compile`",
-                         message=f"does not compile; checked with the last good ruleset, {stale.origin or 'the shipped codex alone'}")
+        notice = Problem(
+            path=config.rfcs,
+            kind="stale-ruleset",
+            hint="fix the problems below and run `codex compile`",
+            message=f"does not compile; checked with the last good ruleset, {stale.origin or 'the shipped codex alone'}",
+        )
         return LoadedRuleset(stale.ruleset, stale.origin, (notice, *problems))
     compiled = root / config.rules / "ruleset.json"
     if compiled.is_file():
@@ -130,8 +150,12 @@ def compiled_own(ruleset: Ruleset, origin: str, shipped: Ruleset | None, config:
     collisions = id_collisions(list(ruleset.rules), {}, shipped, config) if shipped is not None else []
     if not collisions:
         return LoadedRuleset(ruleset, origin)
-    notice = Problem(path=origin, kind="stale-ruleset", message="reuses shipped ids; checked with the shipped codex alone",
-                     hint=f"pick ids no shipped rule uses {fix} and run `codex compile`, or set {config.setting('shipped', 'false')}")
+    notice = Problem(
+        path=origin,
+        kind="stale-ruleset",
+        message="reuses shipped ids; checked with the shipped codex alone",
+        hint=f"pick ids no shipped rule uses {fix} and run `codex compile`, or set {config.setting('shipped', 'false')}",
+    )
     return LoadedRuleset(Ruleset.build([], []), "", (notice, *collisions))
 
 
@@ -171,14 +195,26 @@ def id_collisions(rules: list[Rule], locations: dict[str, tuple[str, int]], ship
     problems = []
     shipped_rfcs = {m.id: m for m in shipped.rfcs}
     for rfc_id, path in sorted({r.rfc.id: r.rfc.path for r in rules if r.rfc.id in shipped_rfcs}.items()):
-        problems.append(Problem(path=path, line=2, message=f"RFC id {rfc_id} is a shipped RFC ({shipped_rfcs[rfc_id].title})",
-                                hint=f"give the RFC a number no shipped RFC uses (`codex new` hands one out), {turn_off}"))
+        problems.append(
+            Problem(
+                path=path,
+                line=2,
+                message=f"RFC id {rfc_id} is a shipped RFC ({shipped_rfcs[rfc_id].title})",
+                hint=f"give the RFC a number no shipped RFC uses (`codex new` hands one out), {turn_off}",
+            )
+        )
     for rule in rules:
         taken = shipped.rule(rule.id)
         if taken is not None:
             path, line = locations.get(rule.id, (rule.rfc.path, None))
-            problems.append(Problem(path=path, line=line, message=f"rule id {rule.id} is a shipped rule ({taken.title})",
-                                    hint=f"pick an id no shipped rule uses (`codex new` hands one out), {turn_off}"))
+            problems.append(
+                Problem(
+                    path=path,
+                    line=line,
+                    message=f"rule id {rule.id} is a shipped rule ({taken.title})",
+                    hint=f"pick an id no shipped rule uses (`codex new` hands one out), {turn_off}",
+                )
+            )
     return problems
 
 
@@ -193,9 +229,10 @@ def with_links(ruleset: Ruleset, docs_url: str | None) -> Ruleset:
     published at ``docs_url`` (unchanged without one)."""
     if docs_url is None:
         return ruleset
-    rules = tuple(rule if rule.rfc.web_url else
-                  rule.model_copy(update={"rfc": rule.rfc.model_copy(update={"url": f"{docs_url}/rules/{rule.id}.html"})})
-                  for rule in ruleset.rules)
+    rules = tuple(
+        rule if rule.rfc.web_url else rule.model_copy(update={"rfc": rule.rfc.model_copy(update={"url": f"{docs_url}/rules/{rule.id}.html"})})
+        for rule in ruleset.rules
+    )
     return ruleset.model_copy(update={"rules": rules})
 
 
@@ -234,5 +271,4 @@ def _read(path: Path, label: str) -> Ruleset:
         return Ruleset.load(path)
     except (OSError, ValueError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
-        raise ProblemError([Problem(path=label, message=f"unreadable ruleset: {first}",
-                                    hint="recompile it with `codex compile`", kind="config")]) from exc
+        raise ProblemError([Problem(path=label, message=f"unreadable ruleset: {first}", hint="recompile it with `codex compile`", kind="config")]) from exc

@@ -29,7 +29,7 @@ def next_rule_ids(rfc_dir: Path, prefix: str, taken: Collection[str] = ()) -> It
     """Rule ids ``<prefix><number>`` after the highest one any RFC under ``rfc_dir`` (or ``taken``: the shipped
     codex's) uses."""
     ids = [m["id"] for m in _rule_headings(rfc_dir)] + list(taken)
-    number = max((int(i[len(prefix):]) for i in ids if i.startswith(prefix) and i[len(prefix):].isdigit()), default=0)
+    number = max((int(i[len(prefix) :]) for i in ids if i.startswith(prefix) and i[len(prefix) :].isdigit()), default=0)
     while True:
         number += 1
         yield f"{prefix}{number:04d}"

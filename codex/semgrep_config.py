@@ -74,5 +74,4 @@ def semgrep_config(rules: Iterable[Rule]) -> str:
     import yaml  # not on the check path, which hands semgrep JSON
 
     entries = [semgrep_rule(r, r.matcher, _all_paths(r)) for r in rules if isinstance(r.matcher, SemgrepMatcher)]
-    return yaml.safe_dump({"rules": entries}, sort_keys=True, allow_unicode=True, width=4096,
-                          default_flow_style=False)
+    return yaml.safe_dump({"rules": entries}, sort_keys=True, allow_unicode=True, width=4096, default_flow_style=False)

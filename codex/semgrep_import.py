@@ -17,10 +17,31 @@ from codex.problems import Problem
 from codex.scaffold import PLACEHOLDER, next_rfc_id, next_rule_ids, slug
 from codex.semgrep_config import SEMGREP_RESERVED
 
-_SEVERITY = {"ERROR": "error", "CRITICAL": "error", "HIGH": "error", "WARNING": "warning", "MEDIUM": "warning",
-             "INFO": "info", "LOW": "info", "INVENTORY": "info", "EXPERIMENT": "info"}
-_LANGUAGE_ALIASES = {"py": "python", "python3": "python", "js": "javascript", "ts": "typescript", "rs": "rust",
-                     "rb": "ruby", "sh": "bash", "c#": "csharp", "cs": "csharp", "kt": "kotlin", "tf": "terraform", "hcl": "terraform"}
+_SEVERITY = {
+    "ERROR": "error",
+    "CRITICAL": "error",
+    "HIGH": "error",
+    "WARNING": "warning",
+    "MEDIUM": "warning",
+    "INFO": "info",
+    "LOW": "info",
+    "INVENTORY": "info",
+    "EXPERIMENT": "info",
+}
+_LANGUAGE_ALIASES = {
+    "py": "python",
+    "python3": "python",
+    "js": "javascript",
+    "ts": "typescript",
+    "rs": "rust",
+    "rb": "ruby",
+    "sh": "bash",
+    "c#": "csharp",
+    "cs": "csharp",
+    "kt": "kotlin",
+    "tf": "terraform",
+    "hcl": "terraform",
+}
 _STATEMENT = re.compile(r"^\s*If you need\s+.+?,\s*use\s+.+$", re.S | re.I)
 
 
@@ -76,8 +97,11 @@ def import_semgrep(rules_path: Path, tests: list[Path], out_dir: Path, prefix: s
         try:
             example_files[f"examples/{stem}{test.suffix}"] = _rewrite_annotations(test.read_text(encoding="utf-8"), result.rule_ids)
         except (OSError, UnicodeDecodeError) as exc:
-            result.problems.append(Problem(path=test.as_posix(), message=f"test file not read: {getattr(exc, 'strerror', None) or exc}",
-                                           hint="give a UTF-8 text file", kind="usage"))
+            result.problems.append(
+                Problem(
+                    path=test.as_posix(), message=f"test file not read: {getattr(exc, 'strerror', None) or exc}", hint="give a UTF-8 text file", kind="usage"
+                )
+            )
     sections = []
     for raw in convertible:
         section, statement_found, problems = _section(raw, result.rule_ids[str(raw["id"])], example_files, label)
@@ -97,8 +121,9 @@ def _read_rules(path: Path) -> tuple[list, Problem | None]:
         return [], Problem(path=path.as_posix(), message=f"cannot read: {exc.strerror}", kind="usage")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return [], Problem(path=path.as_posix(), line=mark.line + 1 if mark else None,
-                           message=f"not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML")
+        return [], Problem(
+            path=path.as_posix(), line=mark.line + 1 if mark else None, message=f"not valid YAML: {getattr(exc, 'problem', exc)}", hint="fix the YAML"
+        )
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         return [], Problem(path=path.as_posix(), line=1, message="no 'rules:' list", hint="give a semgrep rules file")
     return data["rules"], None
@@ -122,8 +147,11 @@ def _unconvertible(raw: Any, label: str) -> Problem | None:
     languages = _languages(raw)
     unknown = [lang for lang in languages if lang not in EXTENSIONS]
     if not languages or unknown:
-        return Problem(path=where, message=f"languages {', '.join(unknown) or 'missing'}: not ones codex checks; rule skipped",
-                       hint=f"codex knows {', '.join(sorted(EXTENSIONS))}")
+        return Problem(
+            path=where,
+            message=f"languages {', '.join(unknown) or 'missing'}: not ones codex checks; rule skipped",
+            hint=f"codex knows {', '.join(sorted(EXTENSIONS))}",
+        )
     if not any(str(k).startswith("pattern") for k in raw if k not in SEMGREP_RESERVED):
         return Problem(path=where, message="no pattern (pattern, patterns, pattern-either, pattern-regex, ...); rule skipped")
     return None
@@ -137,8 +165,7 @@ def _section(raw: dict, rule_id: str, example_files: dict[str, str], label: str)
     body = {k: v for k, v in raw.items() if k not in SEMGREP_RESERVED}
     message = " ".join(str(raw.get("message", "")).split())
     statement_found = bool(_STATEMENT.match(message))
-    config: dict[str, Any] = {"severity": _SEVERITY.get(str(raw.get("severity", "WARNING")).upper(), "warning"),
-                              "languages": languages, "matcher": "semgrep"}
+    config: dict[str, Any] = {"severity": _SEVERITY.get(str(raw.get("severity", "WARNING")).upper(), "warning"), "languages": languages, "matcher": "semgrep"}
     paths = _paths(raw.get("paths"))
     if paths:
         config["paths"] = paths
@@ -155,8 +182,13 @@ def _section(raw: dict, rule_id: str, example_files: dict[str, str], label: str)
     parts += [f"```yaml codex\n{dump_yaml(config)}```", f"```yaml semgrep\n{dump_yaml(body)}```"]
     problems = []
     if not any(marked_lines(example_files[p], rule_id) for p in examples):
-        problems.append(Problem(path=where, message=f"no test file marks a line 'ruleid: {semgrep_id}'; {rule_id} will not compile until it has a bad example",
-                                hint="pass --tests FILE with 'ruleid:' annotations, or add bad/good blocks to the RFC"))
+        problems.append(
+            Problem(
+                path=where,
+                message=f"no test file marks a line 'ruleid: {semgrep_id}'; {rule_id} will not compile until it has a bad example",
+                hint="pass --tests FILE with 'ruleid:' annotations, or add bad/good blocks to the RFC",
+            )
+        )
     return "\n\n".join(parts) + "\n", statement_found, problems
 
 
@@ -189,10 +221,10 @@ def _rewrite_annotations(text: str, rule_ids: dict[str, str]) -> str:
 
 def _document(rfc_id: str, source_name: str, draft: bool, sections: list[str]) -> str:
     title = f"Rules imported from semgrep: {source_name.split('.')[0]}"
-    front = dump_yaml({"id": rfc_id, "title": title, "status": "draft" if draft else "accepted",
-                       "authors": ["codex import semgrep"], "created": dt.date.today()})
-    intro = (f"Imported from `{source_name}` by `codex import semgrep`. [TODO: say why these rules matter: the incident, "
-             "the cost, what we learned.]")
+    front = dump_yaml(
+        {"id": rfc_id, "title": title, "status": "draft" if draft else "accepted", "authors": ["codex import semgrep"], "created": dt.date.today()}
+    )
+    intro = f"Imported from `{source_name}` by `codex import semgrep`. [TODO: say why these rules matter: the incident, the cost, what we learned.]"
     return f"---\n{front}---\n\n# {title}\n\n{intro}\n\n" + "\n".join(sections)
 
 

@@ -52,8 +52,9 @@ def validate_semgrep(compiled: list[Rule], locations: dict[str, tuple[str, int]]
         config = Path(tmp) / "rules.yml"
         while rules:
             config.write_text(semgrep_config(rules), encoding="utf-8")
-            proc = subprocess.run([executable, "scan", *_FLAGS, "--config", str(config), *map(str, targets)],
-                                  capture_output=True, text=True, cwd=tmp, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                [executable, "scan", *_FLAGS, "--config", str(config), *map(str, targets)], capture_output=True, text=True, cwd=tmp, stdin=subprocess.DEVNULL
+            )
             try:
                 errors = json.loads(proc.stdout or "{}").get("errors", [])
             except json.JSONDecodeError:
@@ -67,7 +68,13 @@ def validate_semgrep(compiled: list[Rule], locations: dict[str, tuple[str, int]]
             for rule_id, error in sorted(bad.items()):
                 path, line = locations.get(rule_id, (None, None))
                 message = " ".join(str(error.get("message", "")).split())
-                problems.append(Problem(path=path, line=line, message=f"semgrep rejects rule {rule_id}: {message}",
-                                        hint="fix the ```yaml semgrep``` block (see semgrep's rule syntax)"))
+                problems.append(
+                    Problem(
+                        path=path,
+                        line=line,
+                        message=f"semgrep rejects rule {rule_id}: {message}",
+                        hint="fix the ```yaml semgrep``` block (see semgrep's rule syntax)",
+                    )
+                )
             rules = [r for r in rules if r.id not in bad]
     return problems

@@ -33,4 +33,4 @@ class TreeSitterRule:
         self.flagged.append((node, end or node, message))
 
     def text(self, node: Node) -> str:
-        return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")

@@ -77,8 +77,10 @@ def _git_missing(exc: Exception) -> str | None:
         return None
     if not (isinstance(exc, ImportError) or type(exc).__name__ == "GitCommandNotFound"):
         return None
-    return ("git is not installed or not on PATH; codex needs it to read changes and history. Install git, or set "
-            "GIT_PYTHON_GIT_EXECUTABLE to its path (`codex check --diff FILE` needs no git)")
+    return (
+        "git is not installed or not on PATH; codex needs it to read changes and history. Install git, or set "
+        "GIT_PYTHON_GIT_EXECUTABLE to its path (`codex check --diff FILE` needs no git)"
+    )
 
 
 if __name__ == "__main__":

@@ -99,8 +99,11 @@ class Baseline:
                 kept.append(problem.model_copy(update={"path": path, "message": message}))
                 continue
             if self._files.pop(path, None) is not None:
-                kept.append(Problem(path=path, message=f"its base version ({self.label}) could not be checked ({message}): {_LINE_RULE}",
-                                    hint=problem.hint, kind="baseline"))
+                kept.append(
+                    Problem(
+                        path=path, message=f"its base version ({self.label}) could not be checked ({message}): {_LINE_RULE}", hint=problem.hint, kind="baseline"
+                    )
+                )
         return own, base, kept + self.problems
 
     def on_change(self, finding: Finding, target: Target) -> bool:
@@ -134,8 +137,7 @@ def _label(changes: ChangeSet) -> str | None:
     return "the old side of the diff" if any(c.patch is not None for c in changes.files) else None
 
 
-def _counterparts(head: list[Finding], base: list[Finding], head_text: str, base_text: str, patch: PatchedFile,
-                  changed: set[int]) -> set[int]:
+def _counterparts(head: list[Finding], base: list[Finding], head_text: str, base_text: str, patch: PatchedFile, changed: set[int]) -> set[int]:
     head_lines, base_lines = head_text.split("\n"), base_text.split("\n")  # git numbers lines by "\n" alone
     order = sorted(head, key=lambda f: (id(f) in changed, f.line, f.column))  # unchanged ones take their counterparts first
     by_code: dict[tuple[str, str], list[Finding]] = defaultdict(list)
@@ -164,10 +166,10 @@ def matched_code(lines: list[str], finding: Finding) -> str:
     """The code a finding matched, white space removed (to the end of its last line when the engine gave no end column)."""
     if not 0 < finding.line <= finding.end_line <= len(lines):
         return ""
-    span = lines[finding.line - 1: finding.end_line]
+    span = lines[finding.line - 1 : finding.end_line]
     if finding.end_column:
         span[-1] = span[-1][: finding.end_column - 1]
-    span[0] = span[0][finding.column - 1:]
+    span[0] = span[0][finding.column - 1 :]
     return "".join("".join(span).split())
 
 
@@ -204,10 +206,14 @@ def _reverse_applied(text: str, patch: PatchedFile) -> bytes | Problem:
     for hunk in patch:
         after = [ln.value.rstrip("\n") for ln in hunk if ln.is_context or ln.is_added]
         start = hunk.target_start - 1 if hunk.target_length else hunk.target_start  # an empty side is "after line N"
-        if start < done or [ln.rstrip("\r") for ln in lines[start: start + len(after)]] != after:
-            return Problem(line=hunk.target_start, message=f"the diff's hunk @@ -{hunk.source_start},{hunk.source_length} "
-                           f"+{hunk.target_start},{hunk.target_length} @@ does not match this file, so its base version is unknown",
-                           hint="give --root the tree the diff produces", kind="baseline")
+        if start < done or [ln.rstrip("\r") for ln in lines[start : start + len(after)]] != after:
+            return Problem(
+                line=hunk.target_start,
+                message=f"the diff's hunk @@ -{hunk.source_start},{hunk.source_length} "
+                f"+{hunk.target_start},{hunk.target_length} @@ does not match this file, so its base version is unknown",
+                hint="give --root the tree the diff produces",
+                kind="baseline",
+            )
         base += lines[done:start] + [ln.value.rstrip("\n") for ln in hunk if ln.is_context or ln.is_removed]
         done = start + len(after)
     return "\n".join(base + lines[done:]).encode()
@@ -222,15 +228,17 @@ def _base_blobs(base: BaseRevision, paths: list[str]) -> dict[str, bytes | Probl
     import git
 
     where = f"at {base.commit[:12]}"
-    blobs: dict[str, bytes | Problem] = {p: Problem(message=f"its base version {where} cannot be asked for (a line break in the name)",
-                                                     kind="baseline") for p in paths if "\n" in p}
+    blobs: dict[str, bytes | Problem] = {
+        p: Problem(message=f"its base version {where} cannot be asked for (a line break in the name)", kind="baseline") for p in paths if "\n" in p
+    }
     asked = [p for p in paths if "\n" not in p]
     try:
         with tempfile.TemporaryFile() as specs:
             specs.write(b"".join(f"{base.commit}:{p}\n".encode("utf-8", "surrogateescape") for p in asked))
             specs.seek(0)
             out = git.Repo(base.repo, search_parent_directories=True).git.cat_file(
-                "--batch", istream=specs, stdout_as_string=False, strip_newline_in_stdout=False)
+                "--batch", istream=specs, stdout_as_string=False, strip_newline_in_stdout=False
+            )
     except (git.GitError, OSError) as exc:
         return {p: Problem(message=f"cannot read its base version {where} ({exc})", kind="baseline") for p in paths}
     at = 0
@@ -238,13 +246,13 @@ def _base_blobs(base: BaseRevision, paths: list[str]) -> dict[str, bytes | Probl
         end = out.index(b"\n", at)
         header = _BATCH_HEADER.fullmatch(out, at, end)
         if header is None:
-            blobs[path] = Problem(message=f"its base version {path} {where} cannot be read ({out[at:end].decode(errors='replace')})",
-                                  kind="baseline")
+            blobs[path] = Problem(message=f"its base version {path} {where} cannot be read ({out[at:end].decode(errors='replace')})", kind="baseline")
             at = end + 1
             continue
         size = int(header[2])
-        content = out[end + 1: end + 1 + size]
-        blobs[path] = content if header[1] == b"blob" else Problem(
-            message=f"its base version {path} {where} is a {header[1].decode()}, not a file", kind="baseline")
+        content = out[end + 1 : end + 1 + size]
+        blobs[path] = (
+            content if header[1] == b"blob" else Problem(message=f"its base version {path} {where} is a {header[1].decode()}, not a file", kind="baseline")
+        )
         at = end + 2 + size
     return blobs

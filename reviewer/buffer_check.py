@@ -21,8 +21,9 @@ def check_buffer(ruleset: Ruleset, root: Path, path: str, content: str | None, o
     if content is None:
         on_disk = root / rel
         if not on_disk.is_file():
-            raise ProblemError([Problem(path=path, kind="usage", message=f"no such file under {root}",
-                                        hint="give the file's content, or a path of a file in the repository")])
+            raise ProblemError(
+                [Problem(path=path, kind="usage", message=f"no such file under {root}", hint="give the file's content, or a path of a file in the repository")]
+            )
         return run_check(ruleset, ChangeSet(root, [FileChange(rel, None)], mode="all"), options)
     with tempfile.TemporaryDirectory(prefix="codex-buffer-") as copy:
         source = Path(copy, rel)  # the same relative path: symbolic-link and test-path checks see the repository's shape

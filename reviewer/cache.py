@@ -60,8 +60,13 @@ class ResultCache:
         self._identities: dict[str, str] = {}  # rule id -> identity, for the one ruleset of a run
 
     def key(self, target: Target, rules: list[Rule]) -> str:
-        parts = [FORMAT, _engines(), target.language, *sorted(self._identity(r) for r in rules),
-                 hashlib.sha256(target.text.encode("utf-8", "surrogatepass")).hexdigest()]
+        parts = [
+            FORMAT,
+            _engines(),
+            target.language,
+            *sorted(self._identity(r) for r in rules),
+            hashlib.sha256(target.text.encode("utf-8", "surrogatepass")).hexdigest(),
+        ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
     def load(self, key: str, target: Target) -> tuple[list[Match], list[Problem]] | None:
@@ -88,8 +93,7 @@ class ResultCache:
     def store(self, key: str, matches: list[Match], problems: list[Problem]) -> None:
         if not self._writable:
             return
-        entry = CacheEntry(format=FORMAT, matches=matches,
-                           problems=[CachedProblem(line=p.line, message=p.message, hint=p.hint, kind=p.kind) for p in problems])
+        entry = CacheEntry(format=FORMAT, matches=matches, problems=[CachedProblem(line=p.line, message=p.message, hint=p.hint, kind=p.kind) for p in problems])
         path = self._path(key)
         try:
             self._ensure_directory(path.parent)
@@ -98,8 +102,14 @@ class ResultCache:
             os.replace(handle.name, path)  # atomic: a concurrent reader sees the old entry or the new one
         except OSError as exc:
             self._writable = False
-            self.problems.append(Problem(path=str(self.directory), message=f"cannot write the result cache ({exc.strerror or exc}); results not cached",
-                                         hint=f"make it writable, or set {self.keys.setting('cache_dir')}, or pass --no-cache", kind="cache"))
+            self.problems.append(
+                Problem(
+                    path=str(self.directory),
+                    message=f"cannot write the result cache ({exc.strerror or exc}); results not cached",
+                    hint=f"make it writable, or set {self.keys.setting('cache_dir')}, or pass --no-cache",
+                    kind="cache",
+                )
+            )
 
     @property
     def stats(self) -> CacheStats:
@@ -123,8 +133,14 @@ class ResultCache:
 
     def _unreadable(self, path: Path, target: Target, why: str) -> None:  # a miss, with a note
         self.misses += 1
-        self.problems.append(Problem(path=target.path, message=f"cache entry {path} is unreadable ({why}); checked afresh",
-                                     hint="nothing to do: the entry is rewritten (delete the cache directory to clear it)", kind="cache"))
+        self.problems.append(
+            Problem(
+                path=target.path,
+                message=f"cache entry {path} is unreadable ({why}); checked afresh",
+                hint="nothing to do: the entry is rewritten (delete the cache directory to clear it)",
+                kind="cache",
+            )
+        )
         return None
 
 

@@ -60,16 +60,28 @@ class ChangeSet:
         problems = list(self.problems)
         for rel, given in wanted.items():
             if Path(rel).is_absolute() or rel.split("/")[0] == "..":
-                problems.append(Problem(path=given, message=f"outside the checked tree {self.root}, not checked", kind="usage",
-                                        hint="name files inside the tree codex checks (--root, or the repository)"))
+                problems.append(
+                    Problem(
+                        path=given,
+                        message=f"outside the checked tree {self.root}, not checked",
+                        kind="usage",
+                        hint="name files inside the tree codex checks (--root, or the repository)",
+                    )
+                )
                 continue
             if any(under(rel, f.path) for f in files) or os.path.lexists(self.root / rel):
                 continue  # in the change set, or a file without changes: nothing to say
             if _tracked_at_head(self.root, rel):
                 problems.append(Problem(path=rel, message="deleted, nothing to check", kind="skipped"))
             else:
-                problems.append(Problem(path=given, message=f"no such file under {self.root}", kind="usage",
-                                        hint="name files that exist in the checked tree (paths are relative to it or to the current directory)"))
+                problems.append(
+                    Problem(
+                        path=given,
+                        message=f"no such file under {self.root}",
+                        kind="usage",
+                        hint="name files that exist in the checked tree (paths are relative to it or to the current directory)",
+                    )
+                )
         return replace(self, files=files, problems=problems)
 
 

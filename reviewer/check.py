@@ -58,16 +58,24 @@ class CheckOptions:
     def configured(cls, config: CodexConfig, root: Path, *, cache: bool = True, **options: Any) -> CheckOptions:
         """The options a repository's configuration sets (LLM, governance, cache, lint packages, size limit,
         exclusions, test paths), with ``options`` for what the command decides."""
-        return cls(keys=config, llm=config.llm, governance=config.governance, cache_dir=root / config.cache_dir if cache else None,
-                   lint_packages=config.lint_sources, max_file_bytes=config.max_file_bytes, exclude=config.exclude,
-                   linguist=config.linguist, test_paths=config.test_paths, **options)
+        return cls(
+            keys=config,
+            llm=config.llm,
+            governance=config.governance,
+            cache_dir=root / config.cache_dir if cache else None,
+            lint_packages=config.lint_sources,
+            max_file_bytes=config.max_file_bytes,
+            exclude=config.exclude,
+            linguist=config.linguist,
+            test_paths=config.test_paths,
+            **options,
+        )
 
 
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
     started = time.perf_counter()
     report = Report(errors=list(changes.problems))
-    excluded, exclusion_problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist,
-                                                    options.attributes_from)
+    excluded, exclusion_problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist, options.attributes_from)
     report.errors += exclusion_problems
     checked = replace(changes, files=[f for f in changes.files if f.path not in excluded])
     targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages})
@@ -76,13 +84,27 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
     with ThreadPoolExecutor(max_workers=1) as background, Baseline(changes, targets) as baseline:
         llm_pass: list[Future[LlmOutcome]] = []  # the model answers while the static matchers run
-        start_llm = lambda: llm_pass.append(background.submit(  # noqa: E731
-            _llm_pass, llm_rules, targets, changes.root, options.llm, enabled=options.use_llm, budget=options.llm_budget,
-            use_cache=options.cache_dir is not None, trust_config_url=options.trust_llm_base_url))
+
+        def start_llm() -> None:
+            llm_pass.append(
+                background.submit(
+                    _llm_pass,
+                    llm_rules,
+                    targets,
+                    changes.root,
+                    options.llm,
+                    enabled=options.use_llm,
+                    budget=options.llm_budget,
+                    use_cache=options.cache_dir is not None,
+                    trust_config_url=options.trust_llm_base_url,
+                )
+            )
+
         cache = ResultCache(options.cache_dir, options.keys) if options.cache_dir else None
         test_code = TestCodeModel(options.test_paths, changes.root)
-        found, problems, seconds = run_matchers(ruleset, targets + baseline.targets, cache, meanwhile=start_llm, test_code=test_code,
-                                                lint_packages=options.lint_packages)
+        found, problems, seconds = run_matchers(
+            ruleset, targets + baseline.targets, cache, meanwhile=start_llm, test_code=test_code, lint_packages=options.lint_packages
+        )
         found, base_found, problems = baseline.split(found, problems)
         llm = llm_pass[0].result()
         found += test_code.drop_exempt(ruleset, targets, llm.findings)
@@ -123,8 +145,14 @@ def _within_size(targets: list[Target], max_bytes: int, keys: FromFile) -> tuple
     for target in targets:
         size = target.abs_path.stat().st_size
         if size > max_bytes:
-            problems.append(Problem(path=target.path, kind="skipped", message=f"{size:,} bytes, over the limit of {max_bytes:,}: not checked",
-                                    hint=f"raise {keys.setting('max_file_bytes')} to check it, or leave generated files out of the rules' paths"))
+            problems.append(
+                Problem(
+                    path=target.path,
+                    kind="skipped",
+                    message=f"{size:,} bytes, over the limit of {max_bytes:,}: not checked",
+                    hint=f"raise {keys.setting('max_file_bytes')} to check it, or leave generated files out of the rules' paths",
+                )
+            )
         else:
             kept.append(target)
     return kept, problems

@@ -105,9 +105,10 @@ def run_examples(ruleset: Ruleset, rules: list[Rule], lint_packages: LintPackage
         if owners[finding.path][0].id == finding.rule_id:
             lines[finding.path].add(finding.line)
             own[finding.path].append(finding)
-    results = [ExampleResult(rule, example, tuple(sorted(lines[path])),
-                             apply_to_text(example.code, _with_fixes(own[path]))[0] if example.fixed is not None else None)
-               for path, (rule, example) in owners.items()]
+    results = [
+        ExampleResult(rule, example, tuple(sorted(lines[path])), apply_to_text(example.code, _with_fixes(own[path]))[0] if example.fixed is not None else None)
+        for path, (rule, example) in owners.items()
+    ]
     return ExampleRun(results, skipped, problems)
 
 

@@ -12,8 +12,9 @@ from reviewer.targets import matches_any
 LINGUIST_ATTRIBUTES = ("linguist-generated", "linguist-vendored")
 
 
-def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], linguist: bool,
-                   attributes_from: str | None = None) -> tuple[set[str], list[Problem]]:
+def excluded_paths(
+    root: Path, paths: list[str], exclude: tuple[str, ...], linguist: bool, attributes_from: str | None = None
+) -> tuple[set[str], list[Problem]]:
     """The ``paths`` left out of the check, and a problem when git could not say which files are generated or vendored
     (``attributes_from``: the commit whose .gitattributes count; None: the working tree's)."""
     excluded = {p for p in paths if exclude and matches_any(exclude, p)}
@@ -26,9 +27,14 @@ def excluded_paths(root: Path, paths: list[str], exclude: tuple[str, ...], lingu
         marked = linguist_marked(root, rest, attributes_from)
     except git.GitCommandError as exc:
         message = str(exc.stderr).strip().removeprefix("stderr: ").strip("'\n ") or str(exc)
-        return excluded, [Problem(path=".gitattributes", kind="config",
-                                  message=f"reading it through git failed, generated and vendored files are checked: {message}",
-                                  hint="set linguist = false to stop asking, or fix the repository")]
+        return excluded, [
+            Problem(
+                path=".gitattributes",
+                kind="config",
+                message=f"reading it through git failed, generated and vendored files are checked: {message}",
+                hint="set linguist = false to stop asking, or fix the repository",
+            )
+        ]
     return excluded | marked, []
 
 

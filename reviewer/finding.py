@@ -51,8 +51,18 @@ class Finding(BaseModel):
     explanation: str | None = Field(None, exclude=True)  # the rule's reasoning, for comments of `codex review` without an RFC link
 
     @classmethod
-    def of(cls, rule: Rule, path: str, line: int, end_line: int, column: int, message: str | None, engine: str,
-           fix: str | None = None, end_column: int | None = None) -> Finding:
+    def of(
+        cls,
+        rule: Rule,
+        path: str,
+        line: int,
+        end_line: int,
+        column: int,
+        message: str | None,
+        engine: str,
+        fix: str | None = None,
+        end_column: int | None = None,
+    ) -> Finding:
         return cls(
             rule_id=rule.id,
             path=path,
@@ -139,9 +149,13 @@ def sort_and_fingerprint(findings: list[Finding], line_text: dict[str, list[str]
         occurrence = seen[(finding.rule_id, finding.path, text)]
         seen[(finding.rule_id, finding.path, text)] += 1
         raw = "\x1f".join((finding.rule_id, finding.path, text, str(occurrence)))
-        unique[key] = finding.model_copy(update={"fingerprint": hashlib.sha256(raw.encode()).hexdigest()[:20],
-                                                 "source_line": excerpt(line, finding.column) if line is not None else None,
-                                                 "columns": _columns(finding, lines) if line is not None else None})
+        unique[key] = finding.model_copy(
+            update={
+                "fingerprint": hashlib.sha256(raw.encode()).hexdigest()[:20],
+                "source_line": excerpt(line, finding.column) if line is not None else None,
+                "columns": _columns(finding, lines) if line is not None else None,
+            }
+        )
     return list(unique.values())
 
 
@@ -149,8 +163,7 @@ def _columns(f: Finding, lines: list[str]) -> Columns:
     """``f``'s columns (characters) in UTF-8 bytes and UTF-16 code units, from the text before them on their lines."""
     before_start = lines[f.line - 1][: f.column - 1]
     before_end = lines[f.end_line - 1][: f.end_column - 1] if f.end_column is not None and f.end_line <= len(lines) else None
-    return Columns(**{unit: (_counted(before_start, unit) + 1, None if before_end is None else _counted(before_end, unit) + 1)
-                      for unit in ("utf8", "utf16")})
+    return Columns(**{unit: (_counted(before_start, unit) + 1, None if before_end is None else _counted(before_end, unit) + 1) for unit in ("utf8", "utf16")})
 
 
 def _counted(text: str, unit: str) -> int:

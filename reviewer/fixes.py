@@ -45,8 +45,9 @@ def apply_to_text(text: str, findings: list[Finding]) -> tuple[str, FixOutcome]:
     for finding in findings:
         overlapping = next((t for t in taken if finding.line <= t.end_line and t.line <= finding.end_line), None)
         if overlapping is not None:
-            outcome.skipped.append(Skipped(finding, f"overlaps the fix of {overlapping.rule_id} at line {overlapping.line}; "
-                                                    "run `codex check --fix` again to apply it"))
+            outcome.skipped.append(
+                Skipped(finding, f"overlaps the fix of {overlapping.rule_id} at line {overlapping.line}; run `codex check --fix` again to apply it")
+            )
         elif finding.end_line > len(lines):
             outcome.skipped.append(Skipped(finding, f"line {finding.end_line} is past the end of the file"))
         else:
@@ -54,7 +55,7 @@ def apply_to_text(text: str, findings: list[Finding]) -> tuple[str, FixOutcome]:
     for finding in sorted(taken, key=lambda f: -f.line):
         crlf = lines[finding.line - 1].endswith("\r")
         fixed = [line + "\r" if crlf else line for line in (finding.fix or "").split("\n")]
-        lines[finding.line - 1: finding.end_line] = fixed
+        lines[finding.line - 1 : finding.end_line] = fixed
     outcome.applied = taken
     return "\n".join(lines), outcome
 

@@ -30,8 +30,13 @@ def from_git(root: Path, base: str | None, config: CodexConfig | None = None) ->
         commit = EMPTY_TREE
     changes = _scoped(from_patch(diff_text(repo, commit), top, "git diff"), top, root)
     if commit == "HEAD" and ref is not None:
-        changes.problems.append(Problem(message=f"HEAD has no common history with {ref} (a shallow clone?): only uncommitted changes were checked",
-                                        hint="fetch the history (e.g. fetch-depth: 0) or pass --base REF", kind="diff"))
+        changes.problems.append(
+            Problem(
+                message=f"HEAD has no common history with {ref} (a shallow clone?): only uncommitted changes were checked",
+                hint="fetch the history (e.g. fetch-depth: 0) or pass --base REF",
+                kind="diff",
+            )
+        )
     if commit != EMPTY_TREE:
         sha = repo.head.commit.hexsha if commit == "HEAD" else commit
         named = base or ("HEAD" if commit == "HEAD" or ref is None else f"the merge-base with {ref}")
@@ -55,8 +60,7 @@ def from_index(root: Path) -> ChangeSet:
     if differing:  # the working tree has other edits on top: check the staged version itself
         changes.staged_copy = tempfile.TemporaryDirectory(prefix="codex-staged-")
         repo.git.checkout_index(f"--prefix={changes.staged_copy.name}/", "--", *differing)
-        changes.files = [replace(f, source=Path(changes.staged_copy.name, f.path)) if f.path in unstaged else f
-                         for f in changes.files]
+        changes.files = [replace(f, source=Path(changes.staged_copy.name, f.path)) if f.path in unstaged else f for f in changes.files]
     return _scoped(changes, top, root)
 
 
@@ -95,4 +99,4 @@ def _scoped_files(files: list[FileChange], top: Path, root: Path) -> list[FileCh
     prefix = root.resolve().relative_to(top.resolve()).as_posix()
     if prefix == ".":
         return files
-    return [replace(f, path=f.path[len(prefix) + 1:]) for f in files if f.path.startswith(prefix + "/")]
+    return [replace(f, path=f.path[len(prefix) + 1 :]) for f in files if f.path.startswith(prefix + "/")]

@@ -28,21 +28,26 @@ def rule_health(ruleset: Ruleset, targets: list[Target], found: list[Finding]) -
     hit: dict[str, set[str]] = {}
     for finding in found:
         hit.setdefault(finding.rule_id, set()).add(finding.path)
-    return [RuleHealth(rule.id, sum(t.language in rule.languages and in_scope(rule.paths, t.scope_path) for t in targets),
-                       len(hit.get(rule.id, ())))
-            for rule in ruleset.rules if not isinstance(rule.matcher, LlmMatcher)]
+    return [
+        RuleHealth(rule.id, sum(t.language in rule.languages and in_scope(rule.paths, t.scope_path) for t in targets), len(hit.get(rule.id, ())))
+        for rule in ruleset.rules
+        if not isinstance(rule.matcher, LlmMatcher)
+    ]
 
 
 def hold_broken_rules(health: list[RuleHealth], limits: GovernanceConfig) -> tuple[list[str], list[Problem]]:
     """The ids of the rules over the thresholds, held at warn for this run, and the plain message for each."""
     held = [h for h in health if h.files_hit >= limits.health_min_files and h.share > limits.health_max_share]
     ids = {h.rule_id for h in held}
-    problems = [Problem(kind="health",
-                        message=f"{h.rule_id} fired on {h.files_hit} of the {h.files_seen} files it applies to ({h.share:.0%}); held at warn for this run, "
-                                "since a rule firing this widely is more likely broken than the code",
-                        hint=f"check the rule (`codex test {h.rule_id}`); thresholds: {limits.key('health_max_share')} and "
-                             f"{limits.setting('health_min_files')}")
-                for h in held]
+    problems = [
+        Problem(
+            kind="health",
+            message=f"{h.rule_id} fired on {h.files_hit} of the {h.files_seen} files it applies to ({h.share:.0%}); held at warn for this run, "
+            "since a rule firing this widely is more likely broken than the code",
+            hint=f"check the rule (`codex test {h.rule_id}`); thresholds: {limits.key('health_max_share')} and {limits.setting('health_min_files')}",
+        )
+        for h in held
+    ]
     return sorted(ids), problems
 
 

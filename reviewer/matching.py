@@ -31,10 +31,14 @@ class _Plan:
     key: str | None
 
 
-def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | None = None,
-                 meanwhile: Callable[[], object] | None = None,
-                 test_code: TestCodeModel | None = None,
-                 lint_packages: LintPackages = NO_LINT_PACKAGES) -> tuple[list[Finding], list[Problem], dict[str, float]]:
+def run_matchers(
+    ruleset: Ruleset,
+    targets: list[Target],
+    cache: ResultCache | None = None,
+    meanwhile: Callable[[], object] | None = None,
+    test_code: TestCodeModel | None = None,
+    lint_packages: LintPackages = NO_LINT_PACKAGES,
+) -> tuple[list[Finding], list[Problem], dict[str, float]]:
     """Every static rule over the targets it applies to; findings in no particular order, none of a ``tests: exempt``
     rule in test code. ``meanwhile`` is called once the background engines (semgrep) run, to start other work
     without delaying them. Matcher classes are imported only from the shipped lints and ``lint_packages``."""
@@ -61,8 +65,9 @@ def run_matchers(ruleset: Ruleset, targets: list[Target], cache: ResultCache | N
     engines = sorted((e for e in all_engines() if any(e.kind in p.rules for p in plans)), key=lambda e: not e.background)
     runs: dict[str, Run] = {}
     for engine in engines:
-        runs[engine.kind] = engine.start([(p.target, p.rules[engine.kind]) for p in plans if engine.kind in p.rules],
-                                         busy_cpus=sum(e.background for e in engines if e.kind in runs))
+        runs[engine.kind] = engine.start(
+            [(p.target, p.rules[engine.kind]) for p in plans if engine.kind in p.rules], busy_cpus=sum(e.background for e in engines if e.kind in runs)
+        )
     if meanwhile is not None:
         meanwhile()
     seconds: dict[str, float] = {}
@@ -118,8 +123,7 @@ def _drop_unloadable(plans: list[_Plan], lint_packages: LintPackages) -> list[Pr
                 try:
                     load_rule_class(cast(ClassMatcher, rule.matcher).rule_class, base, lint_packages.packages)
                 except RuleClassError as exc:
-                    problems[rule.id] = Problem(path=rule.rfc.path, message=f"rule {rule.id} did not run: {exc}", kind="rule",
-                                                hint=lint_packages.hint(base))
+                    problems[rule.id] = Problem(path=rule.rfc.path, message=f"rule {rule.id} did not run: {exc}", kind="rule", hint=lint_packages.hint(base))
     if problems:
         for plan in plans:
             for kind in list(plan.rules):

@@ -22,13 +22,18 @@ FILE_LEVEL_LINES = 10
 _MARKER = re.compile(r"(?:#|//|--|/\*|<!--|;|%|\{-|\(\*|\bREM\b)\s*(?P<marker>codex:\s*allow(?P<file>-file)?\b)(?P<rest>.*)")
 _RULE_IDS = re.compile(rf"^\s*(?P<ids>{RULE_ID}(?:\s*,\s*{RULE_ID})*)")
 _COMMENT_CLOSERS = re.compile(r"\s*(\*/|-->|\]\]|#\}|%\}|\*\))\s*$")
-_OVERRIDE_REF = RfcRef(id="codex", title="Overrides need a reason and must let a finding through",
-                       path="README.md", anchor="overrides")
+_OVERRIDE_REF = RfcRef(id="codex", title="Overrides need a reason and must let a finding through", path="README.md", anchor="overrides")
 
 
-_LINE_COMMENT = {"bash": "#", "python": "#", "ruby": "#", "terraform": "#", "yaml": "#", "lua": "--",
-                 **{lang: "//" for lang in ("c", "cpp", "csharp", "go", "java", "javascript", "kotlin", "php", "rust",
-                                            "scala", "swift", "typescript")}}
+_LINE_COMMENT = {
+    "bash": "#",
+    "python": "#",
+    "ruby": "#",
+    "terraform": "#",
+    "yaml": "#",
+    "lua": "--",
+    **{lang: "//" for lang in ("c", "cpp", "csharp", "go", "java", "javascript", "kotlin", "php", "rust", "scala", "swift", "typescript")},
+}
 
 
 def override_comment(path: str, rule_id: str) -> str | None:
@@ -68,7 +73,7 @@ def parse_overrides(text: str) -> tuple[list[Override], list[tuple[int, int, str
         if file_level and number > FILE_LEVEL_LINES:
             malformed.append((number, column, f"file-level override below line {FILE_LEVEL_LINES}"))
             continue
-        _, dashes, reason = marker["rest"][ids.end():].partition("--")
+        _, dashes, reason = marker["rest"][ids.end() :].partition("--")
         reason = _COMMENT_CLOSERS.sub("", reason).strip() if dashes else ""
         rule_ids = tuple(x.strip() for x in ids["ids"].split(","))
         overrides.append(Override(number, column, rule_ids, reason or None, file_level))
@@ -87,8 +92,7 @@ def override_reasons(ruleset: Ruleset, targets: list[Target], found: list[Findin
         if "codex:" not in target.text:
             continue
         overrides, malformed = parse_overrides(target.text)
-        about += [_finding(target.path, line, column, what, "write `codex: allow RULE -- why it is safe here`")
-                  for line, column, what in malformed]
+        about += [_finding(target.path, line, column, what, "write `codex: allow RULE -- why it is safe here`") for line, column, what in malformed]
         for index in by_path.get(target.path, []):
             finding = found[index]
             override = next((o for o in overrides if o.reason and o.covers(finding)), None)
@@ -103,22 +107,47 @@ def override_reasons(ruleset: Ruleset, targets: list[Target], found: list[Findin
 def _problems_of(override: Override, ruleset: Ruleset, target: Target) -> list[Finding]:
     ids = ", ".join(override.rule_ids)
     if override.reason is None:
-        return [_finding(target.path, override.line, override.column, f"override of {ids} without a reason, so it lets nothing through",
-                         f"write `codex: allow {ids} -- <why it is safe here>`")]
+        return [
+            _finding(
+                target.path,
+                override.line,
+                override.column,
+                f"override of {ids} without a reason, so it lets nothing through",
+                f"write `codex: allow {ids} -- <why it is safe here>`",
+            )
+        ]
     problems = []
     for rule_id in override.rule_ids:
         rule = ruleset.rule(rule_id)
         if rule is None:
-            problems.append(_finding(target.path, override.line, override.column, f"unused override: {rule_id} is not a rule of the active ruleset",
-                                     "remove it, or correct the rule id"))
+            problems.append(
+                _finding(
+                    target.path,
+                    override.line,
+                    override.column,
+                    f"unused override: {rule_id} is not a rule of the active ruleset",
+                    "remove it, or correct the rule id",
+                )
+            )
         elif rule_id not in override.used and not isinstance(rule.matcher, LlmMatcher):
             where = "in this file" if override.file_level else "on this line or the next"
             reason = "does not apply to this file" if not applies(rule, target) else f"finds nothing {where}"
-            problems.append(_finding(target.path, override.line, override.column, f"unused override: {rule_id} {reason}",
-                                     "remove the override"))
+            problems.append(_finding(target.path, override.line, override.column, f"unused override: {rule_id} {reason}", "remove the override"))
     return problems
 
 
 def _finding(path: str, line: int, column: int, message: str, use: str) -> Finding:
-    return Finding(rule_id=OVERRIDE_RULE_ID, path=path, line=line, end_line=line, column=column, severity=Severity.warning,
-                   stage=Stage.warn, message=message, need="to let a finding through", use=use, rfc=_OVERRIDE_REF, engine="codex")
+    return Finding(
+        rule_id=OVERRIDE_RULE_ID,
+        path=path,
+        line=line,
+        end_line=line,
+        column=column,
+        severity=Severity.warning,
+        stage=Stage.warn,
+        message=message,
+        need="to let a finding through",
+        use=use,
+        rfc=_OVERRIDE_REF,
+        engine="codex",
+    )

@@ -74,16 +74,28 @@ class ReplaySettings:
 def list_commits(root: Path, rev_range: str | None, since: dt.date | None, first_parent: bool) -> list[str]:
     """Commit ids of the range, oldest first (``--since`` alone means HEAD's history since that date). The date
     starts at midnight: git reads a bare date as that day at the current time of day."""
-    args = ["--reverse", *(["--first-parent"] if first_parent else []), *([f"--since={since.isoformat()} 00:00:00"] if since else []),
-            rev_range or "HEAD", "--"]
+    args = [
+        "--reverse",
+        *(["--first-parent"] if first_parent else []),
+        *([f"--since={since.isoformat()} 00:00:00"] if since else []),
+        rev_range or "HEAD",
+        "--",
+    ]
     try:
         return git.Repo(root, search_parent_directories=True).git.rev_list(*args).split()
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint="run codex replay in a git checkout", kind="usage")]) from exc
     except git.GitCommandError as exc:
         detail = (exc.stderr or "").strip().splitlines()
-        raise ProblemError([Problem(message=f"git cannot list {rev_range or 'HEAD'!r}: {detail[-1] if detail else exc}",
-                                    hint="give a range such as main~50..main or v1.2..v1.3 (fetch it first in a shallow clone)", kind="usage")]) from exc
+        raise ProblemError(
+            [
+                Problem(
+                    message=f"git cannot list {rev_range or 'HEAD'!r}: {detail[-1] if detail else exc}",
+                    hint="give a range such as main~50..main or v1.2..v1.3 (fetch it first in a shallow clone)",
+                    kind="usage",
+                )
+            ]
+        ) from exc
 
 
 def load_state(path: Path, commits: list[str]) -> dict[str, ReplayedCommit]:
@@ -101,15 +113,16 @@ def load_state(path: Path, commits: list[str]) -> dict[str, ReplayedCommit]:
     return done
 
 
-def replay(settings: ReplaySettings, commits: list[str], state: Path, jobs: int,
-           progress: Callable[[ReplayedCommit], None]) -> list[ReplayedCommit]:
+def replay(settings: ReplaySettings, commits: list[str], state: Path, jobs: int, progress: Callable[[ReplayedCommit], None]) -> list[ReplayedCommit]:
     """Replay the commits not yet in ``state``; a KeyboardInterrupt stops after saving every finished result."""
     done = load_state(state, commits)
     pending = [c for c in commits if c not in done]
     make_private_dir(state.parent)
     _end_cut_line(state)
-    with state.open("a", encoding="utf-8") as out, ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_start_worker, initargs=(settings,),
-                                                                       mp_context=multiprocessing.get_context("spawn")) as pool:
+    with (
+        state.open("a", encoding="utf-8") as out,
+        ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_start_worker, initargs=(settings,), mp_context=multiprocessing.get_context("spawn")) as pool,
+    ):
         futures: set[Future] = {pool.submit(_replay_batch, batch) for batch in _batches(pending, max(1, jobs))}
         try:
             while futures:
@@ -152,7 +165,7 @@ BATCH = 25  # commits per engine run: larger batches start fewer processes, smal
 def _batches(commits: list[str], jobs: int) -> list[list[str]]:
     """Runs of consecutive commits, at most ``BATCH`` long and enough of them to keep ``jobs`` processes busy."""
     size = max(1, min(BATCH, -(-len(commits) // jobs)))
-    return [commits[i:i + size] for i in range(0, len(commits), size)]
+    return [commits[i : i + size] for i in range(0, len(commits), size)]
 
 
 def _replay_batch(commits: list[str]) -> list[ReplayedCommit]:
@@ -181,8 +194,9 @@ def replay_commits(settings: ReplaySettings, commits: list[str]) -> list[Replaye
     from reviewer.targets import Target, select_targets
 
     repo = git.Repo(settings.root, search_parent_directories=True)
-    options = CheckOptions(use_llm=False, today=settings.today, governance=settings.governance,
-                           lint_packages=settings.lint_packages, test_paths=settings.test_paths)
+    options = CheckOptions(
+        use_llm=False, today=settings.today, governance=settings.governance, lint_packages=settings.lint_packages, test_paths=settings.test_paths
+    )
     with tempfile.TemporaryDirectory(prefix="codex-replay-") as tmp, contextlib.ExitStack() as bases:
         metas = [_commit_of(repo, commit) for commit in commits]
         prepared = [(meta, _changes(settings, repo, meta, Path(tmp, str(n)))) for n, meta in enumerate(metas)]
@@ -195,9 +209,15 @@ def replay_commits(settings: ReplaySettings, commits: list[str]) -> list[Replaye
                 base = bases.enter_context(Baseline(changes, targets))
                 batch += [Target(f"{n}/{t.path}", t.abs_path, t.language, t.added, t.scope_path) for t in targets + base.targets]
             run_matchers(settings.ruleset, batch, ResultCache(cache), lint_packages=settings.lint_packages)
-        return [_verdict(commit, run_check(settings.ruleset, changes, replace(options, ruleset_origin=f"replay of {commit.sha[:12]}",
-                                                                              cache_dir=cache if len(commits) > 1 else None)))
-                for commit, changes in prepared]
+        return [
+            _verdict(
+                commit,
+                run_check(
+                    settings.ruleset, changes, replace(options, ruleset_origin=f"replay of {commit.sha[:12]}", cache_dir=cache if len(commits) > 1 else None)
+                ),
+            )
+            for commit, changes in prepared
+        ]
 
 
 def _commit_of(repo: git.Repo, commit: str) -> _Commit:
@@ -225,8 +245,7 @@ def _verdict(commit: _Commit, report: Report) -> ReplayedCommit:
     sha, parent, author, date, subject = commit.sha, commit.parent, commit.author, commit.date, commit.subject
     shown = [f for f in report.findings if f.stage is not Stage.shadow]
     verdict: Verdict = "blocked" if report.blocking else "warned" if any(not f.blocking for f in shown) else "clean"
-    return ReplayedCommit(commit=sha, parent=parent, author=author, date=date, subject=subject, verdict=verdict,
-                          findings=report.findings, errors=report.errors)
+    return ReplayedCommit(commit=sha, parent=parent, author=author, date=date, subject=subject, verdict=verdict, findings=report.findings, errors=report.errors)
 
 
 def _materialise(repo: git.Repo, sha: str, paths: list[str], tree: Path) -> list[Problem]:

@@ -42,13 +42,14 @@ def effective_cohorts(rule: Rule, today: dt.date) -> list[Cohort]:
     """The path-specific cohorts in force that no later everywhere-cohort in force overrides."""
     active = [c for c in rule.rollout if in_force(c, today)]
     last_everywhere = max((i for i, c in enumerate(active) if not c.paths), default=-1)
-    return [c for c in active[last_everywhere + 1:] if c.paths]
+    return [c for c in active[last_everywhere + 1 :] if c.paths]
 
 
 def describe(rule: Rule, today: dt.date) -> list[str]:
     """Plain lines: where each stage is in force today, then the cohorts still to come."""
     lines = [f"{c.stage.value} on {', '.join(c.paths)}" for c in effective_cohorts(rule, today)]
     lines.append(f"{stage_elsewhere(rule, today).value} {'elsewhere' if lines else 'everywhere'}")
-    lines += [f"{c.stage.value} on {', '.join(c.paths) or 'everywhere'} from {c.since.isoformat()}"
-              for c in rule.rollout if c.since is not None and c.since > today]  # not in force yet
+    lines += [
+        f"{c.stage.value} on {', '.join(c.paths) or 'everywhere'} from {c.since.isoformat()}" for c in rule.rollout if c.since is not None and c.since > today
+    ]  # not in force yet
     return lines

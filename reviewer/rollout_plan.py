@@ -47,12 +47,18 @@ def propose(ruleset: Ruleset, statuses: list[RuleStatus], limits: GovernanceConf
             continue
         elsewhere = stage_elsewhere(rule, today)
         top = max([elsewhere, *(c.stage for c in effective_cohorts(rule, today))], key=rank)
-        record = (f"{status.overridden} of {status.hits} finding(s) overridden ({status.override_rate:.0%}) in {status.runs} run(s)"
-                  f" of {status.repositories} repositor{'y' if status.repositories == 1 else 'ies'}")
+        record = (
+            f"{status.overridden} of {status.hits} finding(s) overridden ({status.override_rate:.0%}) in {status.runs} run(s)"
+            f" of {status.repositories} repositor{'y' if status.repositories == 1 else 'ies'}"
+        )
         if status.hits >= limits.demote_min_hits and status.override_rate >= limits.demote_min_override_rate and top is not Stage.shadow:
             proposals.append(Proposal(rule, top, STAGE_ORDER[rank(top) - 1], record))
-        elif (status.clean_runs >= limits.promote_min_runs and status.repositories >= limits.promote_min_repositories
-              and status.override_rate <= limits.promote_max_override_rate and elsewhere is not Stage.block):
+        elif (
+            status.clean_runs >= limits.promote_min_runs
+            and status.repositories >= limits.promote_min_repositories
+            and status.override_rate <= limits.promote_max_override_rate
+            and elsewhere is not Stage.block
+        ):
             proposals.append(Proposal(rule, elsewhere, STAGE_ORDER[rank(elsewhere) + 1], f"{status.clean_runs} clean run(s); {record}"))
     return proposals
 
@@ -85,9 +91,8 @@ def front_matter_patch(root: Path, proposals: list[Proposal], today: dt.date) ->
         for proposal in group:
             rollout[proposal.rule.id] = [_as_yaml(c) for c in new_rollout(proposal, today)]
         body = _without_rollout(match["body"]) + yaml.dump({"rollout": rollout}, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=4096)
-        changed = text[: match.start("body")] + body + text[match.end("body"):]
-        patches.append("".join(difflib.unified_diff(text.splitlines(keepends=True), changed.splitlines(keepends=True),
-                                                    fromfile=f"a/{rel}", tofile=f"b/{rel}")))
+        changed = text[: match.start("body")] + body + text[match.end("body") :]
+        patches.append("".join(difflib.unified_diff(text.splitlines(keepends=True), changed.splitlines(keepends=True), fromfile=f"a/{rel}", tofile=f"b/{rel}")))
     return "".join(patches), missing
 
 

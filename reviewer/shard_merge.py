@@ -28,12 +28,19 @@ def read_reports(paths: list[Path]) -> tuple[str, list[dict[str, Any]]]:
             continue
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             line = getattr(exc, "lineno", None)
-            problems.append(Problem(path=str(path), line=line, message=f"not JSON: {exc}",
-                                    hint="give the output of `codex check --format json` (or sarif)", kind="usage"))
+            problems.append(
+                Problem(path=str(path), line=line, message=f"not JSON: {exc}", hint="give the output of `codex check --format json` (or sarif)", kind="usage")
+            )
             continue
         if not isinstance(document, dict) or not ("runs" in document or "findings" in document):
-            problems.append(Problem(path=str(path), message="neither a codex JSON report nor a SARIF log",
-                                    hint="give the output of `codex check --format json` (or sarif)", kind="usage"))
+            problems.append(
+                Problem(
+                    path=str(path),
+                    message="neither a codex JSON report nor a SARIF log",
+                    hint="give the output of `codex check --format json` (or sarif)",
+                    kind="usage",
+                )
+            )
             continue
         documents.append(document)
     kinds = {"sarif" if "runs" in d else "json" for d in documents}
@@ -75,11 +82,14 @@ def merge_stats(stats: list[ReportStats | None], findings: int, blocking: int) -
     first = stats[0] if stats else None
     totals = [s.seconds.get("total", 0) if isinstance(s, RunStats) else 0 for s in stats]
     return MergedStats(
-        mode=first.mode if first else None, base=first.base if first else None, ruleset=first.ruleset if first else None,
+        mode=first.mode if first else None,
+        base=first.base if first else None,
+        ruleset=first.ruleset if first else None,
         shards=[s.shard if isinstance(s, RunStats) else None for s in stats],
         **{key: sum(getattr(s, key) if s else 0 for s in stats) for key in _COUNTED},
         seconds=ShardSeconds(slowest_shard=max(totals, default=0), all_shards=round(sum(totals), 3)),
-        findings=findings, blocking=blocking,
+        findings=findings,
+        blocking=blocking,
     )
 
 
@@ -103,7 +113,8 @@ def merge_sarif(logs: list[dict[str, Any]], sources: list[Path]) -> dict[str, An
         shard = run_stats.shard if isinstance(run_stats, RunStats) else None
         invocations += [{**i, "properties": {**i.get("properties", {}), "shard": shard}} if shard else i for i in run.get("invocations", [])]
     stats_json = merge_stats(stats, findings=len(results), blocking=sum(_blocking(r) for r in results)).model_dump(
-        mode="json", exclude={"findings", "blocking"})
+        mode="json", exclude={"findings", "blocking"}
+    )
     results, warning = within_limits(results, [r.get("level", "warning") for r in results])  # as one `codex check` run
     if warning:
         invocations.append({"executionSuccessful": True, "toolExecutionNotifications": [warning], "properties": {"merge": True}})
@@ -129,8 +140,12 @@ def sarif_failures(logs: list[dict[str, Any]], sources: list[Path]) -> list[tupl
     for log, source in zip(logs, sources, strict=True):
         invocations = [i for run in log.get("runs", []) for i in run.get("invocations", []) if i.get("executionSuccessful") is False]
         if invocations:
-            failed.append((source, [n.get("message", {}).get("text", "") for i in invocations
-                                    for n in i.get("toolExecutionNotifications", []) if n.get("level") == "error"]))
+            failed.append(
+                (
+                    source,
+                    [n.get("message", {}).get("text", "") for i in invocations for n in i.get("toolExecutionNotifications", []) if n.get("level") == "error"],
+                )
+            )
     return failed
 
 
@@ -141,8 +156,12 @@ def _blocking(result: dict[str, Any]) -> bool:
 def _not_ours(exc: ValidationError, source: Path) -> Problem:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
-    return Problem(path=str(source), message=f"not a codex report: {where}: {err['msg']}",
-                   hint="give the output of `codex check --format json` from the same codex version", kind="usage")
+    return Problem(
+        path=str(source),
+        message=f"not a codex report: {where}: {err['msg']}",
+        hint="give the output of `codex check --format json` from the same codex version",
+        kind="usage",
+    )
 
 
 def _sarif_stats(run: dict[str, Any], source: Path) -> ReportStats | None:
@@ -155,5 +174,12 @@ def _sarif_stats(run: dict[str, Any], source: Path) -> ReportStats | None:
 def _same_ruleset(stats: list[ReportStats | None], sources: list[Path]) -> None:
     versions = {s.ruleset.version if s and s.ruleset else None for s in stats}
     if len(versions) > 1:
-        raise ProblemError([Problem(message=f"the reports were checked with different rulesets ({', '.join(sorted(map(str, versions)))})",
-                                    hint=f"re-run every shard with the same rules: {', '.join(map(str, sources))}", kind="usage")])
+        raise ProblemError(
+            [
+                Problem(
+                    message=f"the reports were checked with different rulesets ({', '.join(sorted(map(str, versions)))})",
+                    hint=f"re-run every shard with the same rules: {', '.join(map(str, sources))}",
+                    kind="usage",
+                )
+            ]
+        )

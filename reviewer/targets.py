@@ -78,11 +78,7 @@ def prefilter_passes(prefilter: Prefilter | None, text: str) -> bool:
 
 
 def applies(rule: Rule, target: Target) -> bool:
-    return (
-        target.language in rule.languages
-        and in_scope(rule.paths, target.scope_path)
-        and prefilter_passes(rule.prefilter, target.text)
-    )
+    return target.language in rule.languages and in_scope(rule.paths, target.scope_path) and prefilter_passes(rule.prefilter, target.text)
 
 
 def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target], list[Problem]]:
@@ -95,8 +91,14 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
             continue
         shown_as = printable(change.path)
         if shown_as != change.path:
-            problems.append(Problem(path=shown_as, message="file name is not valid UTF-8, not checked", kind="skipped",
-                                    hint="rename it: semgrep cannot read it and reports cannot name it"))
+            problems.append(
+                Problem(
+                    path=shown_as,
+                    message="file name is not valid UTF-8, not checked",
+                    kind="skipped",
+                    hint="rename it: semgrep cannot read it and reports cannot name it",
+                )
+            )
             continue
         abs_path = change.source or changes.root / change.path
         link = _symlink_problem(change.path, abs_path)
@@ -107,8 +109,11 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
             problems.append(Problem(path=change.path, message="outside the checked tree, not checked", kind="skipped"))
             continue
         if not abs_path.is_file():
-            problems.append(Problem(path=change.path, message=f"not found under {changes.root}", kind="skipped",
-                                    hint="give --root the post-change tree the diff applies to"))
+            problems.append(
+                Problem(
+                    path=change.path, message=f"not found under {changes.root}", kind="skipped", hint="give --root the post-change tree the diff applies to"
+                )
+            )
             continue
         try:
             with abs_path.open("rb") as handle:
@@ -136,6 +141,10 @@ def _symlink_problem(path: str, abs_path: Path) -> Problem | None:
     real = abs_path.resolve()
     if real.is_relative_to(base.resolve()):
         inside = real.relative_to(base.resolve()).as_posix()
-        return Problem(path=path, message=f"symbolic link to {inside}, not checked here", kind="skipped",
-                       hint=f"{inside} is checked as its own file when the change touches it")
+        return Problem(
+            path=path,
+            message=f"symbolic link to {inside}, not checked here",
+            kind="skipped",
+            hint=f"{inside} is checked as its own file when the change touches it",
+        )
     return Problem(path=path, message="symbolic link to a file outside the repository, not read", kind="skipped")

@@ -145,7 +145,7 @@ def _parse_rust(source: bytes):
 
 
 def _text(source: bytes, node: Node | None) -> str:
-    return source[node.start_byte:node.end_byte].decode("utf-8", "replace") if node is not None else ""
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace") if node is not None else ""
 
 
 def _rust_test_items(root: Node, source: bytes) -> Lines:

@@ -30,13 +30,27 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
         try:
             patch = PatchSet(chunk)
         except UnidiffParseError as exc:
-            changes.problems.append(Problem(path=source, line=line, message=f"cannot parse this part of the diff: {exc}",
-                                            hint="give a unified diff as `git diff` writes it; the other files are still checked", kind="diff"))
+            changes.problems.append(
+                Problem(
+                    path=source,
+                    line=line,
+                    message=f"cannot parse this part of the diff: {exc}",
+                    hint="give a unified diff as `git diff` writes it; the other files are still checked",
+                    kind="diff",
+                )
+            )
             continue
         unparsed = len(_HUNK_START.findall(chunk)) - sum(len(patched) for patched in patch)
         if unparsed > 0:
-            changes.problems.append(Problem(path=source, line=line, message=f"{unparsed} hunk header(s) in this part of the diff are not valid",
-                                            hint="give a unified diff as `git diff` writes it; the other files are still checked", kind="diff"))
+            changes.problems.append(
+                Problem(
+                    path=source,
+                    line=line,
+                    message=f"{unparsed} hunk header(s) in this part of the diff are not valid",
+                    hint="give a unified diff as `git diff` writes it; the other files are still checked",
+                    kind="diff",
+                )
+            )
         files_seen += len(patch)
         for patched in patch:
             if patched.is_removed_file:
@@ -49,8 +63,15 @@ def from_patch(text: str, root: Path, source: str) -> ChangeSet:
             if added or patched.removed:  # removing lines can introduce a finding too (a `timeout=` argument)
                 changes.files.append(FileChange(path, added, patch=patched))
     if text.strip() and not files_seen and not changes.problems:
-        changes.problems.append(Problem(path=source, line=1, message="no file changes found in this diff",
-                                        hint="give a unified diff as `git diff` writes it (UTF-8, not UTF-16)", kind="diff"))
+        changes.problems.append(
+            Problem(
+                path=source,
+                line=1,
+                message="no file changes found in this diff",
+                hint="give a unified diff as `git diff` writes it (UTF-8, not UTF-16)",
+                kind="diff",
+            )
+        )
     return changes
 
 

@@ -26,8 +26,7 @@ class Verdict:
     override_reason: str | None  # the reason of the ``codex: allow`` that lets it through (None: nothing does)
 
     def applied(self, finding: Finding) -> Finding:
-        return finding.model_copy(update={"stage": self.stage, "overridden": self.override_reason is not None,
-                                          "override_reason": self.override_reason})
+        return finding.model_copy(update={"stage": self.stage, "overridden": self.override_reason is not None, "override_reason": self.override_reason})
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,7 @@ class Governed:
     stats: GovernanceStats  # what a history records
 
 
-def verdicts(ruleset: Ruleset, targets: list[Target], found: list[Finding], today: dt.date,
-             held: set[str]) -> tuple[list[Verdict], list[Finding]]:
+def verdicts(ruleset: Ruleset, targets: list[Target], found: list[Finding], today: dt.date, held: set[str]) -> tuple[list[Verdict], list[Finding]]:
     """A verdict per finding of ``found``, and the findings about overrides."""
     by_path = {t.path: t for t in targets}
     reasons, about_overrides = override_reasons(ruleset, targets, found)
@@ -50,14 +48,12 @@ def verdicts(ruleset: Ruleset, targets: list[Target], found: list[Finding], toda
     return decided, about_overrides
 
 
-def govern(ruleset: Ruleset, targets: list[Target], found: list[Finding], today: dt.date | None,
-           limits: GovernanceConfig) -> Governed:
+def govern(ruleset: Ruleset, targets: list[Target], found: list[Finding], today: dt.date | None, limits: GovernanceConfig) -> Governed:
     """The findings as governance leaves them (new ones: ``found`` is not changed; the i-th is the copy of
     ``found[i]``), then the findings about overrides."""
     today = today or dt.date.today()
     health = rule_health(ruleset, targets, found)
     held, problems = hold_broken_rules(health, limits)
     decided, about_overrides = verdicts(ruleset, targets, found, today, set(held))
-    stats = GovernanceStats(date=today, held=held,
-                            rules={h.rule_id: RuleHealthStats(files_seen=h.files_seen, files_hit=h.files_hit) for h in health})
+    stats = GovernanceStats(date=today, held=held, rules={h.rule_id: RuleHealthStats(files_seen=h.files_seen, files_hit=h.files_hit) for h in health})
     return Governed([v.applied(f) for v, f in zip(decided, found, strict=True)] + about_overrides, problems, stats)

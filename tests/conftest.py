@@ -35,8 +35,7 @@ class GitRepo:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
         self.git("init", "--quiet", "--initial-branch", branch)
-        for key, value in (("user.name", "Codex Test"), ("user.email", "test@codex.invalid"),
-                           ("commit.gpgsign", "false"), ("core.autocrlf", "false")):
+        for key, value in (("user.name", "Codex Test"), ("user.email", "test@codex.invalid"), ("commit.gpgsign", "false"), ("core.autocrlf", "false")):
             self.git("config", key, value)
 
     def git_bytes(self, *args: str) -> bytes:
@@ -100,8 +99,7 @@ def _no_ci_identity_or_history_url():
     """Runs are recorded with the repository and pipeline each test gives, into the history it configures, not with
     those of the CI job running the suite."""
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "CI_PROJECT_PATH", "CI_SERVER_HOST", "CI_PIPELINE_ID",
-                     "CODEX_HISTORY_URL"):
+        for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "GITHUB_RUN_ID", "CI_PROJECT_PATH", "CI_SERVER_HOST", "CI_PIPELINE_ID", "CODEX_HISTORY_URL"):
             patch.delenv(name, raising=False)
         yield
 

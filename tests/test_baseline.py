@@ -16,23 +16,31 @@ from reviewer.platforms.review import SUMMARY_MARKER
 from reviewer.unified_diff import from_patch
 
 SHELL_BASE = 'import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy " + name,\n        shell=True,\n    )\n'
-SHELL_HEAD = ('import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy --fast " + name,\n        shell=True,\n    )\n'
-              '\n\ndef undo(name):\n    subprocess.call("undo " + name, shell=True)\n')
+SHELL_HEAD = (
+    'import subprocess\n\n\ndef deploy(name):\n    subprocess.run(\n        "deploy --fast " + name,\n        shell=True,\n    )\n'
+    '\n\ndef undo(name):\n    subprocess.call("undo " + name, shell=True)\n'
+)
 
 HANDLER_BASE = 'def load(path):\n    try:\n        return open(path).read()\n    except:\n        log("cannot read", path)\n        return None\n'
 HANDLER_HEAD = HANDLER_BASE.replace('log("cannot read", path)', 'log("cannot read the file", path)')
 
-CLIENT_BASE = ('import requests\n\n\ndef fetch(url):\n    return requests.get(\n        url,\n        timeout=5,\n    )\n\n\n'
-               'def legacy(url):\n    return requests.get(\n        url,\n    )\n')
+CLIENT_BASE = (
+    "import requests\n\n\ndef fetch(url):\n    return requests.get(\n        url,\n        timeout=5,\n    )\n\n\n"
+    "def legacy(url):\n    return requests.get(\n        url,\n    )\n"
+)
 CLIENT_HEAD = CLIENT_BASE.replace("        timeout=5,\n", "")
 
 DUPE_BASE = "import requests\n\n\ndef twice(url):\n    requests.get(url)\n"
 DUPE_HEAD = "import requests\n\n\ndef twice(url):\n    requests.get(url)  # warm-up\n    requests.get(url)\n"
 
-RENAMED_BASE = ("import requests\n\n\ndef a(url):\n    return requests.get(url)\n\n\ndef b(url):\n    try:\n        return requests.get(url, timeout=3)\n"
-                "    except Exception:\n        pass\n\n\ndef c(url):\n    return requests.head(url, timeout=3)\n")
-RENAMED_HEAD = (RENAMED_BASE.replace("return requests.get(url)\n", "return requests.get(url)  # kept for old clients\n")
-                + "\n\ndef d(url):\n    return requests.post(url)\n")
+RENAMED_BASE = (
+    "import requests\n\n\ndef a(url):\n    return requests.get(url)\n\n\ndef b(url):\n    try:\n        return requests.get(url, timeout=3)\n"
+    "    except Exception:\n        pass\n\n\ndef c(url):\n    return requests.head(url, timeout=3)\n"
+)
+RENAMED_HEAD = (
+    RENAMED_BASE.replace("return requests.get(url)\n", "return requests.get(url)  # kept for old clients\n")
+    + "\n\ndef d(url):\n    return requests.post(url)\n"
+)
 
 FRESH = 'import requests\nrequests.get("http://example.invalid")\n'
 
@@ -44,15 +52,29 @@ def findings(report: dict) -> list[tuple[str, str, int]]:
 @pytest.fixture(scope="module")
 def scenario(git_repo_factory, run_codex, tmp_path_factory):
     repo = git_repo_factory("baseline")
-    main = repo.commit("base", {"svc/shell.py": SHELL_BASE, "svc/handler.py": HANDLER_BASE, "svc/client.py": CLIENT_BASE,
-                                "svc/dupe.py": DUPE_BASE, "svc/old_name.py": RENAMED_BASE})
+    main = repo.commit(
+        "base",
+        {"svc/shell.py": SHELL_BASE, "svc/handler.py": HANDLER_BASE, "svc/client.py": CLIENT_BASE, "svc/dupe.py": DUPE_BASE, "svc/old_name.py": RENAMED_BASE},
+    )
     repo.branch("feature")
     repo.git("mv", "svc/old_name.py", "svc/new_name.py")
-    repo.commit("feature", {"svc/shell.py": SHELL_HEAD, "svc/handler.py": HANDLER_HEAD, "svc/client.py": CLIENT_HEAD,
-                            "svc/dupe.py": DUPE_HEAD, "svc/new_name.py": RENAMED_HEAD, "svc/fresh.py": FRESH})
+    repo.commit(
+        "feature",
+        {
+            "svc/shell.py": SHELL_HEAD,
+            "svc/handler.py": HANDLER_HEAD,
+            "svc/client.py": CLIENT_HEAD,
+            "svc/dupe.py": DUPE_HEAD,
+            "svc/new_name.py": RENAMED_HEAD,
+            "svc/fresh.py": FRESH,
+        },
+    )
     check = ["check", "--format", "json", "--no-llm", "--no-history"]
-    runs = {"default": run_codex(check, cwd=repo.path), "base": run_codex([*check, "--base", "main"], cwd=repo.path),
-            "all": run_codex([*check, "--all"], cwd=repo.path)}
+    runs = {
+        "default": run_codex(check, cwd=repo.path),
+        "base": run_codex([*check, "--base", "main"], cwd=repo.path),
+        "all": run_codex([*check, "--all"], cwd=repo.path),
+    }
     patch = tmp_path_factory.mktemp("patch") / "change.patch"
     patch.write_bytes(repo.git_bytes("diff", "--no-color", "-M", "main...feature"))
     elsewhere = tmp_path_factory.mktemp("elsewhere")  # not a repository: the base is the diff reverse-applied
@@ -81,8 +103,13 @@ def test_only_what_the_change_introduced_is_reported(scenario, mode) -> None:
 
 
 def test_the_old_findings_are_there_for_the_rules_to_find(scenario) -> None:
-    old = {("CX0005", "svc/shell.py", 5), ("CX0004", "svc/handler.py", 4), ("CX0003", "svc/new_name.py", 5),
-           ("CX0003", "svc/client.py", 11), ("CX0003", "svc/dupe.py", 6)}
+    old = {
+        ("CX0005", "svc/shell.py", 5),
+        ("CX0004", "svc/handler.py", 4),
+        ("CX0003", "svc/new_name.py", 5),
+        ("CX0003", "svc/client.py", 11),
+        ("CX0003", "svc/dupe.py", 6),
+    }
     assert old <= set(findings(scenario["all"].json()))
     assert scenario["all"].json()["stats"]["base"] is None and scenario["all"].json()["stats"]["preexisting"] == 0
 
@@ -150,18 +177,19 @@ def test_a_base_version_that_cannot_be_parsed_keeps_the_line_rule_and_says_so(gi
 
 
 def test_a_rust_chain_edited_on_another_line_is_not_reported(git_repo, shipped_ruleset: Ruleset) -> None:
-    chain = ('pub fn port() -> u16 {\n    std::env::var("PORT")\n        .ok()\n        .map(|p| p.trim().to_string())\n'
-             '        .unwrap()\n        .parse()\n        .unwrap_or(80)\n}\n')
+    chain = (
+        'pub fn port() -> u16 {\n    std::env::var("PORT")\n        .ok()\n        .map(|p| p.trim().to_string())\n'
+        "        .unwrap()\n        .parse()\n        .unwrap_or(80)\n}\n"
+    )
     repo = git_repo()
     repo.commit("base", {"src/lib.rs": chain})
-    repo.write("src/lib.rs", chain.replace("to_string()", "to_owned()") + "\npub fn name() -> String {\n    std::env::var(\"N\").unwrap()\n}\n")
+    repo.write("src/lib.rs", chain.replace("to_string()", "to_owned()") + '\npub fn name() -> String {\n    std::env::var("N").unwrap()\n}\n')
     rust = Ruleset.build(shipped_ruleset.rfcs, [r for r in shipped_ruleset.rules if r.id == "CX0001"])
     report = run_check(rust, from_git(repo.path, None))
     assert [(f.rule_id, f.line) for f in report.findings] == [("CX0001", 11)]
 
 
-def test_codex_review_reports_only_what_the_merge_request_introduced(git_repo, tmp_path, monkeypatch, unthrottled, run_codex,
-                                                                      libcst_ruleset: Ruleset) -> None:
+def test_codex_review_reports_only_what_the_merge_request_introduced(git_repo, tmp_path, monkeypatch, unthrottled, run_codex, libcst_ruleset: Ruleset) -> None:
     from codex_testing.fake_github import FakeGitHub
     from codex_testing.github_pr import TOKEN, PullRequest
 

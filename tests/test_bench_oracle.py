@@ -50,8 +50,8 @@ def test_rust_sites_follow_the_test_code_model_macros_chains_and_own_expect(tmp_
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "lib.rs").write_text(LIB_RS)
     (tmp_path / "src" / "parser.rs").write_text(PARSER_RS)
-    (tmp_path / "src" / "testing.rs").write_text("pub fn fixture() -> u8 { \"1\".parse().unwrap() }\n")
-    (tmp_path / "build.rs").write_text("fn main() { std::env::var(\"OUT_DIR\").unwrap(); }\n")
+    (tmp_path / "src" / "testing.rs").write_text('pub fn fixture() -> u8 { "1".parse().unwrap() }\n')
+    (tmp_path / "build.rs").write_text('fn main() { std::env::var("OUT_DIR").unwrap(); }\n')
     got = sorted((s.path, s.line, s.column, s.verdict) for s in rust_sites(tmp_path))
     assert got == [
         ("build.rs", 1, 38, "ok"),
@@ -111,11 +111,20 @@ def test_python_sites_resolve_imports_and_label_by_the_letter(tmp_path: Path, pa
     (tmp_path / "py2.py").write_text("print 'x'\n")
     sites, unparsable = python_sites(tmp_path)
     assert sorted((s.rule, s.line, s.verdict) for s in sites) == [
-        ("CX0003", 8, "violation"), ("CX0003", 11, "violation"), ("CX0003", 12, "ok"), ("CX0003", 13, "ok"),
-        ("CX0003", 27, "violation"), ("CX0003", 29, "ok"),
-        ("CX0004", 9, "violation"), ("CX0004", 22, "ok"),
-        ("CX0005", 14, "violation"), ("CX0005", 15, "ok"), ("CX0005", 16, "violation"),
-        ("CX0006", 17, "violation"), ("CX0006", 18, "ok"), ("CX0006", 19, "?"),
+        ("CX0003", 8, "violation"),
+        ("CX0003", 11, "violation"),
+        ("CX0003", 12, "ok"),
+        ("CX0003", 13, "ok"),
+        ("CX0003", 27, "violation"),
+        ("CX0003", 29, "ok"),
+        ("CX0004", 9, "violation"),
+        ("CX0004", 22, "ok"),
+        ("CX0005", 14, "violation"),
+        ("CX0005", 15, "ok"),
+        ("CX0005", 16, "violation"),
+        ("CX0006", 17, "violation"),
+        ("CX0006", 18, "ok"),
+        ("CX0006", 19, "?"),
         ("CX0007", 24, assert_verdict),
     ]
     assert [entry.split(":")[0] for entry in unparsable] == ["py2.py"]

@@ -78,7 +78,11 @@ def test_a_failed_engine_caches_nothing_it_should_have_checked(cold) -> None:
 def test_cold_run_finds_everything(cold) -> None:
     _, _, _, _, (findings, problems, _) = cold
     assert {(f.rule_id, f.path, f.line) for f in findings} == {
-        ("CX0005", "app.py", 5), ("CX0004", "app.py", 6), ("CX0003", "calls.py", 4), ("CX0001", "main.rs", 3)}
+        ("CX0005", "app.py", 5),
+        ("CX0004", "app.py", 6),
+        ("CX0003", "calls.py", 4),
+        ("CX0001", "main.rs", 3),
+    }
     assert [(p.path, p.kind) for p in problems] == [("legacy.py", "parse")]
 
 
@@ -108,16 +112,19 @@ def test_a_changed_file_is_checked_again(cold, shipped_ruleset: Ruleset, tmp_pat
 def test_a_changed_rule_invalidates_and_display_fields_do_not(cold, shipped_ruleset: Ruleset, no_semgrep, no_libcst) -> None:
     root, cache_dir, _, _, _ = cold
     swallowed = shipped_ruleset.rule("CX0004")
-    restaged = shipped_ruleset.model_copy(update={"rules": tuple(
-        r.model_copy(update={"stage": Stage.shadow}) if r.id == "CX0004" else r for r in shipped_ruleset.rules)})
+    restaged = shipped_ruleset.model_copy(
+        update={"rules": tuple(r.model_copy(update={"stage": Stage.shadow}) if r.id == "CX0004" else r for r in shipped_ruleset.rules)}
+    )
     cache = ResultCache(cache_dir)
     findings, _, _ = run_matchers(restaged, _targets(root), cache)
     assert cache.misses == 0  # stage is not part of what a rule finds
     assert {f.stage for f in findings if f.rule_id == "CX0004"} == {Stage.shadow}
 
-    narrowed = shipped_ruleset.model_copy(update={"rules": tuple(
-        r.model_copy(update={"paths": PathFilter(exclude=("legacy.py",))}) if r.id == swallowed.id else r
-        for r in shipped_ruleset.rules)})
+    narrowed = shipped_ruleset.model_copy(
+        update={
+            "rules": tuple(r.model_copy(update={"paths": PathFilter(exclude=("legacy.py",))}) if r.id == swallowed.id else r for r in shipped_ruleset.rules)
+        }
+    )
     cache = ResultCache(cache_dir)
     with pytest.raises(AssertionError, match="libcst ran on"):
         run_matchers(narrowed, _targets(root), cache)  # every python file CX0004 applies to is a miss

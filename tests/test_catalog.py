@@ -65,8 +65,9 @@ def test_explain_an_unknown_id_is_a_usage_problem(run_codex):
 def test_a_rule_with_only_an_example_file_shows_it_with_its_flagged_lines(tmp_path, run_codex, wide):
     (tmp_path / "rfcs/examples").mkdir(parents=True)
     (tmp_path / "rfcs/examples/x.py").write_text("try:\n    run()\n# ruleid: CX0700\nexcept:\n    pass\n")
-    section = (f"## CX0700: Do not swallow errors\n\nIf you need to handle an error, use a named exception.\n\n"
-               f"```yaml codex\n{LIBCST}examples: [examples/x.py]\n```\n")
+    section = (
+        f"## CX0700: Do not swallow errors\n\nIf you need to handle an error, use a named exception.\n\n```yaml codex\n{LIBCST}examples: [examples/x.py]\n```\n"
+    )
     (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0700", rules=section))
     page = load_catalog(tmp_path, CodexConfig()).rule_page(load_catalog(tmp_path, CodexConfig()).ruleset.rule("CX0700"))
     assert page.example.code == "try:\n    run()\nexcept:\n    pass\n" and page.example.flagged == (3,)
@@ -77,17 +78,29 @@ def test_a_rule_with_only_an_example_file_shows_it_with_its_flagged_lines(tmp_pa
 
 def test_explain_shows_the_fixed_code_of_the_example_that_states_it(tmp_path, run_codex, wide):
     fixed = rule("CX0700", matcher="pattern: eval($X)\nfix: ast.literal_eval($X)\n").replace(
-        "```python good", "```python bad\nimport ast\n# ruleid: CX0700\ny = eval(s)\n```\n\n"
-                          "```python fixed\nimport ast\n# ruleid: CX0700\ny = ast.literal_eval(s)\n```\n\n```python good")
+        "```python good",
+        "```python bad\nimport ast\n# ruleid: CX0700\ny = eval(s)\n```\n\n"
+        "```python fixed\nimport ast\n# ruleid: CX0700\ny = ast.literal_eval(s)\n```\n\n```python good",
+    )
     (tmp_path / "rfcs").mkdir()
     (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0700", rules=fixed))
     assert run_codex(["test", "--root", tmp_path]).code == 0  # the fixed block is what the fix gives
     out = run_codex(["explain", "CX0700", "--root", tmp_path]).out.splitlines()
     start = out.index("Example")
-    assert out[start:out.index("Stage and rollout")] == [
-        "Example", "  1 import ast", "❱ 2 y = eval(s)", "flagged: line 2 (from rfcs/a.md:35)", "",  # the second bad block: the one with a fixed block
-        "Fix", "  1 import ast", "  2 y = ast.literal_eval(s)", "",
-        "Use instead", "  1 ast.literal_eval(x)", ""]
+    assert out[start : out.index("Stage and rollout")] == [
+        "Example",
+        "  1 import ast",
+        "❱ 2 y = eval(s)",
+        "flagged: line 2 (from rfcs/a.md:35)",
+        "",  # the second bad block: the one with a fixed block
+        "Fix",
+        "  1 import ast",
+        "  2 y = ast.literal_eval(s)",
+        "",
+        "Use instead",
+        "  1 ast.literal_eval(x)",
+        "",
+    ]
     plain = rfc("RFC-0700", rules=rule("CX0700"))
     (tmp_path / "rfcs/a.md").write_text(plain)
     assert "Fix" not in run_codex(["explain", "CX0700", "--root", tmp_path]).out.splitlines()
@@ -95,8 +108,7 @@ def test_explain_shows_the_fixed_code_of_the_example_that_states_it(tmp_path, ru
 
 def test_snippet_keeps_flagged_lines_aligned_after_removing_annotations(shipped_ruleset):
     rule = shipped_ruleset.rule("CX0003")
-    example = Example(verdict="bad", language="python", code="a()\n# ruleid: CX0003\nb()\n// ok: CX0003\nc()\n",
-                      filename="x.py", expected=(3,), source_line=7)
+    example = Example(verdict="bad", language="python", code="a()\n# ruleid: CX0003\nb()\n// ok: CX0003\nc()\n", filename="x.py", expected=(3,), source_line=7)
     shown = snippet(example, rule)
     assert shown.code == "a()\nb()\nc()\n" and shown.flagged == (2,)
 

@@ -21,8 +21,7 @@ def test_only_keeps_explicit_paths(feature_repo, monkeypatch: pytest.MonkeyPatch
     assert isinstance(changes.files[0], FileChange)
 
 
-def test_an_explicit_path_outside_the_tree_is_a_usage_problem_even_when_it_exists(feature_repo, tmp_path: Path,
-                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_explicit_path_outside_the_tree_is_a_usage_problem_even_when_it_exists(feature_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     outside = tmp_path / "elsewhere.py"
     outside.write_text("x = 1\n")
     monkeypatch.chdir(feature_repo.path)
@@ -30,7 +29,8 @@ def test_an_explicit_path_outside_the_tree_is_a_usage_problem_even_when_it_exist
     assert [f.path for f in only.files] == ["b.py"]
     assert [(p.path, p.message, p.kind) for p in only.problems] == [
         (str(outside), f"outside the checked tree {feature_repo.path}, not checked", "usage"),
-        ("../elsewhere.py", f"outside the checked tree {feature_repo.path}, not checked", "usage")]
+        ("../elsewhere.py", f"outside the checked tree {feature_repo.path}, not checked", "usage"),
+    ]
 
 
 def test_explicit_paths_that_name_nothing_are_usage_errors_and_the_rest_is_checked(git_repo, run_codex) -> None:
@@ -68,9 +68,14 @@ def test_explicit_paths_deleted_or_missing_are_said_exactly(git_repo, tmp_path: 
     assert added(changes) == {"src/app.py": {2}}
     assert [(p.path, p.kind, p.message, p.hint) for p in changes.problems] == [
         ("-old.py", "skipped", "deleted, nothing to check", ""),
-        ("missing.py", "usage", f"no such file under {repo.path}",
-         "name files that exist in the checked tree (paths are relative to it or to the current directory)"),
-        ("gone.py", "skipped", "deleted, nothing to check", "")]
+        (
+            "missing.py",
+            "usage",
+            f"no such file under {repo.path}",
+            "name files that exist in the checked tree (paths are relative to it or to the current directory)",
+        ),
+        ("gone.py", "skipped", "deleted, nothing to check", ""),
+    ]
 
 
 def test_a_directory_keeps_only_the_files_under_that_very_name() -> None:
@@ -93,8 +98,13 @@ def test_a_path_outside_the_tree_says_which_tree_and_what_to_name(feature_repo, 
     only = ChangeSet(feature_repo.path, [FileChange("b.py", None)]).only([str(outside), "b.py"])
     assert [f.path for f in only.files] == ["b.py"]
     assert [(p.path, p.kind, p.message, p.hint) for p in only.problems] == [
-        (str(outside), "usage", f"outside the checked tree {feature_repo.path}, not checked",
-         "name files inside the tree codex checks (--root, or the repository)")]
+        (
+            str(outside),
+            "usage",
+            f"outside the checked tree {feature_repo.path}, not checked",
+            "name files inside the tree codex checks (--root, or the repository)",
+        )
+    ]
 
 
 def test_outside_git_a_path_that_names_nothing_is_missing_not_deleted(tmp_path: Path) -> None:

@@ -44,8 +44,9 @@ def deploy(url, payload, name):
 """
 
 RUST_BASE = 'fn main() {\n    let a = std::env::var("A").unwrap();\n    println!("{a}");\n}\n'
-RUST_CHANGED = ('fn main() {\n    let a = std::env::var("A").unwrap();\n    println!("{a}");\n'
-                '    let b = std::env::var("B").expect("B set");\n    println!("{b}");\n}\n')
+RUST_CHANGED = (
+    'fn main() {\n    let a = std::env::var("A").unwrap();\n    println!("{a}");\n    let b = std::env::var("B").expect("B set");\n    println!("{b}");\n}\n'
+)
 
 NEW_FILE = """\
 def check(value):
@@ -67,15 +68,18 @@ def scenario(git_repo_factory, run_codex, tmp_path_factory):
     repo = git_repo_factory("check")
     repo.commit("base", {"svc/app.py": APP_BASE, "src/main.rs": RUST_BASE, "README.md": "hi\n"})
     repo.branch("feature")
-    repo.commit("feature", {
-        "svc/app.py": APP_CHANGED,
-        "src/main.rs": RUST_CHANGED,
-        "svc/new.py": NEW_FILE,
-        "tests/test_new.py": "def test_it():\n    assert True\n",
-        "legacy/py2.py": PY2,
-        "legacy/latin1.py": LATIN1,
-        "bin/blob.py": BINARY,
-    })
+    repo.commit(
+        "feature",
+        {
+            "svc/app.py": APP_CHANGED,
+            "src/main.rs": RUST_CHANGED,
+            "svc/new.py": NEW_FILE,
+            "tests/test_new.py": "def test_it():\n    assert True\n",
+            "legacy/py2.py": PY2,
+            "legacy/latin1.py": LATIN1,
+            "bin/blob.py": BINARY,
+        },
+    )
     repo.write("scratch.py", "import yaml\nyaml.load(open('x'))\n")  # untracked: every line is new
     runs = {"default": run_codex(["check", "--format", "json", "--no-llm"], cwd=repo.path)}
     runs["all"] = run_codex(["check", "--all", "--format", "json", "--no-llm"], cwd=repo.path)
@@ -91,8 +95,7 @@ def scenario(git_repo_factory, run_codex, tmp_path_factory):
     repo.write("svc/app.py", unstaged)  # the staged version is what is checked, at its own line numbers
     runs["staged"] = run_codex(["check", "--staged", "--format", "json", "--no-llm"], cwd=repo.path)
     runs["staged_paths"] = run_codex(["check", "--staged", "--format", "json", "--no-llm", "svc/app.py"], cwd=repo.path)
-    runs["staged_and_not"] = run_codex(["check", "--staged", "--format", "json", "--no-llm", "src/main.rs", "svc/app.py", "README.md"],
-                                       cwd=repo.path)
+    runs["staged_and_not"] = run_codex(["check", "--staged", "--format", "json", "--no-llm", "src/main.rs", "svc/app.py", "README.md"], cwd=repo.path)
     return runs
 
 
@@ -149,7 +152,9 @@ def test_all_mode_has_no_diff_filter(scenario) -> None:
     result = scenario["all"]
     assert result.code == 1
     assert findings(result) >= findings(scenario["default"]) | {
-        ("CX0005", "svc/app.py", 8), ("CX0003", "svc/app.py", 9), ("CX0001", "src/main.rs", 2),
+        ("CX0005", "svc/app.py", 8),
+        ("CX0003", "svc/app.py", 9),
+        ("CX0001", "src/main.rs", 2),
     }
     stats = result.json()["stats"]
     assert stats["mode"] == "all" and stats["outside_diff"] == 0

@@ -21,8 +21,7 @@ from codex_cli.main import build_parser
 from codex_testing import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent  # check-jsonschema and zizmor come with the test extra
-PINNED = {"actions/checkout@11d5960a326750d5838078e36cf38b85af677262": "v4.4.0",
-          "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065": "v5.6.0"}
+PINNED = {"actions/checkout@11d5960a326750d5838078e36cf38b85af677262": "v4.4.0", "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065": "v5.6.0"}
 INPUT = re.compile(r"\$\[\[ inputs\.([\w-]+) \]\]")
 
 
@@ -38,19 +37,26 @@ def _load(relative: str) -> dict:
 
 
 def _validate(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
-                          capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, files)], capture_output=True, text=True, check=False, timeout=120
+    )
 
 
 def _zizmor(*files: Path) -> list[tuple[str, str]]:
     """(audit, severity) of every finding at medium or above, offline."""
-    result = subprocess.run([str(BIN / "zizmor"), "--offline", "--min-severity", "medium", "--format", "json", *map(str, files)],
-                            capture_output=True, text=True, check=False, timeout=120)
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--min-severity", "medium", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert result.returncode in (0, 13, 14), result.stderr  # 0 clean, 1x findings (by highest severity)
     return sorted((f["ident"], f["determinations"]["severity"]) for f in json.loads(result.stdout))
 
 
 # --- GitHub ---------------------------------------------------------------------------------------------------------
+
 
 def test_the_action_refuses_pull_request_target_and_runs_nothing_of_the_checkout():
     action = _load("action.yml")
@@ -69,8 +75,7 @@ def test_the_action_refuses_pull_request_target_and_runs_nothing_of_the_checkout
     checkout = steps[1]
     assert checkout["with"]["persist-credentials"] is False and checkout["with"]["fetch-depth"] == 0
     assert "pull_request.head.sha" in checkout["with"]["ref"]
-    assert [s["run"] for s in steps if "pip" in s.get("run", "")] == [
-        'python -I -m pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"']
+    assert [s["run"] for s in steps if "pip" in s.get("run", "")] == ['python -I -m pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"']
     review = next(s for s in steps if "-m codex_cli review" in s.get("run", ""))
     assert review["if"] == "github.event_name == 'pull_request'" and review["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
     env = {k: action["inputs"]["max-comments"]["default"] for k in review["env"]}
@@ -132,12 +137,17 @@ def test_action_and_workflows_validate_and_zizmor_finds_nothing_at_medium_or_abo
     assert _zizmor(action, workflow, docs) == []
     weakened = tmp_path / "weakened" / "action.yml"  # the same audit catches what the hardening removed
     weakened.parent.mkdir()
-    weakened.write_text(action.read_text(encoding="utf-8").replace("persist-credentials: false", "")
-                        .replace("actions/checkout@11d5960a326750d5838078e36cf38b85af677262", "actions/checkout@v4"), encoding="utf-8")
+    weakened.write_text(
+        action.read_text(encoding="utf-8")
+        .replace("persist-credentials: false", "")
+        .replace("actions/checkout@11d5960a326750d5838078e36cf38b85af677262", "actions/checkout@v4"),
+        encoding="utf-8",
+    )
     assert _zizmor(weakened) == [("artipacked", "Medium"), ("unpinned-uses", "High")]
 
 
 # --- GitLab ---------------------------------------------------------------------------------------------------------
+
 
 def _component() -> tuple[dict, str]:
     """The component's ``spec`` header and its jobs document (text, inputs not yet substituted)."""
@@ -153,11 +163,14 @@ def _with_inputs(jobs: str, inputs: dict[str, object]) -> str:
 def test_the_component_declares_every_input_it_uses_and_installs_only_what_it_is_told(tmp_path):
     spec, jobs = _component()
     inputs = spec["spec"]["inputs"]
-    assert set(INPUT.findall(jobs)) == set(inputs) == {"project", "install", "stage", "image", "max-comments", "rfc-base-url", "pages",
-                                                       "docs-url"}
+    assert set(INPUT.findall(jobs)) == set(inputs) == {"project", "install", "stage", "image", "max-comments", "rfc-base-url", "pages", "docs-url"}
     assert "default" not in inputs["project"]  # required: GitLab refuses the pipeline without it
     assert [bool(re.fullmatch(inputs["project"]["regex"], p)) for p in ("g/codex", "a.b/sub-group/co_dex", "codex", "g/x; rm -rf /")] == [
-        True, True, False, False]
+        True,
+        True,
+        False,
+        False,
+    ]
     version = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     assert inputs["install"]["default"] == f"git+$CI_SERVER_URL/$CODEX_PROJECT.git@{version}"  # this release's tag, never a package name
     assert "codex-rfc" not in (PROJECT_ROOT / "templates" / "codex.yml").read_text(encoding="utf-8")
@@ -180,13 +193,13 @@ def test_the_component_validates_against_gitlab_ci_schema(tmp_path):
 
 def test_the_component_reviews_merge_requests_and_audits_the_default_branch():
     spec, jobs = _component()
-    config = yaml.safe_load(_with_inputs(jobs, {"project": "g/codex",
-                                                **{k: v["default"] for k, v in spec["spec"]["inputs"].items() if "default" in v}}))
+    config = yaml.safe_load(_with_inputs(jobs, {"project": "g/codex", **{k: v["default"] for k, v in spec["spec"]["inputs"].items() if "default" in v}}))
     base = config[".codex-setup"]
     assert config[".codex"]["extends"] == ".codex-setup" and config["codex-pages"]["extends"] == ".codex-setup"
     assert base["variables"]["GIT_DEPTH"] == "0" and base["stage"] == "test" and base["image"] == "python:3.11"
     expanded = string.Template(base["variables"]["CODEX_INSTALL"]).substitute(  # as the runner expands variables in variables
-        CI_SERVER_URL="https://gitlab.example.com", **base["variables"])
+        CI_SERVER_URL="https://gitlab.example.com", **base["variables"]
+    )
     assert expanded == "git+https://gitlab.example.com/g/codex.git@0.1.0"
     assert base["before_script"][0] == 'python -I -m pip install --quiet --disable-pip-version-check "$CODEX_INSTALL"'
     assert config[".codex"]["artifacts"] == {"when": "always", "reports": {"codequality": "gl-code-quality-report.json"}}
@@ -196,7 +209,10 @@ def test_the_component_reviews_merge_requests_and_audits_the_default_branch():
     codex_lines = [line for line in review["script"] + audit["script"] if line.startswith("python -I -m codex_cli ")]
     parsed = [build_parser().parse_args(_codex_args(line, review["variables"])) for line in codex_lines]
     assert [(a.command, getattr(a, "all", None), getattr(a, "format", None)) for a in parsed] == [
-        ("check", True, "gitlab"), ("review", None, None), ("check", True, "gitlab")]
+        ("check", True, "gitlab"),
+        ("review", None, None),
+        ("check", True, "gitlab"),
+    ]
     assert parsed[1].max_comments == 25
     assert {str(parsed[0].output), str(parsed[2].output)} == {config[".codex"]["artifacts"]["reports"]["codequality"]}
 
@@ -226,20 +242,22 @@ def test_the_pages_job_publishes_the_catalog_from_the_default_branch_only_when_a
     config = yaml.safe_load(_with_inputs(jobs, {k: v.get("default", "g/codex") for k, v in inputs.items()}))
     assert config[".codex-setup"]["variables"]["CODEX_PAGES"] == "false"
     pages = config["codex-pages"]
-    assert pages["rules"] == [{"if": '$CODEX_PAGES == "true" && $CI_PIPELINE_SOURCE != "merge_request_event" && '
-                                     "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
+    assert pages["rules"] == [{"if": '$CODEX_PAGES == "true" && $CI_PIPELINE_SOURCE != "merge_request_event" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}]
     assert pages["pages"] is True and pages["artifacts"] == {"paths": ["public"]}
     [line] = pages["script"]
     args = build_parser().parse_args(_codex_args(line, {}))
     assert (args.command, str(args.out)) == ("docs", "public")
 
 
-@pytest.mark.parametrize("pages, docs_url, linked", [
-    ("true", "", "https://g.pages.example/codex"),  # the Pages site
-    ("true", "https://docs.example/codex", "https://docs.example/codex"),  # an address given wins
-    ("false", "", ""),  # no catalog: no links
-    ("false", "https://docs.example/codex", "https://docs.example/codex"),  # published elsewhere
-])
+@pytest.mark.parametrize(
+    "pages, docs_url, linked",
+    [
+        ("true", "", "https://g.pages.example/codex"),  # the Pages site
+        ("true", "https://docs.example/codex", "https://docs.example/codex"),  # an address given wins
+        ("false", "", ""),  # no catalog: no links
+        ("false", "https://docs.example/codex", "https://docs.example/codex"),  # published elsewhere
+    ],
+)
 def test_the_jobs_give_codex_the_catalog_s_address(pages, docs_url, linked):
     """The component's before_script, run by bash with the variables GitLab sets: what CODEX_DOCS_URL codex sees."""
     spec, jobs = _component()

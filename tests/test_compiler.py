@@ -42,18 +42,21 @@ def test_valid_rfc_compiles_into_the_rule_model(tmp_path: Path) -> None:
     assert isinstance(only.matcher, SemgrepMatcher) and only.matcher.body == {"pattern": "eval(...)"}
     assert only.description == "More prose."
     assert [(e.verdict, e.expected) for e in only.examples] == [("bad", (2,)), ("good", ())]
-    assert only.rfc.model_dump() == {"id": "RFC-0100", "title": "Example RFC-0100", "path": "rfcs/0100-eval.md",
-                                     "anchor": "cx0100-no-eval", "url": None}
+    assert only.rfc.model_dump() == {"id": "RFC-0100", "title": "Example RFC-0100", "path": "rfcs/0100-eval.md", "anchor": "cx0100-no-eval", "url": None}
     assert result.locations == {"CX0100": ("rfcs/0100-eval.md", 13)}
 
 
 def test_matchers_stages_and_statuses(tmp_path: Path) -> None:
-    result = compiled(tmp_path, {
-        "a.md": rfc("RFC-0001", rules=rule("CX0001", LIBCST) + rule("CX0002", LLM)),
-        "b.md": rfc("RFC-0002", status="draft", rules=rule("CX0003")),
-        "c.md": rfc("RFC-0003", status="deprecated", rules=rule("CX0004")),
-        "d.md": rfc("RFC-0004", status="superseded", rules=rule("CX0005")),
-    }, base_url="https://git.example.com/handbook/-/blob/main/")
+    result = compiled(
+        tmp_path,
+        {
+            "a.md": rfc("RFC-0001", rules=rule("CX0001", LIBCST) + rule("CX0002", LLM)),
+            "b.md": rfc("RFC-0002", status="draft", rules=rule("CX0003")),
+            "c.md": rfc("RFC-0003", status="deprecated", rules=rule("CX0004")),
+            "d.md": rfc("RFC-0004", status="superseded", rules=rule("CX0005")),
+        },
+        base_url="https://git.example.com/handbook/-/blob/main/",
+    )
     assert result.problems == []
     rules = {r.id: r for r in result.ruleset.rules}
     assert set(rules) == {"CX0001", "CX0002", "CX0003"}  # deprecated and superseded rules are off
@@ -65,8 +68,7 @@ def test_matchers_stages_and_statuses(tmp_path: Path) -> None:
 
 
 def test_explicit_stage_and_paths(tmp_path: Path) -> None:
-    config = ("severity: error\nlanguages: [python]\nmatcher: semgrep\nstage: warn\n"
-              "paths:\n  include: ['src/**']\n  exclude: ['**/tests/**']\n")
+    config = "severity: error\nlanguages: [python]\nmatcher: semgrep\nstage: warn\npaths:\n  include: ['src/**']\n  exclude: ['**/tests/**']\n"
     result = compiled(tmp_path, {"a.md": rfc(rules=rule(config=config))})
     (only,) = result.ruleset.rules
     assert only.stage is Stage.warn
@@ -108,17 +110,20 @@ def test_every_problem_in_one_run(tmp_path: Path) -> None:
     assert len(lines) == 8  # both front matter errors of 1-front.md are in one problem
 
 
-@pytest.mark.parametrize(("config", "words"), [
-    ("severity: fatal\nlanguages: [python]\nmatcher: semgrep\n", "severity: Input should be"),
-    ("severity: error\nlanguages: python\nmatcher: semgrep\n", "languages: Input should be a valid list"),
-    ("- a list\n", "rule block: Input should be a valid dictionary"),
-    ("severity: error\nlanguages: [python]\nmatcher: semgrep\nprefilter: {regex: ['(']}\n", "prefilter regex '(' is not valid"),
-    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: codex.lints.swallowed_errors:cst\n", "is not a codex.lint.LintRule subclass"),
-    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: os:path\n", "os is not a package matcher classes may come from"),
-    ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: codex.lints.no_such:X\n", "cannot load codex.lints.no_such:X"),
-    ("severity: error\nlanguages: [rust]\nmatcher: libcst\nrule_class: x:Y\n", "libcst rules match Python only"),
-    ("severity: error\nlanguages: [python]\nmatcher: semgrep\nunknown_key: 1\n", "unknown_key: Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        ("severity: fatal\nlanguages: [python]\nmatcher: semgrep\n", "severity: Input should be"),
+        ("severity: error\nlanguages: python\nmatcher: semgrep\n", "languages: Input should be a valid list"),
+        ("- a list\n", "rule block: Input should be a valid dictionary"),
+        ("severity: error\nlanguages: [python]\nmatcher: semgrep\nprefilter: {regex: ['(']}\n", "prefilter regex '(' is not valid"),
+        ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: codex.lints.swallowed_errors:cst\n", "is not a codex.lint.LintRule subclass"),
+        ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: os:path\n", "os is not a package matcher classes may come from"),
+        ("severity: error\nlanguages: [python]\nmatcher: libcst\nrule_class: codex.lints.no_such:X\n", "cannot load codex.lints.no_such:X"),
+        ("severity: error\nlanguages: [rust]\nmatcher: libcst\nrule_class: x:Y\n", "libcst rules match Python only"),
+        ("severity: error\nlanguages: [python]\nmatcher: semgrep\nunknown_key: 1\n", "unknown_key: Extra inputs are not permitted"),
+    ],
+)
 def test_rule_block_problems(tmp_path: Path, config: str, words: str) -> None:
     result = compiled(tmp_path, {"a.md": rfc(rules=rule(config=config))})
     assert result.ruleset is None
@@ -138,8 +143,9 @@ def test_a_fixed_block_attaches_to_the_bad_block_before_it(tmp_path: Path) -> No
     fixed = rule().replace("```python good", "```python fixed\nast.literal_eval(x)\n```\n\n```python good")
     stray = rule("CX0101").replace("ast.literal_eval(x)\n```\n\n", "ast.literal_eval(x)\n```\n\n```python fixed\nx\n```\n\n")
     result = compiled(tmp_path, {"a.md": rfc(rules=fixed), "b.md": rfc("RFC-0101", rules=stray)})
-    assert problem_lines(result) == ["rfcs/b.md:38: a python fixed block must follow a python bad block — "
-                                     "put it right after the bad block whose fixes it shows (one per bad block)"]
+    assert problem_lines(result) == [
+        "rfcs/b.md:38: a python fixed block must follow a python bad block — put it right after the bad block whose fixes it shows (one per bad block)"
+    ]
     result = compiled(tmp_path / "one", {"a.md": rfc(rules=fixed)})
     [bad, good] = result.ruleset.rule("CX0100").examples
     assert (bad.verdict, bad.fixed, good.verdict, good.fixed) == ("bad", "ast.literal_eval(x)\n", "good", None)
@@ -162,8 +168,9 @@ def test_version_follows_content(tmp_path: Path) -> None:
 
 
 def test_compile_and_check_for_staleness(tmp_path: Path, run_codex) -> None:
-    root = project(tmp_path, {"a.md": rfc(rules=rule("CX0100", LIBCST) + rule("CX0101", LLM))},
-                   pyproject='[tool.codex]\nrfc_base_url = "https://h.example/x"\n')
+    root = project(
+        tmp_path, {"a.md": rfc(rules=rule("CX0100", LIBCST) + rule("CX0101", LLM))}, pyproject='[tool.codex]\nrfc_base_url = "https://h.example/x"\n'
+    )
     stale = run_codex(["compile", "--check"], cwd=root)
     assert stale.code == 1 and "stale" in stale.out
     assert not (root / "rules").exists()  # --check writes nothing
@@ -181,11 +188,14 @@ def test_compile_and_check_for_staleness(tmp_path: Path, run_codex) -> None:
 
 
 def test_compile_reports_semgrep_rejections_with_other_problems(tmp_path: Path, run_codex) -> None:
-    root = project(tmp_path, {
-        "a-rejected.md": rfc("RFC-0301", rules=rule("CX0301", matcher="pattern: eval((\n")),
-        "b-no-use.md": rfc("RFC-0302", rules=rule("CX0302", LIBCST, statement="If you need it, just do it")),
-        "c-fine.md": rfc("RFC-0303", rules=rule("CX0303", LLM)),
-    })
+    root = project(
+        tmp_path,
+        {
+            "a-rejected.md": rfc("RFC-0301", rules=rule("CX0301", matcher="pattern: eval((\n")),
+            "b-no-use.md": rfc("RFC-0302", rules=rule("CX0302", LIBCST, statement="If you need it, just do it")),
+            "c-fine.md": rfc("RFC-0303", rules=rule("CX0303", LLM)),
+        },
+    )
     result = run_codex(["compile"], cwd=root)
     assert result.code == 2
     errors = [line for line in result.err.splitlines() if line.startswith("rfcs/")]
@@ -203,11 +213,38 @@ def test_compile_without_rfc_directory(tmp_path: Path, run_codex) -> None:
     assert result.code == 2 and "no RFC directory" in result.err
 
 
-FRAGMENTS = ["---\n", "id: RFC-0001\n", "title: x\n", "status: draft\n", "authors: [a]\n", "created: 2026-01-01\n", "# T\n",
-             "## CX0001: r\n", "If you need a, use b.\n", "```yaml codex\n", "```yaml semgrep\n", "```\n", "severity: error\n",
-             "languages: [python]\n", "matcher: semgrep\n", "matcher: libcst\n", "matcher: llm\n", "pattern: x\n",
-             "```python bad\n", "```python good path=a/b.py\n", "# ruleid: CX0001\n", "x\n", "\n", "paths: {include: [1]}\n",
-             "prefilter: {keywords: x}\n", "examples: [a.py]\n", "pattern-either:\n", "1: 2\n", "[]\n", "null\n"]
+FRAGMENTS = [
+    "---\n",
+    "id: RFC-0001\n",
+    "title: x\n",
+    "status: draft\n",
+    "authors: [a]\n",
+    "created: 2026-01-01\n",
+    "# T\n",
+    "## CX0001: r\n",
+    "If you need a, use b.\n",
+    "```yaml codex\n",
+    "```yaml semgrep\n",
+    "```\n",
+    "severity: error\n",
+    "languages: [python]\n",
+    "matcher: semgrep\n",
+    "matcher: libcst\n",
+    "matcher: llm\n",
+    "pattern: x\n",
+    "```python bad\n",
+    "```python good path=a/b.py\n",
+    "# ruleid: CX0001\n",
+    "x\n",
+    "\n",
+    "paths: {include: [1]}\n",
+    "prefilter: {keywords: x}\n",
+    "examples: [a.py]\n",
+    "pattern-either:\n",
+    "1: 2\n",
+    "[]\n",
+    "null\n",
+]
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -219,13 +256,19 @@ def test_compiler_never_raises_on_arbitrary_markdown(tmp_path: Path, parts: list
     assert (result.ruleset is None) == bool(result.problems)
 
 
-@pytest.mark.parametrize(("statement", "need", "use"), [
-    ("If you need X, use Y. Because Z matters.", "X", "Y"),
-    ("Background first. If you need a **parser**, use `ast.literal_eval`, e.g. `f(x)`. More.", "a parser", "`ast.literal_eval`, e.g. `f(x)`"),
-    ("If you need a, b and c, use `x. Y` instead", "a, b and c", "`x. Y` instead"),
-    ("**If you need ``a`b`` or `` `c` ``, use `__init__(**kw)` and __x__ [y](https://y.example).**",
-     "``a`b`` or `` `c` ``", "`__init__(**kw)` and x [y](https://y.example)"),
-])
+@pytest.mark.parametrize(
+    ("statement", "need", "use"),
+    [
+        ("If you need X, use Y. Because Z matters.", "X", "Y"),
+        ("Background first. If you need a **parser**, use `ast.literal_eval`, e.g. `f(x)`. More.", "a parser", "`ast.literal_eval`, e.g. `f(x)`"),
+        ("If you need a, b and c, use `x. Y` instead", "a, b and c", "`x. Y` instead"),
+        (
+            "**If you need ``a`b`` or `` `c` ``, use `__init__(**kw)` and __x__ [y](https://y.example).**",
+            "``a`b`` or `` `c` ``",
+            "`__init__(**kw)` and x [y](https://y.example)",
+        ),
+    ],
+)
 def test_statement_need_and_use(tmp_path: Path, statement: str, need: str, use: str) -> None:
     (only,) = compiled(tmp_path, {"a.md": rfc(rules=rule(statement=statement))}).ruleset.rules
     assert (only.need, only.use) == (need, use)
@@ -237,8 +280,10 @@ def test_front_matter_problem_at_its_key(tmp_path: Path) -> None:
 
 
 def test_duplicate_rfc_id_and_rfc_without_rules(tmp_path: Path) -> None:
-    result = compiled(tmp_path, {"a.md": rfc("RFC-0100", rules=rule("CX0100")), "b.md": rfc("RFC-0100", rules=rule("CX0101")),
-                                 "c.md": rfc("RFC-0102", rules="Only prose here.\n")})
+    result = compiled(
+        tmp_path,
+        {"a.md": rfc("RFC-0100", rules=rule("CX0100")), "b.md": rfc("RFC-0100", rules=rule("CX0101")), "c.md": rfc("RFC-0102", rules="Only prose here.\n")},
+    )
     lines = problem_lines(result)
     assert any(line.startswith("rfcs/b.md:2: RFC id RFC-0100 is also used by rfcs/a.md") for line in lines), lines
     assert any(line.startswith("rfcs/c.md:") and "no rule sections" in line for line in lines), lines
@@ -279,12 +324,14 @@ def test_tags_and_security_severity_come_from_the_front_matter_and_leave_other_r
     assert plain.version != tagged.version
 
 
-@pytest.mark.parametrize("front, problem", [
-    ("security_severity: 11\n", "security_severity: Input should be less than or equal to 10"),
-    ("security_severity: 0\n", "security_severity: Input should be greater than 0"),
-    ("tags: [a, b, c, d, e, f, g, h, i, j, k]\n", "tags: List should have at most 10 items after validation, not 11"),
-    ("tags: ['two words']\n", "tags.0: String should match pattern '^[\\w.:/-]{1,64}$'"),
-])
+@pytest.mark.parametrize(
+    "front, problem",
+    [
+        ("security_severity: 11\n", "security_severity: Input should be less than or equal to 10"),
+        ("security_severity: 0\n", "security_severity: Input should be greater than 0"),
+        ("tags: [a, b, c, d, e, f, g, h, i, j, k]\n", "tags: List should have at most 10 items after validation, not 11"),
+        ("tags: ['two words']\n", "tags.0: String should match pattern '^[\\w.:/-]{1,64}$'"),
+    ],
+)
 def test_bad_tags_or_security_severity_are_front_matter_problems_at_their_line(tmp_path: Path, front: str, problem: str) -> None:
-    assert problem_lines(compiled(tmp_path, {"a.md": rfc(front=front)})) == [
-        f"rfcs/a.md:7: front matter: {problem} — see the RFC format in the README"]
+    assert problem_lines(compiled(tmp_path, {"a.md": rfc(front=front)})) == [f"rfcs/a.md:7: front matter: {problem} — see the RFC format in the README"]

@@ -59,9 +59,25 @@ class Page(HTMLParser):
 
 def chromium(*args: str) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="codex-chromium-") as profile:
-        return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                               f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
 
 def dom(url: str) -> Page:
@@ -93,7 +109,8 @@ def site(tmp_path_factory, git_repo_factory, run_codex):
     shutil.copytree(PROJECT_ROOT / "rfcs", repo.path / "rfcs")
     repo.write("pyproject.toml", "[tool.codex]\nshipped = false  # its rfcs/ are a copy of the shipped codex\n")
     hostile = rule("CX0900", statement="If you need <b>bold</b> text, use `markdown` <script>alert(1)</script>.").replace(
-        "No eval", "No eval when a < b & \"quoted\"")
+        "No eval", 'No eval when a < b & "quoted"'
+    )
     hostile_rfc = rfc("RFC-0900", status="draft", rules=hostile).replace("Why it matters.", "Why <img src=x onerror=alert(1)> matters.")
     (repo.path / "rfcs/0900-hostile.md").write_text(hostile_rfc)
     out = tmp_path_factory.mktemp("site")
@@ -106,7 +123,8 @@ def test_every_rule_and_rfc_has_a_page_and_every_link_resolves(site):
     out, catalog = site["out"], site["catalog"]
     pages = sorted(out.rglob("*.html"))
     assert {p.relative_to(out).as_posix() for p in pages} == (
-        {"index.html"} | {f"rules/{r.id}.html" for r in catalog.ruleset.rules} | {f"rfcs/{m.id}.html" for m in catalog.ruleset.rfcs})
+        {"index.html"} | {f"rules/{r.id}.html" for r in catalog.ruleset.rules} | {f"rfcs/{m.id}.html" for m in catalog.ruleset.rfcs}
+    )
     for page in pages:
         parsed = Page(page.read_text())
         assert parsed.loads == [], f"{page} loads {parsed.loads}"  # no external assets: works offline
@@ -128,12 +146,14 @@ def test_a_rule_page_links_its_rfc_source_and_highlights_its_examples(site):
 
 def test_a_rule_page_shows_the_fixed_code_after_its_example_when_the_rfc_states_it(site):
     headings = {rule_id: re.findall(r"<h2>([^<]*)</h2>", (site["out"] / f"rules/{rule_id}.html").read_text()) for rule_id in ("CX0006", "CX0003")}
-    assert headings == {"CX0006": ["What it does", "Why is this bad?", "Example", "Fix", "Use instead", "Stage and rollout", "RFC"],
-                        "CX0003": ["What it does", "Why is this bad?", "Example", "Use instead", "Stage and rollout", "RFC"]}
+    assert headings == {
+        "CX0006": ["What it does", "Why is this bad?", "Example", "Fix", "Use instead", "Stage and rollout", "RFC"],
+        "CX0003": ["What it does", "Why is this bad?", "Example", "Use instead", "Stage and rollout", "RFC"],
+    }
     text = (site["out"] / "rules/CX0006.html").read_text()
-    fix = text[text.index("<h2>Fix</h2>"):text.index("<h2>Use instead</h2>")]
+    fix = text[text.index("<h2>Fix</h2>") : text.index("<h2>Use instead</h2>")]
     stated = re.search(r"```python fixed\n(.*?)```", (PROJECT_ROOT / "rfcs/0004-no-injection-by-construction.md").read_text(), re.S)[1]
-    code = fix[fix.index('<div class="highlight">'):fix.index("</pre>")]
+    code = fix[fix.index('<div class="highlight">') : fix.index("</pre>")]
     assert html.unescape(re.sub(r"<[^>]+>", "", code)) == "".join(line for line in stated.splitlines(True) if "ruleid:" not in line)
     assert '<span class="n">safe_load</span>' in code  # highlighted as the other examples
 
@@ -166,10 +186,12 @@ def test_the_index_filters_in_a_browser(site):
     everything = dom(index)
     assert everything.visible_rules() == [r.id for r in rules]
     assert f"{len(rules)} of {len(rules)} rules" in "".join(everything.text)
-    for fragment, keep in (("language=rust", lambda r: "rust" in r.languages),
-                           ("severity=error&stage=block", lambda r: r.severity.value == "error" and r.stage.value == "block"),
-                           ("stage=shadow", lambda r: r.stage.value == "shadow"),
-                           ("q=timeout", lambda r: r.id == "CX0003")):
+    for fragment, keep in (
+        ("language=rust", lambda r: "rust" in r.languages),
+        ("severity=error&stage=block", lambda r: r.severity.value == "error" and r.stage.value == "block"),
+        ("stage=shadow", lambda r: r.stage.value == "shadow"),
+        ("q=timeout", lambda r: r.id == "CX0003"),
+    ):
         page = dom(f"{index}#{fragment}")
         expected = [r.id for r in rules if keep(r)]
         assert page.visible_rules() == expected, fragment

@@ -35,8 +35,7 @@ def test_each_engine_runs_the_matcher_kind_of_its_name() -> None:
 
 
 def test_versions_name_the_installed_distributions() -> None:
-    assert engine("tree-sitter").version() == (f"tree-sitter {metadata.version('tree-sitter')}, "
-                                              f"tree-sitter-rust {metadata.version('tree-sitter-rust')}")
+    assert engine("tree-sitter").version() == (f"tree-sitter {metadata.version('tree-sitter')}, tree-sitter-rust {metadata.version('tree-sitter-rust')}")
     assert engine("semgrep").version() == f"semgrep {metadata.version('semgrep')}"
     assert engine("libcst").version() == f"libcst {metadata.version('libcst')}"
 
@@ -44,8 +43,14 @@ def test_versions_name_the_installed_distributions() -> None:
 def test_a_ruleset_reads_each_matcher_back_as_its_engines_model(shipped_ruleset: Ruleset) -> None:
     loaded = Ruleset.model_validate_json(shipped_ruleset.to_json())
     assert {r.id: type(r.matcher) for r in loaded.rules} == {
-        "CX0001": TreeSitterMatcher, "CX0002": LlmMatcher, "CX0003": LibcstMatcher, "CX0004": LibcstMatcher,
-        "CX0005": SemgrepMatcher, "CX0006": LibcstMatcher, "CX0007": SemgrepMatcher}
+        "CX0001": TreeSitterMatcher,
+        "CX0002": LlmMatcher,
+        "CX0003": LibcstMatcher,
+        "CX0004": LibcstMatcher,
+        "CX0005": SemgrepMatcher,
+        "CX0006": LibcstMatcher,
+        "CX0007": SemgrepMatcher,
+    }
     assert loaded.rules == shipped_ruleset.rules
 
 
@@ -89,17 +94,32 @@ fn f() {{}}
 """
 
 
-@pytest.mark.parametrize(("matcher", "languages", "rule_class", "message"), [
-    ("tree-sitter", "[rust]", "no_such.module:X",
-     "cannot load no_such.module:X: no_such.module is not a package matcher classes may come from (codex.lints)"),
-    ("tree-sitter", "[rust]", "codex.lints.no_such:X",
-     "cannot load codex.lints.no_such:X: importing codex.lints.no_such failed: ModuleNotFoundError: No module named 'codex.lints.no_such'"),
-    ("tree-sitter", "[rust]", "codex.lints.swallowed_errors:SwallowedErrors",
-     "cannot load codex.lints.swallowed_errors:SwallowedErrors: "
-     "codex.lints.swallowed_errors:SwallowedErrors is not a codex.treesitter_lint.TreeSitterRule subclass"),
-    ("tree-sitter", "[rust, python]", "codex.lints.rust_panics:UnwrapOrExpect", "tree-sitter rules match Rust only"),
-    ("regexp", "[rust]", "x:Y", "unknown matcher 'regexp'"),
-])
+@pytest.mark.parametrize(
+    ("matcher", "languages", "rule_class", "message"),
+    [
+        (
+            "tree-sitter",
+            "[rust]",
+            "no_such.module:X",
+            "cannot load no_such.module:X: no_such.module is not a package matcher classes may come from (codex.lints)",
+        ),
+        (
+            "tree-sitter",
+            "[rust]",
+            "codex.lints.no_such:X",
+            "cannot load codex.lints.no_such:X: importing codex.lints.no_such failed: ModuleNotFoundError: No module named 'codex.lints.no_such'",
+        ),
+        (
+            "tree-sitter",
+            "[rust]",
+            "codex.lints.swallowed_errors:SwallowedErrors",
+            "cannot load codex.lints.swallowed_errors:SwallowedErrors: "
+            "codex.lints.swallowed_errors:SwallowedErrors is not a codex.treesitter_lint.TreeSitterRule subclass",
+        ),
+        ("tree-sitter", "[rust, python]", "codex.lints.rust_panics:UnwrapOrExpect", "tree-sitter rules match Rust only"),
+        ("regexp", "[rust]", "x:Y", "unknown matcher 'regexp'"),
+    ],
+)
 def test_compiling_asks_the_engine(tmp_path: Path, matcher: str, languages: str, rule_class: str, message: str) -> None:
     (tmp_path / "rfcs").mkdir()
     (tmp_path / "rfcs" / "0100-t.md").write_text(RFC.format(matcher=matcher, languages=languages, rule_class=rule_class))
@@ -116,8 +136,7 @@ def test_an_unknown_matcher_is_told_the_known_ones(tmp_path: Path) -> None:
 
 def test_a_tree_sitter_rule_compiles_into_its_matcher(tmp_path: Path) -> None:
     (tmp_path / "rfcs").mkdir()
-    (tmp_path / "rfcs" / "0100-t.md").write_text(RFC.format(matcher="tree-sitter", languages="[rust]",
-                                                              rule_class="codex.lints.rust_panics:UnwrapOrExpect"))
+    (tmp_path / "rfcs" / "0100-t.md").write_text(RFC.format(matcher="tree-sitter", languages="[rust]", rule_class="codex.lints.rust_panics:UnwrapOrExpect"))
     result = compile_rfcs(tmp_path / "rfcs", tmp_path)
     assert result.problems == []
     assert [r.matcher for r in result.rules] == [TreeSitterMatcher(rule_class="codex.lints.rust_panics:UnwrapOrExpect")]
@@ -133,10 +152,11 @@ def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, t
     (tmp_path / "broken.rs").write_text("fn f() {\n    let = ;\n}\nfn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
     (tmp_path / "fine.rs").write_text("fn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
     targets = [Target(name, tmp_path / name, "rust", None, name) for name in ("broken.rs", "fine.rs")]
-    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets,
-                                         lint_packages=LintPackages(("codex_testing.lints",)))
+    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets, lint_packages=LintPackages(("codex_testing.lints",)))
     assert sorted((f.rule_id, f.path, f.line, f.engine) for f in findings) == [
-        ("CX0001", "broken.rs", 5, "tree-sitter"), ("CX0001", "fine.rs", 2, "tree-sitter")]
+        ("CX0001", "broken.rs", 5, "tree-sitter"),
+        ("CX0001", "fine.rs", 2, "tree-sitter"),
+    ]
     assert sorted(((p.path, p.line, p.kind, p.message.split(":")[0]) for p in problems), key=str) == [
         ("broken.rs", 2, "parse", "tree-sitter could not parse this part of the file (from line 2); tree-sitter rules may miss something in it"),
         ("broken.rs", None, "rule", "rule CX9001 failed on this file"),
@@ -146,8 +166,7 @@ def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, t
     ]
 
 
-def test_a_missing_tree_sitter_is_an_engine_problem_not_a_pass(shipped_ruleset: Ruleset, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_tree_sitter_is_an_engine_problem_not_a_pass(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reviewer.engines import treesitter
 
     monkeypatch.setattr(treesitter, "_language", lambda language: __import__("tree_sitter_cobol"))
@@ -156,4 +175,5 @@ def test_a_missing_tree_sitter_is_an_engine_problem_not_a_pass(shipped_ruleset: 
     findings, problems, _ = run_matchers(ruleset, [Target("main.rs", tmp_path / "main.rs", "rust", None, "main.rs")])
     assert findings == []
     assert [(p.path, p.kind, p.message) for p in problems] == [
-        (None, "engine", "tree-sitter cannot run (No module named 'tree_sitter_cobol'); tree-sitter rules were not run")]
+        (None, "engine", "tree-sitter cannot run (No module named 'tree_sitter_cobol'); tree-sitter rules were not run")
+    ]

@@ -32,8 +32,7 @@ def jobs(tmp_path_factory: pytest.TempPathFactory, shipped_ruleset: Ruleset):
     for name, content in EXTRA.items():
         (root / name).write_bytes(content.encode() if isinstance(content, str) else content)
     rules = [r for r in shipped_ruleset.rules if isinstance(r.matcher, LibcstMatcher)]
-    crashing = rules[0].model_copy(update={"id": "CX9002", "prefilter": None,
-                                           "matcher": LibcstMatcher(rule_class="codex_testing.lints:CrashesOnCalls")})
+    crashing = rules[0].model_copy(update={"id": "CX9002", "prefilter": None, "matcher": LibcstMatcher(rule_class="codex_testing.lints:CrashesOnCalls")})
     targets = [Target(name, root / name, "python", None, name) for name in EXTRA]
     targets += [Target(p.relative_to(PROJECT).as_posix(), p, "python", None, p.name) for p in PROJECT_PY]
     return [(t, [*rules, crashing]) for t in targets]
@@ -59,10 +58,11 @@ def test_worker_processes_find_the_same_as_one_process(jobs, monkeypatch: pytest
     assert [p.kind for p in parallel["py2.py"][1]] == ["parse"]
     assert {p.kind for p in parallel["bad_calls.py"][1]} == {"rule"}  # the crashing matcher, isolated in its worker
     assert any(m.rule_id == "CX0004" for m in parallel["latin.py"][0])
-    assert parallel["brackets.py"] == ([], [Problem(path="brackets.py", line=2, kind="parse", hint=NESTED_HINT,
-                                                    message="not valid Python 3 (too many nested parentheses); libcst rules skipped")])
-    assert [(p.line, p.message) for p in parallel["chain.py"][1]] == \
-        [(1, "not valid Python 3 (nested too deeply for CPython's parser); libcst rules skipped")]
+    assert parallel["brackets.py"] == (
+        [],
+        [Problem(path="brackets.py", line=2, kind="parse", hint=NESTED_HINT, message="not valid Python 3 (too many nested parentheses); libcst rules skipped")],
+    )
+    assert [(p.line, p.message) for p in parallel["chain.py"][1]] == [(1, "not valid Python 3 (nested too deeply for CPython's parser); libcst rules skipped")]
 
 
 def test_little_work_stays_in_this_process(jobs, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,8 +100,9 @@ def test_findings_that_cannot_be_placed_are_reported(jobs, monkeypatch: pytest.M
     monkeypatch.setattr(MetadataWrapper, "resolve", fails)  # the class the engine imports when it checks a file
     [(target, rules)] = [job for job in jobs if job[0].path == "bad_calls.py"]
     matches, problems = libcst_engine.check_file(target, [r for r in rules if r.id == "CX0003"])
-    assert matches == [] and [(p.kind, p.message) for p in problems] == \
-        [("rule", "findings of CX0003 could not be placed (RecursionError: maximum recursion depth exceeded)")]
+    assert matches == [] and [(p.kind, p.message) for p in problems] == [
+        ("rule", "findings of CX0003 could not be placed (RecursionError: maximum recursion depth exceeded)")
+    ]
 
 
 def test_a_cpu_is_left_to_semgrep(jobs, monkeypatch: pytest.MonkeyPatch) -> None:

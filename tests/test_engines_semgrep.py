@@ -44,13 +44,13 @@ def test_a_split_target_list_finds_the_same(tmp_path, shipped_ruleset: Ruleset, 
     monkeypatch.setattr(semgrep_engine, "ARGUMENT_BYTES", 2 * (len(targets[0].path) + 11))
     matches, problems = semgrep_engine.SemgrepRun([shipped_ruleset.rule("CX0005")], targets).collect()
     assert started == [2, 1] and problems == []
-    assert {path: [(m.rule_id, m.line) for m in found] for path, found in matches.items()} == \
-        {t.path: [("CX0005", 4)] for t in targets}
+    assert {path: [(m.rule_id, m.line) for m in found] for path, found in matches.items()} == {t.path: [("CX0005", 4)] for t in targets}
 
 
 def test_only_excludes_that_match_anywhere_are_handed_to_semgrep(shipped_ruleset: Ruleset) -> None:
-    rule = shipped_ruleset.rule("CX0005").model_copy(update={"paths": PathFilter(
-        include=("src/**",), exclude=("**/tests/**", "**/test_*.py", "vendor/**", "**/a/b/**", "**/generated.py"))})
+    rule = shipped_ruleset.rule("CX0005").model_copy(
+        update={"paths": PathFilter(include=("src/**",), exclude=("**/tests/**", "**/test_*.py", "vendor/**", "**/a/b/**", "**/generated.py"))}
+    )
     [entry] = run_rules([rule], {"src", "pkg"})
     assert entry["paths"] == {"exclude": ["**/tests/**", "**/test_*.py", "**/generated.py"]}  # never an anchored one
     [entry] = run_rules([rule], {"src", "generated.py"})  # to semgrep, "**/generated.py" would skip that directory too
@@ -82,13 +82,25 @@ SHELL_TRUE = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=
 def checked_without_path(git_repo_factory) -> dict:
     """codex run as CI runs `venv/bin/codex`: the venv's Python by absolute path, PATH without the venv."""
     repo = git_repo_factory("no-path")
-    repo.commit("files", {"a_suppressed.py": SHELL_TRUE.format("  # nosemgrep"), "b_plain.py": SHELL_TRUE.format(""),
-                          "c_semgrep_id.py": SHELL_TRUE.format("  # nosemgrep: codex.CX0005")})
+    repo.commit(
+        "files",
+        {
+            "a_suppressed.py": SHELL_TRUE.format("  # nosemgrep"),
+            "b_plain.py": SHELL_TRUE.format(""),
+            "c_semgrep_id.py": SHELL_TRUE.format("  # nosemgrep: codex.CX0005"),
+        },
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
     env.update(PATH="/usr/bin:/bin", PYTHONPATH=str(PROJECT_ROOT))
     assert shutil.which("semgrep", path=env["PATH"]) is None
-    proc = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--all", "--no-llm", "--no-history", "--no-cache", "--format", "json"],
-                          cwd=repo.path, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codex_cli", "check", "--all", "--no-llm", "--no-history", "--no-cache", "--format", "json"],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stderr
     return json.loads(proc.stdout)
 
@@ -100,7 +112,10 @@ def test_semgrep_is_found_beside_the_interpreter_when_path_lacks_it(checked_with
 
 def test_nosemgrep_comments_do_not_switch_codex_rules_off(checked_without_path: dict) -> None:
     assert sorted((f["rule_id"], f["path"], f["line"]) for f in checked_without_path["findings"]) == [
-        ("CX0005", "a_suppressed.py", 4), ("CX0005", "b_plain.py", 4), ("CX0005", "c_semgrep_id.py", 4)]
+        ("CX0005", "a_suppressed.py", 4),
+        ("CX0005", "b_plain.py", 4),
+        ("CX0005", "c_semgrep_id.py", 4),
+    ]
 
 
 def test_find_semgrep_prefers_the_interpreters_scripts_directory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,11 +123,15 @@ def test_find_semgrep_prefers_the_interpreters_scripts_directory(monkeypatch: py
     assert semgrep_engine.find_semgrep() == str(Path(sys.executable).parent / "semgrep")
 
 
-@pytest.mark.parametrize("script", [
-    "#!/bin/sh\necho 'Traceback (most recent call last): ImportError: no module named semgrep' >&2\nexit 1\n",
-    "#!/bin/sh\necho '{\"results\": [], \"errors\": [{\"type\": \"SemgrepError\", \"message\": \"fatal\"}]}'\nexit 2\n",
-    "#!/bin/sh\nexit 0\n",
-], ids=["crashes-at-start", "fatal-error", "no-output"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "#!/bin/sh\necho 'Traceback (most recent call last): ImportError: no module named semgrep' >&2\nexit 1\n",
+        '#!/bin/sh\necho \'{"results": [], "errors": [{"type": "SemgrepError", "message": "fatal"}]}\'\nexit 2\n',
+        "#!/bin/sh\nexit 0\n",
+    ],
+    ids=["crashes-at-start", "fatal-error", "no-output"],
+)
 def test_a_broken_semgrep_is_exit_2_not_a_pass(script: str, git_repo, run_codex, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = git_repo()
     repo.commit("files", {"tool.py": SHELL_TRUE.format("")})
@@ -137,7 +156,8 @@ def test_semgrep_not_found_is_exit_2(git_repo, run_codex, monkeypatch: pytest.Mo
 def test_a_rule_semgrep_rejects_at_run_time_is_an_engine_failure(tmp_path: Path, shipped_ruleset: Ruleset) -> None:
     (tmp_path / "tool.py").write_text(SHELL_TRUE.format(""), encoding="utf-8")
     broken = shipped_ruleset.rule("CX0006").model_copy(update={"matcher": SemgrepMatcher(body={"pattern": "yaml.load("})})
-    matches, problems = semgrep_engine.SemgrepRun([shipped_ruleset.rule("CX0005"), broken],
-                                                  [Target("tool.py", tmp_path / "tool.py", "python", None, "tool.py")]).collect()
+    matches, problems = semgrep_engine.SemgrepRun(
+        [shipped_ruleset.rule("CX0005"), broken], [Target("tool.py", tmp_path / "tool.py", "python", None, "tool.py")]
+    ).collect()
     assert {path: [m.rule_id for m in found] for path, found in matches.items()} == {"tool.py": ["CX0005"]}  # the rest ran
     assert [p.kind for p in problems] == ["engine"] and "Rule parse error in rule CX0006" in problems[0].message

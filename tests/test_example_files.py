@@ -56,8 +56,10 @@ def load():
 
 
 def file_rule(rule_id: str, example: str, config: str = LIBCST, blocks: str = "") -> str:
-    return (f"## {rule_id}: Do not swallow errors\n\nIf you need to handle an error, use a named exception.\n\n"
-            f"```yaml codex\n{config}examples: [{example}]\n```\n\n{blocks}")
+    return (
+        f"## {rule_id}: Do not swallow errors\n\nIf you need to handle an error, use a named exception.\n\n"
+        f"```yaml codex\n{config}examples: [{example}]\n```\n\n{blocks}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +112,13 @@ def test_codex_test_explains_each_wrong_line_and_exits_1(tested):
     assert "1 rule(s) passed, 1 failed" in out
 
 
-@pytest.mark.parametrize(("entry", "words"), [
-    ("examples/missing.py", "cannot read example file rfcs/examples/missing.py"),
-    ("examples/passing.rs", "example file examples/passing.rs is not in a language rule CX0601 covers"),
-])
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ("examples/missing.py", "cannot read example file rfcs/examples/missing.py"),
+        ("examples/passing.rs", "example file examples/passing.rs is not in a language rule CX0601 covers"),
+    ],
+)
 def test_a_bad_example_entry_is_a_problem_with_a_line(tmp_path, entry, words):
     (tmp_path / "rfcs").mkdir()
     (tmp_path / "rfcs/a.md").write_text(rfc("RFC-0001", rules=file_rule("CX0601", entry)))

@@ -18,17 +18,29 @@ def _broken_rules(shipped: Ruleset) -> tuple:
     """Copies of shipped rules that are wrong on purpose: one misses its bad example, one flags its good one."""
     libcst = shipped.rule("CX0003")
     misses = libcst.model_copy(update={"id": "CX9001", "matcher": SemgrepMatcher(body={"pattern": "never_called_anywhere(...)"})})
-    noisy_good = Example(verdict="good", language="python", code="import requests\nrequests.get(url)\n",
-                         filename="example.py", source_line=1)
+    noisy_good = Example(verdict="good", language="python", code="import requests\nrequests.get(url)\n", filename="example.py", source_line=1)
     flags_good = libcst.model_copy(update={"id": "CX9002", "examples": (*libcst.examples, noisy_good)})
     yaml_rule = shipped.rule("CX0006")
-    wrong_fix = Example(verdict="bad", language="python", filename="example.py", source_line=1, expected=(3, 5),
-                        code="import yaml\n# ruleid: CX9003\na = yaml.load(s)\n# ruleid: CX9003\nb = yaml.full_load(s)\n",
-                        fixed="import yaml\na = yaml.safe_load(s)\nb = yaml.full_load(s)\n")
+    wrong_fix = Example(
+        verdict="bad",
+        language="python",
+        filename="example.py",
+        source_line=1,
+        expected=(3, 5),
+        code="import yaml\n# ruleid: CX9003\na = yaml.load(s)\n# ruleid: CX9003\nb = yaml.full_load(s)\n",
+        fixed="import yaml\na = yaml.safe_load(s)\nb = yaml.full_load(s)\n",
+    )
     fixes_wrongly = yaml_rule.model_copy(update={"id": "CX9003", "examples": (wrong_fix,)})
     swallowed = shipped.rule("CX0004")
-    no_fix = Example(verdict="bad", language="python", filename="example.py", source_line=1, expected=(4,),
-                     code="try:\n    run()\n# ruleid: CX9004\nexcept:\n    pass\n", fixed="run()\n")
+    no_fix = Example(
+        verdict="bad",
+        language="python",
+        filename="example.py",
+        source_line=1,
+        expected=(4,),
+        code="try:\n    run()\n# ruleid: CX9004\nexcept:\n    pass\n",
+        fixed="run()\n",
+    )
     fixes_nothing = swallowed.model_copy(update={"id": "CX9004", "examples": (no_fix,)})
     return misses, flags_good, fixes_wrongly, fixes_nothing
 
@@ -83,8 +95,7 @@ def test_codex_test_command_exit_code(run_codex, tmp_path) -> None:
     from codex_testing.rfcs import LIBCST, rfc, rule
 
     (tmp_path / "rfcs").mkdir()
-    broken = rule("CX0500", LIBCST).replace("```python good\nast.literal_eval(x)\n```",
-                                             "```python good\ntry:\n    pass\nexcept:\n    pass\n```")
+    broken = rule("CX0500", LIBCST).replace("```python good\nast.literal_eval(x)\n```", "```python good\ntry:\n    pass\nexcept:\n    pass\n```")
     broken = broken.replace("# ruleid: CX0500\neval(x)", "try:\n    pass\n# ruleid: CX0500\nexcept:\n    pass")
     (tmp_path / "rfcs" / "a.md").write_text(rfc(rules=broken), encoding="utf-8")
     result = run_codex(["test", "--root", tmp_path])
@@ -96,8 +107,9 @@ def test_an_example_whose_fixes_do_not_give_its_fixed_block_fails(example_run: E
     [wrong] = [r for r in example_run.results if r.rule.id == "CX9003"]
     assert wrong.actual == wrong.example.expected and not wrong.passed
     assert wrong.fixed == "import yaml\n# ruleid: CX9003\na = yaml.safe_load(s)\n# ruleid: CX9003\nb = yaml.safe_load(s)\n"
-    assert wrong.mismatches() == ["the fixes do not give the fixed block: line 3 of the fixed block is 'b = yaml.full_load(s)', "
-                                  "the fixes give 'b = yaml.safe_load(s)'"]
+    assert wrong.mismatches() == [
+        "the fixes do not give the fixed block: line 3 of the fixed block is 'b = yaml.full_load(s)', the fixes give 'b = yaml.safe_load(s)'"
+    ]
     [nothing] = [r for r in example_run.results if r.rule.id == "CX9004"]
     assert nothing.mismatches() == ["the rule offered no fix, and the fixed block differs from the bad block"]
 

@@ -86,6 +86,5 @@ def test_an_rfc_whose_semgrep_rule_semgrep_rejects_fails_stale_naming_its_block(
     report = result.json()
     assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("PY0002", "app.py", 1)]
     assert report["stats"]["ruleset"]["origin"] == "shipped codex + rules/ruleset.json"
-    assert [(e["path"], e["line"], e["kind"]) for e in report["errors"]] == [
-        ("rfcs", None, "stale-ruleset"), ("rfcs/0100-eval.md", block_line, "input")]
+    assert [(e["path"], e["line"], e["kind"]) for e in report["errors"]] == [("rfcs", None, "stale-ruleset"), ("rfcs/0100-eval.md", block_line, "input")]
     assert "semgrep rejects rule PY0002" in report["errors"][1]["message"]

@@ -30,15 +30,18 @@ def test_same_text_twice_gets_two_fingerprints(shipped_ruleset: Ruleset) -> None
 
 def test_fingerprint_depends_on_rule_path_and_text(shipped_ruleset: Ruleset) -> None:
     lines = {"a.py": ["x"], "b.py": ["x"]}
-    found = [finding(shipped_ruleset, "CX0005", "a.py", 1), finding(shipped_ruleset, "CX0006", "a.py", 1, 2),
-             finding(shipped_ruleset, "CX0005", "b.py", 1)]
+    found = [finding(shipped_ruleset, "CX0005", "a.py", 1), finding(shipped_ruleset, "CX0006", "a.py", 1, 2), finding(shipped_ruleset, "CX0005", "b.py", 1)]
     prints = [f.fingerprint for f in sort_and_fingerprint(found, lines)]
     assert len(set(prints)) == 3
 
 
 def test_sorted_and_deduplicated(shipped_ruleset: Ruleset) -> None:
-    found = [finding(shipped_ruleset, "CX0006", "b.py", 1), finding(shipped_ruleset, "CX0005", "a.py", 9),
-             finding(shipped_ruleset, "CX0005", "a.py", 2), finding(shipped_ruleset, "CX0005", "a.py", 2)]
+    found = [
+        finding(shipped_ruleset, "CX0006", "b.py", 1),
+        finding(shipped_ruleset, "CX0005", "a.py", 9),
+        finding(shipped_ruleset, "CX0005", "a.py", 2),
+        finding(shipped_ruleset, "CX0005", "a.py", 2),
+    ]
     ordered = sort_and_fingerprint(found, {})
     assert [(f.path, f.line) for f in ordered] == [("a.py", 2), ("a.py", 9), ("b.py", 1)]
 

@@ -13,16 +13,20 @@ from reviewer.fixes import apply_to_text
 # the libcst rules only (CX0003, CX0004, CX0006): no semgrep process, and CX0003 gives a blocking finding no fix removes
 CONFIG = 'disable = ["CX0001", "CX0002", "CX0005", "CX0007"]\n'
 BASE = "import requests\nimport yaml\n\n\ndef read(text):\n    return text\n"
-CHANGED = ("import requests\nimport yaml\n\n\ndef read(text, more):\n"
-           "    first = yaml.unsafe_load(text)\n"
-           "    data = yaml.load(text, Loader=yaml.Loader); extra = yaml.load(more)\n"
-           "    requests.get(text)\n"
-           "    return yaml.full_load(more), data, extra, first\n")
-FIXED_ONCE = ("import requests\nimport yaml\n\n\ndef read(text, more):\n"
-              "    first = yaml.safe_load(text)\n"
-              "    data = yaml.safe_load(text); extra = yaml.load(more)\n"
-              "    requests.get(text)\n"
-              "    return yaml.safe_load(more), data, extra, first\n")
+CHANGED = (
+    "import requests\nimport yaml\n\n\ndef read(text, more):\n"
+    "    first = yaml.unsafe_load(text)\n"
+    "    data = yaml.load(text, Loader=yaml.Loader); extra = yaml.load(more)\n"
+    "    requests.get(text)\n"
+    "    return yaml.full_load(more), data, extra, first\n"
+)
+FIXED_ONCE = (
+    "import requests\nimport yaml\n\n\ndef read(text, more):\n"
+    "    first = yaml.safe_load(text)\n"
+    "    data = yaml.safe_load(text); extra = yaml.load(more)\n"
+    "    requests.get(text)\n"
+    "    return yaml.safe_load(more), data, extra, first\n"
+)
 
 
 def finding(ruleset: Ruleset, line: int, end_line: int, fix: str, column: int = 1) -> Finding:
@@ -35,8 +39,7 @@ def test_fixes_replace_their_lines_and_an_overlapping_one_is_left_for_the_next_r
     fixed, outcome = apply_to_text(text, fixes)
     assert fixed == "a\r\nB\r\nd\r\nE\r\nE2\r\n"  # a CRLF line keeps its CRLF; two lines can become one, one two
     assert outcome.applied == [fixes[0], fixes[2]]
-    assert [str(s) for s in outcome.skipped] == [
-        "a.py:3: CX0006 not fixed: overlaps the fix of CX0006 at line 2; run `codex check --fix` again to apply it"]
+    assert [str(s) for s in outcome.skipped] == ["a.py:3: CX0006 not fixed: overlaps the fix of CX0006 at line 2; run `codex check --fix` again to apply it"]
 
 
 def test_a_fix_past_the_end_of_the_text_is_not_applied(shipped_ruleset: Ruleset) -> None:
@@ -66,7 +69,9 @@ def test_fix_rewrites_the_working_tree_only_and_reports_what_remains(changed_rep
     ]
     remaining = json.loads(result.out)["findings"]
     assert [(f["rule_id"], f["line"], f["fix"]) for f in remaining] == [
-        ("CX0006", 7, "    data = yaml.safe_load(text); extra = yaml.safe_load(more)"), ("CX0003", 8, None)]
+        ("CX0006", 7, "    data = yaml.safe_load(text); extra = yaml.safe_load(more)"),
+        ("CX0003", 8, None),
+    ]
     assert result.code == 1  # CX0003 and the overlapping CX0006 remain
     assert changed_repo.head() == head and changed_repo.git("status", "--porcelain") == " M app.py\n"  # nothing staged or committed
 
@@ -99,8 +104,11 @@ def test_fix_leaves_a_file_that_changed_since_it_was_checked(changed_repo, run_c
     monkeypatch.setattr(reviewer.check, "run_check", check_then_edit)
     result = run_codex(["check", "--fix", "--no-llm", "--no-history", "--root", str(changed_repo.path)])
     assert (changed_repo.path / "app.py").read_text() == edited
-    assert result.err.splitlines()[:3] == ["codex: applied 0 fix(es) in 0 file(s)", "codex: 4 fix(es) not applied:",
-                                           "  app.py:6: CX0006 not fixed: the file changed since it was checked; run the check again"]
+    assert result.err.splitlines()[:3] == [
+        "codex: applied 0 fix(es) in 0 file(s)",
+        "codex: 4 fix(es) not applied:",
+        "  app.py:6: CX0006 not fixed: the file changed since it was checked; run the check again",
+    ]
     assert result.code == 1
 
 

@@ -37,42 +37,61 @@ CONTRACT = {
     "type": "object",
     "required": ["findings", "errors", "stats"],
     "properties": {
-        "findings": {"type": "array", "items": {
-            "type": "object",
-            "required": ["rule_id", "path", "line", "end_line", "column", "severity", "stage", "message",
-                         "need", "use", "rfc", "fingerprint"],
-            "properties": {
-                "rule_id": {"type": "string", "pattern": "^[A-Z][A-Z0-9]*\\d{3,}$"},
-                "path": {"type": "string", "not": {"pattern": "^(/|\\./|\\.\\./)"}},
-                "line": {"type": "integer", "minimum": 1},
-                "end_line": {"type": "integer", "minimum": 1},
-                "column": {"type": "integer", "minimum": 1},
-                "severity": {"enum": ["error", "warning", "info"]},
-                "stage": {"enum": ["shadow", "warn", "block"]},
-                "message": {"type": "string", "minLength": 1},
-                "need": {"type": "string", "minLength": 1},
-                "use": {"type": "string", "minLength": 1},
-                "rfc": RFC_REF,
-                "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{8,}$"},
-                "source_line": {"type": ["string", "null"]},
-                "columns": {"oneOf": [{"type": "null"}, {
-                    "type": "object", "required": ["utf8", "utf16"], "additionalProperties": False,
-                    "properties": {unit: {"type": "array", "minItems": 2, "maxItems": 2,
-                                          "prefixItems": [{"type": "integer", "minimum": 1}, {"type": ["integer", "null"], "minimum": 1}]}
-                                   for unit in ("utf8", "utf16")}}]},
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["rule_id", "path", "line", "end_line", "column", "severity", "stage", "message", "need", "use", "rfc", "fingerprint"],
+                "properties": {
+                    "rule_id": {"type": "string", "pattern": "^[A-Z][A-Z0-9]*\\d{3,}$"},
+                    "path": {"type": "string", "not": {"pattern": "^(/|\\./|\\.\\./)"}},
+                    "line": {"type": "integer", "minimum": 1},
+                    "end_line": {"type": "integer", "minimum": 1},
+                    "column": {"type": "integer", "minimum": 1},
+                    "severity": {"enum": ["error", "warning", "info"]},
+                    "stage": {"enum": ["shadow", "warn", "block"]},
+                    "message": {"type": "string", "minLength": 1},
+                    "need": {"type": "string", "minLength": 1},
+                    "use": {"type": "string", "minLength": 1},
+                    "rfc": RFC_REF,
+                    "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{8,}$"},
+                    "source_line": {"type": ["string", "null"]},
+                    "columns": {
+                        "oneOf": [
+                            {"type": "null"},
+                            {
+                                "type": "object",
+                                "required": ["utf8", "utf16"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    unit: {
+                                        "type": "array",
+                                        "minItems": 2,
+                                        "maxItems": 2,
+                                        "prefixItems": [{"type": "integer", "minimum": 1}, {"type": ["integer", "null"], "minimum": 1}],
+                                    }
+                                    for unit in ("utf8", "utf16")
+                                },
+                            },
+                        ]
+                    },
+                },
             },
-        }},
-        "errors": {"type": "array", "items": {
-            "type": "object",
-            "required": ["path", "line", "message", "hint", "kind"],
-            "properties": {
-                "path": {"type": ["string", "null"]},
-                "line": {"type": ["integer", "null"], "minimum": 1},
-                "message": {"type": "string", "minLength": 1},
-                "hint": {"type": "string"},
-                "kind": {"type": "string"},
+        },
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "line", "message", "hint", "kind"],
+                "properties": {
+                    "path": {"type": ["string", "null"]},
+                    "line": {"type": ["integer", "null"], "minimum": 1},
+                    "message": {"type": "string", "minLength": 1},
+                    "hint": {"type": "string"},
+                    "kind": {"type": "string"},
+                },
             },
-        }},
+        },
         "stats": {
             "type": "object",
             "required": ["mode", "files_checked", "findings", "blocking"],
@@ -96,8 +115,14 @@ def fetch(url):
 """
 
 # a tab, a byte that is not UTF-8 and a terminal escape on one flagged line; a flagged line of 2,000 characters
-ODD = (b'import subprocess\n\n\ndef run(name):\n\tsubprocess.run("echo \xe9\x1b[2J\t" + name, shell=True)\n\n\n'
-       + b'v = ' + b'"a" + ' * 120 + b'subprocess.call(name, shell=True)' + b' + "b"' * 120 + b'\n')
+ODD = (
+    b'import subprocess\n\n\ndef run(name):\n\tsubprocess.run("echo \xe9\x1b[2J\t" + name, shell=True)\n\n\n'
+    + b"v = "
+    + b'"a" + ' * 120
+    + b"subprocess.call(name, shell=True)"
+    + b' + "b"' * 120
+    + b"\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +146,11 @@ def test_json_contract(report: Report) -> None:
     data = json.loads(render(report, "json"))
     jsonschema.validate(data, CONTRACT)
     assert {(f["rule_id"], f["path"], f["line"]) for f in data["findings"]} == {
-        ("CX0007", "pkg/client.py", 5), ("CX0003", "pkg/client.py", 6), ("CX0005", "pkg/odd.py", 5), ("CX0005", "pkg/odd.py", 8)}
+        ("CX0007", "pkg/client.py", 5),
+        ("CX0003", "pkg/client.py", 6),
+        ("CX0005", "pkg/odd.py", 5),
+        ("CX0005", "pkg/odd.py", 8),
+    }
     timeout = next(f for f in data["findings"] if f["rule_id"] == "CX0003")
     assert timeout["rfc"]["path"] == "rfcs/0003-resilient-python-calls.md"
     assert timeout["rfc"]["anchor"] == "cx0003-outbound-requests-calls-have-a-timeout"
@@ -195,8 +224,7 @@ def _finding(shipped_ruleset: Ruleset, stage: Stage, line: int, url: str | None 
 
 def test_text_hides_shadow_findings_and_prefers_the_url(shipped_ruleset: Ruleset) -> None:
     report = Report(
-        findings=[_finding(shipped_ruleset, Stage.shadow, 3),
-                  _finding(shipped_ruleset, Stage.warn, 7, url="https://docs.example/rfc-4#x")],
+        findings=[_finding(shipped_ruleset, Stage.shadow, 3), _finding(shipped_ruleset, Stage.warn, 7, url="https://docs.example/rfc-4#x")],
         errors=[Problem(path="a.py", line=2, message="something odd", hint="do this")],
         stats=run_stats(files_checked=1),
     )
@@ -218,8 +246,7 @@ def test_summary_of_an_empty_report() -> None:
 def test_text_of_one_finding_in_a_diff(shipped_ruleset: Ruleset) -> None:
     finding = Finding.of(shipped_ruleset.rule("CX0003"), "src/client.py", 12, 12, 9, "requests.get() without timeout=", "libcst")
     finding.source_line = "\t\treturn requests.get(url)  "
-    report = Report(findings=[finding], stats=run_stats(files_checked=4, base="origin/main", preexisting=2,
-                                                         version="17836d8153abfda7", seconds=1.25))
+    report = Report(findings=[finding], stats=run_stats(files_checked=4, base="origin/main", preexisting=2, version="17836d8153abfda7", seconds=1.25))
     assert render(report, "text") == (
         "src/client.py\n"
         "  src/client.py:12:9  CX0003 (blocking)  requests.get() without timeout=\n"
@@ -231,7 +258,8 @@ def test_text_of_one_finding_in_a_diff(shipped_ruleset: Ruleset) -> None:
         f"      override: # {ALLOW} CX0003 -- <why it is safe here>  (on this line or the one above)\n"
         "\n"
         "codex: blocked \u2014 1 finding(s), 1 blocking, in 1 file(s); 4 file(s) checked, compared with origin/main "
-        "(2 finding(s) already there not reported); 0 problem(s); ruleset 17836d8153abfda7; 1.2 s\n")
+        "(2 finding(s) already there not reported); 0 problem(s); ruleset 17836d8153abfda7; 1.2 s\n"
+    )
 
 
 def test_text_shows_a_known_fix_and_how_to_apply_it(shipped_ruleset: Ruleset) -> None:
@@ -239,11 +267,14 @@ def test_text_shows_a_known_fix_and_how_to_apply_it(shipped_ruleset: Ruleset) ->
     one = Finding.of(rule, "a.py", 3, 3, 8, "yaml.full_load()", "libcst", "    data = yaml.safe_load(text)")
     two = Finding.of(rule, "a.py", 5, 6, 8, "yaml.load() with Loader=yaml.Loader", "libcst", "    more = yaml.safe_load(\n        text)")
     allowed = Finding.of(rule, "a.py", 9, 9, 8, "yaml.full_load()", "libcst", "    x = yaml.safe_load(text)").model_copy(
-        update={"overridden": True, "override_reason": "trusted"})
+        update={"overridden": True, "override_reason": "trusted"}
+    )
     text = render(Report(findings=[one, two, allowed], stats=run_stats(files_checked=1)), "text")
     fixes = [line.strip() for line in text.splitlines() if "autofix:" in line]
-    assert fixes == ["autofix: data = yaml.safe_load(text)  (codex check --fix applies it)",
-                     "autofix: more = yaml.safe_load( …  (codex check --fix applies it)"]
+    assert fixes == [
+        "autofix: data = yaml.safe_load(text)  (codex check --fix applies it)",
+        "autofix: more = yaml.safe_load( …  (codex check --fix applies it)",
+    ]
 
 
 def test_text_override_hint_follows_the_file_and_the_finding(shipped_ruleset: Ruleset) -> None:
@@ -253,8 +284,7 @@ def test_text_override_hint_follows_the_file_and_the_finding(shipped_ruleset: Ru
     in_json = Finding.of(llm_rule, "conf/limits.json", 2, 2, 1, None, "llm")
     overridden = Finding.of(shipped_ruleset.rule("CX0005"), "app.py", 4, 4, 1, None, "semgrep")
     overridden.overridden, overridden.override_reason = True, "a constant command"
-    about_override = overrides._finding("app.py", 9, 3, "unused override: CX0005 finds nothing on this line or the next",
-                                        "remove the override")
+    about_override = overrides._finding("app.py", 9, 3, "unused override: CX0005 finds nothing on this line or the next", "remove the override")
     about_override.source_line = f"x = 1  # {ALLOW} CX0005 -- old"
     report = Report(findings=[in_lua, in_json, overridden, about_override])
     text = render(report, "text")

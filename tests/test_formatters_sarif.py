@@ -25,8 +25,7 @@ def _sarif(report, ruleset) -> dict:
 
 def _with_rfc_urls(ruleset: Ruleset) -> Ruleset:
     base = "https://git.example.com/handbook/-/blob/main"
-    rules = [r.model_copy(update={"rfc": r.rfc.model_copy(update={"url": f"{base}/{r.rfc.path}#{r.rfc.anchor}"})})
-             for r in ruleset.rules]
+    rules = [r.model_copy(update={"rfc": r.rfc.model_copy(update={"url": f"{base}/{r.rfc.path}#{r.rfc.anchor}"})}) for r in ruleset.rules]
     return Ruleset.build(list(ruleset.rfcs), rules)
 
 
@@ -60,15 +59,18 @@ def test_sarif_rules_carry_need_use_and_the_rfc_link(shipped_ruleset):
 
 def test_without_an_http_rfc_url_there_is_no_help_uri_and_the_help_says_how_to_read_the_rule(shipped_ruleset):
     urls = ["file:///opt/codex/rfcs/0001.md", "rfcs/0002.md"]  # the first two rules
-    local = Ruleset.build(list(shipped_ruleset.rfcs), [r.model_copy(update={"rfc": r.rfc.model_copy(update={"url": url})})
-                                                       for r, url in zip(shipped_ruleset.rules, urls, strict=False)]
-                          + list(shipped_ruleset.rules[2:]))
+    local = Ruleset.build(
+        list(shipped_ruleset.rfcs),
+        [r.model_copy(update={"rfc": r.rfc.model_copy(update={"url": url})}) for r, url in zip(shipped_ruleset.rules, urls, strict=False)]
+        + list(shipped_ruleset.rules[2:]),
+    )
     rules = _sarif(sample_report(local), local)["runs"][0]["tool"]["driver"]["rules"]
     assert [r.get("helpUri") for r in rules] == [None] * 7  # GitHub refuses a relative helpUri; a file: one opens nothing
     assert [r["help"]["text"].rsplit("\n\n", 1)[1] for r in rules[:3]] == [
         "Why: RFC-0001 Handle errors, do not panic on input. `codex explain CX0001` prints the rule in full.",
         "Why: RFC-0002 Validate upstream state before processing. `codex explain CX0002` prints the rule in full.",
-        "Why: RFC-0003 Outbound calls and errors fail visibly and on time. `codex explain CX0003` prints the rule in full."]
+        "Why: RFC-0003 Outbound calls and errors fail visibly and on time. `codex explain CX0003` prints the rule in full.",
+    ]
 
 
 def test_a_catalog_url_is_the_tool_s_information_uri(shipped_ruleset):
@@ -90,15 +92,21 @@ def _installed(tmp_path: Path, metadata_lines: list[str], direct_url: dict | Non
 PROJECT_URLS = ["Project-URL: Documentation, https://docs.example.org/codex", "Project-URL: Repository, https://git.example.org/acme/codex"]
 
 
-@pytest.mark.parametrize("lines, direct_url, home", [
-    # installed from a repository (the GitLab component's git URL): that repository, without credentials or .git
-    (PROJECT_URLS, {"url": "https://ci:s3cret@gitlab.example.org:8443/tools/codex.git", "vcs_info": {"vcs": "git", "commit_id": "ab" * 20}},
-     "https://gitlab.example.org:8443/tools/codex"),
-    # installed from a directory (the GitHub Action's checkout): never the path, the metadata's Repository
-    (PROJECT_URLS, {"url": "file:///home/runner/work/_actions/acme/codex", "dir_info": {}}, "https://git.example.org/acme/codex"),
-    (["Home-page: http://codex.example.org/"], None, "http://codex.example.org/"),
-    (["Project-URL: Source, ftp://example.org/codex", "Home-page: /opt/codex"], None, None),  # nothing a browser opens
-])
+@pytest.mark.parametrize(
+    "lines, direct_url, home",
+    [
+        # installed from a repository (the GitLab component's git URL): that repository, without credentials or .git
+        (
+            PROJECT_URLS,
+            {"url": "https://ci:s3cret@gitlab.example.org:8443/tools/codex.git", "vcs_info": {"vcs": "git", "commit_id": "ab" * 20}},
+            "https://gitlab.example.org:8443/tools/codex",
+        ),
+        # installed from a directory (the GitHub Action's checkout): never the path, the metadata's Repository
+        (PROJECT_URLS, {"url": "file:///home/runner/work/_actions/acme/codex", "dir_info": {}}, "https://git.example.org/acme/codex"),
+        (["Home-page: http://codex.example.org/"], None, "http://codex.example.org/"),
+        (["Project-URL: Source, ftp://example.org/codex", "Home-page: /opt/codex"], None, None),  # nothing a browser opens
+    ],
+)
 def test_codex_s_home_is_where_it_was_installed_from_else_its_metadata_and_never_a_path(tmp_path, lines, direct_url, home):
     assert home_url(_installed(tmp_path, lines, direct_url)) == home
 
@@ -166,9 +174,12 @@ def test_a_known_fix_becomes_a_sarif_fix_replacing_the_flagged_lines(shipped_rul
 def _findings(shipped_ruleset, kinds: str) -> list[Finding]:
     """One finding per letter, on successive lines: w a warning, n a note (overridden), e an error (blocking)."""
     rule = {"w": "CX0007", "n": "CX0007", "e": "CX0003"}
-    return [Finding.of(shipped_ruleset.rule(rule[k]), "app.py", line, line, 1, None, "semgrep").model_copy(
-        update={"fingerprint": f"{line:020d}", **({"overridden": True, "override_reason": "fine here"} if k == "n" else {})})
-        for line, k in enumerate(kinds, 1)]
+    return [
+        Finding.of(shipped_ruleset.rule(rule[k]), "app.py", line, line, 1, None, "semgrep").model_copy(
+            update={"fingerprint": f"{line:020d}", **({"overridden": True, "override_reason": "fine here"} if k == "n" else {})}
+        )
+        for line, k in enumerate(kinds, 1)
+    ]
 
 
 def test_past_github_s_limits_the_least_severe_results_go_first_and_a_warning_says_so(shipped_ruleset, monkeypatch, capsys):
@@ -176,9 +187,14 @@ def test_past_github_s_limits_the_least_severe_results_go_first_and_a_warning_sa
     monkeypatch.setattr(sarif, "RESULTS_ACCEPTED", 3)
     run = _sarif(Report(findings=_findings(shipped_ruleset, "wneweww")), shipped_ruleset)["runs"][0]
     assert [(r["locations"][0]["physicalLocation"]["region"]["startLine"], r["level"]) for r in run["results"]] == [
-        (1, "warning"), (3, "error"), (5, "error")]  # both errors, then the first warning; in report order
-    warning = ("7 results: GitHub code scanning refuses a run of more than 3, so the 4 least severe are left out of this file "
-               "(every blocking one is kept while they fit) and it shows the 2 most severe; `codex check --format text` lists them all")
+        (1, "warning"),
+        (3, "error"),
+        (5, "error"),
+    ]  # both errors, then the first warning; in report order
+    warning = (
+        "7 results: GitHub code scanning refuses a run of more than 3, so the 4 least severe are left out of this file "
+        "(every blocking one is kept while they fit) and it shows the 2 most severe; `codex check --format text` lists them all"
+    )
     assert run["invocations"][0]["toolExecutionNotifications"] == [{"level": "warning", "message": {"text": warning}}]
     assert capsys.readouterr().err == f"codex: {warning}\n"
 
@@ -187,18 +203,22 @@ def test_past_what_github_shows_every_result_stays_and_a_warning_says_so(shipped
     monkeypatch.setattr(sarif, "RESULTS_SHOWN", 2)
     run = _sarif(Report(findings=_findings(shipped_ruleset, "wne")), shipped_ruleset)["runs"][0]
     assert [r["level"] for r in run["results"]] == ["warning", "note", "error"]
-    assert capsys.readouterr().err == ("codex: 3 results: GitHub code scanning shows the 2 most severe of a run (blocking ones are "
-                                       "errors); `codex check --format text` lists them all\n")
+    assert capsys.readouterr().err == (
+        "codex: 3 results: GitHub code scanning shows the 2 most severe of a run (blocking ones are errors); `codex check --format text` lists them all\n"
+    )
     monkeypatch.setattr(sarif, "RESULTS_SHOWN", 3)
     _sarif(Report(findings=_findings(shipped_ruleset, "wne")), shipped_ruleset)
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize("title, name", [
-    ("Outbound requests calls have a timeout", "OutboundRequestsCallsHaveATimeout"),
-    ("No `shell=True` in subprocess calls", "NoShellTrueInSubprocessCalls"),
-    ("Load YAML safely (the 2nd time)", "LoadYAMLSafelyThe2ndTime"),
-    ("Évite les chaînes", "ÉviteLesChaînes"),
-])
+@pytest.mark.parametrize(
+    "title, name",
+    [
+        ("Outbound requests calls have a timeout", "OutboundRequestsCallsHaveATimeout"),
+        ("No `shell=True` in subprocess calls", "NoShellTrueInSubprocessCalls"),
+        ("Load YAML safely (the 2nd time)", "LoadYAMLSafelyThe2ndTime"),
+        ("Évite les chaînes", "ÉviteLesChaînes"),
+    ],
+)
 def test_a_rule_s_name_is_its_title_in_pascal_case(title, name):
     assert sarif.rule_name(title) == name

@@ -39,16 +39,23 @@ def test_no_base_to_compare_with_is_a_usage_error_saying_what_to_set(trunk_repo,
         from_git(trunk_repo.path, None)
     [problem] = caught.value.problems
     assert (problem.kind, problem.message, problem.hint) == (
-        "usage", "no base to compare the change with: no origin/HEAD, main or master here (a trunk-based repository, "
-                 "or a single-branch clone)",
-        "pass --base REF, set [tool.codex] default_branch in pyproject.toml, or fetch the default branch; `codex check --all` checks every file")
+        "usage",
+        "no base to compare the change with: no origin/HEAD, main or master here (a trunk-based repository, or a single-branch clone)",
+        "pass --base REF, set [tool.codex] default_branch in pyproject.toml, or fetch the default branch; `codex check --all` checks every file",
+    )
     result = run_codex(["check", "--no-llm", "--no-history"], cwd=trunk_repo.path)
     assert result.code == 2 and "no base to compare the change with" in result.err
 
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("GITHUB_BASE_REF", "release"), ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "release"), ("CI_DEFAULT_BRANCH", "release"),
-    ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "trunk")])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GITHUB_BASE_REF", "release"),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "release"),
+        ("CI_DEFAULT_BRANCH", "release"),
+        ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "trunk"),
+    ],
+)
 def test_the_base_is_the_merge_request_target_ci_names(trunk_repo, monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     monkeypatch.setenv(variable, trunk_repo.git("rev-parse", value).strip() if variable.endswith("SHA") else value)
     assert added(from_git(trunk_repo.path, None)) == {"b.py": {1}}
@@ -61,7 +68,8 @@ def test_a_merge_request_target_missing_from_the_clone_is_said(trunk_repo, monke
         from_git(trunk_repo.path, None)
     assert [str(p) for p in caught.value.problems] == [
         "codex: GITHUB_BASE_REF=develop: the merge request's target origin/develop / develop is not in this clone — "
-        "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF"]
+        "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF"
+    ]
 
 
 def test_a_configured_default_branch_that_does_not_exist_is_an_error(trunk_repo, run_codex) -> None:
@@ -79,8 +87,13 @@ def test_an_option_like_default_branch_is_a_branch_that_does_not_exist(trunk_rep
     with pytest.raises(ProblemError) as caught:
         from_git(trunk_repo.path, None, CodexConfig(default_branch="--all"))
     assert [(p.path, p.kind, p.message, p.hint) for p in caught.value.problems] == [
-        ("pyproject.toml", "config", "[tool.codex] default_branch '--all' does not exist here",
-         "name a branch this clone has, or fetch it; --base REF overrides it")]
+        (
+            "pyproject.toml",
+            "config",
+            "[tool.codex] default_branch '--all' does not exist here",
+            "name a branch this clone has, or fetch it; --base REF overrides it",
+        )
+    ]
 
 
 def test_the_environment_given_names_the_merge_request_target(trunk_repo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,22 +105,30 @@ def test_the_environment_given_names_the_merge_request_target(trunk_repo, monkey
     with pytest.raises(ProblemError) as caught:
         default_branch_ref(repo, CodexConfig(), env={"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "-x"})
     assert [(p.kind, p.message, p.hint) for p in caught.value.problems] == [
-        ("usage", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=-x: the merge request's target origin/-x / -x is not in this clone",
-         "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF")]
+        (
+            "usage",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=-x: the merge request's target origin/-x / -x is not in this clone",
+            "fetch it (actions/checkout with fetch-depth: 0; GitLab GIT_DEPTH: 0), or pass --base REF",
+        )
+    ]
 
 
-@pytest.mark.parametrize(("refs", "expected"), [
-    (["refs/remotes/origin/HEAD=refs/remotes/origin/release", "refs/remotes/origin/main", "refs/heads/main"], "origin/release"),
-    (["refs/heads/main", "refs/remotes/origin/main", "refs/heads/master"], "origin/main"),
-    (["refs/heads/main", "refs/remotes/origin/master"], "origin/master"),
-    (["refs/heads/master", "refs/heads/main"], "main"),
-    (["refs/heads/master"], "master"),
-    (["refs/heads/release", "CI_DEFAULT_BRANCH=release"], "origin/release"),  # origin/release is there from the start
-    (["CI_DEFAULT_BRANCH=topic"], "topic"),
-    (["refs/heads/master", "CI_DEFAULT_BRANCH=release"], "master"),  # CI's default branch comes after the usual names
-])
-def test_the_default_base_is_the_first_of_origin_head_main_master_ci_default(trunk_repo, monkeypatch: pytest.MonkeyPatch,
-                                                                             refs: list[str], expected: str) -> None:
+@pytest.mark.parametrize(
+    ("refs", "expected"),
+    [
+        (["refs/remotes/origin/HEAD=refs/remotes/origin/release", "refs/remotes/origin/main", "refs/heads/main"], "origin/release"),
+        (["refs/heads/main", "refs/remotes/origin/main", "refs/heads/master"], "origin/main"),
+        (["refs/heads/main", "refs/remotes/origin/master"], "origin/master"),
+        (["refs/heads/master", "refs/heads/main"], "main"),
+        (["refs/heads/master"], "master"),
+        (["refs/heads/release", "CI_DEFAULT_BRANCH=release"], "origin/release"),  # origin/release is there from the start
+        (["CI_DEFAULT_BRANCH=topic"], "topic"),
+        (["refs/heads/master", "CI_DEFAULT_BRANCH=release"], "master"),  # CI's default branch comes after the usual names
+    ],
+)
+def test_the_default_base_is_the_first_of_origin_head_main_master_ci_default(
+    trunk_repo, monkeypatch: pytest.MonkeyPatch, refs: list[str], expected: str
+) -> None:
     import git
 
     for ref in refs:

@@ -106,8 +106,12 @@ def test_no_common_history_is_said_not_hidden(feature_repo) -> None:
     assert added(changes) == {"z.py": {2}}
     head = feature_repo.head()
     assert [(p.kind, p.message, p.hint) for p in changes.problems] == [
-        ("diff", "HEAD has no common history with main (a shallow clone?): only uncommitted changes were checked",
-         "fetch the history (e.g. fetch-depth: 0) or pass --base REF")]
+        (
+            "diff",
+            "HEAD has no common history with main (a shallow clone?): only uncommitted changes were checked",
+            "fetch the history (e.g. fetch-depth: 0) or pass --base REF",
+        )
+    ]
     assert changes.base == BaseRevision(feature_repo.path, head, f"HEAD at {head[:7]}")
     explicit = from_git(feature_repo.path, "HEAD")
     assert explicit.problems == []  # an explicit base is taken as given
@@ -137,8 +141,7 @@ def test_file_names_that_are_not_utf8(git_repo, run_codex) -> None:
     assert [os.fsencode(f.path) for f in changes.files] == [b"caf\xe9.py"]  # the name the file system has
     result = run_codex(["check", "--staged", "--format", "json", "--no-llm"], cwd=repo.path)
     assert result.code == 0, result.err
-    assert sorted((e["path"], e["kind"]) for e in result.json()["errors"]) == [
-        ("caf\ufffd.py", "skipped"), ("logo\ufffd.png", "skipped")]
+    assert sorted((e["path"], e["kind"]) for e in result.json()["errors"]) == [("caf\ufffd.py", "skipped"), ("logo\ufffd.png", "skipped")]
 
 
 def test_staged_mode_compares_with_head_and_names_it(feature_repo) -> None:
@@ -165,7 +168,8 @@ def test_an_unknown_base_says_what_to_give(feature_repo) -> None:
         with pytest.raises(ProblemError) as caught:
             from_git(feature_repo.path, base)
         assert [(p.kind, p.message, p.hint) for p in caught.value.problems] == [
-            ("usage", f"unknown revision {base!r}", "give a branch, tag or commit that exists here (fetch it in a shallow clone)")]
+            ("usage", f"unknown revision {base!r}", "give a branch, tag or commit that exists here (fetch it in a shallow clone)")
+        ]
 
 
 def test_whole_tree_outside_git_walks_every_directory_but_hidden_and_tool_ones(tmp_path: Path) -> None:
@@ -177,8 +181,14 @@ def test_whole_tree_outside_git_walks_every_directory_but_hidden_and_tool_ones(t
 
 def test_git_modes_ignore_the_users_diff_settings(feature_repo) -> None:
     """Colour, prefixes, rename detection off and an external diff tool in the user's config change nothing."""
-    for key, value in (("color.ui", "always"), ("color.diff", "always"), ("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"),
-                       ("diff.renames", "false"), ("diff.external", "false")):
+    for key, value in (
+        ("color.ui", "always"),
+        ("color.diff", "always"),
+        ("diff.noprefix", "true"),
+        ("diff.mnemonicPrefix", "true"),
+        ("diff.renames", "false"),
+        ("diff.external", "false"),
+    ):
         feature_repo.git("config", key, value)
     feature_repo.git("mv", "b.py", "moved.py")
     feature_repo.write("moved.py", "b1\nb2\nb3\n")
@@ -200,7 +210,8 @@ def test_no_working_tree_to_compare_is_said_exactly(tmp_path: Path, git_repo) ->
     with pytest.raises(ProblemError) as caught:
         from_index(tmp_path)
     assert [(p.path, p.kind, p.message, p.hint) for p in caught.value.problems] == [
-        (str(tmp_path), "usage", "not inside a git repository", "run in a git checkout, or use --all or --diff FILE --root DIR")]
+        (str(tmp_path), "usage", "not inside a git repository", "run in a git checkout, or use --all or --diff FILE --root DIR")
+    ]
     origin = git_repo("origin")
     origin.commit("base", {"a.py": "a\n"})
     bare = tmp_path / "bare.git"
@@ -209,11 +220,15 @@ def test_no_working_tree_to_compare_is_said_exactly(tmp_path: Path, git_repo) ->
         with pytest.raises(ProblemError) as caught:
             read(bare)
         assert [(p.path, p.kind, p.message, p.hint) for p in caught.value.problems] == [
-            (str(bare), "usage", "a bare repository: no working tree to check",
-             "run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR")]
+            (
+                str(bare),
+                "usage",
+                "a bare repository: no working tree to check",
+                "run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR",
+            )
+        ]
 
 
 def test_untracked_files_are_whole_files_and_ignored_ones_are_left_out(feature_repo) -> None:
     feature_repo.write_files({".gitignore": "build/\n*.log\n", "build/out.py": "x\n", "debug.log": "l\n", "new one.py": "n\n", "zz.py": "z\n"})
-    assert added(from_git(feature_repo.path, None)) == {
-        "a.py": {2}, "b.py": {1, 2}, ".gitignore": None, "new one.py": None, "zz.py": None}
+    assert added(from_git(feature_repo.path, None)) == {"a.py": {2}, "b.py": {1, 2}, ".gitignore": None, "new one.py": None, "zz.py": None}

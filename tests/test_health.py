@@ -50,11 +50,14 @@ def test_a_healthy_rule_in_the_same_run_still_blocks(checked):
     assert unwrap.path == "src/config.rs" and unwrap.blocking and report.exit_code == 1
 
 
-@pytest.mark.parametrize("limits, held", [
-    (GovernanceConfig(health_max_share=0.5, health_min_files=13), []),  # too few files to judge
-    (GovernanceConfig(health_max_share=1.0, health_min_files=1), []),   # never more than 100%
-    (GovernanceConfig(health_max_share=0.05, health_min_files=1), ["RX0001", "RX0002"]),
-])
+@pytest.mark.parametrize(
+    "limits, held",
+    [
+        (GovernanceConfig(health_max_share=0.5, health_min_files=13), []),  # too few files to judge
+        (GovernanceConfig(health_max_share=1.0, health_min_files=1), []),  # never more than 100%
+        (GovernanceConfig(health_max_share=0.05, health_min_files=1), ["RX0001", "RX0002"]),
+    ],
+)
 def test_thresholds_are_configurable(checked, limits, held):
     from reviewer.health import RuleHealth
 

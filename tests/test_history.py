@@ -15,12 +15,19 @@ from reviewer.git_changes import whole_tree
 from reviewer.history import RunOrigin, open_history, repository_identity, run_origin
 from reviewer.rollout import stage_in_force
 
-RFC = rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],
-          rollout={"PY0001": [{"stage": "warn"}, {"paths": ["services/**"], "stage": "block"}]})
+RFC = rfc(
+    "RFC-0100",
+    [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],
+    rollout={"PY0001": [{"stage": "warn"}, {"paths": ["services/**"], "stage": "block"}]},
+)
 CODE = {
     "app/client.py": "import requests\nrequests.get(url, timeout=5)\n",
-    "app/jobs.py": "try:\n    run()\nexcept:  # " "codex: " "allow PY0002 -- the job runner retries and logs\n    pass\n"
-                   "try:\n    run()\nexcept:  # " "codex: " "allow PY0002 -- best effort cleanup\n    pass\n",
+    "app/jobs.py": "try:\n    run()\nexcept:  # "
+    "codex: "
+    "allow PY0002 -- the job runner retries and logs\n    pass\n"
+    "try:\n    run()\nexcept:  # "
+    "codex: "
+    "allow PY0002 -- best effort cleanup\n    pass\n",
     "pyproject.toml": '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 3\ndemote_min_hits = 4\n',
 }
 TODAY = dt.date(2026, 2, 1)
@@ -84,8 +91,9 @@ def test_rollout_plan_is_a_patch_that_promotes_and_demotes(repo, run_codex, tmp_
 
 
 def test_nothing_proposed_under_the_thresholds(repo, run_codex):
-    (repo.path / "pyproject.toml").write_text('[tool.codex]\nshipped = false\n\n[tool.codex.governance]\n'
-                                              'history = "ci/history.sqlite"\npromote_min_runs = 4\ndemote_min_hits = 7\n', encoding="utf-8")
+    (repo.path / "pyproject.toml").write_text(
+        '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "ci/history.sqlite"\npromote_min_runs = 4\ndemote_min_hits = 7\n', encoding="utf-8"
+    )
     try:
         result = run_codex(["rollout", "plan", "--today", TODAY.isoformat(), "--root", repo.path])
     finally:
@@ -133,30 +141,54 @@ def test_default_history_lives_in_dot_codex_and_stays_out_of_git(git_repo, run_c
     assert repo.git("status", "--porcelain") == ""
 
 
-@pytest.mark.parametrize("value, expected", [
-    (".codex/history.sqlite", HistoryLocation("sqlite", ".codex/history.sqlite")),
-    ("/var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
-    ("sqlite:///ci/history.sqlite", HistoryLocation("sqlite", "ci/history.sqlite")),
-    ("sqlite:////var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
-    ("postgresql://codex:pw@db.internal:5432/fleet?sslmode=require", HistoryLocation("postgresql", "postgresql://codex:pw@db.internal:5432/fleet?sslmode=require")),
-    ("postgres://db.internal/fleet", HistoryLocation("postgresql", "postgres://db.internal/fleet")),
-    ("postgresql://codex:pw@db1:5432,db2:5433/fleet", HistoryLocation("postgresql", "postgresql://codex:pw@db1:5432,db2:5433/fleet")),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (".codex/history.sqlite", HistoryLocation("sqlite", ".codex/history.sqlite")),
+        ("/var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
+        ("sqlite:///ci/history.sqlite", HistoryLocation("sqlite", "ci/history.sqlite")),
+        ("sqlite:////var/ci/history.sqlite", HistoryLocation("sqlite", "/var/ci/history.sqlite")),
+        (
+            "postgresql://codex:pw@db.internal:5432/fleet?sslmode=require",
+            HistoryLocation("postgresql", "postgresql://codex:pw@db.internal:5432/fleet?sslmode=require"),
+        ),
+        ("postgres://db.internal/fleet", HistoryLocation("postgresql", "postgres://db.internal/fleet")),
+        ("postgresql://codex:pw@db1:5432,db2:5433/fleet", HistoryLocation("postgresql", "postgresql://codex:pw@db1:5432,db2:5433/fleet")),
+    ],
+)
 def test_history_locations(value, expected):
     assert parse_location(value) == expected
 
 
-@pytest.mark.parametrize("value, message", [
-    ("mysql://codex:s3cret-pw@db/fleet", "unsupported scheme 'mysql:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
-    ("postgresql:/db.internal/fleet", "'postgresql:' must be followed by '//': postgresql://user@host:5432/database"),
-    ("postgresql:s3cret-pw@db.internal", "'postgresql:' must be followed by '//': postgresql://user@host:5432/database"),
-    ("postgresq://codex:s3cret-pw@db/fleet", "unsupported scheme 'postgresq:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
-    ("postgre sql://codex:s3cret-pw@db/fleet", "not a URL codex can record into: give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database"),
-    ("sqlite://history.sqlite", "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path"),
-    ("postgresql://codex:s3cret-pw@[::1/fleet", "not a valid URL (Invalid IPv6 URL): postgresql://user@host:5432/database"),
-    ("postgresql://codex:s3cret-pw@db:5432x/fleet", "not a valid URL (Port could not be cast to integer value as '5432x'): postgresql://user@host:5432/database"),
-    ("postgresql://codex:s3cret-pw@db1:5432,db2:x/fleet", "not a valid URL (Port could not be cast to integer value as 'x'): postgresql://user@host:5432/database"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (
+            "mysql://codex:s3cret-pw@db/fleet",
+            "unsupported scheme 'mysql:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database",
+        ),
+        ("postgresql:/db.internal/fleet", "'postgresql:' must be followed by '//': postgresql://user@host:5432/database"),
+        ("postgresql:s3cret-pw@db.internal", "'postgresql:' must be followed by '//': postgresql://user@host:5432/database"),
+        (
+            "postgresq://codex:s3cret-pw@db/fleet",
+            "unsupported scheme 'postgresq:'; give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database",
+        ),
+        (
+            "postgre sql://codex:s3cret-pw@db/fleet",
+            "not a URL codex can record into: give a file path, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/database",
+        ),
+        ("sqlite://history.sqlite", "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path"),
+        ("postgresql://codex:s3cret-pw@[::1/fleet", "not a valid URL (Invalid IPv6 URL): postgresql://user@host:5432/database"),
+        (
+            "postgresql://codex:s3cret-pw@db:5432x/fleet",
+            "not a valid URL (Port could not be cast to integer value as '5432x'): postgresql://user@host:5432/database",
+        ),
+        (
+            "postgresql://codex:s3cret-pw@db1:5432,db2:x/fleet",
+            "not a valid URL (Port could not be cast to integer value as 'x'): postgresql://user@host:5432/database",
+        ),
+    ],
+)
 def test_an_unsupported_history_is_a_configuration_error_naming_the_file_and_key(git_repo, run_codex, monkeypatch, value, message):
     repo = git_repo()
     pyproject = f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "{value}"\n'
@@ -189,24 +221,30 @@ def test_codex_history_url_wins_over_the_configured_file(git_repo, run_codex, mo
     assert [s.runs for s in rule_statuses(tmp_path / "fleet.sqlite")] == [1, 1]
 
 
-@pytest.mark.parametrize("remote, identity", [
-    ("https://deploy:t0ken@github.com/acme/svc.git", "github.com/acme/svc"),
-    ("git@github.com:acme/svc.git", "github.com/acme/svc"),
-    ("ssh://git@gitlab.example.com:2222/group/sub/svc.git", "gitlab.example.com/group/sub/svc"),
-    ("https://oauth2:glpat-xyz@gitlab.example.com/group/svc", "gitlab.example.com/group/svc"),
-    ("/srv/git/svc.git", "srv/git/svc"),
-    ("github.com/acme/svc", "github.com/acme/svc"),
-])
+@pytest.mark.parametrize(
+    "remote, identity",
+    [
+        ("https://deploy:t0ken@github.com/acme/svc.git", "github.com/acme/svc"),
+        ("git@github.com:acme/svc.git", "github.com/acme/svc"),
+        ("ssh://git@gitlab.example.com:2222/group/sub/svc.git", "gitlab.example.com/group/sub/svc"),
+        ("https://oauth2:glpat-xyz@gitlab.example.com/group/svc", "gitlab.example.com/group/svc"),
+        ("/srv/git/svc.git", "srv/git/svc"),
+        ("github.com/acme/svc", "github.com/acme/svc"),
+    ],
+)
 def test_a_repository_is_named_by_host_and_path_without_credentials(remote, identity):
     assert repository_identity(remote) == identity
 
 
-@pytest.mark.parametrize("environ, origin", [
-    ({"GITHUB_REPOSITORY": "acme/svc", "GITHUB_RUN_ID": "42", "CI_PROJECT_PATH": "ignored"}, RunOrigin("github.com/acme/svc", "42")),
-    ({"GITHUB_REPOSITORY": "acme/svc", "GITHUB_SERVER_URL": "https://ghe.acme.com"}, RunOrigin("ghe.acme.com/acme/svc", None)),
-    ({"CI_PROJECT_PATH": "group/svc", "CI_SERVER_HOST": "gitlab.acme.com", "CI_PIPELINE_ID": "9"}, RunOrigin("gitlab.acme.com/group/svc", "9")),
-    ({}, RunOrigin("example.com/acme/from-remote", None)),
-])
+@pytest.mark.parametrize(
+    "environ, origin",
+    [
+        ({"GITHUB_REPOSITORY": "acme/svc", "GITHUB_RUN_ID": "42", "CI_PROJECT_PATH": "ignored"}, RunOrigin("github.com/acme/svc", "42")),
+        ({"GITHUB_REPOSITORY": "acme/svc", "GITHUB_SERVER_URL": "https://ghe.acme.com"}, RunOrigin("ghe.acme.com/acme/svc", None)),
+        ({"CI_PROJECT_PATH": "group/svc", "CI_SERVER_HOST": "gitlab.acme.com", "CI_PIPELINE_ID": "9"}, RunOrigin("gitlab.acme.com/group/svc", "9")),
+        ({}, RunOrigin("example.com/acme/from-remote", None)),
+    ],
+)
 def test_the_run_origin_comes_from_ci_else_the_remote(git_repo, environ, origin):
     repo = git_repo()
     repo.git("remote", "add", "upstream", "git@example.com:acme/other.git")
@@ -219,10 +257,13 @@ def test_a_tree_without_a_remote_has_no_repository_name(git_repo, tmp_path):
     assert run_origin(tmp_path, {"CI_PIPELINE_ID": "9"}) == RunOrigin(None, "9")
 
 
-@pytest.mark.parametrize("name, config, key", [
-    ("codex.toml", 'shipped = false\n\n[governance]\nhistory = ""\n', "[governance] history"),
-    ("pyproject.toml", '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = ""\n', "[tool.codex.governance] history"),
-])
+@pytest.mark.parametrize(
+    "name, config, key",
+    [
+        ("codex.toml", 'shipped = false\n\n[governance]\nhistory = ""\n', "[governance] history"),
+        ("pyproject.toml", '[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = ""\n', "[tool.codex.governance] history"),
+    ],
+)
 def test_rollout_without_a_history_configured_says_so(git_repo, run_codex, name, config, key):
     repo = git_repo()
     repo.commit("code", {"rfcs/0100-test.md": RFC, **CODE, name: config})
@@ -230,8 +271,7 @@ def test_rollout_without_a_history_configured_says_so(git_repo, run_codex, name,
     assert sorted(p.name for p in repo.path.iterdir() if not p.name.endswith(".toml")) == [".codex", ".git", "app", "rfcs"]
     assert [p.name for p in (repo.path / ".codex").iterdir()] == ["cache"]  # recorded nothing
     result = run_codex(["rollout", "status", "--root", repo.path])
-    assert (result.code, result.out, result.err) == (
-        2, "", f"{name}: no run history is configured ({key} is empty) — pass --history PATH_OR_URL\n")
+    assert (result.code, result.out, result.err) == (2, "", f"{name}: no run history is configured ({key} is empty) — pass --history PATH_OR_URL\n")
 
 
 def test_a_history_from_a_newer_codex_is_left_alone(git_repo, run_codex):
@@ -245,5 +285,6 @@ def test_a_history_from_a_newer_codex_is_left_alone(git_repo, run_codex):
     db.close()
     result = run_codex(["check", "--all", "--root", repo.path])
     assert result.code == 0
-    assert (f"codex: run not recorded in {repo.path / 'ci' / 'history.sqlite'}: its schema is version 99, newer than this codex "
-            "knows (2); upgrade codex") in result.err.splitlines()
+    assert (
+        f"codex: run not recorded in {repo.path / 'ci' / 'history.sqlite'}: its schema is version 99, newer than this codex knows (2); upgrade codex"
+    ) in result.err.splitlines()

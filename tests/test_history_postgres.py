@@ -25,17 +25,26 @@ from codex_testing.postgres import PASSWORD
 from reviewer.history import HistoryUnavailable, open_history
 from reviewer.history.migrations import MIGRATIONS
 
-RFC = rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],
-          rollout={"PY0001": [{"stage": "warn"}]})
-ALLOW = "# " "codex: " "allow PY0002 -- "
+RFC = rfc(
+    "RFC-0100",
+    [libcst_rule("PY0001"), libcst_rule("PY0002", rule_class="codex.lints.swallowed_errors:SwallowedErrors")],
+    rollout={"PY0001": [{"stage": "warn"}]},
+)
+ALLOW = "# codex" + ": allow PY0002 -- "  # split: no override of this file
 NO_TIMEOUT = "import requests\nrequests.get(url)\n"
 # svc: PY0001 fires on 2 of its 3 Python files (held by the health guard), PY0002 twice, both overridden
-SVC = {"app/client.py": NO_TIMEOUT, "app/other.py": NO_TIMEOUT,
-       "app/jobs.py": f"try:\n    run()\nexcept:  {ALLOW}retried\n    pass\ntry:\n    run()\nexcept:  {ALLOW}best effort\n    pass\n",
-       "pyproject.toml": "[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhealth_max_share = 0.5\nhealth_min_files = 1\n"}
+SVC = {
+    "app/client.py": NO_TIMEOUT,
+    "app/other.py": NO_TIMEOUT,
+    "app/jobs.py": f"try:\n    run()\nexcept:  {ALLOW}retried\n    pass\ntry:\n    run()\nexcept:  {ALLOW}best effort\n    pass\n",
+    "pyproject.toml": "[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhealth_max_share = 0.5\nhealth_min_files = 1\n",
+}
 # api: one bare except, not overridden (blocking)
-API = {"app/client.py": "import requests\nrequests.get(url, timeout=5)\n", "app/jobs.py": "try:\n    run()\nexcept:\n    pass\n",
-       "pyproject.toml": "[tool.codex]\nshipped = false\n"}
+API = {
+    "app/client.py": "import requests\nrequests.get(url, timeout=5)\n",
+    "app/jobs.py": "try:\n    run()\nexcept:\n    pass\n",
+    "pyproject.toml": "[tool.codex]\nshipped = false\n",
+}
 WEB = {"app/client.py": "import requests\nrequests.get(url, timeout=5)\n", "pyproject.toml": "[tool.codex]\nshipped = false\n"}
 
 
@@ -60,8 +69,11 @@ def fleet(git_repo, run_codex, postgres_database, monkeypatch):
     svc = _repo(git_repo, "svc", SVC, "https://deploy:tok3n-in-remote@example.com/acme/svc.git")
     api = _repo(git_repo, "api", API, "git@example.com:acme/api.git")
     web = _repo(git_repo, "web", WEB)
-    results = [run_codex(["check", "--all", "--root", svc.path]), run_codex(["check", "--all", "--root", svc.path]),
-               run_codex(["check", "--all", "--root", api.path])]
+    results = [
+        run_codex(["check", "--all", "--root", svc.path]),
+        run_codex(["check", "--all", "--root", svc.path]),
+        run_codex(["check", "--all", "--root", api.path]),
+    ]
     with monkeypatch.context() as ci:
         ci.setenv("GITHUB_REPOSITORY", "acme/web")
         ci.setenv("GITHUB_RUN_ID", "777")
@@ -73,10 +85,15 @@ def fleet(git_repo, run_codex, postgres_database, monkeypatch):
 def test_each_run_records_its_repository_and_pipeline_without_credentials(fleet):
     url, _ = fleet
     assert _rows(url, "SELECT repository, pipeline, command, files_checked, blocking FROM runs ORDER BY id") == [
-        ("example.com/acme/svc", None, "check", 3, 0), ("example.com/acme/svc", None, "check", 3, 0),
-        ("example.com/acme/api", None, "check", 2, 1), ("github.com/acme/web", "777", "check", 1, 0)]
+        ("example.com/acme/svc", None, "check", 3, 0),
+        ("example.com/acme/svc", None, "check", 3, 0),
+        ("example.com/acme/api", None, "check", 2, 1),
+        ("github.com/acme/web", "777", "check", 1, 0),
+    ]
     assert _rows(url, "SELECT rule_id, COUNT(*) FILTER (WHERE held), COUNT(*) FROM rule_runs GROUP BY rule_id ORDER BY rule_id") == [
-        ("PY0001", 2, 4), ("PY0002", 0, 4)]
+        ("PY0001", 2, 4),
+        ("PY0002", 0, 4),
+    ]
     assert _rows(url, "SELECT version FROM schema_version ORDER BY version") == [(n,) for n in range(1, len(MIGRATIONS) + 1)]
 
 
@@ -84,38 +101,49 @@ def test_rollout_status_aggregates_across_repositories(fleet, run_codex):
     url, svc = fleet
     result = run_codex(["rollout", "status", "--history", url, "--format", "json", "--root", svc.path])
     assert result.code == 0, result.err
-    assert [{k: r[k] for k in ("rule_id", "runs", "repositories", "held_runs", "clean_runs", "hits", "overridden", "override_rate")}
-            for r in result.json()["rules"]] == [
+    assert [
+        {k: r[k] for k in ("rule_id", "runs", "repositories", "held_runs", "clean_runs", "hits", "overridden", "override_rate")} for r in result.json()["rules"]
+    ] == [
         {"rule_id": "PY0001", "runs": 4, "repositories": 3, "held_runs": 2, "clean_runs": 2, "hits": 4, "overridden": 0, "override_rate": 0.0},
-        {"rule_id": "PY0002", "runs": 4, "repositories": 3, "held_runs": 0, "clean_runs": 2, "hits": 5, "overridden": 4, "override_rate": 0.8}]
+        {"rule_id": "PY0002", "runs": 4, "repositories": 3, "held_runs": 0, "clean_runs": 2, "hits": 5, "overridden": 4, "override_rate": 0.8},
+    ]
     text = run_codex(["rollout", "status", "--history", url, "--root", svc.path])
     assert text.code == 0 and PASSWORD not in text.out + text.err
 
 
-@pytest.mark.parametrize("repo, expected", [
-    ("example.com/acme/svc", [("PY0001", 2, 1, 2, 0, 4, 0), ("PY0002", 2, 1, 0, 0, 4, 4)]),
-    ("https://someone:pw@example.com/acme/api.git", [("PY0001", 1, 1, 0, 1, 0, 0), ("PY0002", 1, 1, 0, 1, 1, 0)]),
-    ("example.com/acme/nothing", []),
-])
+@pytest.mark.parametrize(
+    "repo, expected",
+    [
+        ("example.com/acme/svc", [("PY0001", 2, 1, 2, 0, 4, 0), ("PY0002", 2, 1, 0, 0, 4, 4)]),
+        ("https://someone:pw@example.com/acme/api.git", [("PY0001", 1, 1, 0, 1, 0, 0), ("PY0002", 1, 1, 0, 1, 1, 0)]),
+        ("example.com/acme/nothing", []),
+    ],
+)
 def test_rollout_status_narrows_to_one_repository(fleet, run_codex, repo, expected):
     url, svc = fleet
     result = run_codex(["rollout", "status", "--history", url, "--repo", repo, "--format", "json", "--root", svc.path])
     assert result.code == 0, result.err
-    assert [(r["rule_id"], r["runs"], r["repositories"], r["held_runs"], r["clean_runs"], r["hits"], r["overridden"])
-            for r in result.json()["rules"]] == expected
+    assert [
+        (r["rule_id"], r["runs"], r["repositories"], r["held_runs"], r["clean_runs"], r["hits"], r["overridden"]) for r in result.json()["rules"]
+    ] == expected
 
 
 @pytest.mark.parametrize("min_repositories, promoted", [(3, True), (4, False)])
 def test_rollout_plan_proposes_from_the_fleets_evidence(fleet, run_codex, min_repositories, promoted):
     url, svc = fleet
-    svc.write("pyproject.toml", "[tool.codex]\nshipped = false\n\n[tool.codex.governance]\npromote_min_runs = 2\n"
-                                f"promote_min_repositories = {min_repositories}\n")
+    svc.write(
+        "pyproject.toml", f"[tool.codex]\nshipped = false\n\n[tool.codex.governance]\npromote_min_runs = 2\npromote_min_repositories = {min_repositories}\n"
+    )
     result = run_codex(["rollout", "plan", "--history", url, "--today", "2026-02-01", "--root", svc.path])
     assert result.code == 0, result.err
     assert result.err.splitlines() == [
-        *(["promote PY0001 (rfcs/0100-test.md): warn → block everywhere — 2 clean run(s); 0 of 4 finding(s) overridden (0%) "
-           "in 4 run(s) of 3 repositories"] if promoted else []),
-        "demote PY0002 (rfcs/0100-test.md): block → warn everywhere — 4 of 5 finding(s) overridden (80%) in 4 run(s) of 3 repositories"]
+        *(
+            ["promote PY0001 (rfcs/0100-test.md): warn → block everywhere — 2 clean run(s); 0 of 4 finding(s) overridden (0%) in 4 run(s) of 3 repositories"]
+            if promoted
+            else []
+        ),
+        "demote PY0002 (rfcs/0100-test.md): block → warn everywhere — 4 of 5 finding(s) overridden (80%) in 4 run(s) of 3 repositories",
+    ]
 
 
 def _reader(postgres, url: str) -> str:
@@ -131,8 +159,7 @@ def _reader(postgres, url: str) -> str:
 
 def test_rollout_status_reads_with_a_read_only_role(fleet, run_codex, postgres):
     url, svc = fleet
-    as_owner, as_reader = (run_codex(["rollout", "status", "--history", u, "--format", "json", "--root", svc.path])
-                           for u in (url, _reader(postgres, url)))
+    as_owner, as_reader = (run_codex(["rollout", "status", "--history", u, "--format", "json", "--root", svc.path]) for u in (url, _reader(postgres, url)))
     assert (as_reader.code, as_reader.err) == (0, "")
     assert as_reader.json()["rules"] == as_owner.json()["rules"] and [r["rule_id"] for r in as_reader.json()["rules"]] == ["PY0001", "PY0002"]
 
@@ -148,8 +175,10 @@ def test_rollout_status_on_an_older_schema_says_to_migrate_and_writes_nothing(gi
     for url in (postgres_database, _reader(postgres, postgres_database)):
         result = run_codex(["rollout", "status", "--history", url, "--root", web])
         assert (result.code, result.out) == (2, "")
-        assert result.err.startswith(f"postgresql://***@127.0.0.1:{postgres.port}/{postgres_database.rsplit('/', 1)[1]}: cannot read "
-                                     "the run history: schema version 1, this codex needs 2: run a check to migrate")
+        assert result.err.startswith(
+            f"postgresql://***@127.0.0.1:{postgres.port}/{postgres_database.rsplit('/', 1)[1]}: cannot read "
+            "the run history: schema version 1, this codex needs 2: run a check to migrate"
+        )
     assert _rows(postgres_database, "SELECT version FROM schema_version") == [(1,)]
     assert _rows(postgres_database, "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'runs' AND column_name = 'repository'") == [(0,)]
 
@@ -170,8 +199,12 @@ def test_migrations_run_once_under_a_lock_and_an_old_sqlite_history_is_brought_u
             INSERT INTO rule_runs VALUES (1, 'PY0001', 1, 1, 0);
             INSERT INTO findings VALUES (1, 'PY0001', 'f', 'app/a.py', 2, 'block', 0, NULL);""")
     db.close()
-    repo = _repo(git_repo, "svc", {**SVC, "pyproject.toml": f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "sqlite:///{old}"\n'},
-                 "git@example.com:acme/svc.git")
+    repo = _repo(
+        git_repo,
+        "svc",
+        {**SVC, "pyproject.toml": f'[tool.codex]\nshipped = false\n\n[tool.codex.governance]\nhistory = "sqlite:///{old}"\n'},
+        "git@example.com:acme/svc.git",
+    )
     assert run_codex(["check", "--all", "--root", repo.path]).code == 0
     with sqlite3.connect(old) as db:
         assert db.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,)]
@@ -182,6 +215,7 @@ def test_migrations_run_once_under_a_lock_and_an_old_sqlite_history_is_brought_u
 
 
 # -- failing open, within a bounded time, without credentials ------------------------------------------------------
+
 
 def _check_with_history(git_repo, run_codex, monkeypatch, url, timeout=2, in_config=False):
     """``codex check --all`` of the api repository recording into ``url`` (CODEX_HISTORY_URL, or with ``in_config``
@@ -252,9 +286,11 @@ def test_wrong_credentials_are_reported_without_the_password(git_repo, run_codex
     result, unrecorded, _, _ = _check_with_history(git_repo, run_codex, monkeypatch, url)
     assert _same_check(result, unrecorded)
     [line] = [line for line in result.err.splitlines() if "run not recorded" in line]
-    assert line == (f"codex: run not recorded in postgresql://***@127.0.0.1:{postgres.port}/{postgres_database.rsplit('/', 1)[1]}"
-                    "?application_name=***&password=***: connection failed: connection to server at \"127.0.0.1\", "
-                    f"port {postgres.port} failed: FATAL: password authentication failed for user \"codex\"")
+    assert line == (
+        f"codex: run not recorded in postgresql://***@127.0.0.1:{postgres.port}/{postgres_database.rsplit('/', 1)[1]}"
+        '?application_name=***&password=***: connection failed: connection to server at "127.0.0.1", '
+        f'port {postgres.port} failed: FATAL: password authentication failed for user "codex"'
+    )
     assert wrong not in result.out + result.err
 
 
@@ -287,20 +323,22 @@ def test_without_psycopg_the_run_is_not_recorded_and_says_how_to_install_it(git_
     monkeypatch.setitem(sys.modules, "psycopg", None)
     result, unrecorded, _, _ = _check_with_history(git_repo, run_codex, monkeypatch, f"postgresql://codex:{PASSWORD}@127.0.0.1:1/fleet")
     assert _same_check(result, unrecorded)
-    assert ("codex: run not recorded in postgresql://***@127.0.0.1:1/fleet: psycopg is not installed; install codex with the postgres "
-            "extra: pip install 'codex-rfc[postgres]'") in result.err.splitlines()
+    assert (
+        "codex: run not recorded in postgresql://***@127.0.0.1:1/fleet: psycopg is not installed; install codex with the postgres "
+        "extra: pip install 'codex-rfc[postgres]'"
+    ) in result.err.splitlines()
 
 
 def test_rollout_status_on_a_database_down_is_a_problem_without_the_password(git_repo, run_codex):
     port = _closed_port()
-    result = run_codex(["rollout", "status", "--history", f"postgresql://codex:{PASSWORD}@127.0.0.1:{port}/fleet",
-                        "--root", _repo(git_repo, "web", WEB).path])
+    result = run_codex(["rollout", "status", "--history", f"postgresql://codex:{PASSWORD}@127.0.0.1:{port}/fleet", "--root", _repo(git_repo, "web", WEB).path])
     assert result.code == 2 and result.out == ""
     assert result.err.startswith(f"postgresql://***@127.0.0.1:{port}/fleet: cannot read the run history: connection failed: ")
     assert PASSWORD not in result.err and "Traceback" not in result.err
 
 
 # -- fifty processes at once ----------------------------------------------------------------------------------------
+
 
 def test_fifty_concurrent_checks_record_every_run(git_repo, run_codex, postgres_database, tmp_path):
     """Fifty `codex check` processes start together against a database with no schema yet: the first runs race to
@@ -311,15 +349,24 @@ def test_fifty_concurrent_checks_record_every_run(git_repo, run_codex, postgres_
     assert run_codex(["compile", "--root", repo.path]).code == 0  # each process reads rules/, compiles nothing
     env = {**os.environ, "CODEX_HISTORY_URL": postgres_database, "PYTHONPATH": str(PROJECT_ROOT)}
     started = time.monotonic()
-    processes = [subprocess.Popen([sys.executable, "-m", "codex_cli", "check", "--all", "--format", "json", "--root", str(repo.path)],
-                                  env={**env, "CI_PIPELINE_ID": str(n)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for n in range(50)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "codex_cli", "check", "--all", "--format", "json", "--root", str(repo.path)],
+            env={**env, "CI_PIPELINE_ID": str(n)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(50)
+    ]
     outcomes = [(*p.communicate(timeout=300), p.returncode) for p in processes]
     elapsed = time.monotonic() - started
     assert [(code, err) for _, err, code in outcomes] == [(0, "")] * 50
     assert _rows(postgres_database, "SELECT COUNT(*), COUNT(DISTINCT pipeline) FROM runs") == [(50, 50)]
     assert _rows(postgres_database, "SELECT rule_id, COUNT(*), SUM(files_hit) FROM rule_runs GROUP BY rule_id ORDER BY rule_id") == [
-        ("PY0001", 50, 100), ("PY0002", 50, 50)]
+        ("PY0001", 50, 100),
+        ("PY0002", 50, 50),
+    ]
     assert _rows(postgres_database, "SELECT COUNT(*) FROM findings") == [(200,)]
     assert _rows(postgres_database, "SELECT version FROM schema_version ORDER BY version") == [(n,) for n in range(1, len(MIGRATIONS) + 1)]
     print(f"\n50 concurrent codex check processes: 50 runs, 100 rule_runs, 200 findings recorded in {elapsed:.1f} s")

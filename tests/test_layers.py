@@ -29,8 +29,7 @@ def test_an_import_of_a_higher_layer_inside_a_function_breaks_it(tmp_path: Path)
     for package in PACKAGES:
         shutil.copytree(PROJECT_ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "_shipped"))
     problems = tmp_path / "codex" / "problems.py"
-    problems.write_text(problems.read_text(encoding="utf-8") + "\n\ndef _upward() -> None:\n    import reviewer.check  # noqa: F401\n",
-                        encoding="utf-8")
+    problems.write_text(problems.read_text(encoding="utf-8") + "\n\ndef _upward() -> None:\n    import reviewer.check  # noqa: F401\n", encoding="utf-8")
     proc = _lint_imports(tmp_path)
     assert proc.returncode == 1
     assert "Contracts: 0 kept, 1 broken." in proc.stdout

@@ -61,7 +61,6 @@ def test_check_of_a_patch_file_with_the_shipped_codex_loads_neither_git_nor_the_
     (tmp_path / "src" / "main.rs").write_text("fn main() {\n    let v: Option<u8> = None;\n    v.unwrap();\n}\n")
     patch = tmp_path / "change.patch"
     patch.write_text("diff --git a/src/main.rs b/src/main.rs\n--- a/src/main.rs\n+++ b/src/main.rs\n@@ -3 +3 @@\n-    v;\n+    v.unwrap();\n")
-    code, loaded = _loaded(["check", "--no-llm", "--no-cache", "--no-history", "--format", "json", "--diff", str(patch),
-                            "--root", str(tmp_path)], tmp_path)
+    code, loaded = _loaded(["check", "--no-llm", "--no-cache", "--no-history", "--format", "json", "--diff", str(patch), "--root", str(tmp_path)], tmp_path)
     assert code == 1  # tree-sitter found the unwrap; the ruleset was read without PyYAML
     assert loaded == {"pydantic"}  # no gitpython (and its two `git version` calls), markdown-it, PyYAML or libcst

@@ -57,7 +57,8 @@ def test_a_class_whose_import_raises_is_a_compile_problem_at_its_line(tmp_path: 
     assert [str(p) for p in result.problems] == [
         f"rfcs/0100-lints.md:{line}: cannot load {package}.rules:Rule: importing {package}.rules failed: RuntimeError: lint package broken"
         " — name a codex.lint.LintRule subclass in codex.lints or in a package listed by [tool.codex] lint_packages in pyproject.toml, "
-        "as 'package.module:ClassName'"]
+        "as 'package.module:ClassName'"
+    ]
     assert [r.id for r in result.rules] == ["PY0002"]
 
 
@@ -69,7 +70,8 @@ def test_a_module_outside_the_allowed_packages_is_never_imported(tmp_path: Path,
     result = compile_rfcs(tmp_path / "rfcs", tmp_path, lint_packages=LintPackages(allowed))
     assert [str(p).split(" — ")[0] for p in result.problems] == [
         f"rfcs/0100-lints.md:{line}: cannot load {package}.rules:Rule: {package}.rules is not a package matcher classes "
-        f"may come from ({', '.join(('codex.lints', *allowed))})"]
+        f"may come from ({', '.join(('codex.lints', *allowed))})"
+    ]
     assert not marker.exists()
 
 
@@ -143,5 +145,6 @@ def test_a_compiled_ruleset_naming_a_module_outside_the_allowed_packages_runs_ev
     findings, problems, _ = run_matchers(libcst_ruleset.model_copy(update={"rules": rules}), [Target("app.py", tmp_path / "app.py", "python", None, "app.py")])
     assert sorted((f.rule_id, f.line) for f in findings) == [("CX0003", 2), ("CX0004", 5)]
     assert [(p.path, p.message) for p in problems] == [
-        (timeout.rfc.path, "rule CX9001 did not run: venv.__main__ is not a package matcher classes may come from (codex.lints)")]
+        (timeout.rfc.path, "rule CX9001 did not run: venv.__main__ is not a package matcher classes may come from (codex.lints)")
+    ]
     assert "venv.__main__" not in sys.modules

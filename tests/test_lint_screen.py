@@ -33,8 +33,11 @@ REQUESTS_CASES = {
     "from_api_as": ("from requests.api import head as h\nh('u')\n", True, True),
     "dunder_import": ("r = __import__('requests')\nr.get('u')\n", False, False),  # not resolved by libcst either
     "import_in_function": ("def f():\n    import requests\n    return requests.delete('u')\n", True, True),
-    "session_attribute": ("import requests\nclass A:\n    def __init__(self):\n        self.s = requests.session()\n"
-                          "    def f(self):\n        return self.s.options('u')\n", True, True),
+    "session_attribute": (
+        "import requests\nclass A:\n    def __init__(self):\n        self.s = requests.session()\n    def f(self):\n        return self.s.options('u')\n",
+        True,
+        True,
+    ),
     "with_timeout": ("import requests\nrequests.get('u', timeout=5)\n", False, False),
     "session_alias": ("from requests import Session as S\nd = {}\nd.get('k')\ns = S()\ns.get('u')\n", True, True),
     "forwards_kwargs": ("import requests\ndef f(**kw):\n    return requests.get('u', **kw)\n", False, False),
@@ -57,16 +60,19 @@ def test_the_requests_screen_keeps_every_file_the_rule_flags(name: str) -> None:
     assert (RequestsWithoutTimeout.SCREEN.passes(Sighting.of(ast.parse(source))), flags(RequestsWithoutTimeout, source)) == (kept, flagged)
 
 
-@pytest.mark.parametrize("source, kept, flagged", [
-    ("try:\n    f()\nexcept:\n    log()\n", True, True),
-    ("x = 1\n", False, False),
-    ("try:\n    f()\nexcept (ValueError, Exception):\n    'ignored'\n    ...\n    continue\n", True, True),
-    ("try:\n    f()\nexcept Exception:\n    log()\n", False, False),
-    ("try:\n    f()\nexcept ValueError:\n    pass\n", False, False),
-    ("try:\n    f()\nexcept Exception as exc:  # noqa\n    pass\n", True, True),
-    ("try:\n    f()\nexcept* Exception:\n    pass\n", True, False),  # libcst's ExceptStarHandler is not visited: kept, to be safe
-    ("try:\n    f()\nfinally:\n    g()\n", False, False),
-])
+@pytest.mark.parametrize(
+    "source, kept, flagged",
+    [
+        ("try:\n    f()\nexcept:\n    log()\n", True, True),
+        ("x = 1\n", False, False),
+        ("try:\n    f()\nexcept (ValueError, Exception):\n    'ignored'\n    ...\n    continue\n", True, True),
+        ("try:\n    f()\nexcept Exception:\n    log()\n", False, False),
+        ("try:\n    f()\nexcept ValueError:\n    pass\n", False, False),
+        ("try:\n    f()\nexcept Exception as exc:  # noqa\n    pass\n", True, True),
+        ("try:\n    f()\nexcept* Exception:\n    pass\n", True, False),  # libcst's ExceptStarHandler is not visited: kept, to be safe
+        ("try:\n    f()\nfinally:\n    g()\n", False, False),
+    ],
+)
 def test_the_except_screen_keeps_every_file_the_rule_flags(source: str, kept: bool, flagged: bool) -> None:
     assert (SwallowedErrors.SCREEN.passes(Sighting.of(ast.parse(source))), flags(SwallowedErrors, source)) == (kept, flagged)
 
@@ -99,8 +105,8 @@ def test_screened_out_files_never_reach_libcst(corpus: Path, shipped_ruleset: Ru
     settled_by_ast = {"plain", "timeout_none"}  # kept by the screen, then found without libcst (see DECIDED_CASES)
     assert reached == {name for name, (_, kept, _) in REQUESTS_CASES.items() if kept} - settled_by_ast
     assert {name: [m.line for m in matches] for name, (matches, _) in results.items() if matches} == {
-        name: [len(source.splitlines())] if name != "session_attribute" else [6]
-        for name, (source, _, flagged) in REQUESTS_CASES.items() if flagged} | {"newer_grammar": [3]}
+        name: [len(source.splitlines())] if name != "session_attribute" else [6] for name, (source, _, flagged) in REQUESTS_CASES.items() if flagged
+    } | {"newer_grammar": [3]}
     assert [(name, p.kind) for name, (_, problems) in results.items() for p in problems] == [("python2", "parse")]  # never silent
 
 
@@ -117,8 +123,7 @@ REQUESTS_CALL = "import requests\nrequests.get('u')\n"
 
 
 @pytest.mark.parametrize("name", LIBCST_GAPS)
-def test_what_libcst_cannot_parse_is_reported_whether_or_not_the_screen_keeps_a_rule(name: str, tmp_path: Path,
-                                                                                     shipped_ruleset: Ruleset) -> None:
+def test_what_libcst_cannot_parse_is_reported_whether_or_not_the_screen_keeps_a_rule(name: str, tmp_path: Path, shipped_ruleset: Ruleset) -> None:
     source, line, reason = LIBCST_GAPS[name]
     rules = [shipped_ruleset.rule("CX0003"), shipped_ruleset.rule("CX0004"), shipped_ruleset.rule("CX0006")]
     reported = []
@@ -135,8 +140,9 @@ def test_what_libcst_cannot_parse_is_reported_whether_or_not_the_screen_keeps_a_
     assert reported[0] == reported[1]
 
 
-def test_an_ordinary_file_with_a_lambda_after_a_keyword_and_a_space_is_still_screened(tmp_path: Path, shipped_ruleset: Ruleset,
-                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_ordinary_file_with_a_lambda_after_a_keyword_and_a_space_is_still_screened(
+    tmp_path: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import libcst as cst
 
     def refuse(*args, **kwargs):
@@ -144,8 +150,7 @@ def test_an_ordinary_file_with_a_lambda_after_a_keyword_and_a_space_is_still_scr
 
     monkeypatch.setattr(cst, "parse_module", refuse)
     path = tmp_path / "ordinary.py"
-    path.write_text("f = a if b else (lambda: 1)\ng = not (lambda: 1)\nh = map(lambda x: x, y)\nclass A(B, metaclass=M):\n    x: int = 1\n",
-                    encoding="utf-8")
+    path.write_text("f = a if b else (lambda: 1)\ng = not (lambda: 1)\nh = map(lambda x: x, y)\nclass A(B, metaclass=M):\n    x: int = 1\n", encoding="utf-8")
     assert libcst_engine.check_file(Target(path.name, path, "python", None, None), [shipped_ruleset.rule("CX0003")]) == ([], [])
 
 
@@ -155,27 +160,41 @@ def test_an_ordinary_file_with_a_lambda_after_a_keyword_and_a_space_is_still_scr
 DECIDED_CASES = {
     "plain": ("import requests\nx = 1\nrequests.get('u')\n", True, [(3, 1, 3, 18, "requests.get() without timeout=")]),
     "parenthesized": ("import requests\nx = (requests.get('u'))\n", True, [(2, 6, 2, 23, "requests.get() without timeout=")]),
-    "multiline_timeout_none": ("import requests\nr = requests.post(\n    'u',\n    timeout=None,\n)\n", True,
-                               [(2, 5, 5, 2, "requests.post() with timeout=None")]),
+    "multiline_timeout_none": (
+        "import requests\nr = requests.post(\n    'u',\n    timeout=None,\n)\n",
+        True,
+        [(2, 5, 5, 2, "requests.post() with timeout=None")],
+    ),
     "argument": ("import requests\nprint(requests.get('u'))\n", True, [(2, 7, 2, 24, "requests.get() without timeout=")]),
     "non_ascii_columns": ("import requests\ns = 'é'; requests.api.get('ü')\n", True, [(2, 10, 2, 31, "requests.api.get() without timeout=")]),
     "comment_before": ("import requests\nf(\n    # c\n    requests.get('u'))\n", True, [(4, 5, 4, 22, "requests.get() without timeout=")]),
     "lone_carriage_returns": ("import requests\rx = 1\rrequests.get('u')\n", True, [(1, 23, 1, 40, "requests.get() without timeout=")]),
-    "import_in_function": ("import requests\ndef f():\n    import requests\n    requests.get('u')\n", False,
-                           [(4, 5, 4, 22, "requests.get() without timeout=")]),
-    "latin1_cookie": ("# -*- coding: latin-1 -*-\nimport requests\ns = '\xe9'; requests.get('u')\n", False,
-                      [(3, 10, 3, 27, "requests.get() without timeout=")]),
-    "rebound": ("try:\n    import requests\nexcept ImportError:\n    requests = None\nrequests.get('u')\n", False,
-                [(5, 1, 5, 18, "requests.get() without timeout=")]),
+    "import_in_function": (
+        "import requests\ndef f():\n    import requests\n    requests.get('u')\n",
+        False,
+        [(4, 5, 4, 22, "requests.get() without timeout=")],
+    ),
+    "latin1_cookie": (
+        "# -*- coding: latin-1 -*-\nimport requests\ns = '\xe9'; requests.get('u')\n",
+        False,
+        [(3, 10, 3, 27, "requests.get() without timeout=")],
+    ),
+    "rebound": (
+        "try:\n    import requests\nexcept ImportError:\n    requests = None\nrequests.get('u')\n",
+        False,
+        [(5, 1, 5, 18, "requests.get() without timeout=")],
+    ),
     "continued_line": ("import requests\nx = 1 + \\\n    requests.get('u').status_code\n", True, [(3, 5, 3, 22, "requests.get() without timeout=")]),
-    "session": ("import requests\ns = requests.Session()\ns.get('u')\nrequests.get('v')\n", False,
-                [(4, 1, 4, 18, "requests.get() without timeout="), (3, 1, 3, 11, "requests.Session.get() without timeout=")]),
+    "session": (
+        "import requests\ns = requests.Session()\ns.get('u')\nrequests.get('v')\n",
+        False,
+        [(4, 1, 4, 18, "requests.get() without timeout="), (3, 1, 3, 11, "requests.Session.get() without timeout=")],
+    ),
 }
 
 
 @pytest.mark.parametrize("name", DECIDED_CASES)
-def test_what_the_ast_settles_is_found_as_libcst_finds_it(name: str, tmp_path: Path, shipped_ruleset: Ruleset,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_what_the_ast_settles_is_found_as_libcst_finds_it(name: str, tmp_path: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
     source, settled, expected = DECIDED_CASES[name]
     path = tmp_path / "calls.py"
     data = source.encode("latin-1" if source.startswith("# -*- coding: latin-1") else "utf-8")

@@ -24,7 +24,9 @@ def flagged(rule: type[LintRule], source: str) -> list[tuple[int, str | None]]:
 
 
 def test_requests_calls_without_timeout_or_with_timeout_none() -> None:
-    assert flagged(RequestsWithoutTimeout, """\
+    assert flagged(
+        RequestsWithoutTimeout,
+        """\
         import requests
         from requests import post
 
@@ -35,12 +37,14 @@ def test_requests_calls_without_timeout_or_with_timeout_none() -> None:
             requests.post(url, **kwargs)
             requests.post(url, timeout=None, **kwargs)
             requests.api.put(url)
-        """) == [(5, "requests.get() with timeout=None"), (7, "requests.post() without timeout="),
-                 (10, "requests.api.put() without timeout=")]
+        """,
+    ) == [(5, "requests.get() with timeout=None"), (7, "requests.post() without timeout="), (10, "requests.api.put() without timeout=")]
 
 
 def test_session_methods_on_names_that_hold_a_new_session() -> None:
-    assert flagged(RequestsWithoutTimeout, """\
+    assert flagged(
+        RequestsWithoutTimeout,
+        """\
         import requests
         import requests as r
         from requests import Session
@@ -65,14 +69,23 @@ def test_session_methods_on_names_that_hold_a_new_session() -> None:
             return shared.patch(url)  # used before the module assigns it: still the same session
 
         shared = requests.session()
-        """) == [(7, "requests.Session.delete() without timeout="), (9, "requests.Session.get() with timeout=None"),
-                 (12, "requests.Session.post() without timeout="), (15, "requests.Session.head() without timeout="),
-                 (17, "requests.Session.options() without timeout="), (18, "requests.Session.request() without timeout="),
-                 (22, "requests.Session.patch() without timeout=")]
+        """,
+    ) == [
+        (7, "requests.Session.delete() without timeout="),
+        (9, "requests.Session.get() with timeout=None"),
+        (12, "requests.Session.post() without timeout="),
+        (15, "requests.Session.head() without timeout="),
+        (17, "requests.Session.options() without timeout="),
+        (18, "requests.Session.request() without timeout="),
+        (22, "requests.Session.patch() without timeout="),
+    ]
 
 
 def test_names_not_known_to_hold_a_session_are_left_alone() -> None:
-    assert flagged(RequestsWithoutTimeout, """\
+    assert (
+        flagged(
+            RequestsWithoutTimeout,
+            """\
         import requests
 
         def fetch(url, s):
@@ -92,11 +105,16 @@ def test_names_not_known_to_hold_a_session_are_left_alone() -> None:
 
         def elsewhere(url):
             own.get(url)  # a different scope from the with-block above
-        """) == []
+        """,
+        )
+        == []
+    )
 
 
 def test_sessions_handed_out_by_a_function_of_the_module() -> None:
-    assert flagged(RequestsWithoutTimeout, """\
+    assert flagged(
+        RequestsWithoutTimeout,
+        """\
         import requests
 
         def make(jar=False):
@@ -131,11 +149,14 @@ def test_sessions_handed_out_by_a_function_of_the_module() -> None:
         def later():
             s = requests.Session()
             return s, None
-        """) == [(19, "requests.Session.get() without timeout="), (30, "requests.Session.post() without timeout=")]
+        """,
+    ) == [(19, "requests.Session.get() without timeout="), (30, "requests.Session.post() without timeout=")]
 
 
 def test_session_attributes_of_self() -> None:
-    assert flagged(RequestsWithoutTimeout, """\
+    assert flagged(
+        RequestsWithoutTimeout,
+        """\
         import requests
 
         class Client:
@@ -155,11 +176,14 @@ def test_session_attributes_of_self() -> None:
         class Other:
             def fetch(self, url):
                 return self.session.get(url)  # another class: its session is unknown
-        """) == [(15, "requests.Session.get() without timeout=")]
+        """,
+    ) == [(15, "requests.Session.get() without timeout=")]
 
 
 def test_except_exception_in_a_tuple_that_does_nothing() -> None:
-    assert flagged(SwallowedErrors, """\
+    assert flagged(
+        SwallowedErrors,
+        """\
         try:
             a()
         except (ValueError, Exception):
@@ -183,16 +207,23 @@ def test_except_exception_in_a_tuple_that_does_nothing() -> None:
             a()
         except (ValueError, Exception):
             log(exc)
-        """) == [(3, "except Exception: that discards the error"), (11, "except BaseException: that discards the error"),
-                 (18, "except Exception: that discards the error")]
+        """,
+    ) == [
+        (3, "except Exception: that discards the error"),
+        (11, "except BaseException: that discards the error"),
+        (18, "except Exception: that discards the error"),
+    ]
 
 
 def test_swallowed_errors_prefilter_sees_tuples(shipped_ruleset: Ruleset) -> None:
     prefilter = shipped_ruleset.rule("CX0004").prefilter
-    assert [prefilter_passes(prefilter, text) for text in (
-        "try:\n    a()\nexcept (ValueError, Exception):\n    pass\n",
-        "try:\n    a()\nexcept (\n    OSError,\n    BaseException,\n) as exc:\n    pass\n",
-        "try:\n    a()\nexcept   :\n    pass\n",
-        "try:\n    a()\nexcept (ValueError, KeyError):\n    pass\n",
-        "class MyException(Exception):\n    pass\n",
-    )] == [True, True, True, False, False]
+    assert [
+        prefilter_passes(prefilter, text)
+        for text in (
+            "try:\n    a()\nexcept (ValueError, Exception):\n    pass\n",
+            "try:\n    a()\nexcept (\n    OSError,\n    BaseException,\n) as exc:\n    pass\n",
+            "try:\n    a()\nexcept   :\n    pass\n",
+            "try:\n    a()\nexcept (ValueError, KeyError):\n    pass\n",
+            "class MyException(Exception):\n    pass\n",
+        )
+    ] == [True, True, True, False, False]

@@ -55,8 +55,7 @@ def test_a_whole_file_is_cut_into_pieces(tmp_path) -> None:
 
 
 def test_routing_follows_language_paths_and_prefilter(tmp_path, cx0002) -> None:
-    services_only = cx0002.model_copy(update={"id": "CX0900", "paths": PathFilter(include=("services/**",)),
-                                              "prefilter": None, "languages": ("python",)})
+    services_only = cx0002.model_copy(update={"id": "CX0900", "paths": PathFilter(include=("services/**",)), "prefilter": None, "languages": ("python",)})
     targets = [
         target(tmp_path, "plugins/rules.lua", "local r = config.rules\nreturn r.execute\n", {2}, "lua"),
         target(tmp_path, "services/math.py", "def add(a, b):\n    return a + b\n", {2}),
@@ -91,8 +90,7 @@ def test_the_prefilter_routes_kong_style_lua_configuration_environment_and_respo
 
 
 def test_the_prefilter_reads_the_hunk_not_the_file(tmp_path, cx0002) -> None:
-    text = ("import json\n\n\ndef area(config, a, b):\n    width = config.get('w')\n    return a * b\n\n\n"
-            "def add(a, b):\n    return a + b\n")
+    text = "import json\n\n\ndef area(config, a, b):\n    width = config.get('w')\n    return a * b\n\n\ndef add(a, b):\n    return a + b\n"
     routed, skipped, _ = route([cx0002], [target(tmp_path, "a.py", text, {1, 10})], context=1)
     assert routed == [] and skipped == {"CX0002": 2}  # "import json"; add(), in a file that reads config elsewhere
     routed, skipped, _ = route([cx0002], [target(tmp_path, "a.py", text, {6})], context=1)
@@ -121,7 +119,9 @@ def test_rules_judged_by_different_models_never_share_a_request(tmp_path, cx0002
     models = {"CX0002": "big", "CX0901": "small", "CX0902": "big"}
     requests, _ = plan([Routed(both, (cx0002, other, third)), Routed(alone, (other,))], Costs(WORDS), None, lambda r: models[r.id])
     assert [(r.model, [(i.hunk.start, [x.id for x in i.rules]) for i in r.items]) for r in requests] == [
-        ("big", [(2, ["CX0002", "CX0902"])]), ("small", [(2, ["CX0901"]), (24, ["CX0901"])])]
+        ("big", [(2, ["CX0002", "CX0902"])]),
+        ("small", [(2, ["CX0901"]), (24, ["CX0901"])]),
+    ]
 
 
 def test_a_rule_s_model_is_its_own_then_its_severity_s_then_the_default(cx0002) -> None:
@@ -137,11 +137,14 @@ def test_a_file_s_hunks_judged_by_the_same_rules_share_its_header(tmp_path, cx00
     first, second = hunks_of(target(tmp_path, "a.py", numbered(30), {3, 25}), context=1)
     requests, _ = plan([Routed(second, (cx0002,)), Routed(first, (cx0002,))], Costs(WORDS), None)
     block = prompt.render_block(requests[0].items)
-    assert block == "File a.py; rules: CX0002\n2 x2 = config[2]\n3+x3 = config[3]\n4 x4 = config[4]\n...\n" \
-                    "24 x24 = config[24]\n25+x25 = config[25]\n26 x26 = config[26]"
+    assert (
+        block == "File a.py; rules: CX0002\n2 x2 = config[2]\n3+x3 = config[3]\n4 x4 = config[4]\n...\n"
+        "24 x24 = config[24]\n25+x25 = config[25]\n26 x26 = config[26]"
+    )
     header = prompt.render_header(Routed(first, (cx0002,)))
-    assert requests[0].tokens == Costs(WORDS).overhead + Costs(WORDS).rule(cx0002) + Costs(WORDS).header(header) \
-        + Costs(WORDS).item(Routed(first, (cx0002,))) + Costs(WORDS).item(Routed(second, (cx0002,)))  # one header counted
+    assert requests[0].tokens == Costs(WORDS).overhead + Costs(WORDS).rule(cx0002) + Costs(WORDS).header(header) + Costs(WORDS).item(
+        Routed(first, (cx0002,))
+    ) + Costs(WORDS).item(Routed(second, (cx0002,)))  # one header counted
 
 
 def test_requests_are_cut_at_a_size(tmp_path, cx0002, monkeypatch) -> None:
@@ -212,8 +215,10 @@ def test_markers_in_the_diff_are_neutralised(tmp_path, cx0002) -> None:
 
 
 def test_answers_are_validated_whether_or_not_the_endpoint_enforced_the_schema() -> None:
-    fenced = ('```json\n{"findings": [{"rule_id": "A", "path": "p", "line": 3, "quote": "x", "source": "s", "confidence": "low",'
-              ' "reason": "r"}, {"rule_id": "A"}]}\n```')
+    fenced = (
+        '```json\n{"findings": [{"rule_id": "A", "path": "p", "line": 3, "quote": "x", "source": "s", "confidence": "low",'
+        ' "reason": "r"}, {"rule_id": "A"}]}\n```'
+    )
     found, invalid = parse_answer(fenced)
     assert [(f.rule_id, f.line) for f in found] == [("A", 3)] and invalid == 1
     for bad, why in (("", "empty answer"), ("[1, 2]", "not an object"), ("{oops", "not JSON"), ('{"findings": 3}', "not an object")):
@@ -228,16 +233,19 @@ def _endpoint(url: str, slept: list[float], **config) -> Endpoint:
 
 def test_retry_after_is_honoured_and_backoff_doubles() -> None:
     slept: list[float] = []
-    with LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "7"}), Answer("no", status=502),
-                            findings(("A", "p", 1, "r", "x = 1")))) as server:
+    with LlmServer(
+        in_order(Answer("wait", status=429, headers={"Retry-After": "7"}), Answer("no", status=502), findings(("A", "p", 1, "r", "x = 1")))
+    ) as server:
         reply = _endpoint(server.base_url, slept, max_retries=2, retry_delay=0.5).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [7.0, 1.0] and [f.rule_id for f in reply.answer[0]] == ["A"]
 
 
 def test_a_long_retry_after_gives_up_without_waiting() -> None:
     slept: list[float] = []
-    with (LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server,
-          pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s")):
+    with (
+        LlmServer(in_order(Answer("wait", status=429, headers={"Retry-After": "3600"}))) as server,
+        pytest.raises(EndpointFailure, match=r"rate limited \(429\), asked to wait 3600 s"),
+    ):
         _endpoint(server.base_url, slept, max_retries=3).ask([{"role": "user", "content": "hi"}], ("m",), FINDINGS)
     assert slept == [] and len(server.requests) == 1
 
@@ -265,8 +273,10 @@ def test_the_key_goes_only_where_the_environment_or_a_trusted_table_points() -> 
     table = LlmConfig(model="table", base_url="http://127.0.0.1:1/v1")
     settings, _ = resolve(table, {"OPENAI_API_KEY": "sk-user"})
     assert (settings.base_url, settings.api_key) == ("http://127.0.0.1:1/v1", "not-needed")
-    assert settings.key_withheld == ("[tool.codex.llm] base_url http://127.0.0.1:1/v1 is the checked repository's choice: the API "
-                                     "key from the environment was not sent to it, the endpoint was asked without a key")
+    assert settings.key_withheld == (
+        "[tool.codex.llm] base_url http://127.0.0.1:1/v1 is the checked repository's choice: the API "
+        "key from the environment was not sent to it, the endpoint was asked without a key"
+    )
     trusted, _ = resolve(table, {"OPENAI_API_KEY": "sk-user"}, trust_config_url=True)  # codex review: the target branch's table
     assert (trusted.api_key, trusted.key_withheld) == ("sk-user", "")
     openai, _ = resolve(LlmConfig(model="m"), {"OPENAI_API_KEY": "sk-user"})
@@ -306,9 +316,11 @@ def test_a_hunk_in_a_function_starts_at_its_header_when_that_is_near(tmp_path) -
 
 
 def test_context_stops_at_the_edges_of_sibling_definitions(tmp_path) -> None:
-    text = ("def before(conf):\n    return conf['x']\n\n\n"  # 1-4
-            "def added(conf):\n    value = conf.get('y')\n    return value\n\n\n"  # 5-9, all added
-            "def after(conf):\n    return conf['z']\n")  # 10-11
+    text = (
+        "def before(conf):\n    return conf['x']\n\n\n"  # 1-4
+        "def added(conf):\n    value = conf.get('y')\n    return value\n\n\n"  # 5-9, all added
+        "def after(conf):\n    return conf['z']\n"
+    )  # 10-11
     [hunk] = hunks_of(target(tmp_path, "a.kt", text, {5, 6, 7, 8, 9}, "kotlin"), context=3)
     assert (hunk.start, hunk.end) == (5, 7)  # neither the tail of before() nor the head of after(), nor added blank lines
     inside = "def f(settings):\n    region = settings.get('r')\n\n    return region['x']\n    # done\n\ndef g():\n    pass\n"
@@ -419,16 +431,21 @@ def test_a_file_rewritten_whole_is_sent_definition_by_definition_and_cached_by_e
 
 def test_vendored_generated_and_minified_files_are_listed_not_read(tmp_path, cx0002) -> None:
     code = "def f(config):\n    return config.get('a')['b']\n"
-    targets = [target(tmp_path, "vendor/lib/x.py", code, None), target(tmp_path, "api/x_pb2.py", code, None),
-               target(tmp_path, "svc/gen.py", "# Code generated by protoc. DO NOT EDIT.\n" + code, None),
-               target(tmp_path, "svc/hand.py", code, None),
-               target(tmp_path, "svc/min.lua", "local c = conf.a.b; " * 50 + "\n", None, "lua")]
+    targets = [
+        target(tmp_path, "vendor/lib/x.py", code, None),
+        target(tmp_path, "api/x_pb2.py", code, None),
+        target(tmp_path, "svc/gen.py", "# Code generated by protoc. DO NOT EDIT.\n" + code, None),
+        target(tmp_path, "svc/hand.py", code, None),
+        target(tmp_path, "svc/min.lua", "local c = conf.a.b; " * 50 + "\n", None, "lua"),
+    ]
     routed, _, files = route([cx0002], targets, context=3)
     assert [r.hunk.path for r in routed] == ["svc/hand.py"]
-    assert files == [("vendor/lib/x.py", "vendored (under vendor/)"),
-                     ("api/x_pb2.py", "generated, minified or a lock file (by its name)"),
-                     ("svc/gen.py", "generated (its first lines say so)"),
-                     ("svc/min.lua", "minified (lines of 1,001 characters on average)")]
+    assert files == [
+        ("vendor/lib/x.py", "vendored (under vendor/)"),
+        ("api/x_pb2.py", "generated, minified or a lock file (by its name)"),
+        ("svc/gen.py", "generated (its first lines say so)"),
+        ("svc/min.lua", "minified (lines of 1,001 characters on average)"),
+    ]
 
 
 def test_an_over_long_line_is_cut_with_a_marker_and_the_rest_of_the_hunk_is_sent(tmp_path, cx0002) -> None:
@@ -463,22 +480,29 @@ def test_the_prompt_is_the_golden_one(tmp_path, cx0002) -> None:
     assert sent == GOLDEN.read_text(encoding="utf-8")
 
 
-def test_a_rule_shows_the_examples_in_the_languages_of_the_code_it_judges_and_its_remedy_only_without_description(
-        tmp_path, cx0002) -> None:
-    lua, python = (hunks_of(target(tmp_path, path, text, {2}, language), context=1)[0]
-                   for path, text, language in (("p.lua", "local c = conf.a\nreturn c.b\n", "lua"),
-                                                ("a.py", "c = conf.get('a')\nc.b()\n", "python")))
+def test_a_rule_shows_the_examples_in_the_languages_of_the_code_it_judges_and_its_remedy_only_without_description(tmp_path, cx0002) -> None:
+    lua, python = (
+        hunks_of(target(tmp_path, path, text, {2}, language), context=1)[0]
+        for path, text, language in (("p.lua", "local c = conf.a\nreturn c.b\n", "lua"), ("a.py", "c = conf.get('a')\nc.b()\n", "python"))
+    )
 
     def examples(*items: Routed) -> list[str]:
         return re.findall(r"^Example \((\w+)\) that (violates|does not)", prompt.messages(list(items), "0" * 24)[1]["content"], re.M)
 
     assert examples(Routed(python, (cx0002,))) == [("python", "violates"), ("python", "does not")]
     assert examples(Routed(lua, (cx0002,)), Routed(python, (cx0002,))) == [
-        ("lua", "violates"), ("lua", "does not"), ("python", "violates"), ("python", "does not")]
+        ("lua", "violates"),
+        ("lua", "does not"),
+        ("python", "violates"),
+        ("python", "does not"),
+    ]
     bare = cx0002.model_copy(update={"id": "CX0901", "description": ""})
     text = prompt.render_rule(bare, ())
-    assert text.splitlines()[2:] == [f"Remedy: if you need {cx0002.need}, use {cx0002.use}.", "Do not flag:", *(
-        f"- {case}" for case in cx0002.matcher.do_not_flag)]
+    assert text.splitlines()[2:] == [
+        f"Remedy: if you need {cx0002.need}, use {cx0002.use}.",
+        "Do not flag:",
+        *(f"- {case}" for case in cx0002.matcher.do_not_flag),
+    ]
     assert "Remedy:" not in prompt.render_rule(cx0002)
 
 
@@ -491,9 +515,11 @@ def test_helpers_are_the_short_repository_functions_the_added_lines_call_through
     for path, text in files.items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)
-    code = ("import pkg.mod as m\nfrom os.path import join\nfrom . import util\nfrom lib.tools import Tool, make\n"
-            "from pkg.mod import first\n\n\ndef run(conf):\n    a = join(util.huge(1), Tool())\n    b = util.clean(conf.a)\n"
-            "    c = m.second(first(b))\n    return make(m.first(c))\n")
+    code = (
+        "import pkg.mod as m\nfrom os.path import join\nfrom . import util\nfrom lib.tools import Tool, make\n"
+        "from pkg.mod import first\n\n\ndef run(conf):\n    a = join(util.huge(1), Tool())\n    b = util.clean(conf.a)\n"
+        "    c = m.second(first(b))\n    return make(m.first(c))\n"
+    )
     target_ = target(tmp_path, "pkg/run.py", code, {9, 10, 11, 12})
     [hunk] = hunks_of(target_, context=1)
     shown = helpers_of(hunk, tmp_path)

@@ -9,8 +9,10 @@ import pytest
 # git's lines: 1 import subprocess, 2 import requests, 3 "x = 1\r# an old Mac line end", 4 def, 5 subprocess.run, 6 return;
 # CPython and libcst count one line more from line 3 on.
 BASE = b"import subprocess\nimport requests\nx = 1\r# an old Mac line end\n\n\n"
-CHANGED = (b"import subprocess\nimport requests\nx = 1\r# an old Mac line end\ndef fetch(cmd, url):\n"
-           b"    subprocess.run(cmd, shell=True)\n    return x\rrequests.get(url)\n")
+CHANGED = (
+    b"import subprocess\nimport requests\nx = 1\r# an old Mac line end\ndef fetch(cmd, url):\n"
+    b"    subprocess.run(cmd, shell=True)\n    return x\rrequests.get(url)\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +27,16 @@ def checked(git_repo_factory, run_codex):
 def test_libcst_and_semgrep_findings_land_on_git_s_line_and_column(checked) -> None:
     assert [(f["rule_id"], f["engine"], f["line"], f["end_line"], f["column"], f["source_line"]) for f in checked["findings"]] == [
         ("CX0005", "semgrep", 5, 5, 5, "    subprocess.run(cmd, shell=True)"),
-        ("CX0003", "libcst", 6, 6, 14, "    return x\rrequests.get(url)")]
+        ("CX0003", "libcst", 6, 6, 14, "    return x\rrequests.get(url)"),
+    ]
 
 
 def test_the_llm_pass_reads_definitions_on_git_s_lines_and_semgrep_says_what_it_could_not_parse(checked) -> None:
     """The definitions the LLM pass sends were read past the file's end (IndexError: the pass failed); semgrep reads
     "return x\rrequests.get(url)" as one line, and says so."""
     assert [(e["path"], e["line"], e["kind"], e["message"]) for e in checked["errors"]] == [
-        ("app.py", 6, "semgrep", "semgrep: Syntax error at line app.py:6: `x` was unexpected")]
+        ("app.py", 6, "semgrep", "semgrep: Syntax error at line app.py:6: `x` was unexpected")
+    ]
 
 
 def test_a_libcst_fix_after_a_lone_carriage_return_rewrites_git_s_line(tmp_path, shipped_ruleset) -> None:

@@ -23,13 +23,7 @@ E, W, I = types.DiagnosticSeverity.Error, types.DiagnosticSeverity.Warning, type
 EVAL_RULE = rule("CX0100", matcher="pattern: eval($X)\nfix: ast.literal_eval($X)\n")
 CONFIG = 'rfc_base_url = "https://example.invalid/codex/blob/main"\nmax_file_bytes = 4096\n'
 # Line 2: semgrep counts UTF-8 bytes ("é" 2, "😀" 4); line 4: libcst counts characters; UTF-16 counts "😀" as 2.
-SOURCE = ('import yaml, requests\n'
-          'x = "é😀"; y = yaml.load(s)\n'
-          'def f(u):\n'
-          '    z = "😀"; requests.get(u)\n'
-          '    return eval(u)\n'
-          'assert x\n'
-          'y = "é😀"; eval(y)\n')
+SOURCE = 'import yaml, requests\nx = "é😀"; y = yaml.load(s)\ndef f(u):\n    z = "😀"; requests.get(u)\n    return eval(u)\nassert x\ny = "é😀"; eval(y)\n'
 
 
 def _range(line: int, start: int, end_line: int, end: int) -> types.Range:
@@ -44,8 +38,7 @@ def _edits(action: types.CodeAction) -> tuple:
 
 
 def _brief(diagnostics) -> list[tuple]:
-    return [(d.code, d.severity, (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character))
-            for d in diagnostics]
+    return [(d.code, d.severity, (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)) for d in diagnostics]
 
 
 class Client(LanguageClient):
@@ -77,8 +70,15 @@ def _unregister(client: Client, params: types.UnregistrationParams) -> None:
 
 def _make_client() -> Client:
     client = Client(converter_factory=default_converter)
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _publish,
-                                   types.CLIENT_REGISTER_CAPABILITY: _register, types.CLIENT_UNREGISTER_CAPABILITY: _unregister})
+    register_lsp_features(
+        client,
+        {
+            **DEFAULT_CLIENT_FEATURES,
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _publish,
+            types.CLIENT_REGISTER_CAPABILITY: _register,
+            types.CLIENT_UNREGISTER_CAPABILITY: _unregister,
+        },
+    )
     return client
 
 
@@ -91,8 +91,7 @@ async def _until(found: Callable[[], object], timeout: float = 60):
 
 
 def _repository(repo) -> Path:
-    repo.commit("codex", {".codex.toml": CONFIG, "rfcs/0100-no-eval.md": rfc(rules=EVAL_RULE), "app/__init__.py": "",
-                          "app/notes.txt": "eval(x)\n"})
+    repo.commit("codex", {".codex.toml": CONFIG, "rfcs/0100-no-eval.md": rfc(rules=EVAL_RULE), "app/__init__.py": "", "app/notes.txt": "eval(x)\n"})
     return repo.path
 
 
@@ -108,14 +107,16 @@ def own_repo(git_repo) -> Path:
     return _repository(git_repo())
 
 
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "codex_cli", "lsp"], client_factory=_make_client,
-                            server_env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+SERVER = ClientServerConfig(
+    server_command=[sys.executable, "-m", "codex_cli", "lsp"], client_factory=_make_client, server_env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+)
 
 
 async def _session(client: Client, root: Path, *more: Path):
     folders = [types.WorkspaceFolder(uri=r.as_uri(), name=r.name) for r in (root, *more)] if more else None
-    await client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri(),
-                                                           workspace_folders=folders))
+    await client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri(), workspace_folders=folders)
+    )
     yield
     await client.shutdown_session()
 
@@ -133,9 +134,16 @@ async def own_client(lsp_client: Client, own_repo: Path):
 
 
 # a rule for Python and JSON alike (JSON has no comments: no rule can be written for JSON alone, its examples need them)
-SETTINGS_RULE = rule("CX0200", config="severity: error\nlanguages: [python, json]\nmatcher: semgrep\n",
-                     matcher='pattern: |\n  {..., "debug": $V, ...}\n', statement="If you need verbose output, use `log_level`.").replace(
-    "eval(x)", 'settings = {"debug": 1}').replace("ast.literal_eval(x)", 'settings = {"log_level": "debug"}')
+SETTINGS_RULE = (
+    rule(
+        "CX0200",
+        config="severity: error\nlanguages: [python, json]\nmatcher: semgrep\n",
+        matcher='pattern: |\n  {..., "debug": $V, ...}\n',
+        statement="If you need verbose output, use `log_level`.",
+    )
+    .replace("eval(x)", 'settings = {"debug": 1}')
+    .replace("ast.literal_eval(x)", 'settings = {"log_level": "debug"}')
+)
 DOCS_URL = "https://docs.example.invalid/codex"
 
 
@@ -144,8 +152,15 @@ def two_repos(git_repo) -> tuple[Path, Path]:
     """Two workspace folders: `own` with its RFCs (CX0100, CX0200) and rfc_base_url, `shipped` with the shipped codex
     alone and a published catalog (docs_url)."""
     own = git_repo("own")
-    own.commit("codex", {".codex.toml": CONFIG, "rfcs/0100-no-eval.md": rfc(rules=EVAL_RULE),
-                         "rfcs/0200-settings.md": rfc("RFC-0200", rules=SETTINGS_RULE), "app/__init__.py": ""})
+    own.commit(
+        "codex",
+        {
+            ".codex.toml": CONFIG,
+            "rfcs/0100-no-eval.md": rfc(rules=EVAL_RULE),
+            "rfcs/0200-settings.md": rfc("RFC-0200", rules=SETTINGS_RULE),
+            "app/__init__.py": "",
+        },
+    )
     shipped = git_repo("shipped")
     shipped.commit("codex", {"codex.toml": f'docs_url = "{DOCS_URL}"\n', "app/__init__.py": ""})
     return own.path, shipped.path
@@ -157,15 +172,24 @@ async def two_folders_client(lsp_client: Client, two_repos: tuple[Path, Path]):
         yield
 
 
-CRASHING = ClientServerConfig(server_command=[sys.executable, "-c", (
-    "import sys, reviewer.buffer_check as b\n"
-    "def check(ruleset, root, path, content, options, real=b.check_buffer):\n"
-    "    if path.endswith('crash.py'):\n"
-    "        raise RuntimeError('engine exploded')\n"
-    "    return real(ruleset, root, path, content, options)\n"
-    "b.check_buffer = check\n"
-    "from codex_cli.main import main\n"
-    "sys.exit(main(['lsp']))\n")], client_factory=_make_client, server_env=SERVER.server_env)
+CRASHING = ClientServerConfig(
+    server_command=[
+        sys.executable,
+        "-c",
+        (
+            "import sys, reviewer.buffer_check as b\n"
+            "def check(ruleset, root, path, content, options, real=b.check_buffer):\n"
+            "    if path.endswith('crash.py'):\n"
+            "        raise RuntimeError('engine exploded')\n"
+            "    return real(ruleset, root, path, content, options)\n"
+            "b.check_buffer = check\n"
+            "from codex_cli.main import main\n"
+            "sys.exit(main(['lsp']))\n"
+        ),
+    ],
+    client_factory=_make_client,
+    server_env=SERVER.server_env,
+)
 
 
 @pytest_lsp.fixture(config=CRASHING)
@@ -179,14 +203,18 @@ SHARED = pytest.mark.asyncio(loop_scope="module")
 
 
 def _open(client: Client, uri: str, text: str, version: int = 1, language: str = "python") -> None:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id=language, version=version, text=text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id=language, version=version, text=text))
+    )
 
 
 def _replace_all(client: Client, uri: str, version: int, text: str) -> None:
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
 
 
 @SHARED
@@ -206,9 +234,20 @@ async def test_open_publishes_exact_diagnostics_in_utf16(client: Client, repo: P
     assert by_code["CX0100"].message == "No eval. If you need to evaluate user input, use `ast.literal_eval`."
     assert by_code["CX0100"].code_description == types.CodeDescription(href="https://example.invalid/codex/blob/main/rfcs/0100-no-eval.md#cx0100-no-eval")
     assert by_code["CX0006"].code_description is None  # the shipped codex has no web address here
-    assert [(r.method, r.register_options) for r in client.registrations] == [("workspace/didChangeWatchedFiles", {"watchers": [
-        {"globPattern": "**/rfcs/**"}, {"globPattern": "**/rules/**"}, {"globPattern": "**/.codex.toml"},
-        {"globPattern": "**/codex.toml"}, {"globPattern": "**/pyproject.toml"}]})]
+    assert [(r.method, r.register_options) for r in client.registrations] == [
+        (
+            "workspace/didChangeWatchedFiles",
+            {
+                "watchers": [
+                    {"globPattern": "**/rfcs/**"},
+                    {"globPattern": "**/rules/**"},
+                    {"globPattern": "**/.codex.toml"},
+                    {"globPattern": "**/codex.toml"},
+                    {"globPattern": "**/pyproject.toml"},
+                ]
+            },
+        )
+    ]
 
 
 @SHARED
@@ -258,12 +297,18 @@ async def test_save_checks_at_once(client: Client, repo: Path):
 @SHARED
 async def test_a_finding_let_through_by_an_override_is_information(client: Client, repo: Path):
     uri = (repo / "app" / "allowed.py").as_uri()
-    _open(client, uri, "x = 1\n# codex" ": allow CX0007 -- the caller checked it\nassert x\n")  # split: no override of this file
+    _open(client, uri, "x = 1\n# codex" + ": allow CX0007 -- the caller checked it\nassert x\n")  # split: no override of this file
     (allowed,) = (await client.published_for(uri, 1)).diagnostics
-    assert (allowed.code, allowed.severity, _brief([allowed])[0][2], allowed.message) == ("CX0007", I, (2, 0, 2, 8), (
-        "No assert in non-test code. If you need to validate input or state in production code, use an explicit `if` with a "
-        "raised exception that names what is wrong (`ValueError`, `TypeError`, a domain error). "
-        "(let through by an override: the caller checked it)"))
+    assert (allowed.code, allowed.severity, _brief([allowed])[0][2], allowed.message) == (
+        "CX0007",
+        I,
+        (2, 0, 2, 8),
+        (
+            "No assert in non-test code. If you need to validate input or state in production code, use an explicit `if` with a "
+            "raised exception that names what is wrong (`ValueError`, `TypeError`, a domain error). "
+            "(let through by an override: the caller checked it)"
+        ),
+    )
 
 
 @SHARED
@@ -271,21 +316,28 @@ async def test_code_actions_apply_the_fix_and_insert_an_override(client: Client,
     uri = (repo / "app" / "actions.py").as_uri()
     _open(client, uri, SOURCE)
     diagnostics = (await client.published_for(uri, 1)).diagnostics
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=_range(4, 12, 4, 12),
-        context=types.CodeActionContext(diagnostics=diagnostics)))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=_range(4, 12, 4, 12), context=types.CodeActionContext(diagnostics=diagnostics)
+        )
+    )
     assert [_edits(a) for a in actions] == [
         ("Apply the fix of CX0100", uri, 1, [((4, 0, 4, 18), "    return ast.literal_eval(u)")]),
         # the marker split: no override of this file
-        ("Allow CX0100 here (codex: allow, with a reason)", uri, 1, [((4, 0, 4, 0), "    # codex" ": allow CX0100 -- <why it is safe here>\n")]),
+        ("Allow CX0100 here (codex: allow, with a reason)", uri, 1, [((4, 0, 4, 0), "    # codex" + ": allow CX0100 -- <why it is safe here>\n")]),
     ]
     assert [a.diagnostics[0].code for a in actions] == ["CX0100", "CX0100"]
-    after_non_ascii = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=_range(6, 12, 6, 12), context=types.CodeActionContext(diagnostics=diagnostics)))
+    after_non_ascii = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=_range(6, 12, 6, 12), context=types.CodeActionContext(diagnostics=diagnostics)
+        )
+    )
     assert _edits(after_non_ascii[0]) == ("Apply the fix of CX0100", uri, 1, [((6, 0, 6, 18), 'y = "é😀"; ast.literal_eval(y)')])
-    on_assert = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=_range(5, 0, 5, 0),
-        context=types.CodeActionContext(diagnostics=diagnostics)))
+    on_assert = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=_range(5, 0, 5, 0), context=types.CodeActionContext(diagnostics=diagnostics)
+        )
+    )
     assert [a.title for a in on_assert] == ["Allow CX0007 here (codex: allow, with a reason)"]  # no fix: none offered
 
 
@@ -294,16 +346,18 @@ async def test_hover_on_a_diagnostic_shows_the_rule_page(client: Client, repo: P
     uri = (repo / "app" / "hover.py").as_uri()
     _open(client, uri, SOURCE)
     await client.published_for(uri, 1)
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=5, character=3)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=5, character=3))
+    )
     explained = run_codex(["explain", "CX0007", "--root", repo])
     assert hover.range == _range(5, 0, 5, 8)
     assert hover.contents.kind == types.MarkupKind.Markdown
     assert hover.contents.value.startswith("```text\nCX0007 No assert in non-test code (RFC-0005)\n")
     assert hover.contents.value.split("\n")[1:4] == explained.out.split("\n")[:3]
     assert "Use instead" in hover.contents.value
-    outside = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=2, character=0)))
+    outside = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=2, character=0))
+    )
     assert outside is None
 
 
@@ -315,24 +369,32 @@ async def test_an_rfc_or_config_change_reloads_the_ruleset_and_rechecks_open_doc
     rfc_file = own_repo / "rfcs" / "0100-no-eval.md"
     rfc_file.write_text(rfc(rules=EVAL_RULE + rule("CX0101", matcher="pattern: exec(...)\n").replace("eval(x)", "exec(x)")))
     own_client.published.clear()
-    own_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-        changes=[types.FileEvent(uri=rfc_file.as_uri(), type=types.FileChangeType.Changed)]))
+    own_client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=rfc_file.as_uri(), type=types.FileChangeType.Changed)])
+    )
     assert _brief((await own_client.published_for(uri, 1)).diagnostics) == [("CX0100", E, (0, 0, 0, 7)), ("CX0101", E, (1, 0, 1, 7))]
     (own_repo / ".codex.toml").write_text(CONFIG + 'disable = ["CX0100"]\n')
     own_client.published.clear()
-    own_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-        types.FileEvent(uri=(own_repo / "app" / "other.py").as_uri(), type=types.FileChangeType.Changed),  # not the codex's: ignored
-        types.FileEvent(uri=(own_repo / ".codex.toml").as_uri(), type=types.FileChangeType.Changed)]))
+    own_client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[
+                types.FileEvent(uri=(own_repo / "app" / "other.py").as_uri(), type=types.FileChangeType.Changed),  # not the codex's: ignored
+                types.FileEvent(uri=(own_repo / ".codex.toml").as_uri(), type=types.FileChangeType.Changed),
+            ]
+        )
+    )
     assert _brief((await own_client.published_for(uri, 1)).diagnostics) == [("CX0101", E, (1, 0, 1, 7))]
     (own_repo / ".codex.toml").write_text(CONFIG + "disable = [\n")
     own_client.published.clear()
-    own_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-        changes=[types.FileEvent(uri=(own_repo / ".codex.toml").as_uri(), type=types.FileChangeType.Changed)]))
+    own_client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=(own_repo / ".codex.toml").as_uri(), type=types.FileChangeType.Changed)])
+    )
     (unusable,) = (await own_client.published_for(uri, 1)).diagnostics
     assert (unusable.code, unusable.severity, unusable.range.start.line) == ("config", E, 0)
     assert unusable.message.startswith("codex: no usable ruleset, nothing was checked: .codex.toml: cannot read: ")
     assert [(m.type, m.message.split(":")[:3]) for m in own_client.messages] == [
-        (types.MessageType.Error, ["codex", " no usable ruleset, nothing is checked", " .codex.toml"])]
+        (types.MessageType.Error, ["codex", " no usable ruleset, nothing is checked", " .codex.toml"])
+    ]
 
 
 @pytest.mark.asyncio
@@ -343,8 +405,9 @@ async def test_an_rfc_that_no_longer_compiles_is_shown_and_the_last_good_rules_k
     rfc_file = own_repo / "rfcs" / "0100-no-eval.md"
     rfc_file.write_text(rfc(rules=EVAL_RULE.replace("severity: error", "severity: fatal")))
     own_client.published.clear()
-    own_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-        changes=[types.FileEvent(uri=rfc_file.as_uri(), type=types.FileChangeType.Changed)]))
+    own_client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=rfc_file.as_uri(), type=types.FileChangeType.Changed)])
+    )
     published = await own_client.published_for(uri, 1)
     assert [(d.code, d.severity, d.range.start.line) for d in published.diagnostics] == [("stale-ruleset", W, 0)]
     assert [m.type for m in own_client.messages] == [types.MessageType.Warning]
@@ -356,9 +419,15 @@ async def test_a_file_over_the_size_limit_is_said_on_its_first_line(client: Clie
     uri = (repo / "app" / "big.py").as_uri()
     _open(client, uri, "x = 1\n" + "eval(x)\n" * 1000)
     (problem,) = (await client.published_for(uri, 1)).diagnostics
-    assert (problem.code, problem.severity, _brief([problem])[0][2], problem.message) == ("skipped", W, (0, 0, 0, 5), (
-        "app/big.py: 8,006 bytes, over the limit of 4,096: not checked — raise max_file_bytes in .codex.toml to check it, "
-        "or leave generated files out of the rules' paths"))
+    assert (problem.code, problem.severity, _brief([problem])[0][2], problem.message) == (
+        "skipped",
+        W,
+        (0, 0, 0, 5),
+        (
+            "app/big.py: 8,006 bytes, over the limit of 4,096: not checked — raise max_file_bytes in .codex.toml to check it, "
+            "or leave generated files out of the rules' paths"
+        ),
+    )
 
 
 @SHARED
@@ -376,13 +445,19 @@ async def test_bad_input_is_answered_and_the_server_goes_on(client: Client, repo
         assert list((await client.published_for(uri, 1)).diagnostics) == []
     _replace_all(client, untitled, 2, "exec(x)\n")
     await client.published_for(untitled, 2)  # said once per document, not on every change
-    logged = [m.message for m in client.log_messages
-              if m.type == types.MessageType.Warning and ("elsewhere" in m.message or "ntitled" in m.message or "notes" in m.message)]
-    assert logged == [f"codex: {tmp_path / 'elsewhere.py'}: in no workspace folder ({repo}); not checked",
-                      f"codex: {untitled}: not a file on disk; codex checks the workspace's files",
-                      "codex: app/notes.txt: no active rule covers this kind of file; not checked"]
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=untitled), position=types.Position(line=0, character=0)))
+    logged = [
+        m.message
+        for m in client.log_messages
+        if m.type == types.MessageType.Warning and ("elsewhere" in m.message or "ntitled" in m.message or "notes" in m.message)
+    ]
+    assert logged == [
+        f"codex: {tmp_path / 'elsewhere.py'}: in no workspace folder ({repo}); not checked",
+        f"codex: {untitled}: not a file on disk; codex checks the workspace's files",
+        "codex: app/notes.txt: no active rule covers this kind of file; not checked",
+    ]
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=untitled), position=types.Position(line=0, character=0))
+    )
     assert hover is None
 
 
@@ -393,15 +468,24 @@ async def test_an_exception_inside_a_check_is_shown_on_the_document_and_the_serv
     _open(crashing_client, fine, "eval(x)\n")
     (failure,) = (await crashing_client.published_for(crash, 1)).diagnostics
     assert (failure.code, failure.severity, _brief([failure])[0][2], failure.message) == (
-        "internal", E, (0, 0, 0, 7), "codex: internal error while checking: RuntimeError: engine exploded")
+        "internal",
+        E,
+        (0, 0, 0, 7),
+        "codex: internal error while checking: RuntimeError: engine exploded",
+    )
     assert _brief((await crashing_client.published_for(fine, 1)).diagnostics) == [("CX0100", E, (0, 0, 0, 7))]
     errors = [m.message for m in crashing_client.log_messages if m.type == types.MessageType.Error]
     assert len(errors) == 1 and errors[0].startswith("Traceback") and errors[0].endswith("RuntimeError: engine exploded\n")
 
 
 def _actions(client: Client, uri: str, line: int, character: int, diagnostics):
-    return client.text_document_code_action_async(types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri),
-                                                  range=_range(line, character, line, character), context=types.CodeActionContext(diagnostics=diagnostics)))
+    return client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=_range(line, character, line, character),
+            context=types.CodeActionContext(diagnostics=diagnostics),
+        )
+    )
 
 
 @pytest.mark.asyncio
@@ -417,23 +501,31 @@ async def test_each_workspace_folder_is_checked_with_its_own_configuration_and_r
     assert [(d.code, d.severity, d.range.start.line, d.code_description) for d in mine] == [
         ("CX0200", E, 0, types.CodeDescription(href="https://example.invalid/codex/blob/main/rfcs/0200-settings.md#cx0200-no-eval")),
         ("CX0100", E, 1, types.CodeDescription(href="https://example.invalid/codex/blob/main/rfcs/0100-no-eval.md#cx0100-no-eval")),
-        ("CX0007", W, 2, None)]  # no docs_url in this folder: a shipped rule has no web address
+        ("CX0007", W, 2, None),
+    ]  # no docs_url in this folder: a shipped rule has no web address
     theirs = (await client.published_for(uris["shipped"], 1)).diagnostics
     assert [(d.code, d.severity, d.range.start.line, d.code_description) for d in theirs] == [
-        ("CX0007", W, 2, types.CodeDescription(href=f"{DOCS_URL}/rules/CX0007.html"))]  # docs_url: the published catalog's page
+        ("CX0007", W, 2, types.CodeDescription(href=f"{DOCS_URL}/rules/CX0007.html"))
+    ]  # docs_url: the published catalog's page
     assert list((await client.published_for(outside, 1)).diagnostics) == []
     assert [m.message for m in client.log_messages if "elsewhere" in m.message] == [
-        f"codex: {tmp_path / 'elsewhere.py'}: in no workspace folder ({own}, {shipped}); not checked"]
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uris["own"]), position=types.Position(line=1, character=1)))
+        f"codex: {tmp_path / 'elsewhere.py'}: in no workspace folder ({own}, {shipped}); not checked"
+    ]
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uris["own"]), position=types.Position(line=1, character=1))
+    )
     assert hover.contents.value.startswith("```text\nCX0100 No eval (RFC-0100)\n")  # the own folder's catalog
-    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(event=types.WorkspaceFoldersChangeEvent(
-        added=[], removed=[types.WorkspaceFolder(uri=shipped.as_uri(), name=shipped.name)])))
+    client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(added=[], removed=[types.WorkspaceFolder(uri=shipped.as_uri(), name=shipped.name)])
+        )
+    )
     later = (shipped / "app" / "later.py").as_uri()
     _open(client, later, text)
     assert list((await client.published_for(later, 1)).diagnostics) == []
     assert [m.message for m in client.log_messages if "later.py" in m.message] == [
-        f"codex: {shipped / 'app' / 'later.py'}: in no workspace folder ({own}); not checked"]
+        f"codex: {shipped / 'app' / 'later.py'}: in no workspace folder ({own}); not checked"
+    ]
 
 
 @pytest.mark.asyncio
@@ -448,7 +540,8 @@ async def test_no_override_is_offered_in_a_file_without_comments(two_folders_cli
     assert _brief(in_json) == [("CX0200", E, (0, 0, 3, 1))] and _brief(in_python) == [("CX0200", E, (1, 11, 1, 23))]
     assert list(await _actions(client, json_uri, 2, 3, in_json)) == []  # JSON has no comments: an override cannot be written
     assert [_edits(a) for a in await _actions(client, python_uri, 1, 12, in_python)] == [
-        ("Allow CX0200 here (codex: allow, with a reason)", python_uri, 1, [((1, 0, 1, 0), "# codex" ": allow CX0200 -- <why it is safe here>\n")])]
+        ("Allow CX0200 here (codex: allow, with a reason)", python_uri, 1, [((1, 0, 1, 0), "# codex" + ": allow CX0200 -- <why it is safe here>\n")])
+    ]
 
 
 @pytest.mark.asyncio
@@ -460,17 +553,30 @@ async def test_a_configuration_that_moves_rfcs_rewatches_and_the_new_folder_relo
     (own_repo / "rfcs" / "0100-no-eval.md").rename(own_repo / "docs" / "rfcs" / "0100-no-eval.md")
     (own_repo / ".codex.toml").write_text(CONFIG + 'rfcs = "docs/rfcs"\n')
     own_client.published.clear()
-    own_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-        changes=[types.FileEvent(uri=(own_repo / ".codex.toml").as_uri(), type=types.FileChangeType.Changed)]))
+    own_client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=(own_repo / ".codex.toml").as_uri(), type=types.FileChangeType.Changed)])
+    )
     assert _brief((await own_client.published_for(uri, 1)).diagnostics) == [("CX0100", E, (0, 0, 0, 7))]
     await _until(lambda: own_client.registrations[1:] or None)
     assert [u.id for u in own_client.unregistrations] == [own_client.registrations[0].id]
-    assert [(r.method, r.register_options) for r in own_client.registrations[1:]] == [("workspace/didChangeWatchedFiles", {"watchers": [
-        {"globPattern": "**/docs/rfcs/**"}, {"globPattern": "**/rules/**"}, {"globPattern": "**/.codex.toml"},
-        {"globPattern": "**/codex.toml"}, {"globPattern": "**/pyproject.toml"}]})]
+    assert [(r.method, r.register_options) for r in own_client.registrations[1:]] == [
+        (
+            "workspace/didChangeWatchedFiles",
+            {
+                "watchers": [
+                    {"globPattern": "**/docs/rfcs/**"},
+                    {"globPattern": "**/rules/**"},
+                    {"globPattern": "**/.codex.toml"},
+                    {"globPattern": "**/codex.toml"},
+                    {"globPattern": "**/pyproject.toml"},
+                ]
+            },
+        )
+    ]
     moved = own_repo / "docs" / "rfcs" / "0100-no-eval.md"
     moved.write_text(rfc(rules=EVAL_RULE + rule("CX0101", matcher="pattern: exec(...)\n").replace("eval(x)", "exec(x)")))
     own_client.published.clear()
-    own_client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-        changes=[types.FileEvent(uri=moved.as_uri(), type=types.FileChangeType.Changed)]))
+    own_client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=moved.as_uri(), type=types.FileChangeType.Changed)])
+    )
     assert _brief((await own_client.published_for(uri, 1)).diagnostics) == [("CX0100", E, (0, 0, 0, 7)), ("CX0101", E, (1, 0, 1, 7))]

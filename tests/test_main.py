@@ -21,8 +21,14 @@ DIRTY = "import requests\n\nrequests.get('https://example.com')\n"
 def libcst_repo(git_repo):
     """A repository with its own codex of one libcst rule (CX0100, bare except) replacing the shipped one, so no semgrep runs."""
     repo = git_repo()
-    repo.commit("base", {"rfcs/a.md": rfc(rules=rule("CX0100", LIBCST.replace("warning", "error"))), "a.py": "x = 1\n",
-                         "pyproject.toml": "[tool.codex]\nshipped = false  # its own codex alone\n"})
+    repo.commit(
+        "base",
+        {
+            "rfcs/a.md": rfc(rules=rule("CX0100", LIBCST.replace("warning", "error"))),
+            "a.py": "x = 1\n",
+            "pyproject.toml": "[tool.codex]\nshipped = false  # its own codex alone\n",
+        },
+    )
     return repo
 
 
@@ -80,15 +86,18 @@ def test_broken_rfcs_are_listed_not_raised(libcst_repo, run_codex) -> None:
     assert "Traceback" not in lenient.err
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["check", "--base", "no-such-ref"], "unknown revision 'no-such-ref'"),
-    (["check", "--diff", "missing.patch"], "missing.patch: cannot read the diff"),
-    (["check", "--root", "/no/such/dir"], "--root is not a directory"),
-    (["check", "--format", "yaml"], "invalid choice"),
-    (["check", "--all", "--staged"], "not allowed with argument"),
-    (["test", "CX9999"], "unknown rule CX9999"),
-    (["frobnicate"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["check", "--base", "no-such-ref"], "unknown revision 'no-such-ref'"),
+        (["check", "--diff", "missing.patch"], "missing.patch: cannot read the diff"),
+        (["check", "--root", "/no/such/dir"], "--root is not a directory"),
+        (["check", "--format", "yaml"], "invalid choice"),
+        (["check", "--all", "--staged"], "not allowed with argument"),
+        (["test", "CX9999"], "unknown rule CX9999"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_usage_errors(libcst_repo, run_codex, args: list[str], words: str) -> None:
     assert_clean_failure(run_codex(args, cwd=libcst_repo.path), words)
 
@@ -130,12 +139,10 @@ def test_console_script_end_to_end(libcst_repo, tmp_path: Path) -> None:
     assert executable, "the codex console script is not installed (pip install -e '.[test]')"
     libcst_repo.write("a.py", "try:\n    pass\nexcept:\n    pass\n")
     env = {k: v for k, v in os.environ.items() if k != "CODEX_DEBUG"}
-    proc = subprocess.run([executable, "check", "--format", "json", "--no-llm"], cwd=libcst_repo.path,
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run([executable, "check", "--format", "json", "--no-llm"], cwd=libcst_repo.path, capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert [(f["rule_id"], f["path"], f["line"]) for f in json.loads(proc.stdout)["findings"]] == [("CX0100", "a.py", 3)]
-    broken = subprocess.run([executable, "check", "--base", "nope"], cwd=libcst_repo.path,
-                            capture_output=True, text=True, env=env, timeout=120)
+    broken = subprocess.run([executable, "check", "--base", "nope"], cwd=libcst_repo.path, capture_output=True, text=True, env=env, timeout=120)
     assert broken.returncode == 2 and "Traceback" not in broken.stderr and "nope" in broken.stderr
 
 
@@ -150,8 +157,13 @@ def test_python_dash_m_codex_imports_nothing_from_the_working_directory(libcst_r
     for name in ("markdown_it.py", "yaml.py", "pydantic.py", "libcst.py"):  # what `codex check` of this tree imports
         libcst_repo.write(name, poison)
     libcst_repo.write("a.py", "try:\n    pass\nexcept:\n    pass\n")
-    proc = subprocess.run([sys.executable, "-m", "codex_cli", "check", "--format", "json", "--no-llm", "--no-history"],
-                          cwd=libcst_repo.path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codex_cli", "check", "--format", "json", "--no-llm", "--no-history"],
+        cwd=libcst_repo.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert [(f["rule_id"], f["path"], f["line"]) for f in json.loads(proc.stdout)["findings"]] == [("CX0100", "a.py", 3)]
     assert not marker.exists()

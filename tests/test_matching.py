@@ -39,19 +39,16 @@ def matched(tmp_path_factory, shipped_ruleset: Ruleset):
         shell,
         shell.model_copy(update={"id": "CX9001", "matcher": SemgrepMatcher(body={"pattern": "subprocess.run(((("})}),
         swallowed,
-        swallowed.model_copy(update={"id": "CX9002", "prefilter": None,
-                                     "matcher": LibcstMatcher(rule_class="codex_testing.lints:CrashesOnCalls")}),
+        swallowed.model_copy(update={"id": "CX9002", "prefilter": None, "matcher": LibcstMatcher(rule_class="codex_testing.lints:CrashesOnCalls")}),
         swallowed.model_copy(update={"id": "CX9003", "matcher": LibcstMatcher(rule_class="no_such_module:Rule")}),
     )
     targets = [Target(name, root / name, "python", None, name) for name in ("app.py", "py2.py")]
-    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets,
-                        lint_packages=LintPackages(("codex_testing.lints", "no_such_module")))
+    return run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets, lint_packages=LintPackages(("codex_testing.lints", "no_such_module")))
 
 
 def test_good_rules_still_find(matched) -> None:
     findings, _, _ = matched
-    assert {(f.rule_id, f.path, f.line, f.engine) for f in findings} == {
-        ("CX0005", "app.py", 5, "semgrep"), ("CX0004", "app.py", 6, "libcst")}
+    assert {(f.rule_id, f.path, f.line, f.engine) for f in findings} == {("CX0005", "app.py", 5, "semgrep"), ("CX0004", "app.py", 6, "libcst")}
 
 
 def test_broken_parts_are_problems(matched) -> None:
@@ -68,13 +65,11 @@ def test_timings_are_reported(matched) -> None:
     assert set(seconds) >= {"libcst", "static"}
 
 
-def test_semgrep_missing_is_a_problem_not_a_crash(shipped_ruleset: Ruleset, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_semgrep_missing_is_a_problem_not_a_crash(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(semgrep_engine, "find_semgrep", lambda: None)
     (tmp_path / "a.py").write_text(SOURCE, encoding="utf-8")
     rules = (shipped_ruleset.rule("CX0005"), shipped_ruleset.rule("CX0004"))
-    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}),
-                                         [Target("a.py", tmp_path / "a.py", "python", None, "a.py")])
+    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), [Target("a.py", tmp_path / "a.py", "python", None, "a.py")])
     assert [f.rule_id for f in findings] == ["CX0004"]
     assert [p.kind for p in problems] == ["engine"] and "semgrep was not found" in problems[0].message
 
@@ -83,19 +78,20 @@ def test_a_file_no_rule_applies_to_does_not_stop_the_files_after_it(libcst_rules
     (tmp_path / "lib.rs").write_text("fn main() { let x = 1; }\n", encoding="utf-8")
     (tmp_path / "a.py").write_text(SOURCE, encoding="utf-8")
     (tmp_path / "b.py").write_text("try:\n    pass\nexcept Exception:\n    pass\n", encoding="utf-8")
-    targets = [Target("lib.rs", tmp_path / "lib.rs", "rust", None, "lib.rs"),
-               Target("a.py", tmp_path / "a.py", "python", None, "a.py"), Target("b.py", tmp_path / "b.py", "python", None, "b.py")]
+    targets = [
+        Target("lib.rs", tmp_path / "lib.rs", "rust", None, "lib.rs"),
+        Target("a.py", tmp_path / "a.py", "python", None, "a.py"),
+        Target("b.py", tmp_path / "b.py", "python", None, "b.py"),
+    ]
     calls: list[str] = []
     findings, problems, seconds = run_matchers(libcst_ruleset, targets, meanwhile=lambda: calls.append("meanwhile"))
-    assert sorted((f.rule_id, f.path, f.line, f.engine) for f in findings) == [
-        ("CX0004", "a.py", 6, "libcst"), ("CX0004", "b.py", 3, "libcst")]
+    assert sorted((f.rule_id, f.path, f.line, f.engine) for f in findings) == [("CX0004", "a.py", 6, "libcst"), ("CX0004", "b.py", 3, "libcst")]
     assert problems == []
     assert calls == ["meanwhile"]
     assert sorted(seconds) == ["libcst", "static"]
 
 
-def test_a_rule_whose_class_cannot_load_is_one_problem_and_the_other_rules_run_in_every_file(shipped_ruleset: Ruleset,
-                                                                                            tmp_path: Path) -> None:
+def test_a_rule_whose_class_cannot_load_is_one_problem_and_the_other_rules_run_in_every_file(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
     swallowed = shipped_ruleset.rule("CX0004")
     unloadable = swallowed.model_copy(update={"id": "CX9003", "matcher": LibcstMatcher(rule_class="no_such_module:Rule")})
     ruleset = shipped_ruleset.model_copy(update={"rules": (unloadable, swallowed)})
@@ -106,5 +102,10 @@ def test_a_rule_whose_class_cannot_load_is_one_problem_and_the_other_rules_run_i
     findings, problems, _ = run_matchers(ruleset, targets, lint_packages=allowed)
     assert sorted((f.rule_id, f.path, f.line) for f in findings) == [("CX0004", "a.py", 6), ("CX0004", "b.py", 6)]
     assert [(p.path, p.kind, p.message.split(":")[0], p.hint) for p in problems] == [
-        (swallowed.rfc.path, "rule", "rule CX9003 did not run", "name a codex.lint.LintRule subclass in codex.lints or in a package "
-         "listed by lint_packages in codex.toml, as 'package.module:ClassName'")]
+        (
+            swallowed.rfc.path,
+            "rule",
+            "rule CX9003 did not run",
+            "name a codex.lint.LintRule subclass in codex.lints or in a package listed by lint_packages in codex.toml, as 'package.module:ClassName'",
+        )
+    ]

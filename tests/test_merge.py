@@ -40,8 +40,9 @@ def reports(repo, run_codex, tmp_path_factory):
     assert whole.code == 1, whole.err
     for n in range(1, SHARDS + 1):
         for fmt in ("json", "sarif"):
-            result = run_codex(["check", "--all", "--no-llm", "--no-cache", "--shard", f"{n}/{SHARDS}", "--format", fmt,
-                                "-o", out / f"shard{n}.{fmt}"], cwd=repo.path)
+            result = run_codex(
+                ["check", "--all", "--no-llm", "--no-cache", "--shard", f"{n}/{SHARDS}", "--format", fmt, "-o", out / f"shard{n}.{fmt}"], cwd=repo.path
+            )
             assert result.code in (0, 1), result.err
     return whole.json(), out
 
@@ -52,8 +53,7 @@ def test_shards_partition_the_files_deterministically() -> None:
     assert sorted(f.path for part in parts for f in part) == sorted(f.path for f in changes.files)
     assert all(parts)  # 200 paths over 4 shards: none empty
     reversed_changes = ChangeSet(Path("."), list(reversed(changes.files)))
-    assert [sorted(f.path for f in take_shard(reversed_changes, i, 4).files) for i in range(1, 5)] == \
-        [sorted(f.path for f in part) for part in parts]
+    assert [sorted(f.path for f in take_shard(reversed_changes, i, 4).files) for i in range(1, 5)] == [sorted(f.path for f in part) for part in parts]
     assert shard_of("src/file0.py", 4) == shard_of("src/file0.py", 4) and 1 <= shard_of("x", 1) == 1
 
 
@@ -61,7 +61,7 @@ def test_a_shard_checks_only_its_files(reports) -> None:
     whole, out = reports
     shard_reports = [json.loads((out / f"shard{n}.json").read_text()) for n in range(1, SHARDS + 1)]
     paths = [{f["path"] for f in r["findings"]} for r in shard_reports]
-    assert all(a.isdisjoint(b) for i, a in enumerate(paths) for b in paths[i + 1:])
+    assert all(a.isdisjoint(b) for i, a in enumerate(paths) for b in paths[i + 1 :])
     assert set().union(*paths) == {f["path"] for f in whole["findings"]}
     assert [r["stats"]["shard"] for r in shard_reports] == [f"{n}/{SHARDS}" for n in range(1, SHARDS + 1)]
     assert all(shard_of(f["path"], SHARDS) == n for n, r in enumerate(shard_reports, 1) for f in r["findings"])
@@ -92,8 +92,7 @@ def test_merged_sarif_is_one_valid_run_with_every_result(reports, run_codex) -> 
     log = merged.json()
     assert len(log["runs"]) == 1
     run = log["runs"][0]
-    assert sorted(r["partialFingerprints"]["codexFingerprint/v1"] for r in run["results"]) == \
-        sorted(f["fingerprint"] for f in whole["findings"])
+    assert sorted(r["partialFingerprints"]["codexFingerprint/v1"] for r in run["results"]) == sorted(f["fingerprint"] for f in whole["findings"])
     rules = run["tool"]["driver"]["rules"]
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
     assert len({r["id"] for r in rules}) == len(rules)
@@ -150,8 +149,10 @@ def one_shard_failed(git_repo_factory, run_codex, tmp_path_factory):
             if n == 1:
                 patch.setattr(semgrep_engine, "find_semgrep", lambda: str(fake))
             for fmt in ("json", "sarif"):
-                result = run_codex(["check", "--all", "--no-llm", "--no-cache", "--no-history", "--shard", f"{n}/2", "--format", fmt,
-                                    "-o", out / f"shard{n}.{fmt}"], cwd=repo.path)
+                result = run_codex(
+                    ["check", "--all", "--no-llm", "--no-cache", "--no-history", "--shard", f"{n}/2", "--format", fmt, "-o", out / f"shard{n}.{fmt}"],
+                    cwd=repo.path,
+                )
                 codes[n, fmt] = result.code
     assert codes == {(1, "json"): 2, (1, "sarif"): 2, (2, "json"): 1, (2, "sarif"): 1}
     return out
@@ -174,13 +175,19 @@ def test_a_failed_shard_s_failure_is_in_the_merged_sarif_log_and_fails_the_merge
     validate_sarif(log)
     [run] = log["runs"]
     assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run["results"]] == [
-        ("CX0005", "a1.py"), ("CX0003", "a1.py"), ("CX0003", "a2.py")]
-    assert [(i["executionSuccessful"], i["properties"]["shard"], [n["level"] for n in i["toolExecutionNotifications"]])
-            for i in run["invocations"]] == [(True, "2/2", []), (False, "1/2", ["warning", "error"])]
+        ("CX0005", "a1.py"),
+        ("CX0003", "a1.py"),
+        ("CX0003", "a2.py"),
+    ]
+    assert [(i["executionSuccessful"], i["properties"]["shard"], [n["level"] for n in i["toolExecutionNotifications"]]) for i in run["invocations"]] == [
+        (True, "2/2", []),
+        (False, "1/2", ["warning", "error"]),
+    ]
     failure = run["invocations"][1]["toolExecutionNotifications"][1]["message"]["text"]
     assert failure.startswith("codex: semgrep failed (exit code 1") and merged.err.splitlines()[0] == f"{one_shard_failed / 'shard1.sarif'}: {failure}"
-    assert merged.err.splitlines()[-1] == (f"codex merge: 1 of 2 shard(s) did not complete ({one_shard_failed / 'shard1.sarif'}); "
-                                           "the merged log says so (executionSuccessful false)")
+    assert merged.err.splitlines()[-1] == (
+        f"codex merge: 1 of 2 shard(s) did not complete ({one_shard_failed / 'shard1.sarif'}); the merged log says so (executionSuccessful false)"
+    )
 
 
 def test_github_s_result_limits_apply_to_the_merged_sarif_run_as_to_one_check(reports, run_codex, monkeypatch, tmp_path) -> None:
@@ -203,12 +210,24 @@ def test_github_s_result_limits_apply_to_the_merged_sarif_run_as_to_one_check(re
     validate_sarif(log)
     [run] = log["runs"]
     kept = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run["results"]]
-    assert kept == [("CX0003", "error", "pkg/mod4.py"), ("CX0004", "warning", "pkg/mod4.py"), ("CX0003", "error", "pkg/mod5.py"),
-                    ("CX0004", "warning", "pkg/mod5.py"), ("CX0003", "error", "pkg/mod1.py"), ("CX0003", "error", "pkg/mod3.py"),
-                    ("CX0003", "error", "pkg/mod0.py"), ("CX0003", "error", "pkg/mod2.py")]  # every error, then the first warnings
-    warning = ("12 results: GitHub code scanning refuses a run of more than 8, so the 4 least severe are left out of this file "
-               "(every blocking one is kept while they fit) and it shows the 2 most severe; `codex check --format text` lists them all")
-    assert run["invocations"][-1] == {"executionSuccessful": True, "properties": {"merge": True},
-                                      "toolExecutionNotifications": [{"level": "warning", "message": {"text": warning}}]}
+    assert kept == [
+        ("CX0003", "error", "pkg/mod4.py"),
+        ("CX0004", "warning", "pkg/mod4.py"),
+        ("CX0003", "error", "pkg/mod5.py"),
+        ("CX0004", "warning", "pkg/mod5.py"),
+        ("CX0003", "error", "pkg/mod1.py"),
+        ("CX0003", "error", "pkg/mod3.py"),
+        ("CX0003", "error", "pkg/mod0.py"),
+        ("CX0003", "error", "pkg/mod2.py"),
+    ]  # every error, then the first warnings
+    warning = (
+        "12 results: GitHub code scanning refuses a run of more than 8, so the 4 least severe are left out of this file "
+        "(every blocking one is kept while they fit) and it shows the 2 most severe; `codex check --format text` lists them all"
+    )
+    assert run["invocations"][-1] == {
+        "executionSuccessful": True,
+        "properties": {"merge": True},
+        "toolExecutionNotifications": [{"level": "warning", "message": {"text": warning}}],
+    }
     assert merged.err == f"codex: {warning}\n"
     assert (run["properties"]["stats"]["files_checked"], len(run["invocations"])) == (12, SHARDS + 1)

@@ -22,9 +22,16 @@ def _subset(ruleset: Ruleset, *ids: str, **changed: dict) -> Ruleset:
 
 def test_added_removed_and_changed_rules_each_get_one_line_in_that_order(shipped_ruleset: Ruleset) -> None:
     base = _subset(shipped_ruleset, "CX0001", "CX0003", "CX0004", "CX0005", "CX0006")
-    head = _subset(shipped_ruleset, "CX0002", "CX0003", "CX0004", "CX0005", "CX0007",
-                   CX0003={"stage": Stage.warn, "severity": Severity.info},
-                   CX0004={"paths": PathFilter(include=("src/**",)), "need": "something else"})
+    head = _subset(
+        shipped_ruleset,
+        "CX0002",
+        "CX0003",
+        "CX0004",
+        "CX0005",
+        "CX0007",
+        CX0003={"stage": Stage.warn, "severity": Severity.info},
+        CX0004={"paths": PathFilter(include=("src/**",)), "need": "something else"},
+    )
     title = {r.id: r.title for r in shipped_ruleset.rules}
     assert rule_changes(base, head) == [
         f"- added **CX0002** ({shipped_ruleset.rule('CX0002').stage.value}): {title['CX0002']}",
@@ -45,21 +52,37 @@ def test_no_rule_changed_says_so(shipped_ruleset: Ruleset) -> None:
 
 
 def _mr(base: str, head: str) -> MergeRequest:
-    return MergeRequest(platform="github", api_url="http://127.0.0.1:9", project="acme/app", number=7, base_sha=base, head_sha=head,
-                        token_name="GITHUB_TOKEN", fetch_hint="fetch both commits", checkout_hint="check out the head commit")
+    return MergeRequest(
+        platform="github",
+        api_url="http://127.0.0.1:9",
+        project="acme/app",
+        number=7,
+        base_sha=base,
+        head_sha=head,
+        token_name="GITHUB_TOKEN",
+        fetch_hint="fetch both commits",
+        checkout_hint="check out the head commit",
+    )
 
 
 @pytest.fixture
 def merge_request(git_repo):
     """main, then a feature branch that deletes, changes, renames and adds files; main moves on after it forked."""
     repo = git_repo()
-    fork = repo.commit("base", {"a_gone.py": "x\n", "b.bin": b"\x00\x01", "c.py": "".join(f"{n}\n" for n in range(1, 11)),
-                                "old_name.py": "o1\no2\no3\no4\n"})
+    fork = repo.commit("base", {"a_gone.py": "x\n", "b.bin": b"\x00\x01", "c.py": "".join(f"{n}\n" for n in range(1, 11)), "old_name.py": "o1\no2\no3\no4\n"})
     repo.branch("feature")
     repo.git("rm", "--quiet", "a_gone.py")
     repo.git("mv", "old_name.py", "renamed.py")
-    repo.write_files({"b.bin": b"\x00\x02", "c.py": "1\n2\n3\n4\nFIVE\n6\n7\n8\n9\n10\n11\n", "renamed.py": "o1\nO2\no3\no4\n",
-                      "new.py": "n\n", "docs/guide.md": "g\n", "docsX/other.md": "o\n"})
+    repo.write_files(
+        {
+            "b.bin": b"\x00\x02",
+            "c.py": "1\n2\n3\n4\nFIVE\n6\n7\n8\n9\n10\n11\n",
+            "renamed.py": "o1\nO2\no3\no4\n",
+            "new.py": "n\n",
+            "docs/guide.md": "g\n",
+            "docsX/other.md": "o\n",
+        }
+    )
     head = repo.commit("feature work")
     repo.checkout("main")
     base = repo.commit("main moves on", {"z.py": "z\n"})
@@ -73,11 +96,25 @@ def test_merge_diff_starts_at_the_merge_base_and_anchors_every_line_inside_a_hun
     assert (diff.base, diff.head) == (fork, head)
     assert diff.anchors == {  # the deleted and the binary file come first in the diff: the files after them are still read
         "c.py": {2: 2, 3: 3, 4: 4, 5: None, 6: 6, 7: 7, 8: 8, 9: 9, 10: 10, 11: None},
-        "docs/guide.md": {1: None}, "docsX/other.md": {1: None}, "new.py": {1: None}, "renamed.py": {1: 1, 2: None, 3: 3, 4: 4}}
-    assert diff.old_paths == {"c.py": "c.py", "docs/guide.md": "docs/guide.md", "docsX/other.md": "docsX/other.md",
-                              "new.py": "new.py", "renamed.py": "old_name.py"}
+        "docs/guide.md": {1: None},
+        "docsX/other.md": {1: None},
+        "new.py": {1: None},
+        "renamed.py": {1: 1, 2: None, 3: 3, 4: 4},
+    }
+    assert diff.old_paths == {
+        "c.py": "c.py",
+        "docs/guide.md": "docs/guide.md",
+        "docsX/other.md": "docsX/other.md",
+        "new.py": "new.py",
+        "renamed.py": "old_name.py",
+    }
     assert {f.path: set(f.added) for f in diff.changes.files} == {
-        "c.py": {5, 11}, "docs/guide.md": {1}, "docsX/other.md": {1}, "new.py": {1}, "renamed.py": {2}}
+        "c.py": {5, 11},
+        "docs/guide.md": {1},
+        "docsX/other.md": {1},
+        "new.py": {1},
+        "renamed.py": {2},
+    }
     assert [(p.path, p.kind, p.message) for p in diff.changes.problems] == [("b.bin", "skipped", "binary file, not checked")]
     assert diff.changes.base == BaseRevision(repo.path, fork, f"the target branch at {fork[:7]} (merge-base)")
 
@@ -119,8 +156,8 @@ def test_unrelated_histories_have_no_merge_base_to_diff_from(merge_request) -> N
     with pytest.raises(ProblemError) as caught:
         merge_diff(repo.path, _mr(lonely, head))
     assert [(p.kind, p.message, p.hint) for p in caught.value.problems] == [
-        ("usage", "no common ancestor of the target branch and the merge request head in this clone (a shallow clone?)",
-         "fetch both commits")]
+        ("usage", "no common ancestor of the target branch and the merge request head in this clone (a shallow clone?)", "fetch both commits")
+    ]
 
 
 # --- the ruleset that judges it: rules_at -------------------------------------------------------
@@ -130,7 +167,7 @@ def test_the_target_branchs_compiled_rules_judge_the_merge_request(git_repo, shi
     repo = git_repo()
     own = _subset(shipped_ruleset, "CX0003", "CX0004")
     with_rules = repo.commit("rules", {"pyproject.toml": "[tool.codex]\nshipped = false\n", "rules/ruleset.json": own.to_json()})
-    broken = repo.commit("broken rules", {"rules/ruleset.json": "{\"version\": 1}\n"})
+    broken = repo.commit("broken rules", {"rules/ruleset.json": '{"version": 1}\n'})
     loaded = rules_at(repo.path, with_rules)
     assert (loaded.ruleset, loaded.own, loaded.origin) == (own, True, f"rules/ruleset.json at {with_rules[:12]}")
     with pytest.raises(ProblemError) as caught:

@@ -17,20 +17,38 @@ from codex.semgrep_config import SemgrepMatcher
 
 def _rule(rule_id: str, **changes: object) -> Rule:
     fields: dict[str, object] = dict(
-        id=rule_id, title="No eval", need="to evaluate user input", use="`ast.literal_eval`", severity=Severity.error,
-        stage=Stage.block, languages=("python",), matcher=SemgrepMatcher(body={"pattern": "eval(...)"}),
-        rfc=RfcRef(id="RFC-0001", title="Safe input", path="rfcs/0001.md", anchor="cx0001-no-eval"))
+        id=rule_id,
+        title="No eval",
+        need="to evaluate user input",
+        use="`ast.literal_eval`",
+        severity=Severity.error,
+        stage=Stage.block,
+        languages=("python",),
+        matcher=SemgrepMatcher(body={"pattern": "eval(...)"}),
+        rfc=RfcRef(id="RFC-0001", title="Safe input", path="rfcs/0001.md", anchor="cx0001-no-eval"),
+    )
     return Rule.model_validate({**fields, **changes})
 
 
 def _meta(rfc_id: str) -> RfcMeta:
-    return RfcMeta(id=rfc_id, title="t", status=RfcStatus.accepted, path=f"rfcs/{rfc_id}.md", authors=("a",),
-                   created=dt.date(2026, 1, 1))
+    return RfcMeta(id=rfc_id, title="t", status=RfcStatus.accepted, path=f"rfcs/{rfc_id}.md", authors=("a",), created=dt.date(2026, 1, 1))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("CX0001", True), ("CX001", True), ("C0001", True), ("AB1C234", True),
-    ("CX01", False), ("cx0001", False), ("CX0001 ", False), ("1CX0001", False), ("CX-0001", False), ("", False)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CX0001", True),
+        ("CX001", True),
+        ("C0001", True),
+        ("AB1C234", True),
+        ("CX01", False),
+        ("cx0001", False),
+        ("CX0001 ", False),
+        ("1CX0001", False),
+        ("CX-0001", False),
+        ("", False),
+    ],
+)
 def test_a_rule_id_is_capital_letters_then_at_least_three_digits(text: str, expected: bool) -> None:
     assert is_rule_id(text) is expected
 
@@ -76,9 +94,12 @@ def test_the_content_hash_follows_what_decides_findings_only() -> None:
 
 
 def test_every_matcher_kind_comes_back_from_json_as_its_own_model(tmp_path: Path) -> None:
-    matchers = [SemgrepMatcher(body={"pattern": "eval(...)"}), LibcstMatcher(rule_class="codex.lints.swallowed_errors:SwallowedErrors"),
-                TreeSitterMatcher(rule_class="codex.lints.rust_panics:UnwrapOrExpect"),
-                LlmMatcher(question="Is it safe?", do_not_flag=("tests",))]
+    matchers = [
+        SemgrepMatcher(body={"pattern": "eval(...)"}),
+        LibcstMatcher(rule_class="codex.lints.swallowed_errors:SwallowedErrors"),
+        TreeSitterMatcher(rule_class="codex.lints.rust_panics:UnwrapOrExpect"),
+        LlmMatcher(question="Is it safe?", do_not_flag=("tests",)),
+    ]
     ruleset = Ruleset.build([_meta("RFC-0001")], [_rule(f"CX000{n}", matcher=m) for n, m in enumerate(matchers, 1)])
     (tmp_path / "ruleset.json").write_text(ruleset.to_json(), encoding="utf-8")
     loaded = Ruleset.load(tmp_path / "ruleset.json")
@@ -90,8 +111,7 @@ def test_every_matcher_kind_comes_back_from_json_as_its_own_model(tmp_path: Path
 def test_an_unknown_matcher_kind_is_named_with_the_known_ones() -> None:
     with pytest.raises(ValidationError) as caught:
         _rule("CX0001", matcher={"kind": "regex", "pattern": "eval"})
-    assert [e["msg"] for e in caught.value.errors()] == [
-        "Value error, unknown matcher kind 'regex' (known: llm, semgrep, libcst, tree-sitter)"]
+    assert [e["msg"] for e in caught.value.errors()] == ["Value error, unknown matcher kind 'regex' (known: llm, semgrep, libcst, tree-sitter)"]
 
 
 def test_models_are_frozen_and_refuse_unknown_fields() -> None:

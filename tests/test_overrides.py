@@ -49,14 +49,17 @@ requests.get(b)
 """)
 
 
-@pytest.mark.parametrize("line, ids, reason", [
-    ("x.unwrap(); // ALLOW CX0001 -- config is validated at load", ("CX0001",), "config is validated at load"),
-    ("-- ALLOW CX0002, CX0007 -- nil checked by caller", ("CX0002", "CX0007"), "nil checked by caller"),
-    ("/* ALLOW CX0001 -- generated code */", ("CX0001",), "generated code"),
-    ("<!-- ALLOW CX0001 -- docs sample -->", ("CX0001",), "docs sample"),
-    ("# ALLOW CX0003", ("CX0003",), None),
-    ("# ALLOW CX0003 --   ", ("CX0003",), None),
-])
+@pytest.mark.parametrize(
+    "line, ids, reason",
+    [
+        ("x.unwrap(); // ALLOW CX0001 -- config is validated at load", ("CX0001",), "config is validated at load"),
+        ("-- ALLOW CX0002, CX0007 -- nil checked by caller", ("CX0002", "CX0007"), "nil checked by caller"),
+        ("/* ALLOW CX0001 -- generated code */", ("CX0001",), "generated code"),
+        ("<!-- ALLOW CX0001 -- docs sample -->", ("CX0001",), "docs sample"),
+        ("# ALLOW CX0003", ("CX0003",), None),
+        ("# ALLOW CX0003 --   ", ("CX0003",), None),
+    ],
+)
 def test_parse_inline_overrides_in_any_comment_syntax(line, ids, reason):
     overrides, malformed = parse_overrides(allow(line))
     assert malformed == []
@@ -84,9 +87,15 @@ def test_a_mention_outside_a_comment_is_not_an_override():
 @pytest.fixture(scope="module")
 def repo(git_repo_factory):
     repo = git_repo_factory("overrides")
-    repo.commit("rules and code", {"rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001")]),
-                                   "svc/a_plain.py": "import requests\nrequests.get(z)\n",  # no marker, checked first
-                                   "svc/client.py": CLIENT, "svc/legacy.py": LEGACY})
+    repo.commit(
+        "rules and code",
+        {
+            "rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001")]),
+            "svc/a_plain.py": "import requests\nrequests.get(z)\n",  # no marker, checked first
+            "svc/client.py": CLIENT,
+            "svc/legacy.py": LEGACY,
+        },
+    )
     return repo
 
 
@@ -137,28 +146,44 @@ def test_a_file_without_overrides_leaves_the_later_files_overridden(report):
 @pytest.fixture(scope="module")
 def wrong_report(git_repo_factory):
     repo = git_repo_factory("wrong-overrides")
-    repo.commit("rules and code", {"rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001"),
-                                                                         libcst_rule("PY0002", paths={"include": ["nowhere/**"]})]),
-                                   "svc/wrong.py": WRONG, "svc/clean.py": CLEAN})
+    repo.commit(
+        "rules and code",
+        {
+            "rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001"), libcst_rule("PY0002", paths={"include": ["nowhere/**"]})]),
+            "svc/wrong.py": WRONG,
+            "svc/clean.py": CLEAN,
+        },
+    )
     ruleset = compile_rfcs(repo.path / "rfcs", repo.path).ruleset
     return run_check(ruleset, whole_tree(repo.path), CheckOptions(use_llm=False))
 
 
 def test_every_wrong_override_is_a_finding_that_says_what_to_do(wrong_report):
     report = wrong_report
-    about = [(f.line, f.column, f.message, f.use, f.need, f.stage.value, f.severity.value) for f in report.findings
-             if f.path == "svc/wrong.py" and f.rule_id == OVERRIDE_RULE_ID]
+    about = [
+        (f.line, f.column, f.message, f.use, f.need, f.stage.value, f.severity.value)
+        for f in report.findings
+        if f.path == "svc/wrong.py" and f.rule_id == OVERRIDE_RULE_ID
+    ]
     how, remove = "write `" + allow("ALLOW RULE -- why it is safe here`"), "remove the override"
     assert about == [
         (1, 3, "unused override: PY0002 does not apply to this file", remove, "to let a finding through", "warn", "warning"),
         (5, 10, "unused override: PY0001 finds nothing on this line or the next", remove, "to let a finding through", "warn", "warning"),
         (6, 10, "override names no rule", how, "to let a finding through", "warn", "warning"),
-        (7, 10, "override of PY0001, PY0002 without a reason, so it lets nothing through",
-         "write `" + allow("ALLOW PY0001, PY0002 -- <why it is safe here>`"), "to let a finding through", "warn", "warning")]
+        (
+            7,
+            10,
+            "override of PY0001, PY0002 without a reason, so it lets nothing through",
+            "write `" + allow("ALLOW PY0001, PY0002 -- <why it is safe here>`"),
+            "to let a finding through",
+            "warn",
+            "warning",
+        ),
+    ]
     assert [(f.line, f.overridden, f.override_reason) for f in report.findings if f.path == "svc/wrong.py" and f.rule_id == "PY0001"] == [
-        (4, True, "checked by the caller")]
-    assert [(f.line, f.message) for f in report.findings if f.path == "svc/clean.py"] == [
-        (1, "unused override: PY0001 finds nothing in this file")]
+        (4, True, "checked by the caller")
+    ]
+    assert [(f.line, f.message) for f in report.findings if f.path == "svc/clean.py"] == [(1, "unused override: PY0001 finds nothing in this file")]
 
 
 def test_file_level_override_covers_the_whole_file(report):
@@ -177,7 +202,9 @@ def test_text_and_json_show_overridden_findings(report):
     overridden = [f for f in payload["findings"] if f["overridden"]]
     assert {(f["path"], f["line"], f["override_reason"]) for f in overridden} == {
         ("svc/client.py", 2, "the health endpoint answers locally, see INC-12"),
-        ("svc/legacy.py", 3, "legacy module, replaced in Q3"), ("svc/legacy.py", 4, "legacy module, replaced in Q3")}
+        ("svc/legacy.py", 3, "legacy module, replaced in Q3"),
+        ("svc/legacy.py", 4, "legacy module, replaced in Q3"),
+    }
 
 
 def test_in_a_diff_only_overrides_on_changed_lines_are_reported(git_repo, ruleset):
@@ -194,8 +221,11 @@ def test_sarif_marks_overridden_findings_as_suppressed_in_source(report):
     out = io.StringIO()
     get_formatter("sarif").write(report, out)
     sarif = json.loads(out.getvalue())
-    suppressed = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"]):
-                  r["suppressions"] for r in sarif["runs"][0]["results"] if "suppressions" in r}
+    suppressed = {
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"]): r["suppressions"]
+        for r in sarif["runs"][0]["results"]
+        if "suppressions" in r
+    }
     assert suppressed[("svc/client.py", 2)] == [{"kind": "inSource", "justification": "the health endpoint answers locally, see INC-12"}]
     assert len(suppressed) == 3
     validate_sarif(sarif)
@@ -227,12 +257,32 @@ def test_the_suggested_override_comment_is_one_the_parser_reads() -> None:
             continue
         (override,), malformed = parse_overrides(f"call()  {comment}\n")
         parsed[language] = (comment.split()[0], override.rule_ids, override.reason, malformed)
-    hash_, slashes, dashes = (("#", ("CX0001",), "<why it is safe here>", []), ("//", ("CX0001",), "<why it is safe here>", []),
-                              ("--", ("CX0001",), "<why it is safe here>", []))
-    assert parsed == {"bash": hash_, "c": slashes, "cpp": slashes, "csharp": slashes, "go": slashes, "java": slashes,
-                      "javascript": slashes, "json": None, "kotlin": slashes, "lua": dashes, "php": slashes,
-                      "python": hash_, "ruby": hash_, "rust": slashes, "scala": slashes, "swift": slashes,
-                      "terraform": hash_, "typescript": slashes, "yaml": hash_}
+    hash_, slashes, dashes = (
+        ("#", ("CX0001",), "<why it is safe here>", []),
+        ("//", ("CX0001",), "<why it is safe here>", []),
+        ("--", ("CX0001",), "<why it is safe here>", []),
+    )
+    assert parsed == {
+        "bash": hash_,
+        "c": slashes,
+        "cpp": slashes,
+        "csharp": slashes,
+        "go": slashes,
+        "java": slashes,
+        "javascript": slashes,
+        "json": None,
+        "kotlin": slashes,
+        "lua": dashes,
+        "php": slashes,
+        "python": hash_,
+        "ruby": hash_,
+        "rust": slashes,
+        "scala": slashes,
+        "swift": slashes,
+        "terraform": hash_,
+        "typescript": slashes,
+        "yaml": hash_,
+    }
 
 
 def test_an_override_reason_renders_as_plain_text_in_the_review(report):
@@ -258,4 +308,6 @@ def test_lines_are_numbered_at_newlines_alone(tmp_path, shipped_ruleset):
     (tmp_path / "app.py").write_text(text, encoding="utf-8", newline="")
     report = run_check(shipped_ruleset, whole_tree(tmp_path), CheckOptions(use_llm=False))
     assert [(f.rule_id, f.line, f.overridden, f.source_line) for f in report.findings if f.rule_id == "CX0003"] == [
-        ("CX0003", 4, True, allow("    requests.get(u)  # ALLOW CX0003 -- local")), ("CX0003", 6, False, "requests.post(u)")]
+        ("CX0003", 4, True, allow("    requests.get(u)  # ALLOW CX0003 -- local")),
+        ("CX0003", 6, False, "requests.post(u)"),
+    ]

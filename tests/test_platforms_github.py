@@ -32,8 +32,9 @@ def _markers(fake: FakeGitHub) -> list[tuple[str, bool]]:
 
 def test_reruns_with_shifted_lines_never_duplicate_and_fixed_findings_are_marked(github, run_codex):
     fake = github.fake
-    fake.issue_comments += [{"id": n, "body": f"human comment {n}", "url": f"{fake.url}/repos/acme/app/issues/comments/{n}",
-                             "user": {"login": "dev"}} for n in range(1, 4)]
+    fake.issue_comments += [
+        {"id": n, "body": f"human comment {n}", "url": f"{fake.url}/repos/acme/app/issues/comments/{n}", "user": {"login": "dev"}} for n in range(1, 4)
+    ]
     github.push({"app/client.py": CLIENT_V1})
     first = run_codex(["review", "--root", github.repo.path])
     assert first.code == 1, first.err
@@ -141,8 +142,7 @@ def test_the_target_branch_rules_judge_and_rule_changes_are_listed(github, run_c
 
 
 @pytest.mark.parametrize("name", ["codex.toml", ".codex.toml"])
-def test_the_target_branch_s_codex_toml_is_read_and_the_merge_request_s_is_not(git_repo, tmp_path, monkeypatch, unthrottled,
-                                                                                run_codex, libcst_ruleset, name):
+def test_the_target_branch_s_codex_toml_is_read_and_the_merge_request_s_is_not(git_repo, tmp_path, monkeypatch, unthrottled, run_codex, libcst_ruleset, name):
     with FakeGitHub(TOKEN) as fake:
         pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake, {name: 'shipped = false\ndisable = ["CX0003"]\n'})
         pull.env(monkeypatch)
@@ -152,8 +152,7 @@ def test_the_target_branch_s_codex_toml_is_read_and_the_merge_request_s_is_not(g
         assert fake.review_comments == [], "the target branch's codex.toml disables CX0003 (two findings otherwise), over pyproject.toml"
 
 
-def test_an_unknown_key_in_the_target_branch_s_codex_toml_is_named_with_its_file(git_repo, tmp_path, monkeypatch, unthrottled,
-                                                                                 run_codex, libcst_ruleset):
+def test_an_unknown_key_in_the_target_branch_s_codex_toml_is_named_with_its_file(git_repo, tmp_path, monkeypatch, unthrottled, run_codex, libcst_ruleset):
     with FakeGitHub(TOKEN) as fake:
         pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake, {"codex.toml": "shipped = false\n[llm]\ntimout = 5\n"})
         pull.env(monkeypatch)
@@ -164,7 +163,8 @@ def test_an_unknown_key_in_the_target_branch_s_codex_toml_is_named_with_its_file
 
 
 def test_the_target_branch_s_gitattributes_mark_generated_files_and_the_merge_request_s_do_not(
-        git_repo, tmp_path, monkeypatch, unthrottled, run_codex, libcst_ruleset):
+    git_repo, tmp_path, monkeypatch, unthrottled, run_codex, libcst_ruleset
+):
     with FakeGitHub(TOKEN) as fake:
         pull = PullRequest(git_repo, tmp_path, libcst_ruleset, fake, {".gitattributes": "app/gen/** linguist-generated\n"})
         pull.env(monkeypatch)
@@ -194,8 +194,13 @@ def test_outside_a_merge_request_review_says_so(run_codex, monkeypatch, tmp_path
 def test_detect_reads_the_pull_request_event(tmp_path):
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 12, "base": {"sha": "a" * 40}, "head": {"sha": "b" * 40}}}))
-    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event),
-           "GITHUB_REPOSITORY": "acme/app", "GITHUB_TOKEN": TOKEN}
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_TOKEN": TOKEN,
+    }
     mr = github_platform.detect(env)
     assert (mr.number, mr.base_sha, mr.head_sha, mr.project, mr.api_url) == (12, "a" * 40, "b" * 40, "acme/app", "https://api.github.com")
     assert TOKEN not in repr(mr) and TOKEN not in str(mr.model_dump())
@@ -219,8 +224,7 @@ def test_an_unreadable_target_branch_ruleset_fails_open_unless_strict(git_repo, 
     assert fake.requests == []
 
 
-def test_a_target_branch_ruleset_reusing_a_shipped_id_fails_stale_to_the_shipped_codex(git_repo, tmp_path, monkeypatch, unthrottled,
-                                                                                        run_codex):
+def test_a_target_branch_ruleset_reusing_a_shipped_id_fails_stale_to_the_shipped_codex(git_repo, tmp_path, monkeypatch, unthrottled, run_codex):
     """As `codex check` treats the same tree: the own rules are dropped, the shipped codex alone judges, and the
     collision is said on stderr and in the summary; never an exit 0 having checked nothing."""
     own = tmp_path / "own"
@@ -234,10 +238,13 @@ def test_a_target_branch_ruleset_reusing_a_shipped_id_fails_stale_to_the_shipped
         result = run_codex(["review", "--root", pull.repo.path, "--no-llm"])
     assert result.code == 1
     assert [line.split()[:2] for line in result.out.splitlines() if "(blocking)" in line] == [
-        ["app/client.py:5:12", "CX0003"], ["app/client.py:9:12", "CX0003"]]  # the shipped CX0003
+        ["app/client.py:5:12", "CX0003"],
+        ["app/client.py:9:12", "CX0003"],
+    ]  # the shipped CX0003
     assert result.err.splitlines()[0] == (
         f"codex review: rules/ruleset.json at {pull.base[:12]}: reuses shipped ids; checked with the shipped codex alone "
-        "— pick ids no shipped rule uses in the target branch's RFCs and run `codex compile`, or set [tool.codex] shipped = false in pyproject.toml")
+        "— pick ids no shipped rule uses in the target branch's RFCs and run `codex compile`, or set [tool.codex] shipped = false in pyproject.toml"
+    )
     [summary] = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]
     assert "Judged by the target branch's rules: shipped codex." in summary
     assert "- rfcs/0100-timeouts.md: rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)" in summary
@@ -251,8 +258,7 @@ def test_dry_run_prints_the_summary_and_posts_nothing(github, run_codex):
     assert github.fake.requests == []
 
 
-def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, tmp_path, monkeypatch, unthrottled, run_codex,
-                                                                      shipped_ruleset):
+def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
     from codex_testing.reports import FIXABLE, fixable_ruleset
 
     with FakeGitHub(TOKEN) as fake:
@@ -270,7 +276,8 @@ def test_a_known_fix_is_offered_as_a_suggestion_on_the_flagged_lines(git_repo, t
 
 
 def test_a_judgment_finding_is_commented_with_the_models_reason_and_a_rerun_asks_the_model_nothing(
-        git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
+    git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset
+):
     from codex_testing.llm_server import LlmServer, findings, in_order
     from codex_testing.reports import JUDGED, MODEL_REASON, judgment_ruleset
 
@@ -290,11 +297,13 @@ def test_a_judgment_finding_is_commented_with_the_models_reason_and_a_rerun_asks
 
 def test_the_model_s_reason_renders_as_plain_text_in_a_comment() -> None:
     from reviewer.platforms.review import inert_markdown
+
     steered = "See [the fix](https://evil.example) ![x](https://evil.example/p.png) @admin <b>now</b> `code` *bold*"
     shown = inert_markdown(steered)
     assert "](" not in shown.replace("\\](", "") and "@admin" not in shown and "<b>" not in shown
-    assert shown == ("See \\[the fix\\]\\(https://evil.example\\) \\!\\[x\\]\\(https://evil.example/p.png\\) "
-                     "@&#8203;admin \\<b\\>now\\</b\\> \\`code\\` \\*bold\\*")
+    assert shown == (
+        "See \\[the fix\\]\\(https://evil.example\\) \\!\\[x\\]\\(https://evil.example/p.png\\) @&#8203;admin \\<b\\>now\\</b\\> \\`code\\` \\*bold\\*"
+    )
 
 
 def test_the_merge_request_s_own_rfcs_never_import_a_matcher_class(github, run_codex, tmp_path, monkeypatch):
@@ -304,8 +313,14 @@ def test_the_merge_request_s_own_rfcs_never_import_a_matcher_class(github, run_c
     (site / "__init__.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n")
     monkeypatch.syspath_prepend(str(site.parent))
     from codex_testing.governance_rfcs import libcst_rule, rfc
-    github.push({"app/client.py": CLIENT_V1, "pyproject.toml": '[tool.codex]\nlint_packages = ["mr_lints"]\n',
-                 "rfcs/0100-mine.md": rfc("RFC-0100", [libcst_rule("PY0100", rule_class="mr_lints.rules:Rule")])})
+
+    github.push(
+        {
+            "app/client.py": CLIENT_V1,
+            "pyproject.toml": '[tool.codex]\nlint_packages = ["mr_lints"]\n',
+            "rfcs/0100-mine.md": rfc("RFC-0100", [libcst_rule("PY0100", rule_class="mr_lints.rules:Rule")]),
+        }
+    )
     result = run_codex(["review", "--root", github.repo.path, "--dry-run"])
     assert result.code == 1 and "CX0003" in result.out, result.err
     assert "added **PY0100**" in result.out
@@ -313,7 +328,8 @@ def test_the_merge_request_s_own_rfcs_never_import_a_matcher_class(github, run_c
 
 
 def test_the_key_goes_to_the_target_branch_s_llm_endpoint_never_to_one_the_merge_request_names(
-        git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset):
+    git_repo, tmp_path, monkeypatch, unthrottled, run_codex, shipped_ruleset
+):
     from codex_testing.llm_server import Answer, LlmServer, in_order
     from codex_testing.reports import JUDGED, judgment_ruleset
 
@@ -332,8 +348,7 @@ def test_the_key_goes_to_the_target_branch_s_llm_endpoint_never_to_one_the_merge
 
 
 @pytest.mark.parametrize("deadline, requests", [(120.0, 7), (0.0, 3)])  # GraphQL's POST once, each list thrice or once
-def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stands(github, run_codex, monkeypatch,
-                                                                                   deadline, requests):
+def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stands(github, run_codex, monkeypatch, deadline, requests):
     monkeypatch.setattr(github_platform, "API_DEADLINE", deadline)
     github.push({"app/client.py": CLIENT_V1})
     github.fake.outage = 502
@@ -427,7 +442,8 @@ def test_a_graphql_failure_is_reported_and_the_review_goes_on(github, run_codex)
     assert result.err.splitlines() == [
         f"codex review: github API error (the check result stands): review threads not read through GraphQL, so none is resolved: {failure}",
         "codex review: github API error (the check result stands): summary not updated: SummaryUnknown: cannot tell codex's summary "
-        f"comment from a quote of it (GraphQL: {failure})"]
+        f"comment from a quote of it (GraphQL: {failure})",
+    ]
     assert [r for _, r in fake.resolved()] == [False, False]
     assert sorted(m[1] for m in _markers(fake)) == [False, True], "the comment is still marked fixed"
     [summary] = [c["body"] for c in fake.issue_comments if SUMMARY_MARKER in c["body"]]

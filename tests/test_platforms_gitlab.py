@@ -15,16 +15,22 @@ from reviewer.platforms.review import SUMMARY_MARKER, parse_marker
 TOKEN = "glpat-SECRETtoken0987654321"
 # the `except Exception:` line stays, its body changes: a new finding reported on an unchanged line
 WORKER_V0 = "def run(job):\n    try:\n        job()\n    except Exception:\n        raise\n"
-WORKER_V1 = ("import requests\n\n\ndef run(job):\n    try:\n        job()\n    except Exception:\n        pass\n\n\n"
-             "def ping(url):\n    return requests.get(url)\n")
-
+WORKER_V1 = (
+    "import requests\n\n\ndef run(job):\n    try:\n        job()\n    except Exception:\n        pass\n\n\ndef ping(url):\n    return requests.get(url)\n"
+)
 
 
 class MergeRequestPipeline:
     def __init__(self, git_repo, ruleset: Ruleset, fake: FakeGitLab):
         self.repo, self.fake = git_repo(), fake
-        self.base = self.repo.commit("base", {"pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n",
-                                              "rules/ruleset.json": ruleset.to_json(), "app/worker.py": WORKER_V0})
+        self.base = self.repo.commit(
+            "base",
+            {
+                "pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n",
+                "rules/ruleset.json": ruleset.to_json(),
+                "app/worker.py": WORKER_V0,
+            },
+        )
         self.repo.branch("feature")
         self.head = ""
 
@@ -33,9 +39,15 @@ class MergeRequestPipeline:
         self.fake.set_diff(self.base, self.base, self.head, self.repo.diff(f"{self.base}...{self.head}"))
 
     def env(self, monkeypatch) -> None:
-        for key, value in {"GITLAB_CI": "true", "CI_SERVER_URL": self.fake.url, "CI_PROJECT_ID": "42",
-                           "CI_MERGE_REQUEST_IID": "7", "CI_MERGE_REQUEST_DIFF_BASE_SHA": self.base,
-                           "CI_COMMIT_SHA": self.head, "CODEX_GITLAB_TOKEN": TOKEN}.items():
+        for key, value in {
+            "GITLAB_CI": "true",
+            "CI_SERVER_URL": self.fake.url,
+            "CI_PROJECT_ID": "42",
+            "CI_MERGE_REQUEST_IID": "7",
+            "CI_MERGE_REQUEST_DIFF_BASE_SHA": self.base,
+            "CI_COMMIT_SHA": self.head,
+            "CODEX_GITLAB_TOKEN": TOKEN,
+        }.items():
             monkeypatch.setenv(key, value)
         for key in ("GITHUB_ACTIONS", "GITLAB_TOKEN", "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"):
             monkeypatch.delenv(key, raising=False)
@@ -52,8 +64,7 @@ def gitlab(git_repo, libcst_ruleset):
 
 
 def _threads(fake: FakeGitLab) -> list[tuple[str, bool]]:
-    return [(parse_marker(d["notes"][0]["body"])[0], d["notes"][0]["resolved"])
-            for d in fake.discussions if parse_marker(d["notes"][0]["body"])]
+    return [(parse_marker(d["notes"][0]["body"])[0], d["notes"][0]["resolved"]) for d in fake.discussions if parse_marker(d["notes"][0]["body"])]
 
 
 def test_one_discussion_per_finding_at_a_text_position(gitlab, run_codex, monkeypatch, tmp_path):
@@ -62,8 +73,7 @@ def test_one_discussion_per_finding_at_a_text_position(gitlab, run_codex, monkey
     result = gitlab.review(run_codex, monkeypatch, "--code-quality", report)
     assert result.code == 1, result.err
     assert gitlab.fake.refused == 0, "every position was accepted"
-    positions = {d["notes"][0]["position"]["new_line"]: d["notes"][0]["position"] for d in gitlab.fake.discussions
-                 if "position" in d["notes"][0]}
+    positions = {d["notes"][0]["position"]["new_line"]: d["notes"][0]["position"] for d in gitlab.fake.discussions if "position" in d["notes"][0]}
     assert set(positions) == {7, 12}
     assert positions[7]["old_line"] == 4, "the unchanged `except:` line is anchored with both lines"
     assert "old_line" not in positions[12]
@@ -72,8 +82,10 @@ def test_one_discussion_per_finding_at_a_text_position(gitlab, run_codex, monkey
 
 
 def test_reruns_with_shifted_lines_never_duplicate_and_fixed_threads_are_resolved(gitlab, run_codex, monkeypatch):
-    gitlab.fake.discussions += [{"id": f"human{n}", "individual_note": True, "notes": [
-        {"id": n, "body": f"human note {n}", "resolvable": False, "resolved": False}]} for n in range(1, 4)]
+    gitlab.fake.discussions += [
+        {"id": f"human{n}", "individual_note": True, "notes": [{"id": n, "body": f"human note {n}", "resolvable": False, "resolved": False}]}
+        for n in range(1, 4)
+    ]
     gitlab.push({"app/worker.py": WORKER_V1})
     assert gitlab.review(run_codex, monkeypatch).code == 1
     first = _threads(gitlab.fake)
@@ -125,9 +137,15 @@ def test_a_429_is_waited_out_and_the_token_never_printed(gitlab, run_codex, monk
 
 
 def test_detect_reads_merge_request_pipeline_variables():
-    env = {"GITLAB_CI": "true", "CI_SERVER_URL": "https://gitlab.example.com", "CI_PROJECT_ID": "42",
-           "CI_MERGE_REQUEST_IID": "9", "CI_MERGE_REQUEST_DIFF_BASE_SHA": "a" * 40, "CI_COMMIT_SHA": "b" * 40,
-           "GITLAB_TOKEN": TOKEN}
+    env = {
+        "GITLAB_CI": "true",
+        "CI_SERVER_URL": "https://gitlab.example.com",
+        "CI_PROJECT_ID": "42",
+        "CI_MERGE_REQUEST_IID": "9",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": "a" * 40,
+        "CI_COMMIT_SHA": "b" * 40,
+        "GITLAB_TOKEN": TOKEN,
+    }
     mr = gitlab_platform.detect(env)
     assert (mr.number, mr.base_sha, mr.head_sha, mr.token_name) == (9, "a" * 40, "b" * 40, "GITLAB_TOKEN")
     assert gitlab_platform.detect({**env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": "c" * 40}).head_sha == "c" * 40
@@ -168,8 +186,7 @@ def test_a_judgment_finding_is_commented_with_the_models_reason(git_repo, run_co
 
 
 @pytest.mark.parametrize("deadline, requests", [(120.0, 6), (0.0, 2)])
-def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stands(gitlab, run_codex, monkeypatch,
-                                                                                   deadline, requests):
+def test_an_api_answering_502_is_retried_within_bounds_and_the_check_result_stands(gitlab, run_codex, monkeypatch, deadline, requests):
     monkeypatch.setattr(gitlab_platform, "API_DEADLINE", deadline)
     gitlab.push({"app/worker.py": WORKER_V1})
     gitlab.fake.outage = 502
@@ -228,16 +245,25 @@ def test_a_retry_after_past_the_deadline_is_not_waited_for(gitlab, run_codex, mo
 def test_only_the_token_s_own_notes_are_resolved_or_edited(gitlab, run_codex, monkeypatch):
     human = {"id": 5, "username": "dev"}
     gitlab.fake.discussions += [
-        {"id": "human1", "individual_note": False, "notes": [
-            {"id": 1, "body": "same as codex said <!-- codex:finding 0123abcd -->", "resolvable": True, "resolved": False, "author": human}]},
-        {"id": "human2", "individual_note": True, "notes": [
-            {"id": 2, "body": f"{SUMMARY_MARKER} my own notes", "resolvable": False, "resolved": False, "author": human}]}]
+        {
+            "id": "human1",
+            "individual_note": False,
+            "notes": [{"id": 1, "body": "same as codex said <!-- codex:finding 0123abcd -->", "resolvable": True, "resolved": False, "author": human}],
+        },
+        {
+            "id": "human2",
+            "individual_note": True,
+            "notes": [{"id": 2, "body": f"{SUMMARY_MARKER} my own notes", "resolvable": False, "resolved": False, "author": human}],
+        },
+    ]
     gitlab.push({"app/worker.py": WORKER_V1})
     result = gitlab.review(run_codex, monkeypatch)
     assert result.code == 1 and "API error" not in result.err, result.err
     humans = [d["notes"][0] for d in gitlab.fake.discussions[:2]]
-    assert [(n["body"], n["resolved"]) for n in humans] == [("same as codex said <!-- codex:finding 0123abcd -->", False),
-                                                            (f"{SUMMARY_MARKER} my own notes", False)]
+    assert [(n["body"], n["resolved"]) for n in humans] == [
+        ("same as codex said <!-- codex:finding 0123abcd -->", False),
+        (f"{SUMMARY_MARKER} my own notes", False),
+    ]
     assert [path for method, path, _ in gitlab.fake.requests if method == "PUT"] == [], "nothing of theirs changed"
     assert len(_threads(gitlab.fake)) == 3 and len([n for n in gitlab.fake.notes() if SUMMARY_MARKER in n["body"]]) == 2
 
@@ -248,6 +274,8 @@ def test_an_unknown_token_user_is_reported_and_markers_decide(gitlab, run_codex,
     gitlab.fake.routes = [r for r in gitlab.fake.routes if r[2] != "current_user"]  # GET /user answers 404
     result = gitlab.review(run_codex, monkeypatch)
     assert result.code == 1
-    assert result.err.splitlines() == ["codex review: gitlab API error (the check result stands): the token's user is unknown, notes are "
-                                       "told apart by their codex marker alone: GitlabGetError: 404: Not Found"]
+    assert result.err.splitlines() == [
+        "codex review: gitlab API error (the check result stands): the token's user is unknown, notes are "
+        "told apart by their codex marker alone: GitlabGetError: 404: Not Found"
+    ]
     assert len(_threads(gitlab.fake)) == 2

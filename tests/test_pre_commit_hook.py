@@ -25,36 +25,46 @@ def _readme_config(ref: str) -> str:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     [block] = re.findall(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", readme, re.S)
     assert "rev: 0123456789abcdef0123456789abcdef01234567" in block
-    return block.replace("https://git.example.com/your-org/codex", str(PROJECT_ROOT)).replace(
-        "0123456789abcdef0123456789abcdef01234567", ref)
+    return block.replace("https://git.example.com/your-org/codex", str(PROJECT_ROOT)).replace("0123456789abcdef0123456789abcdef01234567", ref)
 
 
 def test_the_manifest_is_valid_for_pre_commit():
-    result = subprocess.run(["pre-commit", "validate-manifest", ".pre-commit-hooks.yaml"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(["pre-commit", "validate-manifest", ".pre-commit-hooks.yaml"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-@pytest.mark.skipif(shutil.which("pre-commit") is None or not (PROJECT_ROOT / ".git").exists(),
-                    reason="needs pre-commit and a git checkout of codex")
+@pytest.mark.skipif(shutil.which("pre-commit") is None or not (PROJECT_ROOT / ".git").exists(), reason="needs pre-commit and a git checkout of codex")
 def test_the_readme_config_gates_commits_and_checks_all_files_and_pushes(git_repo, tmp_path):
     ref = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
     repo = git_repo()
-    base = repo.commit("base", {"README.md": "demo\n", "legacy.py": LEGACY, "app.py": "import requests\n",
-                                "clean.py": "import requests\n", ".pre-commit-config.yaml": _readme_config(ref)})
+    base = repo.commit(
+        "base",
+        {
+            "README.md": "demo\n",
+            "legacy.py": LEGACY,
+            "app.py": "import requests\n",
+            "clean.py": "import requests\n",
+            ".pre-commit-config.yaml": _readme_config(ref),
+        },
+    )
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         """``args`` with stderr folded into stdout: git shows a hook's output on stderr."""
-        return subprocess.run(args, cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              check=False, timeout=900)
+        return subprocess.run(args, cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, timeout=900)
 
     installed = run("pre-commit", "install", "--install-hooks", "--hook-type", "pre-commit", "--hook-type", "pre-push")
     assert installed.returncode == 0, installed.stdout
 
     # git commit: the staged files, on their staged lines; legacy.py (not staged) and unstaged.py are not looked at
-    repo.write_files({"app.py": "import requests\nrequests.get(url)\n", "clean.py": "import requests\nrequests.get(url, timeout=5)\n",
-                      "notes.txt": "not python\n", "unstaged.py": LEGACY})
+    repo.write_files(
+        {
+            "app.py": "import requests\nrequests.get(url)\n",
+            "clean.py": "import requests\nrequests.get(url, timeout=5)\n",
+            "notes.txt": "not python\n",
+            "unstaged.py": LEGACY,
+        }
+    )
     repo.stage("app.py", "clean.py", "notes.txt")
     refused = run("git", "commit", "-m", "a finding")
     assert refused.returncode == 1, refused.stdout
@@ -71,8 +81,7 @@ def test_the_readme_config_gates_commits_and_checks_all_files_and_pushes(git_rep
     # pre-commit run --all-files: nothing staged, every file passed is checked whole
     audit = run("pre-commit", "run", "--all-files")
     assert audit.returncode == 1, audit.stdout
-    assert re.findall(r"^  (\S+:\d+:\d+  CX\d+ \(\w+\))", audit.stdout, re.M) == [
-        "app.py:2:1  CX0007 (warn)", "legacy.py:2:1  CX0003 (blocking)"]
+    assert re.findall(r"^  (\S+:\d+:\d+  CX\d+ \(\w+\))", audit.stdout, re.M) == ["app.py:2:1  CX0007 (warn)", "legacy.py:2:1  CX0003 (blocking)"]
     assert "codex: blocked — 2 finding(s), 1 blocking, in 2 file(s)" in audit.stdout
 
     # pre-push: the files the pushed commits change, checked whole (legacy.py is not among them)

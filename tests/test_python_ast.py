@@ -74,4 +74,5 @@ def test_a_persisting_mismatch_skips_the_libcst_rules_of_that_file_loudly(monkey
     matches, problems = check_file(Target("app.py", source, "python", None, "app.py"), list(libcst_ruleset.rules))
     assert matches == []
     assert [(p.path, p.line, p.kind, p.message) for p in problems] == [
-        ("app.py", 1, "engine", "CPython's parser failed (AST constructor recursion depth mismatch); libcst rules skipped")]
+        ("app.py", 1, "engine", "CPython's parser failed (AST constructor recursion depth mismatch); libcst rules skipped")
+    ]

@@ -13,7 +13,7 @@ from reviewer.replay import ReplaySettings, list_commits, load_state, replay
 CLEAN = "pub fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {\n    text.trim().parse()\n}\n"
 UNWRAP = "pub fn load(path: &str) -> String {\n    let text = std::fs::read_to_string(path).unwrap();\n    text\n}\n"
 FIXED = "pub fn load(path: &str) -> std::io::Result<String> {\n    std::fs::read_to_string(path)\n}\n"
-TEST = "#[test]\nfn loads() {\n    assert!(super::load(\"x\").unwrap().len() > 0);\n}\n"
+TEST = '#[test]\nfn loads() {\n    assert!(super::load("x").unwrap().len() > 0);\n}\n'
 HISTORY = [
     ("2026-01-02", "Start the service", {"README.md": "# svc\n", "src/lib.rs": CLEAN}),
     ("2026-01-03", "Document it", {"README.md": "# svc\n\nParses numbers.\n"}),
@@ -55,8 +55,23 @@ def test_interrupted_replay_keeps_what_it_finished_and_resumes(history, run_code
         replay(settings, commits, state, 1, interrupt)
     assert list(load_state(state, commits)) == [commits[0]]
 
-    result = run_codex(["replay", "--format", "json", "--jobs", "2", "--today", TODAY.isoformat(), "--state", state, "--root", repo.path,
-                        "--commit-url", "https://git.example.com/svc/-/commit/{commit}"])
+    result = run_codex(
+        [
+            "replay",
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+            "--today",
+            TODAY.isoformat(),
+            "--state",
+            state,
+            "--root",
+            repo.path,
+            "--commit-url",
+            "https://git.example.com/svc/-/commit/{commit}",
+        ]
+    )
     assert result.code == 0, result.err
     report = result.json()
     assert report["summary"] == {"commits": 5, "resumed": 1, "blocked": [commits[2]], "warned": []}
@@ -99,8 +114,13 @@ SAFE = "import subprocess\n\ndef run(cmd):\n    return subprocess.run(cmd)\n"
 def mixed_history(git_repo_factory):
     """Python (semgrep's CX0005) and Rust (tree-sitter's CX0001) changes, the bad ones not last."""
     repo = git_repo_factory("replay-mixed")
-    steps = [{"tool.py": SAFE, "src/lib.rs": CLEAN}, {"tool.py": SHELL}, {"src/config.rs": UNWRAP}, {"tool.py": SAFE, "src/config.rs": FIXED},
-             {"README.md": "# svc\n"}]
+    steps = [
+        {"tool.py": SAFE, "src/lib.rs": CLEAN},
+        {"tool.py": SHELL},
+        {"src/config.rs": UNWRAP},
+        {"tool.py": SAFE, "src/config.rs": FIXED},
+        {"README.md": "# svc\n"},
+    ]
     return repo, [repo.commit(f"step {n}", files) for n, files in enumerate(steps)]
 
 

@@ -84,12 +84,15 @@ def test_form_feed_in_text_does_not_shift_blocks(tmp_path: Path) -> None:
     assert doc.rules[0].blocks[1].info == "yaml codex"
 
 
-@pytest.mark.parametrize(("text", "line", "words"), [
-    ("# No front matter\n", 1, "no YAML front matter"),
-    ("---\nid: [unclosed\n---\n# x\n", 3, "not valid YAML"),
-    ("---\n- a list\n---\n# x\n", 1, "not a mapping"),
-    ("---\n---\n# x\n", 1, "not a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("# No front matter\n", 1, "no YAML front matter"),
+        ("---\nid: [unclosed\n---\n# x\n", 3, "not valid YAML"),
+        ("---\n- a list\n---\n# x\n", 1, "not a mapping"),
+        ("---\n---\n# x\n", 1, "not a mapping"),
+    ],
+)
 def test_front_matter_problems(tmp_path: Path, text: str, line: int, words: str) -> None:
     doc, problems = read_rfc(write(tmp_path, text), "rfcs/bad.md")
     assert doc is None
@@ -104,10 +107,13 @@ def test_not_utf8(tmp_path: Path) -> None:
     assert doc is None and "not UTF-8" in problems[0].message
 
 
-@pytest.mark.parametrize(("heading", "anchor"), [
-    ("CX0003: Outbound requests calls have a timeout", "cx0003-outbound-requests-calls-have-a-timeout"),
-    ("CX0001: No unwrap or expect in production Rust", "cx0001-no-unwrap-or-expect-in-production-rust"),
-    ("CX0009: Use (a) & b!", "cx0009-use-a--b"),
-])
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("CX0003: Outbound requests calls have a timeout", "cx0003-outbound-requests-calls-have-a-timeout"),
+        ("CX0001: No unwrap or expect in production Rust", "cx0001-no-unwrap-or-expect-in-production-rust"),
+        ("CX0009: Use (a) & b!", "cx0009-use-a--b"),
+    ],
+)
 def test_github_anchor(heading: str, anchor: str) -> None:
     assert github_anchor(heading) == anchor

@@ -13,9 +13,7 @@ from reviewer.check import CheckOptions, run_check
 from reviewer.git_changes import whole_tree
 from reviewer.rollout import describe, stage_in_force
 
-ROLLOUT = {"PY0001": [{"stage": "warn"},
-                      {"paths": ["services/experimental/**"], "stage": "block"},
-                      {"stage": "block", "since": dt.date(2026, 3, 1)}]}
+ROLLOUT = {"PY0001": [{"stage": "warn"}, {"paths": ["services/experimental/**"], "stage": "block"}, {"stage": "block", "since": dt.date(2026, 3, 1)}]}
 BEFORE, AFTER = dt.date(2026, 2, 1), dt.date(2026, 3, 1)
 CALL = "import requests\nrequests.get(url)\n"
 
@@ -54,7 +52,8 @@ def test_bad_rollouts_are_problems_with_file_and_line(repo):
     unknown = _compile(repo, rfc("RFC-0100", [libcst_rule("PY0001")], rollout={"PY0002": [{"stage": "block"}]}))
     assert unknown.ruleset is None
     assert [str(p) for p in unknown.problems] == [
-        "rfcs/0100-test.md:1: front matter: rollout names PY0002, which this RFC does not define — key the rollout by the rule ids of this RFC's sections"]
+        "rfcs/0100-test.md:1: front matter: rollout names PY0002, which this RFC does not define — key the rollout by the rule ids of this RFC's sections"
+    ]
     bad_stage = _compile(repo, rfc("RFC-0100", [libcst_rule("PY0001")], rollout={"PY0001": [{"stage": "loud"}]}))
     assert bad_stage.ruleset is None and "rollout.PY0001.0.stage" in str(bad_stage.problems[0])
 
@@ -73,8 +72,14 @@ def test_check_applies_the_stage_in_force_on_the_injected_date(repo):
 
 
 def test_codex_check_today_option_decides_whether_a_cohort_blocks(repo, run_codex):
-    repo.commit("rules and code", {"rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001")], rollout=ROLLOUT),
-                                   "services/core/old.py": CALL, "pyproject.toml": "[tool.codex]\nshipped = false\n"})
+    repo.commit(
+        "rules and code",
+        {
+            "rfcs/0100-test.md": rfc("RFC-0100", [libcst_rule("PY0001")], rollout=ROLLOUT),
+            "services/core/old.py": CALL,
+            "pyproject.toml": "[tool.codex]\nshipped = false\n",
+        },
+    )
     before = run_codex(["check", "--all", "--no-history", "--today", BEFORE.isoformat(), "--root", repo.path])
     after = run_codex(["check", "--all", "--no-history", "--today", AFTER.isoformat(), "--root", repo.path])
     assert (before.code, after.code) == (0, 1), before.err + after.err

@@ -32,13 +32,14 @@ def test_written_rules_are_deterministic_and_semgrep_format(tmp_path: Path, ship
 
 def test_byte_identical_across_processes(tmp_path: Path) -> None:
     """Set ordering and hash seeds must not leak into rules/: compile in two processes with different seeds."""
-    script = ("import sys; from pathlib import Path; from codex.compiler import compile_rfcs; from codex.rules_dir import write_rules; "
-              "r = compile_rfcs(Path(sys.argv[1]) / 'rfcs', Path(sys.argv[1])); write_rules(r.ruleset, Path(sys.argv[2]))")
+    script = (
+        "import sys; from pathlib import Path; from codex.compiler import compile_rfcs; from codex.rules_dir import write_rules; "
+        "r = compile_rfcs(Path(sys.argv[1]) / 'rfcs', Path(sys.argv[1])); write_rules(r.ruleset, Path(sys.argv[2]))"
+    )
     outputs = []
     for seed in ("1", "2"):
         out = tmp_path / seed
-        subprocess.run([sys.executable, "-c", script, str(PROJECT_ROOT), str(out)], check=True,
-                       env={**os.environ, "PYTHONHASHSEED": seed})
+        subprocess.run([sys.executable, "-c", script, str(PROJECT_ROOT), str(out)], check=True, env={**os.environ, "PYTHONHASHSEED": seed})
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outputs[0] == outputs[1] and set(outputs[0]) == {"ruleset.json", "semgrep.yml"}
 

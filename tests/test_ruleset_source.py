@@ -19,8 +19,7 @@ def test_the_shipped_codex_links_no_rfc_file_and_links_the_published_catalog_whe
     assert loaded.origin == "shipped codex"
     assert {r.id: r.rfc.url for r in loaded.ruleset.rules} == {f"CX000{n}": None for n in range(1, 8)}  # its files are not here
     catalog = load_active(tmp_path, CodexConfig(docs_url="https://docs.example.com/codex/"))
-    assert {r.id: r.rfc.url for r in catalog.ruleset.rules} == {
-        f"CX000{n}": f"https://docs.example.com/codex/rules/CX000{n}.html" for n in range(1, 8)}
+    assert {r.id: r.rfc.url for r in catalog.ruleset.rules} == {f"CX000{n}": f"https://docs.example.com/codex/rules/CX000{n}.html" for n in range(1, 8)}
 
 
 def test_own_rules_keep_their_rfc_base_url_and_the_catalog_links_the_rest(tmp_path: Path) -> None:
@@ -30,8 +29,10 @@ def test_own_rules_keep_their_rfc_base_url_and_the_catalog_links_the_rest(tmp_pa
     config = CodexConfig(rfc_base_url="https://git.example.com/h/-/blob/main", docs_url="https://docs.example.com")
     urls = {r.id: r.rfc.url for r in load_active(tmp_path, config).ruleset.rules}
     assert (urls["CX0003"], urls["CX0100"], urls["CX0101"]) == (
-        "https://docs.example.com/rules/CX0003.html", "https://git.example.com/h/-/blob/main/rfcs/0100-example.md#cx0100-outbound-requests-calls-have-a-timeout",
-        "https://git.example.com/h/-/blob/main/rfcs/0101-example.md#cx0101-outbound-requests-calls-have-a-timeout")
+        "https://docs.example.com/rules/CX0003.html",
+        "https://git.example.com/h/-/blob/main/rfcs/0100-example.md#cx0100-outbound-requests-calls-have-a-timeout",
+        "https://git.example.com/h/-/blob/main/rfcs/0101-example.md#cx0101-outbound-requests-calls-have-a-timeout",
+    )
     own_only = {r.id: r.rfc.url for r in load_active(tmp_path, CodexConfig(docs_url="https://docs.example.com")).ruleset.rules}
     assert (own_only["CX0003"], own_only["CX0100"]) == ("https://docs.example.com/rules/CX0003.html", "https://docs.example.com/rules/CX0100.html")
 
@@ -68,7 +69,8 @@ def test_own_rfcs_extend_the_shipped_codex_and_config_selects(tmp_path: Path) ->
     with pytest.raises(ConfigError) as caught:
         load_active(tmp_path, CodexConfig(disable=["CX0007", "CX9999"]))
     assert [str(p) for p in caught.value.problems] == [
-        "pyproject.toml: [tool.codex] disable: no rule CX9999 in the active rules — list ids that `codex rules` shows"]
+        "pyproject.toml: [tool.codex] disable: no rule CX9999 in the active rules — list ids that `codex rules` shows"
+    ]
 
 
 def test_an_unknown_id_to_disable_is_exit_2(git_repo, run_codex) -> None:
@@ -106,11 +108,15 @@ TIMEOUTS = rfc("RFC-0100", [libcst_rule("CX0003")])
 def colliding(git_repo_factory, run_codex):
     """Own RFCs reusing shipped ids; an imported example file under rfcs/; compile, and check with the shipped codex."""
     repo = git_repo_factory("colliding")
-    repo.commit("own", {
-        "rfcs/0001-mine.md": rfc("RFC-0001", [libcst_rule("PY0001")]),
-        "rfcs/0100-timeouts.md": TIMEOUTS,
-        "rfcs/examples/shell.py": SHELL_TRUE,
-        "app.py": SHELL_TRUE})
+    repo.commit(
+        "own",
+        {
+            "rfcs/0001-mine.md": rfc("RFC-0001", [libcst_rule("PY0001")]),
+            "rfcs/0100-timeouts.md": TIMEOUTS,
+            "rfcs/examples/shell.py": SHELL_TRUE,
+            "app.py": SHELL_TRUE,
+        },
+    )
     return repo, run_codex(["compile"], cwd=repo.path), run_codex(["check", "--all", "--no-llm", "--no-history", "--format", "json"], cwd=repo.path)
 
 
@@ -120,7 +126,8 @@ def test_own_ids_that_collide_with_shipped_ones_are_compile_problems(colliding) 
     assert [line.split(" — ")[0] for line in compiled.err.splitlines() if line.startswith("rfcs/")] == [
         "rfcs/0001-mine.md:2: RFC id RFC-0001 is a shipped RFC (Handle errors, do not panic on input)",
         f"rfcs/0100-timeouts.md:{TIMEOUTS.splitlines().index('## CX0003: Outbound requests calls have a timeout') + 1}: "
-        "rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)"]
+        "rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)",
+    ]
 
 
 def test_check_fails_stale_to_the_shipped_codex_and_never_checks_the_rfc_directory(colliding) -> None:
@@ -129,18 +136,19 @@ def test_check_fails_stale_to_the_shipped_codex_and_never_checks_the_rfc_directo
     report = checked.json()
     assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("CX0005", "app.py", 4)]  # not rfcs/examples/
     assert report["stats"]["ruleset"]["origin"] == "shipped codex"
-    assert [(e["path"], e["kind"]) for e in report["errors"]] == [
-        ("rfcs", "stale-ruleset"), ("rfcs/0001-mine.md", "input"), ("rfcs/0100-timeouts.md", "input")]
+    assert [(e["path"], e["kind"]) for e in report["errors"]] == [("rfcs", "stale-ruleset"), ("rfcs/0001-mine.md", "input"), ("rfcs/0100-timeouts.md", "input")]
     assert "rule id CX0003 is a shipped rule" in report["errors"][2]["message"]
 
 
-@pytest.mark.parametrize("config, setting", [
-    ({}, "[tool.codex] shipped = false in pyproject.toml"),  # no configuration: where it would go
-    ({"codex.toml": 'rules = "rules"\n'}, "shipped = false in codex.toml"),
-    ({"pyproject.toml": '[tool.codex]\nrules = "rules"\n'}, "[tool.codex] shipped = false in pyproject.toml"),
-])
-def test_a_compiled_ruleset_reusing_shipped_ids_fails_stale_to_the_shipped_codex(git_repo, tmp_path: Path, run_codex, config,
-                                                                                 setting) -> None:
+@pytest.mark.parametrize(
+    "config, setting",
+    [
+        ({}, "[tool.codex] shipped = false in pyproject.toml"),  # no configuration: where it would go
+        ({"codex.toml": 'rules = "rules"\n'}, "shipped = false in codex.toml"),
+        ({"pyproject.toml": '[tool.codex]\nrules = "rules"\n'}, "[tool.codex] shipped = false in pyproject.toml"),
+    ],
+)
+def test_a_compiled_ruleset_reusing_shipped_ids_fails_stale_to_the_shipped_codex(git_repo, tmp_path: Path, run_codex, config, setting) -> None:
     """No rfcs/, only rules/ compiled before the shipped codex took the id: checked as a colliding rfcs/ is, never not at all."""
     (tmp_path / "elsewhere" / "rfcs").mkdir(parents=True)
     (tmp_path / "elsewhere" / "rfcs" / "0100-timeouts.md").write_text(TIMEOUTS, encoding="utf-8")
@@ -154,9 +162,12 @@ def test_a_compiled_ruleset_reusing_shipped_ids_fails_stale_to_the_shipped_codex
     assert report["stats"]["ruleset"]["origin"] == "shipped codex"
     assert [(e["path"], e["kind"], e["message"]) for e in report["errors"]] == [
         ("rules/ruleset.json", "stale-ruleset", "reuses shipped ids; checked with the shipped codex alone"),
-        ("rfcs/0100-timeouts.md", "input", "rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)")]
-    assert checked.err == ("codex: rules/ruleset.json: reuses shipped ids; checked with the shipped codex alone — pick ids no shipped "
-                           f"rule uses in rfcs/ and run `codex compile`, or set {setting}\n")
+        ("rfcs/0100-timeouts.md", "input", "rule id CX0003 is a shipped rule (Outbound requests calls have a timeout)"),
+    ]
+    assert checked.err == (
+        "codex: rules/ruleset.json: reuses shipped ids; checked with the shipped codex alone — pick ids no shipped "
+        f"rule uses in rfcs/ and run `codex compile`, or set {setting}\n"
+    )
 
 
 def test_new_and_import_hand_out_ids_no_shipped_rule_uses(tmp_path: Path, run_codex) -> None:
@@ -164,8 +175,11 @@ def test_new_and_import_hand_out_ids_no_shipped_rule_uses(tmp_path: Path, run_co
     assert created.code == 0 and "(RFC-0006, rule CX0008, draft)" in created.out
     taken = run_codex(["new", "Mine too", "--rule-id", "CX0005"], cwd=tmp_path)
     assert taken.code == 2 and "rule id CX0005 is a shipped rule" in taken.err
-    (tmp_path / "eval.yaml").write_text("rules:\n- id: no-eval\n  pattern: eval(...)\n  message: If you need to run code, use a table of functions.\n"
-                                        "  languages: [python]\n  severity: ERROR\n", encoding="utf-8")
+    (tmp_path / "eval.yaml").write_text(
+        "rules:\n- id: no-eval\n  pattern: eval(...)\n  message: If you need to run code, use a table of functions.\n"
+        "  languages: [python]\n  severity: ERROR\n",
+        encoding="utf-8",
+    )
     imported = run_codex(["import", "semgrep", tmp_path / "eval.yaml"], cwd=tmp_path)
     assert imported.code == 0 and "no-eval → CX0009" in imported.out
     assert sorted(p.name for p in (tmp_path / "rfcs").glob("*.md")) == ["0006-mine.md", "0007-eval.md"]

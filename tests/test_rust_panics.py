@@ -109,20 +109,21 @@ def test_test_items_are_exempt_and_nothing_else(cx0001: Ruleset, tmp_path: Path)
 
 def test_a_large_test_module_is_exempt_to_its_end(cx0001: Ruleset, tmp_path: Path) -> None:
     """The brace-matching regex gave up on test modules of a few KB; the parser does not."""
-    filler = "".join(f"    #[test]\n    fn case_{n}() {{ assert_eq!(parse(\"{n}\").unwrap(), {n}); }}\n" for n in range(200))
+    filler = "".join(f'    #[test]\n    fn case_{n}() {{ assert_eq!(parse("{n}").unwrap(), {n}); }}\n' for n in range(200))
     code = f"#[cfg(test)]\nmod tests {{\n{filler}    fn last() {{ b.unwrap(); }}\n}}\nfn production() {{ a.unwrap(); }}\n"
     assert len(code) > 8_000
     assert flagged(cx0001, tmp_path, code) == [(len(code.splitlines()), 21)]
 
 
 def test_a_test_module_with_braces_in_strings_is_exempt_to_its_end(cx0001: Ruleset, tmp_path: Path) -> None:
-    code = ('#[cfg(test)]\nmod tests {\n    const OPEN: &str = "{{";\n    const CLOSE: &str = "}";\n'
-            "    fn helper() { a.unwrap(); }\n}\nfn production() { a.unwrap(); }\n")
+    code = (
+        '#[cfg(test)]\nmod tests {\n    const OPEN: &str = "{{";\n    const CLOSE: &str = "}";\n'
+        "    fn helper() { a.unwrap(); }\n}\nfn production() { a.unwrap(); }\n"
+    )
     assert flagged(cx0001, tmp_path, code) == [(7, 21)]
 
 
-@pytest.mark.parametrize("path", ["tests/integration.rs", "benches/speed.rs", "examples/demo.rs", "build.rs",
-                                  "crates/core/tests/it.rs"])
+@pytest.mark.parametrize("path", ["tests/integration.rs", "benches/speed.rs", "examples/demo.rs", "build.rs", "crates/core/tests/it.rs"])
 def test_test_directories_and_build_scripts_are_exempt(cx0001: Ruleset, tmp_path: Path, path: str) -> None:
     assert flagged(cx0001, tmp_path, "fn main() { a.unwrap(); }\n", path) == []
 

@@ -13,8 +13,7 @@ from codex.scaffold import LANGUAGES
 def scaffolded(git_repo_factory, run_codex):
     """One RFC per language, compiled and tested in one run (one semgrep process)."""
     repo = git_repo_factory("scaffolded")
-    created = [run_codex(["new", f"Handle {language}: with care", "--language", language, "--author", "Platform"], cwd=repo.path)
-               for language in LANGUAGES]
+    created = [run_codex(["new", f"Handle {language}: with care", "--language", language, "--author", "Platform"], cwd=repo.path) for language in LANGUAGES]
     created.append(run_codex(["new"], cwd=repo.path))  # every argument has a default
     compiled = run_codex(["compile"], cwd=repo.path)
     with pytest.MonkeyPatch.context() as patch:

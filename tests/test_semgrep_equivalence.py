@@ -17,22 +17,36 @@ from reviewer.targets import Target
 # files of SAMPLE_FILES, some more than once, and leaves lines marked "ok" alone.
 SAMPLE_RULES: list[tuple[str, tuple[str, ...], dict, tuple[str, ...]]] = [
     ("S1", ("python",), {"pattern-either": [{"pattern": "eval(...)"}, {"pattern": "exec(...)"}]}, ()),
-    ("S2", ("python",), {"patterns": [{"pattern": "requests.$M(...)"}, {"pattern-not": "requests.$M(..., timeout=$T, ...)"},
-                                       {"metavariable-regex": {"metavariable": "$M", "regex": "^(get|post)$"}}]}, ()),
-    ("S3", ("python",), {"patterns": [{"pattern-inside": "def $F(...):\n  ...\n"}, {"pattern": "print(...)"},
-                                       {"pattern-not-inside": "if __debug__:\n  ...\n"}]}, ("**/tests/**",)),
+    (
+        "S2",
+        ("python",),
+        {
+            "patterns": [
+                {"pattern": "requests.$M(...)"},
+                {"pattern-not": "requests.$M(..., timeout=$T, ...)"},
+                {"metavariable-regex": {"metavariable": "$M", "regex": "^(get|post)$"}},
+            ]
+        },
+        (),
+    ),
+    (
+        "S3",
+        ("python",),
+        {"patterns": [{"pattern-inside": "def $F(...):\n  ...\n"}, {"pattern": "print(...)"}, {"pattern-not-inside": "if __debug__:\n  ...\n"}]},
+        ("**/tests/**",),
+    ),
     ("S4", ("python",), {"pattern": "yaml.load($X)", "fix": "yaml.safe_load($X)"}, ()),
     ("S5", ("python", "javascript"), {"pattern-regex": r"TODO\(\w+\)"}, ()),
     ("S6", ("javascript",), {"patterns": [{"pattern": "$EL.innerHTML = $V"}, {"focus-metavariable": "$V"}]}, ()),
-    ("S7", ("python",), {"mode": "taint", "pattern-sources": [{"pattern": "input(...)"}],
-                         "pattern-sinks": [{"pattern": "os.system(...)"}]}, ()),
+    ("S7", ("python",), {"mode": "taint", "pattern-sources": [{"pattern": "input(...)"}], "pattern-sinks": [{"pattern": "os.system(...)"}]}, ()),
 ]
 SAMPLE_FILES = {
     "app/views.py": (
         "import os\nimport requests\nimport yaml\n\n\ndef handler(text):\n    print(text)\n    eval(text)  # nosemgrep\n"
         "    requests.get('https://x', timeout=3)  # ok\n    requests.post('https://x')\n    requests.put('https://x')  # ok: S2\n"
         "    data = yaml.load(text)\n    if __debug__:\n        print(data)  # ok\n    cmd = input()\n    os.system(cmd)\n"
-        "    # TODO(alice): split\n    exec(  \n        text)\n    return data\n"),
+        "    # TODO(alice): split\n    exec(  \n        text)\n    return data\n"
+    ),
     "tests/test_views.py": "def test_handler():\n    print('x')  # excluded for S3\n    eval('1')\n",
     "web/page.js": "function show(el, html) {\n  el.innerHTML = html;\n  // TODO(bob): escape\n  el.innerHTML = `<b>${html}</b>`;\n}\n",
 }
@@ -40,9 +54,12 @@ SAMPLE_FILES = {
 
 def sample_rules(shipped: Ruleset) -> list[Rule]:
     base = shipped.rule("CX0005")
-    return [base.model_copy(update={"id": rule_id, "languages": languages, "matcher": SemgrepMatcher(body=body),
-                                    "paths": PathFilter(exclude=exclude), "examples": ()})
-            for rule_id, languages, body, exclude in SAMPLE_RULES]
+    return [
+        base.model_copy(
+            update={"id": rule_id, "languages": languages, "matcher": SemgrepMatcher(body=body), "paths": PathFilter(exclude=exclude), "examples": ()}
+        )
+        for rule_id, languages, body, exclude in SAMPLE_RULES
+    ]
 
 
 def shipped_example_jobs(shipped: Ruleset, root: Path) -> tuple[list[Rule], list[Target]]:
@@ -91,8 +108,13 @@ def test_osemgrep_finds_what_pysemgrep_finds(both_engines: dict, jobs: str) -> N
 
 def test_the_shipped_examples_are_all_checked(both_engines: dict, shipped_ruleset: Ruleset) -> None:
     flagged = {(path, line) for path, line, *_, rule, _ in both_engines["shipped"]["osemgrep"][0] if path.startswith(f"{rule}/")}
-    expected = {(f"{r.id}/{n}/{example.filename}", line) for r in shipped_ruleset.rules if isinstance(r.matcher, SemgrepMatcher)
-                for n, example in enumerate(r.examples, 1) for line in example.expected}
+    expected = {
+        (f"{r.id}/{n}/{example.filename}", line)
+        for r in shipped_ruleset.rules
+        if isinstance(r.matcher, SemgrepMatcher)
+        for n, example in enumerate(r.examples, 1)
+        for line in example.expected
+    }
     in_test_code = {("CX0007/3/tests/test_limits.py", 2), ("CX0007/4/myproject/tests.py", 2)}  # dropped after the engine (tests: exempt)
     assert flagged == expected | in_test_code and len(expected) >= 3
 
@@ -126,5 +148,4 @@ def test_a_failing_osemgrep_falls_back_to_pysemgrep_and_says_so(tmp_path: Path, 
         patch.setattr(semgrep_engine, "find_semgrep", lambda: str(fake))
         matches, problems = semgrep_engine.SemgrepRun([shipped_ruleset.rule("CX0005")], [target]).collect()
     assert matches == {"tool.py": [Match("CX0005", 4, 4, 5, None, "semgrep", None, 36)]}
-    assert [(p.kind, p.message) for p in problems] == [
-        ("fallback", "osemgrep failed (exit code 2: osemgrep: boom); semgrep rules ran with pysemgrep instead")]
+    assert [(p.kind, p.message) for p in problems] == [("fallback", "osemgrep failed (exit code 2: osemgrep: boom); semgrep rules ran with pysemgrep instead")]

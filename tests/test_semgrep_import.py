@@ -66,8 +66,9 @@ def trusted_template(source):
 
 def _semgrep_test(directory: Path) -> dict[str, dict]:
     """semgrep --test on the originals: per semgrep rule id, passed and the expected and reported lines."""
-    proc = subprocess.run(["semgrep", "--test", "--metrics=off", "--disable-version-check", "--json", str(directory)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["semgrep", "--test", "--metrics=off", "--disable-version-check", "--json", str(directory)], capture_output=True, text=True, check=False
+    )
     checks = next(iter(json.loads(proc.stdout)["results"].values()))["checks"]
     verdicts = {}
     for rule_id, check in checks.items():
@@ -104,8 +105,11 @@ def test_the_import_writes_a_draft_rfc_and_the_test_file_that_compile(imported):
     assert (pickle_rule.need, pickle_rule.use) == ("to read data another process wrote", "json.loads and validate it")
     assert eval_rule.severity.value == "error" and pickle_rule.severity.value == "warning"
     assert pickle_rule.languages == ("python",)
-    assert eval_rule.metadata == {"semgrep_id": "no-eval-on-input", "cwe": "CWE-95: Eval Injection",
-                                  "references": ["https://owasp.org/Top10/A03_2021-Injection/"]}
+    assert eval_rule.metadata == {
+        "semgrep_id": "no-eval-on-input",
+        "cwe": "CWE-95: Eval Injection",
+        "references": ["https://owasp.org/Top10/A03_2021-Injection/"],
+    }
     original = yaml.safe_load(RULES)["rules"][0]
     assert eval_rule.matcher.body == {"patterns": original["patterns"]}
     assert "eval() on $X runs whatever the caller sent" in eval_rule.description
@@ -128,8 +132,11 @@ def test_codex_test_gives_semgrep_tests_verdict_on_the_imported_rules(imported):
     assert semgrep["py.pickle.no-pickle-loads"]["passed"] is False  # marshal.loads is marked but not matched
     codex = _codex_verdicts(imported["test"].out)
     assert codex["CX0008"]["passed"] is True
-    assert codex["CX0009"] == {"passed": False, "expected": semgrep["py.pickle.no-pickle-loads"]["expected"],
-                               "reported": semgrep["py.pickle.no-pickle-loads"]["reported"]}
+    assert codex["CX0009"] == {
+        "passed": False,
+        "expected": semgrep["py.pickle.no-pickle-loads"]["expected"],
+        "reported": semgrep["py.pickle.no-pickle-loads"]["reported"],
+    }
     assert imported["test"].code == 1
     assert "line 17 (ruleid) was not flagged" in imported["test"].out
     assert "line 9 (todoruleid)" in imported["test"].out  # the known gap is reported, not failing
@@ -145,13 +152,23 @@ def test_the_paths_block_keeps_semgreps_meaning():
 def test_imported_paths_select_the_files_semgrep_selects(imported, run_codex, tmp_path):
     """``codex check --all`` with the imported rule and ``semgrep scan`` with the original flag the same files."""
     tree = imported["repo"]
-    files = {"app.py": "eval(x)\n", "tests/test_app.py": "eval(x)\n", "scripts/run.py": "eval(x)\n",
-             "lib/scripts/run.py": "eval(x)\n", "web/app.js": "eval(x)\n"}
+    files = {
+        "app.py": "eval(x)\n",
+        "tests/test_app.py": "eval(x)\n",
+        "scripts/run.py": "eval(x)\n",
+        "lib/scripts/run.py": "eval(x)\n",
+        "web/app.js": "eval(x)\n",
+    }
     tree.write_files(files)
     rules = tmp_path / "original.yaml"
     rules.write_text(RULES)
-    proc = subprocess.run(["semgrep", "scan", "--metrics=off", "--disable-version-check", "--json", "--config", str(rules),
-                           *files], cwd=tree.path, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["semgrep", "scan", "--metrics=off", "--disable-version-check", "--json", "--config", str(rules), *files],
+        cwd=tree.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     by_semgrep = sorted({r["path"] for r in json.loads(proc.stdout)["results"] if r["check_id"].endswith("no-eval-on-input")})
     report = run_codex(["check", "--all", "--format", "json", "--root", tree.path], cwd=tree.path).json()
     by_codex = sorted({f["path"] for f in report["findings"] if f["rule_id"] == "CX0008" and f["path"] in files})
@@ -168,8 +185,7 @@ def test_bad_rules_file_is_a_problem_not_a_traceback(tmp_path, run_codex):
 
 def test_unknown_language_is_skipped_and_existing_files_are_never_overwritten(tmp_path, run_codex):
     rules = tmp_path / "mixed.yaml"
-    rules.write_text("rules:\n  - {id: dockerfile-root, languages: [dockerfile], severity: INFO, message: m, pattern: USER root}\n"
-                     + RULES.split("\n", 1)[1])
+    rules.write_text("rules:\n  - {id: dockerfile-root, languages: [dockerfile], severity: INFO, message: m, pattern: USER root}\n" + RULES.split("\n", 1)[1])
     (tmp_path / "mixed.py").write_text(TESTS)
     result = import_semgrep(rules, [], tmp_path / "rfcs")
     assert any("dockerfile" in p.message and "skipped" in p.message for p in result.problems)

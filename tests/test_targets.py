@@ -13,16 +13,19 @@ from reviewer.targets import Target, applies, path_matches, prefilter_passes, se
 TEST_CODE = PathFilter(exclude=("**/test_*.py", "**/tests/**", "**/build.rs"))
 
 
-@pytest.mark.parametrize(("path", "checked"), [
-    ("src/app.py", True),
-    ("test_app.py", False),  # ** also spans zero directories
-    ("pkg/deep/test_app.py", False),
-    ("tests/helpers.py", False),
-    ("a/tests/b/c.py", False),
-    ("build.rs", False),
-    ("src/build.rs.bak", True),
-    ("contests/x.py", True),
-])
+@pytest.mark.parametrize(
+    ("path", "checked"),
+    [
+        ("src/app.py", True),
+        ("test_app.py", False),  # ** also spans zero directories
+        ("pkg/deep/test_app.py", False),
+        ("tests/helpers.py", False),
+        ("a/tests/b/c.py", False),
+        ("build.rs", False),
+        ("src/build.rs.bak", True),
+        ("contests/x.py", True),
+    ],
+)
 def test_exclude_globs(path: str, checked: bool) -> None:
     assert path_matches(TEST_CODE, path) is checked
 
@@ -50,9 +53,16 @@ def test_select_targets(tmp_path: Path) -> None:
     (tmp_path / "src" / "b.rs").write_text("fn main() {}\n")
     (tmp_path / "src" / "blob.py").write_bytes(b"\x00\x00binary")
     (tmp_path / "notes.txt").write_text("not a language any rule covers\n")
-    changes = ChangeSet(tmp_path, [FileChange("src/a.py", frozenset({1})), FileChange("src/b.rs", None),
-                                   FileChange("src/blob.py", None), FileChange("notes.txt", None),
-                                   FileChange("src/gone.py", frozenset({2}))])
+    changes = ChangeSet(
+        tmp_path,
+        [
+            FileChange("src/a.py", frozenset({1})),
+            FileChange("src/b.rs", None),
+            FileChange("src/blob.py", None),
+            FileChange("notes.txt", None),
+            FileChange("src/gone.py", frozenset({2})),
+        ],
+    )
     targets, problems = select_targets(changes, {"python"})
     assert [(t.path, t.language, t.added) for t in targets] == [("src/a.py", "python", frozenset({1}))]
     assert targets[0].abs_path == tmp_path / "src" / "a.py"
@@ -98,7 +108,9 @@ def test_paths_outside_the_tree_and_unreadable_files(tmp_path: Path, monkeypatch
     targets, problems = select_targets(changes, {"python"})
     assert [t.path for t in targets] == ["fine.py"]
     assert [(p.path, p.message, p.kind) for p in problems] == [
-        ("../secret.py", "outside the checked tree, not checked", "skipped"), ("locked.py", "cannot read: Permission denied", "skipped")]
+        ("../secret.py", "outside the checked tree, not checked", "skipped"),
+        ("locked.py", "cannot read: Permission denied", "skipped"),
+    ]
 
 
 def test_each_skipped_file_leaves_the_files_after_it_checked(tmp_path: Path) -> None:
@@ -109,19 +121,29 @@ def test_each_skipped_file_leaves_the_files_after_it_checked(tmp_path: Path) -> 
     (root / "blob.py").write_bytes(b"\x00binary")
     for name in ("a.py", "b.py", "c.py", "d.py", "e.py"):
         (root / name).write_text("x = 1\n")
-    changes = ChangeSet(root, [FileChange("caf\udce9.py", None), FileChange("a.py", None),
-                               FileChange("../secret.py", None), FileChange("b.py", None),
-                               FileChange("gone.py", None), FileChange("c.py", None),
-                               FileChange("blob.py", None), FileChange("d.py", None),
-                               FileChange("notes.txt", None), FileChange("e.py", None)])
+    changes = ChangeSet(
+        root,
+        [
+            FileChange("caf\udce9.py", None),
+            FileChange("a.py", None),
+            FileChange("../secret.py", None),
+            FileChange("b.py", None),
+            FileChange("gone.py", None),
+            FileChange("c.py", None),
+            FileChange("blob.py", None),
+            FileChange("d.py", None),
+            FileChange("notes.txt", None),
+            FileChange("e.py", None),
+        ],
+    )
     targets, problems = select_targets(changes, {"python"})
     assert [t.path for t in targets] == ["a.py", "b.py", "c.py", "d.py", "e.py"]
     assert [(p.path, p.message, p.kind, p.hint) for p in problems] == [
-        ("caf\ufffd.py", "file name is not valid UTF-8, not checked", "skipped",
-         "rename it: semgrep cannot read it and reports cannot name it"),
+        ("caf\ufffd.py", "file name is not valid UTF-8, not checked", "skipped", "rename it: semgrep cannot read it and reports cannot name it"),
         ("../secret.py", "outside the checked tree, not checked", "skipped", ""),
         ("gone.py", f"not found under {root}", "skipped", "give --root the post-change tree the diff applies to"),
-        ("blob.py", "binary content, not checked", "skipped", "")]
+        ("blob.py", "binary content, not checked", "skipped", ""),
+    ]
     assert [t.scope_path for t in targets] == ["a.py", "b.py", "c.py", "d.py", "e.py"]
 
 
@@ -140,15 +162,16 @@ def test_symbolic_links_are_listed_never_read(tmp_path: Path) -> None:
     (root / "inside.py").symlink_to("src/a.py")
     (root / "outside.py").symlink_to(tmp_path / "secret.py")
     (root / "linked_dir").symlink_to(root / "src")
-    changes = ChangeSet(root, [FileChange("inside.py", None), FileChange("outside.py", None), FileChange("linked_dir/a.py", None),
-                               FileChange("src/a.py", None)])
+    changes = ChangeSet(
+        root, [FileChange("inside.py", None), FileChange("outside.py", None), FileChange("linked_dir/a.py", None), FileChange("src/a.py", None)]
+    )
     targets, problems = select_targets(changes, {"python"})
     assert [t.path for t in targets] == ["src/a.py"]
     assert [(p.path, p.message, p.kind) for p in problems] == [
         ("inside.py", "symbolic link to src/a.py, not checked here", "skipped"),
         ("outside.py", "symbolic link to a file outside the repository, not read", "skipped"),
-        ("linked_dir/a.py", "symbolic link to src/a.py, not checked here", "skipped")]
-
+        ("linked_dir/a.py", "symbolic link to src/a.py, not checked here", "skipped"),
+    ]
 
 
 def test_binary_content_is_sniffed_in_exactly_the_first_8192_bytes(tmp_path: Path) -> None:
@@ -175,7 +198,9 @@ def test_a_root_reached_through_a_link_is_no_symbolic_link_of_its_files(tmp_path
     assert [t.path for t in targets] == ["src/a.py"]
     assert [(p.path, p.message, p.kind, p.hint) for p in problems] == [
         ("inside.py", "symbolic link to src/a.py, not checked here", "skipped", "src/a.py is checked as its own file when the change touches it"),
-        ("../link_out.py", "outside the checked tree, not checked", "skipped", "")]
+        ("../link_out.py", "outside the checked tree, not checked", "skipped", ""),
+    ]
+
 
 SHELL_TRUE = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n"
 
@@ -201,7 +226,8 @@ def test_a_symlink_among_the_changes_leaves_the_semgrep_rules_on(linked_repo, ru
     assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("CX0005", "tool.py", 4)]
     assert [(e["path"], e["message"]) for e in report["errors"]] == [
         ("a_link.py", "symbolic link to tool.py, not checked here"),
-        ("b_out.py", "symbolic link to a file outside the repository, not read")]
+        ("b_out.py", "symbolic link to a file outside the repository, not read"),
+    ]
 
 
 def test_a_staged_symlink_out_of_the_repository_is_not_read(linked_repo, run_codex) -> None:
@@ -217,4 +243,5 @@ def test_a_staged_symlink_out_of_the_repository_is_not_read(linked_repo, run_cod
     assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("CX0005", "tool.py", 4)]
     assert [(e["path"], e["message"]) for e in report["errors"]] == [
         ("a_link.py", "symbolic link to tool.py, not checked here"),
-        ("b_out.py", "symbolic link to a file outside the repository, not read")]
+        ("b_out.py", "symbolic link to a file outside the repository, not read"),
+    ]

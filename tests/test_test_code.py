@@ -55,8 +55,7 @@ mod outer {
 
 def test_rust_test_items_exactly(tmp_path: Path) -> None:
     write(tmp_path, {"src/items.rs": ITEMS})
-    assert TestCodeModel().test_lines(target(tmp_path, "src/items.rs")) == (
-        (2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    assert TestCodeModel().test_lines(target(tmp_path, "src/items.rs")) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
 
 
 def test_an_inner_cfg_test_attribute_makes_the_whole_file_test_code(tmp_path: Path) -> None:
@@ -65,7 +64,7 @@ def test_an_inner_cfg_test_attribute_makes_the_whole_file_test_code(tmp_path: Pa
 
 
 CRATE = {
-    "src/lib.rs": '#[cfg(test)]\nmod tests;\nmod parser;\nmod net;\nmod util;\n#[cfg(test)]\nmod fixtures {\n    mod data;\n}\n',
+    "src/lib.rs": "#[cfg(test)]\nmod tests;\nmod parser;\nmod net;\nmod util;\n#[cfg(test)]\nmod fixtures {\n    mod data;\n}\n",
     "src/tests.rs": "fn t() {}\n",
     "src/parser.rs": '#[cfg(test)]\nmod helpers;\nmod lexer;\n#[cfg(test)]\n#[path = "parser_cases.rs"]\nmod cases;\n',
     "src/parser/helpers.rs": "mod deeper;\n",
@@ -79,10 +78,8 @@ CRATE = {
     "src/util/real.rs": "fn r() {}\n",
     "src/fixtures/data.rs": "fn f() {}\n",
 }
-DECLARED_TEST = ["src/tests.rs", "src/parser/helpers.rs", "src/parser/helpers/deeper.rs", "src/parser_cases.rs",
-                 "src/net/sockets.rs", "src/fixtures/data.rs"]
-PRODUCTION = ["src/lib.rs", "src/parser.rs", "src/parser/lexer.rs", "src/net/mod.rs", "src/net/tcp.rs", "src/util/mod.rs",
-              "src/util/real.rs"]
+DECLARED_TEST = ["src/tests.rs", "src/parser/helpers.rs", "src/parser/helpers/deeper.rs", "src/parser_cases.rs", "src/net/sockets.rs", "src/fixtures/data.rs"]
+PRODUCTION = ["src/lib.rs", "src/parser.rs", "src/parser/lexer.rs", "src/net/mod.rs", "src/net/tcp.rs", "src/util/mod.rs", "src/util/real.rs"]
 
 
 def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path) -> None:
@@ -93,11 +90,22 @@ def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path) -> N
     assert sorted(set(CRATE) - whole) == sorted(PRODUCTION)
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("pkg/test_api.py", True), ("pkg/api_test.py", True), ("pkg/tests.py", True), ("conftest.py", True),
-    ("pkg/tests/helpers.py", True), ("test/helpers.py", True), ("pkg/testing.py", False), ("pkg/api.py", False),
-    ("pkg/contest.py", False), ("pkg/test.py", True), ("pkg/testing/fakes.py", True),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("pkg/test_api.py", True),
+        ("pkg/api_test.py", True),
+        ("pkg/tests.py", True),
+        ("conftest.py", True),
+        ("pkg/tests/helpers.py", True),
+        ("test/helpers.py", True),
+        ("pkg/testing.py", False),
+        ("pkg/api.py", False),
+        ("pkg/contest.py", False),
+        ("pkg/test.py", True),
+        ("pkg/testing/fakes.py", True),
+    ],
+)
 def test_python_test_paths(tmp_path: Path, path: str, expected: bool) -> None:
     write(tmp_path, {path: "x = 1\n"})
     model = TestCodeModel(test_paths=["pkg/test.py", "**/testing/**"])
@@ -116,20 +124,29 @@ def test_check_drops_findings_of_exempt_rules_in_test_code_only(git_repo, run_co
     """In a real repository: a change to a module file declared under #[cfg(test)] (its parent untouched) and to
     configured Python test-support files is not flagged; the same code in production files is."""
     repo = git_repo()
-    repo.commit("start", {
-        "pyproject.toml": '[tool.codex]\ntest_paths = ["app/test.py"]\n',
-        "src/lib.rs": "#[cfg(test)]\nmod tests;\nmod config;\n",
-        "src/tests.rs": "fn t() {}\n",
-        "src/config.rs": "fn c() {}\n",
-        "app/__init__.py": "", "app/test.py": "x = 1\n", "app/views.py": "x = 1\n", "app/tests.py": "x = 1\n",
-    })
-    repo.write_files({
-        "src/tests.rs": 'fn t() {\n    let v = read("x").unwrap();\n}\n',
-        "src/config.rs": 'fn c() {\n    let v = read("x").unwrap();\n}\n',
-        "app/test.py": ASSERTING, "app/views.py": ASSERTING, "app/tests.py": ASSERTING,
-    })
+    repo.commit(
+        "start",
+        {
+            "pyproject.toml": '[tool.codex]\ntest_paths = ["app/test.py"]\n',
+            "src/lib.rs": "#[cfg(test)]\nmod tests;\nmod config;\n",
+            "src/tests.rs": "fn t() {}\n",
+            "src/config.rs": "fn c() {}\n",
+            "app/__init__.py": "",
+            "app/test.py": "x = 1\n",
+            "app/views.py": "x = 1\n",
+            "app/tests.py": "x = 1\n",
+        },
+    )
+    repo.write_files(
+        {
+            "src/tests.rs": 'fn t() {\n    let v = read("x").unwrap();\n}\n',
+            "src/config.rs": 'fn c() {\n    let v = read("x").unwrap();\n}\n',
+            "app/test.py": ASSERTING,
+            "app/views.py": ASSERTING,
+            "app/tests.py": ASSERTING,
+        }
+    )
     result = run_codex(["check", "--no-llm", "--no-cache", "--no-history", "--format", "json"], cwd=repo.path)
     report = result.json()
-    assert sorted((f["rule_id"], f["path"], f["line"]) for f in report["findings"]) == [
-        ("CX0001", "src/config.rs", 2), ("CX0007", "app/views.py", 2)]
+    assert sorted((f["rule_id"], f["path"], f["line"]) for f in report["findings"]) == [("CX0001", "src/config.rs", 2), ("CX0007", "app/views.py", 2)]
     assert report["errors"] == [] and result.code == 1

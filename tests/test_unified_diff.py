@@ -16,24 +16,29 @@ from reviewer.unified_diff import from_patch, printable, unquote
 def mixed_patch(git_repo_factory) -> str:
     """A real `git diff --cached` with every kind of file change, from git's default settings."""
     repo = git_repo_factory("mixed")
-    repo.commit("base", {
-        "keep.py": "a\nb\nc\n",
-        "old.py": "x\ny\n",
-        "ren.py": "one\ntwo\nthree\nfour\nfive\nsix\n",
-        "nonl.py": "z",
-        "blob.bin": b"\x00\x01binary",
-        "run.sh": "echo hi\n",
-    })
+    repo.commit(
+        "base",
+        {
+            "keep.py": "a\nb\nc\n",
+            "old.py": "x\ny\n",
+            "ren.py": "one\ntwo\nthree\nfour\nfive\nsix\n",
+            "nonl.py": "z",
+            "blob.bin": b"\x00\x01binary",
+            "run.sh": "echo hi\n",
+        },
+    )
     repo.git("mv", "ren.py", "renamed.py")
-    repo.write_files({
-        "renamed.py": "one\ntwo\nTHREE\nfour\nfive\nsix\n",
-        "new.py": "n1\nn2\n",
-        "crlf.py": "r1\r\nr2\r\n",
-        "nonl.py": "z\nw",
-        "blob.bin": b"\x00\x02binary",
-        "\u00e4.py": "q\n",
-        "keep.py": "a\nB\nc\n",
-    })
+    repo.write_files(
+        {
+            "renamed.py": "one\ntwo\nTHREE\nfour\nfive\nsix\n",
+            "new.py": "n1\nn2\n",
+            "crlf.py": "r1\r\nr2\r\n",
+            "nonl.py": "z\nw",
+            "blob.bin": b"\x00\x02binary",
+            "\u00e4.py": "q\n",
+            "keep.py": "a\nB\nc\n",
+        }
+    )
     repo.git("rm", "--quiet", "old.py")
     (repo.path / "run.sh").chmod(0o755)
     repo.stage()
@@ -67,7 +72,7 @@ def test_patch_saved_with_crlf_line_ends(mixed_patch: str) -> None:
 
 def _first_hunk(patch: str, path: str) -> str:
     start = patch.index(f"diff --git a/{path} ")
-    return patch[patch.index("@@", start): patch.index("\n", patch.index("@@", start))]
+    return patch[patch.index("@@", start) : patch.index("\n", patch.index("@@", start))]
 
 
 @pytest.mark.parametrize("broken", ["@@ -1,3 +1,9 @@", "@@ garbage @@"])
@@ -91,15 +96,15 @@ def test_plain_diff_without_git_headers() -> None:
 
 
 def test_plain_diff_before_the_first_git_header_is_kept() -> None:
-    text = ("--- a/src/x.py\n+++ b/src/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\n"
-            "diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n")
+    text = "--- a/src/x.py\n+++ b/src/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n"
     changes = from_patch(text, Path("."), "p")
     assert added(changes) == {"src/x.py": {2}, "y.py": {2}}
     assert changes.problems == []
 
 
-@pytest.mark.parametrize("text", ["hello\n", "diff --git", "--- a\n+++ b\n@@ -1 +1 @@\n", "\x00\xff",
-                                  "\ufffd\ufffdd\x00i\x00f\x00f\x00"])  # the last: UTF-16 read as UTF-8
+@pytest.mark.parametrize(
+    "text", ["hello\n", "diff --git", "--- a\n+++ b\n@@ -1 +1 @@\n", "\x00\xff", "\ufffd\ufffdd\x00i\x00f\x00f\x00"]
+)  # the last: UTF-16 read as UTF-8
 def test_junk_is_a_problem_not_a_crash(text: str) -> None:
     changes = from_patch(text, Path("."), "junk.patch")
     assert changes.files == []
@@ -113,11 +118,32 @@ def test_empty_diff_and_bom(mixed_patch: str) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from([
-    "diff --git a/x.py b/x.py\n", "--- a/x.py\n", "+++ b/x.py\n", '+++ "b/\\x"\n', "--- /dev/null\n",
-    "@@ -1,2 +1,3 @@\n", "@@ -0,0 +1 @@\n", " ctx\n", "+add\n", "-del\n", "\\ No newline at end of file\n",
-    "Binary files a/x and b/x differ\n", "rename from a\n", "rename to b\n", "new file mode 100644\n", "\n",
-]) | st.text(max_size=40).map(lambda s: s + "\n"), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "diff --git a/x.py b/x.py\n",
+                "--- a/x.py\n",
+                "+++ b/x.py\n",
+                '+++ "b/\\x"\n',
+                "--- /dev/null\n",
+                "@@ -1,2 +1,3 @@\n",
+                "@@ -0,0 +1 @@\n",
+                " ctx\n",
+                "+add\n",
+                "-del\n",
+                "\\ No newline at end of file\n",
+                "Binary files a/x and b/x differ\n",
+                "rename from a\n",
+                "rename to b\n",
+                "new file mode 100644\n",
+                "\n",
+            ]
+        )
+        | st.text(max_size=40).map(lambda s: s + "\n"),
+        max_size=30,
+    )
+)
 def test_from_patch_never_raises_on_arbitrary_text(lines: list[str]) -> None:
     changes = from_patch("".join(lines), Path("."), "fuzz.patch")
     for change in changes.files:
@@ -136,27 +162,49 @@ def test_unquote() -> None:
 _HINT = "give a unified diff as `git diff` writes it; the other files are still checked"
 
 
-@pytest.mark.parametrize(("text", "files", "problems"), [
-    ("--- a/old.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
-     {"y.py": {2}}, []),  # a deleted file first: the next file is still read
-    ("--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\n--- a/b.bin\n+++ b/b.bin\n"
-     "Binary files a/b.bin and b/b.bin differ\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
-     {"x.py": {2}, "y.py": {2}}, [("b.bin", None, "skipped", "binary file, not checked", "")]),
-    ("\ufeffdiff --git a/b.bin b/b.bin\nindex 1..2 100644\nBinary files a/b.bin and b/b.bin differ\n"
-     "diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
-     {"y.py": {2}}, [("b.bin", None, "skipped", "binary file, not checked", "")]),
-    ("\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n"
-     "@@ -1 +1,9 @@\n y\n+z\n",
-     {"x.py": {2}}, [("p", 8, "diff", "cannot parse this part of the diff: Hunk is shorter than expected", _HINT)]),
-    ("--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,9 @@\n one\n+two\n three\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n"
-     "@@ -1 +1,2 @@\n y\n+z\n",
-     {"y.py": {2}}, [("p", 1, "diff", "cannot parse this part of the diff: Hunk is shorter than expected", _HINT)]),
-    ("\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ garbage @@\n y\n+z\n",
-     {}, [("p", 2, "diff", "1 hunk header(s) in this part of the diff are not valid", _HINT)]),
-    ("--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\ndiff --git a/q b/q\n",
-     {"x.py": {2}}, []),  # a last part without files: the diff as a whole still had some
-    ("hello\n", {}, [("p", 1, "diff", "no file changes found in this diff", "give a unified diff as `git diff` writes it (UTF-8, not UTF-16)")]),
-])
+@pytest.mark.parametrize(
+    ("text", "files", "problems"),
+    [
+        (
+            "--- a/old.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
+            {"y.py": {2}},
+            [],
+        ),  # a deleted file first: the next file is still read
+        (
+            "--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\n--- a/b.bin\n+++ b/b.bin\n"
+            "Binary files a/b.bin and b/b.bin differ\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
+            {"x.py": {2}, "y.py": {2}},
+            [("b.bin", None, "skipped", "binary file, not checked", "")],
+        ),
+        (
+            "\ufeffdiff --git a/b.bin b/b.bin\nindex 1..2 100644\nBinary files a/b.bin and b/b.bin differ\n"
+            "diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
+            {"y.py": {2}},
+            [("b.bin", None, "skipped", "binary file, not checked", "")],
+        ),
+        (
+            "\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,9 @@\n y\n+z\n",
+            {"x.py": {2}},
+            [("p", 8, "diff", "cannot parse this part of the diff: Hunk is shorter than expected", _HINT)],
+        ),
+        (
+            "--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,9 @@\n one\n+two\n three\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1,2 @@\n y\n+z\n",
+            {"y.py": {2}},
+            [("p", 1, "diff", "cannot parse this part of the diff: Hunk is shorter than expected", _HINT)],
+        ),
+        (
+            "\ndiff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ garbage @@\n y\n+z\n",
+            {},
+            [("p", 2, "diff", "1 hunk header(s) in this part of the diff are not valid", _HINT)],
+        ),
+        (
+            "--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n one\n+two\n three\ndiff --git a/q b/q\n",
+            {"x.py": {2}},
+            [],
+        ),  # a last part without files: the diff as a whole still had some
+        ("hello\n", {}, [("p", 1, "diff", "no file changes found in this diff", "give a unified diff as `git diff` writes it (UTF-8, not UTF-16)")]),
+    ],
+)
 def test_each_part_of_a_diff_is_read_or_said_exactly(text: str, files: dict[str, set[int]], problems: list[tuple]) -> None:
     changes = from_patch(text, Path("/checked"), "p")
     assert added(changes) == files

@@ -58,12 +58,12 @@ def test_a_loader_factory_of_the_module_is_followed_to_the_loader_it_derives_fro
         def safe(source):
             first = yaml.load(source, Loader=get_safe_loader())
             return first, yaml.load(source, Loader=get_yaml_loader(yaml.SafeLoader))
-        """) == [(19, "yaml.load() with Loader=loader (from yaml.Loader)", None),
-                 (23, "yaml.load() with Loader=get_yaml_loader() (from yaml.Loader)", None)]
+        """) == [(19, "yaml.load() with Loader=loader (from yaml.Loader)", None), (23, "yaml.load() with Loader=get_yaml_loader() (from yaml.Loader)", None)]
 
 
 def test_loaders_it_cannot_see_into_are_left_alone(cx0006) -> None:
-    assert cx0006("""\
+    assert (
+        cx0006("""\
         import yaml
         from .loaders import make_loader, UnsafeSubclass
 
@@ -75,7 +75,9 @@ def test_loaders_it_cannot_see_into_are_left_alone(cx0006) -> None:
 
         def factory(base=yaml.Loader):
             return base
-        """) == []
+        """)
+        == []
+    )
 
 
 def test_own_classes_and_names_are_flagged_by_what_they_derive_from(cx0006) -> None:
@@ -99,9 +101,11 @@ def test_own_classes_and_names_are_flagged_by_what_they_derive_from(cx0006) -> N
             chosen = CLoader if fast else SafeLoader
             return (y.load(source, Loader=Safe), y.load(source, Loader=LOADER), y.load(source, chosen),
                     y.load(source, Loader=Unsafe))
-        """) == [(18, "yaml.load() with Loader=LOADER (from yaml.Loader)", None),
-                 (18, "yaml.load() with Loader=chosen (from yaml.CLoader)", None),
-                 (19, "yaml.load() with Loader=Unsafe (from yaml.Loader)", None)]
+        """) == [
+        (18, "yaml.load() with Loader=LOADER (from yaml.Loader)", None),
+        (18, "yaml.load() with Loader=chosen (from yaml.CLoader)", None),
+        (19, "yaml.load() with Loader=Unsafe (from yaml.Loader)", None),
+    ]
 
 
 def test_fixes_keep_the_module_name_and_the_stream_and_are_left_out_where_unsafe(cx0006) -> None:
@@ -120,9 +124,11 @@ def test_fixes_keep_the_module_name_and_the_stream_and_are_left_out_where_unsafe
                 source,
                 Loader=y.Loader,
             )
-        """) == [(6, "yaml.load() with Loader=yaml.UnsafeLoader", "    y.safe_load(source)"),
-                 (7, "yaml.full_load_all()", "    y.safe_load_all(source)"),
-                 (8, "yaml.load() without a Loader", None),
-                 (9, "yaml.load() with Loader=yaml.cyaml.CFullLoader", "    y.load(source, Loader=y.cyaml.CSafeLoader)"),
-                 (10, "yaml.load() with Loader=yaml.CLoader", None),
-                 (11, "yaml.load() with Loader=yaml.Loader", "    y.safe_load(\n        source,\n    )")]
+        """) == [
+        (6, "yaml.load() with Loader=yaml.UnsafeLoader", "    y.safe_load(source)"),
+        (7, "yaml.full_load_all()", "    y.safe_load_all(source)"),
+        (8, "yaml.load() without a Loader", None),
+        (9, "yaml.load() with Loader=yaml.cyaml.CFullLoader", "    y.load(source, Loader=y.cyaml.CSafeLoader)"),
+        (10, "yaml.load() with Loader=yaml.CLoader", None),
+        (11, "yaml.load() with Loader=yaml.Loader", "    y.safe_load(\n        source,\n    )"),
+    ]

@@ -144,8 +144,7 @@ class RequestsWithoutTimeout(LintRule):
                     self._assigned(element.value, None)
 
     def _is_new_session(self, value: cst.BaseExpression) -> bool:
-        return isinstance(value, cst.Call) and any(
-            name in SESSION_CONSTRUCTORS for name in self.qualified_names(value.func))
+        return isinstance(value, cst.Call) and any(name in SESSION_CONSTRUCTORS for name in self.qualified_names(value.func))
 
     def _returns_session(self, function: str, index: int | None, size: int) -> bool:
         """Does every return of ``function`` (of this module) with the shape the caller takes give a session name

@@ -14,8 +14,17 @@ STD_TYPES = ("Option", "Result")
 _COMMENTS = ("line_comment", "block_comment")
 # Arguments that cannot be the ``&str`` message of ``Option::expect``/``Result::expect``: literals of other types,
 # struct, tuple and array values, closures (and paths to an enum variant, see _is_constant).
-_NOT_A_MESSAGE = {"integer_literal", "float_literal", "char_literal", "boolean_literal", "struct_expression",
-                  "tuple_expression", "array_expression", "closure_expression", "unit_expression"}
+_NOT_A_MESSAGE = {
+    "integer_literal",
+    "float_literal",
+    "char_literal",
+    "boolean_literal",
+    "struct_expression",
+    "tuple_expression",
+    "array_expression",
+    "closure_expression",
+    "unit_expression",
+}
 
 
 class UnwrapOrExpect(TreeSitterRule):

@@ -27,10 +27,10 @@ from libcst.metadata import Assignment, ScopeProvider
 from codex.lint import LintRule, Screen
 
 _PACKAGES = ("yaml.", "yaml.loader.", "yaml.cyaml.")
-UNSAFE_LOADERS = frozenset(p + n for p in _PACKAGES for n in ("Loader", "FullLoader", "UnsafeLoader", "CLoader", "CFullLoader", "CUnsafeLoader")) \
-    | frozenset(f"yaml.constructor.{n}" for n in ("Constructor", "FullConstructor", "UnsafeConstructor"))
-UNSAFE_CALLS = {"yaml.unsafe_load": "safe_load", "yaml.unsafe_load_all": "safe_load_all",
-                "yaml.full_load": "safe_load", "yaml.full_load_all": "safe_load_all"}
+UNSAFE_LOADERS = frozenset(p + n for p in _PACKAGES for n in ("Loader", "FullLoader", "UnsafeLoader", "CLoader", "CFullLoader", "CUnsafeLoader")) | frozenset(
+    f"yaml.constructor.{n}" for n in ("Constructor", "FullConstructor", "UnsafeConstructor")
+)
+UNSAFE_CALLS = {"yaml.unsafe_load": "safe_load", "yaml.unsafe_load_all": "safe_load_all", "yaml.full_load": "safe_load", "yaml.full_load_all": "safe_load_all"}
 LOAD_CALLS = {"yaml.load": "safe_load", "yaml.load_all": "safe_load_all"}
 _C_LOADERS = frozenset({"CLoader", "CFullLoader", "CUnsafeLoader"})
 _LOADERS = frozenset({"Loader", "FullLoader", "UnsafeLoader"})
@@ -137,8 +137,11 @@ class UnsafeYamlLoad(LintRule):
             return self._first(self._referent_origin(referent, bindings, seen) for referent in self._referents(expr))
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and not any(arg.star for arg in expr.args):
             functions = [r.node for r in self._referents(expr.func) if isinstance(r.node, cst.FunctionDef) and r.node in self._returns]
-            return self._first(self._unsafe_origin(value, {**bindings, **_bind(function, expr.args, bindings)}, seen)
-                               for function in functions for value in self._returns[function])
+            return self._first(
+                self._unsafe_origin(value, {**bindings, **_bind(function, expr.args, bindings)}, seen)
+                for function in functions
+                for value in self._returns[function]
+            )
         return None
 
     def _referent_origin(self, referent: Assignment, bindings: Bindings, seen: set[int]) -> str | None:

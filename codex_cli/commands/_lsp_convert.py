@@ -31,15 +31,26 @@ def finding_diagnostic(finding: Finding, lines: list[str], codec: PositionCodec)
         message += f" (let through by an override: {finding.override_reason})"
         severity = types.DiagnosticSeverity.Information
     url = finding.rfc.web_url
-    return types.Diagnostic(range=finding_range(finding, lines, codec), message=message, severity=severity, code=finding.rule_id,
-                            source=SOURCE, code_description=types.CodeDescription(href=url) if url else None)
+    return types.Diagnostic(
+        range=finding_range(finding, lines, codec),
+        message=message,
+        severity=severity,
+        code=finding.rule_id,
+        source=SOURCE,
+        code_description=types.CodeDescription(href=url) if url else None,
+    )
 
 
 def problem_diagnostic(problem: Problem, lines: list[str], codec: PositionCodec) -> types.Diagnostic:
     """A problem of the run (an engine that failed, a stale ruleset, a file left unchecked) on the first line."""
     severity = types.DiagnosticSeverity.Warning if problem.kind in ("skipped", "stale-ruleset") else types.DiagnosticSeverity.Error
-    return types.Diagnostic(range=types.Range(start=types.Position(line=0, character=0), end=_line_end(lines, 0, codec)),
-                            message=str(problem), severity=severity, code=problem.kind, source=SOURCE)
+    return types.Diagnostic(
+        range=types.Range(start=types.Position(line=0, character=0), end=_line_end(lines, 0, codec)),
+        message=str(problem),
+        severity=severity,
+        code=problem.kind,
+        source=SOURCE,
+    )
 
 
 def finding_range(finding: Finding, lines: list[str], codec: PositionCodec) -> types.Range:
@@ -53,8 +64,9 @@ def finding_range(finding: Finding, lines: list[str], codec: PositionCodec) -> t
 
 def fix_edit(uri: str, version: int | None, finding: Finding, fix: str, lines: list[str], codec: PositionCodec) -> types.WorkspaceEdit:
     """Lines ``line``..``end_line`` of the finding replaced by ``fix`` (their line ending kept), for this version only."""
-    edit = types.TextEdit(range=types.Range(start=types.Position(line=finding.line - 1, character=0),
-                                            end=_line_end(lines, finding.end_line - 1, codec)), new_text=fix)
+    edit = types.TextEdit(
+        range=types.Range(start=types.Position(line=finding.line - 1, character=0), end=_line_end(lines, finding.end_line - 1, codec)), new_text=fix
+    )
     return _document_edit(uri, version, edit)
 
 
@@ -76,8 +88,10 @@ def contains(outer: types.Range, position: types.Position) -> bool:
 
 
 def overlaps(one: types.Range, other: types.Range) -> bool:
-    return (one.start.line, one.start.character) <= (other.end.line, other.end.character) and \
-        (other.start.line, other.start.character) <= (one.end.line, one.end.character)
+    return (one.start.line, one.start.character) <= (other.end.line, other.end.character) and (other.start.line, other.start.character) <= (
+        one.end.line,
+        one.end.character,
+    )
 
 
 def _document_edit(uri: str, version: int | None, edit: types.TextEdit) -> types.WorkspaceEdit:

@@ -69,7 +69,8 @@ class Folder:
     def watched(self, path: Path) -> bool:
         """Whether ``path`` is one of the files this folder's ruleset is made from (rfcs/, rules/, a configuration)."""
         return path in {self.root / name for name in CONFIG_FILES} or any(
-            path.is_relative_to(self.root / folder) for folder in (self.config.rfcs, self.config.rules))
+            path.is_relative_to(self.root / folder) for folder in (self.config.rfcs, self.config.rules)
+        )
 
 
 class CodexLanguageServer(LanguageServer):
@@ -103,9 +104,15 @@ class CodexLanguageServer(LanguageServer):
         if folder.loaded.problems:
             self.tell(types.MessageType.Warning, "codex: " + "; ".join(map(str, folder.loaded.problems)))
         judgment = len(folder.loaded.ruleset.rules) - len(folder.static.rules)
-        self.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=(
-            f"codex: {len(folder.static.rules)} rules ({folder.loaded.origin}) for {folder.root}; "
-            f"{judgment} judgment rule(s) are left to `codex check` (no LLM while typing)")))
+        self.window_log_message(
+            types.LogMessageParams(
+                type=types.MessageType.Info,
+                message=(
+                    f"codex: {len(folder.static.rules)} rules ({folder.loaded.origin}) for {folder.root}; "
+                    f"{judgment} judgment rule(s) are left to `codex check` (no LLM while typing)"
+                ),
+            )
+        )
 
     def folder_of(self, path: Path) -> Folder | None:
         """The innermost workspace folder holding ``path``."""
@@ -163,8 +170,9 @@ class CodexLanguageServer(LanguageServer):
         codec = self.workspace.position_codec
         checked = Checked(version, lines, folder)
         if folder.loaded is None or folder.static is None:
-            checked.problems = [problem_diagnostic(Problem(message=f"no usable ruleset, nothing was checked: {p}", kind=p.kind), lines, codec)
-                                for p in folder.unusable]
+            checked.problems = [
+                problem_diagnostic(Problem(message=f"no usable ruleset, nothing was checked: {p}", kind=p.kind), lines, codec) for p in folder.unusable
+            ]
             return checked
         covered = {language for rule in folder.static.rules for language in rule.languages}
         if language_of(path) not in covered:
@@ -225,8 +233,7 @@ class CodexLanguageServer(LanguageServer):
             rule = catalog.ruleset.rule(finding.rule_id)
             if rule is not None and contains(diagnostic.range, position):
                 page = page_text(catalog, rule.id, width=88)
-                return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```text\n{page}```"),
-                                   range=diagnostic.range)
+                return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```text\n{page}```"), range=diagnostic.range)
         return None
 
     def code_actions(self, uri: str, wanted: types.Range) -> list[types.CodeAction]:
@@ -238,12 +245,24 @@ class CodexLanguageServer(LanguageServer):
             if not overlaps(diagnostic.range, wanted) or finding.engine == "codex":
                 continue
             if finding.fix is not None:
-                actions.append(types.CodeAction(
-                    title=f"Apply the fix of {finding.rule_id}", kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic], is_preferred=True,
-                    edit=fix_edit(uri, checked.version, finding, finding.fix, checked.lines, self.workspace.position_codec)))
+                actions.append(
+                    types.CodeAction(
+                        title=f"Apply the fix of {finding.rule_id}",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diagnostic],
+                        is_preferred=True,
+                        edit=fix_edit(uri, checked.version, finding, finding.fix, checked.lines, self.workspace.position_codec),
+                    )
+                )
             if not finding.overridden and (edit := override_edit(uri, checked.version, finding, checked.lines)) is not None:
-                actions.append(types.CodeAction(title=f"Allow {finding.rule_id} here (codex: allow, with a reason)",
-                                                kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic], edit=edit))
+                actions.append(
+                    types.CodeAction(
+                        title=f"Allow {finding.rule_id} here (codex: allow, with a reason)",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diagnostic],
+                        edit=edit,
+                    )
+                )
         return actions
 
 
@@ -321,8 +340,7 @@ async def _watch(ls: CodexLanguageServer, loading: list[Future[None]]) -> None:
                 await ls.client_unregister_capability_async(types.UnregistrationParams(unregisterations=[old]))
             ls.registrations += 1
             options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
-            registration = types.Registration(id=f"codex-watch-{ls.registrations}", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                              register_options=options)
+            registration = types.Registration(id=f"codex-watch-{ls.registrations}", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
             await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
             ls.watching = watchers
         except Exception as exc:  # a client that refuses: reloading is off, said plainly

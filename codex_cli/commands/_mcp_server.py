@@ -36,9 +36,11 @@ from codex_cli.commands._mcp_tools import (
 logger = logging.getLogger("codex.mcp")
 T = TypeVar("T")
 
-INSTRUCTIONS = ("codex enforces this repository's engineering RFCs. Before writing code, `rules` lists what is required; "
-                "`check` a file (or unsaved text as a file) before you finish, and follow each finding's remedy (`use`); "
-                "`explain` a rule for its reasons and examples; `test` a draft RFC before proposing it.")
+INSTRUCTIONS = (
+    "codex enforces this repository's engineering RFCs. Before writing code, `rules` lists what is required; "
+    "`check` a file (or unsaved text as a file) before you finish, and follow each finding's remedy (`use`); "
+    "`explain` a rule for its reasons and examples; `test` a draft RFC before proposing it."
+)
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,24 @@ class Tool:
 
 
 TOOLS = {
-    "rules": Tool("Every active rule: its statement (If you need X, use Y), severity, stage in force today, languages and RFC.",
-                  NoArguments, RulesResult),
-    "explain": Tool("A rule's page, as `codex explain ID` prints it: what it does, why, an example, what to use instead, "
-                    "stage and RFC. An RFC id gives the RFC's page.", ExplainArguments, ExplainResult),
-    "check": Tool("Check a file against the active rules: `content` as if it were the file at `path` (the file on disk when "
-                  "absent). Findings carry the rule, lines, statement, remedy, stage, RFC and a safe fix when the rule has one.",
-                  CheckArguments, CheckResult),
-    "test": Tool("Compile an RFC's markdown text (not written anywhere) and run its examples, as `codex test` would: compile "
-                 "problems with their lines, and each example's verdict.", RfcTestArguments, RfcTestResult),
+    "rules": Tool("Every active rule: its statement (If you need X, use Y), severity, stage in force today, languages and RFC.", NoArguments, RulesResult),
+    "explain": Tool(
+        "A rule's page, as `codex explain ID` prints it: what it does, why, an example, what to use instead, stage and RFC. An RFC id gives the RFC's page.",
+        ExplainArguments,
+        ExplainResult,
+    ),
+    "check": Tool(
+        "Check a file against the active rules: `content` as if it were the file at `path` (the file on disk when "
+        "absent). Findings carry the rule, lines, statement, remedy, stage, RFC and a safe fix when the rule has one.",
+        CheckArguments,
+        CheckResult,
+    ),
+    "test": Tool(
+        "Compile an RFC's markdown text (not written anywhere) and run its examples, as `codex test` would: compile "
+        "problems with their lines, and each example's verdict.",
+        RfcTestArguments,
+        RfcTestResult,
+    ),
 }
 
 
@@ -93,9 +104,16 @@ def build_server(workspace: Workspace) -> Server:
 
     @server.list_tools()
     async def list_tools() -> list[types.Tool]:
-        return [types.Tool(name=name, description=tool.description, inputSchema=tool.arguments.model_json_schema(),
-                           outputSchema=tool.result.model_json_schema(), annotations=types.ToolAnnotations(readOnlyHint=True))
-                for name, tool in TOOLS.items()]
+        return [
+            types.Tool(
+                name=name,
+                description=tool.description,
+                inputSchema=tool.arguments.model_json_schema(),
+                outputSchema=tool.result.model_json_schema(),
+                annotations=types.ToolAnnotations(readOnlyHint=True),
+            )
+            for name, tool in TOOLS.items()
+        ]
 
     @server.call_tool(validate_input=False)  # the pydantic model validates, and names the argument at fault
     async def call_tool(name: str, arguments: dict[str, Any]) -> tuple[list[types.TextContent], dict[str, Any]]:
@@ -111,8 +129,10 @@ def build_server(workspace: Workspace) -> Server:
 
     @server.list_resources()
     async def list_resources() -> list[types.Resource]:
-        return [types.Resource(uri=AnyUrl(rfc.uri), name=rfc.id, title=rfc.title, mimeType="text/markdown",
-                               description=f"{rfc.id}: {rfc.title}") for rfc in await in_thread("resources/list", workspace.rfcs)]
+        return [
+            types.Resource(uri=AnyUrl(rfc.uri), name=rfc.id, title=rfc.title, mimeType="text/markdown", description=f"{rfc.id}: {rfc.title}")
+            for rfc in await in_thread("resources/list", workspace.rfcs)
+        ]
 
     @server.read_resource()
     async def read_resource(uri: AnyUrl) -> list[ReadResourceContents]:

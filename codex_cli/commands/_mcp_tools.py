@@ -55,8 +55,7 @@ class RfcReference(BaseModel):
 
     @classmethod
     def of(cls, ref: RfcRef) -> RfcReference:
-        return cls(id=ref.id, title=ref.title, link=ref.web_url,
-                   resource=f"{RFC_URI}{ref.id}")
+        return cls(id=ref.id, title=ref.title, link=ref.web_url, resource=f"{RFC_URI}{ref.id}")
 
     def __str__(self) -> str:
         return f"{self.id} {self.title} ({self.link or self.resource})"
@@ -84,8 +83,11 @@ class RulesResult(Result):
     def text(self) -> str:
         lines = [f"{len(self.rules)} active rules ({self.origin}), stages on {self.date}:"]
         for rule in self.rules:
-            lines += [f"{rule.id} {rule.title} [{rule.severity.value}; {'; '.join(rule.stages)}; {', '.join(rule.languages)}]",
-                      f"  {rule.statement}", f"  {rule.rfc}"]
+            lines += [
+                f"{rule.id} {rule.title} [{rule.severity.value}; {'; '.join(rule.stages)}; {', '.join(rule.languages)}]",
+                f"  {rule.statement}",
+                f"  {rule.rfc}",
+            ]
         return "\n".join(lines + _problem_lines(self.problems))
 
 
@@ -128,8 +130,11 @@ class CheckResult(Result):
         lines = [f"{self.path}: {len(self.findings)} finding(s), {blocking} blocking ({self.origin})"]
         for f in self.findings:
             span = f"{f.line}" if f.end_line == f.line else f"{f.line}-{f.end_line}"
-            lines += [f"{self.path}:{span}: {f.rule_id} {f.stage.value}{' (overridden)' if f.overridden else ''}: {f.message}",
-                      f"  {f.statement}", f"  {f.rfc}"]
+            lines += [
+                f"{self.path}:{span}: {f.rule_id} {f.stage.value}{' (overridden)' if f.overridden else ''}: {f.message}",
+                f"  {f.statement}",
+                f"  {f.rfc}",
+            ]
             if f.fix is not None:
                 lines += ["  fix:", *(f"    {line}" for line in f.fix.splitlines())]
         if self.unreviewed:
@@ -155,8 +160,10 @@ class RfcTestResult(Result):
     passed: bool = Field(description="no problem, and every example flagged exactly its marked lines")
 
     def text(self) -> str:
-        lines = [f"{'pass' if self.passed else 'FAIL'}: {len(self.rules)} rule(s) compiled"
-                 + (f", {', '.join(self.skipped)} skipped (judgment rules)" if self.skipped else "")]
+        lines = [
+            f"{'pass' if self.passed else 'FAIL'}: {len(self.rules)} rule(s) compiled"
+            + (f", {', '.join(self.skipped)} skipped (judgment rules)" if self.skipped else "")
+        ]
         for example in self.examples:
             lines.append(f"{example.verdict} {example.rule_id} {example.where}: expected lines {example.expected}, flagged {example.flagged}")
             lines += [f"  {line}" for line in example.mismatches + example.known_gaps]
@@ -197,8 +204,14 @@ class Workspace:
         except ConfigError:
             raise
         except ProblemError as exc:
-            return config, None, [*exc.problems, Problem(kind="no-ruleset", message="no usable ruleset: nothing is checked",
-                                                         hint="fix the problems above and run `codex compile`")]
+            return (
+                config,
+                None,
+                [
+                    *exc.problems,
+                    Problem(kind="no-ruleset", message="no usable ruleset: nothing is checked", hint="fix the problems above and run `codex compile`"),
+                ],
+            )
         return config, loaded, list(loaded.problems)
 
     def rules(self, arguments: NoArguments) -> RulesResult:
@@ -207,11 +220,26 @@ class Workspace:
         _, loaded, problems = self.active()
         today = dt.date.today()
         rules = loaded.ruleset.rules if loaded else ()
-        return RulesResult(origin=loaded.origin if loaded else "none", date=today, problems=problems, rules=[
-            RuleSummary(id=r.id, title=r.title, statement=statement(r.need, r.use), use=r.use, severity=r.severity,
-                        stage=stage_elsewhere(r, today), stages=describe(r, today), languages=list(r.languages), matcher=r.matcher.kind,
-                        rfc=RfcReference.of(r.rfc))
-            for r in rules])
+        return RulesResult(
+            origin=loaded.origin if loaded else "none",
+            date=today,
+            problems=problems,
+            rules=[
+                RuleSummary(
+                    id=r.id,
+                    title=r.title,
+                    statement=statement(r.need, r.use),
+                    use=r.use,
+                    severity=r.severity,
+                    stage=stage_elsewhere(r, today),
+                    stages=describe(r, today),
+                    languages=list(r.languages),
+                    matcher=r.matcher.kind,
+                    rfc=RfcReference.of(r.rfc),
+                )
+                for r in rules
+            ],
+        )
 
     def explain(self, arguments: ExplainArguments) -> ExplainResult:
         from codex.catalog import load_catalog
@@ -231,27 +259,46 @@ class Workspace:
         path = repository_path(self.root, arguments.path)
         config, loaded, problems = self.active()
         if loaded is None:
-            return CheckResult(path=path, origin="none", llm=arguments.llm, findings=[], unreviewed=[], unreviewed_because=None,
-                               problems=problems)
-        report = check_buffer(loaded.ruleset, self.root, path, arguments.content,
-                              CheckOptions.configured(config, self.root, use_llm=arguments.llm, ruleset_origin=loaded.origin))
+            return CheckResult(path=path, origin="none", llm=arguments.llm, findings=[], unreviewed=[], unreviewed_because=None, problems=problems)
+        report = check_buffer(
+            loaded.ruleset, self.root, path, arguments.content, CheckOptions.configured(config, self.root, use_llm=arguments.llm, ruleset_origin=loaded.origin)
+        )
         problems += report.errors
         stats = report.stats if isinstance(report.stats, RunStats) else None
         if stats is not None and stats.files_checked == 0 and not any(p.path == path for p in problems):
-            why = (f"excluded by {config.setting('exclude')} or a linguist attribute" if stats.files_excluded else
-                   f"no active rule covers {language_of(path) or 'this kind of file'}")
+            why = (
+                f"excluded by {config.setting('exclude')} or a linguist attribute"
+                if stats.files_excluded
+                else f"no active rule covers {language_of(path) or 'this kind of file'}"
+            )
             problems.append(Problem(path=path, kind="skipped", message=f"not checked: {why}"))
-        findings = [FindingSummary(rule_id=f.rule_id, line=f.line, end_line=f.end_line, column=f.column, end_column=f.end_column,
-                                   message=f.message, statement=statement(f.need, f.use), use=f.use, severity=f.severity,
-                                   stage=f.stage, overridden=f.overridden, rfc=RfcReference.of(f.rfc), fix=f.fix, engine=f.engine)
-                    for f in report.findings]
+        findings = [
+            FindingSummary(
+                rule_id=f.rule_id,
+                line=f.line,
+                end_line=f.end_line,
+                column=f.column,
+                end_column=f.end_column,
+                message=f.message,
+                statement=statement(f.need, f.use),
+                use=f.use,
+                severity=f.severity,
+                stage=f.stage,
+                overridden=f.overridden,
+                rfc=RfcReference.of(f.rfc),
+                fix=f.fix,
+                engine=f.engine,
+            )
+            for f in report.findings
+        ]
         llm = stats.llm if stats is not None else None
         unreviewed = llm.unreviewed if llm is not None else []
         because = None
         if llm is not None and unreviewed:
             because = "llm: false" if not arguments.llm else llm.reason if isinstance(llm, LlmNotRun) else "see problems"
-        return CheckResult(path=path, origin=loaded.origin, llm=arguments.llm, findings=findings, unreviewed=unreviewed,
-                           unreviewed_because=because, problems=problems)
+        return CheckResult(
+            path=path, origin=loaded.origin, llm=arguments.llm, findings=findings, unreviewed=unreviewed, unreviewed_because=because, problems=problems
+        )
 
     def test(self, arguments: RfcTestArguments) -> RfcTestResult:
         from codex.compiler import compile_rfc_text
@@ -267,18 +314,41 @@ class Workspace:
         if extends_shipped(self.root, config):
             problems += id_collisions(compiled.rules, compiled.locations, shipped_ruleset(), config)
         if not compiled.rules:
-            raise ProblemError([*problems, Problem(path=DRAFT, kind="usage", message="no rule compiled from this text, so nothing was tested",
-                                                   hint="give an RFC's markdown: front matter, then '## ID: Title' rule sections")])
+            raise ProblemError(
+                [
+                    *problems,
+                    Problem(
+                        path=DRAFT,
+                        kind="usage",
+                        message="no rule compiled from this text, so nothing was tested",
+                        hint="give an RFC's markdown: front matter, then '## ID: Title' rule sections",
+                    ),
+                ]
+            )
         run = run_examples(Ruleset.build([], compiled.rules), compiled.rules, config.lint_sources)
         located: list[Problem] = []
         if any(p.kind == "engine" for p in run.problems):  # semgrep refused a rule: ask it which, to give the line
             located = [p for p in validate_semgrep(compiled.rules, {**compiled.locations, **compiled.semgrep_blocks}) if p.kind != "engine"]
         problems += located + [p for p in run.problems if not (located and p.kind == "engine")]
-        examples = [ExampleVerdict(rule_id=r.rule.id, where=r.where, verdict="pass" if r.passed else "fail",
-                                   expected=list(r.example.expected), flagged=list(r.actual), mismatches=r.mismatches(),
-                                   known_gaps=r.known_gaps()) for r in run.results]
-        return RfcTestResult(rules=[r.id for r in compiled.rules], skipped=[r.id for r in run.skipped], problems=problems,
-                             examples=examples, passed=not problems and all(e.verdict == "pass" for e in examples))
+        examples = [
+            ExampleVerdict(
+                rule_id=r.rule.id,
+                where=r.where,
+                verdict="pass" if r.passed else "fail",
+                expected=list(r.example.expected),
+                flagged=list(r.actual),
+                mismatches=r.mismatches(),
+                known_gaps=r.known_gaps(),
+            )
+            for r in run.results
+        ]
+        return RfcTestResult(
+            rules=[r.id for r in compiled.rules],
+            skipped=[r.id for r in run.skipped],
+            problems=problems,
+            examples=examples,
+            passed=not problems and all(e.verdict == "pass" for e in examples),
+        )
 
     def rfcs(self) -> list[RfcResource]:
         """The RFCs of the active ruleset whose markdown can be read."""

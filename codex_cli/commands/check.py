@@ -32,10 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm-budget", metavar="TOKENS", type=_tokens, help="cap the input tokens the LLM pass sends in this run")
     parser.add_argument("--require-llm", action="store_true", help="exit 1 when a judgment rule could not be reviewed (fail closed)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the per-file result cache nor the LLM answer cache")
-    parser.add_argument("--fix", action="store_true", help="apply the rules' safe fixes to the working tree, then report what remains "
-                        "(not with --staged or --diff: only the working tree is written)")
-    parser.add_argument("--shard", metavar="I/N", type=_shard,
-                        help="check only the I-th of N deterministic parts of the files (CI matrix; combine with `codex merge`)")
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the rules' safe fixes to the working tree, then report what remains (not with --staged or --diff: only the working tree is written)",
+    )
+    parser.add_argument(
+        "--shard", metavar="I/N", type=_shard, help="check only the I-th of N deterministic parts of the files (CI matrix; combine with `codex merge`)"
+    )
     parser.add_argument("paths", nargs="*", help="only these files (as pre-commit passes them)")
 
 
@@ -50,8 +54,15 @@ def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     if args.fix and (args.staged or args.diff):
         reason = "--staged checks the index" if args.staged else "--diff describes the tree before any fix"
-        raise ProblemError([Problem(message=f"--fix writes the working tree, and {reason}: refused", kind="usage",
-                                    hint="run `codex check --fix` (or with --base or --all), review the fixes, then stage them")])
+        raise ProblemError(
+            [
+                Problem(
+                    message=f"--fix writes the working tree, and {reason}: refused",
+                    kind="usage",
+                    hint="run `codex check --fix` (or with --base or --all), review the fixes, then stage them",
+                )
+            ]
+        )
     config = load_config(root)
     history = history_to_record(root, config, args.no_history)
     loaded = load_or_fail_open(root, config, args.strict)
@@ -60,8 +71,16 @@ def run(args: argparse.Namespace) -> int:
     changes = _selected(args, root, config)
     checked = digests(changes.root, [f.path for f in changes.files]) if args.fix else {}
     options = CheckOptions.configured(
-        config, root, cache=not args.no_cache, use_llm=not args.no_llm, ruleset_origin=loaded.origin, llm_budget=args.llm_budget,
-        require_llm=args.require_llm, today=args.today, shard="{}/{}".format(*args.shard) if args.shard else None)
+        config,
+        root,
+        cache=not args.no_cache,
+        use_llm=not args.no_llm,
+        ruleset_origin=loaded.origin,
+        llm_budget=args.llm_budget,
+        require_llm=args.require_llm,
+        today=args.today,
+        shard="{}/{}".format(*args.shard) if args.shard else None,
+    )
     report = run_check(loaded.ruleset, changes, options)
     if args.fix:
         outcome = apply_to_tree(changes.root, report.findings, checked)

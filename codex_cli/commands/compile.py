@@ -48,6 +48,5 @@ def run(args: argparse.Namespace) -> int:
     if update_changelog(root, rules_dir, ruleset):
         print(f"codex compile: {config.rules}/CHANGELOG.md updated")
     write_rules(ruleset, rules_dir)
-    print(f"codex compile: {len(ruleset.rules)} rule(s) from {len(ruleset.rfcs)} RFC(s) → "
-          f"{config.rules}/ (ruleset {ruleset.version})")
+    print(f"codex compile: {len(ruleset.rules)} rule(s) from {len(ruleset.rfcs)} RFC(s) → {config.rules}/ (ruleset {ruleset.version})")
     return 0

@@ -22,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     catalog = load_catalog(root, load_config(root))
     written = build_site(catalog, args.out, args.title)
-    print(f"codex docs: {len(written)} file(s) → {args.out / 'index.html'} "
-          f"({len(catalog.ruleset.rules)} rules from {len(catalog.rfcs)} RFCs, {catalog.origin})")
+    print(
+        f"codex docs: {len(written)} file(s) → {args.out / 'index.html'} ({len(catalog.ruleset.rules)} rules from {len(catalog.rfcs)} RFCs, {catalog.origin})"
+    )
     return 0

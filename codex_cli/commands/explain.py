@@ -86,8 +86,9 @@ def _print_rule(console, page) -> None:
 def _print_snippet(console, snippet) -> None:
     from rich.syntax import Syntax
 
-    console.print(Syntax(snippet.code.rstrip("\n"), snippet.language, line_numbers=True, highlight_lines=set(snippet.flagged),
-                         word_wrap=True, theme="ansi_dark"))
+    console.print(
+        Syntax(snippet.code.rstrip("\n"), snippet.language, line_numbers=True, highlight_lines=set(snippet.flagged), word_wrap=True, theme="ansi_dark")
+    )
     if snippet.flagged:
         console.print(f"[dim]flagged: line {', '.join(map(str, snippet.flagged))} (from {snippet.origin})[/]")
 

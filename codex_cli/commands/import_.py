@@ -13,8 +13,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
     parser.add_argument("tool", choices=["semgrep"], help="where the rules come from")
     parser.add_argument("rules_file", type=Path, metavar="RULES.yaml", help="a semgrep rules file")
-    parser.add_argument("--tests", type=Path, action="append", default=[], metavar="FILE",
-                        help="an annotated test file (default: the rules file's name with a language's extension, as semgrep --test pairs them)")
+    parser.add_argument(
+        "--tests",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an annotated test file (default: the rules file's name with a language's extension, as semgrep --test pairs them)",
+    )
     parser.add_argument("--out", type=Path, help="the RFC directory to write into (default: the project's rfcs/)")
     parser.add_argument("--prefix", default="CX", help="rule id prefix for the imported rules (default: CX)")
 
@@ -36,8 +42,12 @@ def run(args: argparse.Namespace) -> int:
     for problem in imported.problems:
         print(problem, file=sys.stderr)
     if clashes:
-        raise ProblemError([Problem(path=str(out_dir / name), message="already exists; nothing was written",
-                                    hint="move it away or import into another --out", kind="usage") for name in clashes])
+        raise ProblemError(
+            [
+                Problem(path=str(out_dir / name), message="already exists; nothing was written", hint="move it away or import into another --out", kind="usage")
+                for name in clashes
+            ]
+        )
     if not imported.files:
         print("codex import: no rule could be imported", file=sys.stderr)
         return 2

@@ -28,8 +28,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         if kind == "sarif":
             if args.format not in (None, "sarif"):
-                raise ProblemError([Problem(message=f"SARIF logs merge into SARIF, not {args.format}",
-                                            hint="merge the shards' JSON reports to get another format", kind="usage")])
+                raise ProblemError(
+                    [
+                        Problem(
+                            message=f"SARIF logs merge into SARIF, not {args.format}", hint="merge the shards' JSON reports to get another format", kind="usage"
+                        )
+                    ]
+                )
             log = merge_sarif(documents, args.reports)
             json.dump(log, out, indent=2, ensure_ascii=False)
             out.write("\n")
@@ -38,8 +43,11 @@ def run(args: argparse.Namespace) -> int:
                 for note in notes:
                     print(f"{source}: {note}", file=sys.stderr)
             if failed:
-                print(f"codex merge: {len(failed)} of {len(documents)} shard(s) did not complete ({', '.join(str(s) for s, _ in failed)}); "
-                      "the merged log says so (executionSuccessful false)", file=sys.stderr)
+                print(
+                    f"codex merge: {len(failed)} of {len(documents)} shard(s) did not complete ({', '.join(str(s) for s, _ in failed)}); "
+                    "the merged log says so (executionSuccessful false)",
+                    file=sys.stderr,
+                )
                 return 2
             return 1 if sarif_blocking(log) else 0
         report = merge_reports(documents, args.reports)

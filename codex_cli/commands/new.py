@@ -35,8 +35,9 @@ def run(args: argparse.Namespace) -> int:
     if not is_rule_id(rule_id):
         raise ProblemError([Problem(message=f"bad rule id {rule_id!r}", hint="use capital letters then at least three digits, e.g. CX0001", kind="usage")])
     if (taken := shipped.rule(rule_id)) is not None:
-        raise ProblemError([Problem(message=f"rule id {rule_id} is a shipped rule ({taken.title})",
-                                    hint="leave --rule-id out for the next free id", kind="usage")])
+        raise ProblemError(
+            [Problem(message=f"rule id {rule_id} is a shipped rule ({taken.title})", hint="leave --rule-id out for the next free id", kind="usage")]
+        )
     rfc_id = next_rfc_id(rfc_dir, [m.id for m in shipped.rfcs])
     target = rfc_dir / f"{rfc_id.split('-')[1]}-{slug(args.title.replace('[TODO: title]', 'new-rfc'))}.md"
     if target.exists():
@@ -44,6 +45,5 @@ def run(args: argparse.Namespace) -> int:
     rfc_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(new_rfc(rfc_id, rule_id, args.title, args.language, args.author), encoding="utf-8")
     print(f"wrote {target} ({rfc_id}, rule {rule_id}, draft)")
-    print("Next: replace each [TODO: ...], write the semgrep pattern and the bad/good examples, then "
-          f"`codex test {rule_id}` and `codex explain {rule_id}`.")
+    print(f"Next: replace each [TODO: ...], write the semgrep pattern and the bad/good examples, then `codex test {rule_id}` and `codex explain {rule_id}`.")
     return 0

@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_active(root, config, stale_ok=True)
     for problem in loaded.problems[:1]:
         print(f"codex: {problem}", file=sys.stderr)
-    settings = ReplaySettings(root, loaded.ruleset, args.today or dt.date.today(), config.governance, config.lint_sources,
-                              config.test_paths)
+    settings = ReplaySettings(root, loaded.ruleset, args.today or dt.date.today(), config.governance, config.lint_sources, config.test_paths)
     commits = list_commits(root, args.range, args.since, args.first_parent)
     state = args.state or root / ".codex" / "replay" / f"{settings.state_key()}.jsonl"
     if args.fresh:
@@ -55,12 +54,12 @@ def run(args: argparse.Namespace) -> int:
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("replay", total=len(commits), completed=resumed, last="")
         try:
-            results = replay(settings, commits, state, args.jobs or default_jobs(),
-                             lambda r: bar.update(task, advance=1, last=f"{r.commit[:12]} {r.verdict}"))
+            results = replay(settings, commits, state, args.jobs or default_jobs(), lambda r: bar.update(task, advance=1, last=f"{r.commit[:12]} {r.verdict}"))
         except KeyboardInterrupt:
             saved = len(load_state(state, commits))
-            print(f"codex replay: interrupted after {saved} of {len(commits)} commit(s); run the same command again to resume "
-                  f"(state in {state})", file=sys.stderr)
+            print(
+                f"codex replay: interrupted after {saved} of {len(commits)} commit(s); run the same command again to resume (state in {state})", file=sys.stderr
+            )
             return 130
     payload = _payload(results, loaded, settings, args, resumed)
     text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else _text(payload)
@@ -71,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _payload(results: list[ReplayedCommit], loaded: LoadedRuleset, settings: ReplaySettings, args: argparse.Namespace,
-             resumed: int) -> dict:
+def _payload(results: list[ReplayedCommit], loaded: LoadedRuleset, settings: ReplaySettings, args: argparse.Namespace, resumed: int) -> dict:
     commits = []
     for result in results:
         entry = result.model_dump(mode="json")
@@ -81,18 +79,24 @@ def _payload(results: list[ReplayedCommit], loaded: LoadedRuleset, settings: Rep
     return {
         "ruleset": {"version": loaded.ruleset.version, "origin": loaded.origin},
         "date": settings.today.isoformat(),
-        "range": args.range or "HEAD", "since": args.since.isoformat() if args.since else None,
+        "range": args.range or "HEAD",
+        "since": args.since.isoformat() if args.since else None,
         "commits": commits,
-        "summary": {"commits": len(results), "resumed": resumed,
-                    "blocked": [r.commit for r in results if r.verdict == "blocked"],
-                    "warned": [r.commit for r in results if r.verdict == "warned"]},
+        "summary": {
+            "commits": len(results),
+            "resumed": resumed,
+            "blocked": [r.commit for r in results if r.verdict == "blocked"],
+            "warned": [r.commit for r in results if r.verdict == "warned"],
+        },
     }
 
 
 def _text(payload: dict) -> str:
     summary = payload["summary"]
-    lines = [f"codex replay: {summary['commits']} commit(s) of {payload['range']} against ruleset {payload['ruleset']['version']} "
-             f"(stages in force on {payload['date']}): {len(summary['blocked'])} would have been blocked, {len(summary['warned'])} warned"]
+    lines = [
+        f"codex replay: {summary['commits']} commit(s) of {payload['range']} against ruleset {payload['ruleset']['version']} "
+        f"(stages in force on {payload['date']}): {len(summary['blocked'])} would have been blocked, {len(summary['warned'])} warned"
+    ]
     for commit in payload["commits"]:
         if commit["verdict"] == "clean":
             continue

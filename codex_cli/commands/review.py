@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
-    parser.add_argument("--max-comments", type=int, default=25, metavar="N",
-                        help="at most N new inline comments per run; the rest go into the summary (default: 25)")
-    parser.add_argument("--code-quality", type=output_file, metavar="FILE",
-                        help="also write the GitLab Code Quality report to FILE (the job's codequality artifact)")
+    parser.add_argument(
+        "--max-comments", type=int, default=25, metavar="N", help="at most N new inline comments per run; the rest go into the summary (default: 25)"
+    )
+    parser.add_argument(
+        "--code-quality", type=output_file, metavar="FILE", help="also write the GitLab Code Quality report to FILE (the job's codequality artifact)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="check and print the summary; post nothing")
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM pass for judgment rules")
     add_governance_arguments(parser)
@@ -45,8 +47,15 @@ def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     mr = detect(os.environ)
     if mr is None:
-        raise ProblemError([Problem(message="no merge request to review: this is neither a GitHub Actions pull_request run "
-                                    "nor a GitLab merge request pipeline", hint="use `codex check` elsewhere", kind="usage")])
+        raise ProblemError(
+            [
+                Problem(
+                    message="no merge request to review: this is neither a GitHub Actions pull_request run nor a GitLab merge request pipeline",
+                    hint="use `codex check` elsewhere",
+                    kind="usage",
+                )
+            ]
+        )
     diff = merge_diff(root, mr)
     try:
         base_rules = rules_at(root, mr.base_sha)
@@ -55,16 +64,23 @@ def run(args: argparse.Namespace) -> int:
     except ProblemError as exc:  # fail open on a broken target-branch ruleset, unless --strict
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"codex review: no usable ruleset on the target branch, nothing was checked; "
-              f"{'failing (--strict)' if args.strict else 'not blocking by itself (use --strict to fail)'}", file=sys.stderr)
+        print(
+            f"codex review: no usable ruleset on the target branch, nothing was checked; "
+            f"{'failing (--strict)' if args.strict else 'not blocking by itself (use --strict to fail)'}",
+            file=sys.stderr,
+        )
         return 2 if args.strict else 0
     if base_rules.problems:
         print(f"codex review: {base_rules.problems[0]}", file=sys.stderr)
     config = base_rules.config  # the target branch's settings, like its rules
     history = history_to_record(root, config, args.no_history)
-    report = run_check(base_rules.ruleset, diff.changes.excluding(config.rfcs), CheckOptions.configured(
-        config, root, use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, trust_llm_base_url=True,
-        attributes_from=mr.base_sha))  # the merge request cannot mark its own files generated
+    report = run_check(
+        base_rules.ruleset,
+        diff.changes.excluding(config.rfcs),
+        CheckOptions.configured(
+            config, root, use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, trust_llm_base_url=True, attributes_from=mr.base_sha
+        ),
+    )  # the merge request cannot mark its own files generated
     report.errors[:0] = base_rules.problems
     record_history(history, root, report, "review")
     if base_rules.own:
@@ -105,7 +121,9 @@ def _post(mr: MergeRequest, review: ReviewInput) -> None:
 
     platform, api_errors = connect(mr)
     outcome = publish(platform, review, api_errors)
-    print(f"codex review: {len(outcome.posted)} new comment(s), {len(outcome.kept)} already there, "
-          f"{outcome.resolved} closed as fixed, {len(outcome.unposted)} in the summary only")
+    print(
+        f"codex review: {len(outcome.posted)} new comment(s), {len(outcome.kept)} already there, "
+        f"{outcome.resolved} closed as fixed, {len(outcome.unposted)} in the summary only"
+    )
     for error in outcome.errors:
         print(redact(f"codex review: {mr.platform} API error (the check result stands): {error}", mr), file=sys.stderr)

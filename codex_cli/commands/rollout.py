@@ -24,8 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     plan = actions.add_parser("plan", help="promotions and demotions, as a patch to RFC front matter (apply with `git apply`)")
     for sub in (status, plan):
         add_root(sub)
-        sub.add_argument("--history", metavar="PATH_OR_URL", type=_location,
-                         help="a SQLite file or a postgresql:// URL (default: CODEX_HISTORY_URL, else [tool.codex.governance] history)")
+        sub.add_argument(
+            "--history",
+            metavar="PATH_OR_URL",
+            type=_location,
+            help="a SQLite file or a postgresql:// URL (default: CODEX_HISTORY_URL, else [tool.codex.governance] history)",
+        )
         sub.add_argument("--repo", type=_repository, help="only the runs of this repository (host/path, or its remote URL)")
         add_today(sub)
     status.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
@@ -44,14 +48,30 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_active(root, config, stale_ok=True)
     location = args.history or configured_location(config)
     if location is None:
-        raise ProblemError([Problem(path=config.file, message=f"no run history is configured ({config.governance.key('history')} is empty)",
-                                    hint="pass --history PATH_OR_URL", kind="config")])
+        raise ProblemError(
+            [
+                Problem(
+                    path=config.file,
+                    message=f"no run history is configured ({config.governance.key('history')} is empty)",
+                    hint="pass --history PATH_OR_URL",
+                    kind="config",
+                )
+            ]
+        )
     history = open_history(location, root, config.governance.history_timeout)
     try:
         statuses = history.rule_statuses(args.repo)
     except HistoryUnavailable as exc:
-        raise ProblemError([Problem(path=history.description, message=f"cannot read the run history: {exc}",
-                                    hint="point --history at a history `codex check` wrote", kind="config")]) from None
+        raise ProblemError(
+            [
+                Problem(
+                    path=history.description,
+                    message=f"cannot read the run history: {exc}",
+                    hint="point --history at a history `codex check` wrote",
+                    kind="config",
+                )
+            ]
+        ) from None
     today = args.today or dt.date.today()
     if not statuses:
         of = f" of {args.repo}" if args.repo else ""
@@ -83,10 +103,20 @@ def _status(ruleset: Ruleset, statuses: list[RuleStatus], today: dt.date, fmt: s
     from reviewer.rollout import describe
 
     rows: list[_StatusRow] = [
-        {"rule_id": s.rule_id, "runs": s.runs, "repositories": s.repositories, "clean_runs": s.clean_runs, "held_runs": s.held_runs,
-         "hits": s.hits, "overridden": s.overridden, "override_rate": round(s.override_rate, 3), "last_run": s.last_run,
-         "stages": describe(rule, today) if (rule := ruleset.rule(s.rule_id)) else ["not in the active ruleset"]}
-        for s in statuses]
+        {
+            "rule_id": s.rule_id,
+            "runs": s.runs,
+            "repositories": s.repositories,
+            "clean_runs": s.clean_runs,
+            "held_runs": s.held_runs,
+            "hits": s.hits,
+            "overridden": s.overridden,
+            "override_rate": round(s.override_rate, 3),
+            "last_run": s.last_run,
+            "stages": describe(rule, today) if (rule := ruleset.rule(s.rule_id)) else ["not in the active ruleset"],
+        }
+        for s in statuses
+    ]
     if fmt == "json":
         print(json.dumps({"date": today.isoformat(), "rules": rows}, indent=2))
         return 0
@@ -94,14 +124,22 @@ def _status(ruleset: Ruleset, statuses: list[RuleStatus], today: dt.date, fmt: s
     for column in ("rule", "runs", "repos", "clean", "held", "hits", "overridden", "override rate", "stages"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["rule_id"], str(row["runs"]), str(row["repositories"]), str(row["clean_runs"]), str(row["held_runs"]), str(row["hits"]),
-                      str(row["overridden"]), f"{row['override_rate']:.0%}", "\n".join(row["stages"]))
+        table.add_row(
+            row["rule_id"],
+            str(row["runs"]),
+            str(row["repositories"]),
+            str(row["clean_runs"]),
+            str(row["held_runs"]),
+            str(row["hits"]),
+            str(row["overridden"]),
+            f"{row['override_rate']:.0%}",
+            "\n".join(row["stages"]),
+        )
     Console(highlight=False, soft_wrap=True).print(table)
     return 0
 
 
-def _plan(root: Path, ruleset: Ruleset, statuses: list[RuleStatus], limits: GovernanceConfig, today: dt.date,
-          output: Path | None) -> int:
+def _plan(root: Path, ruleset: Ruleset, statuses: list[RuleStatus], limits: GovernanceConfig, today: dt.date, output: Path | None) -> int:
     from reviewer.rollout_plan import front_matter_patch, propose
 
     proposals = propose(ruleset, statuses, limits, today)

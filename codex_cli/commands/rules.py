@@ -42,8 +42,19 @@ def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     loaded = load_active(root, load_config(root), stale_ok=True)
     today = args.today or dt.date.today()
-    rows: list[_Row] = [{"rule_id": r.id, "title": r.title, "rfc": r.rfc.id, "link": r.rfc.link, "severity": r.severity.value,
-             "matcher": r.matcher.kind, "stage": r.stage.value, "stages": describe(r, today)} for r in loaded.ruleset.rules]
+    rows: list[_Row] = [
+        {
+            "rule_id": r.id,
+            "title": r.title,
+            "rfc": r.rfc.id,
+            "link": r.rfc.link,
+            "severity": r.severity.value,
+            "matcher": r.matcher.kind,
+            "stage": r.stage.value,
+            "stages": describe(r, today),
+        }
+        for r in loaded.ruleset.rules
+    ]
     for problem in loaded.problems:
         print(problem, file=sys.stderr)
     if args.format == "json":
@@ -53,7 +64,6 @@ def run(args: argparse.Namespace) -> int:
     for column in ("rule", "RFC", "severity", "matcher", "stages"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["rule_id"], f"{row['rfc']} {escape(row['title'])}", row["severity"], row["matcher"],
-                      escape("\n".join(row["stages"])))
+        table.add_row(row["rule_id"], f"{row['rfc']} {escape(row['title'])}", row["severity"], row["matcher"], escape("\n".join(row["stages"])))
     Console(highlight=False, soft_wrap=True).print(table)
     return 0

@@ -79,8 +79,12 @@ def crash_problem(rule: Rule, target: Target, exc: Exception) -> Problem:
     """A matcher that raised on a file: said plainly, and the other rules' results kept."""
     from codex.problems import Problem
 
-    return Problem(path=target.path, message=f"rule {rule.id} failed on this file: {type(exc).__name__}: {exc}",
-                   hint="report it to the rule's authors; the other rules still ran", kind="rule")
+    return Problem(
+        path=target.path,
+        message=f"rule {rule.id} failed on this file: {type(exc).__name__}: {exc}",
+        hint="report it to the rule's authors; the other rules still ran",
+        kind="rule",
+    )
 
 
 class ClassEngine:

@@ -85,12 +85,26 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     try:
         tree, too_deep = _cpython_parse(source)
     except SystemError as exc:  # CPython's AST constructor still unbalanced after a retry: said, never cached
-        return [], [Problem(path=target.path, line=1, message=f"CPython's parser failed ({exc}); libcst rules skipped", kind="engine",
-                            hint="a fault of CPython 3.11 (gh-106905), not of the file: run the check again")]
+        return [], [
+            Problem(
+                path=target.path,
+                line=1,
+                message=f"CPython's parser failed ({exc}); libcst rules skipped",
+                kind="engine",
+                hint="a fault of CPython 3.11 (gh-106905), not of the file: run the check again",
+            )
+        ]
     if too_deep:
         line, reason = too_deep
-        return [], [Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
-                            hint="generated or minified code is best left out through the rule's paths; the other rules still ran", kind="parse")]
+        return [], [
+            Problem(
+                path=target.path,
+                line=line,
+                message=f"not valid Python 3 ({reason}); libcst rules skipped",
+                hint="generated or minified code is best left out through the rule's paths; the other rules still ran",
+                kind="parse",
+            )
+        ]
     decided: list[Match] = []
     if tree is not None:  # what CPython's ast cannot parse goes to libcst whole, which knows newer grammar
         rules, seen = screened(rules, tree)
@@ -106,8 +120,15 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     except cst.CSTValidationError as exc:  # libcst refusing a node its own parser built: a gap in libcst
         return [], [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:  # SyntaxError: an unknown encoding cookie
-        return [], [Problem(path=target.path, line=1, message=f"cannot decode as Python source ({exc}); libcst rules skipped",
-                            hint="save it as UTF-8 or declare its encoding", kind="parse")]
+        return [], [
+            Problem(
+                path=target.path,
+                line=1,
+                message=f"cannot decode as Python source ({exc}); libcst rules skipped",
+                hint="save it as UTF-8 or declare its encoding",
+                kind="parse",
+            )
+        ]
     except Exception as exc:  # e.g. a TypeError from inside libcst on code it mis-parses: that file's problem, not the run's end
         return [], [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
     if not rules:
@@ -130,15 +151,24 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         positions, code = _positions(module, {node for _, v in visitors for node, _, _ in v.flagged})
     except Exception as exc:  # e.g. too deeply nested: what the rules found cannot be placed on a line
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
-        return decided, [*problems, Problem(path=target.path, line=1, kind="rule", hint="the other rules still ran",
-                                           message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})")]
+        return decided, [
+            *problems,
+            Problem(
+                path=target.path,
+                line=1,
+                kind="rule",
+                hint="the other rules still ran",
+                message=f"findings of {flagged} could not be placed ({type(exc).__name__}: {exc})",
+            ),
+        ]
     git = GitLines(code)
     matches = []
     for rule, visitor in visitors:
         for node, message, replacement in visitor.flagged:
             (line, column), (end_line, end_column) = (git.position(p.line, p.column) for p in (positions[node].start, positions[node].end))
-            matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst",
-                                 _fixed_lines(module, node, replacement, line, end_line), end_column + 1))
+            matches.append(
+                Match(rule.id, line, end_line, column + 1, message, "libcst", _fixed_lines(module, node, replacement, line, end_line), end_column + 1)
+            )
     return decided + matches, problems
 
 
@@ -163,8 +193,10 @@ def _decided(rules: list[Rule], seen: Sighting, source: bytes) -> tuple[list[Rul
             continue
         git = GitLines(text)
         for node, message in sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset)):  # as the visit meets them
-            (line, column), (end_line, end_column) = (git.position(at, _characters(lines[at - 1], offset)) for at, offset in
-                                                      ((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)))
+            (line, column), (end_line, end_column) = (
+                git.position(at, _characters(lines[at - 1], offset))
+                for at, offset in ((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0))
+            )
             matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst", None, end_column + 1))
     return kept, matches
 
@@ -224,9 +256,9 @@ def _fixed_lines(module: cst.Module, node: cst.CSTNode, replacement: cst.CSTNode
     before = module.code.split("\n")
     after = cst.ensure_type(module.deep_replace(node, replacement), cst.Module).code.split("\n")
     kept_after = len(before) - end_line  # lines after the finding, unchanged
-    if kept_after < 0 or before[: line - 1] != after[: line - 1] or before[end_line:] != after[len(after) - kept_after:]:
+    if kept_after < 0 or before[: line - 1] != after[: line - 1] or before[end_line:] != after[len(after) - kept_after :]:
         return None
-    return "\n".join(text.removesuffix("\r") for text in after[line - 1: len(after) - kept_after])
+    return "\n".join(text.removesuffix("\r") for text in after[line - 1 : len(after) - kept_after])
 
 
 def check_files(jobs: list[tuple[Target, list[Rule]]], busy_cpus: int = 0) -> dict[str, FileResult]:
@@ -282,11 +314,21 @@ def _isolate(wrapper: MetadataWrapper, visitors: list[tuple[Rule, LintRule]], ta
 def _unparsed(target: Target, tree: ast.AST | None, line: int, reason: str) -> Problem:
     """libcst could not parse the file: broken or Python 2 source, or (when CPython parsed it) a gap in libcst."""
     if tree is None:
-        return Problem(path=target.path, line=line, message=f"not valid Python 3 ({reason}); libcst rules skipped",
-                       hint="Python 2 or broken sources cannot be parsed; the other rules still ran", kind="parse")
-    return Problem(path=target.path, line=line, message=f"libcst cannot parse it, though CPython can ({reason}); libcst rules skipped",
-                   hint="valid Python libcst does not support: written otherwise (a space between a keyword and a parenthesis, "
-                        "no parentheses around an annotated name) every rule checks it; the other rules still ran", kind="parse")
+        return Problem(
+            path=target.path,
+            line=line,
+            message=f"not valid Python 3 ({reason}); libcst rules skipped",
+            hint="Python 2 or broken sources cannot be parsed; the other rules still ran",
+            kind="parse",
+        )
+    return Problem(
+        path=target.path,
+        line=line,
+        message=f"libcst cannot parse it, though CPython can ({reason}); libcst rules skipped",
+        hint="valid Python libcst does not support: written otherwise (a space between a keyword and a parenthesis, "
+        "no parentheses around an annotated name) every rule checks it; the other rules still ran",
+        kind="parse",
+    )
 
 
 # Valid Python libcst (1.9) cannot parse, as CPython's ast shows it: a lambda or conditional expression in parentheses
@@ -300,8 +342,9 @@ _WINDOW = 64  # bytes either side of an expression that are looked at
 def libcst_gap(seen: Sighting, source: bytes) -> int | None:
     """The first line of a construct libcst is known to refuse though CPython parses it (see above), else None. Over-reports
     rather than under: such a file goes to libcst, which then parses it or says why not."""
-    lines = [n.lineno for n in seen.nodes.get("AnnAssign", ()) if isinstance(n, ast.AnnAssign)
-             and (n.lineno, n.col_offset) != (n.target.lineno, n.target.col_offset)]
+    lines = [
+        n.lineno for n in seen.nodes.get("AnnAssign", ()) if isinstance(n, ast.AnnAssign) and (n.lineno, n.col_offset) != (n.target.lineno, n.target.col_offset)
+    ]
     for node in (n for n in seen.nodes.get("ClassDef", ()) if isinstance(n, ast.ClassDef)):
         stars = [(b.lineno, b.col_offset) for b in node.bases if isinstance(b, ast.Starred)]
         if stars and any((k.lineno, k.col_offset) < max(stars) for k in node.keywords):
@@ -314,7 +357,7 @@ def libcst_gap(seen: Sighting, source: bytes) -> int | None:
         for expression in expressions:
             begin = starts[expression.lineno - 1] + expression.col_offset
             end = starts[(expression.end_lineno or expression.lineno) - 1] + (expression.end_col_offset or 0)
-            if _KEYWORD_THEN_PAREN.search(source[max(0, begin - _WINDOW):begin]) or _PAREN_THEN_WORD.match(source[end:end + _WINDOW]):
+            if _KEYWORD_THEN_PAREN.search(source[max(0, begin - _WINDOW) : begin]) or _PAREN_THEN_WORD.match(source[end : end + _WINDOW]):
                 lines.append(expression.lineno)
     return min(lines, default=None)
 

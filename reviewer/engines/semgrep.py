@@ -25,11 +25,22 @@ from reviewer.targets import Target, path_matches
 ARGUMENT_BYTES = 1_000_000
 # --disable-nosem: a `nosemgrep` comment would switch codex's rules off with no reason and no record; the only
 # suppression is codex's own `codex: allow ID -- reason`.
-SEMGREP_FLAGS = ("--json", "--metrics=off", "--disable-version-check", "--no-git-ignore", "--x-ignore-semgrepignore-files",
-                 "--quiet", "--timeout=30", "--disable-nosem")
+SEMGREP_FLAGS = (
+    "--json",
+    "--metrics=off",
+    "--disable-version-check",
+    "--no-git-ignore",
+    "--x-ignore-semgrepignore-files",
+    "--quiet",
+    "--timeout=30",
+    "--disable-nosem",
+)
 ENGINES = {"osemgrep": ("--experimental",), "pysemgrep": ()}  # the flags that choose semgrep's command line
-NOT_FOUND = Problem(message="semgrep was not found (beside the running Python, nor on PATH): the semgrep rules cannot run",
-                    hint="install codex with its dependencies into this environment (pip install codex-rfc)", kind="engine")
+NOT_FOUND = Problem(
+    message="semgrep was not found (beside the running Python, nor on PATH): the semgrep rules cannot run",
+    hint="install codex with its dependencies into this environment (pip install codex-rfc)",
+    kind="engine",
+)
 
 
 class SemgrepRun:
@@ -64,9 +75,14 @@ class SemgrepRun:
         self._paths = paths
         self._out = open(Path(self._tmp.name) / "out.json", "wb")  # noqa: SIM115  # open while semgrep runs; collect() closes it
         self._err = open(Path(self._tmp.name) / "err.txt", "wb")  # noqa: SIM115
-        self._proc = subprocess.Popen([*self._command[:2], *ENGINES[self.engine], *self._command[2:], *(f"./{p}" for p in paths)],
-                                      stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL, env=env,
-                                      cwd=self.cwd)  # "./": no path is read as an option
+        self._proc = subprocess.Popen(
+            [*self._command[:2], *ENGINES[self.engine], *self._command[2:], *(f"./{p}" for p in paths)],
+            stdout=self._out,
+            stderr=self._err,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=self.cwd,
+        )  # "./": no path is read as an option
 
     def collect(self) -> tuple[dict[str, list[Match]], list[Problem]]:
         """Wait for semgrep; its matches by target path, and what went wrong."""
@@ -75,14 +91,23 @@ class SemgrepRun:
             failed = self._read(self._proc.wait(), matches)
             self._proc = None
             if failed is not None and self.engine == "osemgrep":  # the same targets again with pysemgrep, said plainly
-                self.problems.append(Problem(message=f"osemgrep failed ({failed}); semgrep rules ran with pysemgrep instead",
-                                             hint="a semgrep install or version codex does not know: run `semgrep --version`",
-                                             kind="fallback"))
+                self.problems.append(
+                    Problem(
+                        message=f"osemgrep failed ({failed}); semgrep rules ran with pysemgrep instead",
+                        hint="a semgrep install or version codex does not know: run `semgrep --version`",
+                        kind="fallback",
+                    )
+                )
                 self.engine = "pysemgrep"
                 self._start(self._paths)
             elif failed is not None:
-                self.problems.append(Problem(message=f"semgrep failed ({failed}), no semgrep rule ran",
-                                             hint="a broken install or ruleset: run `semgrep --version` and `codex compile`", kind="engine"))
+                self.problems.append(
+                    Problem(
+                        message=f"semgrep failed ({failed}), no semgrep rule ran",
+                        hint="a broken install or ruleset: run `semgrep --version` and `codex compile`",
+                        kind="engine",
+                    )
+                )
             elif self._pending:
                 self._start(self._pending.pop(0))
         self._tmp.cleanup()
@@ -108,9 +133,18 @@ class SemgrepRun:
             # osemgrep ignores a rule's paths for targets named on its command line: codex applies them itself
             if rule is not None and target is not None and (target.scope_path is None or path_matches(rule.paths, target.scope_path)):
                 start, end = result["start"], result["end"]
-                matches.setdefault(target.path, []).append(Match(  # semgrep counts columns in bytes, codex in characters
-                    rule.id, start["line"], end["line"], target.char_column(start["line"], start["col"]), None, "semgrep",
-                    _fixed_lines(target, result), target.char_column(end["line"], end["col"])))
+                matches.setdefault(target.path, []).append(
+                    Match(  # semgrep counts columns in bytes, codex in characters
+                        rule.id,
+                        start["line"],
+                        end["line"],
+                        target.char_column(start["line"], start["col"]),
+                        None,
+                        "semgrep",
+                        _fixed_lines(target, result),
+                        target.char_column(end["line"], end["col"]),
+                    )
+                )
         for error in errors:
             if error.get("path"):  # osemgrep's "./" goes, from its messages too
                 if "message" in error:
@@ -133,10 +167,18 @@ class SemgrepRun:
             if rule:  # semgrep prefixes the id with the config's path
                 message = message.replace(rule, rule.rsplit(".", 1)[-1])
                 rule = rule.rsplit(".", 1)[-1]
-            return Problem(message=f"semgrep: {message}", kind="engine",
-                           hint=f"rule {rule} did not run; the other rules did" if rule else "run `codex compile` to see rule errors")
-        return Problem(path=target.path if target else path, line=line, message=f"semgrep: {message}",
-                       hint="semgrep rules skipped this part; the other rules still ran", kind="semgrep")
+            return Problem(
+                message=f"semgrep: {message}",
+                kind="engine",
+                hint=f"rule {rule} did not run; the other rules did" if rule else "run `codex compile` to see rule errors",
+            )
+        return Problem(
+            path=target.path if target else path,
+            line=line,
+            message=f"semgrep: {message}",
+            hint="semgrep rules skipped this part; the other rules still ran",
+            kind="semgrep",
+        )
 
 
 _PARSE_ERRORS = {"Syntax error", "Lexical error", "Other syntax error", "AST builder error", "PartialParsing"}
@@ -162,7 +204,7 @@ def _fixed_lines(target: Target, result: dict) -> str | None:
     if not 0 < start["line"] <= end["line"] <= len(lines):
         return None
     before = lines[start["line"] - 1][: target.char_column(start["line"], start["col"]) - 1]
-    return before + fix + lines[end["line"] - 1][target.char_column(end["line"], end["col"]) - 1:]
+    return before + fix + lines[end["line"] - 1][target.char_column(end["line"], end["col"]) - 1 :]
 
 
 def _argument_chunks(paths: list[str], budget: int) -> list[list[str]]:

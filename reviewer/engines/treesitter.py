@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from codex.treesitter_lint import TreeSitterRule
 
+
 class TreeSitterEngine(ClassEngine):
     """Rules written as TreeSitterRule classes, batched over one parse per file."""
 
@@ -47,8 +48,13 @@ class TreeSitterRun:
         problems: list[Problem] = []
         missing = _missing_grammars({t.language for t, _ in self.jobs})
         if missing:  # a broken install: said once for the run, never a quiet pass
-            problems.append(Problem(message=f"tree-sitter cannot run ({missing}); tree-sitter rules were not run", kind="engine",
-                                    hint="install codex with its dependencies (pip install codex-rfc)"))
+            problems.append(
+                Problem(
+                    message=f"tree-sitter cannot run ({missing}); tree-sitter rules were not run",
+                    kind="engine",
+                    hint="install codex with its dependencies (pip install codex-rfc)",
+                )
+            )
             return matches, problems
         for target, rules in self.jobs:
             matches[target.path], file_problems = check_file(target, rules)
@@ -73,8 +79,15 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
     problems: list[Problem] = []
     if tree.root_node.has_error:
         line = _first_error_line(tree)
-        problems.append(Problem(path=target.path, line=line, kind="parse", hint="the rest of the file was checked",
-                                message=f"tree-sitter could not parse this part of the file (from line {line}); tree-sitter rules may miss something in it"))
+        problems.append(
+            Problem(
+                path=target.path,
+                line=line,
+                kind="parse",
+                hint="the rest of the file was checked",
+                message=f"tree-sitter could not parse this part of the file (from line {line}); tree-sitter rules may miss something in it",
+            )
+        )
     matchers: list[tuple[Rule, TreeSitterRule]] = []
     for rule in rules:
         try:
@@ -97,10 +110,18 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
         except Exception as exc:
             problems.append(crash_problem(rule, target, exc))
             continue
-        matches += [Match(rule.id, start.start_point.row + 1, end.end_point.row + 1,
-                          target.char_column(start.start_point.row + 1, start.start_point.column + 1), message, ENGINE.kind,
-                          end_column=target.char_column(end.end_point.row + 1, end.end_point.column + 1))
-                    for start, end, message in matcher.flagged]
+        matches += [
+            Match(
+                rule.id,
+                start.start_point.row + 1,
+                end.end_point.row + 1,
+                target.char_column(start.start_point.row + 1, start.start_point.column + 1),
+                message,
+                ENGINE.kind,
+                end_column=target.char_column(end.end_point.row + 1, end.end_point.column + 1),
+            )
+            for start, end, message in matcher.flagged
+        ]
     return matches, problems
 
 

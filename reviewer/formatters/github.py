@@ -37,8 +37,8 @@ class WorkflowCommandFormatter(Formatter):
     def write(self, report: Report, out: TextIO) -> None:
         findings = shown(report)
         annotations = [self._of_finding(f) for f in findings] + [
-            Annotation("warning", str(problem), problem.path and self.repo_path(problem.path), problem.line, "codex: not checked")
-            for problem in report.errors]
+            Annotation("warning", str(problem), problem.path and self.repo_path(problem.path), problem.line, "codex: not checked") for problem in report.errors
+        ]
         per_kind: Counter[str] = Counter()
         overflow = []
         for a in annotations:
@@ -62,8 +62,7 @@ def _write_overflow(overflow: list[Annotation], out: TextIO) -> None:
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as summary:
             summary.write(_table(overflow))
-        out.write(f"codex: {len(overflow)} more ({kinds}) past GitHub's {ANNOTATIONS_PER_KIND} annotations per kind "
-                  f"are listed in the step summary\n")
+        out.write(f"codex: {len(overflow)} more ({kinds}) past GitHub's {ANNOTATIONS_PER_KIND} annotations per kind are listed in the step summary\n")
         return
     out.write(f"codex: {len(overflow)} more ({kinds}) past GitHub's {ANNOTATIONS_PER_KIND} annotations per kind:\n")
     for a in overflow:
@@ -73,8 +72,17 @@ def _write_overflow(overflow: list[Annotation], out: TextIO) -> None:
 
 def _table(overflow: list[Annotation]) -> str:
     rows = [f"| {a.level} | {_cell(a.file or '')} | {a.line or ''} | {_cell(a.title)} | {_cell(a.message)} |" for a in overflow]
-    return "\n".join([f"### codex: {len(overflow)} more finding(s) and problem(s) than GitHub annotates", "",
-                      "| Level | File | Line | Rule | Message |", "| --- | --- | --- | --- | --- |", *rows, "", ""])
+    return "\n".join(
+        [
+            f"### codex: {len(overflow)} more finding(s) and problem(s) than GitHub annotates",
+            "",
+            "| Level | File | Line | Rule | Message |",
+            "| --- | --- | --- | --- | --- |",
+            *rows,
+            "",
+            "",
+        ]
+    )
 
 
 def _cell(text: str) -> str:

@@ -26,14 +26,14 @@ class RdjsonFormatter(Formatter):
         start, end = f.columns.utf8 if f.columns else (f.column, f.end_column)
         return {
             "message": with_reason(f"{f.message} — use {f.use} (if you need {f.need}; {f.rfc.id} {f.rfc.title})", f),
-            "location": {"path": self.repo_path(f.path),
-                         "range": {"start": {"line": f.line, "column": start},
-                                   "end": {"line": f.end_line, **({"column": end} if end is not None else {})}}},
+            "location": {
+                "path": self.repo_path(f.path),
+                "range": {"start": {"line": f.line, "column": start}, "end": {"line": f.end_line, **({"column": end} if end is not None else {})}},
+            },
             "severity": f.severity.value.upper(),  # ERROR, WARNING, INFO
             "code": {"value": f.rule_id, **({"url": f.rfc.web_url} if f.rfc.web_url else {})},
             "original_output": original_output(f.model_copy(update={"path": self.repo_path(f.path)})),
-            **({"suggestions": [{"range": {"start": {"line": f.line}, "end": {"line": f.end_line}}, "text": f.fix}]}
-               if f.fix is not None else {}),
+            **({"suggestions": [{"range": {"start": {"line": f.line}, "end": {"line": f.end_line}}, "text": f.fix}]} if f.fix is not None else {}),
         }
 
 

@@ -37,13 +37,16 @@ class SarifFormatter(Formatter):
         rules = self._rules(findings)
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         run = {
-            "tool": {"driver": {"name": "codex", "version": __version__, "rules": rules,
-                                **_information_uri(self.docs_url)}},
+            "tool": {"driver": {"name": "codex", "version": __version__, "rules": rules, **_information_uri(self.docs_url)}},
             "columnKind": "utf16CodeUnits",
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the repository root"}}},
             "results": [self._result(f, index[f.rule_id]) for f in kept],
-            "invocations": [{"executionSuccessful": not report.misconfigured,  # an engine that failed: the check is incomplete
-                             "toolExecutionNotifications": notes}],
+            "invocations": [
+                {
+                    "executionSuccessful": not report.misconfigured,  # an engine that failed: the check is incomplete
+                    "toolExecutionNotifications": notes,
+                }
+            ],
             "properties": {"stats": report.model_dump(mode="json", include={"stats"})["stats"]},
         }
         json.dump({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, out, indent=2, ensure_ascii=False)
@@ -78,10 +81,15 @@ class SarifFormatter(Formatter):
 
     def _fix(self, f: Finding) -> dict[str, Any]:
         """The rule's fix: the flagged lines replaced whole (a region of lines only spans them, newline excluded)."""
-        return {"description": {"text": f"use {f.use}"}, "artifactChanges": [{
-            "artifactLocation": _artifact(self.repo_path(f.path)),
-            "replacements": [{"deletedRegion": {"startLine": f.line, "endLine": f.end_line}, "insertedContent": {"text": f.fix}}],
-        }]}
+        return {
+            "description": {"text": f"use {f.use}"},
+            "artifactChanges": [
+                {
+                    "artifactLocation": _artifact(self.repo_path(f.path)),
+                    "replacements": [{"deletedRegion": {"startLine": f.line, "endLine": f.end_line}, "insertedContent": {"text": f.fix}}],
+                }
+            ],
+        }
 
 
 def level(f: Finding) -> str:
@@ -97,15 +105,22 @@ def within_limits(results: list[T], levels: list[str]) -> tuple[list[T], dict[st
     if len(results) <= RESULTS_SHOWN:
         return results, None
     if len(results) <= RESULTS_ACCEPTED:
-        kept, warning = results, (f"{len(results)} results: GitHub code scanning shows the {RESULTS_SHOWN:,} most severe of a run "
-                                  "(blocking ones are errors); `codex check --format text` lists them all")
+        kept, warning = (
+            results,
+            (
+                f"{len(results)} results: GitHub code scanning shows the {RESULTS_SHOWN:,} most severe of a run "
+                "(blocking ones are errors); `codex check --format text` lists them all"
+            ),
+        )
     else:
         rank = {"error": 0, "warning": 1, "note": 2}
         ranked = sorted(range(len(results)), key=lambda i: (rank.get(levels[i], 1), i))[:RESULTS_ACCEPTED]
         kept = [results[i] for i in sorted(ranked)]
-        warning = (f"{len(results)} results: GitHub code scanning refuses a run of more than {RESULTS_ACCEPTED:,}, so the "
-                   f"{len(results) - len(kept):,} least severe are left out of this file (every blocking one is kept while they "
-                   f"fit) and it shows the {RESULTS_SHOWN:,} most severe; `codex check --format text` lists them all")
+        warning = (
+            f"{len(results)} results: GitHub code scanning refuses a run of more than {RESULTS_ACCEPTED:,}, so the "
+            f"{len(results) - len(kept):,} least severe are left out of this file (every blocking one is kept while they "
+            f"fit) and it shows the {RESULTS_SHOWN:,} most severe; `codex check --format text` lists them all"
+        )
     print(f"codex: {warning}", file=sys.stderr)
     return kept, {"level": "warning", "message": {"text": warning}}
 
@@ -125,8 +140,9 @@ def _rule_of(f: Finding) -> Rule:
     """What a finding tells of its rule, for a report formatted without the ruleset that judged it."""
     from codex.model import LlmMatcher
 
-    return Rule(id=f.rule_id, title=f.message, need=f.need, use=f.use, severity=f.severity, stage=f.stage, languages=(),
-                matcher=LlmMatcher(question=""), rfc=f.rfc)
+    return Rule(
+        id=f.rule_id, title=f.message, need=f.need, use=f.use, severity=f.severity, stage=f.stage, languages=(), matcher=LlmMatcher(question=""), rfc=f.rfc
+    )
 
 
 def rule_name(title: str) -> str:
@@ -139,25 +155,30 @@ def _descriptor(rule: Rule, meta: RfcMeta | None) -> dict[str, Any]:
     sentence = statement(rule.need, rule.use)
     url = rule.rfc.web_url
     explain = f"codex explain {rule.id}"
-    why_text = (f"Why: {rule.rfc.id} {rule.rfc.title} — {url}" if url
-                else f"Why: {rule.rfc.id} {rule.rfc.title}. `{explain}` prints the rule in full.")
-    why_markdown = (f"Why: [{rule.rfc.id} {rule.rfc.title}]({url})" if url
-                    else f"Why: {rule.rfc.id} {rule.rfc.title}. `{explain}` prints the rule in full.")
+    why_text = f"Why: {rule.rfc.id} {rule.rfc.title} — {url}" if url else f"Why: {rule.rfc.id} {rule.rfc.title}. `{explain}` prints the rule in full."
+    why_markdown = f"Why: [{rule.rfc.id} {rule.rfc.title}]({url})" if url else f"Why: {rule.rfc.id} {rule.rfc.title}. `{explain}` prints the rule in full."
     tags = list(meta.tags) if meta else []
     security = meta.security_severity if meta else None
     if security is not None and "security" not in tags:
         tags.insert(0, "security")  # GitHub counts a rule as a security rule by this tag and the score together
-    properties: dict[str, Any] = {"need": rule.need, "use": rule.use, "stage": rule.stage.value, "rfc": rule.rfc.id,
-                                  **({"tags": tags} if tags else {}),
-                                  **({"security-severity": f"{security:.1f}"} if security is not None else {})}
+    properties: dict[str, Any] = {
+        "need": rule.need,
+        "use": rule.use,
+        "stage": rule.stage.value,
+        "rfc": rule.rfc.id,
+        **({"tags": tags} if tags else {}),
+        **({"security-severity": f"{security:.1f}"} if security is not None else {}),
+    }
     return {
         "id": rule.id,
         "name": rule_name(rule.title),
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": sentence},
         **({"helpUri": url} if url else {}),  # an address a reader can open, never a file path
-        "help": {"text": f"{sentence}\n\n{rule.description}".strip() + f"\n\n{why_text}",
-                 "markdown": f"**{sentence}**\n\n{rule.description}".strip() + f"\n\n{why_markdown}"},
+        "help": {
+            "text": f"{sentence}\n\n{rule.description}".strip() + f"\n\n{why_text}",
+            "markdown": f"**{sentence}**\n\n{rule.description}".strip() + f"\n\n{why_markdown}",
+        },
         "defaultConfiguration": {"level": _RULE_LEVEL[rule.stage]},
         "properties": properties,
     }

@@ -70,16 +70,18 @@ def finding_lines(f: Finding) -> list[str]:
         lines.append(f"[blue]explain:[/] codex explain {f.rule_id}")
         comment = override_comment(f.path, f.rule_id)
         if not f.overridden:
-            lines.append(f"[blue]override:[/] {escape(comment)}  [dim](on this line or the one above)[/]" if comment
-                         else "[blue]override:[/] not possible in this file (its format has no comments)")
+            lines.append(
+                f"[blue]override:[/] {escape(comment)}  [dim](on this line or the one above)[/]"
+                if comment
+                else "[blue]override:[/] not possible in this file (its format has no comments)"
+            )
     return lines
 
 
 def printable_source(line: str) -> str:
     """A source line as a terminal shows it safely: indentation dropped, tabs as spaces, control characters and bidi
     overrides as escapes (``\\x1b``), so a hostile file cannot reach the terminal."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
-                            line.strip().expandtabs(4))
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", line.strip().expandtabs(4))
 
 
 def summary_line(report: Report, visible: list[Finding]) -> str:
@@ -88,14 +90,17 @@ def summary_line(report: Report, visible: list[Finding]) -> str:
     blocking = len(report.blocking)
     files = len({f.path for f in visible})
     verdict = {0: "[bold green]passed[/]", 1: "[bold red]blocked[/]"}.get(
-        report.exit_code, "[bold red]failed: a configuration or usage error (see problems)[/]")
+        report.exit_code, "[bold red]failed: a configuration or usage error (see problems)[/]"
+    )
     seconds = stats.seconds.get("total", 0.0) if isinstance(stats, RunStats) else 0.0
     compared = f"compared with {escape(stats.base)} ({stats.preexisting} finding(s) already there not reported); " if stats and stats.base else ""
     version = stats.ruleset.version if stats and stats.ruleset else "?"
     excluded = f"{stats.files_excluded} excluded (exclude, or linguist-generated/vendored), " if stats and stats.files_excluded else ""
-    return (f"codex: {verdict} — {len(visible)} finding(s), {blocking} blocking, in {files} file(s); "
-            f"{stats.files_checked if stats else 0} file(s) checked, {excluded}{compared}{len(report.errors)} problem(s); "
-            f"ruleset {version}; {seconds:.1f} s")
+    return (
+        f"codex: {verdict} — {len(visible)} finding(s), {blocking} blocking, in {files} file(s); "
+        f"{stats.files_checked if stats else 0} file(s) checked, {excluded}{compared}{len(report.errors)} problem(s); "
+        f"ruleset {version}; {seconds:.1f} s"
+    )
 
 
 def llm_lines(llm: LlmStats | None) -> list[str]:
@@ -106,20 +111,26 @@ def llm_lines(llm: LlmStats | None) -> list[str]:
     elif isinstance(llm, LlmRan):
         cost = lambda c: f", cost {c.cost:.4f}" if c.cost is not None else ""  # noqa: E731
         cached = lambda c: f" ({c.tokens_cached:,} cached)" if c.tokens_cached else ""  # noqa: E731
-        per_rule = "; ".join(f"{rule} {c.tokens_in:,} in{cached(c)} / {c.tokens_out:,} out, {c.requests} request(s), "
-                             f"{c.cache_hits} cached{cost(c)}" for rule, c in llm.per_rule.items())
-        others = "" if set(llm.models) <= {llm.model} else "; answered by " + ", ".join(
-            f"{escape(model)} ({count})" for model, count in llm.models.items())
-        lines += [f"LLM pass ({escape(llm.model)}{others}): {llm.requests} request(s), {llm.tokens_in:,} tokens in{cached(llm)} / "
-                  f"{llm.tokens_out:,} out, {llm.cache_hits} cache hit(s){cost(llm)}"
-                  + (f" [dim](counted with {escape(llm.tokenizer)})[/]" if llm.tokenizer else ""),
-                  f"[dim]  per rule: {escape(per_rule)}[/]"]
+        per_rule = "; ".join(
+            f"{rule} {c.tokens_in:,} in{cached(c)} / {c.tokens_out:,} out, {c.requests} request(s), {c.cache_hits} cached{cost(c)}"
+            for rule, c in llm.per_rule.items()
+        )
+        others = "" if set(llm.models) <= {llm.model} else "; answered by " + ", ".join(f"{escape(model)} ({count})" for model, count in llm.models.items())
+        lines += [
+            f"LLM pass ({escape(llm.model)}{others}): {llm.requests} request(s), {llm.tokens_in:,} tokens in{cached(llm)} / "
+            f"{llm.tokens_out:,} out, {llm.cache_hits} cache hit(s){cost(llm)}" + (f" [dim](counted with {escape(llm.tokenizer)})[/]" if llm.tokenizer else ""),
+            f"[dim]  per rule: {escape(per_rule)}[/]",
+        ]
         if llm.verification is not None:
             v = llm.verification
-            lines.append(f"  verification: {v.requests} request(s), {v.upheld} upheld, {v.refuted} refuted (dropped), {v.failed} failed"
-                         + (" [magenta](kept as warnings, need human review)[/]" if v.failed else ""))
-        lines += [f"[magenta]  model {escape(f.model)} given up[/] ({escape(f.reason)}): "
-                  + (f"{escape(f.to)} asked instead" if f.to else "no model left") for f in llm.fallbacks]
+            lines.append(
+                f"  verification: {v.requests} request(s), {v.upheld} upheld, {v.refuted} refuted (dropped), {v.failed} failed"
+                + (" [magenta](kept as warnings, need human review)[/]" if v.failed else "")
+            )
+        lines += [
+            f"[magenta]  model {escape(f.model)} given up[/] ({escape(f.reason)}): " + (f"{escape(f.to)} asked instead" if f.to else "no model left")
+            for f in llm.fallbacks
+        ]
         if llm.unreviewed:
             lines.append(f"[magenta]  not reviewed:[/] {', '.join(llm.unreviewed)} (listed under problems)")
     if llm is not None and llm.require_llm_failed:

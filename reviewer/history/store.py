@@ -73,18 +73,22 @@ class History:
         with self._connection() as connection:
             self._migrate(connection)
             with self.backend.transaction(connection, migrating=False) as cursor:
-                cursor.execute(self._sql("INSERT INTO runs (at, command, ruleset, mode, files_checked, blocking, repository, pipeline)"
-                                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-                               (at, command, stats.ruleset.version, stats.mode, stats.files_checked, len(report.blocking),
-                                origin.repository, origin.pipeline))
+                cursor.execute(
+                    self._sql(
+                        "INSERT INTO runs (at, command, ruleset, mode, files_checked, blocking, repository, pipeline)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+                    ),
+                    (at, command, stats.ruleset.version, stats.mode, stats.files_checked, len(report.blocking), origin.repository, origin.pipeline),
+                )
                 run_id = cursor.fetchone()[0]
-                cursor.executemany(self._sql("INSERT INTO rule_runs (run_id, rule_id, files_seen, files_hit, held) VALUES (?, ?, ?, ?, ?)"),
-                                   [(run_id, rule_id, counts.files_seen, counts.files_hit, rule_id in held)
-                                    for rule_id, counts in stats.governance.rules.items()])
-                cursor.executemany(self._sql("INSERT INTO findings (run_id, rule_id, fingerprint, path, line, stage, overridden, reason)"
-                                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                                   [(run_id, f.rule_id, f.fingerprint, f.path, f.line, f.stage.value, f.overridden, f.override_reason)
-                                    for f in report.findings])
+                cursor.executemany(
+                    self._sql("INSERT INTO rule_runs (run_id, rule_id, files_seen, files_hit, held) VALUES (?, ?, ?, ?, ?)"),
+                    [(run_id, rule_id, counts.files_seen, counts.files_hit, rule_id in held) for rule_id, counts in stats.governance.rules.items()],
+                )
+                cursor.executemany(
+                    self._sql("INSERT INTO findings (run_id, rule_id, fingerprint, path, line, stage, overridden, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                    [(run_id, f.rule_id, f.fingerprint, f.path, f.line, f.stage.value, f.overridden, f.override_reason) for f in report.findings],
+                )
         return run_id
 
     def rule_statuses(self, repository: str | None = None) -> list[RuleStatus]:
@@ -93,8 +97,10 @@ class History:
         if not self.backend.exists():
             return []
         rows = self._within_deadline(lambda: self._read_statuses(repository))
-        statuses = [RuleStatus(rule_id, runs, repositories, held_runs, clean_runs, hits, overridden, self.backend.read_time(last_run))
-                    for rule_id, runs, repositories, held_runs, clean_runs, hits, overridden, last_run in rows]
+        statuses = [
+            RuleStatus(rule_id, runs, repositories, held_runs, clean_runs, hits, overridden, self.backend.read_time(last_run))
+            for rule_id, runs, repositories, held_runs, clean_runs, hits, overridden, last_run in rows
+        ]
         return sorted(statuses, key=lambda s: s.rule_id)
 
     def _read_statuses(self, repository: str | None) -> list[tuple[Any, ...]]:

@@ -65,8 +65,9 @@ class AnswerCache:
         now = self._clock()
         with self._lock, self._db:
             self._db.executemany("UPDATE answers SET used = ? WHERE key = ?", [(now, key) for key in self._hits])
-            self._db.executemany("INSERT OR REPLACE INTO answers (key, findings, used) VALUES (?, ?, ?)",
-                                 [(key, json.dumps(found), now) for key, found in entries.items()])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO answers (key, findings, used) VALUES (?, ?, ?)", [(key, json.dumps(found), now) for key, found in entries.items()]
+            )
             self._db.execute("DELETE FROM answers WHERE used < ?", (now - self._max_age,))
             self._hits.clear()
 

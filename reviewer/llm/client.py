@@ -69,8 +69,7 @@ class Endpoint:
         self.fallbacks: list[Fallback] = []
         self._dropped: set[str] = set()  # other options (temperature, max_tokens) the endpoint rejected by name
         self._lock = threading.Lock()
-        self._client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url,
-                                     timeout=settings.config.timeout, max_retries=0)
+        self._client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.config.timeout, max_retries=0)
         self._client.chat.completions  # noqa: B018  imported now, not inside the first request's deadline
         self._tls = httpx.create_ssl_context()  # httpx's default, made once rather than in every request's deadline
 
@@ -91,7 +90,7 @@ class Endpoint:
                 with self._lock:
                     if model not in self._gone:
                         self._gone[model] = str(exc)
-                        following = next((m for m in models[index + 1:] if m not in self._gone), None)
+                        following = next((m for m in models[index + 1 :] if m not in self._gone), None)
                         self.fallbacks.append(Fallback(model, str(exc), following))
                 reasons.append(f"{model}: {exc}")
         raise self._failure("; ".join(reasons) if len(models) > 1 else reasons[0].removeprefix(f"{models[0]}: "))
@@ -138,8 +137,7 @@ class Endpoint:
 
     def _options(self, kind: AnswerKind[T]) -> dict[str, object]:
         config = self.settings.config
-        wanted: dict[str, object] = {"response_format": self._response_format(kind), "temperature": 0,
-                                     "max_tokens": config.max_output_tokens}
+        wanted: dict[str, object] = {"response_format": self._response_format(kind), "temperature": 0, "max_tokens": config.max_output_tokens}
         return {name: value for name, value in wanted.items() if value is not None and name not in self._dropped}
 
     def _response_format(self, kind: AnswerKind[T]) -> dict[str, object] | None:
@@ -183,7 +181,8 @@ class Endpoint:
         watchdog.start()
         try:
             completion = client.chat.completions.create(  # type: ignore[call-overload]  # options: the create() arguments the endpoint still accepts, by name
-                model=model, messages=messages, **options)
+                model=model, messages=messages, **options
+            )
             content = completion.choices[0].message.content if completion.choices else None
             usage = completion.usage
             tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (None, None)

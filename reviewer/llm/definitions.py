@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 Span = tuple[int, int]  # first and last line, 1-based, as git numbers them
 
-_JS_FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "method_definition", "arrow_function",
-                           "function_expression"})  # an arrow function or function expression: a callback, `const f = ...`
+_JS_FUNCTIONS = frozenset(
+    {"function_declaration", "generator_function_declaration", "method_definition", "arrow_function", "function_expression"}
+)  # an arrow function or function expression: a callback, `const f = ...`
 _FUNCTIONS = {  # language -> the node types of a function
     "lua": frozenset({"function_declaration", "function_definition"}),
     "rust": frozenset({"function_item"}),

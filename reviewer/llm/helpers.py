@@ -91,5 +91,8 @@ def _functions(file: Path, _mtime_ns: int, _size: int) -> dict[str, tuple[int, i
         tree = python_ast.parse(file.read_bytes().decode("utf-8", "replace"))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
-    return {node.name: (min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno or node.lineno)
-            for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {
+        node.name: (min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno or node.lineno)
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }

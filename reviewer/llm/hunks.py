@@ -146,8 +146,7 @@ def _context_start(lines: list[str], first: int, start: int) -> int:
     """
     opening = next((n for n in range(first, len(lines) + 1) if lines[n - 1].strip()), first)
     above = next((n for n in range(first - 1, 0, -1) if lines[n - 1].strip()), None)
-    if _opens_definition(lines[opening - 1]) and (above is None or _indent(lines[above - 1]) > _indent(lines[opening - 1])
-                                                  or _indent(lines[opening - 1]) == 0):
+    if _opens_definition(lines[opening - 1]) and (above is None or _indent(lines[above - 1]) > _indent(lines[opening - 1]) or _indent(lines[opening - 1]) == 0):
         return first
     indent = _indent(lines[first - 1])
     for n in range(first - 1, max(0, start - 1 - SCOPE_LINES), -1):
@@ -189,8 +188,7 @@ class Routing(NamedTuple):
     files_skipped: list[tuple[str, str]]
 
 
-def route(rules: list[Rule], targets: list[Target], context: int,
-          helpers: Callable[[Hunk], tuple[Hunk, ...]] = lambda hunk: ()) -> Routing:
+def route(rules: list[Rule], targets: list[Target], context: int, helpers: Callable[[Hunk], tuple[Hunk, ...]] = lambda hunk: ()) -> Routing:
     """Each hunk with the rules whose languages, paths and prefilter it passes (hunks no rule wants are left out),
     and the definitions of the helpers it calls (``helpers``: reviewer.llm.helpers) to show with it.
 

@@ -64,8 +64,7 @@ class Costs:
         return self._memo[header]
 
 
-def plan(routed: list[Routed], costs: Costs, budget: int | None, model_of: Callable[[Rule], str] = lambda rule: ""
-         ) -> tuple[list[Request], list[OverBudget]]:
+def plan(routed: list[Routed], costs: Costs, budget: int | None, model_of: Callable[[Rule], str] = lambda rule: "") -> tuple[list[Request], list[OverBudget]]:
     """Requests within ``budget`` input tokens (``None``: no cap), and the hunks left out for it.
 
     A hunk goes in one request with all the rules that apply to it and share a model (``model_of``), so it is sent
@@ -75,10 +74,12 @@ def plan(routed: list[Routed], costs: Costs, budget: int | None, model_of: Calla
     bulk of unrelated lines does not push a violation out) — and one that does not fit what is left of
     the budget is left out (smaller ones after it may still fit).
     """
-    by_model = [Routed(item.hunk, tuple(r for r in item.rules if model_of(r) == model), item.context)
-                for item in routed for model in dict.fromkeys(map(model_of, item.rules))]
-    ranked = sorted(by_model, key=lambda r: (min(_SEVERITY_RANK[x.severity] for x in r.rules), -relevance(r),
-                                             r.hunk.path, r.hunk.start))
+    by_model = [
+        Routed(item.hunk, tuple(r for r in item.rules if model_of(r) == model), item.context)
+        for item in routed
+        for model in dict.fromkeys(map(model_of, item.rules))
+    ]
+    ranked = sorted(by_model, key=lambda r: (min(_SEVERITY_RANK[x.severity] for x in r.rules), -relevance(r), r.hunk.path, r.hunk.start))
     requests: list[Request] = []
     filling: dict[str, Request] = {}  # per model, the request being filled
     over: list[OverBudget] = []

@@ -52,13 +52,25 @@ class LlmOutcome:
         """``after`` (governance's copies: ``after[i]`` is ``before[i]`` with the stage in force) with the blocking
         findings of medium confidence turned into warnings."""
         uncertain = {id(f) for f in self.uncertain}
-        return [f.model_copy(update={"stage": Stage.warn}) if i < len(before) and id(before[i]) in uncertain and f.stage is Stage.block
-                else f for i, f in enumerate(after)]
+        return [
+            f.model_copy(update={"stage": Stage.warn}) if i < len(before) and id(before[i]) in uncertain and f.stage is Stage.block else f
+            for i, f in enumerate(after)
+        ]
 
 
-def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: LlmConfig, *, enabled: bool = True,
-                 budget: int | None = None, env: Mapping[str, str] | None = None, use_cache: bool = True,
-                 sleep: Callable[[float], None] = time.sleep, trust_config_url: bool = False) -> LlmOutcome:
+def run_llm_pass(
+    rules: list[Rule],
+    targets: list[Target],
+    root: Path,
+    config: LlmConfig,
+    *,
+    enabled: bool = True,
+    budget: int | None = None,
+    env: Mapping[str, str] | None = None,
+    use_cache: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+    trust_config_url: bool = False,
+) -> LlmOutcome:
     """Review the changed hunks with the judgment ``rules``. Never raises: whatever fails is reported, and skipped.
 
     ``use_cache=False`` neither reads nor writes the answer cache (``codex check --no-cache``). ``trust_config_url``:
@@ -79,10 +91,12 @@ def run_llm_pass(rules: list[Rule], targets: list[Target], root: Path, config: L
         return _Pass(settings, cache_dir, config.budget if budget is None else budget, sleep).run(rules, routing)
     except Exception as exc:  # the last guard of an optional pass: fail open, say so
         reason = redact(f"{type(exc).__name__}: {exc}", secrets(config, env))
-        problem = Problem(message=f"LLM pass failed: {reason}", kind="llm",
-                          hint="a bug in codex, please report it; the run went on without the LLM pass and static findings are complete")
-        return LlmOutcome(problems=[problem], unreviewed=wanted,
-                          stats={"status": "failed", "reason": reason, "rules": ids, "unreviewed": wanted})
+        problem = Problem(
+            message=f"LLM pass failed: {reason}",
+            kind="llm",
+            hint="a bug in codex, please report it; the run went on without the LLM pass and static findings are complete",
+        )
+        return LlmOutcome(problems=[problem], unreviewed=wanted, stats={"status": "failed", "reason": reason, "rules": ids, "unreviewed": wanted})
 
 
 class _Pass:
@@ -95,8 +109,14 @@ class _Pass:
         self.costs: Costs | None = None  # token estimates of what each rule saw (with the counter)
         self.outcome = LlmOutcome()
         if settings.key_withheld:
-            self.outcome.problems.append(Problem(path=settings.config.file, message=settings.key_withheld, kind="llm",
-                                                 hint="to send the key there, set CODEX_LLM_BASE_URL to that URL in the environment"))
+            self.outcome.problems.append(
+                Problem(
+                    path=settings.config.file,
+                    message=settings.key_withheld,
+                    kind="llm",
+                    hint="to send the key there, set CODEX_LLM_BASE_URL to that URL in the environment",
+                )
+            )
         self.placement = Placement()
         self.confidence: dict[str, int] = {"high": 0, "medium": 0}
         self.per_rule: dict[str, dict[str, int]] = {}
@@ -112,14 +132,25 @@ class _Pass:
         routed, skipped = routing.routed, routing.prefilter_skipped
         for key in sorted(set(self.settings.config.models) - {r.id for r in rules} - {s.value for s in Severity}):
             config = self.settings.config
-            self.outcome.problems.append(Problem(path=config.file, message=f"{config.key('models')} names {key}, which is not a judgment "
-                                                 "rule of this ruleset: that model is not used", kind="llm",
-                                                 hint=f"fix the rule id, or remove it from {config.setting('models')}"))
+            self.outcome.problems.append(
+                Problem(
+                    path=config.file,
+                    message=f"{config.key('models')} names {key}, which is not a judgment rule of this ruleset: that model is not used",
+                    kind="llm",
+                    hint=f"fix the rule id, or remove it from {config.setting('models')}",
+                )
+            )
         for path, reason in routing.files_skipped:
-            self.outcome.problems.append(Problem(path=path, message=f"not reviewed by the LLM pass: {reason}", kind="llm",
-                                                 hint="review it yourself if the merge request changed it by hand"))
-        self.per_rule = {r.id: dict.fromkeys(("tokens_in", "tokens_cached", "tokens_out", "requests", "cache_hits", "findings",
-                                              "not_reviewed"), 0) | {"prefilter_skipped": skipped.get(r.id, 0)} for r in rules}
+            self.outcome.problems.append(
+                Problem(
+                    path=path, message=f"not reviewed by the LLM pass: {reason}", kind="llm", hint="review it yourself if the merge request changed it by hand"
+                )
+            )
+        self.per_rule = {
+            r.id: dict.fromkeys(("tokens_in", "tokens_cached", "tokens_out", "requests", "cache_hits", "findings", "not_reviewed"), 0)
+            | {"prefilter_skipped": skipped.get(r.id, 0)}
+            for r in rules
+        }
         cache = self._open_cache(self.cache_dir) if self.cache_dir else None
         pending = self._from_cache(cache, routed)
         requests: list[Request] = []
@@ -139,31 +170,43 @@ class _Pass:
             self._store(cache, to_cache)
             cache.close()
         self.outcome.unreviewed = sorted(self.unreviewed)
-        per_rule = {rule_id: {**counts, "cost": self._price(counts)} if priced(self.settings.config) else counts
-                    for rule_id, counts in self.per_rule.items()}
+        per_rule = {rule_id: {**counts, "cost": self._price(counts)} if priced(self.settings.config) else counts for rule_id, counts in self.per_rule.items()}
         failed = [r for r, (_, answer) in zip(requests, answers, strict=True) if isinstance(answer, EndpointFailure)]
         self.outcome.stats = {
-            "status": "ran", "model": self.settings.model, "endpoint": self.settings.shown_url,
+            "status": "ran",
+            "model": self.settings.model,
+            "endpoint": self.settings.shown_url,
             "key_withheld": bool(self.settings.key_withheld),
-            "tokenizer": self.counter.name if self.counter else None, "budget": self.budget,
-            "requests": len(requests), "failed_requests": len(failed), **tokens,
+            "tokenizer": self.counter.name if self.counter else None,
+            "budget": self.budget,
+            "requests": len(requests),
+            "failed_requests": len(failed),
+            **tokens,
             "cost": self._price(tokens) if priced(self.settings.config) else None,
             "cache_hits": sum(r["cache_hits"] for r in self.per_rule.values()),
             "prefilter_skipped": sum(skipped.values()),
             "files_skipped": [{"path": path, "reason": reason} for path, reason in routing.files_skipped],  # (rule, hunk) pairs a rule's prefilter turned away
-            "hunks": {"routed": len(routed), "sent": sum(len(r.items) for r in requests), "over_budget": self.over_budget,
-                      "failed": sum(len(r.items) for r in failed), "helpers": sum(len(i.context) for r in requests for i in r.items),
-                      "helpers_left_out": self.helpers_left_out},
-            "dropped": self.placement.dropped, "moved": self.placement.moved, "confidence": self.confidence,
+            "hunks": {
+                "routed": len(routed),
+                "sent": sum(len(r.items) for r in requests),
+                "over_budget": self.over_budget,
+                "failed": sum(len(r.items) for r in failed),
+                "helpers": sum(len(i.context) for r in requests for i in r.items),
+                "helpers_left_out": self.helpers_left_out,
+            },
+            "dropped": self.placement.dropped,
+            "moved": self.placement.moved,
+            "confidence": self.confidence,
             "verification": self.verification if any(self.settings.verifier_of(r) for r in rules) else None,
             "models": dict(sorted(self.answered_by.items())),
             "fallbacks": [vars(f) for f in self.endpoint.fallbacks] if self.endpoint else [],
-            "rules": [r.id for r in rules], "per_rule": per_rule, "unreviewed": self.outcome.unreviewed,
+            "rules": [r.id for r in rules],
+            "per_rule": per_rule,
+            "unreviewed": self.outcome.unreviewed,
         }
         return self.outcome
 
-    def _take(self, requests: list[Request], answers: list[tuple[list[dict[str, str]], FindingsReply | EndpointFailure]]
-              ) -> tuple[dict[str, int], list[Kept]]:
+    def _take(self, requests: list[Request], answers: list[tuple[list[dict[str, str]], FindingsReply | EndpointFailure]]) -> tuple[dict[str, int], list[Kept]]:
         """Tokens of the answered requests (as the endpoint reported them, else as counted) and the findings kept."""
         tokens = {"tokens_in": 0, "tokens_cached": 0, "tokens_out": 0}
         kept: list[Kept] = []
@@ -178,9 +221,11 @@ class _Pass:
     def _used(self, tokens: dict[str, int], sent: list[dict[str, str]], answer: Reply[Any]) -> dict[str, int]:
         """An answered request's tokens (as the endpoint reported them, else as counted), added to ``tokens``."""
         counter = self.counter or counter_for(self.settings.model)
-        used = {"tokens_in": answer.tokens_in if answer.tokens_in is not None else sum(counter.count(m["content"]) + 4 for m in sent),
-                "tokens_cached": answer.tokens_cached,
-                "tokens_out": answer.tokens_out if answer.tokens_out is not None else counter.count(answer.content)}
+        used = {
+            "tokens_in": answer.tokens_in if answer.tokens_in is not None else sum(counter.count(m["content"]) + 4 for m in sent),
+            "tokens_cached": answer.tokens_cached,
+            "tokens_out": answer.tokens_out if answer.tokens_out is not None else counter.count(answer.content),
+        }
         for kind, count in used.items():
             tokens[kind] += count
         self.answered_by[answer.model] = self.answered_by.get(answer.model, 0) + 1
@@ -190,8 +235,7 @@ class _Pass:
         """The kept findings reported, those that may block verified first where asked (refuted: dropped; the
         verification failed: a warning that needs human review); what to cache, per (rule, hunk): not the entries
         of a failed verification, which the next run asks again."""
-        asked = [(found, verifier) for entry in kept for found in entry.found
-                 if found.may_block and (verifier := self.settings.verifier_of(found.rule))]
+        asked = [(found, verifier) for entry in kept for found in entry.found if found.may_block and (verifier := self.settings.verifier_of(found.rule))]
         verdicts = dict(zip((id(found) for found, _ in asked), self._ask_many([partial(self._verify, *each, tokens) for each in asked]), strict=True))
         to_cache: dict[str, list[CachedFinding]] = {}
         for entry in kept:
@@ -231,11 +275,16 @@ class _Pass:
         (``--require-llm`` fails)."""
         self.verification["failed"] += 1
         self.unreviewed.add(found.rule.id)
-        self.outcome.problems.append(Problem(
-            path=found.hunk.path, line=found.line, kind="llm", hint=_HINT_UNVERIFIED,
-            message=f"{found.rule.id} finding not verified ({reason}): kept as a warning, needs human review"))
-        self._add(found.rule, found.hunk, found.line, f"needs human review (not verified: {reason}). {found.reason}",
-                  found.confidence, warn=True)
+        self.outcome.problems.append(
+            Problem(
+                path=found.hunk.path,
+                line=found.line,
+                kind="llm",
+                hint=_HINT_UNVERIFIED,
+                message=f"{found.rule.id} finding not verified ({reason}): kept as a warning, needs human review",
+            )
+        )
+        self._add(found.rule, found.hunk, found.line, f"needs human review (not verified: {reason}). {found.reason}", found.confidence, warn=True)
 
     def _cache_model(self, rule: Rule, model: str) -> str:
         """What a cached answer of ``rule`` depends on besides the prompt: the model, and the verifier when there is one."""
@@ -250,8 +299,14 @@ class _Pass:
             return AnswerCache(directory, self.settings.config.cache_max_age_days)
         except (OSError, sqlite3.Error) as exc:
             setting = f"{self.settings.config.key('cache_dir')} in {self.settings.config.file}"
-            self.outcome.problems.append(Problem(path=str(directory), message=f"LLM cache unusable ({exc}); every hunk is sent",
-                                                 hint=f"make the directory writable or set {setting}", kind="llm"))
+            self.outcome.problems.append(
+                Problem(
+                    path=str(directory),
+                    message=f"LLM cache unusable ({exc}); every hunk is sent",
+                    hint=f"make the directory writable or set {setting}",
+                    kind="llm",
+                )
+            )
             return None
 
     def _from_cache(self, cache: AnswerCache | None, routed: list[Routed]) -> list[Routed]:
@@ -261,8 +316,11 @@ class _Pass:
         for item in routed:
             missing: list[Rule] = []
             for rule in item.rules:
-                keys = (cache_key(self._cache_model(rule, model), rule, item.hunk, context) for context in dict.fromkeys((item.context, ()))
-                        for model in self.settings.chain(self.settings.model_of(rule)))
+                keys = (
+                    cache_key(self._cache_model(rule, model), rule, item.hunk, context)
+                    for context in dict.fromkeys((item.context, ()))
+                    for model in self.settings.chain(self.settings.model_of(rule))
+                )
                 hit = next((found for key in keys if (found := self._lookup(cache, key)) is not None), None) if cache else None
                 if hit is None:
                     missing.append(rule)
@@ -284,8 +342,7 @@ class _Pass:
         try:
             cache.put(entries)
         except sqlite3.Error as exc:
-            self.outcome.problems.append(Problem(message=f"LLM answers not cached ({exc})", kind="llm",
-                                                 hint="the next run sends these hunks again"))
+            self.outcome.problems.append(Problem(message=f"LLM answers not cached ({exc})", kind="llm", hint="the next run sends these hunks again"))
 
     def _endpoint(self) -> Endpoint:
         with self._lock:
@@ -336,16 +393,17 @@ class _Pass:
     def _failed(self, request: Request, reason: str) -> None:
         for item in sorted(request.items, key=lambda i: (i.hunk.path, i.hunk.start)):
             ids, hunk = ", ".join(r.id for r in item.rules), item.hunk
-            self._not_reviewed(item.rules, hunk, f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: {reason}",
-                               _HINT_FAILED)
+            self._not_reviewed(item.rules, hunk, f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: {reason}", _HINT_FAILED)
 
     def _over_budget(self, left_out: OverBudget) -> None:
         hunk, ids = left_out.routed.hunk, ", ".join(r.id for r in left_out.routed.rules)
-        self._not_reviewed(left_out.routed.rules, hunk,
-                           f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: over the token budget "
-                           f"of {self.budget} (needs {left_out.needed}, {max(0, left_out.left)} left)",
-                           f"raise --llm-budget or {self.settings.config.key('budget')} in {self.settings.config.file}; "
-                           "static findings are complete")
+        self._not_reviewed(
+            left_out.routed.rules,
+            hunk,
+            f"not reviewed by the LLM pass ({ids}), lines {hunk.start}-{hunk.end}: over the token budget "
+            f"of {self.budget} (needs {left_out.needed}, {max(0, left_out.left)} left)",
+            f"raise --llm-budget or {self.settings.config.key('budget')} in {self.settings.config.file}; static findings are complete",
+        )
 
     def _not_reviewed(self, rules: tuple[Rule, ...], hunk: Hunk, message: str, hint: str) -> None:
         self.outcome.problems.append(Problem(path=hunk.path, line=min(hunk.added), message=message, hint=hint, kind="llm"))

@@ -68,10 +68,11 @@ def resolve(config: LlmConfig, env: Mapping[str, str], trust_config_url: bool = 
         return None, f"no model configured: set CODEX_LLM_MODEL or {config.key('model')} in {config.file}"
     withheld = ""
     if api_key and base_url and not env_url and not trust_config_url:
-        withheld = (f"{config.key('base_url')} {redact_url(base_url)} is the checked repository's choice: the API key from "
-                    "the environment was not sent to it, the endpoint was asked without a key")
+        withheld = (
+            f"{config.key('base_url')} {redact_url(base_url)} is the checked repository's choice: the API key from "
+            "the environment was not sent to it, the endpoint was asked without a key"
+        )
         api_key = None
     if not api_key and not base_url:
         return None, "no API key for the OpenAI endpoint: set CODEX_LLM_API_KEY or OPENAI_API_KEY, or a base URL"
-    return LlmSettings(model=model, base_url=base_url, api_key=api_key or NO_KEY_NEEDED, config=config,
-                       secrets=secrets(config, env), key_withheld=withheld), ""
+    return LlmSettings(model=model, base_url=base_url, api_key=api_key or NO_KEY_NEEDED, config=config, secrets=secrets(config, env), key_withheld=withheld), ""

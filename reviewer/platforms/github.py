@@ -44,11 +44,25 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
         pull = json.loads(Path(event_path).read_text(encoding="utf-8"))["pull_request"]
         number, base, head = int(pull["number"]), pull["base"]["sha"], pull["head"]["sha"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ProblemError([Problem(path=event_path or "GITHUB_EVENT_PATH", message=f"cannot read the pull request event: {exc!r}",
-                                    hint="run codex review in a workflow triggered by pull_request", kind="usage")]) from exc
+        raise ProblemError(
+            [
+                Problem(
+                    path=event_path or "GITHUB_EVENT_PATH",
+                    message=f"cannot read the pull request event: {exc!r}",
+                    hint="run codex review in a workflow triggered by pull_request",
+                    kind="usage",
+                )
+            ]
+        ) from exc
     return MergeRequest(
-        platform="github", api_url=env.get("GITHUB_API_URL", "https://api.github.com"), project=env.get("GITHUB_REPOSITORY", ""),
-        number=number, base_sha=base, head_sha=head, token=SecretStr(env["GITHUB_TOKEN"]) if env.get("GITHUB_TOKEN") else None, token_name="GITHUB_TOKEN",
+        platform="github",
+        api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
+        project=env.get("GITHUB_REPOSITORY", ""),
+        number=number,
+        base_sha=base,
+        head_sha=head,
+        token=SecretStr(env["GITHUB_TOKEN"]) if env.get("GITHUB_TOKEN") else None,
+        token_name="GITHUB_TOKEN",
         files_url=f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env.get('GITHUB_REPOSITORY', '')}/blob",
         fetch_hint="fetch the whole history: actions/checkout with `fetch-depth: 0`",
         checkout_hint="check out the head commit: actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`",
@@ -59,8 +73,15 @@ class BoundedRetry(DeadlineRetry, GithubRetry):
     """PyGithub's rate-limit-aware retry (a 403 rate limit waits for its reset), within the review's deadline, and
     never of a POST that may have landed (see ``reviewer.platforms.retry``)."""
 
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> Self:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Self:
         left = self.deadline - time.monotonic()
         self.max_rate_limit_wait = max(0.0, min(self.max_rate_limit_wait or left, left))
         return super().increment(method, url, response, error, _pool, _stacktrace)
@@ -72,11 +93,17 @@ def client(mr: MergeRequest, deadline: float, throttle: bool = True) -> Github:
 
     ``throttle`` keeps GitHub's advice of a pause between writes (off only against a local stand-in).
     """
-    retry = BoundedRetry(total=API_RETRIES, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)], backoff_factor=0.5,
-                         deadline=deadline)
+    retry = BoundedRetry(total=API_RETRIES, max_rate_limit_wait=300, status_forcelist=[429, *range(500, 600)], backoff_factor=0.5, deadline=deadline)
     token = mr.token.get_secret_value() if mr.token else ""
-    return Github(auth=Auth.Token(token), base_url=mr.api_url.rstrip("/"), retry=retry, timeout=30, lazy=True,
-                  seconds_between_requests=0.25 if throttle else None, seconds_between_writes=1.0 if throttle else None)
+    return Github(
+        auth=Auth.Token(token),
+        base_url=mr.api_url.rstrip("/"),
+        retry=retry,
+        timeout=30,
+        lazy=True,
+        seconds_between_requests=0.25 if throttle else None,
+        seconds_between_writes=1.0 if throttle else None,
+    )
 
 
 def connect(mr: MergeRequest) -> GitHubPlatform:
@@ -101,8 +128,11 @@ class GitHubPlatform:
         """codex's review comments, less those GraphQL says someone else wrote (a copied marker is not codex's); one
         marked fixed whose thread is still open is not settled, so the next run resolves it."""
         own, others = self._graphql_threads()
-        return [replace(thread, settled=not (thread.fixed and thread.handle.id in own and not own[thread.handle.id].is_resolved))
-                for thread in self._marked() if thread.handle.id not in others]
+        return [
+            replace(thread, settled=not (thread.fixed and thread.handle.id in own and not own[thread.handle.id].is_resolved))
+            for thread in self._marked()
+            if thread.handle.id not in others
+        ]
 
     def mark_fixed(self, thread: Thread[PullRequestComment]) -> None:
         if not thread.fixed:  # one marked on an earlier run has only its thread left to resolve
@@ -148,10 +178,15 @@ class GitHubPlatform:
             return []
         comments = [_comment(f, diff) for f in findings]
         try:
-            self._create(lambda: self.pull.create_review(
-                commit=self.commit, event="COMMENT", comments=comments,
-                body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all."),
-                partial(self._landed, {f.fingerprint for f in findings}))  # a review lands whole or not at all
+            self._create(
+                lambda: self.pull.create_review(
+                    commit=self.commit,
+                    event="COMMENT",
+                    comments=comments,
+                    body=f"codex: {len(findings)} new finding(s); the codex summary comment lists them all.",
+                ),
+                partial(self._landed, {f.fingerprint for f in findings}),
+            )  # a review lands whole or not at all
             return []
         except GithubException as exc:
             if exc.status != 422:
@@ -159,10 +194,19 @@ class GitHubPlatform:
         refused = []
         for finding, comment in zip(findings, comments, strict=True):
             try:
-                self._create(partial(self.pull.create_review_comment, comment["body"], self.commit, comment["path"],
-                                     line=comment.get("line", NotSet), side=comment.get("side", NotSet),
-                                     start_line=comment.get("start_line", NotSet), start_side=comment.get("start_side", NotSet)),
-                             partial(self._landed, {finding.fingerprint}))
+                self._create(
+                    partial(
+                        self.pull.create_review_comment,
+                        comment["body"],
+                        self.commit,
+                        comment["path"],
+                        line=comment.get("line", NotSet),
+                        side=comment.get("side", NotSet),
+                        start_line=comment.get("start_line", NotSet),
+                        start_side=comment.get("start_side", NotSet),
+                    ),
+                    partial(self._landed, {finding.fingerprint}),
+                )
             except GithubException as exc:
                 if exc.status != 422:
                     raise

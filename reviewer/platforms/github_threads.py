@@ -95,8 +95,7 @@ class OwnThreads:
 
     def own_comments(self) -> set[int]:
         """The REST ids of the pull request's conversation comments this token's user wrote."""
-        return {c.database_id for data in self._pages(COMMENTS_QUERY, "comments")
-                for c in _IssueComments.model_validate(data).nodes if c.viewer_did_author}
+        return {c.database_id for data in self._pages(COMMENTS_QUERY, "comments") for c in _IssueComments.model_validate(data).nodes if c.viewer_did_author}
 
     def _pages(self, query: str, connection: str) -> Iterator[dict]:
         """Each page of the pull request's ``connection``, following its cursor."""

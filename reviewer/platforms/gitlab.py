@@ -30,15 +30,25 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
     if env.get("GITLAB_CI") != "true" or not env.get("CI_MERGE_REQUEST_IID"):
         return None
     if not env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
-        raise ProblemError([Problem(message="CI_MERGE_REQUEST_DIFF_BASE_SHA is not set, so the merge request's base is unknown",
-                                    hint='run codex review in a merge request pipeline (`if: $CI_PIPELINE_SOURCE == "merge_request_event"`)',
-                                    kind="usage")])
+        raise ProblemError(
+            [
+                Problem(
+                    message="CI_MERGE_REQUEST_DIFF_BASE_SHA is not set, so the merge request's base is unknown",
+                    hint='run codex review in a merge request pipeline (`if: $CI_PIPELINE_SOURCE == "merge_request_event"`)',
+                    kind="usage",
+                )
+            ]
+        )
     token_name = next((name for name in TOKEN_VARIABLES if env.get(name)), TOKEN_VARIABLES[0])
     return MergeRequest(
-        platform="gitlab", api_url=env.get("CI_SERVER_URL", "https://gitlab.com"), project=env.get("CI_PROJECT_ID", ""),
-        number=int(env["CI_MERGE_REQUEST_IID"]), base_sha=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", ""),
+        platform="gitlab",
+        api_url=env.get("CI_SERVER_URL", "https://gitlab.com"),
+        project=env.get("CI_PROJECT_ID", ""),
+        number=int(env["CI_MERGE_REQUEST_IID"]),
+        base_sha=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", ""),
         head_sha=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA", ""),
-        token=SecretStr(env[token_name]) if env.get(token_name) else None, token_name=token_name,
+        token=SecretStr(env[token_name]) if env.get(token_name) else None,
+        token_name=token_name,
         files_url=f"{env['CI_PROJECT_URL']}/-/blob" if env.get("CI_PROJECT_URL") else "",
         fetch_hint="set `GIT_DEPTH: 0` (or a depth that reaches the merge-base) in the job's variables",
         checkout_hint='check out the source branch head first: `git checkout "${CI_MERGE_REQUEST_SOURCE_BRANCH_SHA:-$CI_COMMIT_SHA}"`',
@@ -58,8 +68,7 @@ def client(mr: MergeRequest, deadline: float) -> gitlab.Gitlab:
     """python-gitlab retrying a call at most ``API_RETRIES`` times before ``deadline`` (a ``time.monotonic()`` value):
     reads and edits on a 5xx or a 429 (as ``Retry-After`` says), a POST on a 429 only."""
     session = requests.Session()
-    retry = DeadlineRetry(total=API_RETRIES, status_forcelist=[429, *RETRYABLE_TRANSIENT_ERROR_CODES], backoff_factor=0.5,
-                          deadline=deadline)
+    retry = DeadlineRetry(total=API_RETRIES, status_forcelist=[429, *RETRYABLE_TRANSIENT_ERROR_CODES], backoff_factor=0.5, deadline=deadline)
     for scheme in ("http://", "https://"):
         session.mount(scheme, HTTPAdapter(max_retries=retry))
     token = mr.token.get_secret_value() if mr.token else None
@@ -121,16 +130,24 @@ class GitLabPlatform:
         refs = self.merge_request.diff_refs
         refused = []
         for finding in findings:
-            position = {"position_type": "text", "base_sha": refs["base_sha"], "start_sha": refs["start_sha"],
-                        "head_sha": refs["head_sha"], "new_path": finding.path,
-                        "old_path": diff.old_paths.get(finding.path, finding.path), "new_line": finding.line}
+            position = {
+                "position_type": "text",
+                "base_sha": refs["base_sha"],
+                "start_sha": refs["start_sha"],
+                "head_sha": refs["head_sha"],
+                "new_path": finding.path,
+                "old_path": diff.old_paths.get(finding.path, finding.path),
+                "new_line": finding.line,
+            }
             old_line = diff.anchor(finding.path, finding.line)
             if old_line:
                 position["old_line"] = old_line  # an unchanged context line needs both
             fence = f"suggestion:-0+{finding.end_line - finding.line}" if diff.shows(finding) else None
             try:
-                self._create(partial(self.merge_request.discussions.create, {"body": finding_body(finding, fence), "position": position}),
-                             partial(self._landed, finding.fingerprint))
+                self._create(
+                    partial(self.merge_request.discussions.create, {"body": finding_body(finding, fence), "position": position}),
+                    partial(self._landed, finding.fingerprint),
+                )
             except GitlabCreateError as exc:
                 if exc.response_code not in (400, 422):
                     raise
@@ -149,8 +166,7 @@ class GitLabPlatform:
         return any(thread.fingerprint == fingerprint for thread in self.threads())
 
     def _summary(self) -> Any:
-        return next((n for n in self.merge_request.notes.list(iterator=True)
-                     if SUMMARY_MARKER in (n.body or "") and self._own(n.attributes)), None)
+        return next((n for n in self.merge_request.notes.list(iterator=True) if SUMMARY_MARKER in (n.body or "") and self._own(n.attributes)), None)
 
     def _create(self, create: Callable[[], object], landed: Callable[[], bool]) -> None:
         create_once(create, landed, _may_have_landed, API_RETRIES + 1, self.deadline)

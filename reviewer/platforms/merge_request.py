@@ -56,9 +56,15 @@ def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
             raise ProblemError([_shallow(f"the {what} commit {sha[:12]} is not in this clone", mr)])
     head_now = repo.head.commit.hexsha if repo.head.is_valid() else ""
     if head_now != mr.head_sha:
-        raise ProblemError([Problem(message=f"the checkout is at {head_now[:12] or 'nothing'}, not at the merge request head {mr.head_sha[:12]}",
-                                    hint=mr.checkout_hint,
-                                    kind="usage")])
+        raise ProblemError(
+            [
+                Problem(
+                    message=f"the checkout is at {head_now[:12] or 'nothing'}, not at the merge request head {mr.head_sha[:12]}",
+                    hint=mr.checkout_hint,
+                    kind="usage",
+                )
+            ]
+        )
     try:
         base = repo.git.merge_base(mr.base_sha, mr.head_sha)
     except git.GitCommandError as exc:
@@ -128,12 +134,19 @@ def rules_at(root: Path, commit: str) -> BaseRules:
         try:
             own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped, config, "in the target branch's RFCs")
         except ValidationError as exc:
-            raise ProblemError([Problem(path=path, message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
-                                        hint="fix it on the target branch with `codex compile`", kind="config")]) from exc
+            raise ProblemError(
+                [
+                    Problem(
+                        path=path,
+                        message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
+                        hint="fix it on the target branch with `codex compile`",
+                        kind="config",
+                    )
+                ]
+            ) from exc
     loaded = with_shipped(own, shipped, config)
     origin = loaded.origin if own is not None else f"{loaded.origin} (no {path} at {commit[:12]})"
-    return BaseRules(loaded.ruleset, origin, config, own=own is not None and bool(own.origin), shipped_rfcs=loaded.shipped_rfcs,
-                     problems=loaded.problems)
+    return BaseRules(loaded.ruleset, origin, config, own=own is not None and bool(own.origin), shipped_rfcs=loaded.shipped_rfcs, problems=loaded.problems)
 
 
 def _config_at(repo: git.Repo, commit: str) -> CodexConfig:
@@ -155,12 +168,16 @@ def rule_changes(base: Ruleset, head: Ruleset) -> list[str]:
     for rule_id, old, new in pairs:
         if old is None or new is None:
             continue
-        changed = [what for what, a, b in (
-            ("matcher or scope", old.content_hash(), new.content_hash()),
-            ("stage", old.stage, new.stage),
-            ("severity", old.severity, new.severity),
-            ("statement", (old.need, old.use), (new.need, new.use)),
-        ) if a != b]
+        changed = [
+            what
+            for what, a, b in (
+                ("matcher or scope", old.content_hash(), new.content_hash()),
+                ("stage", old.stage, new.stage),
+                ("severity", old.severity, new.severity),
+                ("statement", (old.need, old.use), (new.need, new.use)),
+            )
+            if a != b
+        ]
         if changed:
             notes.append(f"- changed **{rule_id}** ({', '.join(changed)}): stage {old.stage.value} → {new.stage.value}")
     return notes or ["- rfcs/ or rules/ changed, but no rule's behaviour did"]

@@ -38,8 +38,15 @@ class DeadlineRetry(Retry):
             return status_code in RATE_LIMITED and status_code in (self.status_forcelist or ())
         return super().is_retry(method, status_code, has_retry_after)
 
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> Self:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Self:
         left = self.deadline - time.monotonic()
         wait = self.get_retry_after(response) if response is not None else None
         if left <= 0 or (wait is not None and wait > left):
@@ -48,8 +55,7 @@ class DeadlineRetry(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def create_once(create: Callable[[], object], landed: Callable[[], bool], transient: Callable[[BaseException], bool],
-                tries: int, deadline: float) -> None:
+def create_once(create: Callable[[], object], landed: Callable[[], bool], transient: Callable[[BaseException], bool], tries: int, deadline: float) -> None:
     """Create something with ``create`` (a POST), at most ``tries`` times before ``deadline``: after a failure that
     may have been applied (``transient``: a 5xx, a timeout), ``landed`` looks for it first, and only if it is not there
     is it sent again. Anything else, or the last failure, is raised."""

@@ -88,9 +88,11 @@ def finding_body(f: Finding, suggestion_fence: str | None = None) -> str:
     Without an RFC link a reader can open, a collapsible "Why" carries the rule's reasoning and the remedy."""
     tag = "blocking" if f.blocking else f"overridden: {inert_markdown(f.override_reason or '')}" if f.overridden else f.stage.value
     suggestion = fenced(f.fix, suggestion_fence) + "\n\n" if suggestion_fence and f.fix is not None else ""
-    return (with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
-            f"{statement(f.need, f.use)}\n\n{suggestion}{_why(f)}\n\n"
-            f"<!-- codex:finding {f.fingerprint} -->")
+    return (
+        with_reason(f"**{f.rule_id}** ({tag}): {f.message}", f, "\n\n", inert_markdown) + "\n\n"
+        f"{statement(f.need, f.use)}\n\n{suggestion}{_why(f)}\n\n"
+        f"<!-- codex:finding {f.fingerprint} -->"
+    )
 
 
 def _why(f: Finding) -> str:
@@ -100,7 +102,7 @@ def _why(f: Finding) -> str:
     reasoning = f"{f.explanation.strip()}\n\n" if f.explanation and f.explanation.strip() else ""
     remedy = f"**Instead:** use {f.use}." + (" The suggestion above applies the rule's fix." if f.fix is not None else "")
     local = f"\n\n`{command}` prints the rule in full, with examples." if command else ""
-    return (f"<details><summary>Why: {f.rfc.id} {f.rfc.title}</summary>\n\n{reasoning}{remedy}{local}\n\n</details>")
+    return f"<details><summary>Why: {f.rfc.id} {f.rfc.title}</summary>\n\n{reasoning}{remedy}{local}\n\n</details>"
 
 
 def fenced(text: str, info: str) -> str:
@@ -122,13 +124,21 @@ def link_rfcs(report: Report, files_url: str, commit: str, shipped: frozenset[st
     somewhere; not for the ``shipped`` RFCs, whose files are not in the repository."""
     if not files_url:
         return report
-    return report.model_copy(update={"findings": [
-        f.model_copy(update={"rfc": f.rfc.model_copy(update={"url": f"{files_url}/{commit}/{f.rfc.path}#{f.rfc.anchor}"})})
-        if f.rfc.web_url is None and f.rfc.id not in shipped and f.engine != "codex" else f for f in report.findings]})
+    return report.model_copy(
+        update={
+            "findings": [
+                f.model_copy(update={"rfc": f.rfc.model_copy(update={"url": f"{files_url}/{commit}/{f.rfc.path}#{f.rfc.anchor}"})})
+                if f.rfc.web_url is None and f.rfc.id not in shipped and f.engine != "codex"
+                else f
+                for f in report.findings
+            ]
+        }
+    )
 
 
 def explain_unlinked(report: Report, ruleset: Ruleset) -> Report:
     """The report with each finding that has no RFC link carrying its rule's reasoning, for its comment."""
+
     def explained(f: Finding) -> Finding:
         rule = ruleset.rule(f.rule_id)
         return f.model_copy(update={"explanation": rule.description}) if rule and not f.rfc.web_url else f
@@ -189,12 +199,12 @@ def summary_body(review: ReviewInput, outcome: Outcome) -> str:
     findings = shown(report)
     stats = report.stats
     compared = f" Compared with {stats.base}: {stats.preexisting} finding(s) already there not reported." if stats and stats.base else ""
-    lines = [SUMMARY_MARKER, f"### {plain_summary(report, findings)}", "",
-             f"Judged by the target branch's rules: {review.ruleset_origin}.{compared}", ""]
+    lines = [SUMMARY_MARKER, f"### {plain_summary(report, findings)}", "", f"Judged by the target branch's rules: {review.ruleset_origin}.{compared}", ""]
     if outcome.unposted:
         lines += ["#### Not posted inline", "", "| rule | where | finding | why not inline |", "|---|---|---|---|"]
-        lines += [f"| {f.rule_id} | `{f.path}:{f.line}` | {_cell(f.message)} — use {_cell(f.use)} ({_rfc_cell(f)}) | {_cell(why)} |"
-                  for f, why in outcome.unposted]
+        lines += [
+            f"| {f.rule_id} | `{f.path}:{f.line}` | {_cell(f.message)} — use {_cell(f.use)} ({_rfc_cell(f)}) | {_cell(why)} |" for f, why in outcome.unposted
+        ]
         lines.append("")
     if report.needs_human_review:
         lines += ["#### Needs human review", "", "Let through by `codex: allow` overrides; a reviewer should agree with each reason.", ""]

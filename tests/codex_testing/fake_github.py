@@ -61,8 +61,11 @@ class FakeGitHub(FakeServer):
         """The primary limit (403 and X-RateLimit-Reset), or with ``secondary_limit`` a 429 with Retry-After."""
         if self.secondary_limit:
             return Reply(429, {"message": "You have exceeded a secondary rate limit."}, {"Retry-After": "1"})
-        return Reply(403, {"message": "API rate limit exceeded for installation ID 1."},
-                     {"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "5000", "X-RateLimit-Reset": str(int(time.time()))})
+        return Reply(
+            403,
+            {"message": "API rate limit exceeded for installation ID 1."},
+            {"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "5000", "X-RateLimit-Reset": str(int(time.time()))},
+        )
 
     def _api(self, path: str) -> str:
         return f"{self.url}/repos/{self.repo}{path}"
@@ -73,8 +76,14 @@ class FakeGitHub(FakeServer):
 
     def get_pull(self, match, query, body):
         self._check_pull(match)
-        return {"url": self._api(f"/pulls/{self.number}"), "issue_url": self._api(f"/issues/{self.number}"),
-                "number": self.number, "state": "open", "head": {"sha": self.head_sha}, "base": {"sha": self.base_sha}}
+        return {
+            "url": self._api(f"/pulls/{self.number}"),
+            "issue_url": self._api(f"/issues/{self.number}"),
+            "number": self.number,
+            "state": "open",
+            "head": {"sha": self.head_sha},
+            "base": {"sha": self.base_sha},
+        }
 
     def get_commit(self, match, query, body):
         return {"sha": match["sha"], "url": self._api(f"/commits/{match['sha']}")}
@@ -94,10 +103,18 @@ class FakeGitHub(FakeServer):
 
     def _new_review_comment(self, comment: dict, commit_id: str, login: str | None = None) -> dict:
         number = next(self._ids)
-        stored = {"id": number, "body": comment["body"], "path": comment["path"], "line": comment["line"],
-                  "start_line": comment.get("start_line"),
-                  "side": "RIGHT", "commit_id": commit_id, "url": self._api(f"/pulls/comments/{number}"),
-                  "user": {"login": login or self.viewer}, "thread": {"id": f"PRRT_kw{number}", "resolved_by": None}}
+        stored = {
+            "id": number,
+            "body": comment["body"],
+            "path": comment["path"],
+            "line": comment["line"],
+            "start_line": comment.get("start_line"),
+            "side": "RIGHT",
+            "commit_id": commit_id,
+            "url": self._api(f"/pulls/comments/{number}"),
+            "user": {"login": login or self.viewer},
+            "thread": {"id": f"PRRT_kw{number}", "resolved_by": None},
+        }
         self.review_comments.append(stored)
         return stored
 
@@ -122,13 +139,19 @@ class FakeGitHub(FakeServer):
         connection = first.group(1)
         items = [c for c in self.review_comments if "thread" in c] if connection == "reviewThreads" else self.issue_comments
         start = int(variables.get("cursor") or 0)
-        page = items[start:start + 2]
+        page = items[start : start + 2]
         authored = lambda c: {"databaseId": c["id"], "viewerDidAuthor": c["user"]["login"] == self.viewer}  # noqa: E731
-        nodes = ([{"id": c["thread"]["id"], "isResolved": c["thread"]["resolved_by"] is not None, "comments": {"nodes": [authored(c)]}}
-                  for c in page] if connection == "reviewThreads" else [authored(c) for c in page])
+        nodes = (
+            [{"id": c["thread"]["id"], "isResolved": c["thread"]["resolved_by"] is not None, "comments": {"nodes": [authored(c)]}} for c in page]
+            if connection == "reviewThreads"
+            else [authored(c) for c in page]
+        )
         more = start + 2 < len(items)
-        return {"data": {"repository": {"pullRequest": {connection: {
-            "pageInfo": {"hasNextPage": more, "endCursor": str(start + 2) if more else None}, "nodes": nodes}}}}}
+        return {
+            "data": {
+                "repository": {"pullRequest": {connection: {"pageInfo": {"hasNextPage": more, "endCursor": str(start + 2) if more else None}, "nodes": nodes}}}
+            }
+        }
 
     def _thread_mutation(self, name: str, mutation_input: dict) -> dict:
         if name not in ("resolveReviewThread", "unresolveReviewThread"):
@@ -184,8 +207,7 @@ class FakeGitHub(FakeServer):
     def create_issue_comment(self, match, query, body):
         self._check_pull(match)
         number = next(self._ids)
-        comment = {"id": number, "body": body["body"], "url": self._api(f"/issues/comments/{number}"),
-                   "user": {"login": self.viewer}}
+        comment = {"id": number, "body": body["body"], "url": self._api(f"/issues/comments/{number}"), "user": {"login": self.viewer}}
         self.issue_comments.append(comment)
         return 201, comment, {}
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 from codex_testing.fake_http import FakeServer, Reply, diff_lines
 
 _MR = r"/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)"
-_BAD_LINE = {"message": "400 Bad request - Note {:line_code=>[\"can't be blank\", \"must be a valid line code\"]}"}
+_BAD_LINE = {"message": '400 Bad request - Note {:line_code=>["can\'t be blank", "must be a valid line code"]}'}
 
 
 class FakeGitLab(FakeServer):
@@ -75,8 +75,15 @@ class FakeGitLab(FakeServer):
         return lines[new_line] != position.get("old_line")
 
     def _discussion(self, body: str, position: dict | None, individual: bool) -> dict:
-        note = {"id": next(self._note_ids), "body": body, "type": None if individual else "DiffNote", "system": False,
-                "resolvable": not individual, "resolved": False, "author": self.bot}
+        note = {
+            "id": next(self._note_ids),
+            "body": body,
+            "type": None if individual else "DiffNote",
+            "system": False,
+            "resolvable": not individual,
+            "resolved": False,
+            "author": self.bot,
+        }
         if position:
             note["position"] = position
         discussion = {"id": uuid.uuid4().hex, "individual_note": individual, "notes": [note]}

@@ -33,7 +33,7 @@ def diff_lines(diff_text: str) -> dict[str, dict[int, int | None]]:
             if not hunk:
                 continue
             old, new = int(hunk.group(1)), int(hunk.group(3))
-            for row in body[i + 1:]:
+            for row in body[i + 1 :]:
                 if row.startswith("@@") or row[:1] not in ("+", "-", " "):
                     break
                 if row.startswith("+"):
@@ -149,7 +149,7 @@ class FakeServer(LoopbackServer):
         """One page of ``items``, at most ``page_size`` long whatever ``per_page`` asks, with a Link header."""
         size = min(int(query.get("per_page", self.page_size)), self.page_size)
         number = int(query.get("page", 1))
-        chunk = items[(number - 1) * size: number * size]
+        chunk = items[(number - 1) * size : number * size]
         headers = {}
         if number * size < len(items):
             following = urlencode({**query, "page": number + 1, "per_page": size})

@@ -16,9 +16,15 @@ class PullRequest:
 
     def __init__(self, git_repo, tmp_path, ruleset: Ruleset, fake: FakeGitHub, base_files: dict[str, str] | None = None):
         self.repo, self.fake = git_repo(), fake
-        self.base = self.repo.commit("base", {"pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n",
-                                              "rules/ruleset.json": ruleset.to_json(), "app/client.py": "import requests\n",
-                                              **(base_files or {})})
+        self.base = self.repo.commit(
+            "base",
+            {
+                "pyproject.toml": "[tool.codex]\nshipped = false  # rules/ holds the rules under test alone\n",
+                "rules/ruleset.json": ruleset.to_json(),
+                "app/client.py": "import requests\n",
+                **(base_files or {}),
+            },
+        )
         self.repo.branch("feature")
         self.event = tmp_path / "event.json"
 
@@ -29,9 +35,14 @@ class PullRequest:
         return head
 
     def env(self, monkeypatch, token: str | None = TOKEN) -> None:
-        for key, value in {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(self.event),
-                           "GITHUB_REPOSITORY": "acme/app", "GITHUB_API_URL": self.fake.url,
-                           "GITHUB_SERVER_URL": "https://github.example"}.items():
+        for key, value in {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(self.event),
+            "GITHUB_REPOSITORY": "acme/app",
+            "GITHUB_API_URL": self.fake.url,
+            "GITHUB_SERVER_URL": "https://github.example",
+        }.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("GITLAB_CI", raising=False)
         if token:

@@ -58,17 +58,39 @@ def rfc(rfc_id: str, sections: list[str], status: str = "accepted", **front: obj
 
 
 def libcst_rule(rule_id: str, **config: object) -> str:
-    settings = {"severity": "error", "languages": ["python"], "matcher": "libcst",
-                "rule_class": "codex.lints.requests_timeout:RequestsWithoutTimeout", **config}
+    settings = {
+        "severity": "error",
+        "languages": ["python"],
+        "matcher": "libcst",
+        "rule_class": "codex.lints.requests_timeout:RequestsWithoutTimeout",
+        **config,
+    }
     return LIBCST_RULE.format(rule_id=rule_id, config=yaml.safe_dump(settings, sort_keys=False).strip())
 
 
-def semgrep_rule(rule_id: str, body: str, bad: str, good: str, language: str = "rust", title: str = "A rule",
-                 need: str = "a value", use: str = "the safe way", **config: object) -> str:
+def semgrep_rule(
+    rule_id: str,
+    body: str,
+    bad: str,
+    good: str,
+    language: str = "rust",
+    title: str = "A rule",
+    need: str = "a value",
+    use: str = "the safe way",
+    **config: object,
+) -> str:
     settings = {"severity": "error", "languages": [language], "matcher": "semgrep", **config}
-    return SEMGREP_RULE.format(rule_id=rule_id, title=title, need=need, use=use, language=language, body=textwrap.dedent(body).strip(),
-                               bad=textwrap.dedent(bad).strip(), good=textwrap.dedent(good).strip(),
-                               config=yaml.safe_dump(settings, sort_keys=False).strip())
+    return SEMGREP_RULE.format(
+        rule_id=rule_id,
+        title=title,
+        need=need,
+        use=use,
+        language=language,
+        body=textwrap.dedent(body).strip(),
+        bad=textwrap.dedent(bad).strip(),
+        good=textwrap.dedent(good).strip(),
+        config=yaml.safe_dump(settings, sort_keys=False).strip(),
+    )
 
 
 UNWRAP_BODY = """
@@ -91,5 +113,6 @@ fn f() -> Result<(), E> {
 
 
 def unwrap_rule(rule_id: str = "RX0001", **config: object) -> str:
-    return semgrep_rule(rule_id, UNWRAP_BODY, UNWRAP_BAD.replace("RX0001", rule_id), UNWRAP_GOOD, title="No unwrap",
-                        need="a value out of a Result", use="`?`", **config)
+    return semgrep_rule(
+        rule_id, UNWRAP_BODY, UNWRAP_BAD.replace("RX0001", rule_id), UNWRAP_GOOD, title="No unwrap", need="a value out of a Result", use="`?`", **config
+    )

@@ -32,8 +32,18 @@ class Answer:
 def findings(*items: tuple) -> Answer:
     """A well-formed answer with (rule_id, path, line, reason, quote[, confidence[, source]]) findings; confidence
     "high" and source "a test" unless given."""
-    entries = [{"rule_id": r, "path": p, "line": n, "quote": quote, "source": rest[1] if len(rest) > 1 else "a test",
-                "confidence": rest[0] if rest else "high", "reason": why} for r, p, n, why, quote, *rest in items]
+    entries = [
+        {
+            "rule_id": r,
+            "path": p,
+            "line": n,
+            "quote": quote,
+            "source": rest[1] if len(rest) > 1 else "a test",
+            "confidence": rest[0] if rest else "high",
+            "reason": why,
+        }
+        for r, p, n, why, quote, *rest in items
+    ]
     return Answer(json.dumps({"findings": entries}))
 
 
@@ -79,17 +89,19 @@ class LlmServer(LoopbackServer):
                     answer = server.script(body)
                 time.sleep(answer.delay)
                 if answer.status == 200:
-                    payload: dict = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body.get("model"),
-                                     "choices": [{"index": 0, "finish_reason": "stop",
-                                                  "message": {"role": "assistant", "content": answer.content}}]}
+                    payload: dict = {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body.get("model"),
+                        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer.content}}],
+                    }
                     if answer.usage:
-                        payload["usage"] = {"prompt_tokens": answer.usage[0], "completion_tokens": answer.usage[1],
-                                            "total_tokens": sum(answer.usage)}
+                        payload["usage"] = {"prompt_tokens": answer.usage[0], "completion_tokens": answer.usage[1], "total_tokens": sum(answer.usage)}
                         if answer.cached is not None:
                             payload["usage"]["prompt_tokens_details"] = {"cached_tokens": answer.cached}
                 else:
-                    payload = {"error": {"message": answer.content or "error", "type": "test_error", "param": answer.param,
-                                         "code": answer.code}}
+                    payload = {"error": {"message": answer.content or "error", "type": "test_error", "param": answer.param, "code": answer.code}}
                 data = answer.raw.encode() if answer.raw is not None else json.dumps(payload).encode()
                 try:
                     self.send_response(answer.status)

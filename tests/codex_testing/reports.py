@@ -19,13 +19,33 @@ SOURCE = {
 }
 
 
-def run_stats(*, mode: str = "diff", files_checked: int = 0, findings: int = 0, blocking: int = 0, version: str = "?",
-              base: str | None = None, preexisting: int = 0, seconds: float = 0.0) -> RunStats:
+def run_stats(
+    *,
+    mode: str = "diff",
+    files_checked: int = 0,
+    findings: int = 0,
+    blocking: int = 0,
+    version: str = "?",
+    base: str | None = None,
+    preexisting: int = 0,
+    seconds: float = 0.0,
+) -> RunStats:
     """The stats of a run without the LLM pass: what a formatter test sets, the rest zero."""
-    return RunStats(mode=mode, ruleset=RulesetStats(version=version, origin="test", rules=0), files_changed=files_checked,
-                    files_checked=files_checked, findings=findings, blocking=blocking, outside_diff=0, preexisting=preexisting,
-                    base=base, governance=GovernanceStats(date=dt.date(2026, 1, 1), held=[], rules={}),
-                    llm=LlmNotRun(status="skipped", reason="--no-llm", rules=[], unreviewed=[]), cache=None, seconds={"total": seconds})
+    return RunStats(
+        mode=mode,
+        ruleset=RulesetStats(version=version, origin="test", rules=0),
+        files_changed=files_checked,
+        files_checked=files_checked,
+        findings=findings,
+        blocking=blocking,
+        outside_diff=0,
+        preexisting=preexisting,
+        base=base,
+        governance=GovernanceStats(date=dt.date(2026, 1, 1), held=[], rules={}),
+        llm=LlmNotRun(status="skipped", reason="--no-llm", rules=[], unreviewed=[]),
+        cache=None,
+        seconds={"total": seconds},
+    )
 
 
 def sample_report(ruleset: Ruleset) -> Report:
@@ -40,8 +60,9 @@ def sample_report(ruleset: Ruleset) -> Report:
     findings = sort_and_fingerprint(findings, {p: text.splitlines() for p, text in SOURCE.items()})
     problems = [Problem(path="legacy/py2.py", line=3, message="not valid Python 3", hint="port it", kind="parse")]
     blocking = sum(f.blocking for f in findings)
-    return Report(findings=findings, errors=problems,
-                  stats=run_stats(files_checked=3, findings=len(findings), blocking=blocking, version=ruleset.version, seconds=0.1))
+    return Report(
+        findings=findings, errors=problems, stats=run_stats(files_checked=3, findings=len(findings), blocking=blocking, version=ruleset.version, seconds=0.1)
+    )
 
 
 def fixable_ruleset(ruleset: Ruleset) -> Ruleset:
@@ -49,15 +70,18 @@ def fixable_ruleset(ruleset: Ruleset) -> Ruleset:
     semgrep rule with a ``fix:`` (``subprocess.run(c, shell=True)`` → ``subprocess.run(shlex.split(c))``)."""
     from codex.semgrep_config import SemgrepMatcher
 
-    shell_rule = ruleset.rule("CX0005").model_copy(update={"matcher": SemgrepMatcher(
-        body={"pattern": "subprocess.run($C, shell=True)", "fix": "subprocess.run(shlex.split($C))"})})
+    shell_rule = ruleset.rule("CX0005").model_copy(
+        update={"matcher": SemgrepMatcher(body={"pattern": "subprocess.run($C, shell=True)", "fix": "subprocess.run(shlex.split($C))"})}
+    )
     rules = [r for r in ruleset.rules if r.matcher.kind == "libcst"] + [shell_rule]
     return Ruleset.build([m for m in ruleset.rfcs if any(r.rfc.id == m.id for r in rules)], rules)
 
 
 # CX0006 on line 6 and on lines 7-8 (libcst fixes), CX0005 on line 9 (a semgrep fix)
-FIXABLE = ("import subprocess\nimport yaml\n\n\ndef read(text, more):\n    data = yaml.load(text, Loader=yaml.Loader)\n"
-           "    extra = yaml.load(\n        more, Loader=yaml.Loader)\n    subprocess.run(text, shell=True)\n    return data, extra\n")
+FIXABLE = (
+    "import subprocess\nimport yaml\n\n\ndef read(text, more):\n    data = yaml.load(text, Loader=yaml.Loader)\n"
+    "    extra = yaml.load(\n        more, Loader=yaml.Loader)\n    subprocess.run(text, shell=True)\n    return data, extra\n"
+)
 
 
 JUDGED = 'def limit(settings):\n    region = settings.get("region")\n    return region["limit"]\n'
