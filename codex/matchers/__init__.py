@@ -2,7 +2,8 @@
 config model, and its parsing and validation at compile time. The running half (start, collect, version, the
 result cache's identity) is reviewer/engines, keyed by the same kind.
 
-A matcher kind is a module here with a ``MATCHER_KIND`` object, listed in ``REGISTRY``. Modules import their
+A matcher kind is a module here with a ``MATCHER_KIND`` object, listed in ``REGISTRY``; its running half is the
+module of the same name in reviewer/engines, which reviewer's registry finds through this one. Modules import their
 heavy libraries only when they parse, so listing them (reading a ruleset) costs nothing.
 """
 

@@ -4,7 +4,8 @@
 An engine is a module with an ``ENGINE`` object: the matcher ``kind`` it runs (its configuration half, the config
 model and its parsing and validation at compile time, is codex/matchers under the same kind), a version (part of
 the result cache's key) and ``start``/``collect`` to run its rules over files. Adding a matcher kind is one
-module here and one in codex/matchers, one line in each ``REGISTRY`` and its tests. Engine modules import their
+module here and one of the same name in codex/matchers, one line in codex/matchers' ``REGISTRY`` (this one follows
+it) and its tests. Engine modules import their
 heavy libraries only when they run, so listing them (keying the cache) costs nothing.
 """
 
@@ -15,18 +16,16 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, cast
 
+from codex.matchers import REGISTRY as MATCHER_KINDS
+
 if TYPE_CHECKING:
     from codex.matchers import ClassMatcher
     from codex.model import MatcherConfig, Rule
     from codex.problems import Problem
     from reviewer.targets import Target
 
-# Engines in the order they start: one that runs in another process first, so the others overlap with it.
-REGISTRY: dict[str, str] = {
-    "semgrep": "reviewer.engines.semgrep",
-    "libcst": "reviewer.engines.libcst",
-    "tree-sitter": "reviewer.engines.treesitter",
-}
+# The running half of each matcher kind: the module of the same name as its configuration half in codex/matchers.
+REGISTRY: dict[str, str] = {kind: f"{__name__}.{module.rpartition('.')[2]}" for kind, module in MATCHER_KINDS.items()}
 
 
 class Match(NamedTuple):
