@@ -113,3 +113,19 @@ def test_a_cpu_is_left_to_semgrep(jobs, monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.setattr(libcst_engine.os, "cpu_count", lambda cpus=cpus: cpus)
         libcst_engine.check_files(jobs[:3], busy_cpus=1)
     assert started == [3]  # 2 CPUs: one for semgrep, libcst here in this process; 4 CPUs: 3 workers
+
+
+def test_what_cpython_s_ast_decided_survives_libcst_failing_on_the_file(libcst_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CX0003 is settled by ``ast`` here; CX0004 still needs libcst, whose parse fails: the CX0003 finding is kept."""
+    import libcst
+
+    source = tmp_path / "app.py"
+    source.write_text("import requests\n\n\ndef fetch(url):\n    try:\n        return requests.get(url)\n    except Exception:\n        pass\n")
+
+    def broken(_source):
+        raise TypeError("libcst fell over")
+
+    monkeypatch.setattr(libcst, "parse_module", broken)
+    matches, problems = libcst_engine.check_file(Target("app.py", source, "python", None, "app.py"), list(libcst_ruleset.rules))
+    assert [(m.rule_id, m.line) for m in matches] == [("CX0003", 6)]
+    assert [(p.path, p.kind) for p in problems] == [("app.py", "parse")]

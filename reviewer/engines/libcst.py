@@ -116,11 +116,11 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return [], [_unparsed(target, tree, _gap_line(tree, source) or _error_line(exc), exc.message)]
+        return decided, [_unparsed(target, tree, _gap_line(tree, source) or _error_line(exc), exc.message)]
     except cst.CSTValidationError as exc:  # libcst refusing a node its own parser built: a gap in libcst
-        return [], [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
+        return decided, [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:  # SyntaxError: an unknown encoding cookie
-        return [], [
+        return decided, [
             Problem(
                 path=target.path,
                 line=1,
@@ -130,9 +130,9 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
             )
         ]
     except Exception as exc:  # e.g. a TypeError from inside libcst on code it mis-parses: that file's problem, not the run's end
-        return [], [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
+        return decided, [_unparsed(target, tree, _gap_line(tree, source) or 1, str(exc))]
     if not rules:
-        return [], []
+        return decided, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     visitors: list[tuple[Rule, LintRule]] = []
     problems: list[Problem] = []
@@ -183,15 +183,15 @@ def _decided(rules: list[Rule], seen: Sighting, source: bytes) -> tuple[list[Rul
     except (UnicodeDecodeError, SyntaxError, LookupError):  # an unknown or invalid encoding cookie
         text = None
     lines = _CPYTHON_LINE_END.split(text) if text is not None else []
+    git = GitLines(text) if text is not None else None
     for rule in rules:
         try:
             found = ENGINE.matcher_class(rule).decided(seen)
         except Exception:  # a broken class: reported by the visit
             found = None
-        if found is None or text is None:
+        if found is None or git is None:
             kept.append(rule)
             continue
-        git = GitLines(text)
         for node, message in sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset)):  # as the visit meets them
             (line, column), (end_line, end_column) = (
                 git.position(at, _characters(lines[at - 1], offset))
