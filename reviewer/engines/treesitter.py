@@ -136,10 +136,16 @@ def _missing_grammars(languages: set[str]) -> str | None:
 
 
 @functools.cache
-def _language(language: str) -> Language:
+def grammar(module: str, function: str = "language") -> Language:
+    """A grammar from its wheel (``tree_sitter_rust``; ``function`` names its language where the wheel holds several),
+    loaded once per process; ImportError when the wheel is not installed. Parsers are not shared: each user has its own."""
     from tree_sitter import Language
 
-    return Language(importlib.import_module(GRAMMARS[language]).language())
+    return Language(getattr(importlib.import_module(module), function)())
+
+
+def _language(language: str) -> Language:
+    return grammar(GRAMMARS[language])
 
 
 @functools.cache

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import importlib
 from typing import TYPE_CHECKING
 
 from reviewer import python_ast
@@ -89,11 +88,11 @@ def _tree_sitter(language: str, text: str, tsx: bool) -> list[Span]:
 @functools.cache
 def _parser(language: str, tsx: bool) -> Parser | None:
     """The grammar's parser; ``None`` when its wheel is not installed (the file is then sent as hunks)."""
-    from tree_sitter import Language, Parser
+    from tree_sitter import Parser
 
-    module, function = _GRAMMARS[(language, tsx and language == "typescript")]
+    from reviewer.engines.treesitter import grammar
+
     try:
-        grammar = importlib.import_module(module)
+        return Parser(grammar(*_GRAMMARS[(language, tsx and language == "typescript")]))
     except ImportError:
         return None
-    return Parser(Language(getattr(grammar, function)()))
