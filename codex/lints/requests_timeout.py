@@ -27,10 +27,13 @@ REQUESTS_CALLS = frozenset(f"requests.{m}" for m in _METHODS) | frozenset(f"requ
 SESSION_CONSTRUCTORS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"})
 
 
+# every call flagged is requests.<method>, a name imported from requests, or <session>.<method>, without a timeout
+_SCREEN = Screen(modules=frozenset({"requests"}), calls=frozenset(_METHODS), holders=frozenset({"Session", "session"}), keyword="timeout")
+
+
 class RequestsWithoutTimeout(LintRule):
     METADATA_DEPENDENCIES = (ScopeProvider,)
-    # every call flagged is requests.<method>, a name imported from requests, or <session>.<method>, without a timeout
-    SCREEN = Screen(modules=frozenset({"requests"}), calls=frozenset(_METHODS), holders=frozenset({"Session", "session"}), keyword="timeout")
+    SCREEN = _SCREEN
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,11 +50,10 @@ class RequestsWithoutTimeout(LintRule):
     def decided(cls, seen: Sighting) -> list[tuple[ast.expr, str | None]] | None:
         """Settled without libcst when every call that could be flagged is ``requests.<method>(...)`` (``requests.api`` too)
         and ``requests`` is only ever the module imported: each is then flagged."""
-        assert cls.SCREEN is not None
         if not seen.only_imported("requests"):
             return None
         found: list[tuple[ast.expr, str | None]] = []
-        for call in cls.SCREEN.candidates(seen):
+        for call in _SCREEN.candidates(seen):
             called = _dotted(call.func)
             if called not in REQUESTS_CALLS:
                 return None
