@@ -47,8 +47,11 @@ def run_matchers(
     found: list[Finding] = []
     problems: list[Problem] = []
     plans: list[_Plan] = []
+    test_code = test_code or TestCodeModel()
     for target in targets:
-        rules = [r for r in static if applies(r, target)]
+        # a rule exempt in tests never runs on a file its path makes test code: its findings there would be dropped
+        in_tests = test_code.is_test_path(target)
+        rules = [r for r in static if not (in_tests and r.tests == "exempt") and applies(r, target)]
         if not rules:
             continue
         key = cache.key(target, rules) if cache else None
@@ -100,7 +103,7 @@ def run_matchers(
             cache.store(plan.key, matches, file_problems)
     if cache:
         problems += cache.problems
-    found = (test_code or TestCodeModel()).drop_exempt(ruleset, targets, found)
+    found = test_code.drop_exempt(ruleset, targets, found)
     return found, problems, {**seconds, "static": round(time.perf_counter() - started, 3)}
 
 

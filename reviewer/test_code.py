@@ -60,10 +60,15 @@ class TestCodeModel:
             self._lines[target.path] = self._test_lines(target)
         return self._lines[target.path]
 
-    def _test_lines(self, target: Target) -> Lines:
+    def is_test_path(self, target: Target) -> bool:
+        """Is all of the file test code by its path alone (no need to read it)?"""
         scope = target.scope_path  # None: an example file, judged by its content only
-        configured = scope is not None and bool(self.test_paths.include) and path_matches(self.test_paths, scope)
-        if scope is not None and (configured or _test_path(target.language, scope)):
+        if scope is None:
+            return False
+        return (bool(self.test_paths.include) and path_matches(self.test_paths, scope)) or _test_path(target.language, scope)
+
+    def _test_lines(self, target: Target) -> Lines:
+        if self.is_test_path(target):
             return WHOLE_FILE
         if target.language != "rust":
             return ()

@@ -17,6 +17,7 @@ from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.matching import run_matchers
 from reviewer.targets import Target
+from reviewer.test_code import TestCodeModel
 
 SOURCE = """\
 import subprocess
@@ -109,3 +110,61 @@ def test_a_rule_whose_class_cannot_load_is_one_problem_and_the_other_rules_run_i
             "name a codex.lint.LintRule subclass in codex.lints or in a package listed by lint_packages in codex.toml, as 'package.module:ClassName'",
         )
     ]
+
+
+def _semgrep_jobs(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """What semgrep is given, recorded as it starts: the rule ids of each target path, in the order of the targets."""
+    sent: dict[str, list[str]] = {}
+    start = semgrep_engine.SemgrepEngine.start
+
+    def recording(self, jobs, busy_cpus):
+        sent.update({target.path: sorted(r.id for r in rules) for target, rules in jobs})
+        return start(self, jobs, busy_cpus)
+
+    monkeypatch.setattr(semgrep_engine.SemgrepEngine, "start", recording)
+    return sent
+
+
+def test_a_rule_exempt_in_tests_is_not_run_where_the_path_makes_test_code(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = _semgrep_jobs(monkeypatch)
+    code = "import subprocess\n\ndef go(cmd):\n    assert cmd\n    subprocess.run(cmd, shell=True)\n"
+    paths = ["service/a.py", "tests/test_b.py", "support/fixtures.py", "conftest.py", "service/c.py"]
+    for path in paths:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(code, encoding="utf-8")
+    rules = (shipped_ruleset.rule("CX0005"), shipped_ruleset.rule("CX0007"))  # checked in tests, exempt in tests
+    targets = [Target(path, tmp_path / path, "python", None, path) for path in paths]
+    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets, test_code=TestCodeModel(["support/**"]))
+    assert sent == {
+        "service/a.py": ["CX0005", "CX0007"],
+        "tests/test_b.py": ["CX0005"],
+        "support/fixtures.py": ["CX0005"],
+        "conftest.py": ["CX0005"],
+        "service/c.py": ["CX0005", "CX0007"],
+    }
+    assert sorted((f.rule_id, f.path, f.line) for f in findings) == [
+        ("CX0005", "conftest.py", 5),
+        ("CX0005", "service/a.py", 5),
+        ("CX0005", "service/c.py", 5),
+        ("CX0005", "support/fixtures.py", 5),
+        ("CX0005", "tests/test_b.py", 5),
+        ("CX0007", "service/a.py", 4),
+        ("CX0007", "service/c.py", 4),
+    ]
+    assert problems == []
+
+
+def test_a_file_no_prefilter_lets_through_never_reaches_semgrep(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = _semgrep_jobs(monkeypatch)
+    sources = {
+        "asserts.py": "def f(x):\n    assert x\n",
+        "helpers.py": "def f(case):\n    case.assertEqual(1, 1)  # a method named like the keyword\n",
+        "shell.py": "import subprocess as sp\n\nsp.call('ls', shell=True)\n",
+    }
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    rules = (shipped_ruleset.rule("CX0005"), shipped_ruleset.rule("CX0007"))
+    targets = [Target(name, tmp_path / name, "python", None, name) for name in sources]
+    findings, _, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": rules}), targets)
+    assert sent == {"asserts.py": ["CX0007"], "shell.py": ["CX0005"]}
+    assert sorted((f.rule_id, f.path, f.line) for f in findings) == [("CX0005", "shell.py", 3), ("CX0007", "asserts.py", 2)]
