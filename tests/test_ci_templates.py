@@ -163,7 +163,7 @@ def _with_inputs(jobs: str, inputs: dict[str, object]) -> str:
 def test_the_component_declares_every_input_it_uses_and_installs_only_what_it_is_told(tmp_path):
     spec, jobs = _component()
     inputs = spec["spec"]["inputs"]
-    assert set(INPUT.findall(jobs)) == set(inputs) == {"project", "install", "stage", "image", "max-comments", "rfc-base-url", "pages", "docs-url"}
+    assert set(INPUT.findall(jobs)) == set(inputs) == {"project", "install", "stage", "image", "max-comments", "pages", "docs-url"}
     assert "default" not in inputs["project"]  # required: GitLab refuses the pipeline without it
     assert [bool(re.fullmatch(inputs["project"]["regex"], p)) for p in ("g/codex", "a.b/sub-group/co_dex", "codex", "g/x; rm -rf /")] == [
         True,
