@@ -131,7 +131,7 @@ def report(tmp_path_factory, shipped_ruleset: Ruleset) -> Report:
     root = tmp_path_factory.mktemp("tree")
     (root / "pkg").mkdir()
     (root / "pkg" / "client.py").write_text(SOURCE, encoding="utf-8")
-    (root / "pkg" / "old.py").write_bytes(b'import requests\nprint "py2"\nexcept Exception, e: pass\n')
+    (root / "pkg" / "old.py").write_bytes(b'import requests, subprocess\nprint "py2"\nexcept Exception, e: pass\n')
     (root / "pkg" / "odd.py").write_bytes(ODD)
     return run_check(shipped_ruleset, whole_tree(root), CheckOptions(use_llm=False))
 
