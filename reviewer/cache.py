@@ -49,9 +49,11 @@ class CacheEntry(BaseModel):
 class ResultCache:
     """Entries under ``<directory>/static/``, one JSON file per key."""
 
-    def __init__(self, directory: Path, keys: FromFile | None = None):
-        """``keys``: the configuration file read, which a problem names where ``cache_dir`` is set."""
+    def __init__(self, directory: Path, keys: FromFile | None = None, root: Path | None = None):
+        """``keys``: the configuration file read, which a problem names where ``cache_dir`` is set; ``root``: the
+        checked tree, relative to which reports name the cache's files when they lie inside it."""
         self.directory = directory / SUBDIR
+        self.root = root
         self.keys = keys or FromFile()
         self.hits = 0
         self.misses = 0
@@ -73,7 +75,7 @@ class ResultCache:
         path = self._path(key)
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not there: a miss (a directory that cannot be one is noted once, on writing)
             self.misses += 1
             return None
         except OSError as exc:
@@ -104,7 +106,7 @@ class ResultCache:
             self._writable = False
             self.problems.append(
                 Problem(
-                    path=str(self.directory),
+                    path=self._shown(self.directory),
                     message=f"cannot write the result cache ({exc.strerror or exc}); results not cached",
                     hint=f"make it writable, or set {self.keys.setting('cache_dir')}, or pass --no-cache",
                     kind="cache",
@@ -113,7 +115,14 @@ class ResultCache:
 
     @property
     def stats(self) -> CacheStats:
-        return CacheStats(dir=str(self.directory), hits=self.hits, misses=self.misses)
+        return CacheStats(dir=self._shown(self.directory), hits=self.hits, misses=self.misses)
+
+    def _shown(self, path: Path) -> str:
+        """``path`` as a report names it: relative to the checked tree when inside it, so a report names no directory
+        of the machine that ran codex unless configured to (a cache directory outside the repository)."""
+        if self.root is not None and path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix()
+        return str(path)
 
     def _identity(self, rule: Rule) -> str:
         if rule.id not in self._identities:
@@ -136,7 +145,7 @@ class ResultCache:
         self.problems.append(
             Problem(
                 path=target.path,
-                message=f"cache entry {path} is unreadable ({why}); checked afresh",
+                message=f"cache entry {self._shown(path)} is unreadable ({why}); checked afresh",
                 hint="nothing to do: the entry is rewritten (delete the cache directory to clear it)",
                 kind="cache",
             )

@@ -100,7 +100,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
                 )
             )
 
-        cache = ResultCache(options.cache_dir, options.keys) if options.cache_dir else None
+        cache = ResultCache(options.cache_dir, options.keys, changes.root) if options.cache_dir else None
         test_code = TestCodeModel(options.test_paths, changes.root)
         found, problems, seconds = run_matchers(
             ruleset, targets + baseline.targets, cache, meanwhile=start_llm, test_code=test_code, lint_packages=options.lint_packages
@@ -130,7 +130,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         base=baseline.label,
         governance=governed.stats,
         llm=_LLM_STATS.validate_python({**llm.stats, "require_llm_failed": options.require_llm and bool(llm.unreviewed)}),
-        cache=cache.stats.model_copy(update={"dir": _within(cache.stats.dir, changes.root)}) if cache else None,
+        cache=cache.stats if cache else None,
         seconds={**seconds, "total": round(time.perf_counter() - started, 3)},
         shard=options.shard,
     )
@@ -163,12 +163,3 @@ def _llm_pass(*args: Any, **kwargs: Any) -> LlmOutcome:
     from reviewer.llm import run_llm_pass
 
     return run_llm_pass(*args, **kwargs)
-
-
-def _within(path: str, root: Path) -> str:
-    """``path`` relative to the checked root when it lies inside it: a report names no directory of the machine that
-    ran codex unless configured to (a cache directory outside the repository)."""
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return path

@@ -21,9 +21,9 @@ from reviewer.targets import Target
 
 FILES = {
     "app.py": "import subprocess\n\ndef go(cmd):\n    try:\n        subprocess.run(cmd, shell=True)\n    except:\n        pass\n",
-    "calls.py": "import requests\n\ndef fetch(url):\n    return requests.get(url)\n",
-    "clean.py": "def add(a, b):\n    return a + b\n",
-    "legacy.py": 'print "python 2"\ntry:\n    x = 1\nexcept:\n    pass\n',
+    "calls.py": "import requests, subprocess\n\ndef fetch(url):\n    return requests.get(url)\n",  # every python file here is semgrep's
+    "clean.py": "import subprocess\n\ndef run(cmd):\n    return subprocess.run(cmd)\n",
+    "legacy.py": 'import subprocess\nprint "python 2"\ntry:\n    x = 1\nexcept:\n    pass\n',
     "main.rs": "fn main() {\n    let v: Option<u8> = None;\n    v.unwrap();\n}\n",
 }
 
@@ -99,7 +99,7 @@ def test_a_changed_file_is_checked_again(cold, shipped_ruleset: Ruleset, tmp_pat
     root, cache_dir, _, _, _ = cold
     copy = tmp_path / "tree"
     shutil.copytree(root, copy)
-    (copy / "calls.py").write_text("import requests\n\ndef fetch(url):\n    return requests.post(url, data=1)\n", encoding="utf-8")
+    (copy / "calls.py").write_text("import requests, subprocess\n\ndef fetch(url):\n    return requests.post(url, data=1)\n", encoding="utf-8")
     cache = ResultCache(cache_dir)
     findings, problems, _ = run_matchers(shipped_ruleset, _targets(copy), cache)
     assert cache.misses == 1  # calls.py: its semgrep rules need semgrep, which is absent here
@@ -132,16 +132,18 @@ def test_a_changed_rule_invalidates_and_display_fields_do_not(cold, shipped_rule
 
 def test_a_corrupt_entry_is_a_note_and_a_miss(cold, shipped_ruleset: Ruleset, tmp_path: Path) -> None:
     root, cache_dir, _, _, (findings, _, _) = cold
-    copy = tmp_path / "cache"
+    copy = tmp_path / ".codex" / "cache"
     shutil.copytree(cache_dir, copy)
     entries = sorted((copy / "static").rglob("*.json"))
     assert len(entries) == len(FILES)
     entries[0].write_bytes(b'{"format": "codex-results/1", "matches": [["CX0004", "not a line"')
     entries[1].write_bytes(b"\x00\xff garbage")
-    cache = ResultCache(copy)
+    cache = ResultCache(copy, root=tmp_path)  # the cache inside the checked tree, as by default
     found, problems, _ = run_matchers(shipped_ruleset, _targets(root), cache)
     notes = [p for p in problems if p.kind == "cache"]
-    assert len(notes) == 2 and all("unreadable" in n.message for n in notes)
+    named = sorted(n.message.split(" is unreadable")[0] for n in notes)
+    assert named == sorted(f"cache entry .codex/cache/static/{e.parent.name}/{e.name}" for e in entries[:2])  # no machine's directory
+    assert cache.stats.dir == ".codex/cache/static"
     assert (cache.hits, cache.misses) == (len(FILES) - 2, 2)
     assert _seen(found) == _seen(findings)
     again = ResultCache(copy)
@@ -154,10 +156,9 @@ def test_an_unwritable_cache_is_a_note(cold, shipped_ruleset: Ruleset, tmp_path:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")
     cache = ResultCache(blocker)
-    findings, problems, _ = run_matchers(shipped_ruleset, [t for t in _targets(root) if t.path == "legacy.py"], cache)
-    assert [p.kind for p in problems].count("cache") == 1
-    assert {(f.rule_id, f.line) for f in findings} == set()  # legacy.py does not parse: a parse problem, no finding
-    assert "parse" in {p.kind for p in problems}
+    findings, problems, _ = run_matchers(shipped_ruleset, [t for t in _targets(root) if t.path == "main.rs"], cache)  # tree-sitter's alone
+    assert [(p.path, p.kind) for p in problems] == [(str(blocker / "static"), "cache")]  # outside the tree: named whole
+    assert {(f.rule_id, f.line) for f in findings} == {("CX0001", 3)}  # found all the same
 
 
 def test_cached_findings_are_diff_scoped_and_fingerprinted_per_run(cold, shipped_ruleset: Ruleset, no_semgrep, no_libcst) -> None:
