@@ -237,7 +237,6 @@ def test_every_hint_names_the_file_read_and_spells_the_key_its_way(git_repo, run
     errors = [(e["kind"], e["hint"]) for e in result.json()["errors"]]
     assert errors == [
         ("skipped", f"raise {top.format(key='max_file_bytes')} to check it, or leave generated files out of the rules' paths"),
-        ("cache", "nothing to do: the entry is rewritten (delete the cache directory to clear it)"),  # reading under a file
         ("cache", f"make it writable, or set {top.format(key='cache_dir')}, or pass --no-cache"),
         (
             "health",
