@@ -22,7 +22,7 @@ from reviewer.finding import Finding
 from reviewer.targets import Target, path_matches
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Tree
 
 MODULE_LEVELS = 3  # inline modules a declaration may sit in (mod a { mod b { mod c; } }) and still be found
 RUST_TEST_DIRECTORIES = {"tests", "benches", "examples"}
@@ -30,6 +30,19 @@ PYTHON_TEST_DIRECTORIES = {"tests", "test"}
 _PYTHON_TEST_FILE = re.compile(r"(test_.*|.*_test|tests|conftest)\.py")
 Lines = tuple[tuple[int, int], ...]  # (first, last) line ranges of test code
 WHOLE_FILE: Lines = ((1, 1 << 62),)
+_SHARED: dict[bytes, Lines] = {}  # test items of Rust files the tree-sitter engine parsed, by content, until read
+
+
+def share_tree(language: str, source: bytes, tree: Tree) -> None:
+    """Keep what the model needs of a file the tree-sitter engine parsed (a Rust file's test items), so that the
+    model does not parse it again; kept by content, so it never stands for another version of the file."""
+    if language == "rust":
+        _SHARED[source] = _rust_test_items(tree.root_node, source)
+
+
+def forget_shared() -> None:
+    """Drop what the engine kept and no model read (a tree-sitter run calls it as it starts)."""
+    _SHARED.clear()
 
 
 class TestCodeModel:
@@ -73,7 +86,9 @@ class TestCodeModel:
         if target.language != "rust":
             return ()
         source = target.abs_path.read_bytes()
-        lines = _rust_test_items(_parse_rust(source).root_node, source)
+        lines = _SHARED.pop(source, None)
+        if lines is None:
+            lines = _rust_test_items(_parse_rust(source).root_node, source)
         if lines == WHOLE_FILE or self._declared_as_test(self._located(target)):
             return WHOLE_FILE
         return lines

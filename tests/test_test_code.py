@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from codex.model import Ruleset
+from reviewer import test_code
+from reviewer.engines.treesitter import parse
+from reviewer.matching import run_matchers
 from reviewer.targets import Target
 from reviewer.test_code import WHOLE_FILE, TestCodeModel
 
@@ -61,6 +65,58 @@ def test_rust_test_items_exactly(tmp_path: Path) -> None:
 def test_an_inner_cfg_test_attribute_makes_the_whole_file_test_code(tmp_path: Path) -> None:
     write(tmp_path, {"src/support.rs": "#![cfg(test)]\nfn helper() {}\n"})
     assert TestCodeModel().test_lines(target(tmp_path, "src/support.rs")) == WHOLE_FILE
+
+
+def parses_recorded(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The sources the model parses itself from now on."""
+    parsed: list[bytes] = []
+    fresh = test_code._parse_rust
+    monkeypatch.setattr(test_code, "_parse_rust", lambda source: parsed.append(source) or fresh(source))
+    return parsed
+
+
+def test_a_tree_the_engine_shared_gives_the_lines_of_a_fresh_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"src/items.rs": ITEMS, "src/support.rs": "#![cfg(test)]\nfn helper() {}\n"})
+    for path in ("src/items.rs", "src/support.rs"):
+        source = (tmp_path / path).read_bytes()
+        test_code.share_tree("rust", source, parse("rust", source))
+    parsed = parses_recorded(monkeypatch)
+    model = TestCodeModel()
+    assert model.test_lines(target(tmp_path, "src/items.rs")) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    assert model.test_lines(target(tmp_path, "src/support.rs")) == WHOLE_FILE
+    assert parsed == []
+
+
+def test_a_shared_tree_never_stands_for_another_version_of_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"src/items.rs": ITEMS})
+    test_code.share_tree("rust", ITEMS.encode(), parse("rust", ITEMS.encode()))
+    write(tmp_path, {"src/items.rs": "fn production() {}\n" + ITEMS})
+    parsed = parses_recorded(monkeypatch)
+    assert TestCodeModel().test_lines(target(tmp_path, "src/items.rs"))[0] == (3, 5)
+    assert parsed == [("fn production() {}\n" + ITEMS).encode()]
+
+
+def test_the_engine_shares_the_files_an_exempt_rule_flagged(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CX0001 (tests: exempt) flags both files; the model parses neither again, and drops the test module's finding."""
+    unwrap = shipped_ruleset.rule("CX0001")
+    assert unwrap is not None and unwrap.tests == "exempt"
+    flagged = "fn f() { a.unwrap(); }\n#[cfg(test)]\nmod tests {\n    fn t() { b.unwrap(); }\n}\n"
+    write(tmp_path, {"src/lib.rs": flagged, "src/main.rs": "fn main() { c.unwrap(); }\n"})
+    parsed = parses_recorded(monkeypatch)
+    ruleset = shipped_ruleset.model_copy(update={"rules": (unwrap,)})
+    findings, problems, _ = run_matchers(ruleset, [target(tmp_path, "src/lib.rs"), target(tmp_path, "src/main.rs")], test_code=TestCodeModel())
+    assert problems == []
+    assert sorted((f.path, f.line) for f in findings) == [("src/lib.rs", 1), ("src/main.rs", 1)]
+    assert parsed == []
+
+
+def test_a_new_engine_run_forgets_what_the_last_one_shared(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"src/items.rs": ITEMS, "src/main.rs": "fn main() {}\n"})
+    test_code.share_tree("rust", ITEMS.encode(), parse("rust", ITEMS.encode()))
+    run_matchers(shipped_ruleset.model_copy(update={"rules": (shipped_ruleset.rule("CX0001"),)}), [target(tmp_path, "src/main.rs")])
+    parsed = parses_recorded(monkeypatch)
+    assert TestCodeModel().test_lines(target(tmp_path, "src/items.rs")) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    assert parsed == [ITEMS.encode()]
 
 
 CRATE = {

@@ -1,5 +1,6 @@
 """The tree-sitter engine: one parse per file, every applicable matcher fed by one query for the nodes it visits
-(its patterns, codex/treesitter_lint.py). Grammars come from their wheels (``tree-sitter-rust``); tree-sitter and a grammar are
+(its patterns, codex/treesitter_lint.py). The test-code model gets what it needs of a parsed file from here rather
+than parsing it again. Grammars come from their wheels (``tree-sitter-rust``); tree-sitter and a grammar are
 imported when a file of that language is checked, not when the engine is listed.
 """
 
@@ -16,6 +17,7 @@ from codex.model import Rule
 from codex.problems import Problem
 from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
 from reviewer.targets import Target
+from reviewer.test_code import forget_shared, share_tree
 
 if TYPE_CHECKING:
     from tree_sitter import Language, Node, Parser, Query, Tree
@@ -57,6 +59,7 @@ class TreeSitterRun:
                 )
             )
             return matches, problems
+        forget_shared()
         for target, rules in self.jobs:
             matches[target.path], file_problems = check_file(target, rules)
             problems += file_problems
@@ -102,6 +105,7 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
     captures = QueryCursor(_query(target.language, query)).captures(tree.root_node) if query else {}
     found = {p: captures.get(_capture(i), []) for i, p in enumerate(query)}
     matches: list[Match] = []
+    exempt_matched = False  # then the test-code model will ask which lines of the file are test code
     for rule, matcher, patterns in matchers:
         visits: list[tuple[Node, Callable[[Node], None]]] = []
         for node_type, pattern in patterns:
@@ -114,6 +118,7 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
         except Exception as exc:
             problems.append(crash_problem(rule, target, exc))
             continue
+        exempt_matched |= rule.tests == "exempt" and bool(matcher.flagged)
         matches += [
             Match(
                 rule.id,
@@ -126,6 +131,8 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
             )
             for start, end, message in matcher.flagged
         ]
+    if exempt_matched:
+        share_tree(target.language, source, tree)
     return matches, problems
 
 
