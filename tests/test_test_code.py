@@ -97,16 +97,18 @@ def test_a_shared_tree_never_stands_for_another_version_of_the_file(tmp_path: Pa
 
 
 def test_the_engine_shares_the_files_an_exempt_rule_flagged(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """CX0001 (tests: exempt) flags both files; the model parses neither again, and drops the test module's finding."""
+    """CX0001 (tests: exempt) flags both files; the model parses neither again (lib.rs neither as a file nor as the
+    parent declaring helpers.rs) and drops the findings in the test module and in the test-only module file."""
     unwrap = shipped_ruleset.rule("CX0001")
     assert unwrap is not None and unwrap.tests == "exempt"
-    flagged = "fn f() { a.unwrap(); }\n#[cfg(test)]\nmod tests {\n    fn t() { b.unwrap(); }\n}\n"
-    write(tmp_path, {"src/lib.rs": flagged, "src/main.rs": "fn main() { c.unwrap(); }\n"})
+    lib = "#[cfg(test)]\nmod helpers;\nfn f() { a.unwrap(); }\n#[cfg(test)]\nmod tests {\n    fn t() { b.unwrap(); }\n}\n"
+    write(tmp_path, {"src/lib.rs": lib, "src/helpers.rs": "fn h() { c.unwrap(); }\n"})
     parsed = parses_recorded(monkeypatch)
     ruleset = shipped_ruleset.model_copy(update={"rules": (unwrap,)})
-    findings, problems, _ = run_matchers(ruleset, [target(tmp_path, "src/lib.rs"), target(tmp_path, "src/main.rs")], test_code=TestCodeModel())
+    targets = [target(tmp_path, "src/helpers.rs"), target(tmp_path, "src/lib.rs")]
+    findings, problems, _ = run_matchers(ruleset, targets, test_code=TestCodeModel())
     assert problems == []
-    assert sorted((f.path, f.line) for f in findings) == [("src/lib.rs", 1), ("src/main.rs", 1)]
+    assert sorted((f.path, f.line) for f in findings) == [("src/lib.rs", 3)]
     assert parsed == []
 
 
@@ -138,12 +140,19 @@ DECLARED_TEST = ["src/tests.rs", "src/parser/helpers.rs", "src/parser/helpers/de
 PRODUCTION = ["src/lib.rs", "src/parser.rs", "src/parser/lexer.rs", "src/net/mod.rs", "src/net/tcp.rs", "src/util/mod.rs", "src/util/real.rs"]
 
 
-def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shared", [False, True], ids=["parsed by the model", "shared by the engine"])
+def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool) -> None:
     write(tmp_path, CRATE)
+    if shared:
+        for path in CRATE:
+            source = (tmp_path / path).read_bytes()
+            test_code.share_tree("rust", source, parse("rust", source))
+    parsed = parses_recorded(monkeypatch)
     model = TestCodeModel()
     whole = {path for path in CRATE if model.test_lines(target(tmp_path, path)) == WHOLE_FILE}
     assert sorted(whole) == sorted(DECLARED_TEST)
     assert sorted(set(CRATE) - whole) == sorted(PRODUCTION)
+    assert sorted(parsed) == ([] if shared else sorted({text.encode() for text in CRATE.values()}))  # each content once
 
 
 @pytest.mark.parametrize(
