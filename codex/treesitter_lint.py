@@ -3,7 +3,8 @@
 A matcher is a class with ``visit_<node type>`` methods. The engine (reviewer/engines/treesitter.py) parses
 a file once, finds the nodes every matcher of the file wants with one tree-sitter query, and hands each
 matcher its nodes in source order. ``PATTERNS`` narrows which nodes of a type a matcher is given, with
-tree-sitter's own query language, so nodes it would pass over never reach Python. The class docstring
+tree-sitter's own query language, so nodes it would pass over never reach Python; ``WORDS`` lets the query
+look only where those words occur instead of over the whole tree. The class docstring
 documents it; its rule id, message and examples come from the RFC that names it. Only ``tree_sitter`` types
 are touched here, never imported: a matcher module stays cheap to load.
 """
@@ -23,10 +24,13 @@ class TreeSitterRule:
     """Set ``LANGUAGE`` (a grammar the engine knows) and define ``visit_<node type>(node)`` methods; optionally
     ``PATTERNS``, for a visited type, a query pattern that starts with ``(<that type>`` (predicates inside its
     parentheses, e.g. ``(call_expression function: (identifier) @f (#eq? @f "panic"))``): only the nodes it
-    matches are visited. Every node of a type without a pattern is."""
+    matches are visited. Every node of a type without a pattern is. ``WORDS``: set it only when every node the class
+    visits contains one of these words in its text (as CX0001's calls contain ``unwrap`` or ``expect``); the engine
+    then searches just the parts of the tree around them, and files without any not at all."""
 
     LANGUAGE: ClassVar[str]
     PATTERNS: ClassVar[Mapping[str, str]] = {}
+    WORDS: ClassVar[tuple[str, ...]] = ()  # empty: the whole tree is searched
 
     def __init__(self, source: bytes) -> None:
         self.source = source

@@ -190,6 +190,26 @@ def test_a_pattern_narrows_the_nodes_of_its_own_matcher_only(shipped_ruleset: Ru
     ]
 
 
+@pytest.mark.parametrize(
+    ("classes", "expected"),
+    [
+        (["FlagsExitCalls"], [("CX9010", 2, 5)]),
+        (["ExitCallsUnderOtherWords"], []),  # only around `other`: the exit call is not searched
+        (["ExitCallsUnderOtherWords", "FlagsEveryCall"], [("CX9010", 2, 5)]),  # a class without words: the whole tree
+    ],
+)
+def test_words_keep_the_search_where_they_occur(shipped_ruleset: Ruleset, tmp_path: Path, classes: list[str], expected: list[tuple[str, int, int]]) -> None:
+    unwrap = shipped_ruleset.rule("CX0001")
+    matchers = [TreeSitterMatcher(rule_class=f"codex_testing.lints:{name}") for name in classes]
+    rules = tuple(unwrap.model_copy(update={"id": f"CX90{10 + i}", "matcher": matcher}) for i, matcher in enumerate(matchers))
+    (tmp_path / "calls.rs").write_text(CALLS, encoding="utf-8")
+    target = Target("calls.rs", tmp_path / "calls.rs", "rust", None, "calls.rs")
+    ruleset = shipped_ruleset.model_copy(update={"rules": rules})
+    findings, problems, _ = run_matchers(ruleset, [target], lint_packages=LintPackages(("codex_testing.lints",)))
+    assert problems == []
+    assert sorted((f.rule_id, f.line, f.column) for f in findings if f.rule_id == "CX9010") == expected
+
+
 def test_a_bad_pattern_is_a_problem_of_its_rule(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
     unwrap = shipped_ruleset.rule("CX0001")
     rules = (

@@ -41,6 +41,7 @@ class UnwrapOrExpect(TreeSitterRule):
     """
 
     LANGUAGE = "rust"
+    WORDS = PANICKING  # each node visited names its method
     PATTERNS: ClassVar[Mapping[str, str]] = {  # what each visit_ method requires before it looks further, matched in tree-sitter
         "call_expression": f"(call_expression function: (field_expression field: (_) {_NAMED}))",
         "token_tree": f"(token_tree (identifier) {_NAMED})",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from reviewer.targets import Target
 from reviewer.test_code import forget_shared, share_tree
 
 if TYPE_CHECKING:
-    from tree_sitter import Language, Node, Parser, Query, Tree
+    from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
     from codex.treesitter_lint import TreeSitterRule
 
@@ -102,7 +103,8 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(crash_problem(rule, target, exc))
     query = tuple(sorted({p for _, _, patterns in matchers for _, p in patterns}))
-    captures = QueryCursor(_query(target.language, query)).captures(tree.root_node) if query else {}
+    words = tuple(sorted({w for _, m, _ in matchers for w in m.WORDS})) if all(m.WORDS for _, m, _ in matchers) else ()
+    captures = _captures(QueryCursor(_query(target.language, query)), tree, source, words) if query else {}
     found = {p: captures.get(_capture(i), []) for i, p in enumerate(query)}
     matches: list[Match] = []
     exempt_matched = False  # then the test-code model will ask which lines of the file are test code
@@ -134,6 +136,24 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
     if exempt_matched:
         share_tree(target.language, source, tree)
     return matches, problems
+
+
+def _captures(cursor: QueryCursor, tree: Tree, source: bytes, words: tuple[str, ...]) -> dict[str, list[Node]]:
+    """The query's captures over the whole tree; with ``words``, only those of nodes that overlap an occurrence of
+    one (a node containing a word overlaps the occurrence found there, or one that overlaps it)."""
+    if not words:
+        return cursor.captures(tree.root_node)
+    captures: dict[str, set[Node]] = {}
+    for occurrence in _occurrences(words).finditer(source):
+        cursor.set_byte_range(occurrence.start(), occurrence.end())
+        for name, nodes in cursor.captures(tree.root_node).items():
+            captures.setdefault(name, set()).update(nodes)
+    return {name: list(nodes) for name, nodes in captures.items()}
+
+
+@functools.cache
+def _occurrences(words: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(b"|".join(re.escape(w.encode()) for w in words))
 
 
 def _missing_grammars(languages: set[str]) -> str | None:

@@ -47,13 +47,20 @@ class FlagsEveryCall(TreeSitterRule):
 
 
 class FlagsExitCalls(TreeSitterRule):
-    """Calls of a function named ``exit``: its pattern narrows the calls it is given."""
+    """Calls of a function named ``exit``: its pattern narrows the calls it is given, and each contains the word."""
 
     LANGUAGE = "rust"
     PATTERNS: ClassVar[Mapping[str, str]] = {"call_expression": '(call_expression function: (identifier) @f (#eq? @f "exit"))'}
+    WORDS = ("exit",)
 
     def visit_call_expression(self, node) -> None:
         self.report(node)
+
+
+class ExitCallsUnderOtherWords(FlagsExitCalls):
+    """The same, declaring a word its calls do not contain: it is given only calls around that word."""
+
+    WORDS = ("other",)
 
 
 class PatternForAnUnvisitedType(TreeSitterRule):
