@@ -173,7 +173,7 @@ def test_a_pattern_narrows_the_nodes_of_its_own_matcher_only(shipped_ruleset: Ru
     """Two matchers visit call expressions in one query; the pattern of one does not narrow the other's."""
     unwrap = shipped_ruleset.rule("CX0001")
     rules = tuple(
-        unwrap.model_copy(update={"id": rule_id, "matcher": TreeSitterMatcher(rule_class=f"codex_testing.lints:{name}")})
+        unwrap.model_copy(update={"id": rule_id, "matcher": TreeSitterMatcher(rule_class=f"codex_testing.lints:{name}"), "prefilter": None})
         for rule_id, name in (("CX9003", "FlagsExitCalls"), ("CX9004", "FlagsEveryCall"))
     )
     (tmp_path / "calls.rs").write_text(CALLS, encoding="utf-8")
@@ -201,7 +201,7 @@ def test_a_pattern_narrows_the_nodes_of_its_own_matcher_only(shipped_ruleset: Ru
 def test_words_keep_the_search_where_they_occur(shipped_ruleset: Ruleset, tmp_path: Path, classes: list[str], expected: list[tuple[str, int, int]]) -> None:
     unwrap = shipped_ruleset.rule("CX0001")
     matchers = [TreeSitterMatcher(rule_class=f"codex_testing.lints:{name}") for name in classes]
-    rules = tuple(unwrap.model_copy(update={"id": f"CX90{10 + i}", "matcher": matcher}) for i, matcher in enumerate(matchers))
+    rules = tuple(unwrap.model_copy(update={"id": f"CX90{10 + i}", "matcher": matcher, "prefilter": None}) for i, matcher in enumerate(matchers))
     (tmp_path / "calls.rs").write_text(CALLS, encoding="utf-8")
     target = Target("calls.rs", tmp_path / "calls.rs", "rust", None, "calls.rs")
     ruleset = shipped_ruleset.model_copy(update={"rules": rules})

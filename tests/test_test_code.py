@@ -113,7 +113,7 @@ def test_the_engine_shares_the_files_an_exempt_rule_flagged(shipped_ruleset: Rul
 
 
 def test_a_new_engine_run_forgets_what_the_last_one_shared(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, {"src/items.rs": ITEMS, "src/main.rs": "fn main() {}\n"})
+    write(tmp_path, {"src/items.rs": ITEMS, "src/main.rs": "fn main() { x.unwrap(); }\n"})
     test_code.share_tree("rust", ITEMS.encode(), parse("rust", ITEMS.encode()))
     run_matchers(shipped_ruleset.model_copy(update={"rules": (shipped_ruleset.rule("CX0001"),)}), [target(tmp_path, "src/main.rs")])
     parsed = parses_recorded(monkeypatch)
