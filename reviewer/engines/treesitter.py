@@ -98,7 +98,7 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
         try:
             matcher_class = ENGINE.matcher_class(rule)
             patterns = matcher_class.patterns()
-            _query(target.language, tuple(p for _, p in patterns))  # a node type the grammar lacks raises here, for this rule only
+            _query(target.language, tuple(p for _, p in patterns))  # a node type the grammar lacks or a bad pattern raises here, for this rule only
             matchers.append((rule, matcher_class(source), patterns))
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(crash_problem(rule, target, exc))
