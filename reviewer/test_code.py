@@ -11,18 +11,19 @@ project's own test-support modules (``[tool.codex] test_paths`` globs).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from codex.model import PathFilter, Ruleset
 from reviewer.finding import Finding
 from reviewer.targets import Target, path_matches
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Tree
 
 MODULE_LEVELS = 3  # inline modules a declaration may sit in (mod a { mod b { mod c; } }) and still be found
 RUST_TEST_DIRECTORIES = {"tests", "benches", "examples"}
@@ -30,6 +31,38 @@ PYTHON_TEST_DIRECTORIES = {"tests", "test"}
 _PYTHON_TEST_FILE = re.compile(r"(test_.*|.*_test|tests|conftest)\.py")
 Lines = tuple[tuple[int, int], ...]  # (first, last) line ranges of test code
 WHOLE_FILE: Lines = ((1, 1 << 62),)
+
+
+class _Declaration(NamedTuple):
+    """A module declaration without a body (``mod x;``) in a Rust file."""
+
+    inline: tuple[str, ...]  # the inline modules it sits in: a, b for mod a { mod b { mod x; } }
+    name: str
+    path: str | None  # what its #[path = "..."] attribute names
+    under_test: bool
+
+
+class _RustFile(NamedTuple):
+    """What the model reads of a Rust file's parse."""
+
+    test_items: Lines
+    declarations: tuple[_Declaration, ...]
+
+
+_SHARED: dict[bytes, _RustFile] = {}  # Rust files the tree-sitter engine parsed, by content
+
+
+def share_tree(language: str, source: bytes, tree: Tree) -> None:
+    """Keep what the model needs of a file the tree-sitter engine parsed (a Rust file's test items and module
+    declarations), so that the model does not parse it again; kept by content, so it never stands for another
+    version of the file."""
+    if language == "rust":
+        _SHARED[source] = _rust_file(source, tree)
+
+
+def forget_shared() -> None:
+    """Drop what the engine kept and no model read (a tree-sitter run calls it as it starts)."""
+    _SHARED.clear()
 
 
 class TestCodeModel:
@@ -45,6 +78,7 @@ class TestCodeModel:
         self._declared: dict[Path, bool] = {}
         self._modules: dict[Path, dict[Path, bool]] = {}
         self._sources: dict[Path, bytes] = {}
+        self._read: dict[bytes, _RustFile] = {}  # each content parsed once, as a file checked and as a parent
 
     def drop_exempt(self, ruleset: Ruleset, targets: list[Target], findings: list[Finding]) -> list[Finding]:
         """``findings`` without those of ``tests: exempt`` rules in test code."""
@@ -72,8 +106,7 @@ class TestCodeModel:
             return WHOLE_FILE
         if target.language != "rust":
             return ()
-        source = target.abs_path.read_bytes()
-        lines = _rust_test_items(_parse_rust(source).root_node, source)
+        lines = self._rust_file(target.abs_path.read_bytes()).test_items
         if lines == WHOLE_FILE or self._declared_as_test(self._located(target)):
             return WHOLE_FILE
         return lines
@@ -92,8 +125,7 @@ class TestCodeModel:
         found = False
         if file.name not in ("lib.rs", "main.rs"):
             parents = [p for p in _possible_parents(directory) if p.is_file()]
-            siblings = sorted(p for p in directory.glob("*.rs") if p not in parents) if directory.is_dir() else []
-            for parent in parents + siblings:  # siblings: for #[path = "..."] declarations
+            for parent in itertools.chain(parents, _siblings(directory, parents)):
                 declared = self._declarations(_normal(parent), file.stem if file.name != "mod.rs" else file.parent.name).get(file)
                 if declared is not None:
                     found = declared or self._declared_as_test(parent)
@@ -113,13 +145,27 @@ class TestCodeModel:
         if name.encode() not in source and b"#[path" not in source:
             return {}
         if parent not in self._modules:
-            self._modules[parent] = _module_files(parent, source)
+            self._modules[parent] = _module_files(parent, self._rust_file(source).declarations)
         return self._modules[parent]
+
+    def _rust_file(self, source: bytes) -> _RustFile:
+        """The Rust file of this content as the tree-sitter engine shared it, or parsed now (once per model)."""
+        if source not in self._read:
+            shared = _SHARED.get(source)
+            self._read[source] = shared if shared is not None else _rust_file(source, _parse_rust(source))
+        return self._read[source]
 
 
 def _normal(path: Path) -> Path:
     """An absolute path without ``..``; symbolic links are left as they are (resolving each costs a stat per part)."""
     return Path(os.path.normpath(path.absolute()))
+
+
+def _siblings(directory: Path, parents: list[Path]) -> Iterator[Path]:
+    """The other Rust files of ``directory``, for ``#[path = "..."]`` declarations: listed only when asked for (when
+    no possible parent declares the file)."""
+    if directory.is_dir():
+        yield from sorted(p for p in directory.glob("*.rs") if p not in parents)
 
 
 def _possible_parents(directory: Path) -> list[Path]:
@@ -143,10 +189,15 @@ def _test_path(language: str, path: str) -> bool:
     return False
 
 
-def _parse_rust(source: bytes):
+def _parse_rust(source: bytes) -> Tree:
     from reviewer.engines.treesitter import parse
 
     return parse("rust", source)
+
+
+def _rust_file(source: bytes, tree: Tree) -> _RustFile:
+    tests = _rust_test_items(tree.root_node, source)
+    return _RustFile(tests, _declared_modules(tree.root_node, source, tests))
 
 
 def _text(source: bytes, node: Node | None) -> str:
@@ -223,30 +274,36 @@ def _terms(group: Node, source: bytes) -> list[tuple[Node, Node | None]]:
     return terms
 
 
-def _module_files(parent: Path, source: bytes) -> dict[Path, bool]:
-    """The files of the modules ``parent`` declares (``mod x;`` at any depth of inline modules, or where its
-    ``#[path = "..."]`` says), each with whether the declaration is test code."""
-    root = _parse_rust(source).root_node
-    tests = _rust_test_items(root, source)
-    own = parent.parent if parent.name in ("mod.rs", "lib.rs", "main.rs") else parent.parent / parent.stem
-    files: dict[Path, bool] = {}
-    stack: list[tuple[Node, Path]] = [(root, own)]
+def _declared_modules(root: Node, source: bytes, tests: Lines) -> tuple[_Declaration, ...]:
+    """The modules a file declares without a body (``mod x;``), at any depth of inline modules."""
+    declarations: list[_Declaration] = []
+    stack: list[tuple[Node, tuple[str, ...]]] = [(root, ())]
     while stack:
-        node, directory = stack.pop()
+        node, inline = stack.pop()
         for child in node.named_children:
             if child.type != "mod_item":
                 continue
             name = _text(source, child.child_by_field_name("name"))
             body = child.child_by_field_name("body")
             if body is not None:
-                stack.append((body, directory / name))
+                stack.append((body, (*inline, name)))
                 continue
             line = child.start_point.row + 1
             under_test = tests == WHOLE_FILE or any(first <= line <= last for first, last in tests)
-            named = _path_attribute(child, source)
-            candidates = [parent.parent / named] if named else [directory / f"{name}.rs", directory / name / "mod.rs"]
-            for candidate in candidates:
-                files[_normal(candidate)] = under_test
+            declarations.append(_Declaration(inline, name, _path_attribute(child, source), under_test))
+    return tuple(declarations)
+
+
+def _module_files(parent: Path, declarations: tuple[_Declaration, ...]) -> dict[Path, bool]:
+    """The files of the modules ``parent`` declares (beside it, or where a ``#[path = "..."]`` says), each with
+    whether the declaration is test code."""
+    own = parent.parent if parent.name in ("mod.rs", "lib.rs", "main.rs") else parent.parent / parent.stem
+    files: dict[Path, bool] = {}
+    for declaration in declarations:
+        directory, name = own.joinpath(*declaration.inline), declaration.name
+        candidates = [parent.parent / declaration.path] if declaration.path else [directory / f"{name}.rs", directory / name / "mod.rs"]
+        for candidate in candidates:
+            files[_normal(candidate)] = declaration.under_test
     return files
 
 

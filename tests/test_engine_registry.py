@@ -166,6 +166,79 @@ def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, t
     ]
 
 
+CALLS = "fn f() {\n    exit(code(1));\n    other();\n    x.exit(2);\n}\n"
+
+
+def test_a_pattern_narrows_the_nodes_of_its_own_matcher_only(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
+    """Two matchers visit call expressions in one query; the pattern of one does not narrow the other's."""
+    unwrap = shipped_ruleset.rule("CX0001")
+    rules = tuple(
+        unwrap.model_copy(update={"id": rule_id, "matcher": TreeSitterMatcher(rule_class=f"codex_testing.lints:{name}"), "prefilter": None})
+        for rule_id, name in (("CX9003", "FlagsExitCalls"), ("CX9004", "FlagsEveryCall"))
+    )
+    (tmp_path / "calls.rs").write_text(CALLS, encoding="utf-8")
+    ruleset = shipped_ruleset.model_copy(update={"rules": rules})
+    target = Target("calls.rs", tmp_path / "calls.rs", "rust", None, "calls.rs")
+    findings, problems, _ = run_matchers(ruleset, [target], lint_packages=LintPackages(("codex_testing.lints",)))
+    assert problems == []
+    assert sorted((f.rule_id, f.line, f.column) for f in findings) == [
+        ("CX9003", 2, 5),
+        ("CX9004", 2, 5),
+        ("CX9004", 2, 10),
+        ("CX9004", 3, 5),
+        ("CX9004", 4, 5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("classes", "expected"),
+    [
+        (["FlagsExitCalls"], [("CX9010", 2, 5)]),
+        (["ExitCallsUnderOtherWords"], []),  # only around `other`: the exit call is not searched
+        (["ExitCallsUnderOtherWords", "FlagsEveryCall"], [("CX9010", 2, 5)]),  # a class without words: the whole tree
+    ],
+)
+def test_words_keep_the_search_where_they_occur(shipped_ruleset: Ruleset, tmp_path: Path, classes: list[str], expected: list[tuple[str, int, int]]) -> None:
+    unwrap = shipped_ruleset.rule("CX0001")
+    matchers = [TreeSitterMatcher(rule_class=f"codex_testing.lints:{name}") for name in classes]
+    rules = tuple(unwrap.model_copy(update={"id": f"CX90{10 + i}", "matcher": matcher, "prefilter": None}) for i, matcher in enumerate(matchers))
+    (tmp_path / "calls.rs").write_text(CALLS, encoding="utf-8")
+    target = Target("calls.rs", tmp_path / "calls.rs", "rust", None, "calls.rs")
+    ruleset = shipped_ruleset.model_copy(update={"rules": rules})
+    findings, problems, _ = run_matchers(ruleset, [target], lint_packages=LintPackages(("codex_testing.lints",)))
+    assert problems == []
+    assert sorted((f.rule_id, f.line, f.column) for f in findings if f.rule_id == "CX9010") == expected
+
+
+def test_a_bad_pattern_is_a_problem_of_its_rule(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
+    unwrap = shipped_ruleset.rule("CX0001")
+    rules = (
+        unwrap.model_copy(update={"id": "CX9005", "matcher": TreeSitterMatcher(rule_class="codex_testing.lints:PatternForAnUnvisitedType")}),
+        unwrap.model_copy(update={"id": "CX9006", "matcher": TreeSitterMatcher(rule_class="codex_testing.lints:PatternOfAnotherType")}),
+        unwrap,
+    )
+    (tmp_path / "main.rs").write_text("fn main() {\n    x.unwrap();\n}\n", encoding="utf-8")
+    ruleset = shipped_ruleset.model_copy(update={"rules": rules})
+    target = Target("main.rs", tmp_path / "main.rs", "rust", None, "main.rs")
+    findings, problems, _ = run_matchers(ruleset, [target], lint_packages=LintPackages(("codex_testing.lints",)))
+    assert [(f.rule_id, f.line) for f in findings] == [("CX0001", 2)]
+    assert sorted((p.path, p.kind, p.message.split(": ", 1)) for p in problems) == [
+        (
+            "main.rs",
+            "rule",
+            [
+                "rule CX9005 failed on this file",
+                "ValueError: PATTERNS names macro_invocation, which PatternForAnUnvisitedType has no visit_macro_invocation method for",
+            ],
+        ),
+        (
+            "main.rs",
+            "rule",
+            ["rule CX9006 failed on this file", "ValueError: the pattern for call_expression must start with (call_expression: (macro_invocation)"],
+        ),
+    ]
+
+
 def test_a_missing_tree_sitter_is_an_engine_problem_not_a_pass(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reviewer.engines import treesitter
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from codex.model import Ruleset
+from reviewer import test_code
+from reviewer.engines.treesitter import parse
+from reviewer.matching import run_matchers
 from reviewer.targets import Target
 from reviewer.test_code import WHOLE_FILE, TestCodeModel
 
@@ -63,6 +67,60 @@ def test_an_inner_cfg_test_attribute_makes_the_whole_file_test_code(tmp_path: Pa
     assert TestCodeModel().test_lines(target(tmp_path, "src/support.rs")) == WHOLE_FILE
 
 
+def parses_recorded(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The sources the model parses itself from now on."""
+    parsed: list[bytes] = []
+    fresh = test_code._parse_rust
+    monkeypatch.setattr(test_code, "_parse_rust", lambda source: parsed.append(source) or fresh(source))
+    return parsed
+
+
+def test_a_tree_the_engine_shared_gives_the_lines_of_a_fresh_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"src/items.rs": ITEMS, "src/support.rs": "#![cfg(test)]\nfn helper() {}\n"})
+    for path in ("src/items.rs", "src/support.rs"):
+        source = (tmp_path / path).read_bytes()
+        test_code.share_tree("rust", source, parse("rust", source))
+    parsed = parses_recorded(monkeypatch)
+    model = TestCodeModel()
+    assert model.test_lines(target(tmp_path, "src/items.rs")) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    assert model.test_lines(target(tmp_path, "src/support.rs")) == WHOLE_FILE
+    assert parsed == []
+
+
+def test_a_shared_tree_never_stands_for_another_version_of_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"src/items.rs": ITEMS})
+    test_code.share_tree("rust", ITEMS.encode(), parse("rust", ITEMS.encode()))
+    write(tmp_path, {"src/items.rs": "fn production() {}\n" + ITEMS})
+    parsed = parses_recorded(monkeypatch)
+    assert TestCodeModel().test_lines(target(tmp_path, "src/items.rs"))[0] == (3, 5)
+    assert parsed == [("fn production() {}\n" + ITEMS).encode()]
+
+
+def test_the_engine_shares_the_files_an_exempt_rule_flagged(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CX0001 (tests: exempt) flags both files; the model parses neither again (lib.rs neither as a file nor as the
+    parent declaring helpers.rs) and drops the findings in the test module and in the test-only module file."""
+    unwrap = shipped_ruleset.rule("CX0001")
+    assert unwrap is not None and unwrap.tests == "exempt"
+    lib = "#[cfg(test)]\nmod helpers;\nfn f() { a.unwrap(); }\n#[cfg(test)]\nmod tests {\n    fn t() { b.unwrap(); }\n}\n"
+    write(tmp_path, {"src/lib.rs": lib, "src/helpers.rs": "fn h() { c.unwrap(); }\n"})
+    parsed = parses_recorded(monkeypatch)
+    ruleset = shipped_ruleset.model_copy(update={"rules": (unwrap,)})
+    targets = [target(tmp_path, "src/helpers.rs"), target(tmp_path, "src/lib.rs")]
+    findings, problems, _ = run_matchers(ruleset, targets, test_code=TestCodeModel())
+    assert problems == []
+    assert sorted((f.path, f.line) for f in findings) == [("src/lib.rs", 3)]
+    assert parsed == []
+
+
+def test_a_new_engine_run_forgets_what_the_last_one_shared(shipped_ruleset: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"src/items.rs": ITEMS, "src/main.rs": "fn main() { x.unwrap(); }\n"})
+    test_code.share_tree("rust", ITEMS.encode(), parse("rust", ITEMS.encode()))
+    run_matchers(shipped_ruleset.model_copy(update={"rules": (shipped_ruleset.rule("CX0001"),)}), [target(tmp_path, "src/main.rs")])
+    parsed = parses_recorded(monkeypatch)
+    assert TestCodeModel().test_lines(target(tmp_path, "src/items.rs")) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    assert parsed == [ITEMS.encode()]
+
+
 CRATE = {
     "src/lib.rs": "#[cfg(test)]\nmod tests;\nmod parser;\nmod net;\nmod util;\n#[cfg(test)]\nmod fixtures {\n    mod data;\n}\n",
     "src/tests.rs": "fn t() {}\n",
@@ -82,12 +140,19 @@ DECLARED_TEST = ["src/tests.rs", "src/parser/helpers.rs", "src/parser/helpers/de
 PRODUCTION = ["src/lib.rs", "src/parser.rs", "src/parser/lexer.rs", "src/net/mod.rs", "src/net/tcp.rs", "src/util/mod.rs", "src/util/real.rs"]
 
 
-def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shared", [False, True], ids=["parsed by the model", "shared by the engine"])
+def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool) -> None:
     write(tmp_path, CRATE)
+    if shared:
+        for path in CRATE:
+            source = (tmp_path / path).read_bytes()
+            test_code.share_tree("rust", source, parse("rust", source))
+    parsed = parses_recorded(monkeypatch)
     model = TestCodeModel()
     whole = {path for path in CRATE if model.test_lines(target(tmp_path, path)) == WHOLE_FILE}
     assert sorted(whole) == sorted(DECLARED_TEST)
     assert sorted(set(CRATE) - whole) == sorted(PRODUCTION)
+    assert sorted(parsed) == ([] if shared else sorted({text.encode() for text in CRATE.values()}))  # each content once
 
 
 @pytest.mark.parametrize(

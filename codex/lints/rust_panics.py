@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
 
 from codex.treesitter_lint import TreeSitterRule
 
@@ -10,6 +11,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 PANICKING = ("unwrap", "expect")
+_NAMED = "@name (#any-of? @name {})".format(" ".join(f'"{m}"' for m in PANICKING))  # a node naming a panicking method
 STD_TYPES = ("Option", "Result")
 _COMMENTS = ("line_comment", "block_comment")
 # Arguments that cannot be the ``&str`` message of ``Option::expect``/``Result::expect``: literals of other types,
@@ -39,6 +41,12 @@ class UnwrapOrExpect(TreeSitterRule):
     """
 
     LANGUAGE = "rust"
+    WORDS = PANICKING  # each node visited names its method
+    PATTERNS: ClassVar[Mapping[str, str]] = {  # what each visit_ method requires before it looks further, matched in tree-sitter
+        "call_expression": f"(call_expression function: (field_expression field: (_) {_NAMED}))",
+        "token_tree": f"(token_tree (identifier) {_NAMED})",
+        "scoped_identifier": f"(scoped_identifier name: (_) {_NAMED})",
+    }
 
     def visit_call_expression(self, node: Node) -> None:
         function = node.child_by_field_name("function")

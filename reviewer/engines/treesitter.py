@@ -1,12 +1,15 @@
-"""The tree-sitter engine: one parse per file, every applicable matcher fed by one query for the node types
-they visit (codex/treesitter_lint.py). Grammars come from their wheels (``tree-sitter-rust``); tree-sitter
-and a grammar are imported when a file of that language is checked, not when the engine is listed.
+"""The tree-sitter engine: one parse per file, every applicable matcher fed by one query for the nodes it visits
+(its patterns, codex/treesitter_lint.py). The test-code model gets what it needs of a parsed file from here rather
+than parsing it again. Grammars come from their wheels (``tree-sitter-rust``); tree-sitter and a grammar are
+imported when a file of that language is checked, not when the engine is listed.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from codex.matchers import distribution_version
@@ -15,9 +18,10 @@ from codex.model import Rule
 from codex.problems import Problem
 from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
 from reviewer.targets import Target
+from reviewer.test_code import forget_shared, share_tree
 
 if TYPE_CHECKING:
-    from tree_sitter import Language, Parser, Query, Tree
+    from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
     from codex.treesitter_lint import TreeSitterRule
 
@@ -56,6 +60,7 @@ class TreeSitterRun:
                 )
             )
             return matches, problems
+        forget_shared()
         for target, rules in self.jobs:
             matches[target.path], file_problems = check_file(target, rules)
             problems += file_problems
@@ -88,28 +93,34 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
                 message=f"tree-sitter could not parse this part of the file (from line {line}); tree-sitter rules may miss something in it",
             )
         )
-    matchers: list[tuple[Rule, TreeSitterRule]] = []
+    matchers: list[tuple[Rule, TreeSitterRule, tuple[tuple[str, str], ...]]] = []
     for rule in rules:
         try:
-            matcher = ENGINE.matcher_class(rule)(source)
-            _query(target.language, matcher.node_types())  # a node type the grammar lacks raises here, for this rule only
+            matcher_class = ENGINE.matcher_class(rule)
+            patterns = matcher_class.patterns()
+            _query(target.language, tuple(p for _, p in patterns))  # a node type the grammar lacks or a bad pattern raises here, for this rule only
+            matchers.append((rule, matcher_class(source), patterns))
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(crash_problem(rule, target, exc))
-            continue
-        matchers.append((rule, matcher))
-    types = tuple(sorted({t for _, m in matchers for t in m.node_types()}))
-    captures = QueryCursor(_query(target.language, types)).captures(tree.root_node) if types else {}
-    nodes = sorted(((node, kind) for kind, found in captures.items() for node in found), key=lambda pair: pair[0].start_byte)
+    query = tuple(sorted({p for _, _, patterns in matchers for _, p in patterns}))
+    words = tuple(sorted({w for _, m, _ in matchers for w in m.WORDS})) if all(m.WORDS for _, m, _ in matchers) else ()
+    captures = _captures(QueryCursor(_query(target.language, query)), tree, source, words) if query else {}
+    found = {p: captures.get(_capture(i), []) for i, p in enumerate(query)}
     matches: list[Match] = []
-    for rule, matcher in matchers:
-        visits = {t: getattr(matcher, f"visit_{t}") for t in matcher.node_types()}
+    exempt_matched = False  # then the test-code model will ask which lines of the file are test code
+    for rule, matcher, patterns in matchers:
+        visits: list[tuple[Node, Callable[[Node], None]]] = []
+        for node_type, pattern in patterns:
+            visit = getattr(matcher, f"visit_{node_type}")
+            visits += [(node, visit) for node in found[pattern]]
+        visits.sort(key=lambda pair: (pair[0].start_byte, -pair[0].end_byte))  # source order, an enclosing node first
         try:
-            for node, kind in nodes:
-                if kind in visits:
-                    visits[kind](node)
+            for node, visit in visits:
+                visit(node)
         except Exception as exc:
             problems.append(crash_problem(rule, target, exc))
             continue
+        exempt_matched |= rule.tests == "exempt" and bool(matcher.flagged)
         matches += [
             Match(
                 rule.id,
@@ -122,7 +133,27 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
             )
             for start, end, message in matcher.flagged
         ]
+    if exempt_matched:
+        share_tree(target.language, source, tree)
     return matches, problems
+
+
+def _captures(cursor: QueryCursor, tree: Tree, source: bytes, words: tuple[str, ...]) -> dict[str, list[Node]]:
+    """The query's captures over the whole tree; with ``words``, only those of nodes that overlap an occurrence of
+    one (a node containing a word overlaps the occurrence found there, or one that overlaps it)."""
+    if not words:
+        return cursor.captures(tree.root_node)
+    captures: dict[str, set[Node]] = {}
+    for occurrence in _occurrences(words).finditer(source):
+        cursor.set_byte_range(occurrence.start(), occurrence.end())
+        for name, nodes in cursor.captures(tree.root_node).items():
+            captures.setdefault(name, set()).update(nodes)
+    return {name: list(nodes) for name, nodes in captures.items()}
+
+
+@functools.cache
+def _occurrences(words: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(b"|".join(re.escape(w.encode()) for w in words))
 
 
 def _missing_grammars(languages: set[str]) -> str | None:
@@ -156,11 +187,15 @@ def _parser(language: str) -> Parser:
 
 
 @functools.cache
-def _query(language: str, types: tuple[str, ...]) -> Query:
-    """One query capturing every node of these types, each under its type's name."""
+def _query(language: str, patterns: tuple[str, ...]) -> Query:
+    """One query for these patterns, the outermost node of each captured under ``_capture`` of its index."""
     from tree_sitter import Query
 
-    return Query(_language(language), " ".join(f"({t}) @{t}" for t in types))
+    return Query(_language(language), " ".join(f"{p} @{_capture(i)}" for i, p in enumerate(patterns)))
+
+
+def _capture(index: int) -> str:
+    return f"codex.visit.{index}"
 
 
 def _first_error_line(tree: Tree) -> int:
