@@ -1,13 +1,16 @@
 """How long after a save `codex lsp` publishes the diagnostics of a changed 1,000-line Python file.
 
-Usage: python bench/lsp_latency.py [--saves 9] [--lines 1000] [--clean] — a real `codex lsp` process (stdio) in a fresh git
+Usage: python bench/lsp_latency.py [--saves 9] [--lines 1000] [--clean | --session] — a real `codex lsp` process (stdio) in a fresh git
 repository with the shipped codex, driven by pygls's client. Each save first changes the file (a new line in the
 middle, so no cached result answers it), then sends didSave at once; the time is from didSave to the
 publishDiagnostics of that version. The first open (engines starting cold) is reported apart. Target: median under 1 s.
 One function in eight calls requests without a timeout (8 CX0003 findings), and the file reads YAML (``yaml.safe_load``):
 CX0003's screen lets it through and CPython's ast settles it (every such call is ``requests.post`` on the imported
 module), CX0006's screen sees no load function, so libcst does not parse the file. ``--clean`` gives every call a
-timeout and reads JSON instead: no finding, no libcst screen passes.
+timeout and reads JSON instead: no finding, no libcst screen passes. ``--session`` makes the functions methods of a
+client class that holds a ``requests.Session()`` in ``self.session`` (set in ``__init__``) and calls
+``self.session.get(..., timeout=10)``, one method in eight ``self.session.post(...)`` without a timeout: CX0003 must
+follow the session's attribute.
 """
 
 from __future__ import annotations
@@ -44,6 +47,16 @@ FUNCTION = '''def fetch_{n}(session, url, retries=3):
 
 '''
 
+METHOD = "".join(f"    {line}\n" if line else "\n" for line in FUNCTION.replace("(session, url,", "(self, url,").split("\n")[:-2])
+CLIENT = '''class Client:
+    """A client of the items service: one session, so connections are reused."""
+
+    def __init__(self, token):
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+'''
+
 
 def cpu_seconds(pid: int) -> float:
     """CPU time of a process and its waited-for children (semgrep), from /proc (Linux): unlike wall time, not
@@ -52,18 +65,23 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def source(lines: int, edit: int, clean: bool = False) -> str:
-    """About ``lines`` lines of Python in functions of 16 lines, with ``edit`` as a comment in the middle line."""
+def source(lines: int, edit: int, clean: bool = False, session: bool = False) -> str:
+    """About ``lines`` lines of Python in functions of 16 lines (methods of 15, ``session``), with ``edit`` as a comment in
+    the middle line."""
     text = f"import {'json' if clean else 'yaml'}\nimport logging\nimport subprocess\n\nimport requests\n\nlog = logging.getLogger(__name__)\n\n\n"
-    calls = ("requests.get(url, timeout=10)", "requests.post(url, json={})")  # one function in eight lacks a timeout (CX0003)
+    holder = "self.session" if session else "requests"
+    calls = (f"{holder}.get(url, timeout=10)", f"{holder}.post(url, json={{}})")  # one function in eight lacks a timeout (CX0003)
     loader = "json.load" if clean else "yaml.safe_load"
-    text += "".join(FUNCTION.format(n=n, call=calls[n % 8 == 0 and not clean], loader=loader) for n in range(-(-(lines - 9) // 16)))
+    text += CLIENT if session else ""
+    template = METHOD if session else FUNCTION
+    count = -(-(lines - text.count("\n")) // template.count("\n"))
+    text += "".join(template.format(n=n, call=calls[n % 8 == 0 and not clean], loader=loader) for n in range(count))
     body = text.split("\n")
     body.insert(len(body) // 2, f"# edit {edit}")
     return "\n".join(body)
 
 
-async def measure(root: Path, saves: int, lines: int, clean: bool) -> tuple[float, list[float], list[float], dict[int, int]]:
+async def measure(root: Path, saves: int, lines: int, clean: bool, session: bool) -> tuple[float, list[float], list[float], dict[int, int]]:
     """The seconds from open to diagnostics, from each save to its diagnostics (wall and the server's CPU), and how
     many diagnostics each version had."""
     client = LanguageClient("codex-bench", "1")
@@ -96,7 +114,7 @@ async def measure(root: Path, saves: int, lines: int, clean: bool) -> tuple[floa
     client.initialized(types.InitializedParams())
     path = root / "app" / "service.py"
     uri = path.as_uri()
-    path.write_text(source(lines, 0, clean))
+    path.write_text(source(lines, 0, clean, session))
     started = time.perf_counter()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=path.read_text()))
@@ -105,7 +123,7 @@ async def measure(root: Path, saves: int, lines: int, clean: bool) -> tuple[floa
     samples, cpu = [], []
     pid = client._server.pid
     for version in range(2, saves + 2):
-        text = source(lines, version, clean)
+        text = source(lines, version, clean, session)
         path.write_text(text)
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
@@ -129,15 +147,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=9)
     parser.add_argument("--lines", type=int, default=1000)
-    parser.add_argument("--clean", action="store_true", help="no finding and no libcst: every requests call has a timeout, JSON instead of YAML")
+    variant = parser.add_mutually_exclusive_group()
+    variant.add_argument("--clean", action="store_true", help="no finding and no libcst: every requests call has a timeout, JSON instead of YAML")
+    variant.add_argument("--session", action="store_true", help="methods calling a session held in self.session: CX0003 follows the attribute")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="codex-lsp-bench-") as tmp:
         root = Path(tmp)
         subprocess.run(["git", "init", "--quiet", str(root)], check=True)
         (root / "app").mkdir()
-        cold, samples, cpu, found = asyncio.run(measure(root, args.saves, args.lines, args.clean))
-    lines = len(source(args.lines, 0).split("\n"))
+        cold, samples, cpu, found = asyncio.run(measure(root, args.saves, args.lines, args.clean, args.session))
+    lines = len(source(args.lines, 0, args.clean, args.session).split("\n"))
     print(f"codex lsp, {lines}-line Python file, shipped codex, {os.cpu_count()} CPUs, load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
     print(f"first open (cold): {cold:.2f} s; diagnostics per version: {sorted(set(found.values()))}")
     print(
