@@ -171,8 +171,9 @@ class LintRule(cst.BatchableCSTVisitor):
 
     @classmethod
     def decided(cls, seen: Sighting) -> list[tuple[ast.expr, str | None]] | None:
-        """The nodes the rule flags and their messages, when CPython's ``ast`` alone settles them exactly as the visit
-        would (then libcst never looks at the file for this rule); None when it does not (the default)."""
+        """The nodes the rule flags and their messages, in the order the visit reports them, when CPython's ``ast`` alone
+        settles them exactly as the visit would (then libcst never looks at the file for this rule); None when it does
+        not (the default)."""
         return None
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:

@@ -48,18 +48,38 @@ class RequestsWithoutTimeout(LintRule):
 
     @classmethod
     def decided(cls, seen: Sighting) -> list[tuple[ast.expr, str | None]] | None:
-        """Settled without libcst when every call that could be flagged is ``requests.<method>(...)`` (``requests.api`` too)
-        and ``requests`` is only ever the module imported: each is then flagged."""
+        """Settled without libcst when ``requests`` is only ever the module imported: each call that could be flagged is
+        then judged as the visit judges it. ``requests.<method>(...)`` is flagged. When nothing else imported from the
+        package can name a request function or a session class (``from requests.exceptions import HTTPError`` is fine,
+        ``import requests as r`` is not), the qualified names the visit resolves are spelled in the source, and methods
+        are judged too: of ``requests.Session()`` called on the spot, and of ``self.<attr>`` in a class that only ever
+        assigns it new sessions, flagged; of a name no assignment can give a session, and of anything else, not. A name
+        that may hold a session needs the scope analysis (None), as does any other call when names are not spelled."""
         if not seen.only_imported("requests"):
             return None
-        found: list[tuple[ast.expr, str | None]] = []
+        imported = {".".join(filter(None, (module, name))) for module, name, _ in seen.imports if module == "requests" or module.startswith("requests.")}
+        spelled = not any(_may_name_a_target(name) for name in imported - {"requests"})
+        held: _Holdings | None = None  # read when a call is not requests.<method>
+        direct: list[tuple[ast.expr, str | None]] = []  # reported as the visit meets them; the attributes' calls after all
+        on_attributes: list[tuple[ast.expr, str | None]] = []
         for call in _SCREEN.candidates(seen):
-            called = _dotted(call.func)
-            if called not in REQUESTS_CALLS:
+            problem = "with timeout=None" if any(keyword.arg == "timeout" for keyword in call.keywords) else "without timeout="
+            if (called := _full_name(call.func)) in REQUESTS_CALLS:
+                direct.append((call, f"{called}() {problem}"))
+                continue
+            if not spelled:
                 return None
-            timeout = any(keyword.arg == "timeout" for keyword in call.keywords)  # a candidate's timeout is None
-            found.append((call, f"{called}() {'with timeout=None' if timeout else 'without timeout='}"))
-        return found
+            held = held or _Holdings(seen)
+            if not isinstance(call.func, ast.Attribute):  # a name imported from requests: none is a request function
+                continue
+            holder, message = call.func.value, f"requests.Session.{call.func.attr}() {problem}"
+            if isinstance(holder, ast.Name) and holder.id in held.names:  # the scope analysis would say
+                return None
+            if isinstance(holder, ast.Call) and _new_session(holder):
+                direct.append((call, message))
+            elif (attr := _self_attribute_of(holder)) and held.attributes.get((held.classes.get(id(call)), attr)):
+                on_attributes.append((call, message))
+        return sorted(direct, key=_start) + sorted(on_attributes, key=_start)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not self._functions and not self._classes:
@@ -164,6 +184,104 @@ class RequestsWithoutTimeout(LintRule):
         return bool(referents) and all(isinstance(r, Assignment) and r.node in self._session_names for r in referents)
 
 
+class _Holdings:
+    """What the visit learns from assignments (``_assigned``), read from CPython's ast: ``self.<attr>`` per class, whether
+    every assignment gives a new session; the names an assignment may give one (a superset: a name assigned what a
+    function of this module returns counts); the innermost class around each call."""
+
+    def __init__(self, seen: Sighting) -> None:
+        self.attributes: dict[tuple[ast.ClassDef | None, str], bool] = {}
+        self.names: set[str] = set()
+        self.classes: dict[int, ast.ClassDef | None] = {}
+        self._functions = {
+            node.name
+            for kind in ("FunctionDef", "AsyncFunctionDef")
+            for node in seen.nodes.get(kind, ())
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+        pending: list[tuple[ast.AST, ast.ClassDef | None]] = [(module, None) for module in seen.nodes.get("Module", ())]
+        while pending:  # the visit's stack of classes holds a class's decorators and bases too
+            node, inner = pending.pop()
+            if isinstance(node, ast.Call):
+                self.classes[id(node)] = inner
+            for target, value in _assignments(node):
+                self._assigned(target, value, inner)
+            around = node if isinstance(node, ast.ClassDef) else inner
+            pending.extend((child, around) for child in ast.iter_child_nodes(node))
+
+    def _assigned(self, target: ast.expr, value: ast.expr | None, inner: ast.ClassDef | None) -> None:
+        session = value is not None and _new_session(value)
+        if isinstance(target, ast.Name) and session:
+            self.names.add(target.id)
+        elif inner is not None and (attr := _self_attribute_of(target)):
+            self.attributes[inner, attr] = self.attributes.get((inner, attr), True) and session
+        elif isinstance(target, ast.Name) and (function := _called_name_of(value)):
+            if function in self._functions:
+                self.names.add(target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            function = _called_name_of(value)
+            for element in (e.value if isinstance(e, ast.Starred) else e for e in target.elts):
+                if function and isinstance(element, ast.Name):
+                    if function in self._functions:
+                        self.names.add(element.id)
+                else:
+                    self._assigned(element, None, inner)
+
+
+def _assignments(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None]]:
+    """The (target, value) pairs the visit hands to ``_assigned``."""
+    if isinstance(node, ast.Assign):
+        return [(target, node.value) for target in node.targets]
+    if isinstance(node, ast.AnnAssign | ast.NamedExpr):
+        return [(node.target, node.value)]
+    if isinstance(node, ast.AugAssign):
+        return [(node.target, None)]
+    if isinstance(node, ast.withitem) and node.optional_vars is not None:
+        return [(node.optional_vars, node.context_expr)]
+    return []
+
+
+def _new_session(value: ast.expr) -> bool:
+    return isinstance(value, ast.Call) and _full_name(value.func) in SESSION_CONSTRUCTORS
+
+
+def _may_name_a_target(imported: str) -> bool:
+    """Can a name imported as ``imported`` (``requests.exceptions.HTTPError``) lead to a request function or a session class?"""
+    return any(target == imported or target.startswith(f"{imported}.") for target in REQUESTS_CALLS | SESSION_CONSTRUCTORS)
+
+
+def _full_name(node: ast.expr) -> str | None:
+    """The name libcst's ``get_full_name_for_node`` gives an expression (a call stands for what it calls, a subscript
+    for what it subscripts), from which it resolves qualified names."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_full_name(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return _full_name(node.func)
+    if isinstance(node, ast.Subscript):
+        return _full_name(node.value)
+    return None
+
+
+def _self_attribute_of(node: ast.expr) -> str | None:
+    """``x`` for ``self.x``."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _called_name_of(value: ast.expr | None) -> str | None:
+    """``f`` for a call ``f(...)`` of a plain name."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        return value.func.id
+    return None
+
+
+def _start(found: tuple[ast.expr, str | None]) -> tuple[int, int]:
+    return found[0].lineno, found[0].col_offset
+
+
 def _self_attribute(node: cst.BaseExpression) -> str | None:
     """``x`` for ``self.x``."""
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
@@ -180,10 +298,3 @@ def _called_name(value: cst.BaseExpression | None) -> str | None:
 
 def _method(call: cst.Call) -> str:
     return cst.ensure_type(call.func, cst.Attribute).attr.value
-
-
-def _dotted(node: ast.expr) -> str | None:
-    """``a.b.c`` for that attribute chain on a name; None for anything else."""
-    if isinstance(node, ast.Attribute):
-        return None if (value := _dotted(node.value)) is None else f"{value}.{node.attr}"
-    return node.id if isinstance(node, ast.Name) else None

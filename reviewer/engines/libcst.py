@@ -192,7 +192,7 @@ def _decided(rules: list[Rule], seen: Sighting, source: bytes) -> tuple[list[Rul
         if found is None or git is None:
             kept.append(rule)
             continue
-        for node, message in sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset)):  # as the visit meets them
+        for node, message in found:
             (line, column), (end_line, end_column) = (
                 git.position(at, _characters(lines[at - 1], offset))
                 for at, offset in ((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0))
