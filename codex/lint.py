@@ -54,6 +54,17 @@ class Sighting:
             return False
         return not any(_binds(node, module) for kind in _BINDING for node in self.nodes.get(kind, ()))
 
+    def binders(self, name: str) -> list[ast.AST]:
+        """Every node that binds ``name`` anywhere in the file: an import of it (a star import too), an assignment's or a
+        loop's target, a parameter, a definition, an exception or a pattern it captures, ``del``, ``global``, ``nonlocal``."""
+        imports = [
+            node
+            for kind in ("Import", "ImportFrom")
+            for node in self.nodes.get(kind, ())
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any(a.name == "*" or (a.asname or a.name.split(".")[0]) == name for a in node.names)
+        ]
+        return imports + [node for kind in _BINDING for node in self.nodes.get(kind, ()) if _binds(node, name)]
+
 
 # ast nodes that bind a name other than by import
 _BINDING = ("Name", "arg", "FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping", "Global", "Nonlocal")

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from libcst.metadata import MetadataWrapper
 
 from codex.lint import Sighting
@@ -188,17 +189,18 @@ DECIDED_CASES = {
     "continued_line": ("import requests\nx = 1 + \\\n    requests.get('u').status_code\n", True, [(3, 5, 3, 22, "requests.get() without timeout=")]),
     "session": (
         "import requests\ns = requests.Session()\ns.get('u')\nrequests.get('v')\n",
-        False,
+        True,
         [(4, 1, 4, 18, "requests.get() without timeout="), (3, 1, 3, 11, "requests.Session.get() without timeout=")],
     ),
-    # sessions: in self.<attr> of a class, CPython's ast settles them; a name that may hold one goes to libcst
+    # sessions: in self.<attr> of a class, or in a name every binding of which gives it one, CPython's ast settles
+    # them; any other name that may hold one goes to libcst
     "attributes": (
         "import requests\nclass Client:\n    def __init__(self):\n        self.session = requests.Session()\n    def fetch(self, d):\n"
         "        d.get('k')\n        self.session.get('u')\n        return self.session.post('v', timeout=5)\nrequests.get('w')\n",
         True,
         [(9, 1, 9, 18, "requests.get() without timeout="), (7, 9, 7, 30, "requests.Session.get() without timeout=")],
     ),
-    "with_session": ("import requests\nwith requests.Session() as s:\n    s.get('u')\n", False, [(3, 5, 3, 15, "requests.Session.get() without timeout=")]),
+    "with_session": ("import requests\nwith requests.Session() as s:\n    s.get('u')\n", True, [(3, 5, 3, 15, "requests.Session.get() without timeout=")]),
     "attribute_rebound": (
         "import requests\nclass Client:\n    def __init__(self):\n        self.session = requests.Session()\n    def reset(self, other):\n"
         "        self.session = other\n    def fetch(self):\n        return self.session.get('u')\n",
@@ -259,6 +261,51 @@ DECIDED_CASES = {
         True,
         [(7, 16, 7, 37, "requests.Session.get() without timeout=")],
     ),
+    "module_session_in_functions": (
+        "import requests\nsession = requests.Session()\ndef fetch(url):\n    return session.get(url)\nclass Client:\n"
+        "    def fetch(self, url):\n        return [session.post(u) for u in url]\n",
+        True,
+        [(4, 12, 4, 28, "requests.Session.get() without timeout="), (7, 17, 7, 32, "requests.Session.post() without timeout=")],
+    ),
+    "used_before_it_is_assigned": (
+        "import requests\ndef fetch(url):\n    s.get(url)\n    s = requests.Session()\n    return s.get(url, timeout=None)\n",
+        False,
+        [(3, 5, 3, 15, "requests.Session.get() without timeout="), (5, 12, 5, 36, "requests.Session.get() with timeout=None")],
+    ),
+    "session_of_another_function": (
+        "import requests\ndef make():\n    s = requests.Session()\n    s.headers['x'] = 'y'\n    return 1\ndef fetch(url):\n    return s.get(url)\n",
+        True,
+        [],
+    ),
+    "name_rebound": ("import requests\ns = requests.Session()\ns.get('u')\ns = None\n", False, [(3, 1, 3, 11, "requests.Session.get() without timeout=")]),
+    "parameter_of_the_same_name": (
+        "import requests\ndef fetch(session, url):\n    return session.get(url)\nwith requests.Session() as session:\n    fetch(session, 'u')\n",
+        False,
+        [],
+    ),
+    "class_body_session": (
+        "import requests\nclass Client:\n    session = requests.Session()\n    session.get('u')\n    def fetch(self, url):\n        return session.get(url)\n",
+        True,
+        [(4, 5, 4, 21, "requests.Session.get() without timeout=")],
+    ),
+    "default_and_lambda": (
+        "import requests\ns = requests.Session()\ndef fetch(response=s.get('u'), *, other=lambda: s.get('v')):\n    return response\n",
+        True,
+        [(3, 20, 3, 30, "requests.Session.get() without timeout="), (3, 49, 3, 59, "requests.Session.get() without timeout=")],
+    ),
+    "walrus": ("import requests\nif (s := requests.Session()):\n    s.get('u')\n", False, [(3, 5, 3, 15, "requests.Session.get() without timeout=")]),
+    "submodule_imported_alone": (
+        "from requests.auth import HTTPBasicAuth\nclass Client:\n    def __init__(self):\n        self.session = Session()\n"
+        "    def fetch(self):\n        return self.session.get('u', auth=HTTPBasicAuth('a', 'b'))\n",
+        True,
+        [],
+    ),
+    "session_class_imported_alone": (
+        "from requests.sessions import Session\nclass Client:\n    def __init__(self):\n        self.session = Session()\n"
+        "    def fetch(self):\n        return self.session.get('u')\n",
+        False,
+        [(6, 16, 6, 37, "requests.Session.get() without timeout=")],
+    ),
     "self_outside_a_class": (
         "import requests\ndef setup(self):\n    self.session = requests.Session()\ndef fetch(self):\n    return self.session.get('u')\n",
         True,
@@ -280,3 +327,52 @@ def test_what_the_ast_settles_is_found_as_libcst_finds_it(name: str, tmp_path: P
     by_libcst, _ = libcst_engine.check_file(target, rules)
     assert (kept == [], [(m.line, m.column, m.end_line, m.end_column, m.message) for m in matches], problems) == (settled, expected, [])
     assert matches == by_libcst
+
+
+# Fragments of modules using requests in the ways CX0003 resolves (imports, sessions in names and attributes, rebinding,
+# parameters, scopes, classes and their subclasses); each is valid at the top of a module.
+FRAGMENTS = [
+    "import requests",
+    "import requests as r",
+    "from requests import Session",
+    "from requests.exceptions import HTTPError",
+    "s = requests.Session()",
+    "s = None",
+    "s.get('u')",
+    "s.post('u', timeout=None)",
+    "requests.get('u')",
+    "r.get('u')",
+    "with requests.Session() as s:\n    s.get('u')",
+    "def f(s):\n    return s.get('u')",
+    "def g():\n    s.get('u')\n    s = requests.session()\n    return s.get('v')",
+    "def h():\n    return [s.get(u) for u in 'ab']",
+    "class C:\n    def __init__(self):\n        self.s = requests.Session()\n    def m(self):\n        return self.s.get('u')",
+    "class D(C):\n    def m(self):\n        return self.s.put('u')",
+    "class E:\n    s = requests.Session()\n    s.get('u')\n    def m(self):\n        self.s = Session()\n        return s.get('u')",
+    "def make():\n    t = requests.Session()\n    return t",
+    "t = make()\nt.get('u')",
+    "requests = None",
+    "d = {}\nd.get('k', timeout=None)",
+    "x = lambda: s.get('u')",
+    "requests.Session().get('u')",
+    "Session().get('u')",
+    "if (s := requests.Session()):\n    s.get('w')",
+    "del s",
+    "g_s = requests.Session()\ndef k():\n    global g_s\n    return g_s.get('u')",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=8))
+def test_what_the_ast_settles_is_what_libcst_finds_in_any_mix(shipped_ruleset: Ruleset, tmp_path_factory: pytest.TempPathFactory, fragments: list[str]) -> None:
+    path = tmp_path_factory.mktemp("mix") / "calls.py"
+    path.write_text("\n".join(fragments) + "\n", encoding="utf-8")
+    target, rules = Target(path.name, path, "python", None, None), [shipped_ruleset.rule("CX0003")]
+    settled = libcst_engine.check_file(target, rules)
+    original = RequestsWithoutTimeout.decided
+    try:
+        RequestsWithoutTimeout.decided = classmethod(lambda cls, seen: None)  # type: ignore[method-assign,assignment]
+        by_libcst = libcst_engine.check_file(target, rules)
+    finally:
+        RequestsWithoutTimeout.decided = original  # type: ignore[method-assign]
+    assert settled == by_libcst

@@ -16,6 +16,7 @@ timeout and is not flagged.
 from __future__ import annotations
 
 import ast
+import builtins
 
 import libcst as cst
 from libcst.metadata import Assignment, ScopeProvider
@@ -49,18 +50,20 @@ class RequestsWithoutTimeout(LintRule):
     @classmethod
     def decided(cls, seen: Sighting) -> list[tuple[ast.expr, str | None]] | None:
         """Settled without libcst when ``requests`` is only ever the module imported: each call that could be flagged is
-        then judged as the visit judges it. ``requests.<method>(...)`` is flagged. When nothing else imported from the
+        then judged as the visit judges it (and when the name is bound nowhere, and nothing imported from the package can
+        name what the rule looks for, nothing is flagged). ``requests.<method>(...)`` is flagged. When nothing else imported from the
         package can name a request function or a session class (``from requests.exceptions import HTTPError`` is fine,
         ``import requests as r`` is not), the qualified names the visit resolves are spelled in the source, and methods
         are judged too: of ``requests.Session()`` called on the spot, and of ``self.<attr>`` in a class that only ever
         assigns it new sessions, flagged; of a name no assignment can give a session, and of anything else, not. A name
         that may hold a session needs the scope analysis (None), as does any other call when names are not spelled."""
-        if not seen.only_imported("requests"):
-            return None
-        imported = {".".join(filter(None, (module, name))) for module, name, _ in seen.imports if module == "requests" or module.startswith("requests.")}
-        spelled = not any(_may_name_a_target(name) for name in imported - {"requests"})
+        imported = {i for i in seen.imports if i[0] == "requests" or i[0].startswith("requests.")} - {("requests", "", "requests")}
+        spelled = not any(_may_name_a_target(".".join(filter(None, (module, name)))) for module, name, _ in imported)
+        if not seen.only_imported("requests"):  # nothing resolves to a target when the name is not bound at all
+            return [] if spelled and not seen.binders("requests") else None
         held: _Holdings | None = None  # read when a call is not requests.<method>
         direct: list[tuple[ast.expr, str | None]] = []  # reported as the visit meets them; the attributes' calls after all
+        on_names: list[tuple[ast.expr, str | None]] = []
         on_attributes: list[tuple[ast.expr, str | None]] = []
         for call in _SCREEN.candidates(seen):
             problem = "with timeout=None" if any(keyword.arg == "timeout" for keyword in call.keywords) else "without timeout="
@@ -73,13 +76,16 @@ class RequestsWithoutTimeout(LintRule):
             if not isinstance(call.func, ast.Attribute):  # a name imported from requests: none is a request function
                 continue
             holder, message = call.func.value, f"requests.Session.{call.func.attr}() {problem}"
-            if isinstance(holder, ast.Name) and holder.id in held.names:  # the scope analysis would say
-                return None
-            if isinstance(holder, ast.Call) and _new_session(holder):
+            if isinstance(holder, ast.Name) and holder.id in held.names:
+                if (holds := held.holds(call, holder)) is None:
+                    return None
+                if holds:
+                    on_names.append((call, message))
+            elif isinstance(holder, ast.Call) and _new_session(holder):
                 direct.append((call, message))
-            elif (attr := _self_attribute_of(holder)) and held.attributes.get((held.classes.get(id(call)), attr)):
+            elif (attr := _self_attribute_of(holder)) and held.attributes.get((held.placed[id(call)][1], attr)):
                 on_attributes.append((call, message))
-        return sorted(direct, key=_start) + sorted(on_attributes, key=_start)
+        return sorted(direct, key=_start) + sorted(on_names, key=_start) + sorted(on_attributes, key=_start)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not self._functions and not self._classes:
@@ -187,32 +193,64 @@ class RequestsWithoutTimeout(LintRule):
 class _Holdings:
     """What the visit learns from assignments (``_assigned``), read from CPython's ast: ``self.<attr>`` per class, whether
     every assignment gives a new session; the names an assignment may give one (a superset: a name assigned what a
-    function of this module returns counts); the innermost class around each call."""
+    function of this module returns counts) and where; the scope (as libcst's ``ScopeProvider`` places it) and the
+    innermost class around each call."""
 
     def __init__(self, seen: Sighting) -> None:
+        self.seen = seen
         self.attributes: dict[tuple[ast.ClassDef | None, str], bool] = {}
         self.names: set[str] = set()
-        self.classes: dict[int, ast.ClassDef | None] = {}
+        self.placed: dict[int, tuple[ast.AST, ast.ClassDef | None]] = {}  # id of a call: its scope and class
+        self._parents: dict[ast.AST, ast.AST] = {}  # a scope: the one around it
+        self._sessions: dict[str, dict[ast.AST, list[tuple[int, int]]]] = {}  # name: scope: where statements giving it a session end
+        self._targets: set[int] = set()  # ids of those statements' targets
+        self._walrus: set[str] = set()  # names ``(name := requests.Session())`` gives a session
         self._functions = {
             node.name
             for kind in ("FunctionDef", "AsyncFunctionDef")
             for node in seen.nodes.get(kind, ())
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         }
-        pending: list[tuple[ast.AST, ast.ClassDef | None]] = [(module, None) for module in seen.nodes.get("Module", ())]
+        pending: list[tuple[ast.AST, ast.AST, ast.ClassDef | None]] = [(module, module, None) for module in seen.nodes.get("Module", ())]
         while pending:  # the visit's stack of classes holds a class's decorators and bases too
-            node, inner = pending.pop()
+            node, scope, inner = pending.pop()
             if isinstance(node, ast.Call):
-                self.classes[id(node)] = inner
-            for target, value in _assignments(node):
-                self._assigned(target, value, inner)
+                self.placed[id(node)] = scope, inner
+            for target, value, end in _assignments(node):
+                self._assigned(target, value, inner, (scope, end) if end else None)
+            children = _scoped_children(node, scope)
+            if node is not scope and any(child_scope is node for _, child_scope in children):  # it opens a scope
+                self._parents[node] = scope
             around = node if isinstance(node, ast.ClassDef) else inner
-            pending.extend((child, around) for child in ast.iter_child_nodes(node))
+            pending.extend((child, child_scope, around) for child, child_scope in children)
 
-    def _assigned(self, target: ast.expr, value: ast.expr | None, inner: ast.ClassDef | None) -> None:
+    def holds(self, call: ast.Call, holder: ast.Name) -> bool | None:
+        """The visit's ``_holds_session`` for the name a method is called on, when every binding of the name in the file
+        is a statement giving it a new session (else None: the scope analysis decides). The call is then flagged when
+        the name's scope assigns it before the call, or has no binding of it and a scope around it (not a class) has."""
+        name = holder.id
+        if name in self._walrus or hasattr(builtins, name) or any(id(node) not in self._targets for node in self.seen.binders(name)):
+            return None
+        scope, _ = self.placed[id(call)]
+        sessions = self._sessions.get(name, {})
+        if scope in sessions:  # the name's own scope: bound before the call (libcst orders a scope's own bindings)
+            return True if any(end <= (holder.lineno, holder.col_offset) for end in sessions[scope]) else None
+        around = self._parents.get(scope)
+        while around is not None:
+            if not isinstance(around, ast.ClassDef) and around in sessions:  # a class's names are seen from its body alone
+                return True
+            around = self._parents.get(around)
+        return False
+
+    def _assigned(self, target: ast.expr, value: ast.expr | None, inner: ast.ClassDef | None, statement: tuple[ast.AST, tuple[int, int]] | None) -> None:
         session = value is not None and _new_session(value)
         if isinstance(target, ast.Name) and session:
             self.names.add(target.id)
+            if statement is None:
+                self._walrus.add(target.id)
+            else:
+                self._sessions.setdefault(target.id, {}).setdefault(statement[0], []).append(statement[1])
+                self._targets.add(id(target))
         elif inner is not None and (attr := _self_attribute_of(target)):
             self.attributes[inner, attr] = self.attributes.get((inner, attr), True) and session
         elif isinstance(target, ast.Name) and (function := _called_name_of(value)):
@@ -225,20 +263,47 @@ class _Holdings:
                     if function in self._functions:
                         self.names.add(element.id)
                 else:
-                    self._assigned(element, None, inner)
+                    self._assigned(element, None, inner, statement)
 
 
-def _assignments(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None]]:
-    """The (target, value) pairs the visit hands to ``_assigned``."""
+def _assignments(node: ast.AST) -> list[tuple[ast.expr, ast.expr | None, tuple[int, int] | None]]:
+    """The (target, value) pairs the visit hands to ``_assigned``, and where the statement that assigns ends (None for
+    ``:=``, an expression)."""
     if isinstance(node, ast.Assign):
-        return [(target, node.value) for target in node.targets]
-    if isinstance(node, ast.AnnAssign | ast.NamedExpr):
-        return [(node.target, node.value)]
+        return [(target, node.value, _end(node)) for target in node.targets]
+    if isinstance(node, ast.AnnAssign):
+        return [(node.target, node.value, _end(node))]
+    if isinstance(node, ast.NamedExpr):
+        return [(node.target, node.value, None)]
     if isinstance(node, ast.AugAssign):
-        return [(node.target, None)]
+        return [(node.target, None, _end(node))]
     if isinstance(node, ast.withitem) and node.optional_vars is not None:
-        return [(node.optional_vars, node.context_expr)]
+        return [(node.optional_vars, node.context_expr, _end(node.optional_vars))]
     return []
+
+
+def _end(node: ast.stmt | ast.expr) -> tuple[int, int]:
+    return node.end_lineno or node.lineno, node.end_col_offset or 0
+
+
+def _scoped_children(node: ast.AST, scope: ast.AST) -> list[tuple[ast.AST, ast.AST]]:
+    """The nodes under ``node`` to walk next, each with its scope as libcst's ``ScopeProvider`` gives it: a function, a
+    lambda, a class and a comprehension open one for their own nodes; their decorators, defaults, annotations, bases
+    and first iterable stay in the scope around them."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        arguments = node.args
+        parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, *filter(None, (arguments.vararg, arguments.kwarg))]
+        outside: list[ast.AST] = [*arguments.defaults, *filter(None, arguments.kw_defaults), *filter(None, (a.annotation for a in parameters))]
+        if isinstance(node, ast.Lambda):
+            return [(n, scope) for n in outside] + [(node.body, node)]
+        return [(n, scope) for n in (*node.decorator_list, *outside, *filter(None, [node.returns]))] + [(n, node) for n in node.body]
+    if isinstance(node, ast.ClassDef):
+        return [(n, scope) for n in (*node.decorator_list, *node.bases, *node.keywords)] + [(n, node) for n in node.body]
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+        first, *rest = node.generators
+        produced = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        return [(first.iter, scope)] + [(n, node) for n in (first.target, *first.ifs, *rest, *produced)]
+    return [(child, scope) for child in ast.iter_child_nodes(node)]
 
 
 def _new_session(value: ast.expr) -> bool:
