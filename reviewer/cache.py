@@ -67,7 +67,7 @@ class ResultCache:
             _engines(),
             target.language,
             *sorted(self._identity(r) for r in rules),
-            hashlib.sha256(target.text.encode("utf-8", "surrogatepass")).hexdigest(),
+            hashlib.sha256(target.data).hexdigest(),
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

@@ -15,7 +15,6 @@ from codex.config import MAX_FILE_BYTES, CodexConfig, LlmConfig
 from codex.config_file import FromFile
 from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
-from codex.problems import Problem
 from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
@@ -24,7 +23,7 @@ from reviewer.exclusion import excluded_paths
 from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.matching import run_matchers
 from reviewer.stats import LlmStats, RulesetStats, RunStats
-from reviewer.targets import Target, select_targets
+from reviewer.targets import select_targets
 from reviewer.test_code import TestCodeModel
 from reviewer.verdicts import govern
 
@@ -78,9 +77,8 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
     excluded, exclusion_problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist, options.attributes_from)
     report.errors += exclusion_problems
     checked = replace(changes, files=[f for f in changes.files if f.path not in excluded])
-    targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages})
-    targets, too_large = _within_size(targets, options.max_file_bytes, options.keys)
-    report.errors += skipped + too_large
+    targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages}, options.max_file_bytes, options.keys)
+    report.errors += skipped
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
     with ThreadPoolExecutor(max_workers=1) as background, Baseline(changes, targets) as baseline:
         llm_pass: list[Future[LlmOutcome]] = []  # the model answers while the static matchers run
@@ -135,27 +133,6 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         shard=options.shard,
     )
     return report
-
-
-def _within_size(targets: list[Target], max_bytes: int, keys: FromFile) -> tuple[list[Target], list[Problem]]:
-    """The targets of at most ``max_bytes``, and a problem naming each larger one (checking is not linear in size:
-    a 10 MB file took minutes) and where ``keys`` says the limit is set."""
-    kept: list[Target] = []
-    problems: list[Problem] = []
-    for target in targets:
-        size = target.abs_path.stat().st_size
-        if size > max_bytes:
-            problems.append(
-                Problem(
-                    path=target.path,
-                    kind="skipped",
-                    message=f"{size:,} bytes, over the limit of {max_bytes:,}: not checked",
-                    hint=f"raise {keys.setting('max_file_bytes')} to check it, or leave generated files out of the rules' paths",
-                )
-            )
-        else:
-            kept.append(target)
-    return kept, problems
 
 
 def _llm_pass(*args: Any, **kwargs: Any) -> LlmOutcome:

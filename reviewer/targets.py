@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from wcmatch import glob
 
+from codex.config_file import FromFile
 from codex.languages import language_of
 from codex.model import PathFilter, Prefilter, Rule
 from codex.problems import Problem
@@ -17,21 +22,53 @@ from reviewer.changes import ChangeSet
 from reviewer.unified_diff import printable
 
 _GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
+SNIFFED_BYTES = 8192  # a NUL byte among the first this many makes a file binary
+_NO_SUCH_FILE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # pathlib's ignored errors
+
+
+class Contents(NamedTuple):
+    """A file as read, kept once: its text (invalid UTF-8 replaced), and its bytes only when the text does not give
+    them back (the text of most files is as large as their bytes: keeping both would double a run's memory)."""
+
+    text: str
+    undecodable: bytes | None = None
+
+    @classmethod
+    def of(cls, data: bytes) -> Contents:
+        try:
+            return cls(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            return cls(data.decode("utf-8", "replace"), data)
+
+    @property
+    def data(self) -> bytes:
+        return self.undecodable if self.undecodable is not None else self.text.encode("utf-8")
 
 
 @dataclass(frozen=True)
 class Target:
-    """A file to check: ``path`` is what findings report; rules' path globs match ``scope_path`` (None: no path filter)."""
+    """A file to check: ``path`` is what findings report; rules' path globs match ``scope_path`` (None: no path filter).
+    ``contents``: the file as select_targets read it (None: read when first needed)."""
 
     path: str
     abs_path: Path
     language: str
     added: frozenset[int] | None
     scope_path: str | None
+    contents: Contents | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        return self._read.text
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes, as the engines parse them: read from disk once per run, whoever asks first."""
+        return self._read.data
 
     @cached_property
-    def text(self) -> str:
-        return self.abs_path.read_bytes().decode("utf-8", "replace")
+    def _read(self) -> Contents:
+        return self.contents if self.contents is not None else Contents.of(self.abs_path.read_bytes())
 
     @cached_property
     def lines(self) -> list[str]:
@@ -81,10 +118,15 @@ def applies(rule: Rule, target: Target) -> bool:
     return target.language in rule.languages and in_scope(rule.paths, target.scope_path) and prefilter_passes(rule.prefilter, target.text)
 
 
-def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target], list[Problem]]:
-    """Changed files in a language some rule covers; binary or missing ones are reported, not checked."""
+def select_targets(changes: ChangeSet, languages: set[str], max_bytes: int | None = None, keys: FromFile | None = None) -> tuple[list[Target], list[Problem]]:
+    """Changed files in a language some rule covers; binary, missing or unreadable ones, links, and those of more than
+    ``max_bytes`` (checking is not linear in size: a 10 MB file took minutes; ``keys``: the configuration file that
+    sets the limit) are reported, not checked. A file within the limit is read whole here, its only read of the run
+    (None: no limit, and each file is read whole when first needed)."""
     targets: list[Target] = []
     problems: list[Problem] = []
+    too_large: list[Problem] = []
+    links = _Links()
     for change in changes.files:
         language = language_of(change.path)
         if language not in languages:
@@ -101,43 +143,85 @@ def select_targets(changes: ChangeSet, languages: set[str]) -> tuple[list[Target
             )
             continue
         abs_path = change.source or changes.root / change.path
-        link = _symlink_problem(change.path, abs_path)
-        if link is not None:
-            problems.append(link)
+        relative = Path(change.path)
+        plain = ".." not in relative.parts and not relative.is_absolute()  # else not a link: a path leaving the tree
+        try:
+            status = _status(abs_path, follow=not plain)
+        except OSError as exc:
+            problems.append(Problem(path=change.path, message=f"cannot read: {exc.strerror}", kind="skipped"))
             continue
-        if not (changes.root / change.path).resolve().is_relative_to(changes.root.resolve()):
+        if plain and (links.through_link(abs_path, relative.parts) or (status is not None and stat.S_ISLNK(status.st_mode))):
+            problems.append(_symlink_problem(change.path, abs_path, relative.parts))
+            continue
+        leaves = not plain or change.source is not None  # a plain path without links stays inside the root
+        if leaves and not (changes.root / change.path).resolve().is_relative_to(changes.root.resolve()):
             problems.append(Problem(path=change.path, message="outside the checked tree, not checked", kind="skipped"))
             continue
-        if not abs_path.is_file():
+        if status is None or not stat.S_ISREG(status.st_mode):
             problems.append(
                 Problem(
                     path=change.path, message=f"not found under {changes.root}", kind="skipped", hint="give --root the post-change tree the diff applies to"
                 )
             )
             continue
+        whole = max_bytes is not None and status.st_size <= max_bytes
         try:
             with abs_path.open("rb") as handle:
-                head = handle.read(8192)
+                data = handle.read() if whole else handle.read(SNIFFED_BYTES)
         except OSError as exc:
             problems.append(Problem(path=change.path, message=f"cannot read: {exc.strerror}", kind="skipped"))
             continue
-        if b"\0" in head:
+        if data.find(b"\0", 0, SNIFFED_BYTES) != -1:
             problems.append(Problem(path=change.path, message="binary content, not checked", kind="skipped"))
-            continue
-        targets.append(Target(change.path, abs_path, language, change.added, change.path))
-    return targets, problems
+        elif max_bytes is not None and not whole:
+            too_large.append(
+                Problem(
+                    path=change.path,
+                    kind="skipped",
+                    message=f"{status.st_size:,} bytes, over the limit of {max_bytes:,}: not checked",
+                    hint=f"raise {(keys or FromFile()).setting('max_file_bytes')} to check it, or leave generated files out of the rules' paths",
+                )
+            )
+        else:
+            targets.append(Target(change.path, abs_path, language, change.added, change.path, Contents.of(data) if whole else None))
+    return targets, problems + too_large
 
 
-def _symlink_problem(path: str, abs_path: Path) -> Problem | None:
+def _status(path: Path, follow: bool) -> os.stat_result | None:
+    """The file's status (of a link itself unless ``follow``); None when there is no such file (as ``Path.is_file``
+    sees it); any other failure raises."""
+    try:
+        return os.stat(path, follow_symlinks=follow)
+    except OSError as exc:
+        if exc.errno in _NO_SUCH_FILE:
+            return None
+        raise
+
+
+class _Links:
+    """Which directories are symbolic links or lie under one: each directory asked of the file system once per run,
+    however many files it holds."""
+
+    def __init__(self) -> None:
+        self._under_link: dict[str, bool] = {}
+
+    def through_link(self, abs_path: Path, parts: tuple[str, ...]) -> bool:
+        """Is a directory of ``parts`` (a root-relative path ending at ``abs_path``) a symbolic link?"""
+        directory = str(abs_path.parents[len(parts) - 1])  # the root, or the staged copy's
+        linked = False
+        for part in parts[:-1]:
+            directory = os.path.join(directory, part)
+            known = self._under_link.get(directory)
+            if known is None:
+                known = self._under_link[directory] = linked or os.path.islink(directory)
+            linked = known
+        return linked
+
+
+def _symlink_problem(path: str, abs_path: Path, parts: tuple[str, ...]) -> Problem:
     """A file reached through a symbolic link is never read (its target may lie outside the repository) nor handed
     to semgrep (which refuses the whole scan over one): listed as skipped, naming the target when it is inside."""
-    parts = Path(path).parts
-    if ".." in parts:
-        return None  # not a link: a path outside the tree, reported as such
     base = abs_path.parents[len(parts) - 1]  # the root, or the staged copy's
-    links = [base.joinpath(*parts[:n]) for n in range(1, len(parts) + 1) if base.joinpath(*parts[:n]).is_symlink()]
-    if not links:
-        return None
     real = abs_path.resolve()
     if real.is_relative_to(base.resolve()):
         inside = real.relative_to(base.resolve()).as_posix()

@@ -81,7 +81,7 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
-    source = target.abs_path.read_bytes()
+    source = target.data
     try:
         tree, too_deep = _cpython_parse(source)
     except SystemError as exc:  # CPython's AST constructor still unbalanced after a retry: said, never cached

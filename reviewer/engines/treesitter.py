@@ -79,7 +79,7 @@ def check_file(target: Target, rules: list[Rule]) -> tuple[list[Match], list[Pro
     """Run ``rules`` (all tree-sitter-matched, in ``target``'s language) over one file."""
     from tree_sitter import QueryCursor
 
-    source = target.abs_path.read_bytes()
+    source = target.data
     tree = parse(target.language, source)
     problems: list[Problem] = []
     if tree.root_node.has_error:
