@@ -79,10 +79,12 @@ class TestCodeModel:
         self._modules: dict[Path, dict[Path, bool]] = {}
         self._sources: dict[Path, bytes] = {}
         self._read: dict[bytes, _RustFile] = {}  # each content parsed once, as a file checked and as a parent
+        self._rust_targets: dict[str, Target] = {}  # by normalized path: a declaring file already read is not read again
 
     def drop_exempt(self, ruleset: Ruleset, targets: list[Target], findings: list[Finding]) -> list[Finding]:
         """``findings`` without those of ``tests: exempt`` rules in test code."""
         exempt = {r.id for r in ruleset.rules if r.tests == "exempt"}
+        self._rust_targets.update((os.path.normpath(os.path.abspath(t.abs_path)), t) for t in targets if t.language == "rust")
         by_path = {t.path: t for t in targets}
         return [f for f in findings if f.rule_id not in exempt or f.path not in by_path or not self.is_test(by_path[f.path], f.line)]
 
@@ -106,7 +108,7 @@ class TestCodeModel:
             return WHOLE_FILE
         if target.language != "rust":
             return ()
-        lines = self._rust_file(target.abs_path.read_bytes()).test_items
+        lines = self._rust_file(target.data).test_items
         if lines == WHOLE_FILE or self._declared_as_test(self._located(target)):
             return WHOLE_FILE
         return lines
@@ -137,8 +139,9 @@ class TestCodeModel:
         """The module files ``parent`` declares (``mod x;``), each with whether the declaration is test code;
         none when its text names neither the module ``name`` nor a ``#[path]`` (then it is not parsed)."""
         if parent not in self._sources:
+            checked = self._rust_targets.get(str(parent))
             try:
-                self._sources[parent] = parent.read_bytes()
+                self._sources[parent] = checked.data if checked is not None else parent.read_bytes()
             except OSError:
                 self._sources[parent] = b""
         source = self._sources[parent]
