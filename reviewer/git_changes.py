@@ -83,8 +83,9 @@ def whole_tree(root: Path) -> ChangeSet:
         files = []
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
-            rel_dir = Path(dirpath).relative_to(root)
-            files += [FileChange((rel_dir / name).as_posix(), None) for name in sorted(filenames)]
+            rel_dir = os.path.relpath(dirpath, root)  # strings: a Path per file costs more than the walk
+            prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+            files += [FileChange(prefix + name, None) for name in sorted(filenames)]
     return ChangeSet(root, files, mode="all")
 
 
