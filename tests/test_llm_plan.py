@@ -16,7 +16,7 @@ from reviewer.llm.cache import cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure
 from reviewer.llm.cost import shares
 from reviewer.llm.helpers import helpers_of
-from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Hunk, Routed, hunks_of, route
+from reviewer.llm.hunks import MAX_HUNK_LINES, MAX_LINE_CHARS, Hunk, Routed, hunks_of, route, routed_rules
 from reviewer.llm.plan import Costs, plan
 from reviewer.llm.schema import FINDINGS, MalformedAnswer, parse_answer
 from reviewer.llm.settings import resolve
@@ -67,6 +67,20 @@ def test_routing_follows_language_paths_and_prefilter(tmp_path, cx0002) -> None:
         ("services/math.py", ["CX0900"]),  # nothing CX0002's prefilter looks for; CX0900 has none
     ]
     assert skipped == {"CX0002": 2, "CX0900": 0}
+
+
+def test_the_rules_a_pass_not_run_leaves_unreviewed_are_found_without_routing_every_file(tmp_path, cx0002) -> None:
+    """``routed_rules`` says which rules ``route`` would send a hunk to, and stops once every rule has one."""
+    services_only = cx0002.model_copy(update={"id": "CX0900", "paths": PathFilter(include=("services/**",)), "prefilter": None, "languages": ("python",)})
+    go_only = cx0002.model_copy(update={"id": "CX0901", "languages": ("go",)})
+    lua = target(tmp_path, "plugins/rules.lua", "local r = config.rules\nreturn r.execute\n", {2}, "lua")
+    services = target(tmp_path, "services/math.py", "def add(a, b):\n    return a + b\n", {2})
+    gone = Target("lib/gone.py", tmp_path / "lib" / "gone.py", "python", None, "lib/gone.py")  # reading it raises
+    assert routed_rules([services_only, cx0002], [lua, services, gone], context=3) == ["CX0002", "CX0900"]  # gone never read
+    with pytest.raises(FileNotFoundError):
+        route([services_only, cx0002], [lua, services, gone], context=3)
+    assert routed_rules([go_only, cx0002, services_only], [lua, services], context=3) == ["CX0002", "CX0900"]  # every file routed
+    assert routed_rules([go_only], [lua, services], context=3) == []
 
 
 KONG = """\

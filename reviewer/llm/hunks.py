@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -197,6 +197,23 @@ def route(rules: list[Rule], targets: list[Target], context: int, helpers: Calla
     conf.rules`` is the incident class), and the helpers shown with it (``region = region_of(settings)`` reads
     configuration in the helper). Vendored, generated and minified files are not read (``skip_reason``)."""
     routing = Routing([], dict.fromkeys((r.id for r in rules), 0), [])
+    routing.routed.extend(_routed(rules, targets, context, helpers, routing))
+    return routing
+
+
+def routed_rules(rules: list[Rule], targets: list[Target], context: int, helpers: Callable[[Hunk], tuple[Hunk, ...]] = lambda hunk: ()) -> list[str]:
+    """The ids of the rules ``route`` would send some hunk to (what a pass that does not run leaves unreviewed),
+    routing hunks only until every rule has one."""
+    found: set[str] = set()
+    for item in _routed(rules, targets, context, helpers, Routing([], dict.fromkeys((r.id for r in rules), 0), [])):
+        found.update(r.id for r in item.rules)
+        if len(found) == len(rules):
+            break
+    return sorted(found)
+
+
+def _routed(rules: list[Rule], targets: list[Target], context: int, helpers: Callable[[Hunk], tuple[Hunk, ...]], routing: Routing) -> Iterator[Routed]:
+    """``route``'s hunks one by one, counting in ``routing`` the files it skips and the hunks each prefilter turns away."""
     for target in targets:
         candidates = [r for r in rules if target.language in r.languages and in_scope(r.paths, target.scope_path)]
         if not candidates:
@@ -211,8 +228,7 @@ def route(rules: list[Rule], targets: list[Target], context: int, helpers: Calla
             for rule in candidates:
                 routing.prefilter_skipped[rule.id] += rule not in chosen
             if chosen:
-                routing.routed.append(Routed(hunk, chosen, shown))
-    return routing
+                yield Routed(hunk, chosen, shown)
 
 
 def skip_reason(target: Target) -> str | None:

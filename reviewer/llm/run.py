@@ -22,7 +22,7 @@ from reviewer.llm.cache import AnswerCache, CachedFinding, cache_key
 from reviewer.llm.client import Endpoint, EndpointFailure, Reply
 from reviewer.llm.cost import money, priced, shares
 from reviewer.llm.helpers import helpers_of
-from reviewer.llm.hunks import Hunk, Routed, Routing, route
+from reviewer.llm.hunks import Hunk, Routed, Routing, route, routed_rules
 from reviewer.llm.placement import FindingsReply, Kept, Placement
 from reviewer.llm.plan import Costs, OverBudget, Request, plan
 from reviewer.llm.schema import FINDINGS, VERDICT, Confidence, Verdict
@@ -82,11 +82,13 @@ def run_llm_pass(
     try:
         if not rules:
             return LlmOutcome(stats={"status": "skipped", "reason": "no judgment rules", "rules": [], "unreviewed": []})
-        routing = route(rules, targets, config.context_lines, lambda hunk: helpers_of(hunk, root))
-        wanted = sorted({r.id for item in routing.routed for r in item.rules})
+        helpers = partial(helpers_of, root=root)
         settings, reason = resolve(config, env, trust_config_url) if enabled else (None, "--no-llm")
-        if settings is None:
+        if settings is None:  # which rules would have been asked is all there is to say: no full routing for it
+            wanted = routed_rules(rules, targets, config.context_lines, helpers)
             return LlmOutcome(stats={"status": "skipped", "reason": reason, "rules": ids, "unreviewed": wanted}, unreviewed=wanted)
+        routing = route(rules, targets, config.context_lines, helpers)
+        wanted = sorted({r.id for item in routing.routed for r in item.rules})
         cache_dir = root / config.cache_dir if use_cache else None
         return _Pass(settings, cache_dir, config.budget if budget is None else budget, sleep).run(rules, routing)
     except Exception as exc:  # the last guard of an optional pass: fail open, say so
