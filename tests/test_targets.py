@@ -245,3 +245,73 @@ def test_a_staged_symlink_out_of_the_repository_is_not_read(linked_repo, run_cod
         ("a_link.py", "symbolic link to tool.py, not checked here"),
         ("b_out.py", "symbolic link to a file outside the repository, not read"),
     ]
+
+
+def test_every_file_under_a_linked_directory_is_reported_though_each_directory_is_asked_once(tmp_path: Path) -> None:
+    """Links are looked up once per directory: the second file under a linked directory, and a file in a real
+    directory below one, are reported as the first is."""
+    root = tmp_path / "root"
+    (root / "src" / "deeper").mkdir(parents=True)
+    for name in ("src/a.py", "src/b.py", "src/deeper/c.py"):
+        (root / name).write_text("x = 1\n")
+    (root / "linked").symlink_to(root / "src")
+    paths = ("linked/a.py", "src/a.py", "linked/deeper/c.py", "src/deeper/c.py", "linked/b.py", "src/b.py")
+    targets, problems = select_targets(ChangeSet(root, [FileChange(p, None) for p in paths]), {"python"}, max_bytes=100)
+    assert [t.path for t in targets] == ["src/a.py", "src/deeper/c.py", "src/b.py"]
+    assert [(p.path, p.message, p.kind) for p in problems] == [
+        ("linked/a.py", "symbolic link to src/a.py, not checked here", "skipped"),
+        ("linked/deeper/c.py", "symbolic link to src/deeper/c.py, not checked here", "skipped"),
+        ("linked/b.py", "symbolic link to src/b.py, not checked here", "skipped"),
+    ]
+
+
+def test_a_file_within_the_limit_is_read_once_here_and_larger_ones_are_listed_after_the_other_skips(tmp_path: Path) -> None:
+    (tmp_path / "big.py").write_bytes(b"x = 1\n" * 10)  # 60 bytes
+    (tmp_path / "edge.py").write_bytes(b"#" * 58 + b"\n")  # 59 bytes: at the limit, checked
+    (tmp_path / "latin.py").write_bytes(b"s = '\xe9'\r\n")  # not UTF-8: its bytes are kept besides the text
+    (tmp_path / "blob.py").write_bytes(b"\x00" * 100)  # binary and over the limit: said to be binary
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbfx = 1\r\n")
+    names = ("big.py", "edge.py", "latin.py", "blob.py", "gone.py", "bom.py")
+    targets, problems = select_targets(ChangeSet(tmp_path, [FileChange(p, None) for p in names]), {"python"}, max_bytes=59)
+    assert [t.path for t in targets] == ["edge.py", "latin.py", "bom.py"]
+    assert [(p.path, p.message, p.hint) for p in problems] == [
+        ("blob.py", "binary content, not checked", ""),
+        ("gone.py", f"not found under {tmp_path}", "give --root the post-change tree the diff applies to"),
+        (
+            "big.py",
+            "60 bytes, over the limit of 59: not checked",
+            "raise [tool.codex] max_file_bytes in pyproject.toml to check it, or leave generated files out of the rules' paths",
+        ),
+    ]
+    for name in ("edge.py", "latin.py", "bom.py"):
+        (tmp_path / name).unlink()  # the engines take the file from the target: it is not read again
+    assert [(t.data, t.text) for t in targets] == [
+        (b"#" * 58 + b"\n", "#" * 58 + "\n"),
+        (b"s = '\xe9'\r\n", "s = '\ufffd'\r\n"),
+        (b"\xef\xbb\xbfx = 1\r\n", "\ufeffx = 1\r\n"),
+    ]
+
+
+def test_a_file_that_vanishes_after_selection_is_checked_as_read_or_reported_never_a_traceback(
+    tmp_path: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tree-sitter takes the Rust file from the target; semgrep, which reads the Python file itself, says it is gone."""
+    from reviewer import check
+
+    unwrap = "fn main() {\n    let x: Option<u8> = None;\n    x.unwrap();\n}\n"
+    (tmp_path / "a.rs").write_text(unwrap)
+    (tmp_path / "b.rs").write_text(unwrap)
+    (tmp_path / "a.py").write_text("import subprocess\n\nsubprocess.run('ls', shell=True)\n")
+    selected = check.select_targets
+
+    def select_then_delete(*args, **kwargs):
+        found = selected(*args, **kwargs)
+        (tmp_path / "a.rs").unlink()
+        (tmp_path / "a.py").unlink()
+        return found
+
+    monkeypatch.setattr(check, "select_targets", select_then_delete)
+    changes = ChangeSet(tmp_path, [FileChange(p, None) for p in ("a.rs", "a.py", "b.rs")], mode="all")
+    report = check.run_check(shipped_ruleset, changes, check.CheckOptions(use_llm=False))
+    assert [(f.rule_id, f.path, f.line) for f in report.findings] == [("CX0001", "a.rs", 3), ("CX0001", "b.rs", 3)]
+    assert {"a.py" in e.message for e in report.errors} == {True}  # semgrep's own words (and its fallback's), naming the file

@@ -9,9 +9,10 @@ import pytest
 
 from codex.model import Ruleset
 from reviewer import test_code
+from reviewer.changes import ChangeSet, FileChange
 from reviewer.engines.treesitter import parse
 from reviewer.matching import run_matchers
-from reviewer.targets import Target
+from reviewer.targets import Target, select_targets
 from reviewer.test_code import WHOLE_FILE, TestCodeModel
 
 
@@ -153,6 +154,19 @@ def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path, monk
     assert sorted(whole) == sorted(DECLARED_TEST)
     assert sorted(set(CRATE) - whole) == sorted(PRODUCTION)
     assert sorted(parsed) == ([] if shared else sorted({text.encode() for text in CRATE.values()}))  # each content once
+
+
+def test_a_declaring_file_among_the_targets_is_taken_from_its_target_not_read_again(tmp_path: Path, shipped_ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"src/lib.rs": "#[cfg(test)]\nmod helpers;\nmod parser;\n", "src/helpers.rs": "fn h() {}\n", "src/parser.rs": "fn p() {}\n"})
+    paths = ("src/lib.rs", "src/helpers.rs", "src/parser.rs")
+    targets, _ = select_targets(ChangeSet(tmp_path, [FileChange(p, None) for p in paths]), {"rust"}, max_bytes=1000)
+    read: list[str] = []
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real_read(self))
+    model = TestCodeModel(root=tmp_path)
+    model.drop_exempt(shipped_ruleset, targets, [])
+    assert [model.test_lines(t) for t in targets] == [((1, 2),), WHOLE_FILE, ()]
+    assert read == []  # every file, the declaring lib.rs too, as select_targets read it
 
 
 @pytest.mark.parametrize(
