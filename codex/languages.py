@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "bash": (".sh", ".bash"),
     "c": (".c", ".h"),
@@ -30,7 +28,11 @@ _BY_EXTENSION = {ext: lang for lang, exts in EXTENSIONS.items() for ext in exts}
 
 
 def language_of(path: str) -> str | None:
-    return _BY_EXTENSION.get(PurePath(path).suffix.lower())
+    """The language of a "/"-separated path by its file ending, as ``PurePath.suffix`` finds it (without building a
+    path: this runs once per file of a tree)."""
+    name = path.rstrip("/").rpartition("/")[2]
+    dot = name.rfind(".")
+    return _BY_EXTENSION.get(name[dot:].lower()) if 0 < dot < len(name) - 1 else None
 
 
 def default_filename(language: str) -> str:

@@ -150,7 +150,8 @@ def select_targets(changes: ChangeSet, languages: set[str], max_bytes: int | Non
         except OSError as exc:
             problems.append(Problem(path=change.path, message=f"cannot read: {exc.strerror}", kind="skipped"))
             continue
-        if plain and (links.through_link(abs_path, relative.parts) or (status is not None and stat.S_ISLNK(status.st_mode))):
+        base = changes.root if change.source is None else abs_path.parents[len(relative.parts) - 1]  # or the staged copy's root
+        if plain and (links.through_link(base, relative.parts) or (status is not None and stat.S_ISLNK(status.st_mode))):
             problems.append(_symlink_problem(change.path, abs_path, relative.parts))
             continue
         leaves = not plain or change.source is not None  # a plain path without links stays inside the root
@@ -205,9 +206,9 @@ class _Links:
     def __init__(self) -> None:
         self._under_link: dict[str, bool] = {}
 
-    def through_link(self, abs_path: Path, parts: tuple[str, ...]) -> bool:
-        """Is a directory of ``parts`` (a root-relative path ending at ``abs_path``) a symbolic link?"""
-        directory = str(abs_path.parents[len(parts) - 1])  # the root, or the staged copy's
+    def through_link(self, base: Path, parts: tuple[str, ...]) -> bool:
+        """Is a directory of ``parts`` (a path below ``base``) a symbolic link or under one?"""
+        directory = str(base)
         linked = False
         for part in parts[:-1]:
             directory = os.path.join(directory, part)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from codex.languages import language_of
 from codex.model import PathFilter, Prefilter, Ruleset
 from reviewer.changes import ChangeSet, FileChange
 from reviewer.targets import Target, applies, path_matches, prefilter_passes, select_targets
@@ -28,6 +29,24 @@ TEST_CODE = PathFilter(exclude=("**/test_*.py", "**/tests/**", "**/build.rs"))
 )
 def test_exclude_globs(path: str, checked: bool) -> None:
     assert path_matches(TEST_CODE, path) is checked
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("src/app.py", "python"),
+        ("src/APP.PY", "python"),
+        ("stubs/x.pyi", "python"),
+        ("crates/a/b.tar.rs", "rust"),
+        ("src/.py", None),  # a dotfile has no ending
+        ("..py", "python"),
+        ("src/a.", None),
+        ("a.py/README", None),  # an ending of a directory is not the file's
+        ("Makefile", None),
+    ],
+)
+def test_the_language_of_a_path_is_its_file_ending(path: str, language: str | None) -> None:
+    assert language_of(path) == language
 
 
 def test_include_and_exclude_together() -> None:
