@@ -14,6 +14,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -27,6 +28,7 @@ from reviewer.targets import Target
 
 FORMAT = "codex-results/3"  # 2: matches carry their end column; 3: columns count characters (semgrep's were bytes)
 SUBDIR = "static"
+M = TypeVar("M", bound=BaseModel)
 
 
 class CachedProblem(BaseModel):
@@ -72,30 +74,44 @@ class ResultCache:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
     def load(self, key: str, target: Target) -> tuple[list[Match], list[Problem]] | None:
-        path = self._path(key)
-        try:
-            raw = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):  # not there: a miss (a directory that cannot be one is noted once, on writing)
+        entry = self._read(key, CacheEntry, target.path)
+        if entry is not None and entry.format != FORMAT:
+            self._unreadable(self._path(key), target.path, f"format {entry.format!r}, expected {FORMAT!r}")
+            entry = None
+        if entry is None:
             self.misses += 1
-            return None
-        except OSError as exc:
-            self._unreadable(path, target, exc.strerror or str(exc))
-            return None
-        try:
-            entry = CacheEntry.model_validate_json(raw)
-        except ValidationError as exc:
-            self._unreadable(path, target, f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
-            return None
-        if entry.format != FORMAT:
-            self._unreadable(path, target, f"format {entry.format!r}, expected {FORMAT!r}")
             return None
         self.hits += 1
         return entry.matches, [Problem(path=target.path, **p.model_dump()) for p in entry.problems]
 
     def store(self, key: str, matches: list[Match], problems: list[Problem]) -> None:
+        kept = [CachedProblem(line=p.line, message=p.message, hint=p.hint, kind=p.kind) for p in problems]
+        self._write(key, CacheEntry(format=FORMAT, matches=matches, problems=kept))
+
+    def fact(self, key: str, model: type[M], about: str) -> M | None:
+        """What another part of codex worked out from a file's content and kept under ``key`` (a key that hashes
+        that content and what the work depends on), None when it is not kept; an unreadable one is a note about
+        the file ``about``. Facts are not counted as the hits and misses of files' results."""
+        return self._read(key, model, about)
+
+    def store_fact(self, key: str, value: BaseModel) -> None:
+        self._write(key, value)
+
+    def _read(self, key: str, model: type[M], about: str) -> M | None:
+        path = self._path(key)
+        try:
+            return model.model_validate_json(path.read_bytes())
+        except (FileNotFoundError, NotADirectoryError):  # not there (a directory that cannot be one is noted once, on writing)
+            return None
+        except OSError as exc:
+            self._unreadable(path, about, exc.strerror or str(exc))
+        except ValidationError as exc:
+            self._unreadable(path, about, f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
+        return None
+
+    def _write(self, key: str, entry: BaseModel) -> None:
         if not self._writable:
             return
-        entry = CacheEntry(format=FORMAT, matches=matches, problems=[CachedProblem(line=p.line, message=p.message, hint=p.hint, kind=p.kind) for p in problems])
         path = self._path(key)
         try:
             self._ensure_directory(path.parent)
@@ -140,17 +156,15 @@ class ResultCache:
         if not ignore.exists():
             ignore.write_text("*\n", encoding="utf-8")
 
-    def _unreadable(self, path: Path, target: Target, why: str) -> None:  # a miss, with a note
-        self.misses += 1
+    def _unreadable(self, path: Path, about: str, why: str) -> None:
         self.problems.append(
             Problem(
-                path=target.path,
+                path=about,
                 message=f"cache entry {self._shown(path)} is unreadable ({why}); checked afresh",
                 hint="nothing to do: the entry is rewritten (delete the cache directory to clear it)",
                 kind="cache",
             )
         )
-        return None
 
 
 @functools.cache

@@ -99,7 +99,7 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
             )
 
         cache = ResultCache(options.cache_dir, options.keys, changes.root) if options.cache_dir else None
-        test_code = TestCodeModel(options.test_paths, changes.root)
+        test_code = TestCodeModel(options.test_paths, changes.root, cache)
         found, problems, seconds = run_matchers(
             ruleset, targets + baseline.targets, cache, meanwhile=start_llm, test_code=test_code, lint_packages=options.lint_packages
         )

@@ -101,9 +101,9 @@ def run_matchers(
         reproducible = all(p.kind in ("parse", "semgrep") for p in file_problems) and not transient and not failed & set(plan.rules)
         if cache and plan.key and reproducible:
             cache.store(plan.key, matches, file_problems)
+    found = test_code.drop_exempt(ruleset, targets, found)  # may read the cache too
     if cache:
         problems += cache.problems
-    found = test_code.drop_exempt(ruleset, targets, found)
     return found, problems, {**seconds, "static": round(time.perf_counter() - started, 3)}
 
 

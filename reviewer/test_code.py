@@ -11,6 +11,8 @@ project's own test-support modules (``[tool.codex] test_paths`` globs).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import itertools
 import os
 import re
@@ -18,12 +20,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
+from pydantic import BaseModel, ConfigDict
+
+from codex import __version__
 from codex.model import PathFilter, Ruleset
 from reviewer.finding import Finding
 from reviewer.targets import Target, path_matches
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
+
+    from reviewer.cache import ResultCache
 
 MODULE_LEVELS = 3  # inline modules a declaration may sit in (mod a { mod b { mod c; } }) and still be found
 RUST_TEST_DIRECTORIES = {"tests", "benches", "examples"}
@@ -49,6 +56,22 @@ class _RustFile(NamedTuple):
     declarations: tuple[_Declaration, ...]
 
 
+class _KeptRustFile(BaseModel):
+    """A Rust file's reading as the result cache keeps it: a warm run does not parse the files it has findings in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    test_items: list[tuple[int, int]]
+    declarations: list[tuple[list[str], str, str | None, bool]]
+
+    @classmethod
+    def of(cls, read: _RustFile) -> _KeptRustFile:
+        return cls(test_items=list(read.test_items), declarations=[(list(d.inline), d.name, d.path, d.under_test) for d in read.declarations])
+
+    def reading(self) -> _RustFile:
+        return _RustFile(tuple(self.test_items), tuple(_Declaration(tuple(i), n, p, u) for i, n, p, u in self.declarations))
+
+
 _SHARED: dict[bytes, _RustFile] = {}  # Rust files the tree-sitter engine parsed, by content
 
 
@@ -67,13 +90,15 @@ def forget_shared() -> None:
 
 class TestCodeModel:
     """Test code of the files of one run. ``test_paths``: the project's globs of further test-support files;
-    ``root``: the checked tree, where a Rust module's declaring file is read (by default beside the file read)."""
+    ``root``: the checked tree, where a Rust module's declaring file is read (by default beside the file read);
+    ``cache``: where each Rust file's reading is kept, by content, for the next run."""
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, test_paths: Iterable[str] = (), root: Path | None = None):
+    def __init__(self, test_paths: Iterable[str] = (), root: Path | None = None, cache: ResultCache | None = None):
         self.test_paths = PathFilter(include=tuple(test_paths))
         self.root = root
+        self.cache = cache
         self._lines: dict[str, Lines] = {}
         self._declared: dict[Path, bool] = {}
         self._modules: dict[Path, dict[Path, bool]] = {}
@@ -108,7 +133,7 @@ class TestCodeModel:
             return WHOLE_FILE
         if target.language != "rust":
             return ()
-        lines = self._rust_file(target.data).test_items
+        lines = self._rust_file(target.data, target.path).test_items
         if lines == WHOLE_FILE or self._declared_as_test(self._located(target)):
             return WHOLE_FILE
         return lines
@@ -148,15 +173,34 @@ class TestCodeModel:
         if name.encode() not in source and b"#[path" not in source:
             return {}
         if parent not in self._modules:
-            self._modules[parent] = _module_files(parent, self._rust_file(source).declarations)
+            shown = parent.relative_to(self.root).as_posix() if self.root is not None and parent.is_relative_to(self.root) else parent.name
+            self._modules[parent] = _module_files(parent, self._rust_file(source, shown).declarations)
         return self._modules[parent]
 
-    def _rust_file(self, source: bytes) -> _RustFile:
-        """The Rust file of this content as the tree-sitter engine shared it, or parsed now (once per model)."""
+    def _rust_file(self, source: bytes, about: str) -> _RustFile:
+        """The Rust file of this content (the file ``about``, named by a note on an unreadable cache entry), once
+        per model: as the result cache kept it, as the tree-sitter engine shared it, or parsed now; then kept."""
         if source not in self._read:
-            shared = _SHARED.get(source)
-            self._read[source] = shared if shared is not None else _rust_file(source, _parse_rust(source))
+            key = _kept_key(source) if self.cache is not None else ""
+            kept = self.cache.fact(key, _KeptRustFile, about) if self.cache is not None else None
+            read = kept.reading() if kept is not None else _SHARED.get(source) or _rust_file(source, _parse_rust(source))
+            if self.cache is not None and kept is None:
+                self.cache.store_fact(key, _KeptRustFile.of(read))
+            self._read[source] = read
         return self._read[source]
+
+
+def _kept_key(source: bytes) -> str:
+    """The result cache's key for the reading of a Rust file: its content, and the code and grammar that read it."""
+    return hashlib.sha256("\x1f".join(["rust-file", _reader(), hashlib.sha256(source).hexdigest()]).encode()).hexdigest()[:32]
+
+
+@functools.cache
+def _reader() -> str:
+    """What a Rust file's reading depends on besides its content: codex, tree-sitter and its grammars, this module."""
+    from reviewer.engines.treesitter import ENGINE
+
+    return f"codex {__version__}; {ENGINE.version()}; {hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}"
 
 
 def _normal(path: Path) -> Path:

@@ -9,6 +9,7 @@ import pytest
 
 from codex.model import Ruleset
 from reviewer import test_code
+from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet, FileChange
 from reviewer.engines.treesitter import parse
 from reviewer.matching import run_matchers
@@ -154,6 +155,37 @@ def test_module_files_declared_under_cfg_test_are_test_code(tmp_path: Path, monk
     assert sorted(whole) == sorted(DECLARED_TEST)
     assert sorted(set(CRATE) - whole) == sorted(PRODUCTION)
     assert sorted(parsed) == ([] if shared else sorted({text.encode() for text in CRATE.values()}))  # each content once
+
+
+def test_a_warm_model_takes_each_reading_from_the_result_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, CRATE)
+    cold = TestCodeModel(root=root, cache=ResultCache(cache_dir))
+    assert sorted(p for p in CRATE if cold.test_lines(target(root, p)) == WHOLE_FILE) == sorted(DECLARED_TEST)
+    parsed = parses_recorded(monkeypatch)
+    warm = TestCodeModel(root=root, cache=ResultCache(cache_dir))
+    assert sorted(p for p in CRATE if warm.test_lines(target(root, p)) == WHOLE_FILE) == sorted(DECLARED_TEST)
+    assert parsed == []  # every content was kept, as a checked file and as a declaring parent
+    production_helpers = CRATE["src/parser.rs"].replace("#[cfg(test)]\nmod helpers;", "mod helpers;")
+    write(root, {"src/parser.rs": production_helpers, "src/tests.rs": "#[cfg(test)]\nfn t() {}\n"})
+    changed = TestCodeModel(root=root, cache=ResultCache(cache_dir))
+    assert changed.test_lines(target(root, "src/parser/helpers.rs")) == ()  # now declared outside cfg(test)
+    assert changed.test_lines(target(root, "src/tests.rs")) == WHOLE_FILE
+    assert sorted(parsed) == sorted([production_helpers.encode(), b"#[cfg(test)]\nfn t() {}\n"])  # only the new contents
+
+
+def test_an_unreadable_kept_reading_is_a_note_and_the_file_is_read_again(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, {"src/items.rs": ITEMS})
+    TestCodeModel(root=root, cache=ResultCache(cache_dir)).test_lines(target(root, "src/items.rs"))
+    [entry] = (cache_dir / "static").rglob("*.json")
+    entry.write_text('{"test_items": [[2, "four"]]}', encoding="utf-8")
+    cache = ResultCache(cache_dir)
+    assert TestCodeModel(root=root, cache=cache).test_lines(target(root, "src/items.rs")) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    assert [(p.path, p.kind, p.message.split(" is unreadable")[0]) for p in cache.problems] == [("src/items.rs", "cache", f"cache entry {entry}")]
+    again = ResultCache(cache_dir)
+    TestCodeModel(root=root, cache=again).test_lines(target(root, "src/items.rs"))
+    assert again.problems == []  # rewritten by the model that noted it
 
 
 def test_a_declaring_file_among_the_targets_is_taken_from_its_target_not_read_again(tmp_path: Path, shipped_ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
