@@ -13,7 +13,7 @@ from codex import matchers
 from codex.compiler import compile_rfcs
 from codex.matchers.libcst import LibcstMatcher
 from codex.matchers.treesitter import TreeSitterMatcher
-from codex.model import LlmMatcher, Ruleset
+from codex.model import LlmMatcher, Rule, Ruleset
 from codex.rule_class import LintPackages
 from codex.semgrep_config import SemgrepMatcher
 from reviewer.engines import REGISTRY, all_engines, engine
@@ -142,11 +142,16 @@ def test_a_tree_sitter_rule_compiles_into_its_matcher(tmp_path: Path) -> None:
     assert [r.matcher for r in result.rules] == [TreeSitterMatcher(rule_class="codex.lints.rust_panics:UnwrapOrExpect")]
 
 
+def _test_matcher(unwrap: Rule, rule_id: str, name: str, **update: object) -> Rule:
+    """CX0001 under another id, with a matcher class of codex_testing.lints in place of its own."""
+    return unwrap.model_copy(update={"id": rule_id, "matcher": TreeSitterMatcher(rule_class=f"codex_testing.lints:{name}"), **update})
+
+
 def test_a_broken_matcher_or_file_loses_nothing_else(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
     unwrap = shipped_ruleset.rule("CX0001")
     rules = (
-        unwrap.model_copy(update={"id": "CX9001", "matcher": TreeSitterMatcher(rule_class="codex_testing.lints:RaisesOnCalls")}),
-        unwrap.model_copy(update={"id": "CX9002", "matcher": TreeSitterMatcher(rule_class="codex_testing.lints:VisitsUnknownNodes")}),
+        _test_matcher(unwrap, "CX9001", "RaisesOnCalls"),
+        _test_matcher(unwrap, "CX9002", "VisitsUnknownNodes"),
         unwrap,
     )
     (tmp_path / "broken.rs").write_text("fn f() {\n    let = ;\n}\nfn g() {\n    x.unwrap();\n}\n", encoding="utf-8")
@@ -172,10 +177,7 @@ CALLS = "fn f() {\n    exit(code(1));\n    other();\n    x.exit(2);\n}\n"
 def test_a_pattern_narrows_the_nodes_of_its_own_matcher_only(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
     """Two matchers visit call expressions in one query; the pattern of one does not narrow the other's."""
     unwrap = shipped_ruleset.rule("CX0001")
-    rules = tuple(
-        unwrap.model_copy(update={"id": rule_id, "matcher": TreeSitterMatcher(rule_class=f"codex_testing.lints:{name}"), "prefilter": None})
-        for rule_id, name in (("CX9003", "FlagsExitCalls"), ("CX9004", "FlagsEveryCall"))
-    )
+    rules = tuple(_test_matcher(unwrap, rule_id, name, prefilter=None) for rule_id, name in (("CX9003", "FlagsExitCalls"), ("CX9004", "FlagsEveryCall")))
     (tmp_path / "calls.rs").write_text(CALLS, encoding="utf-8")
     ruleset = shipped_ruleset.model_copy(update={"rules": rules})
     target = Target("calls.rs", tmp_path / "calls.rs", "rust", None, "calls.rs")
@@ -213,8 +215,8 @@ def test_words_keep_the_search_where_they_occur(shipped_ruleset: Ruleset, tmp_pa
 def test_a_bad_pattern_is_a_problem_of_its_rule(shipped_ruleset: Ruleset, tmp_path: Path) -> None:
     unwrap = shipped_ruleset.rule("CX0001")
     rules = (
-        unwrap.model_copy(update={"id": "CX9005", "matcher": TreeSitterMatcher(rule_class="codex_testing.lints:PatternForAnUnvisitedType")}),
-        unwrap.model_copy(update={"id": "CX9006", "matcher": TreeSitterMatcher(rule_class="codex_testing.lints:PatternOfAnotherType")}),
+        _test_matcher(unwrap, "CX9005", "PatternForAnUnvisitedType"),
+        _test_matcher(unwrap, "CX9006", "PatternOfAnotherType"),
         unwrap,
     )
     (tmp_path / "main.rs").write_text("fn main() {\n    x.unwrap();\n}\n", encoding="utf-8")
