@@ -27,14 +27,32 @@ class Sighting:
 
     @classmethod
     def of(cls, tree: ast.AST) -> Sighting:
-        imports: set[tuple[str, str, str]] = set()
         nodes: dict[str, list[ast.AST]] = {}
-        for node in ast.walk(tree):
-            nodes.setdefault(type(node).__name__, []).append(node)
-            if isinstance(node, ast.Import):
-                imports |= {(alias.name, "", alias.asname or alias.name.split(".")[0]) for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                imports |= {(node.module, alias.name, alias.asname or alias.name) for alias in node.names}
+        queue = [tree]  # ast.walk's order (breadth first), without its generators: about twice as fast
+        for node in queue:
+            name = type(node).__name__
+            if (found := nodes.get(name)) is None:
+                nodes[name] = [node]
+            else:
+                found.append(node)
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if value.__class__ is list:
+                    queue.extend([item for item in value if isinstance(item, ast.AST)])
+                elif isinstance(value, ast.AST):
+                    queue.append(value)
+        imports = {
+            (alias.name, "", alias.asname or alias.name.split(".")[0])
+            for node in nodes.get("Import", ())
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        imports |= {
+            (node.module, alias.name, alias.asname or alias.name)
+            for node in nodes.get("ImportFrom", ())
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level
+            for alias in node.names
+        }
         return cls(frozenset(imports), nodes)
 
     def only_imported(self, module: str) -> bool:

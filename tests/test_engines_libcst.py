@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from libcst.metadata import MetadataWrapper
 
 from codex.matchers.libcst import LibcstMatcher
 from codex.model import Ruleset
 from codex.problems import Problem
-from reviewer.engines import libcst as libcst_engine
+from reviewer.engines import libcst as libcst_engine, libcst_positions
 from reviewer.targets import Target
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -88,16 +87,16 @@ def test_only_the_metadata_the_batched_rules_declare_is_computed(jobs, shipped_r
     target = next(t for t, _ in jobs if t.path == "bad_calls.py")
     swallowed, requests_timeout = shipped_ruleset.rule("CX0004"), shipped_ruleset.rule("CX0003")
     matches, _ = libcst_engine.check_file(target, [swallowed])  # positions only: no scope analysis
-    assert [m.rule_id for m in matches] == ["CX0004"] and requested and ScopeProvider not in requested
+    assert [m.rule_id for m in matches] == ["CX0004"] and ScopeProvider not in requested
     matches, _ = libcst_engine.check_file(target, [swallowed, requests_timeout])
     assert sorted(m.rule_id for m in matches) == ["CX0003", "CX0004"] and ScopeProvider in requested
 
 
 def test_findings_that_cannot_be_placed_are_reported(jobs, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fails(self, provider):
+    def fails(*args):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(MetadataWrapper, "resolve", fails)  # the class the engine imports when it checks a file
+    monkeypatch.setattr(libcst_positions, "positions", fails)
     [(target, rules)] = [job for job in jobs if job[0].path == "bad_calls.py"]
     matches, problems = libcst_engine.check_file(target, [r for r in rules if r.id == "CX0003"])
     assert matches == [] and [(p.kind, p.message) for p in problems] == [

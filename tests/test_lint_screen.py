@@ -321,7 +321,7 @@ def test_what_the_ast_settles_is_found_as_libcst_finds_it(name: str, tmp_path: P
     data = source.encode("latin-1" if source.startswith("# -*- coding: latin-1") else "utf-8")
     path.write_bytes(data)
     target, rules = Target(path.name, path, "python", None, None), [shipped_ruleset.rule("CX0003")]
-    kept, _ = libcst_engine._decided(rules, Sighting.of(ast.parse(data)), data)
+    kept, _ = libcst_engine._decided(rules, Sighting.of(ast.parse(data)), libcst_engine._utf8_text(data))
     matches, problems = libcst_engine.check_file(target, rules)
     monkeypatch.setattr(RequestsWithoutTimeout, "decided", classmethod(lambda cls, seen: None))
     by_libcst, _ = libcst_engine.check_file(target, rules)

@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import re
 import tokenize
-from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -33,7 +32,7 @@ from reviewer.targets import Target
 
 if TYPE_CHECKING:  # libcst is imported when a file is checked, not when the engine is listed
     import libcst as cst
-    from libcst.metadata import CodeRange, MetadataWrapper
+    from libcst.metadata import MetadataWrapper
 
     from codex.lint import LintRule, Sighting
 
@@ -81,6 +80,9 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
+    from codex.lint import Sighting
+    from reviewer.engines import libcst_positions
+
     source = target.data
     try:
         tree, too_deep = _cpython_parse(source)
@@ -106,11 +108,13 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
             )
         ]
     decided: list[Match] = []
+    seen: Sighting | None = None
+    text = _utf8_text(source)
     if tree is not None:  # what CPython's ast cannot parse goes to libcst whole, which knows newer grammar
         rules, seen = screened(rules, tree)
         gap = seen is not None and libcst_gap(seen, source) is not None  # parsed, so the file is reported as when a rule is kept
         if seen is not None and not gap:
-            rules, decided = _decided(rules, seen, source)
+            rules, decided = _decided(rules, seen, text)
         if not rules and not gap:
             return decided, []
     try:
@@ -134,6 +138,7 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
     if not rules:
         return decided, []
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    order = libcst_positions.SourceOrder() if tree is not None else None  # what CPython's ast can place
     visitors: list[tuple[Rule, LintRule]] = []
     problems: list[Problem] = []
     for rule in rules:
@@ -142,13 +147,17 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         except Exception as exc:  # a broken matcher class must not stop the other rules
             problems.append(crash_problem(rule, target, exc))
     try:
-        wrapper.visit_batched([v for _, v in visitors])
+        wrapper.visit_batched([*(v for _, v in visitors), *([order] if order else [])])
     except Exception:
+        order = None
         visitors = _isolate(wrapper, visitors, target, problems)
     if not any(v.flagged for _, v in visitors):
         return decided, problems
     try:
-        positions, code = _positions(module, {node for _, v in visitors for node, _, _ in v.flagged})
+        if seen is None and tree is not None:  # no rule has a screen
+            seen = Sighting.of(tree)
+        nodes = {node for _, v in visitors for node, _, _ in v.flagged}
+        positions, code = libcst_positions.positions(module, nodes, text, seen, order)
     except Exception as exc:  # e.g. too deeply nested: what the rules found cannot be placed on a line
         flagged = ", ".join(rule.id for rule, visitor in visitors if visitor.flagged)
         return decided, [
@@ -167,21 +176,16 @@ def check_file(target: Target, rules: list[Rule]) -> FileResult:
         for node, message, replacement in visitor.flagged:
             (line, column), (end_line, end_column) = (git.position(p.line, p.column) for p in (positions[node].start, positions[node].end))
             matches.append(
-                Match(rule.id, line, end_line, column + 1, message, "libcst", _fixed_lines(module, node, replacement, line, end_line), end_column + 1)
+                Match(rule.id, line, end_line, column + 1, message, "libcst", _fixed_lines(module, code, node, replacement, line, end_line), end_column + 1)
             )
     return decided + matches, problems
 
 
-def _decided(rules: list[Rule], seen: Sighting, source: bytes) -> tuple[list[Rule], list[Match]]:
+def _decided(rules: list[Rule], seen: Sighting, text: str | None) -> tuple[list[Rule], list[Match]]:
     """The rules CPython's ast settles (``LintRule.decided``) taken out of the libcst pass, and their matches, placed where
     libcst would place them (both leave out an expression's parentheses). A rule stays in the pass when the source is not
     UTF-8 without a byte order mark (``ast`` counts columns in UTF-8 bytes of the line as decoded)."""
     kept, matches = [], []
-    try:
-        utf8 = codecs.lookup(tokenize.detect_encoding(io.BytesIO(source).readline)[0]).name == "utf-8"  # not utf-8-sig: a BOM
-        text = source.decode("utf-8") if utf8 else None
-    except (UnicodeDecodeError, SyntaxError, LookupError):  # an unknown or invalid encoding cookie
-        text = None
     lines = _CPYTHON_LINE_END.split(text) if text is not None else []
     git = GitLines(text) if text is not None else None
     for rule in rules:
@@ -201,6 +205,16 @@ def _decided(rules: list[Rule], seen: Sighting, source: bytes) -> tuple[list[Rul
     return kept, matches
 
 
+def _utf8_text(source: bytes) -> str | None:
+    """The source decoded when it is UTF-8 without a byte order mark, else None (``ast`` counts columns in UTF-8 bytes
+    of the line as decoded; libcst's code is then this text)."""
+    try:
+        utf8 = codecs.lookup(tokenize.detect_encoding(io.BytesIO(source).readline)[0]).name == "utf-8"  # not utf-8-sig: a BOM
+        return source.decode("utf-8") if utf8 else None
+    except (UnicodeDecodeError, SyntaxError, LookupError):  # an unknown or invalid encoding cookie
+        return None
+
+
 _CPYTHON_LINE_END = re.compile(r"\r\n|\r|\n")  # as CPython's tokenizer and libcst end lines
 
 
@@ -209,51 +223,14 @@ def _characters(line: str, offset: int) -> int:
     return len(line.encode()[:offset].decode())
 
 
-def _positions(module: cst.Module, nodes: set[cst.CSTNode]) -> tuple[Mapping[cst.CSTNode, CodeRange], str]:
-    """Where ``nodes`` are (libcst's ``PositionProvider``), and the module's code. The provider is run on the top-level
-    statements that hold the nodes alone, each shifted by the lines before it: over the whole module it costs about
-    as much as the scope analysis. A node in no statement (the module itself) is placed by a run over the whole module."""
-    from libcst._nodes.internal import CodegenState
-    from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
-    from libcst.metadata.position_provider import NEWLINE_RE
-
-    statements = set(module.body)
-    holders: dict[cst.CSTNode, cst.CSTNode] = {}  # a node → the top-level statement it is in
-    starts: dict[cst.CSTNode, int] = {}  # a top-level statement → how many characters precede it
-
-    class Locating(CodegenState):  # plain code generation that notes the statements and the nodes in them
-        current: cst.CSTNode | None = None
-
-        def before_codegen(self, node: cst.CSTNode) -> None:
-            if node in statements:
-                self.current = node
-                starts[node] = len(self.tokens)
-            if node in nodes and self.current is not None:
-                holders[node] = self.current
-
-    state = Locating(default_indent=module.default_indent, default_newline=module.default_newline)
-    module._codegen(state)
-    code = "".join(state.tokens)
-    if len(holders) < len(nodes):
-        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider), code
-    positions: dict[cst.CSTNode, CodeRange] = {}
-    for statement in set(holders.values()):  # a statement starts a line: only the line numbers shift
-        before = len(NEWLINE_RE.findall(code, 0, sum(map(len, state.tokens[: starts[statement]]))))  # newlines are whole tokens
-        alone = MetadataWrapper(module.with_changes(header=[], body=[statement], footer=[]), unsafe_skip_copy=True).resolve(PositionProvider)
-        for node in (n for n, holder in holders.items() if holder is statement):
-            start, end = alone[node].start, alone[node].end
-            positions[node] = CodeRange(CodePosition(start.line + before, start.column), CodePosition(end.line + before, end.column))
-    return positions, code
-
-
-def _fixed_lines(module: cst.Module, node: cst.CSTNode, replacement: cst.CSTNode | None, line: int, end_line: int) -> str | None:
+def _fixed_lines(module: cst.Module, code: str, node: cst.CSTNode, replacement: cst.CSTNode | None, line: int, end_line: int) -> str | None:
     """Lines ``line``..``end_line`` (git's numbering) with ``replacement`` in ``node``'s place (None without one, or when
     the rewrite would reach other lines)."""
     import libcst as cst
 
     if replacement is None:
         return None
-    before = module.code.split("\n")
+    before = code.split("\n")
     after = cst.ensure_type(module.deep_replace(node, replacement), cst.Module).code.split("\n")
     kept_after = len(before) - end_line  # lines after the finding, unchanged
     if kept_after < 0 or before[: line - 1] != after[: line - 1] or before[end_line:] != after[len(after) - kept_after :]:
