@@ -9,7 +9,7 @@ the RFC that names it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -199,7 +199,7 @@ class LintRule(cst.BatchableCSTVisitor):
         self.flagged.append((node, message, replacement))
 
     @classmethod
-    def decided(cls, seen: Sighting) -> list[tuple[ast.expr, str | None]] | None:
+    def decided(cls, seen: Sighting) -> Sequence[tuple[ast.expr | ast.excepthandler, str | None]] | None:
         """The nodes the rule flags and their messages, in the order the visit reports them, when CPython's ``ast`` alone
         settles them exactly as the visit would (then libcst never looks at the file for this rule); None when it does
         not (the default)."""

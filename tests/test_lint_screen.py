@@ -376,3 +376,38 @@ def test_what_the_ast_settles_is_what_libcst_finds_in_any_mix(shipped_ruleset: R
     finally:
         RequestsWithoutTimeout.decided = original  # type: ignore[method-assign]
     assert settled == by_libcst
+BARE = "bare except: catches everything, including KeyboardInterrupt and SystemExit"
+DISCARDS = "except Exception: that discards the error"
+# name: (source, settled by CPython's ast without libcst, CX0004's matches as (line, column, end line, end column, message));
+# the cases libcst must look at (a string in a broad handler's body: one literal or two joined) sit between those ast settles.
+SWALLOWED_CASES = {
+    "bare_with_a_block": ("try:\n    f()\nexcept:\n    if x:\n        g()\n", True, [(3, 1, 5, 12, BARE)]),
+    "broad_in_a_tuple": ("try:\n    f()\nexcept (ValueError, BaseException):\n    pass; ...\n", True, [(3, 1, 4, 14, "except BaseException: that discards the error")]),
+    "docstring_body": ("try:\n    f()\nexcept Exception:\n    'ignored'\n", False, [(3, 1, 4, 14, DISCARDS)]),
+    "starred_name": (  # alone, the screen keeps it from libcst; with a bare handler, libcst flags it by the starred name
+        "try:\n    f()\nexcept (*Exception,):\n    continue\nexcept:\n    pass\n",
+        True,
+        [(3, 1, 4, 13, DISCARDS), (5, 1, 6, 9, BARE)],
+    ),
+    "joined_strings_body": ("try:\n    f()\nexcept Exception:\n    'a' 'b'\nexcept:\n    pass\n", False, [(5, 1, 6, 9, BARE)]),
+    "except_star": ("try:\n    f()\nexcept* Exception:\n    pass\n", True, []),
+    "number_body": ("try:\n    f()\nexcept Exception:\n    0\n", True, []),
+    "after_non_ascii_and_a_lone_cr": ("s = 'é€'\rtry: f()\nexcept Exception: pass  # «»\n", True, [(2, 1, 2, 23, DISCARDS)]),
+    "logged": ("try:\n    f()\nexcept Exception:\n    log()\n", True, []),
+}
+
+
+@pytest.mark.parametrize("name", SWALLOWED_CASES)
+def test_what_the_ast_settles_of_swallowed_errors_is_found_as_libcst_finds_it(
+    name: str, tmp_path: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, settled, expected = SWALLOWED_CASES[name]
+    path = tmp_path / "handlers.py"
+    path.write_bytes(source.encode())
+    target, rules = Target(path.name, path, "python", None, None), [shipped_ruleset.rule("CX0004")]
+    kept, _ = libcst_engine._decided(rules, Sighting.of(ast.parse(source)), source)
+    matches, problems = libcst_engine.check_file(target, rules)
+    monkeypatch.setattr(SwallowedErrors, "decided", classmethod(lambda cls, seen: None))
+    by_libcst, _ = libcst_engine.check_file(target, rules)
+    assert (kept == [], [(m.line, m.column, m.end_line, m.end_column, m.message) for m in matches], problems) == (settled, expected, [])
+    assert matches == by_libcst
