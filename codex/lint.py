@@ -1,8 +1,8 @@
 """The base of libcst matchers, in the style of Fixit's LintRule.
 
 A matcher is a ``BatchableCSTVisitor``: the engine parses a file once and visits it with every
-matcher batched. Positions are computed after the visit and only for a file where a node was flagged:
-most files have none, and positions cost about as much as the visit. The class docstring documents it; its rule id, message and examples come from
+matcher batched. Positions are computed after the visit, for the flagged nodes only (see
+reviewer.engines.libcst_positions). The class docstring documents it; its rule id, message and examples come from
 the RFC that names it.
 """
 
