@@ -198,7 +198,7 @@ def _decided(rules: list[Rule], seen: Sighting, text: str | None) -> tuple[list[
             continue
         for node, message in found:
             (line, column), (end_line, end_column) = (
-                git.position(at, _characters(lines[at - 1], offset))
+                git.position(at, characters(lines[at - 1], offset))
                 for at, offset in ((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0))
             )
             matches.append(Match(rule.id, line, end_line, column + 1, message, "libcst", None, end_column + 1))
@@ -218,7 +218,7 @@ def _utf8_text(source: bytes) -> str | None:
 _CPYTHON_LINE_END = re.compile(r"\r\n|\r|\n")  # as CPython's tokenizer and libcst end lines
 
 
-def _characters(line: str, offset: int) -> int:
+def characters(line: str, offset: int) -> int:
     """The column in characters of ``offset``, counted by ``ast`` in UTF-8 bytes."""
     return len(line.encode()[:offset].decode())
 

@@ -23,6 +23,7 @@ from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionPr
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from codex.lint import Sighting
+from reviewer.engines.libcst import characters
 
 _LINE_END = re.compile(r"\r\n?|\n")  # as libcst's provider and CPython's tokenizer end lines
 _INDENT = " \t\f"
@@ -128,8 +129,7 @@ def _placed(module: cst.Module, node: cst.CSTNode, twin: ast.AST, text: str, sta
 
 def _offset(text: str, starts: list[int], line: int, byte_column: int) -> int:
     """The offset in ``text`` of ``ast``'s line and column (UTF-8 bytes)."""
-    begin = starts[line - 1]
-    return begin + len(text[begin : begin + byte_column].encode()[:byte_column].decode("utf-8", "ignore"))
+    return starts[line - 1] + characters(text[starts[line - 1] : starts[line - 1] + byte_column], byte_column)
 
 
 def _indent(text: str, starts: list[int], statements: list[ast.stmt], at: tuple[int, int]) -> str:
