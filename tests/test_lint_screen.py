@@ -382,7 +382,11 @@ DISCARDS = "except Exception: that discards the error"
 # the cases libcst must look at (a string in a broad handler's body: one literal or two joined) sit between those ast settles.
 SWALLOWED_CASES = {
     "bare_with_a_block": ("try:\n    f()\nexcept:\n    if x:\n        g()\n", True, [(3, 1, 5, 12, BARE)]),
-    "broad_in_a_tuple": ("try:\n    f()\nexcept (ValueError, BaseException):\n    pass; ...\n", True, [(3, 1, 4, 14, "except BaseException: that discards the error")]),
+    "broad_in_a_tuple": (
+        "try:\n    f()\nexcept (ValueError, BaseException):\n    pass; ...\n",
+        True,
+        [(3, 1, 4, 14, "except BaseException: that discards the error")],
+    ),
     "docstring_body": ("try:\n    f()\nexcept Exception:\n    'ignored'\n", False, [(3, 1, 4, 14, DISCARDS)]),
     "starred_name": (  # alone, the screen keeps it from libcst; with a bare handler, libcst flags it by the starred name
         "try:\n    f()\nexcept (*Exception,):\n    continue\nexcept:\n    pass\n",
