@@ -376,6 +376,8 @@ def test_what_the_ast_settles_is_what_libcst_finds_in_any_mix(shipped_ruleset: R
     finally:
         RequestsWithoutTimeout.decided = original  # type: ignore[method-assign]
     assert settled == by_libcst
+
+
 BARE = "bare except: catches everything, including KeyboardInterrupt and SystemExit"
 DISCARDS = "except Exception: that discards the error"
 # name: (source, settled by CPython's ast without libcst, CX0004's matches as (line, column, end line, end column, message));

@@ -79,7 +79,7 @@ class SwallowedErrors(LintRule):
         flags it (those of ``except*``, which the visit does not meet, are left alone)."""
         starred = {id(h) for t in seen.nodes.get("TryStar", ()) if isinstance(t, ast.TryStar) for h in t.handlers}
         found: list[tuple[ast.expr | ast.excepthandler, str | None]] = []
-        handlers = sorted(seen.nodes.get("ExceptHandler", ()), key=lambda h: (h.lineno, h.col_offset))  # type: ignore[attr-defined]
+        handlers = sorted(seen.nodes.get("ExceptHandler", ()), key=lambda h: (h.lineno, h.col_offset))
         for handler in handlers:  # in source order, as the visit meets them
             if not isinstance(handler, ast.ExceptHandler) or id(handler) in starred:
                 continue
