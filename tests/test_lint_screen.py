@@ -399,6 +399,11 @@ SWALLOWED_CASES = {
     "except_star": ("try:\n    f()\nexcept* Exception:\n    pass\n", True, []),
     "number_body": ("try:\n    f()\nexcept Exception:\n    0\n", True, []),
     "after_non_ascii_and_a_lone_cr": ("s = 'é€'\rtry: f()\nexcept Exception: pass  # «»\n", True, [(2, 1, 2, 23, DISCARDS)]),
+    "nested_in_source_order": (  # ast.walk meets the outer handler first, the visit the inner one
+        "try:\n    try:\n        f()\n    except:\n        pass\nexcept Exception:\n    pass\n",
+        True,
+        [(4, 5, 5, 13, BARE), (6, 1, 7, 9, DISCARDS)],
+    ),
     "logged": ("try:\n    f()\nexcept Exception:\n    log()\n", True, []),
 }
 
