@@ -15,15 +15,16 @@ from codex.config import MAX_FILE_BYTES, CodexConfig, LlmConfig
 from codex.config_file import FromFile
 from codex.governance_config import GovernanceConfig
 from codex.model import LlmMatcher, Ruleset
+from codex.problems import Problem
 from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
-from reviewer.exclusion import excluded_paths
+from reviewer.exclusion import AttributesAt, excluded_paths
 from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.matching import run_matchers
 from reviewer.stats import LlmStats, RulesetStats, RunStats
-from reviewer.targets import select_targets
+from reviewer.targets import Target, select_targets
 from reviewer.test_code import TestCodeModel
 from reviewer.verdicts import govern
 
@@ -51,7 +52,7 @@ class CheckOptions:
     shard: str | None = None  # "I/N" under --shard
     exclude: tuple[str, ...] = ()  # [tool.codex] exclude: globs of files no rule checks
     linguist: bool = True  # leave out what .gitattributes marks linguist-generated or linguist-vendored
-    attributes_from: str | None = None  # the commit whose .gitattributes count (codex review: the target branch's); None: the tree's
+    attributes_from: AttributesAt | None = None  # the commit whose .gitattributes count (codex review: the target branch's); None: the tree's
 
     @classmethod
     def configured(cls, config: CodexConfig, root: Path, *, cache: bool = True, **options: Any) -> CheckOptions:
@@ -74,11 +75,8 @@ class CheckOptions:
 def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = CheckOptions()) -> Report:
     started = time.perf_counter()
     report = Report(errors=list(changes.problems))
-    excluded, exclusion_problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist, options.attributes_from)
-    report.errors += exclusion_problems
-    checked = replace(changes, files=[f for f in changes.files if f.path not in excluded])
-    targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages}, options.max_file_bytes, options.keys)
-    report.errors += skipped
+    targets, excluded, selection_problems = checked_targets(ruleset, changes, options)
+    report.errors += selection_problems
     llm_rules = [r for r in ruleset.rules if isinstance(r.matcher, LlmMatcher)]
     with ThreadPoolExecutor(max_workers=1) as background, Baseline(changes, targets) as baseline:
         llm_pass: list[Future[LlmOutcome]] = []  # the model answers while the static matchers run
@@ -133,6 +131,15 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         shard=options.shard,
     )
     return report
+
+
+def checked_targets(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions) -> tuple[list[Target], set[str], list[Problem]]:
+    """The changed files the check reads (in a language some rule covers, not excluded by the configuration or by
+    .gitattributes, within the size limit), the paths excluded, and the problems met choosing them."""
+    excluded, problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist, options.attributes_from)
+    checked = replace(changes, files=[f for f in changes.files if f.path not in excluded])
+    targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages}, options.max_file_bytes, options.keys)
+    return targets, excluded, problems + skipped
 
 
 def _llm_pass(*args: Any, **kwargs: Any) -> LlmOutcome:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from codex.problems import Problem
@@ -12,19 +13,29 @@ from reviewer.targets import matches_any
 LINGUIST_ATTRIBUTES = ("linguist-generated", "linguist-vendored")
 
 
+@dataclass(frozen=True)
+class AttributesAt:
+    """The commit whose .gitattributes count, in the repository at ``repo`` (which need not hold the checked tree:
+    codex replay checks a copy of each commit's files)."""
+
+    repo: Path
+    commit: str
+
+
 def excluded_paths(
-    root: Path, paths: list[str], exclude: tuple[str, ...], linguist: bool, attributes_from: str | None = None
+    root: Path, paths: list[str], exclude: tuple[str, ...], linguist: bool, attributes_from: AttributesAt | None = None
 ) -> tuple[set[str], list[Problem]]:
     """The ``paths`` left out of the check, and a problem when git could not say which files are generated or vendored
-    (``attributes_from``: the commit whose .gitattributes count; None: the working tree's)."""
+    (``attributes_from``: the commit whose .gitattributes count; None: the working tree's at ``root``)."""
     excluded = {p for p in paths if exclude and matches_any(exclude, p)}
     rest = [p for p in paths if p not in excluded]
-    if not linguist or not rest or not _in_a_work_tree(root):
+    if not linguist or not rest or (attributes_from is None and not _in_a_work_tree(root)):
         return excluded, []
     import git  # here: a check outside git (a patch file) never loads gitpython
 
+    repo, commit = (root, None) if attributes_from is None else (attributes_from.repo, attributes_from.commit)
     try:
-        marked = linguist_marked(root, rest, attributes_from)
+        marked = linguist_marked(repo, rest, commit)
     except git.GitCommandError as exc:
         message = str(exc.stderr).strip().removeprefix("stderr: ").strip("'\n ") or str(exc)
         return excluded, [

@@ -2,7 +2,8 @@
 
 Each commit's changed files are read from the commit itself (``git archive`` into a temporary
 directory) and checked with ``reviewer.check.run_check`` on what the commit changed, as its merge
-request would have been. Commits go to parallel processes in batches: a batch's changed files and
+request would have been: under the repository's configuration, as ``codex check`` reads it, and the commit's own
+.gitattributes. Commits go to parallel processes in batches: a batch's changed files and
 their base versions are matched in one engine run (one semgrep process, not one per commit) into a
 result cache that each commit's check then reads. Each batch's results are appended to a state file
 as soon as they are known, so an interrupted replay resumes where it stopped.
@@ -28,14 +29,15 @@ from typing import TYPE_CHECKING, Literal
 import git
 from pydantic import BaseModel, ValidationError
 
-from codex.governance_config import GovernanceConfig, make_private_dir
+from codex.config import CodexConfig
+from codex.governance_config import make_private_dir
 from codex.model import Ruleset, Stage
 from codex.problems import Problem, ProblemError
-from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.finding import Finding
 
 if TYPE_CHECKING:
     from reviewer.changes import ChangeSet
+    from reviewer.check import CheckOptions
     from reviewer.finding import Report
 
 _FIELDS = "%H%x1f%P%x1f%an%x1f%aI%x1f%s"
@@ -56,19 +58,28 @@ class ReplayedCommit(BaseModel):
     errors: list[Problem]
 
 
+class _StateLine(BaseModel):
+    """One line of the state file: a result and the settings it was made under."""
+
+    settings: str  # ReplaySettings.state_key()
+    result: ReplayedCommit
+
+
+_NO_VERDICT_CHANGE = {"llm", "cache_dir", "docs_url"}  # settings a replay (static rules, no cache) does not read
+
+
 @dataclass(frozen=True)
 class ReplaySettings:
     root: Path
     ruleset: Ruleset
     today: dt.date
-    governance: GovernanceConfig
-    lint_packages: LintPackages = NO_LINT_PACKAGES
-    test_paths: tuple[str, ...] = ()  # [tool.codex] test_paths
+    config: CodexConfig  # the repository's, as `codex check` reads it (picklable: workers are spawned)
 
     def state_key(self) -> str:
-        """Results are reusable for the same ruleset judged on the same date with the same test-support files."""
-        tests = f":{','.join(self.test_paths)}" if self.test_paths else ""
-        return hashlib.sha256(f"{self.ruleset.version}:{self.today.isoformat()}{tests}".encode()).hexdigest()[:16]
+        """Results are reusable for the same ruleset judged on the same date under the same configuration (read from
+        the same file, which its messages name)."""
+        config = self.config.model_dump_json(exclude=_NO_VERDICT_CHANGE)
+        return hashlib.sha256(f"{self.ruleset.version}:{self.today.isoformat()}:{self.config.file}:{config}".encode()).hexdigest()[:16]
 
 
 def list_commits(root: Path, rev_range: str | None, since: dt.date | None, first_parent: bool) -> list[str]:
@@ -98,24 +109,25 @@ def list_commits(root: Path, rev_range: str | None, since: dt.date | None, first
         ) from exc
 
 
-def load_state(path: Path, commits: list[str]) -> dict[str, ReplayedCommit]:
-    """Results already in the state file for these commits; a line cut short by an interruption is ignored."""
+def load_state(path: Path, commits: list[str], settings: ReplaySettings) -> dict[str, ReplayedCommit]:
+    """Results already in the state file for these commits under these settings; a line cut short by an interruption
+    is ignored, and so is one made under other settings."""
     if not path.is_file():
         return {}
-    wanted, done = set(commits), {}
+    wanted, key, done = set(commits), settings.state_key(), {}
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            result = ReplayedCommit.model_validate_json(line)
+            saved = _StateLine.model_validate_json(line)
         except ValidationError:
             continue
-        if result.commit in wanted:
-            done[result.commit] = result
+        if saved.settings == key and saved.result.commit in wanted:
+            done[saved.result.commit] = saved.result
     return done
 
 
 def replay(settings: ReplaySettings, commits: list[str], state: Path, jobs: int, progress: Callable[[ReplayedCommit], None]) -> list[ReplayedCommit]:
     """Replay the commits not yet in ``state``; a KeyboardInterrupt stops after saving every finished result."""
-    done = load_state(state, commits)
+    done, key = load_state(state, commits, settings), settings.state_key()
     pending = [c for c in commits if c not in done]
     make_private_dir(state.parent)
     _end_cut_line(state)
@@ -129,7 +141,7 @@ def replay(settings: ReplaySettings, commits: list[str], state: Path, jobs: int,
                 finished, futures = wait(futures, return_when=FIRST_COMPLETED)
                 for future in finished:
                     for result in future.result():
-                        out.write(result.model_dump_json() + "\n")
+                        out.write(_StateLine(settings=key, result=result).model_dump_json() + "\n")
                         out.flush()
                         done[result.commit] = result
                         progress(result)
@@ -189,35 +201,41 @@ def replay_commits(settings: ReplaySettings, commits: list[str]) -> list[Replaye
     """Each commit checked as its merge request would have been; the static engines run once for them all."""
     from reviewer.baseline import Baseline
     from reviewer.cache import ResultCache
-    from reviewer.check import CheckOptions, run_check
+    from reviewer.check import checked_targets, run_check
     from reviewer.matching import run_matchers
-    from reviewer.targets import Target, select_targets
+    from reviewer.targets import Target
 
     repo = git.Repo(settings.root, search_parent_directories=True)
-    options = CheckOptions(
-        use_llm=False, today=settings.today, governance=settings.governance, lint_packages=settings.lint_packages, test_paths=settings.test_paths
-    )
     with tempfile.TemporaryDirectory(prefix="codex-replay-") as tmp, contextlib.ExitStack() as bases:
+        cache = Path(tmp, "cache") if len(commits) > 1 else None
         metas = [_commit_of(repo, commit) for commit in commits]
-        prepared = [(meta, _changes(settings, repo, meta, Path(tmp, str(n)))) for n, meta in enumerate(metas)]
-        cache = Path(tmp, "cache")
-        if len(commits) > 1:  # one engine run over every commit's files and base versions fills the cache the checks read
-            languages = {lang for r in settings.ruleset.rules for lang in r.languages}
+        prepared = [(meta, _changes(settings, repo, meta, Path(tmp, str(n))), _options(settings, repo, meta, cache)) for n, meta in enumerate(metas)]
+        if cache:  # one engine run over every commit's files and base versions fills the cache the checks read
             batch: list[Target] = []
-            for n, (_, changes) in enumerate(prepared):
-                targets = select_targets(changes, languages, options.max_file_bytes)[0]  # each commit's check reports what it leaves out
+            for n, (_, changes, options) in enumerate(prepared):
+                targets = checked_targets(settings.ruleset, changes, options)[0]  # each commit's check reports what it leaves out
                 base = bases.enter_context(Baseline(changes, targets))
                 batch += [Target(f"{n}/{t.path}", t.abs_path, t.language, t.added, t.scope_path) for t in targets + base.targets]
-            run_matchers(settings.ruleset, batch, ResultCache(cache), lint_packages=settings.lint_packages)
-        return [
-            _verdict(
-                commit,
-                run_check(
-                    settings.ruleset, changes, replace(options, ruleset_origin=f"replay of {commit.sha[:12]}", cache_dir=cache if len(commits) > 1 else None)
-                ),
-            )
-            for commit, changes in prepared
-        ]
+            run_matchers(settings.ruleset, batch, ResultCache(cache), lint_packages=settings.config.lint_sources)
+        return [_verdict(meta, run_check(settings.ruleset, changes, options)) for meta, changes, options in prepared]
+
+
+def _options(settings: ReplaySettings, repo: git.Repo, meta: _Commit, cache: Path | None) -> CheckOptions:
+    """``codex check``'s options from the repository's configuration; the commit's own .gitattributes say what is
+    generated or vendored (read in the repository: the checked files are a copy)."""
+    from reviewer.check import CheckOptions
+    from reviewer.exclusion import AttributesAt
+
+    configured = CheckOptions.configured(
+        settings.config,
+        settings.root,
+        cache=False,
+        use_llm=False,
+        today=settings.today,
+        ruleset_origin=f"replay of {meta.sha[:12]}",
+        attributes_from=AttributesAt(Path(repo.working_tree_dir or repo.git_dir), meta.sha),
+    )
+    return replace(configured, cache_dir=cache)  # the batch's shared results (None: none)
 
 
 def _commit_of(repo: git.Repo, commit: str) -> _Commit:
@@ -226,7 +244,7 @@ def _commit_of(repo: git.Repo, commit: str) -> _Commit:
 
 
 def _changes(settings: ReplaySettings, repo: git.Repo, meta: _Commit, tree: Path) -> ChangeSet:
-    """What the commit changed against its first parent, its files written under ``tree``."""
+    """What the commit changed against its first parent (outside the RFCs), its files written under ``tree``."""
     from reviewer.changes import BaseRevision, ChangeSet, FileChange
     from reviewer.git_changes import commit_diff
     from reviewer.unified_diff import from_patch
@@ -237,6 +255,7 @@ def _changes(settings: ReplaySettings, repo: git.Repo, meta: _Commit, tree: Path
         changes.base = BaseRevision(settings.root, meta.parent, f"the parent {meta.parent[:7]}")
     else:
         changes = ChangeSet(tree, [FileChange(p, None) for p in repo.git.ls_tree("-r", "--name-only", "-z", meta.sha).split("\0") if p])
+    changes = changes.excluding(settings.config.rfcs)  # as codex check: the RFCs and their examples are not code
     changes.problems += _materialise(repo, meta.sha, [f.path for f in changes.files], tree)
     return changes
 

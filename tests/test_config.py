@@ -8,7 +8,7 @@ import pytest
 
 from codex.config import load_config
 from codex.problems import ProblemError
-from reviewer.exclusion import excluded_paths, linguist_marked
+from reviewer.exclusion import AttributesAt, excluded_paths, linguist_marked
 
 # Each file names itself in rfc_base_url, so the winner is visible.
 FILES = {
@@ -129,7 +129,7 @@ def test_check_attr_reads_each_kind_of_mark(calls_repo) -> None:
 
 
 def test_a_failing_check_attr_is_a_problem_and_only_the_exclude_globs_apply(calls_repo) -> None:
-    excluded, problems = excluded_paths(calls_repo.path, ["a.py", "gen/b.py", "m/skip/c.py", "z.py"], ("m/**",), True, attributes_from="0" * 40)
+    excluded, problems = excluded_paths(calls_repo.path, ["a.py", "gen/b.py", "m/skip/c.py", "z.py"], ("m/**",), True, AttributesAt(calls_repo.path, "0" * 40))
     assert excluded == {"m/skip/c.py"}
     assert [(p.path, p.kind) for p in problems] == [(".gitattributes", "config")]
     assert problems[0].message.startswith("reading it through git failed, generated and vendored files are checked: fatal: ")

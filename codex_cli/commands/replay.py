@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--first-parent", action="store_true", help="follow first parents only (one commit per merged merge request)")
     add_today(parser)
     parser.add_argument("--jobs", "-j", type=int, help="parallel processes (default: the usable cores)")
-    parser.add_argument("--state", type=Path, help="the resumable state file (default: .codex/replay/<ruleset and date>.jsonl)")
+    parser.add_argument("--state", type=Path, help="the resumable state file (default: .codex/replay/<ruleset, date and configuration>.jsonl)")
     parser.add_argument("--fresh", action="store_true", help="ignore results saved by an earlier run")
     parser.add_argument("--commit-url", metavar="TEMPLATE", help="link each commit, e.g. https://github.com/o/r/commit/{commit}")
     parser.add_argument("--format", default="text", choices=["text", "json"], help="output format (default: text)")
@@ -43,12 +43,12 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_active(root, config, stale_ok=True)
     for problem in loaded.problems[:1]:
         print(f"codex: {problem}", file=sys.stderr)
-    settings = ReplaySettings(root, loaded.ruleset, args.today or dt.date.today(), config.governance, config.lint_sources, config.test_paths)
+    settings = ReplaySettings(root, loaded.ruleset, args.today or dt.date.today(), config)
     commits = list_commits(root, args.range, args.since, args.first_parent)
     state = args.state or root / ".codex" / "replay" / f"{settings.state_key()}.jsonl"
     if args.fresh:
         state.unlink(missing_ok=True)
-    resumed = len(load_state(state, commits))
+    resumed = len(load_state(state, commits, settings))
     console = Console(stderr=True)
     columns = (TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             results = replay(settings, commits, state, args.jobs or default_jobs(), lambda r: bar.update(task, advance=1, last=f"{r.commit[:12]} {r.verdict}"))
         except KeyboardInterrupt:
-            saved = len(load_state(state, commits))
+            saved = len(load_state(state, commits, settings))
             print(
                 f"codex replay: interrupted after {saved} of {len(commits)} commit(s); run the same command again to resume (state in {state})", file=sys.stderr
             )

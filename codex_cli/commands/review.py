@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from codex.ruleset_source import ConfigError
     from codex_cli.commands._ruleset_and_history import history_to_record, record_history
     from reviewer.check import CheckOptions, run_check
+    from reviewer.exclusion import AttributesAt
     from reviewer.formatters import get_formatter
     from reviewer.platforms import detect
     from reviewer.platforms.merge_request import merge_diff, rules_at
@@ -78,7 +79,13 @@ def run(args: argparse.Namespace) -> int:
         base_rules.ruleset,
         diff.changes.excluding(config.rfcs),
         CheckOptions.configured(
-            config, root, use_llm=not args.no_llm, ruleset_origin=base_rules.origin, today=args.today, trust_llm_base_url=True, attributes_from=mr.base_sha
+            config,
+            root,
+            use_llm=not args.no_llm,
+            ruleset_origin=base_rules.origin,
+            today=args.today,
+            trust_llm_base_url=True,
+            attributes_from=AttributesAt(root, mr.base_sha),
         ),
     )  # the merge request cannot mark its own files generated
     report.errors[:0] = base_rules.problems
