@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from codex.model import PathFilter, Ruleset
+from codex.problems import Problem
 from codex.semgrep_config import SemgrepMatcher, run_rules
 from codex_testing import PROJECT_ROOT
 from reviewer.engines import semgrep as semgrep_engine
-from reviewer.targets import Target
+from reviewer.matching import run_matchers
+from reviewer.targets import Contents, Target
 
 
 def test_argument_chunks_fit_the_budget_and_keep_every_path() -> None:
@@ -161,3 +163,79 @@ def test_a_rule_semgrep_rejects_at_run_time_is_an_engine_failure(tmp_path: Path,
     ).collect()
     assert {path: [m.rule_id for m in found] for path, found in matches.items()} == {"tool.py": ["CX0005"]}  # the rest ran
     assert [p.kind for p in problems] == ["engine"] and "Rule parse error in rule CX0006" in problems[0].message
+
+
+GONE = Problem(
+    path="b.py",
+    message="no longer there when semgrep ran (deleted or moved during the check): not checked by the semgrep rules",
+    hint="check again once the tree is settled",
+    kind="skipped",
+)
+
+
+def _three_with_one_gone(root: Path) -> list[Target]:
+    """a.py, b.py and c.py, each with a CX0005 finding on line 4; b.py (not the last) deleted after it was selected."""
+    targets = []
+    for name in ("a.py", "b.py", "c.py"):
+        (root / name).write_text(SHELL_TRUE.format(""), encoding="utf-8")
+        targets.append(Target(name, root / name, "python", None, name, Contents.of(SHELL_TRUE.format("").encode())))  # read, as selected
+    (root / "b.py").unlink()
+    return targets
+
+
+def _recorded_starts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    started: list[tuple[str, list[str]]] = []
+    original = semgrep_engine.SemgrepRun._start
+
+    def recording(self, paths):
+        started.append((self.engine, list(paths)))
+        original(self, paths)
+
+    monkeypatch.setattr(semgrep_engine.SemgrepRun, "_start", recording)
+    return started
+
+
+def test_a_target_gone_before_semgrep_starts_is_one_problem_and_the_others_are_checked(
+    tmp_path: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _recorded_starts(monkeypatch)
+    targets = _three_with_one_gone(tmp_path)
+    findings, problems, _ = run_matchers(shipped_ruleset.model_copy(update={"rules": (shipped_ruleset.rule("CX0005"),)}), targets)
+    assert sorted((f.rule_id, f.path, f.line) for f in findings) == [("CX0005", "a.py", 4), ("CX0005", "c.py", 4)]
+    assert problems == [GONE]
+    assert started == [("osemgrep", ["a.py", "b.py", "c.py"])]  # one process, on a.py and c.py: no pysemgrep fallback
+
+
+@pytest.mark.parametrize("engine", ["osemgrep", "pysemgrep"])
+def test_a_target_gone_while_semgrep_starts_is_checked_again_without_it(
+    engine: str, tmp_path: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """semgrep itself refuses a missing target (osemgrep: exit 2, the rest checked; pysemgrep: exit 2, nothing
+    checked): the same engine runs again without it."""
+    started = _recorded_starts(monkeypatch)
+    targets = _three_with_one_gone(tmp_path)
+    monkeypatch.setattr(semgrep_engine, "_regular_file", lambda path: True)  # b.py went just after codex looked
+    matches, problems = semgrep_engine.SemgrepRun([shipped_ruleset.rule("CX0005")], targets, engine).collect()
+    assert {path: [(m.rule_id, m.line) for m in found] for path, found in matches.items()} == {"a.py": [("CX0005", 4)], "c.py": [("CX0005", 4)]}
+    assert problems == [GONE]
+    assert started == [(engine, ["a.py", "b.py", "c.py"]), (engine, ["a.py", "c.py"])]
+
+
+def test_a_target_semgrep_could_not_open_is_not_cached_as_unparseable(tmp_path: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """osemgrep's words for a file made unreadable after it was selected (measured as a user without root): a syntax
+    error, which would otherwise be cached as the file's."""
+    unopened = "Other syntax error at line ./b.py:1:\n Unix_error: Permission denied open ./b.py"
+    error = {"code": 2, "level": "warn", "type": "Other syntax error", "path": "./b.py", "message": unopened}
+    parse = {**error, "path": "./a.py", "message": "Syntax error at line ./a.py:1:\n `(` was unexpected"}
+    fake = tmp_path / "semgrep"
+    (tmp_path / "out.json").write_text(json.dumps({"results": [], "errors": [error, parse]}), encoding="utf-8")
+    fake.write_text(f"#!/bin/sh\ncat '{tmp_path / 'out.json'}'\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(semgrep_engine, "find_semgrep", lambda: str(fake))
+    targets = [Target(name, tmp_path / name, "python", None, name) for name in ("a.py", "b.py", "c.py")]
+    for target in targets:
+        target.abs_path.write_text("x = 1\n", encoding="utf-8")
+    run = semgrep_engine.SemgrepRun([shipped_ruleset.rule("CX0005")], targets)
+    _, problems = run.collect()
+    assert [(p.path, p.kind) for p in problems] == [("b.py", "semgrep"), ("a.py", "semgrep")]
+    assert run.transient == {"b.py"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -57,6 +59,7 @@ class SemgrepRun:
         self.transient: set[str] = set()  # target paths with an error that may not recur (a timeout): never cached
         self._tmp = tempfile.TemporaryDirectory(prefix="codex-semgrep-")
         self._proc: subprocess.Popen[bytes] | None = None
+        self._pending: list[list[str]] = []  # the command lines not yet run
         if not rules or not targets:
             return
         executable = find_semgrep()
@@ -71,12 +74,19 @@ class SemgrepRun:
         self._start(self._pending.pop(0))
 
     def _start(self, paths: list[str]) -> None:
+        """Start semgrep on the paths still there: semgrep refuses the whole scan over one target that is not
+        (pysemgrep checks nothing; osemgrep exits 2), so a target deleted or moved since it was selected is left out,
+        a problem of its own."""
+        gone = [p for p in paths if not _regular_file(self.cwd / p)]
+        self.problems += [self._gone(p) for p in gone]
+        self._paths = [p for p in paths if p not in gone]
+        if not self._paths:
+            return
         env = dict(os.environ, SEMGREP_ENABLE_VERSION_CHECK="0", SEMGREP_SEND_METRICS="off")
-        self._paths = paths
         self._out = open(Path(self._tmp.name) / "out.json", "wb")  # noqa: SIM115  # open while semgrep runs; collect() closes it
         self._err = open(Path(self._tmp.name) / "err.txt", "wb")  # noqa: SIM115
         self._proc = subprocess.Popen(
-            [*self._command[:2], *ENGINES[self.engine], *self._command[2:], *(f"./{p}" for p in paths)],
+            [*self._command[:2], *ENGINES[self.engine], *self._command[2:], *(f"./{p}" for p in self._paths)],
             stdout=self._out,
             stderr=self._err,
             stdin=subprocess.DEVNULL,
@@ -87,10 +97,15 @@ class SemgrepRun:
     def collect(self) -> tuple[dict[str, list[Match]], list[Problem]]:
         """Wait for semgrep; its matches by target path, and what went wrong."""
         matches: dict[str, list[Match]] = {}
-        while self._proc is not None:
+        while self._proc is not None or self._pending:
+            if self._proc is None:  # every target of the last process was gone before it started
+                self._start(self._pending.pop(0))
+                continue
             failed = self._read(self._proc.wait(), matches)
             self._proc = None
-            if failed is not None and self.engine == "osemgrep":  # the same targets again with pysemgrep, said plainly
+            if isinstance(failed, list):  # a target went between the look and semgrep's: again without it
+                self._start(failed)
+            elif failed is not None and self.engine == "osemgrep":  # the same targets again with pysemgrep, said plainly
                 self.problems.append(
                     Problem(
                         message=f"osemgrep failed ({failed}); semgrep rules ran with pysemgrep instead",
@@ -113,8 +128,9 @@ class SemgrepRun:
         self._tmp.cleanup()
         return matches, self.problems
 
-    def _read(self, code: int, matches: dict[str, list[Match]]) -> str | None:
-        """Record one process's matches and problems; what went wrong when it checked nothing at all."""
+    def _read(self, code: int, matches: dict[str, list[Match]]) -> str | list[str] | None:
+        """Record one process's matches and problems; what went wrong when it checked nothing at all, or the paths to
+        check again when semgrep refused some that went while it started (its results then are not kept)."""
         self._out.close()
         self._err.close()
         tmp = Path(self._tmp.name)
@@ -124,6 +140,10 @@ class SemgrepRun:
             output = {}
         stderr = (tmp / "err.txt").read_text(encoding="utf-8", errors="replace").strip()
         errors = output.get("errors", [])
+        refused = {path for e in errors if (path := _relative(_refused_root(e))) in self._paths}
+        if refused:  # each time one path fewer: this ends
+            self.problems += [self._gone(p) for p in sorted(refused)]
+            return [p for p in self._paths if p not in refused]
         if "results" not in output or (code != 0 and not output["results"]):  # a fatal error: semgrep checked nothing
             details = [" ".join(str(e.get("message", e.get("type", ""))).split()) for e in errors] or stderr.splitlines()[-1:]
             return f"exit code {code}: {'; '.join(details) or 'no output'}"
@@ -151,8 +171,21 @@ class SemgrepRun:
                     error["message"] = str(error["message"]).replace(error["path"], _relative(error["path"]))
                 error["path"] = _relative(error["path"])
         self.problems += [self._problem(e) for e in errors]
-        self.transient |= {self.by_path[e["path"]].path for e in errors if e.get("path") in self.by_path and _error_type(e) not in _PARSE_ERRORS}
+        self.transient |= {self.by_path[e["path"]].path for e in errors if e.get("path") in self.by_path and not _the_files_own(e)}
         return None
+
+    def _gone(self, path: str) -> Problem:
+        """The problem of a target that semgrep cannot check because it is no longer the file codex selected."""
+        try:
+            status = os.lstat(self.cwd / path)
+        except (FileNotFoundError, NotADirectoryError):
+            what = "no longer there when semgrep ran (deleted or moved during the check)"
+        except OSError as exc:
+            what = f"cannot be read when semgrep ran ({exc.strerror})"
+        else:
+            what = "not a regular file when semgrep ran (replaced during the check)" if not stat.S_ISREG(status.st_mode) else "refused by semgrep"
+        hint = "check again once the tree is settled"
+        return Problem(path=self.by_path[path].path, message=f"{what}: not checked by the semgrep rules", hint=hint, kind="skipped")
 
     def _problem(self, error: dict) -> Problem:
         path = error.get("path")
@@ -182,6 +215,26 @@ class SemgrepRun:
 
 
 _PARSE_ERRORS = {"Syntax error", "Lexical error", "Other syntax error", "AST builder error", "PartialParsing"}
+_UNIX_ERROR = "Unix_error:"  # osemgrep's "Other syntax error" for a file it could not open (no permission): not the file's
+_REFUSED_ROOT = re.compile(r"Invalid scanning root: (.+?)(?: is a symbolic link\.|$)", re.MULTILINE)
+
+
+def _the_files_own(error: dict) -> bool:
+    """An error the file's contents give every time (a parse error), one that can be cached with them."""
+    return _error_type(error) in _PARSE_ERRORS and _UNIX_ERROR not in str(error.get("message"))
+
+
+def _refused_root(error: dict) -> str:
+    """The target semgrep refused the scan over ("Invalid scanning root", fatal to the whole run), else ``""``."""
+    found = _REFUSED_ROOT.search(str(error.get("message", "")))
+    return found[1] if found else ""
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _relative(path: str) -> str:
