@@ -16,6 +16,7 @@ from codex.model import PathFilter, Ruleset
 from codex.problems import Problem
 from codex.semgrep_config import SemgrepMatcher, run_rules
 from codex_testing import PROJECT_ROOT
+from reviewer import check as check_module
 from reviewer.engines import semgrep as semgrep_engine
 from reviewer.matching import run_matchers
 from reviewer.targets import Contents, Target
@@ -239,3 +240,20 @@ def test_a_target_semgrep_could_not_open_is_not_cached_as_unparseable(tmp_path: 
     _, problems = run.collect()
     assert [(p.path, p.kind) for p in problems] == [("b.py", "semgrep"), ("a.py", "semgrep")]
     assert run.transient == {"b.py"}
+
+
+def test_a_target_gone_mid_check_is_listed_and_the_exit_code_is_the_other_files(git_repo, run_codex, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    repo.commit("files", {name: SHELL_TRUE.format("") for name in ("a.py", "b.py", "c.py")})
+    selecting = check_module.select_targets
+
+    def then_b_goes(*args, **kwargs):
+        selected = selecting(*args, **kwargs)
+        (repo.path / "b.py").unlink()  # an editor or a hook, while codex runs
+        return selected
+
+    monkeypatch.setattr(check_module, "select_targets", then_b_goes)
+    result = run_codex(["check", "--all", "--no-llm", "--no-history", "--no-cache"], cwd=repo.path)
+    problems = result.out.split("Not checked / problems:\n", 1)[1].split("\n\n", 1)[0]
+    assert problems == f"  ! {GONE}"  # one file, named: not "semgrep failed", not every semgrep rule off
+    assert result.code == 1 and "codex: blocked — 2 finding(s), 2 blocking, in 2 file(s);" in result.out  # a.py's and c.py's
