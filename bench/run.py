@@ -111,9 +111,10 @@ def alternated(ours: list[str], theirs: list[str], cwd: Path, times: int, before
 def replay_per_commit(repo: Path, pythonpath: Path) -> float:
     """Seconds per commit of ``codex replay --fresh --jobs 1`` over ``repo``, with codex imported from ``pythonpath``."""
     env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    module = "codex_cli" if (pythonpath / "codex_cli").is_dir() else "codex"  # a checkout from before the split: `python -m codex`
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "codex_cli", "replay", "--fresh", "--format", "json", "--jobs", "1", "--root", str(repo)],
+        [sys.executable, "-m", module, "replay", "--fresh", "--format", "json", "--jobs", "1", "--root", str(repo)],
         check=True,
         capture_output=True,
         env=env,
