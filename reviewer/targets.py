@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from wcmatch import glob
 
+from codex.config import MAX_FILE_BYTES
 from codex.config_file import FromFile
 from codex.languages import language_of
 from codex.model import PathFilter, Prefilter, Rule
@@ -118,11 +119,12 @@ def applies(rule: Rule, target: Target) -> bool:
     return target.language in rule.languages and in_scope(rule.paths, target.scope_path) and prefilter_passes(rule.prefilter, target.text)
 
 
-def select_targets(changes: ChangeSet, languages: set[str], max_bytes: int | None = None, keys: FromFile | None = None) -> tuple[list[Target], list[Problem]]:
+def select_targets(
+    changes: ChangeSet, languages: set[str], max_bytes: int = MAX_FILE_BYTES, keys: FromFile | None = None
+) -> tuple[list[Target], list[Problem]]:
     """Changed files in a language some rule covers; binary, missing or unreadable ones, links, and those of more than
     ``max_bytes`` (checking is not linear in size: a 10 MB file took minutes; ``keys``: the configuration file that
-    sets the limit) are reported, not checked. A file within the limit is read whole here, its only read of the run
-    (None: no limit, and each file is read whole when first needed)."""
+    sets the limit) are reported, not checked. A file within the limit is read whole here, its only read of the run."""
     targets: list[Target] = []
     problems: list[Problem] = []
     too_large: list[Problem] = []
@@ -152,7 +154,7 @@ def select_targets(changes: ChangeSet, languages: set[str], max_bytes: int | Non
             continue
         base = changes.root if change.source is None else abs_path.parents[len(relative.parts) - 1]  # or the staged copy's root
         if plain and (links.through_link(base, relative.parts) or (status is not None and stat.S_ISLNK(status.st_mode))):
-            problems.append(_symlink_problem(change.path, abs_path, relative.parts))
+            problems.append(_symlink_problem(change.path, abs_path, base))
             continue
         leaves = not plain or change.source is not None  # a plain path without links stays inside the root
         if leaves and not (changes.root / change.path).resolve().is_relative_to(changes.root.resolve()):
@@ -165,7 +167,7 @@ def select_targets(changes: ChangeSet, languages: set[str], max_bytes: int | Non
                 )
             )
             continue
-        whole = max_bytes is not None and status.st_size <= max_bytes
+        whole = status.st_size <= max_bytes
         try:
             with abs_path.open("rb") as handle:
                 data = handle.read() if whole else handle.read(SNIFFED_BYTES)
@@ -174,7 +176,7 @@ def select_targets(changes: ChangeSet, languages: set[str], max_bytes: int | Non
             continue
         if data.find(b"\0", 0, SNIFFED_BYTES) != -1:
             problems.append(Problem(path=change.path, message="binary content, not checked", kind="skipped"))
-        elif max_bytes is not None and not whole:
+        elif not whole:
             too_large.append(
                 Problem(
                     path=change.path,
@@ -184,7 +186,7 @@ def select_targets(changes: ChangeSet, languages: set[str], max_bytes: int | Non
                 )
             )
         else:
-            targets.append(Target(change.path, abs_path, language, change.added, change.path, Contents.of(data) if whole else None))
+            targets.append(Target(change.path, abs_path, language, change.added, change.path, Contents.of(data)))
     return targets, problems + too_large
 
 
@@ -219,10 +221,10 @@ class _Links:
         return linked
 
 
-def _symlink_problem(path: str, abs_path: Path, parts: tuple[str, ...]) -> Problem:
+def _symlink_problem(path: str, abs_path: Path, base: Path) -> Problem:
     """A file reached through a symbolic link is never read (its target may lie outside the repository) nor handed
-    to semgrep (which refuses the whole scan over one): listed as skipped, naming the target when it is inside."""
-    base = abs_path.parents[len(parts) - 1]  # the root, or the staged copy's
+    to semgrep (which refuses the whole scan over one): listed as skipped, naming the target when it is inside
+    ``base`` (the root, or the staged copy's)."""
     real = abs_path.resolve()
     if real.is_relative_to(base.resolve()):
         inside = real.relative_to(base.resolve()).as_posix()
