@@ -215,7 +215,7 @@ def replay_commits(settings: ReplaySettings, commits: list[str]) -> list[Replaye
             for n, (_, changes, options) in enumerate(prepared):
                 targets = checked_targets(settings.ruleset, changes, options)[0]  # each commit's check reports what it leaves out
                 base = bases.enter_context(Baseline(changes, targets))
-                batch += [Target(f"{n}/{t.path}", t.abs_path, t.language, t.added, t.scope_path) for t in targets + base.targets]
+                batch += [replace(t, path=f"{n}/{t.path}") for t in targets + base.targets]  # with the contents already read
             run_matchers(settings.ruleset, batch, ResultCache(cache), lint_packages=settings.config.lint_sources)
         return [_verdict(meta, run_check(settings.ruleset, changes, options)) for meta, changes, options in prepared]
 
