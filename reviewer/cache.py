@@ -69,7 +69,7 @@ class ResultCache:
             _engines(),
             target.language,
             *sorted(self._identity(r) for r in rules),
-            hashlib.sha256(target.data).hexdigest(),
+            target.digest,
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

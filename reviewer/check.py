@@ -14,15 +14,17 @@ from pydantic import TypeAdapter
 from codex.config import MAX_FILE_BYTES, CodexConfig, LlmConfig
 from codex.config_file import FromFile
 from codex.governance_config import GovernanceConfig
-from codex.model import LlmMatcher, Ruleset
+from codex.model import LlmMatcher, Prefilter, Ruleset
 from codex.problems import Problem
 from codex.rule_class import NO_LINT_PACKAGES, LintPackages
 from reviewer.baseline import Baseline
 from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet
 from reviewer.exclusion import AttributesAt, excluded_paths
+from reviewer.file_index import FileIndex
 from reviewer.finding import Report, sort_and_fingerprint
 from reviewer.matching import run_matchers
+from reviewer.overrides import OVERRIDE_PROBE
 from reviewer.stats import LlmStats, RulesetStats, RunStats
 from reviewer.targets import Target, select_targets
 from reviewer.test_code import TestCodeModel
@@ -111,8 +113,10 @@ def run_check(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions = Chec
         by_path = {t.path: t for t in targets}
         on_changed_lines = [f for f in found if baseline.on_change(f, by_path[f.path])]
         already_there = baseline.already_there(found, base_found, by_path)
-    in_scope = [f for f in on_changed_lines if id(f) not in already_there]
+    # a file the file index knew that is gone or changed since it was listed (read() fails): reported, not its findings
+    in_scope = [f for f in on_changed_lines if id(f) not in already_there and by_path[f.path].read()]
     report.findings = sort_and_fingerprint(in_scope, {p: by_path[p].lines for p in {f.path for f in in_scope}})
+    report.errors += [Problem(path=t.path, message=f"{t.unread}: not checked", kind="skipped") for t in targets if t.unread is not None]
     report.stats = RunStats(
         mode=changes.mode,
         ruleset=RulesetStats(version=ruleset.version, origin=options.ruleset_origin, rules=len(ruleset.rules)),
@@ -138,8 +142,19 @@ def checked_targets(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions)
     .gitattributes, within the size limit), the paths excluded, and the problems met choosing them."""
     excluded, problems = excluded_paths(changes.root, [f.path for f in changes.files], options.exclude, options.linguist, options.attributes_from)
     checked = replace(changes, files=[f for f in changes.files if f.path not in excluded])
-    targets, skipped = select_targets(checked, {lang for r in ruleset.rules for lang in r.languages}, options.max_file_bytes, options.keys)
+    languages = {lang for r in ruleset.rules for lang in r.languages}
+    index = FileIndex(options.cache_dir, changes.root, _probes(ruleset, languages)) if options.cache_dir else None
+    targets, skipped = select_targets(checked, languages, options.max_file_bytes, options.keys, index)
+    if index is not None:
+        index.save()
+        problems += index.problems
     return targets, excluded, problems + skipped
+
+
+def _probes(ruleset: Ruleset, languages: set[str]) -> dict[str, tuple[Prefilter, ...]]:
+    """Per language, what the file index tests each file's text with: the static rules' prefilters, the override marker."""
+    static = [r for r in ruleset.rules if r.prefilter is not None and not isinstance(r.matcher, LlmMatcher)]
+    return {lang: (OVERRIDE_PROBE, *(r.prefilter for r in static if lang in r.languages and r.prefilter is not None)) for lang in languages}
 
 
 def _llm_pass(*args: Any, **kwargs: Any) -> LlmOutcome:

@@ -65,6 +65,7 @@ def run_matchers(
         found += _findings(ruleset, target, cached[0])
         problems += cached[1]
     problems += _drop_unloadable(plans, lint_packages)
+    plans = [p for p in plans if p.target.read()]  # one the file index knew and that changed since is not checked (run_check says so)
     engines = sorted((e for e in all_engines() if any(e.kind in p.rules for p in plans)), key=lambda e: not e.background)
     runs: dict[str, Run] = {}
     for engine in engines:

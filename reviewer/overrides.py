@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 from codex.languages import language_of
-from codex.model import RULE_ID, LlmMatcher, RfcRef, Ruleset, Severity, Stage
+from codex.model import RULE_ID, LlmMatcher, Prefilter, RfcRef, Ruleset, Severity, Stage
 from reviewer.finding import Finding
 from reviewer.targets import Target, applies
 
 OVERRIDE_RULE_ID = "CODEX-OVERRIDE"
 FILE_LEVEL_LINES = 10
+OVERRIDE_PROBE = Prefilter(keywords=("codex:",))  # a file without it holds no override (tested without reading it when indexed)
 _MARKER = re.compile(r"(?:#|//|--|/\*|<!--|;|%|\{-|\(\*|\bREM\b)\s*(?P<marker>codex:\s*allow(?P<file>-file)?\b)(?P<rest>.*)")
 _RULE_IDS = re.compile(rf"^\s*(?P<ids>{RULE_ID}(?:\s*,\s*{RULE_ID})*)")
 _COMMENT_CLOSERS = re.compile(r"\s*(\*/|-->|\]\]|#\}|%\}|\*\))\s*$")
@@ -89,7 +90,7 @@ def override_reasons(ruleset: Ruleset, targets: list[Target], found: list[Findin
     for index, finding in enumerate(found):
         by_path.setdefault(finding.path, []).append(index)
     for target in targets:
-        if "codex:" not in target.text:
+        if not target.passes(OVERRIDE_PROBE):
             continue
         overrides, malformed = parse_overrides(target.text)
         about += [_finding(target.path, line, column, what, "write `codex: allow RULE -- why it is safe here`") for line, column, what in malformed]

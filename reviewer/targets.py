@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import os
 import re
 import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from wcmatch import glob
 
@@ -22,6 +23,9 @@ from codex.problems import Problem
 from reviewer.changes import ChangeSet
 from reviewer.unified_diff import printable
 
+if TYPE_CHECKING:
+    from reviewer.file_index import FileIndex
+
 _GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 SNIFFED_BYTES = 8192  # a NUL byte among the first this many makes a file binary
 _NO_SUCH_FILE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # pathlib's ignored errors
@@ -29,10 +33,12 @@ _NO_SUCH_FILE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # pathl
 
 class Contents(NamedTuple):
     """A file as read, kept once: its text (invalid UTF-8 replaced), and its bytes only when the text does not give
-    them back (the text of most files is as large as their bytes: keeping both would double a run's memory)."""
+    them back (the text of most files is as large as their bytes: keeping both would double a run's memory);
+    ``unread``: why a file known from the file index could not be read when needed (its text is then empty)."""
 
     text: str
     undecodable: bytes | None = None
+    unread: str | None = None
 
     @classmethod
     def of(cls, data: bytes) -> Contents:
@@ -46,10 +52,20 @@ class Contents(NamedTuple):
         return self.undecodable if self.undecodable is not None else self.text.encode("utf-8")
 
 
+class Known(NamedTuple):
+    """What a file's content gives without its text (from reviewer/file_index.py): its sha256, and the probes (rules'
+    prefilters) its text passes among those tested for its language, ``probed``."""
+
+    digest: str
+    passed: frozenset[Prefilter]
+    probed: frozenset[Prefilter]
+
+
 @dataclass(frozen=True)
 class Target:
     """A file to check: ``path`` is what findings report; rules' path globs match ``scope_path`` (None: no path filter).
-    ``contents``: the file as select_targets read it (None: read when first needed)."""
+    ``contents``: the file as select_targets read it (None: read when first needed); ``known``: what its content gives,
+    as the file index or select_targets found it."""
 
     path: str
     abs_path: Path
@@ -57,6 +73,7 @@ class Target:
     added: frozenset[int] | None
     scope_path: str | None
     contents: Contents | None = field(default=None, repr=False, compare=False)
+    known: Known | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -67,9 +84,39 @@ class Target:
         """The file's bytes, as the engines parse them: read from disk once per run, whoever asks first."""
         return self._read.data
 
+    @property
+    def digest(self) -> str:
+        """The sha256 of the file's bytes."""
+        return self.known.digest if self.known is not None else hashlib.sha256(self.data).hexdigest()
+
+    def passes(self, prefilter: Prefilter | None) -> bool:
+        """Can the file's text match a rule with this prefilter (answered without reading it when known)?"""
+        if prefilter is not None and self.known is not None and prefilter in self.known.probed:
+            return prefilter in self.known.passed
+        return prefilter_passes(prefilter, self.text)
+
+    def read(self) -> bool:
+        """Read the file now if it is not yet: False when it cannot be read as the file index knew it (``unread`` says why)."""
+        return self._read.unread is None
+
+    @property
+    def unread(self) -> str | None:
+        """Why a file the index knew could not be read when it was needed (vanished, or changed since it was listed)."""
+        return self._read.unread if "_read" in self.__dict__ else None
+
     @cached_property
     def _read(self) -> Contents:
-        return self.contents if self.contents is not None else Contents.of(self.abs_path.read_bytes())
+        if self.contents is not None:
+            return self.contents
+        if self.known is None:
+            return Contents.of(self.abs_path.read_bytes())
+        try:  # known from the index: the file must still be what the index says
+            data = self.abs_path.read_bytes()
+        except OSError as exc:
+            return Contents("", unread=f"cannot read: {exc.strerror}")
+        if hashlib.sha256(data).hexdigest() != self.known.digest:
+            return Contents("", unread="changed while codex checked it")
+        return Contents.of(data)
 
     @cached_property
     def lines(self) -> list[str]:
@@ -116,15 +163,16 @@ def prefilter_passes(prefilter: Prefilter | None, text: str) -> bool:
 
 
 def applies(rule: Rule, target: Target) -> bool:
-    return target.language in rule.languages and in_scope(rule.paths, target.scope_path) and prefilter_passes(rule.prefilter, target.text)
+    return target.language in rule.languages and in_scope(rule.paths, target.scope_path) and target.passes(rule.prefilter)
 
 
 def select_targets(
-    changes: ChangeSet, languages: set[str], max_bytes: int = MAX_FILE_BYTES, keys: FromFile | None = None
+    changes: ChangeSet, languages: set[str], max_bytes: int = MAX_FILE_BYTES, keys: FromFile | None = None, index: FileIndex | None = None
 ) -> tuple[list[Target], list[Problem]]:
     """Changed files in a language some rule covers; binary, missing or unreadable ones, links, and those of more than
     ``max_bytes`` (checking is not linear in size: a 10 MB file took minutes; ``keys``: the configuration file that
-    sets the limit) are reported, not checked. A file within the limit is read whole here, its only read of the run."""
+    sets the limit) are reported, not checked. A file within the limit is read whole here, its only read of the run,
+    unless ``index`` knows it unchanged (then it is read only if something needs its text)."""
     targets: list[Target] = []
     problems: list[Problem] = []
     too_large: list[Problem] = []
@@ -145,15 +193,15 @@ def select_targets(
             )
             continue
         abs_path = change.source or changes.root / change.path
-        relative = Path(change.path)
-        plain = ".." not in relative.parts and not relative.is_absolute()  # else not a link: a path leaving the tree
+        parts = tuple(p for p in change.path.split("/") if p not in ("", "."))  # as Path(change.path).parts, for less
+        plain = ".." not in parts and not change.path.startswith("/")  # else not a link: a path leaving the tree
         try:
             status = _status(abs_path, follow=not plain)
         except OSError as exc:
             problems.append(Problem(path=change.path, message=f"cannot read: {exc.strerror}", kind="skipped"))
             continue
-        base = changes.root if change.source is None else abs_path.parents[len(relative.parts) - 1]  # or the staged copy's root
-        if plain and (links.through_link(base, relative.parts) or (status is not None and stat.S_ISLNK(status.st_mode))):
+        base = changes.root if change.source is None else abs_path.parents[len(parts) - 1]  # or the staged copy's root
+        if plain and (links.through_link(base, parts) or (status is not None and stat.S_ISLNK(status.st_mode))):
             problems.append(_symlink_problem(change.path, abs_path, base))
             continue
         leaves = not plain or change.source is not None  # a plain path without links stays inside the root
@@ -168,13 +216,23 @@ def select_targets(
             )
             continue
         whole = status.st_size <= max_bytes
-        try:
-            with abs_path.open("rb") as handle:
-                data = handle.read() if whole else handle.read(SNIFFED_BYTES)
-        except OSError as exc:
-            problems.append(Problem(path=change.path, message=f"cannot read: {exc.strerror}", kind="skipped"))
-            continue
-        if data.find(b"\0", 0, SNIFFED_BYTES) != -1:
+        indexed = index if whole and change.source is None else None  # a staged copy is not the tree's file
+        known = indexed.lookup(change.path, status, language) if indexed is not None else None
+        contents = None
+        if known is None:
+            try:
+                with abs_path.open("rb") as handle:
+                    data = handle.read() if whole else handle.read(SNIFFED_BYTES)
+            except OSError as exc:
+                problems.append(Problem(path=change.path, message=f"cannot read: {exc.strerror}", kind="skipped"))
+                continue
+            binary = data.find(b"\0", 0, SNIFFED_BYTES) != -1
+            contents = Contents.of(data) if whole and not binary else None
+            if indexed is not None:
+                known = indexed.learn(change.path, status, language, data, None if contents is None else contents.text)
+        else:
+            binary = not known.digest
+        if binary:
             problems.append(Problem(path=change.path, message="binary content, not checked", kind="skipped"))
         elif not whole:
             too_large.append(
@@ -186,7 +244,7 @@ def select_targets(
                 )
             )
         else:
-            targets.append(Target(change.path, abs_path, language, change.added, change.path, Contents.of(data)))
+            targets.append(Target(change.path, abs_path, language, change.added, change.path, contents, known))
     return targets, problems + too_large
 
 

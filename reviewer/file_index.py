@@ -1,0 +1,135 @@
+"""The file index: what each file's content gave the last run, found again by the file's status alone.
+
+A warm re-run reads no file whose status is unchanged, as git's index lets ``git status`` do: the index keeps,
+per path, the file's size, modification and change times (nanoseconds) and inode, with its digest, whether it is
+binary, and which probes (rules' prefilters, the override marker) its text passes. The change time cannot be set
+by a program, so a rewrite that restores size and modification time still misses. A file changed in the
+``SETTLE_NS`` before the run started is never recorded: a write in the same clock tick as the run's read would
+leave its status unchanged ("racily clean", in git's words). A different codex, probe list or tree starts an
+empty index; an unreadable one is a note and an empty index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from codex import __version__
+from codex.model import Prefilter
+from codex.problems import Problem
+from reviewer.targets import Known, prefilter_passes
+
+FORMAT = "codex-files/1"
+SUBDIR = "files"
+SETTLE_NS = 2_000_000_000  # a file's times must be this much older than the run (FAT keeps times to 2 s)
+Signature = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+class _Stored(NamedTuple):
+    signature: Signature
+    digest: str  # "" for a binary file
+    passed: tuple[int, ...]  # indices into the index's probe list
+
+
+class _IndexFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: str
+    identity: str
+    files: dict[str, _Stored]
+
+
+class FileIndex:
+    """The index of the tree at ``root``, kept under ``<directory>/files/``; ``probes``: per language, the probes a
+    file's text is tested with (every rule's prefilter for its languages, and those every file needs)."""
+
+    def __init__(self, directory: Path, root: Path, probes: dict[str, tuple[Prefilter, ...]], settle_ns: int | None = None):
+        self._probes = sorted({p for ps in probes.values() for p in ps}, key=lambda p: p.model_dump_json())
+        self._number = {p: n for n, p in enumerate(self._probes)}
+        self._by_language = {language: frozenset(ps) for language, ps in probes.items()}
+        self.root = root
+        tree = str(root.resolve())
+        self.path = directory / SUBDIR / f"{hashlib.sha256(tree.encode()).hexdigest()[:16]}.json"
+        self._identity = hashlib.sha256("\x1f".join([FORMAT, __version__, tree, *(p.model_dump_json() for p in self._probes)]).encode()).hexdigest()
+        self._settled_before = time.time_ns() - (SETTLE_NS if settle_ns is None else settle_ns)
+        self._files: dict[str, _Stored] = {}
+        self._seen: set[str] = set()
+        self._changed = False
+        self.problems: list[Problem] = []
+        self._load()
+
+    def lookup(self, path: str, status: os.stat_result, language: str) -> Known | None:
+        """What the file at ``path`` gave when its status was this one (a binary file: digest ""), None if unknown."""
+        self._seen.add(path)
+        stored = self._files.get(path)
+        if stored is None or stored.signature != _signature(status):
+            return None
+        passed = frozenset(self._probes[n] for n in stored.passed)
+        return Known(stored.digest, passed, self._by_language.get(language, frozenset()))
+
+    def learn(self, path: str, status: os.stat_result, language: str, data: bytes, text: str | None) -> Known:
+        """What ``data`` (the file's bytes, read after ``status``; ``text``: their text, None when binary) gives,
+        recorded unless the file changed too recently to trust its status."""
+        probed = self._by_language.get(language, frozenset())
+        passed = frozenset(p for p in probed if text is not None and prefilter_passes(p, text))
+        known = Known(hashlib.sha256(data).hexdigest() if text is not None else "", passed, probed)
+        self._seen.add(path)
+        if max(status.st_mtime_ns, status.st_ctime_ns) < self._settled_before:
+            self._files[path] = _Stored(_signature(status), known.digest, tuple(sorted(self._number[p] for p in passed)))
+            self._changed = True
+        return known
+
+    def save(self) -> None:
+        """Write the index if this run learnt something, without the files that no longer exist (a note if it
+        cannot be written)."""
+        if not self._changed:
+            return
+        files = {p: s for p, s in self._files.items() if p in self._seen or os.path.lexists(self.root / p)}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, prefix=".tmp-", delete=False) as handle:
+                handle.write(_IndexFile(format=FORMAT, identity=self._identity, files=files).model_dump_json().encode())
+            os.replace(handle.name, self.path)  # atomic: a concurrent run reads the old index or the new one
+        except OSError as exc:
+            self.problems.append(
+                Problem(path=self._shown, message=f"cannot write the file index ({exc.strerror or exc}); files are read afresh next time", kind="cache")
+            )
+
+    def _load(self) -> None:
+        try:
+            stored = _IndexFile.model_validate_json(self.path.read_bytes())
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        except OSError as exc:
+            self._unreadable(exc.strerror or str(exc))
+            return
+        except ValidationError as exc:
+            self._unreadable(f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
+            return
+        if stored.format == FORMAT and stored.identity == self._identity:
+            self._files = stored.files
+
+    @property
+    def _shown(self) -> str:
+        """The index's path as reports name it: relative to the checked tree when inside it."""
+        return self.path.relative_to(self.root).as_posix() if self.path.is_relative_to(self.root) else str(self.path)
+
+    def _unreadable(self, why: str) -> None:
+        self.problems.append(
+            Problem(
+                path=self._shown,
+                message=f"the file index is unreadable ({why}); every file is read afresh",
+                hint="nothing to do: the index is rewritten (delete the cache directory to clear it)",
+                kind="cache",
+            )
+        )
+
+
+def _signature(status: os.stat_result) -> Signature:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
