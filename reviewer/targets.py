@@ -261,22 +261,21 @@ def _status(path: Path, follow: bool) -> os.stat_result | None:
 
 class _Links:
     """Which directories are symbolic links or lie under one: each directory asked of the file system once per run,
-    however many files it holds."""
+    however many files it holds, and each file's directory looked up once."""
 
     def __init__(self) -> None:
-        self._under_link: dict[str, bool] = {}
+        self._under_link: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def through_link(self, base: Path, parts: tuple[str, ...]) -> bool:
         """Is a directory of ``parts`` (a path below ``base``) a symbolic link or under one?"""
-        directory = str(base)
-        linked = False
-        for part in parts[:-1]:
-            directory = os.path.join(directory, part)
-            known = self._under_link.get(directory)
-            if known is None:
-                known = self._under_link[directory] = linked or os.path.islink(directory)
-            linked = known
-        return linked
+        return self._linked(str(base), parts[:-1])
+
+    def _linked(self, base: str, directories: tuple[str, ...]) -> bool:
+        known = self._under_link.get((base, directories))
+        if known is None:
+            known = bool(directories) and (self._linked(base, directories[:-1]) or os.path.islink(os.path.join(base, *directories)))
+            self._under_link[base, directories] = known
+        return known
 
 
 def _symlink_problem(path: str, abs_path: Path, base: Path) -> Problem:
