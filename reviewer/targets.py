@@ -122,7 +122,8 @@ class Target:
     def lines(self) -> list[str]:
         """The lines as git, diffs and the engines number them: split at "\n" alone (``str.splitlines`` also splits at
         a form feed, which PEP 8 allows between sections, and at a lone "\r"), without a CRLF's "\r"."""
-        return [line.removesuffix("\r") for line in self.text.split("\n")]
+        lines = self.text.split("\n")
+        return [line.removesuffix("\r") for line in lines] if "\r" in self.text else lines
 
     def char_column(self, line: int, byte_column: int) -> int:
         """A 1-based column counted in UTF-8 bytes (semgrep's, tree-sitter's) as codex counts it: in characters."""
