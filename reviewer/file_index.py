@@ -5,14 +5,16 @@ per path, the file's size, modification and change times (nanoseconds) and inode
 binary, and which probes (rules' prefilters, the override marker) its text passes. The change time cannot be set
 by a program, so a rewrite that restores size and modification time still misses. A file changed in the
 ``SETTLE_NS`` before the run started is never recorded: a write in the same clock tick as the run's read would
-leave its status unchanged ("racily clean", in git's words). A different codex, probe list or tree starts an
-empty index; an unreadable one is a note and an empty index.
+leave its status unchanged ("racily clean", in git's words). Another codex (its version, or its code that sniffs,
+hashes and probes files), probe list or tree starts an empty index; an unreadable one is a note and an empty index.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from codex import __version__
 from codex.model import Prefilter
 from codex.problems import Problem
+from reviewer import targets
 from reviewer.targets import Known, prefilter_passes
 
 FORMAT = "codex-files/1"
@@ -56,7 +59,7 @@ class FileIndex:
         self.root = root
         tree = str(root.resolve())
         self.path = directory / SUBDIR / f"{hashlib.sha256(tree.encode()).hexdigest()[:16]}.json"
-        self._identity = hashlib.sha256("\x1f".join([FORMAT, __version__, tree, *(p.model_dump_json() for p in self._probes)]).encode()).hexdigest()
+        self._identity = hashlib.sha256("\x1f".join([_reader(), tree, *(p.model_dump_json() for p in self._probes)]).encode()).hexdigest()
         self._settled_before = time.time_ns() - (SETTLE_NS if settle_ns is None else settle_ns)
         self._files: dict[str, _Stored] = {}
         self._seen: set[str] = set()
@@ -129,6 +132,13 @@ class FileIndex:
                 kind="cache",
             )
         )
+
+
+@functools.cache
+def _reader() -> str:
+    """What an entry's meaning depends on besides the file: codex, and the code that sniffs, hashes and probes files."""
+    sources = b"".join(Path(m.__file__).read_bytes() for m in (targets, sys.modules[__name__]) if m.__file__)
+    return f"{FORMAT}; codex {__version__}; {hashlib.sha256(sources).hexdigest()}"
 
 
 def _signature(status: os.stat_result) -> Signature:
