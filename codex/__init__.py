@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from importlib import metadata
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 __version__ = "0.1.0"
 DISTRIBUTION = "codex-rfc"
@@ -14,6 +17,8 @@ def home_url(dist: metadata.Distribution | None = None) -> str | None:
     """Where codex comes from, as an http(s) address a reader can open: the repository it was installed from
     (pip's ``direct_url.json``, credentials dropped), else its metadata's ``Project-URL`` (Repository first) or
     ``Home-page``; None when neither is an http(s) URL (an install from a directory is a file path, never given)."""
+    from importlib import metadata  # here: reading package metadata loads the email package, which only SARIF needs
+
     try:
         dist = dist or metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
