@@ -514,7 +514,7 @@ def test_a_bug_in_the_llm_pass_fails_open(check, monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("planner exploded")
 
-    monkeypatch.setattr("reviewer.llm.run.plan", broken)
+    monkeypatch.setattr("reviewer.llm.model_pass.plan", broken)
     report, code, _ = check(in_order(GOOD))
     static_finding_intact(report)
     assert code == 0 and report["stats"]["llm"]["status"] == "failed"
