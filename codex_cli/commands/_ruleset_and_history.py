@@ -46,19 +46,22 @@ def history_to_record(root: Path, config: CodexConfig, disabled: bool) -> Histor
     """The history this run records into (``None``: none); a bad CODEX_HISTORY_URL is a configuration problem,
     raised before anything is checked."""
     from codex.history_location import configured_location
-    from reviewer.history import open_history
 
     location = None if disabled else configured_location(config)
-    return open_history(location, root, config.governance.history_timeout) if location else None
+    if not location:
+        return None
+    from reviewer.history import open_history  # here: a run that records nothing never loads sqlite3 and the backends
+
+    return open_history(location, root, config.governance.history_timeout)
 
 
 def record_history(history: History | None, root: Path, report: Report, command: str) -> None:
     """Record the run; a history that cannot be written (a database down, slow, refusing the credentials) is
     reported and changes nothing else: fail open."""
-    from reviewer.history import HistoryUnavailable, run_origin
-
     if history is None:
         return
+    from reviewer.history import HistoryUnavailable, run_origin
+
     try:
         history.record(report, run_origin(root), command)
     except HistoryUnavailable as exc:
