@@ -12,12 +12,9 @@ import codecs
 import contextlib
 import io
 import keyword
-import multiprocessing
 import os
 import re
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -244,6 +241,8 @@ def check_files(jobs: list[tuple[Target, list[Rule]]], busy_cpus: int = 0) -> di
     workers = min((os.cpu_count() or 1) - busy_cpus, len(jobs))
     if workers < 2 or sum(len(t.text) for t, _ in jobs) < PARALLEL_MIN_BYTES:
         return {t.path: check_file(t, rules) for t, rules in jobs}
+    from concurrent.futures.process import BrokenProcessPool  # here: listing the engine (keying the cache) never loads multiprocessing
+
     try:
         return _in_workers(jobs, workers)
     except (BrokenProcessPool, OSError):  # no processes to be had: the same work, here
@@ -251,6 +250,9 @@ def check_files(jobs: list[tuple[Target, list[Rule]]], busy_cpus: int = 0) -> di
 
 
 def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str, FileResult]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     rules = {r.id: r for _, rs in jobs for r in rs}
     largest_first = sorted(jobs, key=lambda job: -len(job[0].text))  # no straggler at the end
     tasks = [(t.path, str(t.abs_path), t.language, t.scope_path, tuple(r.id for r in rs)) for t, rs in largest_first]
