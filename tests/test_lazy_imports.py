@@ -19,14 +19,24 @@ try:
     code = codex_cli.main.main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}), file=sys.stderr)
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
 """
+# What a check with no LLM endpoint, recording no history, needs neither on a cold nor on a warm run: the LLM pass's
+# model side (answer cache, client, prompts), the run history (sqlite3 and the backends), worker processes.
+# reviewer.llm.run is there: judgment rules are still routed, to say which went unreviewed.
+LLM_AND_HISTORY = ("reviewer.llm.run", "reviewer.llm.model_pass", "reviewer.llm.client", "reviewer.llm.prompt", "reviewer.history", "multiprocessing")
+
+
+def _run(args: list[str], cwd: Path) -> tuple[int, set[str], str]:
+    """The exit code, every module loaded, and the output of ``codex ARGS`` in a fresh interpreter."""
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    probe = json.loads(proc.stderr.strip().splitlines()[-1])
+    return probe["code"], set(probe["modules"]), proc.stdout
 
 
 def _loaded(args: list[str], cwd: Path) -> tuple[int, set[str]]:
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-    probe = json.loads(proc.stderr.strip().splitlines()[-1])
-    return probe["code"], set(probe["modules"]) & set(HEAVY)
+    code, modules, _ = _run(args, cwd)
+    return code, {m.split(".")[0] for m in modules} & set(HEAVY)
 
 
 def test_help_loads_no_dependency(tmp_path: Path) -> None:
@@ -64,3 +74,25 @@ def test_check_of_a_patch_file_with_the_shipped_codex_loads_neither_git_nor_the_
     code, loaded = _loaded(["check", "--no-llm", "--no-cache", "--no-history", "--format", "json", "--diff", str(patch), "--root", str(tmp_path)], tmp_path)
     assert code == 1  # tree-sitter found the unwrap; the ruleset was read without PyYAML
     assert loaded == {"pydantic"}  # no gitpython (and its two `git version` calls), markdown-it, PyYAML or libcst
+
+
+def test_check_without_an_llm_endpoint_routes_judgment_rules_without_loading_the_model_side(tmp_path: Path, monkeypatch) -> None:
+    for name in ("CODEX_LLM_MODEL", "CODEX_LLM_BASE_URL", "CODEX_LLM_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "app.py").write_text("import requests\n\nrequests.get('https://example.org')\n")
+    args = ["check", "--all", "--no-history", "--format", "json", "--root", str(tmp_path)]
+    for run, cache in (("cold", {"hits": 0, "misses": 1}), ("warm", {"hits": 1, "misses": 0})):
+        code, modules, out = _run(args, tmp_path)
+        stats = json.loads(out)["stats"]
+        assert (run, code, stats["llm"]["status"], stats["cache"]["hits"], stats["cache"]["misses"]) == (run, 1, "skipped", cache["hits"], cache["misses"])
+        assert (run, sorted(modules & set(LLM_AND_HISTORY))) == (run, ["reviewer.llm.run"])
+
+
+def test_pre_commit_check_with_no_llm_and_no_history_loads_neither(git_repo) -> None:
+    repo = git_repo()
+    repo.commit("start", {"app.py": "import requests\n"})
+    repo.write("app.py", "import requests\n\nrequests.get('https://example.org')\n")
+    repo.git("add", "app.py")
+    code, modules, out = _run(["check", "--staged", "--no-llm", "--no-history", "--format", "json", "app.py"], repo.path)
+    assert (code, [f["rule_id"] for f in json.loads(out)["findings"]]) == (1, ["CX0003"])
+    assert sorted(modules & set(LLM_AND_HISTORY)) == ["reviewer.llm.run"]
