@@ -8,7 +8,6 @@ import keyword
 import os
 import shutil
 import sys
-import traceback
 
 from codex import __version__
 
@@ -63,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the last guard: no traceback reaches a user unless asked for
         if os.environ.get("CODEX_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         if no_git := _git_missing(exc):
             print(f"codex: {no_git}", file=sys.stderr)
