@@ -29,13 +29,16 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``codex`` parser; with ``only``, the arguments of that command alone (the others' modules stay unloaded:
+    ``codex check`` imports no other command)."""
     parser = argparse.ArgumentParser(prog="codex", description="Engineering RFCs, enforced on every merge request.")
     parser.add_argument("--version", action="version", version=f"codex {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        _module(name).add_arguments(command)
+        if only in (None, name):
+            _module(name).add_arguments(command)
     return parser
 
 
@@ -44,7 +47,9 @@ def _module(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    named = next((arg for arg in argv if not arg.startswith("-")), None)  # codex's own options take no value
+    parser = build_parser(named if named in COMMANDS else None)
     args = parser.parse_args(argv)
     from codex.problems import ProblemError  # after parsing: `codex --help` never loads pydantic
 

@@ -88,7 +88,7 @@ def test_check_without_an_llm_endpoint_routes_judgment_rules_without_loading_the
         assert (run, sorted(modules & set(LLM_AND_HISTORY))) == (run, ["reviewer.llm.run"])
 
 
-def test_pre_commit_check_with_no_llm_and_no_history_loads_neither(git_repo) -> None:
+def test_pre_commit_check_with_no_llm_and_no_history_loads_neither_nor_other_commands(git_repo) -> None:
     repo = git_repo()
     repo.commit("start", {"app.py": "import requests\n"})
     repo.write("app.py", "import requests\n\nrequests.get('https://example.org')\n")
@@ -96,3 +96,9 @@ def test_pre_commit_check_with_no_llm_and_no_history_loads_neither(git_repo) -> 
     code, modules, out = _run(["check", "--staged", "--no-llm", "--no-history", "--format", "json", "app.py"], repo.path)
     assert (code, [f["rule_id"] for f in json.loads(out)["findings"]]) == (1, ["CX0003"])
     assert sorted(modules & set(LLM_AND_HISTORY)) == ["reviewer.llm.run"]
+    assert sorted(m for m in modules if m.startswith("codex_cli.commands")) == [  # no other command's module
+        "codex_cli.commands",
+        "codex_cli.commands._common",
+        "codex_cli.commands._ruleset_and_history",
+        "codex_cli.commands.check",
+    ]
