@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -72,23 +73,61 @@ def commit_diff(root: Path, base: str, head: str) -> str:
 
 def whole_tree(root: Path) -> ChangeSet:
     """Every file (git's tracked and untracked-unignored ones in a checkout), all lines in scope."""
+    if not _may_be_in_git(root):  # gitpython is not even imported (it runs `git version` as it loads)
+        return ChangeSet(root, _walked(os.fspath(root), "", []), mode="all")
     import git
 
     try:
         repo = git.Repo(root, search_parent_directories=True)
-        top = work_tree(repo)
-        listed = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z").split("\0")
-        files = _scoped_files([FileChange(p, None) for p in listed if p and os.path.lexists(top / p)], top, root)  # not deleted ones
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        files = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
-            rel_dir = os.path.relpath(dirpath, root)  # strings: a Path per file costs more than the walk
-            prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-            files += [FileChange(prefix + name, None) for name in sorted(filenames)]
-    return ChangeSet(root, files, mode="all")
+        return ChangeSet(root, _walked(os.fspath(root), "", []), mode="all")
+    top = work_tree(repo)
+    with ThreadPoolExecutor(max_workers=1) as background:  # git lists the untracked files while the tracked ones are looked at
+        untracked = background.submit(repo.git.ls_files, "--others", "--exclude-standard", "-z")
+        here = f"{top}/"  # strings: a Path per file costs twice its lstat
+        tracked = [p for p in repo.git.ls_files("--cached", "-z").split("\0") if p and os.path.lexists(here + p)]  # not deleted ones
+        listed = [p for p in untracked.result().split("\0") if p] + tracked  # the order of ls-files --cached --others
+    return ChangeSet(root, _scoped_files([FileChange(p, None) for p in listed], top, root), mode="all")
 
 
+def _may_be_in_git(root: Path) -> bool:
+    """Could gitpython find a repository at or above ``root``? Not when no directory up to ``/`` holds a ``.git`` or
+    a ``HEAD`` (what a repository's own directory holds): its search needs one of them."""
+    directory = os.path.abspath(os.path.expandvars(os.path.expanduser(root)))  # as gitpython expands it
+    while True:
+        if os.path.lexists(os.path.join(directory, ".git")) or os.path.lexists(os.path.join(directory, "HEAD")):
+            return True
+        directory, tail = os.path.split(directory)
+        if not tail:
+            return False
+
+
+def _walked(directory: str, prefix: str, files: list[FileChange]) -> list[FileChange]:
+    """``files`` and those under ``directory`` (named ``prefix`` + their path in it), as ``os.walk`` lists them: each
+    directory's files, then its subdirectories, by name; hidden and tool directories, links to directories and
+    directories that cannot be listed left out. Strings and one scandir per directory: a Path per file or a relpath
+    per directory costs more than the listing."""
+    names: list[str] = []
+    subdirectories: list[str] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    real_directory = entry.is_dir(follow_symlinks=False)
+                    linked_directory = not real_directory and entry.is_dir()
+                except OSError:
+                    real_directory = linked_directory = False
+                if real_directory:
+                    subdirectories.append(entry.name)
+                elif not linked_directory:
+                    names.append(entry.name)
+    except OSError:
+        return files
+    files += [FileChange(prefix + name, None) for name in sorted(names)]
+    for name in sorted(subdirectories):
+        if name not in _SKIP_DIRS and not name.startswith("."):
+            _walked(os.path.join(directory, name), f"{prefix}{name}/", files)
+    return files
 def _scoped(changes: ChangeSet, top: Path, root: Path) -> ChangeSet:
     changes.files = _scoped_files(changes.files, top, root)
     changes.root = root

@@ -179,6 +179,23 @@ def test_whole_tree_outside_git_walks_every_directory_but_hidden_and_tool_ones(t
     assert [f.path for f in whole_tree(tmp_path).files] == ["top.py", "pkg/m.py", "pkg/sub/n.py"]
 
 
+def test_whole_tree_outside_git_lists_each_directorys_files_before_its_subdirectories_and_no_linked_directory(tmp_path: Path) -> None:
+    for rel in ("b/z.py", "b/a/y.py", "b/a/deep/x.py", "a.py", "c/w.py", "HEAD"):  # a file named HEAD: still no repository
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n")
+    (tmp_path / "b" / "linked").symlink_to(tmp_path / "c", target_is_directory=True)  # neither walked nor listed
+    (tmp_path / "b" / "link.py").symlink_to(tmp_path / "a.py")
+    (tmp_path / "b" / "dangling.py").symlink_to(tmp_path / "gone.py")
+    assert [f.path for f in whole_tree(tmp_path).files] == ["HEAD", "a.py", "b/dangling.py", "b/link.py", "b/z.py", "b/a/y.py", "b/a/deep/x.py", "c/w.py"]
+    assert [f.path for f in whole_tree(tmp_path / "b" / "a").files] == ["y.py", "deep/x.py"]
+
+
+def test_whole_tree_in_git_lists_untracked_files_then_tracked_ones_as_ls_files_does(feature_repo) -> None:
+    feature_repo.write_files({"new/u.py": "u\n", "0.py": "0\n"})
+    (feature_repo.path / "b.py").unlink()
+    assert [f.path for f in whole_tree(feature_repo.path).files] == ["0.py", "new/u.py", "a.py", "c.py"]
+
+
 def test_git_modes_ignore_the_users_diff_settings(feature_repo) -> None:
     """Colour, prefixes, rename detection off and an external diff tool in the user's config change nothing."""
     for key, value in (
