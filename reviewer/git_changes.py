@@ -128,6 +128,8 @@ def _walked(directory: str, prefix: str, files: list[FileChange]) -> list[FileCh
         if name not in _SKIP_DIRS and not name.startswith("."):
             _walked(os.path.join(directory, name), f"{prefix}{name}/", files)
     return files
+
+
 def _scoped(changes: ChangeSet, top: Path, root: Path) -> ChangeSet:
     changes.files = _scoped_files(changes.files, top, root)
     changes.root = root
