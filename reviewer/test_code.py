@@ -99,17 +99,21 @@ class TestCodeModel:
         self.test_paths = PathFilter(include=tuple(test_paths))
         self.root = root
         self.cache = cache
+        # Files by their normalized absolute path as a string (a Path per look-up cost more than the look-ups).
         self._lines: dict[str, Lines] = {}
-        self._declared: dict[Path, bool] = {}
-        self._modules: dict[Path, dict[Path, bool]] = {}
-        self._sources: dict[Path, bytes] = {}
+        self._declared: dict[str, bool] = {}
+        self._modules: dict[str, dict[str, bool]] = {}
+        self._sources: dict[str, bytes] = {}
+        self._files: dict[str, bool] = {}  # is it a file (os.path.isfile), once per path
+        self._parents: dict[str, list[str]] = {}  # by directory: the possible declaring files that exist
         self._read: dict[bytes, _RustFile] = {}  # each content parsed once, as a file checked and as a parent
-        self._rust_targets: dict[str, Target] = {}  # by normalized path: a declaring file already read is not read again
+        self._rust_targets: dict[str, Target] = {}  # a declaring file already read is not read again
+        self._unindexed: list[Target] = []  # Rust targets not yet in _rust_targets: indexed when a declaring file is looked for
 
     def drop_exempt(self, ruleset: Ruleset, targets: list[Target], findings: list[Finding]) -> list[Finding]:
         """``findings`` without those of ``tests: exempt`` rules in test code."""
         exempt = {r.id for r in ruleset.rules if r.tests == "exempt"}
-        self._rust_targets.update((os.path.normpath(os.path.abspath(t.abs_path)), t) for t in targets if t.language == "rust")
+        self._unindexed += [t for t in targets if t.language == "rust"]
         by_path = {t.path: t for t in targets}
         return [f for f in findings if f.rule_id not in exempt or f.path not in by_path or not self.is_test(by_path[f.path], f.line)]
 
@@ -138,42 +142,69 @@ class TestCodeModel:
             return WHOLE_FILE
         return lines
 
-    def _located(self, target: Target) -> Path:
+    def _located(self, target: Target) -> str:
         """Where the file sits among its crate's files (a staged copy or a base version is read elsewhere)."""
-        return self.root / target.scope_path if self.root is not None and target.scope_path is not None else target.abs_path
+        return os.path.join(self.root, target.scope_path) if self.root is not None and target.scope_path is not None else os.fspath(target.abs_path)
 
-    def _declared_as_test(self, file: Path) -> bool:
+    def _declared_as_test(self, file: str) -> bool:
         """Is the module of ``file`` declared under ``#[cfg(test)]`` by its parent, or is its parent test code?"""
         file = _normal(file)
         if file in self._declared:
             return self._declared[file]
         self._declared[file] = False  # a cycle of #[path] declarations ends here
-        directory = file.parent.parent if file.name == "mod.rs" else file.parent
+        directory, name = os.path.split(file)
+        module = PurePosixPath(name).stem
+        if name == "mod.rs":
+            directory, module = os.path.split(directory)
         found = False
-        if file.name not in ("lib.rs", "main.rs"):
-            parents = [p for p in _possible_parents(directory) if p.is_file()]
+        if name not in ("lib.rs", "main.rs"):
+            parents = self._possible_parents(directory)
             for parent in itertools.chain(parents, _siblings(directory, parents)):
-                declared = self._declarations(_normal(parent), file.stem if file.name != "mod.rs" else file.parent.name).get(file)
+                declared = self._declarations(_normal(parent), module).get(file)
                 if declared is not None:
                     found = declared or self._declared_as_test(parent)
                     break
         self._declared[file] = found
         return found
 
-    def _declarations(self, parent: Path, name: str) -> dict[Path, bool]:
+    def _possible_parents(self, directory: str) -> list[str]:
+        """The files that may declare a module file of ``directory`` and exist: its ``mod.rs``, ``lib.rs``, ``main.rs``
+        or ``<dir>.rs``, and those a few levels up (a ``mod x;`` inside inline modules), up to the crate root."""
+        if directory not in self._parents:
+            candidates: list[str] = []
+            level = directory
+            for _ in range(MODULE_LEVELS + 1):
+                up, name = os.path.split(level)
+                candidates += [os.path.join(level, "mod.rs"), os.path.join(level, "lib.rs"), os.path.join(level, "main.rs"), os.path.join(up, f"{name}.rs")]
+                if self._is_file(os.path.join(level, "lib.rs")) or self._is_file(os.path.join(level, "main.rs")) or up == level:
+                    break
+                level = up
+            self._parents[directory] = [p for p in candidates if self._is_file(p)]
+        return self._parents[directory]
+
+    def _is_file(self, path: str) -> bool:
+        if path not in self._files:
+            self._files[path] = os.path.isfile(path)
+        return self._files[path]
+
+    def _declarations(self, parent: str, name: str) -> dict[str, bool]:
         """The module files ``parent`` declares (``mod x;``), each with whether the declaration is test code;
         none when its text names neither the module ``name`` nor a ``#[path]`` (then it is not parsed)."""
         if parent not in self._sources:
-            checked = self._rust_targets.get(str(parent))
+            if self._unindexed:
+                self._rust_targets.update((_normal(os.fspath(t.abs_path)), t) for t in self._unindexed)
+                self._unindexed = []
+            checked = self._rust_targets.get(parent)
             try:
-                self._sources[parent] = checked.data if checked is not None else parent.read_bytes()
+                self._sources[parent] = checked.data if checked is not None else Path(parent).read_bytes()
             except OSError:
                 self._sources[parent] = b""
         source = self._sources[parent]
         if name.encode() not in source and b"#[path" not in source:
             return {}
         if parent not in self._modules:
-            shown = parent.relative_to(self.root).as_posix() if self.root is not None and parent.is_relative_to(self.root) else parent.name
+            located = Path(parent)
+            shown = located.relative_to(self.root).as_posix() if self.root is not None and located.is_relative_to(self.root) else located.name
             self._modules[parent] = _module_files(parent, self._rust_file(source, shown).declarations)
         return self._modules[parent]
 
@@ -203,27 +234,16 @@ def _reader() -> str:
     return f"codex {__version__}; {ENGINE.version()}; {hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}"
 
 
-def _normal(path: Path) -> Path:
+def _normal(path: str) -> str:
     """An absolute path without ``..``; symbolic links are left as they are (resolving each costs a stat per part)."""
-    return Path(os.path.normpath(path.absolute()))
+    return os.path.abspath(path)
 
 
-def _siblings(directory: Path, parents: list[Path]) -> Iterator[Path]:
+def _siblings(directory: str, parents: list[str]) -> Iterator[str]:
     """The other Rust files of ``directory``, for ``#[path = "..."]`` declarations: listed only when asked for (when
     no possible parent declares the file)."""
-    if directory.is_dir():
-        yield from sorted(p for p in directory.glob("*.rs") if p not in parents)
-
-
-def _possible_parents(directory: Path) -> list[Path]:
-    """Files that may declare a module file of ``directory``: its ``mod.rs``, ``lib.rs``, ``main.rs`` or ``<dir>.rs``,
-    and those a few levels up (a ``mod x;`` inside inline modules), up to the crate root."""
-    parents: list[Path] = []
-    for level in (directory, *list(directory.parents)[:MODULE_LEVELS]):
-        parents += [level / "mod.rs", level / "lib.rs", level / "main.rs", level.parent / f"{level.name}.rs"]
-        if (level / "lib.rs").is_file() or (level / "main.rs").is_file():
-            break
-    return parents
+    if os.path.isdir(directory):
+        yield from sorted(p for p in map(str, Path(directory).glob("*.rs")) if p not in parents)
 
 
 def _test_path(language: str, path: str) -> bool:
@@ -341,16 +361,20 @@ def _declared_modules(root: Node, source: bytes, tests: Lines) -> tuple[_Declara
     return tuple(declarations)
 
 
-def _module_files(parent: Path, declarations: tuple[_Declaration, ...]) -> dict[Path, bool]:
-    """The files of the modules ``parent`` declares (beside it, or where a ``#[path = "..."]`` says), each with
-    whether the declaration is test code."""
-    own = parent.parent if parent.name in ("mod.rs", "lib.rs", "main.rs") else parent.parent / parent.stem
-    files: dict[Path, bool] = {}
+def _module_files(parent: str, declarations: tuple[_Declaration, ...]) -> dict[str, bool]:
+    """The files of the modules ``parent`` (a normalized path) declares (beside it, or where a ``#[path = "..."]``
+    says), each with whether the declaration is test code."""
+    beside, name = os.path.split(parent)
+    own = beside if name in ("mod.rs", "lib.rs", "main.rs") else os.path.join(beside, PurePosixPath(name).stem)
+    files: dict[str, bool] = {}
     for declaration in declarations:
-        directory, name = own.joinpath(*declaration.inline), declaration.name
-        candidates = [parent.parent / declaration.path] if declaration.path else [directory / f"{name}.rs", directory / name / "mod.rs"]
+        directory, module = os.path.join(own, *declaration.inline), declaration.name
+        if declaration.path:
+            candidates = [os.path.join(beside, declaration.path)]
+        else:
+            candidates = [os.path.join(directory, f"{module}.rs"), os.path.join(directory, module, "mod.rs")]
         for candidate in candidates:
-            files[_normal(candidate)] = declaration.under_test
+            files[os.path.normpath(candidate)] = declaration.under_test  # absolute, as parent is
     return files
 
 
