@@ -247,13 +247,23 @@ def _siblings(directory: str, parents: list[str]) -> Iterator[str]:
 
 
 def _test_path(language: str, path: str) -> bool:
-    """Test code by its path alone: test directories and file names, by language."""
-    parts = PurePosixPath(path).parts
+    """Test code by its path alone: test directories and file names, by language (on strings: this runs once per
+    target of a run)."""
+    if language not in ("rust", "python"):
+        return False
+    directory, _, name = path.rpartition("/")
+    if name in ("", "."):  # "x/" or "x/.": the last part as PurePosixPath finds it
+        parts = PurePosixPath(path).parts
+        directory, name = "/".join(parts[:-1]), parts[-1]
     if language == "rust":
-        return parts[-1] == "build.rs" or any(p in RUST_TEST_DIRECTORIES for p in parts[:-1])
-    if language == "python":
-        return bool(_PYTHON_TEST_FILE.fullmatch(parts[-1])) or any(p in PYTHON_TEST_DIRECTORIES for p in parts[:-1])
-    return False
+        return name == "build.rs" or not RUST_TEST_DIRECTORIES.isdisjoint(_directories(directory))
+    return bool(_PYTHON_TEST_FILE.fullmatch(name)) or not PYTHON_TEST_DIRECTORIES.isdisjoint(_directories(directory))
+
+
+@functools.lru_cache(maxsize=4096)
+def _directories(directory: str) -> frozenset[str]:
+    """The names of the directories in a "/"-separated path, once per directory."""
+    return frozenset(directory.split("/"))
 
 
 def _parse_rust(source: bytes) -> Tree:

@@ -223,6 +223,34 @@ def test_python_test_paths(tmp_path: Path, path: str, expected: bool) -> None:
     assert (model.test_lines(target(tmp_path, path, "python")) == WHOLE_FILE) is expected
 
 
+@pytest.mark.parametrize(
+    ("language", "path", "expected"),
+    [
+        ("rust", "tests/it.rs", True),
+        ("rust", "src/tests.rs", False),  # a module file named tests: its parent's declaration decides
+        ("rust", "crates/core/benches/speed.rs", True),
+        ("rust", "examples/demo/main.rs", True),
+        ("rust", "crates/core/build.rs", True),
+        ("rust", "src/build.rs.in.rs", False),
+        ("rust", "testsuite/x.rs", False),
+        ("rust", "test/x.rs", False),  # test/ is a Python test directory, not a Rust one
+        ("rust", "./tests/x.rs", True),
+        ("rust", "a//examples/x.rs", True),
+        ("rust", "tests/x/", True),  # the last part is x, under tests/
+        ("rust", "src/tests/", False),  # the last part is tests itself
+        ("python", "test_x.py/helpers.py", False),  # a directory named like a test file
+        ("python", "pkg/test/", False),
+        ("python", "pkg/test_x.py/.", True),
+        ("python", "a/b/c/tests/d/e.py", True),
+        ("python", "/abs/test/x.py", True),
+        ("python", "tests_data/x.py", False),
+        ("go", "tests/x_test.go", False),  # other languages: by content and configuration only
+    ],
+)
+def test_test_paths_by_language(tmp_path: Path, language: str, path: str, expected: bool) -> None:
+    assert TestCodeModel().is_test_path(Target(path, tmp_path / "x", language, None, path)) is expected
+
+
 def test_python_support_modules_are_production_without_configuration(tmp_path: Path) -> None:
     write(tmp_path, {"pkg/test.py": "x = 1\n"})
     assert TestCodeModel().test_lines(target(tmp_path, "pkg/test.py", "python")) == ()
