@@ -16,7 +16,7 @@ import hashlib
 import itertools
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -106,7 +106,7 @@ class TestCodeModel:
         self._sources: dict[str, bytes] = {}
         self._files: dict[str, bool] = {}  # is it a file (os.path.isfile), once per path
         self._parents: dict[str, list[str]] = {}  # by directory: the possible declaring files that exist
-        self._read: dict[bytes, _RustFile] = {}  # each content parsed once, as a file checked and as a parent
+        self._read: dict[str, _RustFile] = {}  # by the content's sha256: each parsed once, as a file checked and as a parent
         self._rust_targets: dict[str, Target] = {}  # a declaring file already read is not read again
         self._unindexed: list[Target] = []  # Rust targets not yet in _rust_targets: indexed when a declaring file is looked for
 
@@ -137,7 +137,8 @@ class TestCodeModel:
             return WHOLE_FILE
         if target.language != "rust":
             return ()
-        lines = self._rust_file(target.data, target.path).test_items
+        # by its digest: a warm run reads no file whose reading the result cache kept
+        lines = self._rust_file(target.digest, target.path, lambda: target.data if target.read() else None).test_items
         if lines == WHOLE_FILE or self._declared_as_test(self._located(target)):
             return WHOLE_FILE
         return lines
@@ -205,25 +206,34 @@ class TestCodeModel:
         if parent not in self._modules:
             located = Path(parent)
             shown = located.relative_to(self.root).as_posix() if self.root is not None and located.is_relative_to(self.root) else located.name
-            self._modules[parent] = _module_files(parent, self._rust_file(source, shown).declarations)
+            reading = self._rust_file(hashlib.sha256(source).hexdigest(), shown, lambda: source)
+            self._modules[parent] = _module_files(parent, reading.declarations)
         return self._modules[parent]
 
-    def _rust_file(self, source: bytes, about: str) -> _RustFile:
-        """The Rust file of this content (the file ``about``, named by a note on an unreadable cache entry), once
-        per model: as the result cache kept it, as the tree-sitter engine shared it, or parsed now; then kept."""
-        if source not in self._read:
-            key = _kept_key(source) if self.cache is not None else ""
+    def _rust_file(self, digest: str, about: str, source: Callable[[], bytes | None]) -> _RustFile:
+        """The Rust file of the content whose sha256 is ``digest`` (the file ``about``, named by a note on an unreadable
+        cache entry), once per model: as the result cache kept it, as the tree-sitter engine shared it, or parsed now
+        from ``source`` (read only then; None: a file the file index knew that changed since, judged as empty and
+        not kept, its findings are not reported); then kept."""
+        if digest not in self._read:
+            key = _kept_key(digest) if self.cache is not None else ""
             kept = self.cache.fact(key, _KeptRustFile, about) if self.cache is not None else None
-            read = kept.reading() if kept is not None else _SHARED.get(source) or _rust_file(source, _parse_rust(source))
-            if self.cache is not None and kept is None:
-                self.cache.store_fact(key, _KeptRustFile.of(read))
-            self._read[source] = read
-        return self._read[source]
+            if kept is not None:
+                read = kept.reading()
+            else:
+                data = source()
+                if data is None:
+                    return _RustFile((), ())
+                read = _SHARED.get(data) or _rust_file(data, _parse_rust(data))
+                if self.cache is not None:
+                    self.cache.store_fact(key, _KeptRustFile.of(read))
+            self._read[digest] = read
+        return self._read[digest]
 
 
-def _kept_key(source: bytes) -> str:
-    """The result cache's key for the reading of a Rust file: its content, and the code and grammar that read it."""
-    return hashlib.sha256("\x1f".join(["rust-file", _reader(), hashlib.sha256(source).hexdigest()]).encode()).hexdigest()[:32]
+def _kept_key(digest: str) -> str:
+    """The result cache's key for the reading of a Rust file: its content's sha256, and the code and grammar that read it."""
+    return hashlib.sha256("\x1f".join(["rust-file", _reader(), digest]).encode()).hexdigest()[:32]
 
 
 @functools.cache

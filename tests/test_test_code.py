@@ -3,6 +3,7 @@ test-support files, and rules with ``tests: exempt`` through ``codex check`` on 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from reviewer.cache import ResultCache
 from reviewer.changes import ChangeSet, FileChange
 from reviewer.engines.treesitter import parse
 from reviewer.matching import run_matchers
-from reviewer.targets import Target, select_targets
+from reviewer.targets import Known, Target, select_targets
 from reviewer.test_code import WHOLE_FILE, TestCodeModel
 
 
@@ -186,6 +187,33 @@ def test_an_unreadable_kept_reading_is_a_note_and_the_file_is_read_again(tmp_pat
     again = ResultCache(cache_dir)
     TestCodeModel(root=root, cache=again).test_lines(target(root, "src/items.rs"))
     assert again.problems == []  # rewritten by the model that noted it
+
+
+def known_target(root: Path, path: str, content: bytes) -> Target:
+    """A target as the file index gives it: not read, its content known by its sha256."""
+    return Target(path, root / path, "rust", None, path, known=Known(hashlib.sha256(content).hexdigest(), frozenset(), frozenset()))
+
+
+def test_a_warm_model_does_not_read_a_file_whose_reading_the_cache_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, {"src/lib.rs": ITEMS})
+    cold = TestCodeModel(root=root, cache=ResultCache(cache_dir))
+    assert cold.test_lines(known_target(root, "src/lib.rs", ITEMS.encode())) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    read: list[str] = []
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (read.append(self.name) if self.is_relative_to(root) else None) or real_read(self))
+    warm = TestCodeModel(root=root, cache=ResultCache(cache_dir))
+    assert warm.test_lines(known_target(root, "src/lib.rs", ITEMS.encode())) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    assert read == []
+
+
+def test_a_file_changed_since_the_index_knew_it_has_no_test_code_and_no_kept_reading(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, {"src/lib.rs": ITEMS})
+    changed = known_target(root, "src/lib.rs", b"#![cfg(test)]\n")  # what the index knew: now another content
+    assert TestCodeModel(root=root, cache=ResultCache(cache_dir)).test_lines(changed) == ()
+    assert changed.unread == "changed while codex checked it"  # run_check reports it, without its findings
+    assert list(cache_dir.rglob("*.json")) == []
 
 
 def test_a_declaring_file_among_the_targets_is_taken_from_its_target_not_read_again(tmp_path: Path, shipped_ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
