@@ -189,13 +189,20 @@ class TestCodeModel:
         return self._files[path]
 
     def _declarations(self, parent: str, name: str) -> dict[str, bool]:
-        """The module files ``parent`` declares (``mod x;``), each with whether the declaration is test code;
-        none when its text names neither the module ``name`` nor a ``#[path]`` (then it is not parsed)."""
+        """The module files ``parent`` declares (``mod x;``), each with whether the declaration is test code: as kept
+        when a checked file's reading is (then it is not read); otherwise none when its text names neither the module
+        ``name`` nor a ``#[path]`` (then it is not parsed)."""
+        if parent in self._modules:
+            return self._modules[parent]
         if parent not in self._sources:
             if self._unindexed:
                 self._rust_targets.update((_normal(os.fspath(t.abs_path)), t) for t in self._unindexed)
                 self._unindexed = []
             checked = self._rust_targets.get(parent)
+            kept = self._kept(checked.digest, checked.path) if checked is not None else None
+            if kept is not None:
+                self._modules[parent] = _module_files(parent, kept.declarations)
+                return self._modules[parent]
             try:
                 self._sources[parent] = checked.data if checked is not None else Path(parent).read_bytes()
             except OSError:
@@ -203,32 +210,34 @@ class TestCodeModel:
         source = self._sources[parent]
         if name.encode() not in source and b"#[path" not in source:
             return {}
-        if parent not in self._modules:
-            located = Path(parent)
-            shown = located.relative_to(self.root).as_posix() if self.root is not None and located.is_relative_to(self.root) else located.name
-            reading = self._rust_file(hashlib.sha256(source).hexdigest(), shown, lambda: source)
-            self._modules[parent] = _module_files(parent, reading.declarations)
+        located = Path(parent)
+        shown = located.relative_to(self.root).as_posix() if self.root is not None and located.is_relative_to(self.root) else located.name
+        self._modules[parent] = _module_files(parent, self._rust_file(hashlib.sha256(source).hexdigest(), shown, lambda: source).declarations)
         return self._modules[parent]
 
     def _rust_file(self, digest: str, about: str, source: Callable[[], bytes | None]) -> _RustFile:
-        """The Rust file of the content whose sha256 is ``digest`` (the file ``about``, named by a note on an unreadable
-        cache entry), once per model: as the result cache kept it, as the tree-sitter engine shared it, or parsed now
-        from ``source`` (read only then; None: a file the file index knew that changed since, judged as empty and
-        not kept, its findings are not reported); then kept."""
-        if digest not in self._read:
-            key = _kept_key(digest) if self.cache is not None else ""
-            kept = self.cache.fact(key, _KeptRustFile, about) if self.cache is not None else None
-            if kept is not None:
-                read = kept.reading()
-            else:
-                data = source()
-                if data is None:
-                    return _RustFile((), ())
-                read = _SHARED.get(data) or _rust_file(data, _parse_rust(data))
-                if self.cache is not None:
-                    self.cache.store_fact(key, _KeptRustFile.of(read))
+        """The Rust file of the content whose sha256 is ``digest`` (the file ``about``): as kept, as the tree-sitter
+        engine shared it, or parsed now from ``source`` (read only then; None: a file the file index knew that changed
+        since, judged as empty and not kept, its findings are not reported); then kept."""
+        read = self._kept(digest, about)
+        if read is None:
+            data = source()
+            if data is None:
+                return _RustFile((), ())
+            read = _SHARED.get(data) or _rust_file(data, _parse_rust(data))
+            if self.cache is not None:
+                self.cache.store_fact(_kept_key(digest), _KeptRustFile.of(read))
             self._read[digest] = read
-        return self._read[digest]
+        return read
+
+    def _kept(self, digest: str, about: str) -> _RustFile | None:
+        """The Rust file of this content as this model or the result cache kept it (a note on an unreadable cache entry
+        names the file ``about``), None when neither did."""
+        if digest not in self._read and self.cache is not None:
+            kept = self.cache.fact(_kept_key(digest), _KeptRustFile, about)
+            if kept is not None:
+                self._read[digest] = kept.reading()
+        return self._read.get(digest)
 
 
 def _kept_key(digest: str) -> str:

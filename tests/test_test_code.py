@@ -194,17 +194,22 @@ def known_target(root: Path, path: str, content: bytes) -> Target:
     return Target(path, root / path, "rust", None, path, known=Known(hashlib.sha256(content).hexdigest(), frozenset(), frozenset()))
 
 
-def test_a_warm_model_does_not_read_a_file_whose_reading_the_cache_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_warm_model_reads_no_file_whose_reading_the_cache_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Targets as the file index gives them (unread): neither a checked file nor a declaring one is read again."""
     root, cache_dir = tmp_path / "tree", tmp_path / "cache"
-    write(root, {"src/lib.rs": ITEMS})
+    write(root, CRATE)
     cold = TestCodeModel(root=root, cache=ResultCache(cache_dir))
-    assert cold.test_lines(known_target(root, "src/lib.rs", ITEMS.encode())) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
+    targets = [known_target(root, path, text.encode()) for path, text in CRATE.items()]
+    cold.drop_exempt(Ruleset.build([], []), targets, [])
+    assert sorted(t.path for t in targets if cold.test_lines(t) == WHOLE_FILE) == sorted(DECLARED_TEST)
     read: list[str] = []
     real_read = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: (read.append(self.name) if self.is_relative_to(root) else None) or real_read(self))
     warm = TestCodeModel(root=root, cache=ResultCache(cache_dir))
-    assert warm.test_lines(known_target(root, "src/lib.rs", ITEMS.encode())) == ((2, 4), (7, 10), (11, 13), (17, 20), (21, 23), (24, 25))
-    assert read == []
+    targets = [known_target(root, path, text.encode()) for path, text in CRATE.items()]
+    warm.drop_exempt(Ruleset.build([], []), targets, [])
+    assert sorted(t.path for t in targets if warm.test_lines(t) == WHOLE_FILE) == sorted(DECLARED_TEST)
+    assert read == []  # Target reads its file with Path.read_bytes too
 
 
 def test_a_file_changed_since_the_index_knew_it_has_no_test_code_and_no_kept_reading(tmp_path: Path) -> None:
