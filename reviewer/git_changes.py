@@ -112,15 +112,10 @@ def _walked(directory: str, prefix: str, files: list[FileChange]) -> list[FileCh
     try:
         with os.scandir(directory) as entries:
             for entry in entries:
-                try:
-                    real_directory = entry.is_dir(follow_symlinks=False)
-                    linked_directory = not real_directory and entry.is_dir()
-                except OSError:
-                    real_directory = linked_directory = False
-                if real_directory:
-                    subdirectories.append(entry.name)
-                elif not linked_directory:
+                if not _is_directory(entry):
                     names.append(entry.name)
+                elif not _is_link(entry):
+                    subdirectories.append(entry.name)
     except OSError:
         return files
     files += [FileChange(prefix + name, None) for name in sorted(names)]
@@ -128,6 +123,22 @@ def _walked(directory: str, prefix: str, files: list[FileChange]) -> list[FileCh
         if name not in _SKIP_DIRS and not name.startswith("."):
             _walked(os.path.join(directory, name), f"{prefix}{name}/", files)
     return files
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    """As os.walk tells directories from files: following links, a file when it cannot be told."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    """As os.walk tells the links to directories it does not walk: not a link when it cannot be told."""
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _scoped(changes: ChangeSet, top: Path, root: Path) -> ChangeSet:
