@@ -7,12 +7,16 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codex.config import CodexConfig
 from codex.git import EMPTY_TREE, default_branch_ref, diff_text, merge_base, repository, resolve_commit, work_tree
 from codex.problems import Problem
 from reviewer.changes import BaseRevision, ChangeSet, FileChange
 from reviewer.unified_diff import from_patch
+
+if TYPE_CHECKING:
+    import git
 
 _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".codex", ".tox", ".mypy_cache"}
 
@@ -73,13 +77,8 @@ def commit_diff(root: Path, base: str, head: str) -> str:
 
 def whole_tree(root: Path) -> ChangeSet:
     """Every file (git's tracked and untracked-unignored ones in a checkout), all lines in scope."""
-    if not _may_be_in_git(root):  # gitpython is not even imported (it runs `git version` as it loads)
-        return ChangeSet(root, _walked(os.fspath(root), "", []), mode="all")
-    import git
-
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    repo = _repository_if_any(root)
+    if repo is None:
         return ChangeSet(root, _walked(os.fspath(root), "", []), mode="all")
     top = work_tree(repo)
     with ThreadPoolExecutor(max_workers=1) as background:  # git lists the untracked files while the tracked ones are looked at
@@ -90,16 +89,21 @@ def whole_tree(root: Path) -> ChangeSet:
     return ChangeSet(root, _scoped_files([FileChange(p, None) for p in listed], top, root), mode="all")
 
 
-def _may_be_in_git(root: Path) -> bool:
-    """Could gitpython find a repository at or above ``root``? Not when no directory up to ``/`` holds a ``.git`` or
-    a ``HEAD`` (what a repository's own directory holds): its search needs one of them."""
+def _repository_if_any(root: Path) -> git.Repo | None:
+    """The repository at or above ``root``, None outside one. gitpython (which runs `git version` as it loads) is not
+    even imported when no directory up to ``/`` holds a ``.git`` or a ``HEAD`` (what a repository's own directory
+    holds): its search needs one of them."""
     directory = os.path.abspath(os.path.expandvars(os.path.expanduser(root)))  # as gitpython expands it
-    while True:
-        if os.path.lexists(os.path.join(directory, ".git")) or os.path.lexists(os.path.join(directory, "HEAD")):
-            return True
+    while not (os.path.lexists(os.path.join(directory, ".git")) or os.path.lexists(os.path.join(directory, "HEAD"))):
         directory, tail = os.path.split(directory)
         if not tail:
-            return False
+            return None
+    import git
+
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
 
 
 def _walked(directory: str, prefix: str, files: list[FileChange]) -> list[FileChange]:
