@@ -194,7 +194,9 @@ def select_targets(
             )
             continue
         abs_path = change.source or changes.root / change.path
-        parts = tuple(p for p in change.path.split("/") if p not in ("", "."))  # as Path(change.path).parts, for less
+        parts = tuple(change.path.split("/"))
+        if "" in parts or "." in parts:  # as Path(change.path).parts would give them
+            parts = tuple(p for p in parts if p not in ("", "."))
         plain = ".." not in parts and not change.path.startswith("/")  # else not a link: a path leaving the tree
         try:
             status = _status(abs_path, follow=not plain)
