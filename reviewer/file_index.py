@@ -78,12 +78,12 @@ class FileIndex:
 
     def learn(self, path: str, status: os.stat_result, language: str, data: bytes, text: str | None) -> Known:
         """What ``data`` (the file's bytes, read after ``status``; ``text``: their text, None when binary) gives,
-        recorded unless the file changed too recently to trust its status."""
+        recorded unless the file changed too recently to trust its status, or its file system keeps no times (0)."""
         probed = self._by_language.get(language, frozenset())
         passed = frozenset(p for p in probed if text is not None and prefilter_passes(p, text))
         known = Known(hashlib.sha256(data).hexdigest() if text is not None else "", passed, probed)
         self._seen.add(path)
-        if max(status.st_mtime_ns, status.st_ctime_ns) < self._settled_before:
+        if min(status.st_mtime_ns, status.st_ctime_ns) > 0 and max(status.st_mtime_ns, status.st_ctime_ns) < self._settled_before:
             self._files[path] = _Stored(_signature(status), known.digest, tuple(sorted(self._number[p] for p in passed)))
             self._changed = True
         return known

@@ -89,6 +89,20 @@ def test_a_file_written_just_before_the_run_is_not_recorded(tmp_path: Path) -> N
     assert [t.contents is not None for t in targets] == [True, True, True, True]
 
 
+def test_a_file_system_without_times_is_never_trusted(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    root.mkdir()
+    _write(root, {"a.py": b"import subprocess\n"})
+    real = os.stat(root / "a.py")
+    index = FileIndex(tmp_path / "cache", root, PROBES, settle_ns=0)
+    for mtime, ctime in ((0, real.st_ctime_ns), (real.st_mtime_ns, 0)):  # as some FUSE and network file systems report
+        timeless = os.stat_result((*real[:7], 0, 0, 0), {"st_mtime_ns": mtime, "st_ctime_ns": ctime})
+        index.learn("a.py", timeless, "python", b"import subprocess\n", "import subprocess\n")
+    index.learn("b.py", real, "python", b"import subprocess\n", "import subprocess\n")  # the control: a file with times
+    index.save()
+    assert sorted(json.loads(index.path.read_bytes())["files"]) == ["b.py"]
+
+
 def test_other_probes_start_an_empty_index(tmp_path: Path) -> None:
     root = tmp_path / "tree"
     root.mkdir()
