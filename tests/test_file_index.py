@@ -20,10 +20,11 @@ from reviewer.targets import Contents, Known, Target, applies, select_targets
 
 SUBPROCESS = Prefilter(keywords=("subprocess",))
 UNWRAP = Prefilter(keywords=("unwrap", "expect"))
+MARKER = b"codex: " + b"allow"  # spelt at run time, so this file carries no override itself
 PROBES = {"python": (OVERRIDE_PROBE, SUBPROCESS), "rust": (OVERRIDE_PROBE, UNWRAP)}
 FILES = {
     "a.py": b"import subprocess\n",
-    "b.py": b"x = 1  # codex: allow CX0005 -- none\n",
+    "b.py": b"x = 1  # " + MARKER + b" CX0005 -- none\n",
     "c.rs": b"fn main() {}\n",
     "d.rs": b"fn main() { None::<u8>.unwrap(); }\n",
 }
@@ -70,13 +71,14 @@ def test_any_write_makes_a_file_unknown_even_with_its_size_and_modification_time
     _write(root, FILES)
     _select(root, tmp_path / "cache")
     before = os.stat(root / "b.py")
-    (root / "b.py").write_bytes(b"x = 2  # codex: allow CX0005 -- none\n")  # same size
+    rewritten = b"x = 2  # " + MARKER + b" CX0005 -- none\n"
+    (root / "b.py").write_bytes(rewritten)  # same size
     os.utime(root / "b.py", ns=(before.st_atime_ns, before.st_mtime_ns))
     assert (os.stat(root / "b.py").st_size, os.stat(root / "b.py").st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     targets, _, _ = _select(root, tmp_path / "cache")
     assert [t.path for t in targets if t.contents is not None] == ["b.py"]  # its change time moved: read again
-    assert targets[1].text == "x = 2  # codex: allow CX0005 -- none\n"
-    assert targets[1].digest == _sha(b"x = 2  # codex: allow CX0005 -- none\n")
+    assert targets[1].text == rewritten.decode()
+    assert targets[1].digest == _sha(rewritten)
 
 
 def test_a_file_written_just_before_the_run_is_not_recorded(tmp_path: Path) -> None:
@@ -174,7 +176,7 @@ def test_a_known_file_answers_its_probes_without_being_read(tmp_path: Path, ship
 TREE = {
     "found.rs": b"fn main() {\n    let x: Option<u8> = None;\n    x.unwrap();\n}\n",
     "other/clean.rs": b"fn main() {}\n",  # not beside found.rs, whose module declaration is looked for among its siblings
-    "allowed.py": b"import subprocess\nsubprocess.run('ls', shell=True)  # codex: allow CX0005 -- a fixed command\n",
+    "allowed.py": b"import subprocess\nsubprocess.run('ls', shell=True)  # " + MARKER + b" CX0005 -- a fixed command\n",
     "plain.py": b"import subprocess\nsubprocess.run(['ls'])\n",
     "found.py": b"import subprocess\nsubprocess.run('ls', shell=True)\n",
 }
