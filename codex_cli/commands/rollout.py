@@ -49,28 +49,21 @@ def run(args: argparse.Namespace) -> int:
     location = args.history or configured_location(config)
     if location is None:
         raise ProblemError(
-            [
-                Problem(
-                    path=config.file,
-                    message=f"no run history is configured ({config.governance.key('history')} is empty)",
-                    hint="pass --history PATH_OR_URL",
-                    kind="config",
-                )
-            ]
+            Problem(
+                path=config.file,
+                message=f"no run history is configured ({config.governance.key('history')} is empty)",
+                hint="pass --history PATH_OR_URL",
+                kind="config",
+            )
         )
     history = open_history(location, root, config.governance.history_timeout)
     try:
         statuses = history.rule_statuses(args.repo)
     except HistoryUnavailable as exc:
         raise ProblemError(
-            [
-                Problem(
-                    path=history.description,
-                    message=f"cannot read the run history: {exc}",
-                    hint="point --history at a history `codex check` wrote",
-                    kind="config",
-                )
-            ]
+            Problem(
+                path=history.description, message=f"cannot read the run history: {exc}", hint="point --history at a history `codex check` wrote", kind="config"
+            )
         ) from None
     today = args.today or dt.date.today()
     if not statuses:
