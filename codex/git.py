@@ -103,11 +103,9 @@ def default_branch_ref(repo: git.Repo, config: CodexConfig, env: dict[str, str] 
         if ref := _first_existing(repo, [default_branch, f"origin/{default_branch}"]):
             return ref
         raise ProblemError(
-            Problem(
-                path=config.file,
-                message=f"{config.key('default_branch')} {default_branch!r} does not exist here",
+            config.problem(
+                f"{config.key('default_branch')} {default_branch!r} does not exist here",
                 hint="name a branch this clone has, or fetch it; --base REF overrides it",
-                kind="config",
             )
         )
     candidates = []

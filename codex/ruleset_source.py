@@ -54,11 +54,9 @@ def with_shipped(own: LoadedRuleset | None, shipped: Ruleset | None, config: Cod
     """Shipped and own rules as one ruleset, less ``disable``; an id there that names no rule is a config error."""
     if own is None and shipped is None:
         raise ProblemError(
-            Problem(
-                path=config.file,
-                message=f"{config.key('shipped')} = false and no {config.rfcs}/ nor {config.rules}/ruleset.json",
+            config.problem(
+                f"{config.key('shipped')} = false and no {config.rfcs}/ nor {config.rules}/ruleset.json",
                 hint="write RFCs (`codex new`), or use the shipped codex",
-                kind="config",
             )
         )
     parts = [(shipped, SHIPPED)] if shipped is not None else []
@@ -68,12 +66,7 @@ def with_shipped(own: LoadedRuleset | None, shipped: Ruleset | None, config: Cod
     unknown = sorted(set(config.disable) - {r.id for r in rules})
     if unknown:
         raise ConfigError(
-            Problem(
-                path=config.file,
-                message=f"{config.key('disable')}: no rule {', '.join(unknown)} in the active rules",
-                hint="list ids that `codex rules` shows",
-                kind="config",
-            )
+            config.problem(f"{config.key('disable')}: no rule {', '.join(unknown)} in the active rules", hint="list ids that `codex rules` shows")
         )
     problems = own.problems if own is not None else ()
     shipped_rfcs = frozenset(m.id for m in shipped.rfcs) if shipped is not None else frozenset()
