@@ -126,14 +126,12 @@ def config_from(read: Callable[[str], str | None], where: str = "") -> CodexConf
         return config.model_copy(update={"docs_url": TypeAdapter(WebUrl).validate_python(docs_url)})
     except ValidationError as exc:
         raise ProblemError(
-            [
-                Problem(
-                    path=DOCS_URL_VARIABLE,
-                    message=f"{docs_url!r}: {exc.errors()[0]['msg']}",
-                    hint="set it to the http(s) address of the published `codex docs` catalog, or unset it",
-                    kind="config",
-                )
-            ]
+            Problem(
+                path=DOCS_URL_VARIABLE,
+                message=f"{docs_url!r}: {exc.errors()[0]['msg']}",
+                hint="set it to the http(s) address of the published `codex docs` catalog, or unset it",
+                kind="config",
+            )
         ) from None
 
 
@@ -145,7 +143,7 @@ def _from_files(read: Callable[[str], str | None], where: str) -> CodexConfig:
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ProblemError([Problem(path=name, message=f"cannot read{where}: {exc}", hint="fix the TOML", kind="config")]) from exc
+            raise ProblemError(Problem(path=name, message=f"cannot read{where}: {exc}", hint="fix the TOML", kind="config")) from exc
         in_pyproject = name == PYPROJECT
         if in_pyproject and not _has_codex_table(document):
             continue
@@ -156,7 +154,7 @@ def _from_files(read: Callable[[str], str | None], where: str) -> CodexConfig:
             key = ".".join(str(p) for p in err["loc"])
             prefix = f"[tool.codex]{' ' + key if key else ''}" if in_pyproject else key
             raise ProblemError(
-                [Problem(path=name, message=f"{prefix}{where}: {err['msg']}", hint="see the configuration section of the README", kind="config")]
+                Problem(path=name, message=f"{prefix}{where}: {err['msg']}", hint="see the configuration section of the README", kind="config")
             ) from exc
         return config.read_from(name)
     return CodexConfig()
@@ -174,7 +172,7 @@ def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ProblemError([Problem(path=path.name, message=f"cannot read: {exc}", hint="save it as UTF-8", kind="config")]) from exc
+        raise ProblemError(Problem(path=path.name, message=f"cannot read: {exc}", hint="save it as UTF-8", kind="config")) from exc
 
 
 def parse_config(document: dict[str, object]) -> CodexConfig:

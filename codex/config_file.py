@@ -6,6 +6,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, PrivateAttr
 
+from codex.problems import Problem
+
 PYPROJECT = "pyproject.toml"
 
 
@@ -31,3 +33,7 @@ class FromFile(BaseModel):
     def setting(self, name: str, value: str = "") -> str:
         """A key (with ``value``, as in ``shipped = false``) and the file it is set in: ``shipped = false in codex.toml``."""
         return f"{self.key(name)}{' = ' + value if value else ''} in {self.file}"
+
+    def problem(self, message: str, hint: str) -> Problem:
+        """A problem with this configuration, said at the file it was read from."""
+        return Problem(path=self.file, message=message, hint=hint, kind="config")

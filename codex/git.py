@@ -33,7 +33,7 @@ def repository(root: Path) -> git.Repo:
         return git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise ProblemError(
-            [Problem(path=str(root), message="not inside a git repository", hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")]
+            Problem(path=str(root), message="not inside a git repository", hint="run in a git checkout, or use --all or --diff FILE --root DIR", kind="usage")
         ) from None
 
 
@@ -41,14 +41,12 @@ def work_tree(repo: git.Repo) -> Path:
     """The repository's working tree; a bare repository has none to check."""
     if repo.working_tree_dir is None:
         raise ProblemError(
-            [
-                Problem(
-                    path=str(repo.git_dir),
-                    message="a bare repository: no working tree to check",
-                    hint="run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR",
-                    kind="usage",
-                )
-            ]
+            Problem(
+                path=str(repo.git_dir),
+                message="a bare repository: no working tree to check",
+                hint="run in a checkout (git clone or git worktree add), or use --diff FILE --root DIR",
+                kind="usage",
+            )
         )
     return Path(repo.working_tree_dir)
 
@@ -67,7 +65,7 @@ def resolve_commit(repo: git.Repo, ref: str) -> str:
         return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
     except git.GitCommandError:
         raise ProblemError(
-            [Problem(message=f"unknown revision {ref!r}", kind="usage", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)")]
+            Problem(message=f"unknown revision {ref!r}", kind="usage", hint="give a branch, tag or commit that exists here (fetch it in a shallow clone)")
         ) from None
 
 
@@ -99,20 +97,16 @@ def default_branch_ref(repo: git.Repo, config: CodexConfig, env: dict[str, str] 
             if ref := _first_existing(repo, refs):
                 return ref
             raise ProblemError(
-                [Problem(message=f"{variable}={value}: the merge request's target {' / '.join(refs)} is not in this clone", hint=_FETCH_HINT, kind="usage")]
+                Problem(message=f"{variable}={value}: the merge request's target {' / '.join(refs)} is not in this clone", hint=_FETCH_HINT, kind="usage")
             )
     if default_branch := config.default_branch:
         if ref := _first_existing(repo, [default_branch, f"origin/{default_branch}"]):
             return ref
         raise ProblemError(
-            [
-                Problem(
-                    path=config.file,
-                    message=f"{config.key('default_branch')} {default_branch!r} does not exist here",
-                    hint="name a branch this clone has, or fetch it; --base REF overrides it",
-                    kind="config",
-                )
-            ]
+            config.problem(
+                f"{config.key('default_branch')} {default_branch!r} does not exist here",
+                hint="name a branch this clone has, or fetch it; --base REF overrides it",
+            )
         )
     candidates = []
     with contextlib.suppress(git.GitCommandError):
@@ -123,14 +117,11 @@ def default_branch_ref(repo: git.Repo, config: CodexConfig, env: dict[str, str] 
     if ref := _first_existing(repo, candidates):
         return ref
     raise ProblemError(
-        [
-            Problem(
-                message="no base to compare the change with: no origin/HEAD, main or master here (a trunk-based repository, or a single-branch clone)",
-                hint=f"pass --base REF, set {config.key('default_branch')} in {config.file}, or fetch the default branch; "
-                "`codex check --all` checks every file",
-                kind="usage",
-            )
-        ]
+        Problem(
+            message="no base to compare the change with: no origin/HEAD, main or master here (a trunk-based repository, or a single-branch clone)",
+            hint=f"pass --base REF, set {config.key('default_branch')} in {config.file}, or fetch the default branch; `codex check --all` checks every file",
+            kind="usage",
+        )
     )
 
 

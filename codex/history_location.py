@@ -68,4 +68,4 @@ def configured_location(config: CodexConfig) -> HistoryLocation | None:
     try:
         return parse_location(value)
     except ValueError as exc:
-        raise ProblemError([Problem(message=f"{ENV_VAR}: {exc}", hint="fix the variable or unset it", kind="config")]) from None
+        raise ProblemError(Problem(message=f"{ENV_VAR}: {exc}", hint="fix the variable or unset it", kind="config")) from None

@@ -22,6 +22,6 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raised where going on is impossible; carries every problem found so far."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, *problems: Problem):
         super().__init__("\n".join(map(str, problems)))
-        self.problems = problems
+        self.problems = list(problems)

@@ -54,14 +54,10 @@ def with_shipped(own: LoadedRuleset | None, shipped: Ruleset | None, config: Cod
     """Shipped and own rules as one ruleset, less ``disable``; an id there that names no rule is a config error."""
     if own is None and shipped is None:
         raise ProblemError(
-            [
-                Problem(
-                    path=config.file,
-                    message=f"{config.key('shipped')} = false and no {config.rfcs}/ nor {config.rules}/ruleset.json",
-                    hint="write RFCs (`codex new`), or use the shipped codex",
-                    kind="config",
-                )
-            ]
+            config.problem(
+                f"{config.key('shipped')} = false and no {config.rfcs}/ nor {config.rules}/ruleset.json",
+                hint="write RFCs (`codex new`), or use the shipped codex",
+            )
         )
     parts = [(shipped, SHIPPED)] if shipped is not None else []
     if own is not None and own.origin:
@@ -70,14 +66,7 @@ def with_shipped(own: LoadedRuleset | None, shipped: Ruleset | None, config: Cod
     unknown = sorted(set(config.disable) - {r.id for r in rules})
     if unknown:
         raise ConfigError(
-            [
-                Problem(
-                    path=config.file,
-                    message=f"{config.key('disable')}: no rule {', '.join(unknown)} in the active rules",
-                    hint="list ids that `codex rules` shows",
-                    kind="config",
-                )
-            ]
+            config.problem(f"{config.key('disable')}: no rule {', '.join(unknown)} in the active rules", hint="list ids that `codex rules` shows")
         )
     problems = own.problems if own is not None else ()
     shipped_rfcs = frozenset(m.id for m in shipped.rfcs) if shipped is not None else frozenset()
@@ -127,7 +116,7 @@ def _own(root: Path, config: CodexConfig, shipped: Ruleset | None, stale_ok: boo
         if stale is None and shipped is not None and stale_ok:
             stale = LoadedRuleset(Ruleset.build([], []), "")  # the shipped codex alone
         if stale is None:
-            raise ProblemError(problems)
+            raise ProblemError(*problems)
         notice = Problem(
             path=config.rfcs,
             kind="stale-ruleset",
@@ -271,4 +260,4 @@ def _read(path: Path, label: str) -> Ruleset:
         return Ruleset.load(path)
     except (OSError, ValueError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
-        raise ProblemError([Problem(path=label, message=f"unreadable ruleset: {first}", hint="recompile it with `codex compile`", kind="config")]) from exc
+        raise ProblemError(Problem(path=label, message=f"unreadable ruleset: {first}", hint="recompile it with `codex compile`", kind="config")) from exc

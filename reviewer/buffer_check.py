@@ -22,7 +22,7 @@ def check_buffer(ruleset: Ruleset, root: Path, path: str, content: str | None, o
         on_disk = root / rel
         if not on_disk.is_file():
             raise ProblemError(
-                [Problem(path=path, kind="usage", message=f"no such file under {root}", hint="give the file's content, or a path of a file in the repository")]
+                Problem(path=path, kind="usage", message=f"no such file under {root}", hint="give the file's content, or a path of a file in the repository")
             )
         return run_check(ruleset, ChangeSet(root, [FileChange(rel, None)], mode="all"), options)
     with tempfile.TemporaryDirectory(prefix="codex-buffer-") as copy:
@@ -35,14 +35,14 @@ def check_buffer(ruleset: Ruleset, root: Path, path: str, content: str | None, o
 def repository_path(root: Path, path: str) -> str:
     """``path`` as a clean path relative to ``root``; a usage problem when it leaves the repository or no file can have it."""
     if "\0" in path:
-        raise ProblemError([Problem(path=path.replace("\0", "\\0"), kind="usage", message="a NUL character in a file path")])
+        raise ProblemError(Problem(path=path.replace("\0", "\\0"), kind="usage", message="a NUL character in a file path"))
     given = Path(path)
     if given.is_absolute():
         try:
             given = given.resolve().relative_to(root.resolve())
         except ValueError:
-            raise ProblemError([Problem(path=path, kind="usage", message=f"outside the repository {root}")]) from None
+            raise ProblemError(Problem(path=path, kind="usage", message=f"outside the repository {root}")) from None
     rel = PurePosixPath(given.as_posix())
     if not rel.parts or rel.parts[0] == ".." or ".." in rel.parts or str(rel) == ".":
-        raise ProblemError([Problem(path=path, kind="usage", message=f"not a file path inside the repository {root}")])
+        raise ProblemError(Problem(path=path, kind="usage", message=f"not a file path inside the repository {root}"))
     return str(rel)

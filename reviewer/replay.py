@@ -95,17 +95,15 @@ def list_commits(root: Path, rev_range: str | None, since: dt.date | None, first
     try:
         return git.Repo(root, search_parent_directories=True).git.rev_list(*args).split()
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint="run codex replay in a git checkout", kind="usage")]) from exc
+        raise ProblemError(Problem(path=str(root), message="not inside a git repository", hint="run codex replay in a git checkout", kind="usage")) from exc
     except git.GitCommandError as exc:
         detail = (exc.stderr or "").strip().splitlines()
         raise ProblemError(
-            [
-                Problem(
-                    message=f"git cannot list {rev_range or 'HEAD'!r}: {detail[-1] if detail else exc}",
-                    hint="give a range such as main~50..main or v1.2..v1.3 (fetch it first in a shallow clone)",
-                    kind="usage",
-                )
-            ]
+            Problem(
+                message=f"git cannot list {rev_range or 'HEAD'!r}: {detail[-1] if detail else exc}",
+                hint="give a range such as main~50..main or v1.2..v1.3 (fetch it first in a shallow clone)",
+                kind="usage",
+            )
         ) from exc
 
 

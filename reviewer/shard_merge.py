@@ -47,7 +47,7 @@ def read_reports(paths: list[Path]) -> tuple[str, list[dict[str, Any]]]:
     if len(kinds) > 1:
         problems.append(Problem(message="mixed JSON reports and SARIF logs", hint="merge files of one format at a time", kind="usage"))
     if problems:
-        raise ProblemError(problems)
+        raise ProblemError(*problems)
     return kinds.pop() if kinds else "json", documents
 
 
@@ -61,7 +61,7 @@ def merge_reports(documents: list[dict[str, Any]], sources: list[Path]) -> Repor
         except ValidationError as exc:
             problems.append(_not_ours(exc, source))
     if problems:
-        raise ProblemError(problems)
+        raise ProblemError(*problems)
     _same_ruleset([r.stats for r in reports], sources)
     merged = Report()
     seen_findings: set[tuple] = set()
@@ -168,18 +168,16 @@ def _sarif_stats(run: dict[str, Any], source: Path) -> ReportStats | None:
     try:
         return Report.model_validate({"stats": run.get("properties", {}).get("stats", {})}).stats
     except ValidationError as exc:
-        raise ProblemError([_not_ours(exc, source)]) from None
+        raise ProblemError(_not_ours(exc, source)) from None
 
 
 def _same_ruleset(stats: list[ReportStats | None], sources: list[Path]) -> None:
     versions = {s.ruleset.version if s and s.ruleset else None for s in stats}
     if len(versions) > 1:
         raise ProblemError(
-            [
-                Problem(
-                    message=f"the reports were checked with different rulesets ({', '.join(sorted(map(str, versions)))})",
-                    hint=f"re-run every shard with the same rules: {', '.join(map(str, sources))}",
-                    kind="usage",
-                )
-            ]
+            Problem(
+                message=f"the reports were checked with different rulesets ({', '.join(sorted(map(str, versions)))})",
+                hint=f"re-run every shard with the same rules: {', '.join(map(str, sources))}",
+                kind="usage",
+            )
         )

@@ -73,6 +73,14 @@ def test_own_rfcs_extend_the_shipped_codex_and_config_selects(tmp_path: Path) ->
     ]
 
 
+def test_no_shipped_codex_and_no_own_rules_is_a_problem_in_the_file_that_turned_it_off(tmp_path: Path) -> None:
+    with pytest.raises(ProblemError) as caught:
+        load_active(tmp_path, CodexConfig(shipped=False).read_from("codex.toml"))
+    assert [(p.kind, str(p)) for p in caught.value.problems] == [
+        ("config", "codex.toml: shipped = false and no rfcs/ nor rules/ruleset.json — write RFCs (`codex new`), or use the shipped codex")
+    ]
+
+
 def test_an_unknown_id_to_disable_is_exit_2(git_repo, run_codex) -> None:
     repo = git_repo()
     repo.commit("config", {"pyproject.toml": '[tool.codex]\ndisable = ["CX0070"]\n', "app.py": "x = 1\n"})

@@ -30,7 +30,7 @@ def find_root(given: Path | None) -> Path:
         from codex.problems import Problem, ProblemError
 
         if not given.is_dir():
-            raise ProblemError([Problem(path=str(given), message="--root is not a directory", kind="usage")])
+            raise ProblemError(Problem(path=str(given), message="--root is not a directory", kind="usage"))
         return given.resolve()
     here = Path.cwd().resolve()
     for candidate in (here, *here.parents):

@@ -247,7 +247,7 @@ class Workspace:
 
         config, loaded, problems = self.active()
         if loaded is None:
-            raise ProblemError(problems)
+            raise ProblemError(*problems)
         return ExplainResult(id=arguments.rule, page=page_text(load_catalog(self.root, config, loaded), arguments.rule))
 
     def check(self, arguments: CheckArguments) -> CheckResult:
@@ -315,15 +315,13 @@ class Workspace:
             problems += id_collisions(compiled.rules, compiled.locations, shipped_ruleset(), config)
         if not compiled.rules:
             raise ProblemError(
-                [
-                    *problems,
-                    Problem(
-                        path=DRAFT,
-                        kind="usage",
-                        message="no rule compiled from this text, so nothing was tested",
-                        hint="give an RFC's markdown: front matter, then '## ID: Title' rule sections",
-                    ),
-                ]
+                *problems,
+                Problem(
+                    path=DRAFT,
+                    kind="usage",
+                    message="no rule compiled from this text, so nothing was tested",
+                    hint="give an RFC's markdown: front matter, then '## ID: Title' rule sections",
+                ),
             )
         run = run_examples(Ruleset.build([], compiled.rules), compiled.rules, config.lint_sources)
         located: list[Problem] = []
@@ -363,5 +361,5 @@ class Workspace:
     def rfc(self, uri: str) -> RfcResource:
         found = next((r for r in self.rfcs() if r.uri == uri), None)
         if found is None:
-            raise ProblemError([Problem(message=f"no RFC resource {uri}", hint=f"RFC resources are {RFC_URI}RFC-NNNN, as listed", kind="usage")])
+            raise ProblemError(Problem(message=f"no RFC resource {uri}", hint=f"RFC resources are {RFC_URI}RFC-NNNN, as listed", kind="usage"))
         return found

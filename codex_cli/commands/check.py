@@ -55,13 +55,11 @@ def run(args: argparse.Namespace) -> int:
     if args.fix and (args.staged or args.diff):
         reason = "--staged checks the index" if args.staged else "--diff describes the tree before any fix"
         raise ProblemError(
-            [
-                Problem(
-                    message=f"--fix writes the working tree, and {reason}: refused",
-                    kind="usage",
-                    hint="run `codex check --fix` (or with --base or --all), review the fixes, then stage them",
-                )
-            ]
+            Problem(
+                message=f"--fix writes the working tree, and {reason}: refused",
+                kind="usage",
+                hint="run `codex check --fix` (or with --base or --all), review the fixes, then stage them",
+            )
         )
     config = load_config(root)
     history = history_to_record(root, config, args.no_history)
@@ -162,7 +160,7 @@ def _changes(args: argparse.Namespace, root: Path, config: CodexConfig):
         try:
             raw = args.diff.read_bytes()
         except OSError as exc:
-            raise ProblemError([Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")]) from exc
+            raise ProblemError(Problem(path=str(args.diff), message=f"cannot read the diff: {exc.strerror}", kind="usage")) from exc
         utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # e.g. `git diff > x.patch` in Windows PowerShell
         return unified_diff.from_patch(raw.decode("utf-16" if utf16 else "utf-8", "replace"), root, str(args.diff))
     return git_changes.from_git(root, args.base, config)

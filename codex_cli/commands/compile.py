@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(root)
     rfc_dir = root / config.rfcs
     if not rfc_dir.is_dir():
-        raise ProblemError([Problem(path=config.rfcs, message="no RFC directory", hint="create it, or run `codex new`", kind="usage")])
+        raise ProblemError(Problem(path=config.rfcs, message="no RFC directory", hint="create it, or run `codex new`", kind="usage"))
     result = compile_rfcs(rfc_dir, root, config.rfc_base_url, config.lint_sources)
     problems = result.problems + validate_semgrep(result.rules, {**result.locations, **result.semgrep_blocks})
     if extends_shipped(root, config):

@@ -37,7 +37,7 @@ def print_page(console: Console, catalog: Catalog, key: str) -> None:
     found = catalog.find(key)
     if found is None:
         known = ", ".join([r.id for r in catalog.ruleset.rules] + list(catalog.rfcs))
-        raise ProblemError([Problem(message=f"no rule or RFC {key!r} in the {catalog.origin}", hint=f"known: {known}", kind="usage")])
+        raise ProblemError(Problem(message=f"no rule or RFC {key!r} in the {catalog.origin}", hint=f"known: {known}", kind="usage"))
     if isinstance(found, RfcPage):
         _print_rfc(console, found)
     else:

@@ -36,17 +36,17 @@ def run(args: argparse.Namespace) -> int:
     out_dir = args.out or root / config.rfcs
     unreadable = [t for t in args.tests if not t.is_file()]
     if unreadable:
-        raise ProblemError([Problem(path=str(t), message="test file not found", kind="usage") for t in unreadable])
+        raise ProblemError(*(Problem(path=str(t), message="test file not found", kind="usage") for t in unreadable))
     imported = import_semgrep(args.rules_file, args.tests, out_dir, args.prefix, shipped_ruleset() if extends_shipped(root, config) else None)
     clashes = [name for name in imported.files if (out_dir / name).exists()]
     for problem in imported.problems:
         print(problem, file=sys.stderr)
     if clashes:
         raise ProblemError(
-            [
+            *(
                 Problem(path=str(out_dir / name), message="already exists; nothing was written", hint="move it away or import into another --out", kind="usage")
                 for name in clashes
-            ]
+            )
         )
     if not imported.files:
         print("codex import: no rule could be imported", file=sys.stderr)

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
         if (exc.name or "").partition(".")[0] in ("codex", "reviewer"):
             raise
         raise ProblemError(
-            [Problem(kind="usage", message=f"codex mcp needs the MCP Python SDK, which is not installed ({exc})", hint="pip install 'codex-rfc[mcp]'")]
+            Problem(kind="usage", message=f"codex mcp needs the MCP Python SDK, which is not installed ({exc})", hint="pip install 'codex-rfc[mcp]'")
         ) from None
     serve(Workspace(root))
     return 0

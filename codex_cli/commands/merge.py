@@ -29,11 +29,9 @@ def run(args: argparse.Namespace) -> int:
         if kind == "sarif":
             if args.format not in (None, "sarif"):
                 raise ProblemError(
-                    [
-                        Problem(
-                            message=f"SARIF logs merge into SARIF, not {args.format}", hint="merge the shards' JSON reports to get another format", kind="usage"
-                        )
-                    ]
+                    Problem(
+                        message=f"SARIF logs merge into SARIF, not {args.format}", hint="merge the shards' JSON reports to get another format", kind="usage"
+                    )
                 )
             log = merge_sarif(documents, args.reports)
             json.dump(log, out, indent=2, ensure_ascii=False)

@@ -33,15 +33,15 @@ def run(args: argparse.Namespace) -> int:
     shipped = shipped_ruleset() if extends_shipped(root, config) else Ruleset.build([], [])
     rule_id = args.rule_id or next(next_rule_ids(rfc_dir, args.prefix, [r.id for r in shipped.rules]))
     if not is_rule_id(rule_id):
-        raise ProblemError([Problem(message=f"bad rule id {rule_id!r}", hint="use capital letters then at least three digits, e.g. CX0001", kind="usage")])
+        raise ProblemError(Problem(message=f"bad rule id {rule_id!r}", hint="use capital letters then at least three digits, e.g. CX0001", kind="usage"))
     if (taken := shipped.rule(rule_id)) is not None:
         raise ProblemError(
-            [Problem(message=f"rule id {rule_id} is a shipped rule ({taken.title})", hint="leave --rule-id out for the next free id", kind="usage")]
+            Problem(message=f"rule id {rule_id} is a shipped rule ({taken.title})", hint="leave --rule-id out for the next free id", kind="usage")
         )
     rfc_id = next_rfc_id(rfc_dir, [m.id for m in shipped.rfcs])
     target = rfc_dir / f"{rfc_id.split('-')[1]}-{slug(args.title.replace('[TODO: title]', 'new-rfc'))}.md"
     if target.exists():
-        raise ProblemError([Problem(path=str(target), message="already exists", hint="pick another title", kind="usage")])
+        raise ProblemError(Problem(path=str(target), message="already exists", hint="pick another title", kind="usage"))
     rfc_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(new_rfc(rfc_id, rule_id, args.title, args.language, args.author), encoding="utf-8")
     print(f"wrote {target} ({rfc_id}, rule {rule_id}, draft)")

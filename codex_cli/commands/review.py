@@ -49,13 +49,11 @@ def run(args: argparse.Namespace) -> int:
     mr = detect(os.environ)
     if mr is None:
         raise ProblemError(
-            [
-                Problem(
-                    message="no merge request to review: this is neither a GitHub Actions pull_request run nor a GitLab merge request pipeline",
-                    hint="use `codex check` elsewhere",
-                    kind="usage",
-                )
-            ]
+            Problem(
+                message="no merge request to review: this is neither a GitHub Actions pull_request run nor a GitLab merge request pipeline",
+                hint="use `codex check` elsewhere",
+                kind="usage",
+            )
         )
     diff = merge_diff(root, mr)
     try:

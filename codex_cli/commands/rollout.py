@@ -48,29 +48,15 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_active(root, config, stale_ok=True)
     location = args.history or configured_location(config)
     if location is None:
-        raise ProblemError(
-            [
-                Problem(
-                    path=config.file,
-                    message=f"no run history is configured ({config.governance.key('history')} is empty)",
-                    hint="pass --history PATH_OR_URL",
-                    kind="config",
-                )
-            ]
-        )
+        raise ProblemError(config.problem(f"no run history is configured ({config.governance.key('history')} is empty)", hint="pass --history PATH_OR_URL"))
     history = open_history(location, root, config.governance.history_timeout)
     try:
         statuses = history.rule_statuses(args.repo)
     except HistoryUnavailable as exc:
         raise ProblemError(
-            [
-                Problem(
-                    path=history.description,
-                    message=f"cannot read the run history: {exc}",
-                    hint="point --history at a history `codex check` wrote",
-                    kind="config",
-                )
-            ]
+            Problem(
+                path=history.description, message=f"cannot read the run history: {exc}", hint="point --history at a history `codex check` wrote", kind="config"
+            )
         ) from None
     today = args.today or dt.date.today()
     if not statuses:

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     ruleset = loaded.ruleset
     unknown = [r for r in args.rules if ruleset.rule(r) is None]
     if unknown:
-        raise ProblemError([Problem(message=f"unknown rule {r}", hint="see `codex compile` output for the rule ids", kind="usage") for r in unknown])
+        raise ProblemError(*(Problem(message=f"unknown rule {r}", hint="see `codex compile` output for the rule ids", kind="usage") for r in unknown))
     rules = [r for r in ruleset.rules if not args.rules or r.id in args.rules]
     run_ = run_examples(ruleset, rules, config.lint_sources)
     console = Console(highlight=False, soft_wrap=True)

@@ -45,14 +45,12 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
         number, base, head = int(pull["number"]), pull["base"]["sha"], pull["head"]["sha"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ProblemError(
-            [
-                Problem(
-                    path=event_path or "GITHUB_EVENT_PATH",
-                    message=f"cannot read the pull request event: {exc!r}",
-                    hint="run codex review in a workflow triggered by pull_request",
-                    kind="usage",
-                )
-            ]
+            Problem(
+                path=event_path or "GITHUB_EVENT_PATH",
+                message=f"cannot read the pull request event: {exc!r}",
+                hint="run codex review in a workflow triggered by pull_request",
+                kind="usage",
+            )
         ) from exc
     return MergeRequest(
         platform="github",

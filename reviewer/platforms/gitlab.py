@@ -31,13 +31,11 @@ def detect(env: Mapping[str, str]) -> MergeRequest | None:
         return None
     if not env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
         raise ProblemError(
-            [
-                Problem(
-                    message="CI_MERGE_REQUEST_DIFF_BASE_SHA is not set, so the merge request's base is unknown",
-                    hint='run codex review in a merge request pipeline (`if: $CI_PIPELINE_SOURCE == "merge_request_event"`)',
-                    kind="usage",
-                )
-            ]
+            Problem(
+                message="CI_MERGE_REQUEST_DIFF_BASE_SHA is not set, so the merge request's base is unknown",
+                hint='run codex review in a merge request pipeline (`if: $CI_PIPELINE_SOURCE == "merge_request_event"`)',
+                kind="usage",
+            )
         )
     token_name = next((name for name in TOKEN_VARIABLES if env.get(name)), TOKEN_VARIABLES[0])
     return MergeRequest(

@@ -50,25 +50,23 @@ def merge_diff(root: Path, mr: MergeRequest) -> MergeDiff:
     try:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise ProblemError([Problem(path=str(root), message="not inside a git repository", hint=mr.checkout_hint, kind="usage")]) from exc
+        raise ProblemError(Problem(path=str(root), message="not inside a git repository", hint=mr.checkout_hint, kind="usage")) from exc
     for sha, what in ((mr.base_sha, "target branch (base)"), (mr.head_sha, "merge request head")):
         if not _has_commit(repo, sha):
-            raise ProblemError([_shallow(f"the {what} commit {sha[:12]} is not in this clone", mr)])
+            raise ProblemError(_shallow(f"the {what} commit {sha[:12]} is not in this clone", mr))
     head_now = repo.head.commit.hexsha if repo.head.is_valid() else ""
     if head_now != mr.head_sha:
         raise ProblemError(
-            [
-                Problem(
-                    message=f"the checkout is at {head_now[:12] or 'nothing'}, not at the merge request head {mr.head_sha[:12]}",
-                    hint=mr.checkout_hint,
-                    kind="usage",
-                )
-            ]
+            Problem(
+                message=f"the checkout is at {head_now[:12] or 'nothing'}, not at the merge request head {mr.head_sha[:12]}",
+                hint=mr.checkout_hint,
+                kind="usage",
+            )
         )
     try:
         base = repo.git.merge_base(mr.base_sha, mr.head_sha)
     except git.GitCommandError as exc:
-        raise ProblemError([_shallow("no common ancestor of the target branch and the merge request head in this clone", mr)]) from exc
+        raise ProblemError(_shallow("no common ancestor of the target branch and the merge request head in this clone", mr)) from exc
     text = commit_diff(root, base, mr.head_sha)
     anchors, old_paths = _anchors(text)
     changes = from_patch(text, root, f"git diff {base[:12]}..{mr.head_sha[:12]}")
@@ -135,14 +133,12 @@ def rules_at(root: Path, commit: str) -> BaseRules:
             own = compiled_own(Ruleset.model_validate_json(text), f"{path} at {commit[:12]}", shipped, config, "in the target branch's RFCs")
         except ValidationError as exc:
             raise ProblemError(
-                [
-                    Problem(
-                        path=path,
-                        message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
-                        hint="fix it on the target branch with `codex compile`",
-                        kind="config",
-                    )
-                ]
+                Problem(
+                    path=path,
+                    message=f"unreadable ruleset at the target branch ({commit[:12]}): {str(exc).splitlines()[0]}",
+                    hint="fix it on the target branch with `codex compile`",
+                    kind="config",
+                )
             ) from exc
     loaded = with_shipped(own, shipped, config)
     origin = loaded.origin if own is not None else f"{loaded.origin} (no {path} at {commit[:12]})"
