@@ -37,10 +37,11 @@ PYPROJECT = """\
 shipped = false  # the repository's rfcs/ are copies of shipped RFCs
 
 [tool.codex.llm]
-timeout = 0.3
+timeout = 10
 max_retries = 1
 retry_delay = 0
 """
+IMPATIENT = PYPROJECT.replace("timeout = 10", "timeout = 0.3")  # for servers that hold every answer until the client hangs up
 REASON = "region comes from settings.get and may be None."
 QUOTE = 'return region["limit"]'  # HANDLER's line 6
 GOOD = findings(("CX0002", "svc/handler.py", 6, REASON, QUOTE))
@@ -265,16 +266,19 @@ def test_server_errors_are_retried_then_reported(check) -> None:
     assert [f["line"] for f in llm_findings(report)] == [6] and code == 1
 
 
-def test_a_hang_past_the_timeout_is_reported(check) -> None:
-    report, code, _ = check(in_order(Answer(GOOD.content, delay=2.0)))
+def test_a_hang_past_the_timeout_is_reported(check, repo) -> None:
+    repo.write("pyproject.toml", IMPATIENT)
+    report, code, server = check(in_order(Answer(GOOD.content, hold=True)))
     static_finding_intact(report)
     assert llm_findings(report) == [] and code == 0
+    assert len(server.requests) == 2
     assert "no answer within 0.3 s, 2 tries" in not_reviewed(report)[0]
 
 
-def test_an_answer_trickling_in_byte_by_byte_is_cut_at_the_timeout(check) -> None:
-    # 0.05 s a byte never trips a per-read timeout of 0.3 s; the answer (a good finding) would take ~10 s in all
-    report, code, server = check(in_order(Answer(GOOD.content, drip=0.05)))
+def test_an_answer_trickling_in_byte_by_byte_is_cut_at_the_timeout(check, repo) -> None:
+    # 0.01 s a byte never trips a per-read timeout of 0.3 s; the last byte (of a good finding) waits for the hang-up
+    repo.write("pyproject.toml", IMPATIENT)
+    report, code, server = check(in_order(Answer(GOOD.content, drip=0.01)))
     static_finding_intact(report)
     assert llm_findings(report) == [] and code == 0
     assert len(server.requests) == 2
@@ -718,11 +722,13 @@ def test_verification_drops_a_refuted_finding_and_only_an_upheld_one_blocks(chec
         (Answer("not json at all"), "answer is not JSON (Expecting value), 2 tries"),
         (Answer('{"verdict": "maybe", "reason": "?"}'), 'answer is not an object with a "verdict" of refuted or upheld, 2 tries'),
         (Answer("overloaded", status=503), "server error (503), 2 tries"),
-        (Answer(_verdict("refuted", "late").content, delay=1.0), "no answer within 0.3 s, 2 tries"),
+        # the review and the other verification answer at once, within 3 s however slow the client is
+        (Answer(_verdict("refuted", "late").content, hold=True), "no answer within 3 s, 2 tries"),
     ],
 )
 def test_a_failed_verification_keeps_the_finding_as_a_warning_that_needs_human_review(check, repo, failure, reason) -> None:
-    repo.write("pyproject.toml", PYPROJECT + 'verify = true\nverify_model = "verifier"\n')
+    timeout = "timeout = 3" if failure.hold else "timeout = 10"
+    repo.write("pyproject.toml", PYPROJECT.replace("timeout = 10", timeout) + 'verify = true\nverify_model = "verifier"\n')
     report, code, server = check(_verifying(TWO, lambda code: failure if "line 5:" in code else _verdict("upheld", "unchecked")))
     static_finding_intact(report)
     assert [(f["line"], f["stage"], f["reason"]) for f in llm_findings(report)] == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 import time
@@ -12,6 +13,8 @@ from http.server import BaseHTTPRequestHandler
 
 from codex_testing.fake_http import LoopbackServer
 
+HOLD_LIMIT = 20.0  # seconds a held answer waits for the client to hang up; then it is sent (to a client that never gives up)
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -20,10 +23,10 @@ class Answer:
     content: str | None = '{"findings": []}'
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds to wait before answering (past the client's timeout: a hang)
+    hold: bool = False  # answer only once the client has hung up (a hang, however slow the client is), or after HOLD_LIMIT
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens) to report
     cached: int | None = None  # usage.prompt_tokens_details.cached_tokens to report
-    drip: float = 0.0  # seconds between the bytes of the body (a server that trickles its answer)
+    drip: float = 0.0  # seconds between the bytes of the body, the last one held as ``hold`` (a server that trickles its answer)
     raw: str | None = None  # the whole response body as is (not a chat completion), sent as JSON
     param: str | None = None  # an error's "param" (the option it names) and "code", as OpenAI sends them
     code: str | None = None
@@ -70,7 +73,12 @@ class LlmServer(LoopbackServer):
         self.authorizations: list[str | None] = []
         self.paths: list[str] = []
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # set on exit: held answers are given up
         super().__init__(self._handler())
+
+    def __exit__(self, *exc: object) -> None:
+        self._closing.set()
+        super().__exit__(*exc)
 
     @property
     def base_url(self) -> str:
@@ -87,7 +95,8 @@ class LlmServer(LoopbackServer):
                     server.authorizations.append(self.headers.get("Authorization"))
                     server.paths.append(self.path)
                     answer = server.script(body)
-                time.sleep(answer.delay)
+                if answer.hold and not self._held():
+                    return
                 if answer.status == 200:
                     payload: dict = {
                         "id": "chatcmpl-test",
@@ -111,14 +120,25 @@ class LlmServer(LoopbackServer):
                         self.send_header(name, value)
                     self.end_headers()
                     if answer.drip:
-                        for byte in data:
+                        for byte in data[:-1]:
                             self.wfile.write(bytes([byte]))
                             self.wfile.flush()
                             time.sleep(answer.drip)
-                    else:
-                        self.wfile.write(data)
+                        if not self._held():
+                            return
+                    self.wfile.write(data[-1:] if answer.drip else data)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (the hang case)
                     pass
+
+            def _held(self) -> bool:
+                """Wait until the client hangs up (False), the server closes (False) or HOLD_LIMIT passes (True)."""
+                deadline = time.monotonic() + HOLD_LIMIT
+                while time.monotonic() < deadline:
+                    if server._closing.wait(0.02):
+                        return False
+                    if select.select([self.connection], [], [], 0)[0] and not self.connection.recv(1, socket.MSG_PEEK):
+                        return False
+                return True
 
             def log_message(self, *args: object) -> None:
                 pass
