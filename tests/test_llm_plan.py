@@ -305,14 +305,24 @@ def test_token_counts_use_the_models_encoding_or_say_they_are_an_estimate() -> N
 
 
 def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
-    import time
+    import threading
 
     import tiktoken
 
-    real = tiktoken.get_encoding
+    real, ended = tiktoken.get_encoding, threading.Event()
+
+    def download(name: str) -> tiktoken.Encoding:
+        if name != "o200k_base":
+            return real(name)
+        ended.wait(20)  # hangs until the test has its answer (20 s: a check that waits for ever gets the encoding)
+        return real("cl100k_base")
+
     monkeypatch.setattr("reviewer.llm.tokens.DOWNLOAD_SECONDS", 0.05)
-    monkeypatch.setattr(tiktoken, "get_encoding", lambda name: time.sleep(0.5) if name == "o200k_base" else real(name))
-    counter = counter_for("gpt-4o-test-hang")  # tiktoken maps gpt-4o-* to o200k_base
+    monkeypatch.setattr(tiktoken, "get_encoding", download)
+    try:
+        counter = counter_for("gpt-4o-test-hang")  # tiktoken maps gpt-4o-* to o200k_base
+    finally:
+        ended.set()
     assert counter.name.startswith("an estimate (") and "o200k_base could not be loaded" in counter.name
 
 
