@@ -276,7 +276,7 @@ def test_a_hang_past_the_timeout_is_reported(check, repo) -> None:
 
 
 def test_an_answer_trickling_in_byte_by_byte_is_cut_at_the_timeout(check, repo) -> None:
-    # 0.01 s a byte never trips a per-read timeout of 0.3 s; the last byte (of a good finding) waits for the hang-up
+    # 0.01 s a byte never trips a per-read timeout of 0.3 s; the answer (a good finding) would take 20 s at least
     repo.write("pyproject.toml", IMPATIENT)
     report, code, server = check(in_order(Answer(GOOD.content, drip=0.01)))
     static_finding_intact(report)

@@ -26,7 +26,7 @@ class Answer:
     hold: bool = False  # answer only once the client has hung up (a hang, however slow the client is), or after HOLD_LIMIT
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens) to report
     cached: int | None = None  # usage.prompt_tokens_details.cached_tokens to report
-    drip: float = 0.0  # seconds between the bytes of the body, the last one held as ``hold`` (a server that trickles its answer)
+    drip: float = 0.0  # seconds between the bytes of the body, which takes HOLD_LIMIT s at least (a server that trickles its answer)
     raw: str | None = None  # the whole response body as is (not a chat completion), sent as JSON
     param: str | None = None  # an error's "param" (the option it names) and "code", as OpenAI sends them
     code: str | None = None
@@ -112,6 +112,8 @@ class LlmServer(LoopbackServer):
                 else:
                     payload = {"error": {"message": answer.content or "error", "type": "test_error", "param": answer.param, "code": answer.code}}
                 data = answer.raw.encode() if answer.raw is not None else json.dumps(payload).encode()
+                if answer.drip:  # leading blanks (still JSON) keep the last byte HOLD_LIMIT s away at least
+                    data = b" " * int(HOLD_LIMIT / answer.drip) + data
                 try:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", "application/json")
@@ -120,13 +122,12 @@ class LlmServer(LoopbackServer):
                         self.send_header(name, value)
                     self.end_headers()
                     if answer.drip:
-                        for byte in data[:-1]:
+                        for byte in data:
                             self.wfile.write(bytes([byte]))
                             self.wfile.flush()
                             time.sleep(answer.drip)
-                        if not self._held():
-                            return
-                    self.wfile.write(data[-1:] if answer.drip else data)
+                    else:
+                        self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (the hang case)
                     pass
 
