@@ -23,7 +23,7 @@ from codex.matchers.libcst import LibcstKind, LibcstMatcher
 from codex.model import Rule
 from codex.problems import Problem
 from reviewer import python_ast
-from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem
+from reviewer.engines import ClassEngine, Job, Match, Results, crash_problem, fork_safety
 from reviewer.git_lines import GitLines
 from reviewer.targets import Target
 
@@ -40,6 +40,7 @@ PARALLEL_MIN_BYTES = 30_000
 
 FileResult = tuple[list[Match], list[Problem]]
 _worker_rules: dict[str, Rule] = {}
+_inherited_imports: list[str] = []  # in a worker: the modules other threads were importing when it was forked
 
 
 class LibcstEngine(ClassEngine):
@@ -250,28 +251,37 @@ def check_files(jobs: list[tuple[Target, list[Rule]]], busy_cpus: int = 0) -> di
 
 
 def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str, FileResult]:
+    """The jobs over forked workers (no re-import per worker). A worker that inherited another thread's unfinished
+    import (reviewer.engines.fork_safety) hands its files back, and they are checked here."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     rules = {r.id: r for _, rs in jobs for r in rs}
     largest_first = sorted(jobs, key=lambda job: -len(job[0].text))  # no straggler at the end
     tasks = [(t.path, str(t.abs_path), t.language, t.scope_path, tuple(r.id for r in rs)) for t, rs in largest_first]
-    for rule in rules.values():  # imported here, so a forked worker never imports while another thread holds a lock
+    for rule in rules.values():  # imported here, so a forked worker imports no matcher class
         with contextlib.suppress(Exception):  # a broken class is reported per file by the worker
             ENGINE.matcher_class(rule)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-import per worker
+    fork_safety.wait_for_imports()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
         results = list(pool.map(_work, tasks, chunksize=max(1, len(tasks) // (workers * 8))))
-    return {task[0]: result for task, result in zip(tasks, results, strict=True)}
+    return {
+        target.path: check_file(target, job_rules) if result is None else result for (target, job_rules), result in zip(largest_first, results, strict=True)
+    }
 
 
 def _init_worker(rules: dict[str, Rule]) -> None:
     _worker_rules.clear()
     _worker_rules.update(rules)
+    _inherited_imports[:] = fork_safety.imports_in_progress()  # forked amid them: nothing here can finish them
 
 
-def _work(task: tuple[str, str, str, str, tuple[str, ...]]) -> FileResult:
+def _work(task: tuple[str, str, str, str, tuple[str, ...]]) -> FileResult | None:
+    """One file checked in a worker; None from a worker that must not import (its files are checked in the parent)."""
+    if _inherited_imports:
+        return None
     path, abs_path, language, scope_path, rule_ids = task
     return check_file(Target(path, Path(abs_path), language, None, scope_path), [_worker_rules[i] for i in rule_ids])
 
