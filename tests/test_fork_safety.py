@@ -72,29 +72,72 @@ def lazy_rule(shipped_ruleset: Ruleset):
     return rule.model_copy(update={"id": "CX9101", "prefilter": None, "matcher": LibcstMatcher(rule_class="forklint:ImportsWhenVisiting")})
 
 
-def test_a_worker_forked_amid_another_thread_s_import_hands_its_files_back(tmp_path: Path, lazy_rule) -> None:
-    (tmp_path / "forklint.py").write_text(LINT.format(helper="forkhelper"))
-    (tmp_path / "forkhelper.py").write_text(HELPER)
-    for name in ("a.py", "b.py", "c.py", "d.py"):
-        (tmp_path / name).write_text(f"{name[0]} = 1\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT_ROOT)])}
-    script = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(tmp_path)],
+def _run(script: str, root: Path, stdin: str) -> tuple[int, str, str]:
+    """``script`` in a process of its own (and its workers in its session, ended if it hangs)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(PROJECT_ROOT)])}
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(root)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        start_new_session=True,  # its workers too are ended below
+        start_new_session=True,
     )
-    try:  # before the fix the workers waited forever on the import no thread of theirs could finish
-        out, err = script.communicate(lazy_rule.model_dump_json(), timeout=20)
+    try:
+        out, err = process.communicate(stdin, timeout=20)
     except subprocess.TimeoutExpired:
-        os.killpg(script.pid, signal.SIGKILL)
-        script.communicate()
-        pytest.fail("the forked workers hung on an import another thread had begun")
-    assert (script.returncode, err) == (0, "")
-    assert out == f"{[(name, [], []) for name in ('a.py', 'b.py', 'c.py', 'd.py')]}\n"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the forked workers hung on a lock another thread held at the fork")
+    return process.returncode, out, err
+
+
+def test_a_worker_forked_amid_another_thread_s_import_hands_its_files_back(tmp_path: Path, lazy_rule) -> None:
+    (tmp_path / "forklint.py").write_text(LINT.format(helper="forkhelper"))
+    (tmp_path / "forkhelper.py").write_text(HELPER)
+    for name in ("a.py", "b.py", "c.py", "d.py"):
+        (tmp_path / name).write_text(f"{name[0]} = 1\n")
+    # before the fix the workers waited forever on the import no thread of theirs could finish
+    assert _run(SCRIPT, tmp_path, lazy_rule.model_dump_json()) == (0, f"{[(name, [], []) for name in ('a.py', 'b.py', 'c.py', 'd.py')]}\n", "")
+
+
+READING = """
+import os, sys, threading
+from pathlib import Path
+from codex.model import Rule
+from reviewer.engines import libcst as engine
+from reviewer.targets import Target
+
+if __name__ == "__main__":
+    engine.PARALLEL_MIN_BYTES = 0
+    engine.os.cpu_count = lambda: 2
+    rules = [Rule.model_validate_json(line) for line in sys.stdin.read().splitlines()]
+    root = Path(sys.argv[1])
+    jobs = [(Target(name, root / name, "python", None, name), rules) for name in ("a.py", "b.py", "c.py")]
+    for target, _ in jobs:
+        target.read()
+    reading, forked = threading.Event(), threading.Event()
+    os.register_at_fork(after_in_parent=forked.set)
+    lock = vars(Target)["_read"].lock  # Python 3.11: one lock for every target, held while one reads its file
+
+    def read_slowly() -> None:
+        with lock:
+            reading.set()
+            forked.wait()
+
+    threading.Thread(target=read_slowly, daemon=True).start()
+    reading.wait()
+    print({path: [m.rule_id for m in matches] for path, (matches, _) in engine.check_files(jobs).items()})
+"""
+
+
+def test_a_worker_forked_while_another_thread_reads_a_target_checks_its_files(tmp_path: Path, shipped_ruleset: Ruleset) -> None:
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_text("import requests\nrequests.get('u')\n")
+    rules = "\n".join(r.model_dump_json() for r in shipped_ruleset.rules if isinstance(r.matcher, LibcstMatcher))
+    # before the fix each worker waited forever for the lock of Target's cached property
+    assert _run(READING, tmp_path, rules) == (0, "{'a.py': ['CX0003'], 'b.py': ['CX0003'], 'c.py': ['CX0003']}\n", "")
 
 
 def test_the_parent_forks_once_another_thread_s_import_is_done(tmp_path: Path, shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:

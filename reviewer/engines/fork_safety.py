@@ -5,13 +5,16 @@ the child, half-initialised in ``sys.modules`` and locked by a thread the child 
 waits forever (``os.fork`` takes only CPython's global import lock, which no import holds for long, not the
 per-module locks). A module the forking thread itself was importing is worse: the child's import hands back the
 half-initialised module, one without its attributes. So the parent waits a moment for other threads' imports
-before it forks, and a child that inherited one anyway does no work (see reviewer.engines.libcst).
+before it forks, and a child that inherited one anyway does no work (see reviewer.engines.libcst). Python 3.11's
+``functools.cached_property`` has the same trap: one lock per property for all instances, held while it computes
+(``Target._read`` reads the file), so a child gets fresh ones.
 
 There is no public view of the import locks: they are importlib's own (``importlib._bootstrap._module_locks``).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from importlib import _bootstrap
@@ -40,3 +43,11 @@ def wait_for_imports() -> None:
     deadline = time.monotonic() + IMPORT_WAIT_SECONDS
     while imports_in_progress(other_threads=True) and time.monotonic() < deadline:
         time.sleep(_POLL_SECONDS)
+
+
+def unlock_cached_properties(cls: type) -> None:
+    """In a forked child: fresh locks for ``cls``'s cached properties (Python 3.11's, which another thread of the
+    parent may have held at the fork; later versions have none)."""
+    for attr in vars(cls).values():
+        if isinstance(attr, functools.cached_property) and hasattr(attr, "lock"):
+            attr.lock = threading.RLock()

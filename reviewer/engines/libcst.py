@@ -275,6 +275,7 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
 def _init_worker(rules: dict[str, Rule]) -> None:
     _worker_rules.clear()
     _worker_rules.update(rules)
+    fork_safety.unlock_cached_properties(Target)  # another thread may have been reading a file at the fork
     _inherited_imports[:] = fork_safety.imports_in_progress()  # forked amid them: nothing here can finish them
 
 
