@@ -23,23 +23,27 @@ IMPORT_WAIT_SECONDS = 2.0  # the longest the parent waits for other threads' imp
 _POLL_SECONDS = 0.001
 
 
-def imports_in_progress(*, other_threads: bool = False) -> list[str]:
+def imports_in_progress(*, other_threads: bool = False) -> list[str] | None:
     """The modules whose import lock is held or being taken (by another thread than this one when
-    ``other_threads``): their import has not finished. In a forked child, nothing can finish them."""
+    ``other_threads``): their import has not finished. In a forked child, nothing can finish them. None when this
+    Python's import locks are not what this reads (a later version may change them): then nobody can tell."""
     me = threading.get_ident()
     held = []
-    for name, ref in list(_bootstrap._module_locks.items()):  # type: ignore[attr-defined]  # a copy: other threads add and drop locks
-        lock = ref()
-        if lock is None or (other_threads and lock.owner == me):
-            continue
-        raw = getattr(lock, "lock", None)  # the lock guarding the module lock's own fields
-        if lock.count or (raw is not None and raw.locked()):  # count: an int (3.11), a list (3.12+)
-            held.append(name)
+    try:
+        for name, ref in list(_bootstrap._module_locks.items()):  # type: ignore[attr-defined]  # a copy: other threads add and drop locks
+            lock = ref()
+            if lock is None or (other_threads and lock.owner == me):
+                continue
+            raw = getattr(lock, "lock", None)  # the lock guarding the module lock's own fields
+            if lock.count or (raw is not None and raw.locked()):  # count: an int (3.11), a list (3.12+)
+                held.append(name)
+    except (AttributeError, TypeError):
+        return None
     return sorted(held)
 
 
 def wait_for_imports() -> None:
-    """Wait until no other thread is importing, at most ``IMPORT_WAIT_SECONDS``."""
+    """Wait until no other thread is importing, at most ``IMPORT_WAIT_SECONDS`` (not at all when that cannot be told)."""
     deadline = time.monotonic() + IMPORT_WAIT_SECONDS
     while imports_in_progress(other_threads=True) and time.monotonic() < deadline:
         time.sleep(_POLL_SECONDS)

@@ -40,7 +40,7 @@ PARALLEL_MIN_BYTES = 30_000
 
 FileResult = tuple[list[Match], list[Problem]]
 _worker_rules: dict[str, Rule] = {}
-_inherited_imports: list[str] = []  # in a worker: the modules other threads were importing when it was forked
+_hand_back = False  # in a worker forked amid another thread's import (or where that cannot be told): do no work
 
 
 class LibcstEngine(ClassEngine):
@@ -273,15 +273,17 @@ def _in_workers(jobs: list[tuple[Target, list[Rule]]], workers: int) -> dict[str
 
 
 def _init_worker(rules: dict[str, Rule]) -> None:
+    global _hand_back
     _worker_rules.clear()
     _worker_rules.update(rules)
     fork_safety.unlock_cached_properties(Target)  # another thread may have been reading a file at the fork
-    _inherited_imports[:] = fork_safety.imports_in_progress()  # forked amid them: nothing here can finish them
+    inherited = fork_safety.imports_in_progress()  # forked amid them: nothing here can finish them
+    _hand_back = inherited is None or bool(inherited)
 
 
 def _work(task: tuple[str, str, str, str, tuple[str, ...]]) -> FileResult | None:
     """One file checked in a worker; None from a worker that must not import (its files are checked in the parent)."""
-    if _inherited_imports:
+    if _hand_back:
         return None
     path, abs_path, language, scope_path, rule_ids = task
     return check_file(Target(path, Path(abs_path), language, None, scope_path), [_worker_rules[i] for i in rule_ids])
