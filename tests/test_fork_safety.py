@@ -172,3 +172,14 @@ def test_the_parent_forks_once_another_thread_s_import_is_done(tmp_path: Path, s
         importer.join()
     assert at_fork == [True, True]  # each worker forked after the import had finished
     assert {path: [m.rule_id for m in matches] for path, (matches, _) in found.items()} == {"a.py": ["CX0003"], "b.py": ["CX0003"], "c.py": ["CX0003"]}
+
+
+def test_import_locks_this_python_does_not_show_make_no_wait_and_are_never_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fork_safety, "_bootstrap", SimpleNamespace())  # a later Python without _module_locks
+    assert fork_safety.imports_in_progress() is None
+    started = time.monotonic()
+    fork_safety.wait_for_imports()
+    assert time.monotonic() - started < fork_safety.IMPORT_WAIT_SECONDS  # nothing to wait for that can be told
+    monkeypatch.setattr(libcst_engine, "_hand_back", False)  # restored after the test
+    libcst_engine._init_worker({})
+    assert libcst_engine._hand_back is True  # a worker that cannot tell hands its files back to the parent
