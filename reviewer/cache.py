@@ -11,24 +11,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import tempfile
 from pathlib import Path
-from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from codex import __version__
 from codex.config_file import FromFile
 from codex.model import Rule
 from codex.problems import Problem
+from reviewer.cache_files import M, Unreadable, read_model, shown, write_at_once
 from reviewer.engines import Match, all_engines, engine
 from reviewer.stats import CacheStats
 from reviewer.targets import Target
 
 FORMAT = "codex-results/3"  # 2: matches carry their end column; 3: columns count characters (semgrep's were bytes)
 SUBDIR = "static"
-M = TypeVar("M", bound=BaseModel)
 
 
 class CachedProblem(BaseModel):
@@ -98,31 +95,22 @@ class ResultCache:
         self._write(key, value)
 
     def _read(self, key: str, model: type[M], about: str) -> M | None:
-        path = self._path(key)
         try:
-            return model.model_validate_json(path.read_bytes())
-        except (FileNotFoundError, NotADirectoryError):  # not there (a directory that cannot be one is noted once, on writing)
-            return None
-        except OSError as exc:
-            self._unreadable(path, about, exc.strerror or str(exc))
-        except ValidationError as exc:
-            self._unreadable(path, about, f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
+            return read_model(self._path(key), model)
+        except Unreadable as exc:
+            self._unreadable(self._path(key), about, exc.why)
         return None
 
     def _write(self, key: str, entry: BaseModel) -> None:
         if not self._writable:
             return
-        path = self._path(key)
         try:
-            self._ensure_directory(path.parent)
-            with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=".tmp-", delete=False) as handle:
-                handle.write(entry.model_dump_json().encode())
-            os.replace(handle.name, path)  # atomic: a concurrent reader sees the old entry or the new one
+            write_at_once(self._path(key), entry, self.directory.parent)
         except OSError as exc:
             self._writable = False
             self.problems.append(
                 Problem(
-                    path=self._shown(self.directory),
+                    path=shown(self.directory, self.root),
                     message=f"cannot write the result cache ({exc.strerror or exc}); results not cached",
                     hint=f"make it writable, or set {self.keys.setting('cache_dir')}, or pass --no-cache",
                     kind="cache",
@@ -131,14 +119,7 @@ class ResultCache:
 
     @property
     def stats(self) -> CacheStats:
-        return CacheStats(dir=self._shown(self.directory), hits=self.hits, misses=self.misses)
-
-    def _shown(self, path: Path) -> str:
-        """``path`` as a report names it: relative to the checked tree when inside it, so a report names no directory
-        of the machine that ran codex unless configured to (a cache directory outside the repository)."""
-        if self.root is not None and path.is_relative_to(self.root):
-            return path.relative_to(self.root).as_posix()
-        return str(path)
+        return CacheStats(dir=shown(self.directory, self.root), hits=self.hits, misses=self.misses)
 
     def _identity(self, rule: Rule) -> str:
         if rule.id not in self._identities:
@@ -148,19 +129,11 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
-    def _ensure_directory(self, directory: Path) -> None:
-        if directory.is_dir():
-            return
-        directory.mkdir(parents=True, exist_ok=True)
-        ignore = self.directory.parent / ".gitignore"  # never committed, never listed as untracked
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
-
     def _unreadable(self, path: Path, about: str, why: str) -> None:
         self.problems.append(
             Problem(
                 path=about,
-                message=f"cache entry {self._shown(path)} is unreadable ({why}); checked afresh",
+                message=f"cache entry {shown(path, self.root)} is unreadable ({why}); checked afresh",
                 hint="nothing to do: the entry is rewritten (delete the cache directory to clear it)",
                 kind="cache",
             )

@@ -15,17 +15,17 @@ import functools
 import hashlib
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from codex import __version__
 from codex.model import Prefilter
 from codex.problems import Problem
 from reviewer import targets
+from reviewer.cache_files import Unreadable, read_model, shown, write_at_once
 from reviewer.targets import Known, prefilter_passes
 
 FORMAT = "codex-files/1"
@@ -94,44 +94,32 @@ class FileIndex:
         if not self._changed:
             return
         files = {p: s for p, s in self._files.items() if p in self._seen or os.path.lexists(self.root / p)}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, prefix=".tmp-", delete=False) as handle:
-                handle.write(_IndexFile(format=FORMAT, identity=self._identity, files=files).model_dump_json().encode())
-            os.replace(handle.name, self.path)  # atomic: a concurrent run reads the old index or the new one
+        try:  # a concurrent run reads the old index or the new one
+            write_at_once(self.path, _IndexFile(format=FORMAT, identity=self._identity, files=files), self.path.parent.parent)
         except OSError as exc:
             self.problems.append(
-                Problem(path=self._shown, message=f"cannot write the file index ({exc.strerror or exc}); files are read afresh next time", kind="cache")
+                Problem(
+                    path=shown(self.path, self.root),
+                    message=f"cannot write the file index ({exc.strerror or exc}); files are read afresh next time",
+                    kind="cache",
+                )
             )
 
     def _load(self) -> None:
         try:
-            stored = _IndexFile.model_validate_json(self.path.read_bytes())
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        except OSError as exc:
-            self._unreadable(exc.strerror or str(exc))
-            return
-        except ValidationError as exc:
-            self._unreadable(f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}")
-            return
-        if stored.format == FORMAT and stored.identity == self._identity:
-            self._files = stored.files
-
-    @property
-    def _shown(self) -> str:
-        """The index's path as reports name it: relative to the checked tree when inside it."""
-        return self.path.relative_to(self.root).as_posix() if self.path.is_relative_to(self.root) else str(self.path)
-
-    def _unreadable(self, why: str) -> None:
-        self.problems.append(
-            Problem(
-                path=self._shown,
-                message=f"the file index is unreadable ({why}); every file is read afresh",
-                hint="nothing to do: the index is rewritten (delete the cache directory to clear it)",
-                kind="cache",
+            stored = read_model(self.path, _IndexFile)
+        except Unreadable as exc:
+            self.problems.append(
+                Problem(
+                    path=shown(self.path, self.root),
+                    message=f"the file index is unreadable ({exc.why}); every file is read afresh",
+                    hint="nothing to do: the index is rewritten (delete the cache directory to clear it)",
+                    kind="cache",
+                )
             )
-        )
+            return
+        if stored is not None and stored.format == FORMAT and stored.identity == self._identity:
+            self._files = stored.files
 
 
 @functools.cache

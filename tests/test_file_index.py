@@ -53,6 +53,7 @@ def test_a_file_unchanged_since_the_last_run_is_known_by_its_status_alone(tmp_pa
     _write(root, FILES)
     first, _, _ = _select(root, tmp_path / "cache")
     assert [t.contents is not None for t in first] == [True, True, True, True]  # read: nothing known yet
+    assert (tmp_path / "cache" / ".gitignore").read_text() == "*\n"  # the index alone keeps the cache out of git
     second, problems, _ = _select(root, tmp_path / "cache")
     assert problems == []
     assert [(t.path, t.contents, t.known) for t in second] == [
