@@ -153,7 +153,7 @@ def checked_targets(ruleset: Ruleset, changes: ChangeSet, options: CheckOptions)
 
 def _probes(ruleset: Ruleset, languages: set[str]) -> dict[str, tuple[Prefilter, ...]]:
     """Per language, what the file index tests each file's text with: the static rules' prefilters, the override marker."""
-    static = [r for r in ruleset.rules if r.prefilter is not None and not isinstance(r.matcher, LlmMatcher)]
+    static = [r for r in ruleset.rules if not isinstance(r.matcher, LlmMatcher)]
     return {lang: (OVERRIDE_PROBE, *(r.prefilter for r in static if lang in r.languages and r.prefilter is not None)) for lang in languages}
 
 
